@@ -1,0 +1,47 @@
+# gokeepalived build and test entry points. `make demo` and `make test` install what they need.
+GO      ?= go
+BIN     := $(CURDIR)/bin
+PKGS    := ./...
+TESTFLAGS ?= -count=1 -timeout 20m
+
+.PHONY: all build deps test lint unit fmt-check vet staticcheck demo fuzz bench clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN)/ ./cmd/...
+
+deps:
+	@bash scripts/deps.sh
+
+## test: everything CI runs: formatting, vet, staticcheck, unit, simulation, kernel and e2e tests.
+test: deps lint unit
+
+lint: fmt-check vet staticcheck
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi; echo "gofmt: ok"
+
+vet:
+	$(GO) vet $(PKGS)
+
+staticcheck:
+	$(BIN)/staticcheck $(PKGS)
+
+unit:
+	$(GO) test $(TESTFLAGS) $(PKGS)
+
+## demo: live failover of the seed's nginx pair in network namespaces.
+demo: deps build
+	@bash scripts/demo.sh
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz=FuzzParse -fuzztime=30s ./internal/config/
+	$(GO) test -run '^$$' -fuzz=FuzzParseAdvert -fuzztime=30s ./internal/vrrp/packet/
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./internal/vrrp/...
+
+clean:
+	rm -rf $(BIN)
