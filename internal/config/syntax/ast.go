@@ -1,12 +1,11 @@
-// Package config reads keepalived.conf as keepalived 2.2 does: a lexer and
-// preprocessor (comments, quotes, include globs, $MACROS, @config-id lines,
-// ~SEQ) produce a positioned AST; a keyword table (schema) checks it; a
-// validator builds the typed model that the rest of gokeepalived consumes.
+// Package syntax is the keepalived.conf language as keepalived 2.2 reads it:
+// a lexer and preprocessor (comments, quotes, include globs, $MACROS,
+// @config-id lines, ~SEQ/~LST) that produce a positioned AST. It knows no
+// keywords; package config checks the AST against the keyword table and
+// builds the typed model.
 //
-// Every diagnostic names file:line:col. Nothing is silently ignored: an
-// unknown keyword is an error with a suggestion, and a keyword keepalived
-// knows but gokeepalived does not implement yet is an error that says so.
-package config
+// Every node and every diagnostic carries file:line:col.
+package syntax
 
 import "fmt"
 
