@@ -1,0 +1,172 @@
+// Package ctl is the control-socket protocol between the gokeepalived daemon
+// and gokeepalivedctl: one JSON request and one JSON response per connection
+// over a root-only unix socket. The server only translates: it hands each
+// request to a handler (the daemon's loop) and writes back its answer.
+package ctl
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// Commands understood by the daemon.
+const (
+	CmdStatus = "status"
+	CmdReload = "reload"
+)
+
+// Request is what a client sends.
+type Request struct {
+	Cmd string `json:"cmd"`
+}
+
+// Response is what the daemon answers. Error is set when the command failed.
+type Response struct {
+	Error  string  `json:"error,omitempty"`
+	Status *Status `json:"status,omitempty"`
+	// Message is a human sentence for commands such as reload.
+	Message string `json:"message,omitempty"`
+}
+
+// Status is the daemon's snapshot.
+type Status struct {
+	PID        int              `json:"pid"`
+	ConfigFile string           `json:"config_file"`
+	StartedAt  time.Time        `json:"started_at"`
+	ReloadedAt time.Time        `json:"reloaded_at,omitzero"`
+	Instances  []InstanceStatus `json:"instances"`
+}
+
+// InstanceStatus describes one vrrp_instance.
+type InstanceStatus struct {
+	Name              string   `json:"name"`
+	Interface         string   `json:"interface"`
+	VRID              int      `json:"vrid"`
+	Family            string   `json:"family"` // "ipv4" or "ipv6"
+	Version           int      `json:"version"`
+	State             string   `json:"state"`
+	BasePriority      int      `json:"base_priority"`
+	EffectivePriority int      `json:"effective_priority"`
+	AdvertInterval    string   `json:"advert_interval"`
+	VIPs              []string `json:"vips"`
+	VIPsHeld          bool     `json:"vips_held"`
+	// Master is the address of the current master as last seen (ours when MASTER).
+	Master         string    `json:"master,omitempty"`
+	MasterPriority int       `json:"master_priority,omitempty"`
+	LastAdvert     time.Time `json:"last_advert,omitzero"`
+	LastAdvertAge  string    `json:"last_advert_age,omitempty"`
+	// LastTransition is the most recent state change with its reason.
+	LastTransition *Transition       `json:"last_transition,omitempty"`
+	Counters       map[string]uint64 `json:"counters"`
+	Drops          map[string]uint64 `json:"drops,omitempty"`
+	Warnings       []string          `json:"warnings,omitempty"`
+	Trackers       []TrackerStatus   `json:"trackers,omitempty"`
+	Extra          map[string]string `json:"extra,omitempty"`
+}
+
+// Transition is one state change.
+type Transition struct {
+	From   string    `json:"from"`
+	To     string    `json:"to"`
+	Reason string    `json:"reason"`
+	At     time.Time `json:"at"`
+}
+
+// TrackerStatus is the current result of one tracked object.
+type TrackerStatus struct {
+	Kind       string    `json:"kind"` // script, interface, file, process
+	Name       string    `json:"name"`
+	OK         bool      `json:"ok"`
+	Weight     int       `json:"weight"`
+	Reason     string    `json:"reason,omitempty"`
+	LastChange time.Time `json:"last_change,omitzero"`
+}
+
+// Handler answers one request. It runs on the daemon's side.
+type Handler func(ctx context.Context, req Request) Response
+
+// Listen creates the control socket at path: its directory mode 0700 and the
+// socket 0600, so only root (the daemon's user) can talk to it. A stale
+// socket file from an earlier run is replaced.
+func Listen(path string) (net.Listener, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("control socket directory: %w", err)
+	}
+	if c, err := net.DialTimeout("unix", path, 200*time.Millisecond); err == nil {
+		c.Close()
+		return nil, fmt.Errorf("control socket %s is in use by another daemon", path)
+	}
+	_ = os.Remove(path)
+	l, err := net.Listen("unix", path)
+	if err != nil {
+		return nil, fmt.Errorf("control socket: %w", err)
+	}
+	if err := os.Chmod(path, 0o600); err != nil {
+		l.Close()
+		return nil, fmt.Errorf("control socket: %w", err)
+	}
+	return l, nil
+}
+
+// Serve accepts connections on l until ctx ends, answering each with h.
+func Serve(ctx context.Context, l net.Listener, h Handler) error {
+	go func() {
+		<-ctx.Done()
+		l.Close()
+	}()
+	for {
+		c, err := l.Accept()
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			if errors.Is(err, net.ErrClosed) {
+				return nil
+			}
+			continue
+		}
+		go serveConn(ctx, c, h)
+	}
+}
+
+func serveConn(ctx context.Context, c net.Conn, h Handler) {
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+	var req Request
+	if err := json.NewDecoder(bufio.NewReader(c)).Decode(&req); err != nil {
+		_ = json.NewEncoder(c).Encode(Response{Error: "bad request: " + err.Error()})
+		return
+	}
+	_ = json.NewEncoder(c).Encode(h(ctx, req))
+}
+
+// Call sends one request to the daemon at path and returns its response.
+func Call(ctx context.Context, path string, req Request) (Response, error) {
+	var d net.Dialer
+	c, err := d.DialContext(ctx, "unix", path)
+	if err != nil {
+		return Response{}, fmt.Errorf("cannot reach gokeepalived at %s: %w (is the daemon running? are you root?)", path, err)
+	}
+	defer c.Close()
+	if dl, ok := ctx.Deadline(); ok {
+		_ = c.SetDeadline(dl)
+	}
+	if err := json.NewEncoder(c).Encode(req); err != nil {
+		return Response{}, err
+	}
+	var resp Response
+	if err := json.NewDecoder(c).Decode(&resp); err != nil {
+		return Response{}, fmt.Errorf("reading answer from %s: %w", path, err)
+	}
+	if resp.Error != "" {
+		return resp, errors.New(resp.Error)
+	}
+	return resp, nil
+}

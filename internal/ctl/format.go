@@ -1,0 +1,75 @@
+package ctl
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"text/tabwriter"
+)
+
+// WriteTable prints the status as a human table, then per instance the last
+// transition, warnings, drops and trackers.
+func WriteTable(w io.Writer, s *Status) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "INSTANCE\tIFACE\tVRID\tAF\tSTATE\tPRIO\tMASTER\tLAST ADVERT\tVIPS")
+	for _, in := range s.Instances {
+		prio := fmt.Sprint(in.EffectivePriority)
+		if in.EffectivePriority != in.BasePriority {
+			prio = fmt.Sprintf("%d (base %d)", in.EffectivePriority, in.BasePriority)
+		}
+		master := in.Master
+		if master == "" {
+			master = "-"
+		} else if in.MasterPriority > 0 {
+			master = fmt.Sprintf("%s (prio %d)", master, in.MasterPriority)
+		}
+		age := in.LastAdvertAge
+		if age == "" {
+			age = "never"
+		} else {
+			age += " ago"
+		}
+		vips := strings.Join(in.VIPs, ",")
+		if in.VIPsHeld {
+			vips += " [held]"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n", in.Name, in.Interface, in.VRID, in.Family, in.State, prio, master, age, vips)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, in := range s.Instances {
+		if in.LastTransition != nil {
+			t := in.LastTransition
+			fmt.Fprintf(w, "%s: %s -> %s at %s: %s\n", in.Name, t.From, t.To, t.At.Format("15:04:05.000"), t.Reason)
+		}
+		for _, warn := range in.Warnings {
+			fmt.Fprintf(w, "%s: WARNING: %s\n", in.Name, warn)
+		}
+		if len(in.Drops) > 0 {
+			fmt.Fprintf(w, "%s: dropped packets: %s\n", in.Name, formatCounts(in.Drops))
+		}
+		for _, tr := range in.Trackers {
+			st := "ok"
+			if !tr.OK {
+				st = "FAILED"
+			}
+			fmt.Fprintf(w, "%s: track %s %s: %s weight %d %s\n", in.Name, tr.Kind, tr.Name, st, tr.Weight, tr.Reason)
+		}
+	}
+	return nil
+}
+
+func formatCounts(m map[string]uint64) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s=%d", k, m[k])
+	}
+	return strings.Join(parts, " ")
+}
