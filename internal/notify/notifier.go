@@ -180,8 +180,8 @@ type Stats struct {
 
 type counters struct {
 	enqueued, scriptsRun, scriptFailures, scriptTimeouts, scriptRefused, scriptsDropped atomic.Uint64
-	fifoLines, fifoErrors, fifoDropped                                                   atomic.Uint64
-	mailsSent, mailFailures, mailAttemptErrs, mailDropped                                atomic.Uint64
+	fifoLines, fifoErrors, fifoDropped                                                  atomic.Uint64
+	mailsSent, mailFailures, mailAttemptErrs, mailDropped                               atomic.Uint64
 }
 
 // Notifier delivers notifications. Create it with New, start it with Run,
