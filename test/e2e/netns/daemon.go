@@ -1,0 +1,196 @@
+package netns
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Daemon is a VRRP daemon running on a node: real keepalived or gokeepalived. Scenarios
+// take a DaemonFactory per node, so the same scenario runs either, or a mix (interop).
+type Daemon interface {
+	// Start writes the config and starts the daemon in the node.
+	Start() error
+	// Stop shuts it down gracefully (SIGTERM: a master sends priority 0 and drops its VIPs)
+	// and waits; after a grace period it is killed and an error returned.
+	Stop() error
+	// Kill ends it with SIGKILL: no priority 0 advert, VIPs stay on the interface (a crash).
+	Kill()
+	// Logs returns everything the daemon printed so far.
+	Logs() string
+}
+
+// DaemonFactory makes a daemon for a node from a keepalived.conf text.
+type DaemonFactory func(n *Node, config string) Daemon
+
+// Keepalived is the DaemonFactory for real keepalived.
+func Keepalived(n *Node, config string) Daemon {
+	return &KeepalivedRunner{Node: n, Config: config}
+}
+
+// Gokeepalived is the DaemonFactory for our daemon (built once per test binary, see
+// GokeepalivedBinary).
+func Gokeepalived(n *Node, config string) Daemon {
+	return &GokeepalivedRunner{KeepalivedRunner{Node: n, Config: config}}
+}
+
+// Factories maps the names used in GOKEEPALIVED_E2E_DAEMONS to factories.
+var Factories = map[string]DaemonFactory{"keepalived": Keepalived, "gokeepalived": Gokeepalived}
+
+// KeepalivedBin is real keepalived's path.
+const KeepalivedBin = "/usr/sbin/keepalived"
+
+// KeepalivedRunner runs real keepalived in a node:
+//
+//	keepalived -P -n -l -D -f <dir>/keepalived.conf -p <dir>/keepalived.pid -r <dir>/vrrp.pid
+//
+// -P because this kernel has no IPVS (the checker child would fail); no --namespace because
+// the process already runs inside `ip netns exec`. Pid files live in a directory per node,
+// so two keepalived processes never see each other's pid file.
+type KeepalivedRunner struct {
+	Node   *Node
+	Config string
+	Bin    string   // default KeepalivedBin
+	Args   []string // extra arguments, appended
+
+	Dir  string // set by Start: config, pid files
+	Proc *Proc  // set by Start
+}
+
+func (r *KeepalivedRunner) argv(bin string) []string {
+	return append([]string{bin, "-P", "-n", "-l", "-D",
+		"-f", filepath.Join(r.Dir, "keepalived.conf"),
+		"-p", filepath.Join(r.Dir, "keepalived.pid"),
+		"-r", filepath.Join(r.Dir, "vrrp.pid")}, r.Args...)
+}
+
+// Start implements Daemon.
+func (r *KeepalivedRunner) Start() error {
+	bin := r.Bin
+	if bin == "" {
+		bin = KeepalivedBin
+	}
+	return r.start("keepalived", bin)
+}
+
+func (r *KeepalivedRunner) start(what, bin string) error {
+	if r.Proc != nil && !r.Proc.Exited() {
+		return fmt.Errorf("%s on %s already running (pid %d)", what, r.Node.Name, r.Proc.PID())
+	}
+	if _, err := os.Stat(bin); err != nil {
+		return fmt.Errorf("%s binary: %w", what, err)
+	}
+	r.Dir = r.Node.Dir(what)
+	if err := os.WriteFile(filepath.Join(r.Dir, "keepalived.conf"), []byte(r.Config), 0o644); err != nil {
+		return err
+	}
+	r.Proc = r.Node.Start(r.argv(bin)...)
+	return nil
+}
+
+// Stop implements Daemon.
+func (r *KeepalivedRunner) Stop() error {
+	if r.Proc == nil {
+		return errors.New("not started")
+	}
+	return r.Proc.Stop(10 * time.Second)
+}
+
+// Kill implements Daemon.
+func (r *KeepalivedRunner) Kill() {
+	if r.Proc != nil {
+		r.Proc.Kill()
+	}
+}
+
+// Logs implements Daemon.
+func (r *KeepalivedRunner) Logs() string {
+	if r.Proc == nil {
+		return ""
+	}
+	return r.Proc.Output()
+}
+
+// GokeepalivedRunner runs our daemon with exactly keepalived's flags (it is a drop-in
+// replacement). The binary is $GOKEEPALIVED_BIN, or built from ./cmd/gokeepalived once per
+// test binary.
+type GokeepalivedRunner struct {
+	KeepalivedRunner
+}
+
+// Start implements Daemon.
+func (r *GokeepalivedRunner) Start() error {
+	bin := r.Bin
+	if bin == "" {
+		var err error
+		if bin, err = GokeepalivedBinary(); err != nil {
+			return err
+		}
+	}
+	return r.start("gokeepalived", bin)
+}
+
+// EnvGokeepalivedBin overrides the gokeepalived binary used by GokeepalivedRunner.
+const EnvGokeepalivedBin = "GOKEEPALIVED_BIN"
+
+var build struct {
+	once sync.Once
+	dir  string
+	bin  string
+	err  error
+}
+
+// GokeepalivedBinary returns $GOKEEPALIVED_BIN if set, otherwise builds gokeepalived/cmd/gokeepalived
+// (once per test binary) into a temporary directory that Main removes.
+func GokeepalivedBinary() (string, error) {
+	if bin := os.Getenv(EnvGokeepalivedBin); bin != "" {
+		return bin, nil
+	}
+	build.once.Do(func() {
+		build.dir, build.err = os.MkdirTemp("", "gke2e-bin-")
+		if build.err != nil {
+			return
+		}
+		bin := filepath.Join(build.dir, "gokeepalived")
+		out, err := exec.Command("go", "build", "-o", bin, "gokeepalived/cmd/gokeepalived").CombinedOutput()
+		if err != nil {
+			build.err = fmt.Errorf("go build gokeepalived/cmd/gokeepalived: %v: %s", err, strings.TrimSpace(string(out)))
+			return
+		}
+		build.bin = bin
+	})
+	return build.bin, build.err
+}
+
+// Main is for TestMain in e2e packages: it runs the tests, then removes the gokeepalived
+// build directory. Use as `func TestMain(m *testing.M) { os.Exit(netns.Main(m)) }`.
+func Main(m interface{ Run() int }) int {
+	code := m.Run()
+	if build.dir != "" {
+		os.RemoveAll(build.dir)
+	}
+	return code
+}
+
+// DaemonsFromEnv returns the daemon names listed in $GOKEEPALIVED_E2E_DAEMONS
+// (comma-separated), default "keepalived". Unknown names are returned as an error.
+func DaemonsFromEnv() ([]string, error) {
+	v := os.Getenv("GOKEEPALIVED_E2E_DAEMONS")
+	if v == "" {
+		return []string{"keepalived"}, nil
+	}
+	var names []string
+	for _, name := range strings.Split(v, ",") {
+		name = strings.TrimSpace(name)
+		if _, ok := Factories[name]; !ok {
+			return nil, fmt.Errorf("GOKEEPALIVED_E2E_DAEMONS: unknown daemon %q (want keepalived or gokeepalived)", name)
+		}
+		names = append(names, name)
+	}
+	return names, nil
+}

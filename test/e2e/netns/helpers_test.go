@@ -1,0 +1,15 @@
+package netns_test
+
+import (
+	osexec "os/exec"
+	"runtime"
+	"testing"
+)
+
+func runtimeGoexit() { runtime.Goexit() }
+
+func exec(t *testing.T, name string, args ...string) (string, error) {
+	t.Helper()
+	out, err := osexec.Command(name, args...).CombinedOutput()
+	return string(out), err
+}
