@@ -156,10 +156,16 @@ func GokeepalivedBinary() (string, error) {
 		if build.err != nil {
 			return
 		}
+		gomod, err := exec.Command("go", "env", "GOMOD").Output()
+		if err != nil || len(strings.TrimSpace(string(gomod))) == 0 {
+			build.err = fmt.Errorf("go env GOMOD: cannot find the module root to build gokeepalived (%v); set %s", err, EnvGokeepalivedBin)
+			return
+		}
 		bin := filepath.Join(build.dir, "gokeepalived")
-		out, err := exec.Command("go", "build", "-o", bin, "gokeepalived/cmd/gokeepalived").CombinedOutput()
-		if err != nil {
-			build.err = fmt.Errorf("go build gokeepalived/cmd/gokeepalived: %v: %s", err, strings.TrimSpace(string(out)))
+		cmd := exec.Command("go", "build", "-o", bin, "./cmd/gokeepalived")
+		cmd.Dir = filepath.Dir(strings.TrimSpace(string(gomod)))
+		if out, err := cmd.CombinedOutput(); err != nil {
+			build.err = fmt.Errorf("go build ./cmd/gokeepalived (in %s): %v: %s", cmd.Dir, err, strings.TrimSpace(string(out)))
 			return
 		}
 		build.bin = bin

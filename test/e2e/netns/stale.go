@@ -54,7 +54,12 @@ func isStale(name string) bool {
 	if pid == os.Getpid() {
 		return false
 	}
-	cmdline, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
+	proc := "/proc/" + strconv.Itoa(pid)
+	if status, err := os.ReadFile(proc + "/status"); err != nil ||
+		strings.Contains(string(status), "\nState:\tZ") || strings.Contains(string(status), "\nState:\tX") {
+		return true // gone, or killed and not yet reaped
+	}
+	cmdline, err := os.ReadFile(proc + "/cmdline")
 	if err != nil {
 		return true
 	}

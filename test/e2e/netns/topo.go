@@ -36,6 +36,8 @@ const NamePrefix = "gke2e-"
 const (
 	// EnvSkip set to 1 skips (instead of failing) e2e tests when not running as root.
 	EnvSkip = "GOKEEPALIVED_SKIP_E2E"
+	// EnvKeep set to 1 keeps artifacts of passing tests too.
+	EnvKeep = "GOKEEPALIVED_E2E_KEEP"
 	// EnvArtifacts is where failed tests keep pcaps and logs (default: $TMPDIR/gke2e-artifacts).
 	EnvArtifacts = "GOKEEPALIVED_E2E_ARTIFACTS"
 )
@@ -214,7 +216,7 @@ func (topo *Topo) cleanup() {
 	for _, c := range captures {
 		c.Stop(5 * time.Second)
 	}
-	if topo.t.Failed() {
+	if topo.t.Failed() || os.Getenv(EnvKeep) == "1" {
 		topo.keepArtifacts(procs)
 	}
 	for i := len(nss) - 1; i >= 0; i-- {
@@ -228,6 +230,9 @@ func (topo *Topo) cleanup() {
 // t.TempDir removal and prints where, plus the tail of every process log.
 func (topo *Topo) keepArtifacts(procs []*Proc) {
 	for _, p := range procs {
+		if !topo.t.Failed() {
+			break
+		}
 		topo.t.Logf("e2e: last lines of %s (pid %d, %s):\n%s", p.Name, p.PID(), p.exitStatus(), tail(p.Output(), 25))
 	}
 	base := os.Getenv(EnvArtifacts)
@@ -240,7 +245,7 @@ func (topo *Topo) keepArtifacts(procs []*Proc) {
 		topo.t.Logf("e2e: could not keep artifacts: %v", err)
 		return
 	}
-	topo.t.Logf("e2e: test failed; pcaps, logs and configs kept in %s", dst)
+	topo.t.Logf("e2e: pcaps, logs and configs kept in %s", dst)
 }
 
 func copyDir(src, dst string) error {
