@@ -80,7 +80,8 @@ func FuzzParseAdvert(f *testing.F) {
 }
 
 // Named cases for inputs the fuzzer found interesting (STYLE rule 7); the
-// corpus files in testdata/fuzz/FuzzParseAdvert replay the same inputs.
+// corpus files in testdata/fuzz/FuzzParseAdvert (named alike) replay the same
+// inputs in every plain "go test". The 3-minute fuzz run found no crasher.
 func TestRoundTripCases(t *testing.T) {
 	tests := []struct {
 		name string
