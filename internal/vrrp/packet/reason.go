@@ -44,9 +44,10 @@ const (
 	// DropVRIDMismatch: the VRID is not this instance's (RFC 3768 §7.1,
 	// RFC 9568 §7.1).
 	DropVRIDMismatch
-	// DropAddrCount: Count IPvX Addrs differs from the configured VIPs, or
-	// is 0 under vrrp_strict (RFC 9568 erratum 8299). keepalived 2.2.7
-	// drops on a count mismatch; RFC 3768 §7.1 MAY verify it.
+	// DropAddrCount: Count IPvX Addrs differs from the configured VIPs
+	// (keepalived 2.2.x drops it unless vrrp_skip_check_adv_addr applies;
+	// RFC 3768 §7.1 MAY verify it), or is 0 under vrrp_strict (RFC 9568
+	// erratum 8299).
 	DropAddrCount
 	// DropAuthType: v2 Auth Type differs from the configured one (RFC 2338
 	// §7.1, kept by keepalived).
@@ -65,7 +66,7 @@ const (
 	// DropAddrList: a configured VIP is missing from the advert, or under
 	// vrrp_strict the first IPv6 address is not link-local (RFC 9568 §5.2.9,
 	// erratum 8300). RFC 3768 §7.1 drops on a mismatch unless the sender is
-	// the owner, RFC 9568 §7.1 only logs; keepalived 2.2.7 drops, unless
+	// the owner, RFC 9568 §7.1 only logs; keepalived 2.2.x drops, unless
 	// vrrp_skip_check_adv_addr applies.
 	DropAddrList
 	// DropMalformed: Parse or SplitIPv4 refused the bytes for another reason.

@@ -34,9 +34,9 @@ type Expect struct {
 	// ChecksumAsV2 is keepalived's v3_checksum_as_v2: v3 IPv4 checksums
 	// exclude the IPv4 pseudo-header.
 	ChecksumAsV2 bool
-	// SkipCheckAdvAddr skips the address-list check, as keepalived's
-	// vrrp_skip_check_adv_addr does when the advert comes from the master
-	// already known; the caller decides that. The count is still checked.
+	// SkipCheckAdvAddr skips the address count and list checks, as
+	// keepalived's vrrp_skip_check_adv_addr does when the advert comes from
+	// the master already known; the caller decides that.
 	SkipCheckAdvAddr bool
 	// OwnAddrs are this router's addresses (its advert source); adverts
 	// from them are our own, looped back.
@@ -124,8 +124,9 @@ func Validate(a Advert, raw []byte, meta Meta, want Expect) DropReason {
 	}
 	// RFC 9568 erratum 8299: discard Count = 0 (under vrrp_strict here:
 	// keepalived itself sends Count 0 for an instance with no VIPs).
-	// keepalived 2.2.7 drops any count other than the configured one.
-	if count != len(want.VIPs) || (want.Strict && count == 0) {
+	// keepalived 2.2.x drops any count other than the configured one,
+	// unless vrrp_skip_check_adv_addr applies.
+	if (want.Strict && count == 0) || (!want.SkipCheckAdvAddr && count != len(want.VIPs)) {
 		return DropAddrCount
 	}
 	if version == 2 {
@@ -161,7 +162,7 @@ func Validate(a Advert, raw []byte, meta Meta, want Expect) DropReason {
 		return DropAddrList
 	}
 	// RFC 3768 §7.1 / RFC 9568 §7.1: "MAY verify that the IPvX Address(es)
-	// associated with the VRID are valid". keepalived 2.2.7 drops when a
+	// associated with the VRID are valid". keepalived 2.2.x drops when a
 	// configured VIP is missing.
 	if !want.SkipCheckAdvAddr {
 		for _, vip := range want.VIPs {

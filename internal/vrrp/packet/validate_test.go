@@ -104,8 +104,12 @@ var validateCases = []validateCase{
 		adv: func(a *Advert) { a.Priority = 255 }, reason: OK},
 
 	// Count.
-	{name: "keepalived 2.2.7: count differs from configured VIPs", base: "v3",
+	{name: "keepalived 2.2.x: count differs from configured VIPs", base: "v3",
 		adv: func(a *Advert) { a.Addrs = a.Addrs[:1] }, reason: DropAddrCount},
+	{name: "keepalived vrrp_skip_check_adv_addr: count not checked either", base: "v3",
+		adv: func(a *Advert) { a.Addrs = a.Addrs[:1] }, want: func(e *Expect) { e.SkipCheckAdvAddr = true }, reason: OK},
+	{name: "RFC9568-erratum-8299: count 0 dropped under vrrp_strict, even with vrrp_skip_check_adv_addr", base: "v3",
+		adv: func(a *Advert) { a.Addrs = nil }, want: func(e *Expect) { e.VIPs = nil; e.Strict = true; e.SkipCheckAdvAddr = true }, reason: DropAddrCount},
 	{name: "RFC9568-erratum-8299: count 0 dropped under vrrp_strict", base: "v3",
 		adv: func(a *Advert) { a.Addrs = nil }, want: func(e *Expect) { e.VIPs = nil; e.Strict = true }, reason: DropAddrCount},
 	{name: "keepalived: count 0 accepted by an instance with no VIPs", base: "v3",
@@ -135,7 +139,7 @@ var validateCases = []validateCase{
 		adv: func(a *Advert) { a.AdverInt = 0 }, reason: DropIntervalZero},
 
 	// Address list.
-	{name: "RFC3768-7.1-8 / keepalived 2.2.7: configured VIP missing from the advert", base: "v2",
+	{name: "RFC3768-7.1-8 / keepalived 2.2.x: configured VIP missing from the advert", base: "v2",
 		adv: func(a *Advert) { a.Addrs = addrs("192.0.2.51", "192.0.2.99") }, reason: DropAddrList},
 	{name: "RFC9568-7.1-8: VIP list checked for IPv6", base: "v6",
 		adv: func(a *Advert) { a.Addrs = addrs("fe80::53", "2001:db8::99") }, reason: DropAddrList},

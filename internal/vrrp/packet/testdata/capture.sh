@@ -188,7 +188,7 @@ kill -TERM "$TD_PID"
 wait "$TD_PID" || true
 TD_PID=
 
-VERSION=$("$KEEPALIVED" --version 2>&1 | head -1)
+VERSION=$("$KEEPALIVED" --version 2>&1 | sed -n 1p) # sed, not head: no SIGPIPE under pipefail
 DATE=$(date -u +%Y-%m-%d)
 write_vector() { # file filter description
 	local file=$1 filter=$2 desc=$3 hex decoded
