@@ -1,0 +1,43 @@
+// Package tcpcheck implements keepalived's TCP_CHECK: the check succeeds when
+// a TCP connection to connect_ip:connect_port completes within
+// connect_timeout (keepalived check_tcp.c). It takes only the common
+// connection keywords.
+package tcpcheck
+
+import (
+	"context"
+	"time"
+
+	"gokeepalived/internal/check/probe"
+)
+
+// Config is a TCP_CHECK block.
+type Config struct {
+	Conn probe.Conn
+}
+
+// Checker is a TCP_CHECK.
+type Checker struct {
+	cfg Config
+}
+
+// New returns a TCP_CHECK. It opens nothing.
+func New(cfg Config) *Checker { return &Checker{cfg: cfg} }
+
+// Check connects and closes.
+func (c *Checker) Check(ctx context.Context) probe.Result {
+	start := time.Now()
+	to := c.cfg.Conn.ConnectTimeout()
+	ctx, cancel := context.WithTimeout(ctx, to)
+	defer cancel()
+	conn, err := c.cfg.Conn.Dialer("tcp").DialContext(ctx, "tcp", c.cfg.Conn.Addr.String())
+	if err != nil {
+		r := probe.Failf("%s", probe.ConnectReason(c.cfg.Conn.Addr, err, to))
+		r.Duration = time.Since(start)
+		return r
+	}
+	_ = conn.Close()
+	r := probe.Okf("connected to %s", c.cfg.Conn.Addr)
+	r.Duration = time.Since(start)
+	return r
+}
