@@ -1,0 +1,44 @@
+package tcpcheck
+
+import (
+	"context"
+	"net"
+	"net/netip"
+	"testing"
+	"time"
+
+	"gokeepalived/internal/check/probe"
+)
+
+func TestTCPCheck(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	up := netip.MustParseAddrPort(l.Addr().String())
+
+	l2, _ := net.Listen("tcp", "127.0.0.1:0")
+	down := netip.MustParseAddrPort(l2.Addr().String())
+	l2.Close()
+
+	if r := New(Config{Conn: probe.Conn{Addr: up}}).Check(context.Background()); !r.OK {
+		t.Errorf("listening port: %+v", r)
+	}
+	r := New(Config{Conn: probe.Conn{Addr: down}}).Check(context.Background())
+	if want := "connect " + down.String() + ": connection refused"; r.OK || r.Reason != want {
+		t.Errorf("closed port: got %+v, want reason %q", r, want)
+	}
+	// bindto + bind_port on loopback.
+	src := netip.MustParseAddr("127.0.0.1")
+	if r := New(Config{Conn: probe.Conn{Addr: up, BindAddr: src}}).Check(context.Background()); !r.OK {
+		t.Errorf("with bindto: %+v", r)
+	}
+	// A cancelled context ends the check at once.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	start := time.Now()
+	if r := New(Config{Conn: probe.Conn{Addr: up}}).Check(ctx); r.OK || time.Since(start) > time.Second {
+		t.Errorf("cancelled ctx: %+v after %v", r, time.Since(start))
+	}
+}
