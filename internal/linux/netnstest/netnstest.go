@@ -282,6 +282,28 @@ func Veth(t testing.TB, a *NS, aName string, b *NS, bName string) {
 	})
 	a.SetLinkUp(t, aName, true)
 	b.SetLinkUp(t, bName, true)
+	a.WaitCarrier(t, aName)
+	b.WaitCarrier(t, bName)
+}
+
+// WaitCarrier polls until the link is up with carrier (IFF_RUNNING). The
+// kernel reports carrier on a fresh veth up to a second after it is set up,
+// and drops what is sent before that.
+func (n *NS) WaitCarrier(t testing.TB, ifname string) {
+	t.Helper()
+	Eventually(t, 5*time.Second, func() error {
+		var err error
+		n.Do(t, func() {
+			var l netlink.Link
+			if l, err = netlink.LinkByName(ifname); err != nil {
+				return
+			}
+			if f := l.Attrs().RawFlags; f&unix.IFF_UP == 0 || f&unix.IFF_RUNNING == 0 {
+				err = fmt.Errorf("%s: %s has no carrier yet (flags %#x)", n.Name, ifname, f)
+			}
+		})
+		return err
+	})
 }
 
 // Bridge creates a bridge named name in ns, sets it up, and enslaves the

@@ -28,8 +28,8 @@
 // raw socket delivers it; Recv strips it) and IP_PKTINFO; on IPv6 from
 // IPV6_PKTINFO and IPV6_HOPLIMIT.
 //
-// Recv does not allocate for IPv4; for IPv6 it allocates the source
-// sockaddr. Recv must be called from one goroutine at a time; Send is safe
+// Recv does not allocate (it issues recvmsg(2) itself with buffers kept in
+// the Conn). Recv must be called from one goroutine at a time; Send is safe
 // for concurrent use and may run concurrently with Recv.
 package vrrpconn
 
@@ -42,6 +42,7 @@ import (
 	"os"
 	"syscall"
 	"time"
+	"unsafe"
 
 	"golang.org/x/net/ipv4"
 	"golang.org/x/net/ipv6"
@@ -104,10 +105,10 @@ type Conn struct {
 	readFn func(fd uintptr) bool
 	rbuf   []byte
 	oob    []byte
+	rmsg   unix.Msghdr
+	riov   unix.Iovec
+	rsa    unix.RawSockaddrInet6
 	rn     int
-	roobn  int
-	rflags int
-	rfrom  unix.Sockaddr
 	rerr   error
 }
 
@@ -178,10 +179,7 @@ func (c *Conn) setup() error {
 	}
 	c.raw = raw
 	c.oob = make([]byte, 128)
-	c.readFn = func(fd uintptr) bool {
-		c.rn, c.roobn, c.rflags, c.rfrom, c.rerr = unix.Recvmsg(int(fd), c.rbuf, c.oob, 0)
-		return c.rerr != unix.EAGAIN
-	}
+	c.readFn = c.recvmsg
 	if c.cfg.Family == IPv4 {
 		p := ipv4.NewPacketConn(c.ipc)
 		c.p4 = p
@@ -328,7 +326,7 @@ func (c *Conn) Recv(buf []byte) (int, Meta, error) {
 	for {
 		c.rbuf = buf
 		err := c.raw.Read(c.readFn)
-		c.rbuf = nil
+		c.rbuf, c.riov.Base = nil, nil
 		if err == nil {
 			err = c.rerr
 		}
@@ -338,9 +336,10 @@ func (c *Conn) Recv(buf []byte) (int, Meta, error) {
 			}
 			return 0, Meta{}, fmt.Errorf("vrrpconn: receive on %s: %w", c.ifi.Name, err)
 		}
-		if c.rflags&unix.MSG_TRUNC != 0 {
+		if c.rmsg.Flags&unix.MSG_TRUNC != 0 {
 			return 0, Meta{}, ErrTruncated
 		}
+		oob := c.oob[:c.rmsg.Controllen]
 		m := Meta{TTL: -1}
 		n := c.rn
 		if c.cfg.Family == IPv4 {
@@ -349,16 +348,45 @@ func (c *Conn) Recv(buf []byte) (int, Meta, error) {
 				continue // not a packet we can describe; the kernel never does this
 			}
 			m.Src, m.Dst, m.TTL = src, dst, ttl
-			parseControl(c.oob[:c.roobn], &m)
+			parseControl(oob, &m)
 			n = copy(buf, buf[hlen:n])
 		} else {
-			if sa, ok := c.rfrom.(*unix.SockaddrInet6); ok {
-				m.Src = netip.AddrFrom16(sa.Addr)
+			if c.rsa.Family == unix.AF_INET6 {
+				m.Src = netip.AddrFrom16(c.rsa.Addr)
 			}
-			parseControl(c.oob[:c.roobn], &m)
+			parseControl(oob, &m)
 		}
 		return n, m, nil
 	}
+}
+
+// recvmsg is the RawConn read callback: one recvmsg(2) into c.rbuf, c.oob
+// and c.rsa through a msghdr kept in c, so receiving allocates nothing
+// (x/sys's Recvmsg would allocate the source sockaddr on every call).
+func (c *Conn) recvmsg(fd uintptr) bool {
+	c.rmsg = unix.Msghdr{}
+	if len(c.rbuf) > 0 {
+		c.riov.Base = &c.rbuf[0]
+	} else {
+		c.riov.Base = nil
+	}
+	c.riov.SetLen(len(c.rbuf))
+	c.rmsg.Iov = &c.riov
+	c.rmsg.SetIovlen(1)
+	c.rmsg.Control = &c.oob[0]
+	c.rmsg.SetControllen(len(c.oob))
+	c.rsa = unix.RawSockaddrInet6{}
+	c.rmsg.Name = (*byte)(unsafe.Pointer(&c.rsa))
+	c.rmsg.Namelen = unix.SizeofSockaddrInet6
+	n, _, errno := unix.Syscall(unix.SYS_RECVMSG, fd, uintptr(unsafe.Pointer(&c.rmsg)), 0)
+	if errno == unix.EAGAIN {
+		return false
+	}
+	c.rn, c.rerr = int(n), nil
+	if errno != 0 {
+		c.rn, c.rerr = 0, errno
+	}
+	return true
 }
 
 // SetReadDeadline sets the deadline for Recv; zero means none.

@@ -301,3 +301,36 @@ func pseudoSum6(src, dst netip.Addr, msg []byte) uint16 {
 	}
 	return uint16(sum)
 }
+
+// The receive path allocates nothing (DESIGN "Timing under load").
+func TestRecvDoesNotAllocate(t *testing.T) {
+	p := netnstest.NewPair(t)
+	for _, fam := range []vrrpconn.Family{vrrpconn.IPv4, vrrpconn.IPv6} {
+		t.Run(fam.String(), func(t *testing.T) {
+			g := []netip.Addr{vrrpconn.DefaultGroup(fam)}
+			tx := open(t, p.A, vrrpconn.Config{Interface: p.AIf, Family: fam, Groups: g})
+			rx := open(t, p.B, vrrpconn.Config{Interface: p.BIf, Family: fam, Groups: g})
+			const runs = 20
+			for i := range runs + 1 { // AllocsPerRun calls once more to warm up
+				send(t, tx, advert(byte(i+1)), g[0])
+			}
+			if err := rx.SetReadDeadline(time.Now().Add(wait)); err != nil {
+				t.Fatal(err)
+			}
+			buf := make([]byte, 1500)
+			var m vrrpconn.Meta
+			var err error
+			allocs := testing.AllocsPerRun(runs, func() {
+				if _, m, err = rx.Recv(buf); err != nil {
+					t.Fatal(err)
+				}
+			})
+			if allocs != 0 {
+				t.Errorf("Recv allocates %v times per packet, want 0", allocs)
+			}
+			if m.TTL != 255 || m.IfIndex != p.BIndex {
+				t.Errorf("last meta %+v", m)
+			}
+		})
+	}
+}
