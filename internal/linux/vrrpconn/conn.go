@@ -28,9 +28,11 @@
 // raw socket delivers it; Recv strips it) and IP_PKTINFO; on IPv6 from
 // IPV6_PKTINFO and IPV6_HOPLIMIT.
 //
-// Recv does not allocate (it issues recvmsg(2) itself with buffers kept in
-// the Conn). Recv must be called from one goroutine at a time; Send is safe
-// for concurrent use and may run concurrently with Recv.
+// Recv and Send do not allocate (they issue recvmsg(2) / sendmsg(2) with
+// buffers kept in the Conn; SendFrom allocates its control message). Recv
+// must be called from one goroutine at a time; Send and SendFrom are safe for
+// concurrent use (serialised by a lock only senders share) and may run
+// concurrently with Recv.
 package vrrpconn
 
 import (
@@ -40,6 +42,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"sync"
 	"syscall"
 	"time"
 	"unsafe"
@@ -110,6 +113,18 @@ type Conn struct {
 	rsa    unix.RawSockaddrInet6
 	rn     int
 	rerr   error
+
+	// Send state, reused under smu so sending allocates nothing either.
+	smu     sync.Mutex
+	writeFn func(fd uintptr) bool
+	smsg    unix.Msghdr
+	siov    unix.Iovec
+	ssa4    unix.RawSockaddrInet4
+	ssa6    unix.RawSockaddrInet6
+	spay    []byte
+	soob    []byte
+	sdst    netip.Addr
+	serr    error
 }
 
 // Open creates, configures and binds the socket described by cfg. It needs
@@ -180,6 +195,7 @@ func (c *Conn) setup() error {
 	c.raw = raw
 	c.oob = make([]byte, 128)
 	c.readFn = c.recvmsg
+	c.writeFn = c.sendmsg
 	if c.cfg.Family == IPv4 {
 		p := ipv4.NewPacketConn(c.ipc)
 		c.p4 = p
@@ -311,7 +327,14 @@ func (c *Conn) send(payload, oob []byte, dst netip.Addr) error {
 	if !familyOK(c.cfg.Family, dst.WithZone("")) {
 		return fmt.Errorf("vrrpconn: destination %v is not %v", dst, c.cfg.Family)
 	}
-	_, _, err := c.ipc.WriteMsgIP(payload, oob, &net.IPAddr{IP: dst.AsSlice()})
+	c.smu.Lock()
+	c.spay, c.soob, c.sdst = payload, oob, dst
+	err := c.raw.Write(c.writeFn)
+	if err == nil {
+		err = c.serr
+	}
+	c.spay, c.soob, c.siov.Base, c.smsg.Control = nil, nil, nil, nil
+	c.smu.Unlock()
 	if err != nil {
 		return fmt.Errorf("vrrpconn: send to %v on %s: %w", dst, c.ifi.Name, err)
 	}
@@ -385,6 +408,42 @@ func (c *Conn) recvmsg(fd uintptr) bool {
 	c.rn, c.rerr = int(n), nil
 	if errno != 0 {
 		c.rn, c.rerr = 0, errno
+	}
+	return true
+}
+
+// sendmsg is the RawConn write callback: one sendmsg(2) of c.spay with
+// control message c.soob to c.sdst, through buffers kept in c.
+func (c *Conn) sendmsg(fd uintptr) bool {
+	c.smsg = unix.Msghdr{}
+	if len(c.spay) > 0 {
+		c.siov.Base = &c.spay[0]
+	} else {
+		c.siov.Base = nil
+	}
+	c.siov.SetLen(len(c.spay))
+	c.smsg.Iov = &c.siov
+	c.smsg.SetIovlen(1)
+	if len(c.soob) > 0 {
+		c.smsg.Control = &c.soob[0]
+		c.smsg.SetControllen(len(c.soob))
+	}
+	if c.sdst.Is4() {
+		c.ssa4 = unix.RawSockaddrInet4{Family: unix.AF_INET, Addr: c.sdst.As4()}
+		c.smsg.Name = (*byte)(unsafe.Pointer(&c.ssa4))
+		c.smsg.Namelen = unix.SizeofSockaddrInet4
+	} else {
+		c.ssa6 = unix.RawSockaddrInet6{Family: unix.AF_INET6, Addr: c.sdst.As16()}
+		c.smsg.Name = (*byte)(unsafe.Pointer(&c.ssa6))
+		c.smsg.Namelen = unix.SizeofSockaddrInet6
+	}
+	_, _, errno := unix.Syscall(unix.SYS_SENDMSG, fd, uintptr(unsafe.Pointer(&c.smsg)), 0)
+	if errno == unix.EAGAIN {
+		return false
+	}
+	c.serr = nil
+	if errno != 0 {
+		c.serr = errno
 	}
 	return true
 }
