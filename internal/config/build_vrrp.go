@@ -1,0 +1,531 @@
+package config
+
+import (
+	"fmt"
+	"math"
+	"net/netip"
+	"time"
+
+	"gokeepalived/internal/config/syntax"
+)
+
+// instance builds one vrrp_instance and runs the checks that need only
+// the instance itself; cross-object checks are in validate.go.
+func (b *builder) instance(in *syntax.Node) *Instance {
+	g := &b.cfg.Global
+	v := &Instance{
+		Pos: in.Pos, Name: in.Args[0].Text,
+		State: "BACKUP", Priority: 100, AdvertInt: time.Second,
+		Version: g.VRRPVersion, Preempt: true, Accept: true,
+		Strict: g.Strict, SkipCheckAdvAddr: g.SkipCheckAdvAddr,
+		CheckUnicastSrc:   g.CheckUnicastSrc,
+		LowerPrioNoAdvert: g.LowerPrioNoAdvert, HigherPrioSendAdvert: g.HigherPrioSendAdvert,
+		DownTimerAdverts: 3, UnicastTTL: 255, GARP: g.GARP,
+	}
+	nodes := map[string]*syntax.Node{} // last node of each keyword, for positions
+	var lowerDelaySet, lowerRepeatSet, acceptSet bool
+	var versionNode *syntax.Node
+	for _, n := range b.good(in.Children) {
+		nodes[n.Keyword] = n
+		if b.notify(&v.Notify, n) {
+			continue
+		}
+		switch n.Keyword {
+		case "state":
+			v.State = n.Args[0].Text
+		case "interface":
+			v.Interface = n.Args[0].Text
+		case "virtual_router_id":
+			v.VRID = b.int(n, 0)
+		case "priority":
+			v.Priority = b.int(n, 0)
+		case "advert_int":
+			v.AdvertInt = b.dur(n, 0)
+		case "version":
+			v.Version = b.int(n, 0)
+			versionNode = n
+		case "authentication":
+			v.Auth = b.auth(n)
+		case "virtual_ipaddress":
+			v.VIPs = b.vips(n)
+		case "virtual_ipaddress_excluded":
+			v.ExcludedVIPs = b.vips(n)
+		case "virtual_routes":
+			v.Routes = b.routes(n)
+		case "virtual_rules":
+			v.Rules = b.rules(n)
+		case "mcast_src_ip":
+			v.McastSrc = b.ip(n, 0)
+		case "unicast_src_ip":
+			v.UnicastSrc = b.ip(n, 0)
+		case "unicast_peer":
+			v.UnicastPeers = append(v.UnicastPeers, b.peers(n)...)
+		case "unicast_fault_no_peer":
+			v.UnicastFaultNoPeer = true
+		case "unicast_ttl":
+			v.UnicastTTL = b.int(n, 0)
+		case "check_unicast_src":
+			v.CheckUnicastSrc = true
+		case "nopreempt":
+			v.Preempt = false
+		case "preempt":
+			v.Preempt = true
+		case "preempt_delay":
+			v.PreemptDelay = b.dur(n, 0)
+		case "accept":
+			v.Accept, acceptSet = true, true
+		case "no_accept":
+			v.Accept, acceptSet = false, true
+		case "strict_mode":
+			v.Strict = b.optBool(n)
+		case "skip_check_adv_addr":
+			v.SkipCheckAdvAddr = b.optBool(n)
+		case "lower_prio_no_advert":
+			v.LowerPrioNoAdvert = b.optBool(n)
+		case "higher_prio_send_advert":
+			v.HigherPrioSendAdvert = b.optBool(n)
+		case "down_timer_adverts":
+			v.DownTimerAdverts = b.int(n, 0)
+		case "garp_master_delay":
+			v.GARP.MasterDelay = b.secs(n, 0)
+		case "garp_master_repeat":
+			v.GARP.MasterRepeat = b.int(n, 0)
+		case "garp_master_refresh":
+			v.GARP.MasterRefresh = b.secs(n, 0)
+		case "garp_master_refresh_repeat":
+			v.GARP.MasterRefreshRepeat = b.int(n, 0)
+		case "garp_lower_prio_delay":
+			v.GARP.LowerPrioDelay, lowerDelaySet = b.secs(n, 0), true
+		case "garp_lower_prio_repeat":
+			v.GARP.LowerPrioRepeat, lowerRepeatSet = b.int(n, 0), true
+		case "dont_track_primary":
+			v.DontTrackPrimary = true
+		case "track_interface":
+			v.TrackInterface = b.trackList(n, -253, 253)
+		case "track_script":
+			v.TrackScript = b.trackList(n, -253, 253)
+		case "track_file":
+			v.TrackFile = b.trackList(n, -254, 254)
+		case "track_process":
+			v.TrackProcess = b.trackList(n, -254, 254)
+		case "use_vmac":
+			v.UseVMAC = true
+			for _, a := range n.Args {
+				if _, err := parseMAC(a.Text); err == nil {
+					v.VMACAddr = a.Text
+				} else {
+					v.VMACName = a.Text
+				}
+			}
+		case "vmac_xmit_base":
+			v.VMACXmitBase = true
+		}
+	}
+	// Instance-level garp_master_* also move the lower-priority defaults.
+	if !lowerDelaySet && nodes["garp_master_delay"] != nil {
+		v.GARP.LowerPrioDelay = v.GARP.MasterDelay
+	}
+	if !lowerRepeatSet && nodes["garp_master_repeat"] != nil {
+		v.GARP.LowerPrioRepeat = v.GARP.MasterRepeat
+	}
+
+	// Family from the first VIP; IPv6 always runs VRRPv3.
+	v.Family = 4
+	if len(v.VIPs) > 0 && v.VIPs[0].Prefix.Addr().Is6() {
+		v.Family = 6
+	} else if len(v.VIPs) == 0 && len(v.UnicastPeers) > 0 && v.UnicastPeers[0].Addr.Is6() {
+		v.Family = 6
+	}
+	v.VIPs = b.sameFamily(v, v.VIPs)
+	if v.Family == 6 && v.Version == 2 {
+		if versionNode != nil {
+			b.ds.Errorf(versionNode.Args[0].Pos, "vrrp_instance %s: VRRP version 2 cannot carry IPv6 addresses; IPv6 instances use version 3", v.Name)
+		}
+		v.Version = 3
+	}
+
+	b.checkRequired(v, in, nodes)
+	b.checkAdvertInt(v, nodes["advert_int"])
+	b.checkAuth(v, nodes["authentication"])
+	b.checkStrict(v, in, nodes)
+	if !acceptSet && v.Strict {
+		v.Accept = v.Priority == 255
+	}
+	if v.State == "MASTER" && !v.Preempt && nodes["nopreempt"] != nil {
+		b.ds.Warnf(nodes["nopreempt"].Pos, "vrrp_instance %s: nopreempt has no effect with state MASTER; use state BACKUP on every node", v.Name)
+	}
+	if v.PreemptDelay > 0 && !v.Preempt {
+		b.ds.Warnf(nodes["preempt_delay"].Pos, "vrrp_instance %s: preempt_delay has no effect with nopreempt", v.Name)
+	}
+	return v
+}
+
+func (b *builder) checkRequired(v *Instance, in *syntax.Node, nodes map[string]*syntax.Node) {
+	if nodes["virtual_router_id"] == nil {
+		b.ds.Errorf(in.Pos, "vrrp_instance %s has no virtual_router_id", v.Name)
+	}
+	if v.Interface == "" {
+		linkLocal := false
+		for _, p := range v.UnicastPeers {
+			linkLocal = linkLocal || p.Addr.IsLinkLocalUnicast()
+		}
+		switch {
+		case len(v.UnicastPeers) == 0:
+			b.ds.Errorf(in.Pos, "vrrp_instance %s has no interface (only unicast instances may omit it)", v.Name)
+		case linkLocal:
+			b.ds.Errorf(in.Pos, "vrrp_instance %s has link-local unicast peers and so needs an interface", v.Name)
+		}
+	}
+	if len(v.VIPs) == 0 && !v.Strict {
+		b.ds.Warnf(in.Pos, "vrrp_instance %s has no virtual_ipaddress", v.Name)
+	}
+}
+
+// checkAdvertInt applies RFC 3768 (whole seconds 1..255) or RFC 5798
+// (centiseconds 1..4095) to advert_int.
+func (b *builder) checkAdvertInt(v *Instance, n *syntax.Node) {
+	if n == nil {
+		return
+	}
+	pos := n.Args[0].Pos
+	secs := v.AdvertInt.Seconds()
+	if v.Version == 2 {
+		if secs != math.Trunc(secs) || secs < 1 || secs > 255 {
+			b.ds.Errorf(pos, "vrrp_instance %s: VRRPv2 advert_int must be whole seconds in [1, 255], got %s; use 'version 3' for sub-second intervals", v.Name, n.Args[0].Text)
+		}
+		return
+	}
+	cs := v.AdvertInt / (10 * time.Millisecond)
+	switch {
+	case v.AdvertInt%(10*time.Millisecond) != 0:
+		b.ds.Errorf(pos, "vrrp_instance %s: VRRPv3 advert_int is in centiseconds; %s is not a multiple of 0.01", v.Name, n.Args[0].Text)
+	case cs < 1 || cs > 4095:
+		b.ds.Errorf(pos, "vrrp_instance %s: VRRPv3 advert_int must be in [0.01, 40.95] seconds, got %s", v.Name, n.Args[0].Text)
+	}
+}
+
+func (b *builder) auth(n *syntax.Node) *Auth {
+	a := &Auth{Pos: n.Pos}
+	for _, c := range b.good(n.Children) {
+		switch c.Keyword {
+		case "auth_type":
+			a.Type = c.Args[0].Text
+			if a.Type == "AH" {
+				b.ds.Errorf(c.Args[0].Pos, "auth_type AH is known to keepalived but not implemented by gokeepalived yet")
+			}
+		case "auth_pass":
+			p := c.Args[0].Text
+			if len(p) > 8 {
+				b.ds.Warnf(c.Args[0].Pos, "auth_pass is longer than 8 characters; only '%s' is used, as in keepalived", p[:8])
+				p = p[:8]
+			}
+			a.Pass = p
+		}
+	}
+	return a
+}
+
+func (b *builder) checkAuth(v *Instance, n *syntax.Node) {
+	if v.Auth == nil {
+		return
+	}
+	if v.Auth.Type == "" {
+		b.ds.Errorf(n.Pos, "vrrp_instance %s: authentication has no auth_type", v.Name)
+	}
+	if v.Auth.Type == "PASS" && v.Auth.Pass == "" {
+		b.ds.Errorf(n.Pos, "vrrp_instance %s: authentication has no auth_pass", v.Name)
+	}
+	if v.Version == 3 && !v.Strict {
+		b.ds.Errorf(n.Pos, "vrrp_instance %s: authentication exists only in VRRPv2, this instance runs version 3", v.Name)
+	}
+}
+
+// checkStrict applies what vrrp_strict / strict_mode enforce (keepalived.conf(5)).
+func (b *builder) checkStrict(v *Instance, in *syntax.Node, nodes map[string]*syntax.Node) {
+	if !v.Strict {
+		return
+	}
+	if n := nodes["state"]; n != nil && v.State == "MASTER" && v.Priority != 255 {
+		b.ds.Errorf(n.Args[0].Pos, "vrrp_instance %s: state MASTER under vrrp_strict requires priority 255 (address owner), priority is %d", v.Name, v.Priority)
+	}
+	if n := nodes["authentication"]; n != nil {
+		b.ds.Errorf(n.Pos, "vrrp_instance %s: authentication is not allowed under vrrp_strict (keepalived ignores it)", v.Name)
+	}
+	if len(v.VIPs) == 0 {
+		b.ds.Errorf(in.Pos, "vrrp_instance %s: vrrp_strict requires at least one virtual_ipaddress", v.Name)
+	}
+	if n := nodes["unicast_peer"]; n != nil {
+		b.ds.Errorf(n.Pos, "vrrp_instance %s: unicast_peer is not allowed under vrrp_strict", v.Name)
+	}
+	if n := nodes["preempt_delay"]; n != nil {
+		b.ds.Errorf(n.Pos, "vrrp_instance %s: preempt_delay is not allowed under vrrp_strict", v.Name)
+	}
+	if n := nodes["accept"]; n != nil && v.Version == 2 && v.Accept {
+		b.ds.Errorf(n.Pos, "vrrp_instance %s: accept mode is not allowed for VRRPv2 under vrrp_strict", v.Name)
+	}
+	if n := nodes["higher_prio_send_advert"]; n != nil && v.HigherPrioSendAdvert {
+		b.ds.Errorf(n.Pos, "vrrp_instance %s: higher_prio_send_advert is not allowed under vrrp_strict", v.Name)
+	}
+	if n := nodes["lower_prio_no_advert"]; n != nil && !v.LowerPrioNoAdvert {
+		b.ds.Errorf(n.Pos, "vrrp_instance %s: lower_prio_no_advert cannot be cleared under vrrp_strict", v.Name)
+	}
+	v.LowerPrioNoAdvert = true
+	if n := nodes["vmac_xmit_base"]; n != nil {
+		b.ds.Errorf(n.Pos, "vrrp_instance %s: vmac_xmit_base is not allowed under vrrp_strict", v.Name)
+	}
+	if v.Family == 6 && len(v.VIPs) > 0 && !v.VIPs[0].Prefix.Addr().IsLinkLocalUnicast() {
+		b.ds.Errorf(v.VIPs[0].Pos, "vrrp_instance %s: under vrrp_strict the first IPv6 virtual address must be link-local", v.Name)
+	}
+}
+
+// sameFamily drops (with an error) VIPs whose family differs from the
+// instance's; keepalived 2.2.7 logs "address family must match VRRP
+// instance" and ignores them.
+func (b *builder) sameFamily(v *Instance, vips []VIP) []VIP {
+	out := vips[:0]
+	for _, ip := range vips {
+		is6 := ip.Prefix.Addr().Is6()
+		if is6 != (v.Family == 6) {
+			b.ds.Errorf(ip.Pos, "vrrp_instance %s: %s is IPv%s but the instance is IPv%d (from its first virtual address); move it to virtual_ipaddress_excluded",
+				v.Name, ip.Prefix.Addr(), map[bool]string{true: "6", false: "4"}[is6], v.Family)
+			continue
+		}
+		out = append(out, ip)
+	}
+	return out
+}
+
+var vipOptions = []string{"brd", "broadcast", "dev", "scope", "label", "peer", "home", "-nodad", "nodad", "mngtmpaddr", "noprefixroute", "autojoin", "no_track", "preferred_lft", "use_vmac", "track_group"}
+
+// vips parses the lines of virtual_ipaddress(_excluded).
+func (b *builder) vips(n *syntax.Node) []VIP {
+	var out []VIP
+	for _, l := range n.Children {
+		if b.bad[l] {
+			continue
+		}
+		p, ok := parsePrefix(l.Keyword)
+		if !ok {
+			b.ds.Errorf(l.Pos, "%s: '%s' is not an IP address or ADDR/LEN", n.Keyword, l.Keyword)
+			continue
+		}
+		if p.Bits() < 0 || (p.Addr().Is4() && p.Bits() > 32) {
+			b.ds.Errorf(l.Pos, "%s: bad prefix length in '%s'", n.Keyword, l.Keyword)
+			continue
+		}
+		vip := VIP{Pos: l.Pos, Prefix: p}
+		if ok := b.vipOptions(n.Keyword, l, &vip); ok {
+			out = append(out, vip)
+		}
+	}
+	return out
+}
+
+func (b *builder) vipOptions(block string, l *syntax.Node, vip *VIP) bool {
+	args := l.Args
+	ok := true
+	value := func(i int) (string, bool) {
+		if i+1 >= len(args) {
+			b.ds.Errorf(args[i].Pos, "%s %s: '%s' needs a value", block, l.Keyword, args[i].Text)
+			ok = false
+			return "", false
+		}
+		return args[i+1].Text, true
+	}
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch a.Text {
+		case "brd", "broadcast", "dev", "scope", "label", "peer", "preferred_lft", "track_group":
+			val, has := value(i)
+			if !has {
+				return false
+			}
+			i++
+			switch a.Text {
+			case "brd", "broadcast":
+				if _, isIP := parseIP(val); !isIP && val != "+" && val != "-" {
+					b.ds.Errorf(args[i].Pos, "%s %s: brd '%s' is not an address, '+' or '-'", block, l.Keyword, val)
+					ok = false
+				}
+				vip.Brd = val
+			case "dev":
+				vip.Dev = val
+			case "scope":
+				if !validScope(val) {
+					b.ds.Errorf(args[i].Pos, "%s %s: scope '%s' is not one of global|site|link|host|nowhere or a number", block, l.Keyword, val)
+					ok = false
+				}
+				vip.Scope = val
+			case "label":
+				vip.Label = val
+			case "peer":
+				pa, isIP := parseIP(val)
+				if !isIP {
+					b.ds.Errorf(args[i].Pos, "%s %s: peer '%s' is not an IP address", block, l.Keyword, val)
+					ok = false
+				}
+				vip.Peer = pa
+			case "preferred_lft":
+				if _, isNum := parseInt(val); !isNum && val != "forever" {
+					b.ds.Errorf(args[i].Pos, "%s %s: preferred_lft '%s' is not a number or 'forever'", block, l.Keyword, val)
+					ok = false
+				}
+				vip.PreferredLft = val
+			case "track_group":
+				b.ds.Errorf(a.Pos, "%s %s: track_group applies only to static_ipaddress", block, l.Keyword)
+				ok = false
+			}
+		case "home":
+			vip.Home = true
+		case "-nodad", "nodad":
+			vip.NoDAD = true
+		case "mngtmpaddr":
+			vip.MngTmpAddr = true
+		case "noprefixroute":
+			vip.NoPrefixRoute = true
+		case "autojoin":
+			vip.AutoJoin = true
+		case "no_track":
+			vip.NoTrack = true
+		case "use_vmac":
+			vip.UseVMAC = true
+		default:
+			msg := fmt.Sprintf("%s %s: unknown option '%s'", block, l.Keyword, a.Text)
+			if s := suggestFrom(vipOptions, a.Text); s != "" {
+				msg += fmt.Sprintf("; did you mean '%s'?", s)
+			}
+			b.ds.Errorf(a.Pos, "%s", msg)
+			ok = false
+		}
+	}
+	return ok
+}
+
+func validScope(s string) bool {
+	switch s {
+	case "global", "site", "link", "host", "nowhere":
+		return true
+	}
+	v, ok := parseInt(s)
+	return ok && v >= 0 && v <= 255
+}
+
+// suggestFrom returns the word of list nearest to s, or "".
+func suggestFrom(list []string, s string) string {
+	return suggest(newBlock("", wordsAsKeywords(list)...), s)
+}
+
+func wordsAsKeywords(list []string) []*Keyword {
+	out := make([]*Keyword, len(list))
+	for i, w := range list {
+		out[i] = flag(w)
+	}
+	return out
+}
+
+// routes parses virtual_routes lines; the destination is the first
+// address or prefix that is not the value of src/via/gw/or, or "default".
+func (b *builder) routes(n *syntax.Node) []Route {
+	var out []Route
+	for _, l := range n.Children {
+		if b.bad[l] {
+			continue
+		}
+		r := Route{Pos: l.Pos, Words: append([]string{l.Keyword}, argTexts(l.Args)...)}
+		found := false
+		for i := 0; i < len(r.Words); i++ {
+			w := r.Words[i]
+			switch w {
+			case "src", "via", "gw", "or", "dev", "table", "metric", "priority", "preference", "protocol", "proto", "scope", "tos", "mtu", "realms", "encap", "nexthop":
+				i++ // skip the value
+				continue
+			case "no_track":
+				r.NoTrack = true
+				continue
+			case "default":
+				if !found {
+					r.Dest, found = netip.MustParsePrefix("0.0.0.0/0"), true
+				}
+				continue
+			}
+			if p, ok := parsePrefix(w); ok && !found {
+				r.Dest, found = p, true
+			}
+		}
+		if !found {
+			b.ds.Errorf(l.Pos, "virtual_routes: no destination address in '%s'", joinWords(r.Words))
+			continue
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+func (b *builder) rules(n *syntax.Node) []Rule {
+	var out []Rule
+	for _, l := range n.Children {
+		if b.bad[l] {
+			continue
+		}
+		r := Rule{Pos: l.Pos, Words: append([]string{l.Keyword}, argTexts(l.Args)...)}
+		for _, w := range r.Words {
+			if w == "no_track" {
+				r.NoTrack = true
+			}
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// peers parses unicast_peer lines: IP [min_ttl N] [max_ttl N].
+func (b *builder) peers(n *syntax.Node) []UnicastPeer {
+	if len(n.Children) == 0 {
+		b.ds.Errorf(n.Pos, "unicast_peer block is empty; list at least one peer (keepalived 2.2.7 would silently fall back to multicast)")
+		return nil
+	}
+	var out []UnicastPeer
+	for _, l := range n.Children {
+		if b.bad[l] {
+			continue
+		}
+		a, ok := parseIP(l.Keyword)
+		if !ok {
+			b.ds.Errorf(l.Pos, "unicast_peer: '%s' is not an IP address", l.Keyword)
+			continue
+		}
+		p := UnicastPeer{Pos: l.Pos, Addr: a, MinTTL: -1, MaxTTL: -1}
+		for i := 0; i < len(l.Args); i++ {
+			w := l.Args[i]
+			if (w.Text != "min_ttl" && w.Text != "max_ttl") || i+1 >= len(l.Args) {
+				b.ds.Errorf(w.Pos, "unicast_peer %s: unexpected '%s' (expected: IP [min_ttl N] [max_ttl N])", l.Keyword, w.Text)
+				ok = false
+				break
+			}
+			v, isInt := parseInt(l.Args[i+1].Text)
+			if !isInt || v < 0 || v > 255 {
+				b.ds.Errorf(l.Args[i+1].Pos, "unicast_peer %s: %s '%s' is out of range [0, 255]", l.Keyword, w.Text, l.Args[i+1].Text)
+				ok = false
+				break
+			}
+			if w.Text == "min_ttl" {
+				p.MinTTL = int(v)
+			} else {
+				p.MaxTTL = int(v)
+			}
+			i++
+		}
+		if ok {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func argTexts(args []syntax.Arg) []string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		out[i] = a.Text
+	}
+	return out
+}

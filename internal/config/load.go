@@ -1,0 +1,72 @@
+package config
+
+import (
+	"gokeepalived/internal/config/syntax"
+)
+
+// LoadOptions are the syntax options (config id, file system, environment,
+// random seed, instance name) used to read the file.
+type LoadOptions struct {
+	Syntax syntax.Options
+}
+
+// Load reads the configuration at path and returns the model and every
+// diagnostic from all passes: syntax, keyword table, values and cross
+// references. Host checks are separate (CheckHost). The configuration
+// must not be used if the diagnostics contain an error.
+func Load(path string, opts LoadOptions) (*Config, Diagnostics) {
+	f, ds := syntax.ParseFile(path, opts.Syntax)
+	return finish(f, ds)
+}
+
+// LoadBytes is Load for configuration text held in memory; name is used
+// in positions.
+func LoadBytes(name string, data []byte, opts LoadOptions) (*Config, Diagnostics) {
+	f, ds := syntax.ParseBytes(name, data, opts.Syntax)
+	return finish(f, ds)
+}
+
+func finish(f *syntax.File, ds Diagnostics) (*Config, Diagnostics) {
+	cfg, more := FromAST(f)
+	all := append(append(Diagnostics(nil), ds...), more...)
+	all.Sort()
+	return cfg, all
+}
+
+// CheckHost checks the model against the running host: every interface
+// the configuration names must exist. ifaceExists is injected so that the
+// check stays pure and testable.
+func CheckHost(cfg *Config, ifaceExists func(string) bool) Diagnostics {
+	var ds Diagnostics
+	check := func(pos Pos, what, name string) {
+		if name != "" && !ifaceExists(name) {
+			ds.Errorf(pos, "%s: interface %s does not exist", what, name)
+		}
+	}
+	for _, v := range cfg.Instances {
+		check(v.Pos, "vrrp_instance "+v.Name, v.Interface)
+		for _, t := range v.TrackInterface {
+			check(t.Pos, "vrrp_instance "+v.Name+" track_interface", t.Name)
+		}
+		for _, ip := range v.VIPs {
+			check(ip.Pos, "vrrp_instance "+v.Name+" virtual_ipaddress "+ip.Prefix.String(), ip.Dev)
+		}
+		for _, ip := range v.ExcludedVIPs {
+			check(ip.Pos, "vrrp_instance "+v.Name+" virtual_ipaddress_excluded "+ip.Prefix.String(), ip.Dev)
+		}
+	}
+	for _, g := range cfg.SyncGroups {
+		for _, t := range g.TrackInterface {
+			check(t.Pos, "vrrp_sync_group "+g.Name+" track_interface", t.Name)
+		}
+	}
+	for _, vs := range cfg.VirtualServers {
+		for _, rs := range vs.RealServers {
+			for _, ck := range rs.Checkers {
+				check(ck.Pos, ck.Type+" bind_if", ck.BindIf)
+			}
+		}
+	}
+	ds.Sort()
+	return ds
+}

@@ -1,0 +1,223 @@
+package config
+
+import (
+	"fmt"
+	"net/netip"
+	"sort"
+)
+
+// validate runs the checks that span objects: unique names, references,
+// VRID clashes, sync-group membership.
+func validate(c *Config, ds *Diagnostics) {
+	scripts := uniqueNames(ds, "vrrp_script", c.Scripts, func(s *Script) (string, Pos) { return s.Name, s.Pos })
+	files := uniqueNames(ds, "track_file", c.TrackFiles, func(s *TrackFile) (string, Pos) { return s.Name, s.Pos })
+	procs := uniqueNames(ds, "vrrp_track_process", c.TrackProcesses, func(s *TrackProcess) (string, Pos) { return s.Name, s.Pos })
+	insts := uniqueNames(ds, "vrrp_instance", c.Instances, func(s *Instance) (string, Pos) { return s.Name, s.Pos })
+	uniqueNames(ds, "vrrp_sync_group", c.SyncGroups, func(s *SyncGroup) (string, Pos) { return s.Name, s.Pos })
+	vsgs := uniqueNames(ds, "virtual_server_group", c.VirtualServerGroups, func(s *VirtualServerGroup) (string, Pos) { return s.Name, s.Pos })
+
+	checkRefs := func(kind, defKind string, tracks []Track, defined map[string]Pos) {
+		for _, t := range tracks {
+			if _, ok := defined[t.Name]; ok {
+				continue
+			}
+			msg := fmt.Sprintf("%s '%s' is not defined (no %s %s)", kind, t.Name, defKind, t.Name)
+			if s := nearestName(defined, t.Name); s != "" {
+				msg += fmt.Sprintf("; did you mean '%s'?", s)
+			}
+			ds.Errorf(t.Pos, "%s", msg)
+		}
+	}
+	for _, v := range c.Instances {
+		checkRefs("track_script", "vrrp_script", v.TrackScript, scripts)
+		checkRefs("track_file", "track_file", v.TrackFile, files)
+		checkRefs("track_process", "vrrp_track_process", v.TrackProcess, procs)
+	}
+	for _, g := range c.SyncGroups {
+		checkRefs("track_script", "vrrp_script", g.TrackScript, scripts)
+		checkRefs("track_file", "track_file", g.TrackFile, files)
+		checkRefs("track_process", "vrrp_track_process", g.TrackProcess, procs)
+	}
+
+	// Sync groups: members defined, in at most one group, groups of >= 2.
+	member := map[string]string{}
+	for _, g := range c.SyncGroups {
+		if len(g.Members) == 0 {
+			ds.Errorf(g.Pos, "vrrp_sync_group %s has no 'group { ... }' members", g.Name)
+		} else if len(g.Members) == 1 {
+			ds.Warnf(g.Pos, "vrrp_sync_group %s has only 1 vrrp_instance; a sync group needs at least 2 to do anything", g.Name)
+		}
+		for i, m := range g.Members {
+			if _, ok := insts[m]; !ok {
+				msg := fmt.Sprintf("vrrp_sync_group %s: vrrp_instance '%s' is not defined", g.Name, m)
+				if s := nearestName(insts, m); s != "" {
+					msg += fmt.Sprintf("; did you mean '%s'?", s)
+				}
+				ds.Errorf(g.MemberPos[i], "%s", msg)
+				continue
+			}
+			if other, dup := member[m]; dup {
+				ds.Errorf(g.MemberPos[i], "vrrp_instance %s is already in vrrp_sync_group %s", m, other)
+				continue
+			}
+			member[m] = g.Name
+		}
+	}
+	for _, v := range c.Instances {
+		v.SyncGroup = member[v.Name]
+	}
+
+	checkVRIDs(c, ds)
+
+	// Scripts run as root without enable_script_security: keepalived -t
+	// exits 6 ("SECURITY VIOLATION"); we warn.
+	if !c.Global.EnableScriptSecurity && c.Global.ScriptUser == "" && usesScripts(c) {
+		ds.Warnf(c.Global.Pos, "scripts are configured but enable_script_security is not set (keepalived -t reports a SECURITY VIOLATION)")
+	}
+
+	for _, vs := range c.VirtualServers {
+		if vs.Group != "" {
+			if _, ok := vsgs[vs.Group]; !ok {
+				msg := fmt.Sprintf("virtual_server group '%s' is not defined (no virtual_server_group %s)", vs.Group, vs.Group)
+				if s := nearestName(vsgs, vs.Group); s != "" {
+					msg += fmt.Sprintf("; did you mean '%s'?", s)
+				}
+				ds.Errorf(vs.Pos, "%s", msg)
+			}
+		}
+		for _, rs := range vs.RealServers {
+			for _, ck := range rs.Checkers {
+				if ck.File != nil && ck.File.TrackFile != "" {
+					if _, ok := files[ck.File.TrackFile]; !ok {
+						ds.Errorf(ck.Pos, "FILE_CHECK track_file '%s' is not defined (no track_file %s)", ck.File.TrackFile, ck.File.TrackFile)
+					}
+				}
+			}
+		}
+	}
+	checkDuplicateVS(c, ds)
+}
+
+func usesScripts(c *Config) bool {
+	if len(c.Scripts) > 0 {
+		return true
+	}
+	for _, v := range c.Instances {
+		n := v.Notify
+		if n.Master != nil || n.Backup != nil || n.Fault != nil || n.Stop != nil || n.Any != nil || n.MasterRxLowerPri != nil {
+			return true
+		}
+	}
+	for _, g := range c.SyncGroups {
+		n := g.Notify
+		if n.Master != nil || n.Backup != nil || n.Fault != nil || n.Stop != nil || n.Any != nil {
+			return true
+		}
+	}
+	for _, vs := range c.VirtualServers {
+		if vs.QuorumUp != nil || vs.QuorumDown != nil {
+			return true
+		}
+		for _, rs := range vs.RealServers {
+			if rs.NotifyUp != nil || rs.NotifyDown != nil {
+				return true
+			}
+			for _, ck := range rs.Checkers {
+				if ck.Misc != nil {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// uniqueNames reports duplicate names and returns name → first position.
+func uniqueNames[T any](ds *Diagnostics, kind string, list []T, key func(T) (string, Pos)) map[string]Pos {
+	seen := map[string]Pos{}
+	for _, x := range list {
+		name, pos := key(x)
+		if first, dup := seen[name]; dup {
+			ds.Errorf(pos, "%s %s is defined twice (first at %s)", kind, name, first)
+			continue
+		}
+		seen[name] = pos
+	}
+	return seen
+}
+
+func nearestName(defined map[string]Pos, name string) string {
+	list := make([]string, 0, len(defined))
+	for n := range defined {
+		list = append(list, n)
+	}
+	sortStrings(list)
+	return suggestFrom(list, name)
+}
+
+// checkVRIDs: two instances may not share a VRID on the same interface and
+// address family (keepalived: "X and Y both use VRID 3 with IPv4 on
+// interface ens33"), unless both are unicast with disjoint peers.
+func checkVRIDs(c *Config, ds *Diagnostics) {
+	type key struct {
+		ifname string
+		family int
+		vrid   int
+	}
+	seen := map[key]*Instance{}
+	for _, v := range c.Instances {
+		if v.VRID == 0 {
+			continue
+		}
+		k := key{v.Interface, v.Family, v.VRID}
+		prev, dup := seen[k]
+		if !dup {
+			seen[k] = v
+			continue
+		}
+		if len(v.UnicastPeers) > 0 && len(prev.UnicastPeers) > 0 && !peersOverlap(v.UnicastPeers, prev.UnicastPeers) {
+			continue
+		}
+		where := "interface " + v.Interface
+		if v.Interface == "" {
+			where = "no interface"
+		}
+		ds.Errorf(v.Pos, "vrrp_instance %s uses VRID %d with IPv%d on %s, like vrrp_instance %s at %s", v.Name, v.VRID, v.Family, where, prev.Name, prev.Pos)
+	}
+}
+
+func peersOverlap(a, b []UnicastPeer) bool {
+	set := map[netip.Addr]bool{}
+	for _, p := range a {
+		set[p.Addr] = true
+	}
+	for _, p := range b {
+		if set[p.Addr] {
+			return true
+		}
+	}
+	return false
+}
+
+func checkDuplicateVS(c *Config, ds *Diagnostics) {
+	seen := map[string]*VirtualServer{}
+	for _, vs := range c.VirtualServers {
+		k := vs.Name()
+		if prev, dup := seen[k]; dup {
+			ds.Errorf(vs.Pos, "virtual_server %s is defined twice (first at %s)", k, prev.Pos)
+			continue
+		}
+		seen[k] = vs
+		rs := map[netip.AddrPort]Pos{}
+		for _, r := range vs.RealServers {
+			ap := netip.AddrPortFrom(r.Addr, r.Port)
+			if first, dup := rs[ap]; dup {
+				ds.Errorf(r.Pos, "real_server %s is defined twice in virtual_server %s (first at %s)", ap, k, first)
+				continue
+			}
+			rs[ap] = r.Pos
+		}
+	}
+}
+
+func sortStrings(s []string) { sort.Strings(s) }
