@@ -1,0 +1,107 @@
+package syntax
+
+import (
+	"testing"
+	"testing/fstest"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestParseInclude(t *testing.T) {
+	runCases(t, []parseCase{{
+		name: "glob, braces and relative paths",
+		files: map[string]string{
+			mainFile:         "a\ninclude conf.d/*.conf\ninclude other/{x,y}.conf\nz\n",
+			"conf.d/1.conf":  "one {\n  include ../other/x.conf\n}\n",
+			"conf.d/2.conf":  "two\n",
+			"conf.d/.h.conf": "hidden\n",
+			"other/x.conf":   "x ${_PWD}\n",
+			"other/y.conf":   "y\n",
+		},
+		want: []*Node{
+			nd("1:1", "a"),
+			blk(nd("conf.d/1.conf:1:1", "one"), "conf.d/1.conf:3:1",
+				nd("other/x.conf:1:1", "x", w("other/x.conf:1:3", "other"))),
+			nd("conf.d/2.conf:1:1", "two"),
+			nd("other/x.conf:1:1", "x", w("other/x.conf:1:3", "other")),
+			nd("other/y.conf:1:1", "y"),
+			nd("4:1", "z"),
+		},
+	}, {
+		name:  "missing files warn with plain include",
+		files: main("include nope.conf\ninclude none/*.conf\ninclude {a,b}.conf\nok\n"),
+		want:  []*Node{nd("4:1", "ok")},
+		diags: []string{
+			`main.conf:1:1: warning: include: config file "nope.conf" not found`,
+			`main.conf:2:1: warning: include: no config files matched "none/*.conf"`,
+			`main.conf:3:1: warning: include: config file "a.conf" not found`,
+			`main.conf:3:1: warning: include: config file "b.conf" not found`,
+		},
+	}, {
+		name: "strict variants and include_check",
+		files: map[string]string{
+			mainFile: "includer nope.conf\nincludem nope.conf\nincludew none/*\nincludeb {a,b}.conf\nincludea none/*\n" +
+				"include sub.conf\ninclude nope.conf\ninclude_check -match\ninclude nope.conf\ninclude_check bogus\n",
+			"a.conf":   "a\n",
+			"sub.conf": "include_check\ninclude nope.conf\n",
+		},
+		want: []*Node{
+			nd("a.conf:1:1", "a"),
+			nd("sub.conf:1:1", "include_check"),
+			nd("8:1", "include_check", w("8:15", "-match")),
+			nd("10:1", "include_check", w("10:15", "bogus")),
+		},
+		diags: []string{
+			`main.conf:1:1: warning: include: config file "nope.conf" not found`,
+			`main.conf:2:1: error: include: config file "nope.conf" not found`,
+			`main.conf:3:1: error: include: no config files matched "none/*"`,
+			`main.conf:4:1: error: include: config file "b.conf" not found`,
+			`main.conf:5:1: error: include: no config files matched "none/*"`,
+			`sub.conf:2:1: error: include: config file "nope.conf" not found`,
+			`main.conf:7:1: warning: include: config file "nope.conf" not found`,
+			`main.conf:9:1: warning: include: config file "nope.conf" not found`,
+			`main.conf:10:15: error: include_check: unknown check "bogus" (want readable, match, wildcard_match or brace_match)`,
+		},
+	}, {
+		name: "cycle and directory",
+		files: map[string]string{
+			mainFile:   "include b.conf\ninclude d\n",
+			"b.conf":   "b\ninclude main.conf\n",
+			"d/x.conf": "x\n",
+		},
+		want: []*Node{nd("b.conf:1:1", "b")},
+		diags: []string{
+			"b.conf:2:1: error: include cycle: main.conf -> b.conf -> main.conf",
+			`main.conf:2:1: warning: include: configuration file "d" is a directory - skipping`,
+		},
+	}, {
+		name:  "a block may span files, as in keepalived",
+		files: map[string]string{mainFile: "g {\ninclude in.conf\n", "in.conf": "r 1\n}\n"},
+		want:  []*Node{blk(nd("1:1", "g"), "in.conf:2:1", nd("in.conf:1:1", "r", w("in.conf:1:3", "1")))},
+	}})
+}
+
+func TestParseFileMissing(t *testing.T) {
+	f, ds := ParseFile("etc/none.conf", Options{FS: fstest.MapFS{}})
+	if f == nil || len(f.Nodes) != 0 {
+		t.Fatalf("got %+v, want an empty File", f)
+	}
+	want := []string{"etc/none.conf:0:0: error: cannot read configuration file: open etc/none.conf: file does not exist"}
+	if diff := cmp.Diff(want, diagStrings(ds)); diff != "" {
+		t.Errorf("diagnostics (-want +got):\n%s", diff)
+	}
+}
+
+func TestExpandBraces(t *testing.T) {
+	for in, want := range map[string][]string{
+		"a":                    {"a"},
+		"a{b,c}d":              {"abd", "acd"},
+		"{foo/{,cat,dog},bar}": {"foo/", "foo/cat", "foo/dog", "bar"},
+		"x{}y{1,2}":            {"x{}y1", "x{}y2"},
+		"open{a,b":             {"open{a,b"},
+	} {
+		if diff := cmp.Diff(want, expandBraces(in)); diff != "" {
+			t.Errorf("expandBraces(%q) (-want +got):\n%s", in, diff)
+		}
+	}
+}
