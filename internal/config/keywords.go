@@ -184,8 +184,10 @@ func Table() *Schema {
 func buildSchema() *Schema {
 	s := &Schema{Root: rootBlock(), where: map[string][]string{}}
 	seen := map[*BlockSpec]bool{}
-	var walk func(b *BlockSpec)
-	walk = func(b *BlockSpec) {
+	// where lists implemented blocks only: a keyword inside an
+	// unimplemented block is not offered as a place to move a keyword to.
+	var walk func(b *BlockSpec, impl bool)
+	walk = func(b *BlockSpec, impl bool) {
 		if seen[b] {
 			return
 		}
@@ -193,15 +195,15 @@ func buildSchema() *Schema {
 		s.blocks = append(s.blocks, b)
 		for _, n := range b.order {
 			k := b.Keywords[n]
-			if !contains(s.where[n], b.Name) {
+			if impl && !contains(s.where[n], b.Name) {
 				s.where[n] = append(s.where[n], b.Name)
 			}
 			if k.Block != nil {
-				walk(k.Block)
+				walk(k.Block, impl && k.Status == Implemented)
 			}
 		}
 	}
-	walk(s.Root)
+	walk(s.Root, true)
 	return s
 }
 

@@ -72,7 +72,11 @@ func validate(c *Config, ds *Diagnostics) {
 	// Scripts run as root without enable_script_security: keepalived -t
 	// exits 6 ("SECURITY VIOLATION"); we warn.
 	if !c.Global.EnableScriptSecurity && c.Global.ScriptUser == "" && usesScripts(c) {
-		ds.Warnf(c.Global.Pos, "scripts are configured but enable_script_security is not set (keepalived -t reports a SECURITY VIOLATION)")
+		pos := c.Global.Pos
+		if pos.Line == 0 && len(c.Instances) > 0 {
+			pos = c.Instances[0].Pos
+		}
+		ds.Warnf(pos, "scripts are configured but enable_script_security is not set (keepalived -t reports a SECURITY VIOLATION)")
 	}
 
 	for _, vs := range c.VirtualServers {
