@@ -29,9 +29,6 @@ type builder struct {
 	ds  *Diagnostics
 	bad map[*syntax.Node]bool
 	cfg *Config
-	// strictSeen records whether global vrrp_strict was given, whatever
-	// the order of blocks in the file.
-	strict bool
 }
 
 // good returns the nodes that passed the schema check.
@@ -54,6 +51,7 @@ func (b *builder) build(nodes []*syntax.Node) {
 			b.global(n)
 		}
 	}
+	b.finishGlobal()
 	for _, n := range b.good(nodes) {
 		switch n.Keyword {
 		case "vrrp_script":
@@ -262,6 +260,12 @@ func (b *builder) global(gn *syntax.Node) {
 			g.VRRPNotifyFIFOScript = b.scriptRef(n)
 		}
 	}
+}
+
+// finishGlobal resolves global defaults that depend on other globals; it
+// runs whether or not there is a global_defs block.
+func (b *builder) finishGlobal() {
+	g := &b.cfg.Global
 	if g.MinGARP {
 		// vrrp_min_garp: one message, no second burst.
 		g.GARP.MasterRepeat, g.GARP.MasterDelay = 1, 0
@@ -275,7 +279,6 @@ func (b *builder) global(gn *syntax.Node) {
 	if g.Strict {
 		g.LowerPrioNoAdvert = true
 	}
-	b.strict = g.Strict
 }
 
 // ---- vrrp_script, track_file, vrrp_track_process -------------------------

@@ -310,7 +310,9 @@ func Diff(old, new *Config) ConfigDiff {
 	d.Instances = diffByName(old.Instances, new.Instances, func(v *Instance) string { return v.Name })
 	d.SyncGroups = diffByName(old.SyncGroups, new.SyncGroups, func(v *SyncGroup) string { return v.Name })
 	d.Scripts = diffByName(old.Scripts, new.Scripts, func(v *Script) string { return v.Name })
-	d.VirtualServers = diffByName(old.VirtualServers, new.VirtualServers, (*VirtualServer).Name)
+	// A virtual server is changed by its own settings; its real servers
+	// are diffed separately.
+	d.VirtualServers = diffByName(withoutRS(old.VirtualServers), withoutRS(new.VirtualServers), (*VirtualServer).Name)
 	oldVS := map[string]*VirtualServer{}
 	for _, vs := range old.VirtualServers {
 		oldVS[vs.Name()] = vs
@@ -411,4 +413,14 @@ func eqValue(a, b reflect.Value) bool {
 	default:
 		return a.Interface() == b.Interface()
 	}
+}
+
+func withoutRS(list []*VirtualServer) []*VirtualServer {
+	out := make([]*VirtualServer, len(list))
+	for i, vs := range list {
+		c := *vs
+		c.RealServers = nil
+		out[i] = &c
+	}
+	return out
 }

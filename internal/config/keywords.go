@@ -150,7 +150,6 @@ var (
 	tPath = ArgSpec{Kind: ArgPath}
 	tBool = ArgSpec{Kind: ArgBool}
 	tIP   = ArgSpec{Kind: ArgIP}
-	tPfx  = ArgSpec{Kind: ArgPrefix}
 	tPort = ArgSpec{Kind: ArgPort, Min: 0, Max: 65535}
 	tUint = tInt(0, 4294967295)
 )

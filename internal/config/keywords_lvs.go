@@ -13,7 +13,9 @@ var (
 )
 
 func vsGroupKeyword() *Keyword {
-	return vblock("virtual_server_group").repeat()
+	k := vblock("virtual_server_group").repeat()
+	k.MinArgs, k.MaxArgs, k.Args = 1, 1, []ArgSpec{tStr}
+	return k
 }
 
 // vsTimingKeywords are the checker defaults a virtual or real server may set.
