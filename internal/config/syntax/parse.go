@@ -20,6 +20,7 @@ const (
 	maxExpandDepth  = 64      // nested multi-line definitions and ~SEQ/~LST
 	maxLineLen      = 1 << 16 // bytes in a line after parameter substitution
 	maxSubsts       = 10_000  // substitutions in one line
+	maxSubstBytes   = 1 << 28 // bytes copied by substitutions in one parse
 )
 
 // Options control one parse.
@@ -66,20 +67,21 @@ func ParseBytes(name string, data []byte, opts Options) (*File, Diagnostics) {
 // parser holds the state of one parse: keepalived keeps the same state
 // in globals (definitions, include stack, ~SEQ list).
 type parser struct {
-	opts     Options
-	fsys     fs.FS
-	osFS     bool
-	rng      *rand.Rand
-	defs     map[string]*definition
-	mdef     *definition // multi-line definition being collected
-	files    []string    // include stack, as FS lookup keys
-	curFile  string      // file whose lines are being read
-	incCheck includeFlags
-	lines    int  // logical lines processed
-	tooMany  bool // MaxLines was exceeded (reported once)
-	warned   map[Pos]bool
-	tree     builder
-	diags    Diagnostics
+	opts       Options
+	fsys       fs.FS
+	osFS       bool
+	rng        *rand.Rand
+	defs       map[string]*definition
+	mdef       *definition // multi-line definition being collected
+	files      []string    // include stack, as FS lookup keys
+	curFile    string      // file whose lines are being read
+	incCheck   includeFlags
+	lines      int  // logical lines processed
+	substBytes int  // bytes copied by parameter substitution
+	tooMany    bool // MaxLines was exceeded (reported once)
+	warned     map[Pos]bool
+	tree       builder
+	diags      Diagnostics
 }
 
 func newParser(opts Options) *parser {

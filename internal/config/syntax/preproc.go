@@ -245,7 +245,8 @@ func (p *parser) substitute(l *line) (more []string, replaced, ok bool) {
 		default:
 			value = d.lines[0]
 		}
-		if n++; n > maxSubsts || len(t)-(end-j)+len(value) > maxLineLen {
+		p.substBytes += len(t) + len(value)
+		if n++; n > maxSubsts || len(t)-(end-j)+len(value) > maxLineLen || p.substBytes > maxSubstBytes {
 			p.diags.Errorf(use, "parameter substitution of $%s does not terminate (a definition that uses itself?); line dropped", d.name)
 			return nil, replaced, false
 		}
@@ -343,12 +344,16 @@ func (p *parser) sequence(l line, depth int) bool {
 		if _, _, ok := p.substitute(&pl); !ok {
 			return true
 		}
-		vars, vals, err := parseSeq(s[4] == 'x', string(pl.text))
+		v, seq, err := parseSeq(s[4] == 'x', string(pl.text))
 		if err != nil {
 			p.diags.Errorf(l.pos(0), "invalid ~SEQ specification %q: %v", s, err)
 			return true
 		}
-		return p.iterate(l, close+1, vars, vals, depth)
+		rest := l.slice(close+1, len(l.text)).trimSpace()
+		return seq.each(func(val string) bool {
+			p.defs[v] = &definition{name: v, lines: []string{val}}
+			return p.iterateOnce(rest, depth)
+		})
 	}
 	vars, vals, end, err := parseLst(s, open+1)
 	if err != nil {
@@ -365,72 +370,91 @@ func (p *parser) iterate(l line, from int, vars []string, vals [][]string, depth
 		for i, v := range vars {
 			p.defs[v] = &definition{name: v, lines: []string{set[i]}}
 		}
-		if len(rest.text) == 0 {
-			continue
-		}
-		if !p.processLine(rest.slice(0, len(rest.text)), depth+1) {
+		if !p.iterateOnce(rest, depth) {
 			return false
 		}
 	}
 	return true
 }
 
+// iterateOnce processes the text after a ~SEQ or ~LST once. An empty
+// text still counts as a line, so that MaxLines bounds every loop.
+func (p *parser) iterateOnce(rest line, depth int) bool {
+	if len(rest.text) == 0 {
+		if p.lines++; p.lines > p.opts.MaxLines {
+			return p.processLine(rest, depth+1)
+		}
+		return true
+	}
+	return p.processLine(rest.slice(0, len(rest.text)), depth+1)
+}
+
+// seqValues is a parsed ~SEQ: the values start, start+step, ... up to
+// end, formatted in decimal or hexadecimal.
+type seqValues struct {
+	start, step, end int64
+	hex              bool
+}
+
+// each calls fn with each value until fn returns false.
+func (q seqValues) each(fn func(string) bool) bool {
+	for n := q.start; q.step > 0 && n <= q.end || q.step < 0 && n >= q.end; n += q.step {
+		v := strconv.FormatInt(n, 10)
+		if q.hex {
+			v = strconv.FormatUint(uint64(n), 16)
+		}
+		if !fn(v) {
+			return false
+		}
+		if n+q.step < n != (q.step < 0) { // overflow
+			break
+		}
+	}
+	return true
+}
+
 // parseSeq parses the inside of ~SEQ(var, [start,] [step,] end).
-func parseSeq(hex bool, s string) ([]string, [][]string, error) {
+func parseSeq(hex bool, s string) (string, seqValues, error) {
 	f := strings.Split(s, ",")
 	v := strings.TrimSpace(f[0])
+	q := seqValues{hex: hex}
 	if v == "" || len(f) < 2 || len(f) > 4 {
-		return nil, nil, fmt.Errorf("want (var, [start,] [step,] end)")
+		return "", q, fmt.Errorf("want (var, [start,] [step,] end)")
 	}
 	var nums []int64
 	for _, x := range f[1:] {
 		n, err := strtol(x)
 		if err != nil {
-			return nil, nil, err
+			return "", q, err
 		}
 		nums = append(nums, n)
 	}
-	var start, step, end int64
 	switch len(nums) {
 	case 1:
-		end = nums[0]
-		start, step = 1, 1
-		if end < 0 {
-			start = -1
+		q.end = nums[0]
+		q.start, q.step = 1, 1
+		if q.end < 0 {
+			q.start = -1
 		}
-		if end < 1 {
-			step = -1
+		if q.end < 1 {
+			q.step = -1
 		}
 	case 2:
-		start, end = nums[0], nums[1]
-		step = 1
-		if start > end {
-			step = -1
+		q.start, q.end = nums[0], nums[1]
+		q.step = 1
+		if q.start > q.end {
+			q.step = -1
 		}
 	case 3:
-		start, step, end = nums[0], nums[1], nums[2]
-		if step == 0 || start < end && step < 0 || start > end && step > 0 {
-			return nil, nil, fmt.Errorf("step %d never reaches %d from %d", step, end, start)
+		q.start, q.step, q.end = nums[0], nums[1], nums[2]
+		if q.step == 0 || q.start < q.end && q.step < 0 || q.start > q.end && q.step > 0 {
+			return "", q, fmt.Errorf("step %d never reaches %d from %d", q.step, q.end, q.start)
 		}
 	}
-	if hex && (start < 0 || end < 0) {
-		return nil, nil, fmt.Errorf("~SEQx is only valid for positive numbers")
+	if hex && (q.start < 0 || q.end < 0) {
+		return "", q, fmt.Errorf("~SEQx is only valid for positive numbers")
 	}
-	var vals [][]string
-	for n := start; step > 0 && n <= end || step < 0 && n >= end; n += step {
-		if hex {
-			vals = append(vals, []string{strconv.FormatUint(uint64(n), 16)})
-		} else {
-			vals = append(vals, []string{strconv.FormatInt(n, 10)})
-		}
-		if len(vals) > DefaultMaxLines {
-			return nil, nil, fmt.Errorf("more than %d values", DefaultMaxLines)
-		}
-		if n+step < n != (step < 0) { // overflow
-			break
-		}
-	}
-	return []string{v}, vals, nil
+	return v, q, nil
 }
 
 // strtol parses an integer like C strtol with base 0 (0x hex, 0 octal);
