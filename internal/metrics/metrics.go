@@ -19,6 +19,13 @@
 //	gokeepalived_vrrp_adverts_received_total                 counter "adverts_received"
 //	gokeepalived_vrrp_transitions_total                      counter "transitions"
 //	gokeepalived_vrrp_split_brain_suspected_total            counter "split_brain_suspected"
+//	gokeepalived_vrrp_priority_zero_{sent,received}_total    counters "priority_zero_sent", "priority_zero_received"
+//	gokeepalived_vrrp_{became,released}_master_total          counters "became_master", "released_master"
+//	gokeepalived_vrrp_no_master_heard_total                  counter "no_master_heard"
+//	gokeepalived_vrrp_advert_send_errors_total               counter "send_errors"
+//	gokeepalived_vrrp_vip_errors_total                       counter "vip_errors"
+//	gokeepalived_vrrp_garp_{sent,errors}_total               counters "garp_sent", "garp_errors"
+//	gokeepalived_vrrp_inputs_ignored_total{…,reason}         counters "ignored_<reason>"
 //	gokeepalived_vrrp_drops_total{…,reason}                  received adverts dropped, per reason
 //	gokeepalived_vrrp_last_advert_age_seconds                time since the last advert was received
 //	gokeepalived_vrrp_last_transition_timestamp_seconds      when the state last changed
@@ -55,6 +62,18 @@ const (
 	CounterAdvertsReceived     = "adverts_received"
 	CounterTransitions         = "transitions"
 	CounterSplitBrainSuspected = "split_brain_suspected"
+	CounterPriorityZeroSent    = "priority_zero_sent"
+	CounterPriorityZeroRecv    = "priority_zero_received"
+	CounterBecameMaster        = "became_master"
+	CounterReleasedMaster      = "released_master"
+	CounterNoMasterHeard       = "no_master_heard"
+	CounterSendErrors          = "send_errors"
+	CounterVIPErrors           = "vip_errors"
+	CounterGARPSent            = "garp_sent"
+	CounterGARPErrors          = "garp_errors"
+	// CounterIgnoredPrefix starts the keys "ignored_<vrrp.IgnoreReason>":
+	// inputs the VRRP core ignored, exported with a reason label.
+	CounterIgnoredPrefix = "ignored_"
 )
 
 const (
@@ -100,7 +119,7 @@ type Collector struct {
 	basePrio, effPrio     *prometheus.Desc
 	vipsHeld              *prometheus.Desc
 	counters              []counterSpec
-	drops                 *prometheus.Desc
+	drops, ignored        *prometheus.Desc
 	lastAdvertAge         *prometheus.Desc
 	lastTransition        *prometheus.Desc
 	trackerUp             *prometheus.Desc
@@ -133,6 +152,8 @@ func New(snapshot func() *ctl.Status, opts ...Option) *Collector {
 			"1 while the instance holds its virtual addresses on the interface, else 0."),
 		drops: instanceDesc("drops_total",
 			"Received advertisements dropped, by reason.", "reason"),
+		ignored: instanceDesc("inputs_ignored_total",
+			"Inputs (mostly adverts) the VRRP state machine ignored, by reason.", "reason"),
 		lastAdvertAge: instanceDesc("last_advert_age_seconds",
 			"Seconds since the last valid advertisement was received; absent if none yet."),
 		lastTransition: instanceDesc("last_transition_timestamp_seconds",
@@ -150,6 +171,16 @@ func New(snapshot func() *ctl.Status, opts ...Option) *Collector {
 		{CounterTransitions, "transitions_total", "VRRP state changes."},
 		{CounterSplitBrainSuspected, "split_brain_suspected_total",
 			"Adverts from another master while this instance was MASTER and out-ranked it: both held the virtual addresses."},
+		{CounterPriorityZeroSent, "priority_zero_sent_total", "Priority 0 adverts sent (giving up mastership)."},
+		{CounterPriorityZeroRecv, "priority_zero_received_total", "Priority 0 adverts received (the master gave up)."},
+		{CounterBecameMaster, "became_master_total", "Transitions into MASTER."},
+		{CounterReleasedMaster, "released_master_total", "Transitions out of MASTER."},
+		{CounterNoMasterHeard, "no_master_heard_total",
+			"Master down timer expiries with no advert heard since start: alone, or cut off from the peers (firewall, unicast_peer, VRID)."},
+		{CounterSendErrors, "advert_send_errors_total", "Adverts that could not be sent."},
+		{CounterVIPErrors, "vip_errors_total", "Failures adding or removing virtual addresses, routes or rules."},
+		{CounterGARPSent, "garp_sent_total", "Gratuitous ARPs / unsolicited neighbour advertisements sent."},
+		{CounterGARPErrors, "garp_errors_total", "Gratuitous ARP / NA send failures."},
 	} {
 		c.counters = append(c.counters, counterSpec{key: s.key, desc: instanceDesc(s.name, s.help)})
 	}
@@ -162,7 +193,7 @@ func New(snapshot func() *ctl.Status, opts ...Option) *Collector {
 // Describe implements prometheus.Collector.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{c.state, c.stateCode, c.basePrio, c.effPrio, c.vipsHeld,
-		c.drops, c.lastAdvertAge, c.lastTransition, c.trackerUp, c.startTime, c.lastReload} {
+		c.drops, c.ignored, c.lastAdvertAge, c.lastTransition, c.trackerUp, c.startTime, c.lastReload} {
 		ch <- d
 	}
 	for _, s := range c.counters {
@@ -216,6 +247,9 @@ func (c *Collector) collectInstance(ch chan<- prometheus.Metric, in *ctl.Instanc
 	for _, d := range dropCounts(in.Drops) {
 		counter(c.drops, d.n, d.reason)
 	}
+	for _, d := range ignoredCounts(in.Counters) {
+		counter(c.ignored, d.n, d.reason)
+	}
 	if !in.LastAdvert.IsZero() {
 		gauge(c.lastAdvertAge, max(now.Sub(in.LastAdvert).Seconds(), 0))
 	}
@@ -252,9 +286,22 @@ func dropCounts(m map[string]uint64) []dropCount {
 	return out
 }
 
+// ignoredCounts returns the "ignored_<reason>" counters, reason in
+// snake_case, sorted.
+func ignoredCounts(m map[string]uint64) []dropCount {
+	var out []dropCount
+	for k, v := range m {
+		if r, ok := strings.CutPrefix(k, CounterIgnoredPrefix); ok && r != "" {
+			out = append(out, dropCount{snake(r), v})
+		}
+	}
+	slices.SortFunc(out, func(a, b dropCount) int { return strings.Compare(a.reason, b.reason) })
+	return out
+}
+
 // snake turns a CamelCase name into snake_case, keeping acronyms together:
 // "VRIDMismatch" → "vrid_mismatch", "ChecksumV2Form" → "checksum_v2_form".
-// Already snake_case input is returned unchanged.
+// Hyphens become underscores; snake_case input is returned unchanged.
 func snake(s string) string {
 	r := []rune(s)
 	var b strings.Builder
@@ -265,6 +312,9 @@ func snake(s string) string {
 			if prevLower || (unicode.IsUpper(r[i-1]) && nextLower) {
 				b.WriteByte('_')
 			}
+		}
+		if c == '-' {
+			c = '_'
 		}
 		b.WriteRune(unicode.ToLower(c))
 	}

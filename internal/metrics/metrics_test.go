@@ -44,10 +44,22 @@ func fakeStatus() *ctl.Status {
 				CounterAdvertsReceived:     7,
 				CounterTransitions:         2,
 				CounterSplitBrainSuspected: 1,
+				CounterPriorityZeroSent:    1,
+				CounterPriorityZeroRecv:    0,
+				CounterBecameMaster:        1,
+				CounterReleasedMaster:      1,
+				CounterNoMasterHeard:       1,
+				CounterSendErrors:          0,
+				CounterVIPErrors:           0,
+				CounterGARPSent:            10,
+				CounterGARPErrors:          0,
+				"ignored_lower-priority":   3,
+				"ignored_not-running":      4,
 				"something_else":           9, // not exported
 			},
-			// Both spellings of a reason are summed; an unknown reason is kept.
-			Drops: map[string]uint64{"TTL": 3, "ttl": 1, "AuthMismatch": 2, "unknown_source": 5},
+			// As the daemon reports them (DropReason.String(), plus its own
+			// "unicast-src"); both spellings of a reason are summed.
+			Drops: map[string]uint64{"TTL": 3, "ttl": 1, "AuthMismatch": 2, "unicast-src": 5},
 			Trackers: []ctl.TrackerStatus{
 				{Kind: "script", Name: "chk_nginx", OK: true, Weight: -20},
 				{Kind: "interface", Name: "eth1", OK: false},
@@ -63,6 +75,9 @@ gokeepalived_daemon_last_reload_timestamp_seconds 1.7723658e+09
 # HELP gokeepalived_daemon_start_time_seconds Unix time the daemon started.
 # TYPE gokeepalived_daemon_start_time_seconds gauge
 gokeepalived_daemon_start_time_seconds 1.7723628e+09
+# HELP gokeepalived_vrrp_advert_send_errors_total Adverts that could not be sent.
+# TYPE gokeepalived_vrrp_advert_send_errors_total counter
+gokeepalived_vrrp_advert_send_errors_total{instance="VI_1",interface="eth0",vrid="51"} 0
 # HELP gokeepalived_vrrp_adverts_received_total Valid advertisements received.
 # TYPE gokeepalived_vrrp_adverts_received_total counter
 gokeepalived_vrrp_adverts_received_total{instance="VI_1",interface="eth0",vrid="51"} 7
@@ -72,6 +87,9 @@ gokeepalived_vrrp_adverts_sent_total{instance="VI_1",interface="eth0",vrid="51"}
 # HELP gokeepalived_vrrp_base_priority Configured priority (0-255).
 # TYPE gokeepalived_vrrp_base_priority gauge
 gokeepalived_vrrp_base_priority{instance="VI_1",interface="eth0",vrid="51"} 150
+# HELP gokeepalived_vrrp_became_master_total Transitions into MASTER.
+# TYPE gokeepalived_vrrp_became_master_total counter
+gokeepalived_vrrp_became_master_total{instance="VI_1",interface="eth0",vrid="51"} 1
 # HELP gokeepalived_vrrp_drops_total Received advertisements dropped, by reason.
 # TYPE gokeepalived_vrrp_drops_total counter
 gokeepalived_vrrp_drops_total{instance="VI_1",interface="eth0",reason="addr_count",vrid="51"} 0
@@ -90,18 +108,40 @@ gokeepalived_vrrp_drops_total{instance="VI_1",interface="eth0",reason="malformed
 gokeepalived_vrrp_drops_total{instance="VI_1",interface="eth0",reason="own_address",vrid="51"} 0
 gokeepalived_vrrp_drops_total{instance="VI_1",interface="eth0",reason="ttl",vrid="51"} 4
 gokeepalived_vrrp_drops_total{instance="VI_1",interface="eth0",reason="type",vrid="51"} 0
-gokeepalived_vrrp_drops_total{instance="VI_1",interface="eth0",reason="unknown_source",vrid="51"} 5
+gokeepalived_vrrp_drops_total{instance="VI_1",interface="eth0",reason="unicast_src",vrid="51"} 5
 gokeepalived_vrrp_drops_total{instance="VI_1",interface="eth0",reason="version",vrid="51"} 0
 gokeepalived_vrrp_drops_total{instance="VI_1",interface="eth0",reason="vrid_mismatch",vrid="51"} 0
 # HELP gokeepalived_vrrp_effective_priority Priority after tracker weights, as sent in adverts.
 # TYPE gokeepalived_vrrp_effective_priority gauge
 gokeepalived_vrrp_effective_priority{instance="VI_1",interface="eth0",vrid="51"} 130
+# HELP gokeepalived_vrrp_garp_errors_total Gratuitous ARP / NA send failures.
+# TYPE gokeepalived_vrrp_garp_errors_total counter
+gokeepalived_vrrp_garp_errors_total{instance="VI_1",interface="eth0",vrid="51"} 0
+# HELP gokeepalived_vrrp_garp_sent_total Gratuitous ARPs / unsolicited neighbour advertisements sent.
+# TYPE gokeepalived_vrrp_garp_sent_total counter
+gokeepalived_vrrp_garp_sent_total{instance="VI_1",interface="eth0",vrid="51"} 10
+# HELP gokeepalived_vrrp_inputs_ignored_total Inputs (mostly adverts) the VRRP state machine ignored, by reason.
+# TYPE gokeepalived_vrrp_inputs_ignored_total counter
+gokeepalived_vrrp_inputs_ignored_total{instance="VI_1",interface="eth0",reason="lower_priority",vrid="51"} 3
+gokeepalived_vrrp_inputs_ignored_total{instance="VI_1",interface="eth0",reason="not_running",vrid="51"} 4
 # HELP gokeepalived_vrrp_last_advert_age_seconds Seconds since the last valid advertisement was received; absent if none yet.
 # TYPE gokeepalived_vrrp_last_advert_age_seconds gauge
 gokeepalived_vrrp_last_advert_age_seconds{instance="VI_1",interface="eth0",vrid="51"} 1.5
 # HELP gokeepalived_vrrp_last_transition_timestamp_seconds Unix time of the instance's last state change; absent if none yet.
 # TYPE gokeepalived_vrrp_last_transition_timestamp_seconds gauge
 gokeepalived_vrrp_last_transition_timestamp_seconds{instance="VI_1",interface="eth0",vrid="51"} 1.77236637e+09
+# HELP gokeepalived_vrrp_no_master_heard_total Master down timer expiries with no advert heard since start: alone, or cut off from the peers (firewall, unicast_peer, VRID).
+# TYPE gokeepalived_vrrp_no_master_heard_total counter
+gokeepalived_vrrp_no_master_heard_total{instance="VI_1",interface="eth0",vrid="51"} 1
+# HELP gokeepalived_vrrp_priority_zero_received_total Priority 0 adverts received (the master gave up).
+# TYPE gokeepalived_vrrp_priority_zero_received_total counter
+gokeepalived_vrrp_priority_zero_received_total{instance="VI_1",interface="eth0",vrid="51"} 0
+# HELP gokeepalived_vrrp_priority_zero_sent_total Priority 0 adverts sent (giving up mastership).
+# TYPE gokeepalived_vrrp_priority_zero_sent_total counter
+gokeepalived_vrrp_priority_zero_sent_total{instance="VI_1",interface="eth0",vrid="51"} 1
+# HELP gokeepalived_vrrp_released_master_total Transitions out of MASTER.
+# TYPE gokeepalived_vrrp_released_master_total counter
+gokeepalived_vrrp_released_master_total{instance="VI_1",interface="eth0",vrid="51"} 1
 # HELP gokeepalived_vrrp_split_brain_suspected_total Adverts from another master while this instance was MASTER and out-ranked it: both held the virtual addresses.
 # TYPE gokeepalived_vrrp_split_brain_suspected_total counter
 gokeepalived_vrrp_split_brain_suspected_total{instance="VI_1",interface="eth0",vrid="51"} 1
@@ -122,6 +162,9 @@ gokeepalived_vrrp_tracker_up{instance="VI_1",interface="eth0",kind="script",trac
 # HELP gokeepalived_vrrp_transitions_total VRRP state changes.
 # TYPE gokeepalived_vrrp_transitions_total counter
 gokeepalived_vrrp_transitions_total{instance="VI_1",interface="eth0",vrid="51"} 2
+# HELP gokeepalived_vrrp_vip_errors_total Failures adding or removing virtual addresses, routes or rules.
+# TYPE gokeepalived_vrrp_vip_errors_total counter
+gokeepalived_vrrp_vip_errors_total{instance="VI_1",interface="eth0",vrid="51"} 0
 # HELP gokeepalived_vrrp_vips_held 1 while the instance holds its virtual addresses on the interface, else 0.
 # TYPE gokeepalived_vrrp_vips_held gauge
 gokeepalived_vrrp_vips_held{instance="VI_1",interface="eth0",vrid="51"} 1
@@ -239,6 +282,8 @@ func TestSnake(t *testing.T) {
 		"AddrCount":                "addr_count",
 		"auth_mismatch":            "auth_mismatch",
 		"ttl":                      "ttl",
+		"unicast-src":              "unicast_src",
+		"lower-priority":           "lower_priority",
 		"":                         "",
 	} {
 		if got := snake(in); got != want {
