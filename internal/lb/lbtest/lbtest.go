@@ -1,0 +1,197 @@
+// Package lbtest is a fake lb.Backend: an in-memory IPVS-like table that
+// checks operations the way the kernel does (adding an existing service or
+// removing a missing destination fails) and prints itself as `ipvsadm -Ln`
+// would, for golden-file tests (STYLE rule 10).
+package lbtest
+
+import (
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+	"sync"
+
+	"gokeepalived/internal/lb"
+)
+
+// Fake is an in-memory load-balancing table. It is safe for concurrent use.
+type Fake struct {
+	mu      sync.Mutex
+	svcs    map[lb.Key]*lb.Service
+	applied []lb.Op
+	failErr error
+}
+
+// New returns an empty table.
+func New() *Fake { return &Fake{svcs: map[lb.Key]*lb.Service{}} }
+
+// Services returns a copy of the table.
+func (f *Fake) Services() ([]lb.Service, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := make([]lb.Service, 0, len(f.svcs))
+	for _, s := range f.svcs {
+		c := *s
+		c.Dests = slices.Clone(s.Dests)
+		out = append(out, c)
+	}
+	lb.SortServices(out)
+	return out, nil
+}
+
+// FailNextApply makes the next Apply fail with err after applying nothing.
+func (f *Fake) FailNextApply(err error) {
+	f.mu.Lock()
+	f.failErr = err
+	f.mu.Unlock()
+}
+
+// Applied returns and forgets the operations applied so far.
+func (f *Fake) Applied() []lb.Op {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	a := f.applied
+	f.applied = nil
+	return a
+}
+
+// Mutate lets a test edit the table behind the reconciler's back (drift).
+func (f *Fake) Mutate(fn func(map[lb.Key]*lb.Service)) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	fn(f.svcs)
+}
+
+// Apply performs ops in order and stops at the first failing one, like a
+// sequence of IPVS netlink commands.
+func (f *Fake) Apply(ops []lb.Op) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.failErr; err != nil {
+		f.failErr = nil
+		return err
+	}
+	for _, op := range ops {
+		if err := f.apply(op); err != nil {
+			return fmt.Errorf("%s: %w", op, err)
+		}
+		f.applied = append(f.applied, op)
+	}
+	return nil
+}
+
+func (f *Fake) apply(op lb.Op) error {
+	k := op.Service.Key
+	s := f.svcs[k]
+	if s == nil && op.Kind != lb.AddService && op.Kind != lb.ReplaceService {
+		return fmt.Errorf("no such service")
+	}
+	switch op.Kind {
+	case lb.AddService:
+		if s != nil {
+			return fmt.Errorf("service exists")
+		}
+		c := op.Service
+		c.Dests = nil
+		f.svcs[k] = &c
+	case lb.ReplaceService:
+		c := op.Service
+		c.Dests = slices.Clone(op.Service.Dests)
+		c.Drift = ""
+		f.svcs[k] = &c
+	case lb.UpdateService:
+		s.Scheduler, s.Persistence, s.PersistenceBits = op.Service.Scheduler, op.Service.Persistence, op.Service.PersistenceBits
+	case lb.DeleteService:
+		delete(f.svcs, k)
+	case lb.AddDest, lb.UpdateDest, lb.DeleteDest:
+		i := slices.IndexFunc(s.Dests, func(d lb.Dest) bool { return d.AddrPort() == op.Dest.AddrPort() })
+		switch {
+		case op.Kind == lb.AddDest && i >= 0:
+			return fmt.Errorf("destination exists")
+		case op.Kind != lb.AddDest && i < 0:
+			return fmt.Errorf("no such destination")
+		case op.Kind == lb.AddDest:
+			s.Dests = append(s.Dests, op.Dest)
+			lb.SortDests(s.Dests)
+		case op.Kind == lb.UpdateDest:
+			s.Dests[i] = op.Dest
+		default:
+			s.Dests = slices.Delete(s.Dests, i, i+1)
+		}
+	default:
+		return fmt.Errorf("unknown op")
+	}
+	return nil
+}
+
+// String prints the table as `ipvsadm -Ln` does.
+func (f *Fake) String() string {
+	ss, _ := f.Services()
+	return Format(ss)
+}
+
+// Format prints services as `ipvsadm -Ln` does (version line included,
+// trailing blanks trimmed), services and destinations sorted.
+func Format(ss []lb.Service) string {
+	ss = slices.Clone(ss)
+	lb.SortServices(ss)
+	var b strings.Builder
+	b.WriteString("IP Virtual Server version 1.2.1 (size=4096)\n")
+	b.WriteString("Prot LocalAddress:Port Scheduler Flags\n")
+	b.WriteString("  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\n")
+	for _, s := range ss {
+		b.WriteString(ServiceLine(s))
+		b.WriteByte('\n')
+		ds := slices.Clone(s.Dests)
+		lb.SortDests(ds)
+		for _, d := range ds {
+			b.WriteString(DestLine(d))
+			b.WriteByte('\n')
+		}
+	}
+	return b.String()
+}
+
+// ServiceLine is the service line of `ipvsadm -Ln`.
+func ServiceLine(s lb.Service) string {
+	var line string
+	if s.FWMark != 0 {
+		line = fmt.Sprintf("FWM  %d", s.FWMark)
+		if s.Family == lb.Inet6 {
+			line += " IPv6"
+		}
+	} else {
+		line = fmt.Sprintf("%-4s %s", s.Proto, netip.AddrPortFrom(s.Addr, s.Port))
+	}
+	line += " " + s.Scheduler
+	if s.Persistence > 0 {
+		line += fmt.Sprintf(" persistent %d", int(s.Persistence.Seconds()))
+		bits := s.PersistenceBits
+		switch {
+		case s.Family != lb.Inet6 && bits != 0 && bits != 32:
+			var a [4]byte
+			v := ^uint32(0) << (32 - bits)
+			a[0], a[1], a[2], a[3] = byte(v>>24), byte(v>>16), byte(v>>8), byte(v)
+			line += " mask " + netip.AddrFrom4(a).String()
+		case s.Family == lb.Inet6 && bits != 0 && bits != 128:
+			line += fmt.Sprintf(" mask %d", bits)
+		}
+	}
+	return line
+}
+
+// DestLine is a destination line of `ipvsadm -Ln` (connection counters 0).
+func DestLine(d lb.Dest) string {
+	return strings.TrimRight(fmt.Sprintf("  -> %-28s %-7s %-6d %-10d %-10d", d.AddrPort(), Forward(d.Method), d.Weight, 0, 0), " ")
+}
+
+// Forward is ipvsadm's name of a forwarding method.
+func Forward(m lb.Method) string {
+	switch m {
+	case lb.DR:
+		return "Route"
+	case lb.TUN:
+		return "Tunnel"
+	}
+	return "Masq"
+}

@@ -1,0 +1,215 @@
+// Package lb is the kernel load balancer's desired state and its
+// reconciler: a pure function turns a configured virtual_server and the
+// current health of its real servers into Services (Desired), Diff compares
+// them with what a Backend reads back from the kernel, and a Reconciler
+// applies only the differences, which also repairs drift (another tool
+// edited the table). Backends live in lb/ipvs and lb/nft; lb/lbtest is a
+// fake that prints its table the way `ipvsadm -Ln` does.
+//
+// The package touches no kernel and reads no clock (STYLE rule 1 spirit:
+// keepalived's check/ipwrapper.c decisions, without its I/O).
+package lb
+
+import (
+	"cmp"
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Proto is a virtual service's transport protocol.
+type Proto uint8
+
+// Protocols IPVS (and the nftables backend) balance.
+const (
+	TCP Proto = iota + 1
+	UDP
+	SCTP
+)
+
+func (p Proto) String() string {
+	switch p {
+	case TCP:
+		return "TCP"
+	case UDP:
+		return "UDP"
+	case SCTP:
+		return "SCTP"
+	}
+	return fmt.Sprintf("proto(%d)", uint8(p))
+}
+
+// ParseProto reads keepalived's protocol keyword value.
+func ParseProto(s string) (Proto, error) {
+	switch strings.ToUpper(s) {
+	case "", "TCP":
+		return TCP, nil
+	case "UDP":
+		return UDP, nil
+	case "SCTP":
+		return SCTP, nil
+	}
+	return 0, fmt.Errorf("protocol %q is not TCP, UDP or SCTP", s)
+}
+
+// Method is the forwarding method (lvs_method / lb_kind).
+type Method uint8
+
+// Forwarding methods, named as keepalived names them.
+const (
+	NAT Method = iota // IPVS "Masq"
+	DR                // IPVS "Route"
+	TUN               // IPVS "Tunnel"
+)
+
+func (m Method) String() string {
+	switch m {
+	case NAT:
+		return "NAT"
+	case DR:
+		return "DR"
+	case TUN:
+		return "TUN"
+	}
+	return fmt.Sprintf("method(%d)", uint8(m))
+}
+
+// ParseMethod reads lvs_method's first word.
+func ParseMethod(s string) (Method, error) {
+	switch strings.ToUpper(s) {
+	case "", "NAT":
+		return NAT, nil
+	case "DR":
+		return DR, nil
+	case "TUN":
+		return TUN, nil
+	}
+	return 0, fmt.Errorf("lvs_method %q is not NAT, DR or TUN", s)
+}
+
+// Family is the address family of a service (needed for fwmark services,
+// which have no address).
+type Family uint8
+
+// Address families.
+const (
+	Inet Family = iota + 1
+	Inet6
+)
+
+func (f Family) String() string {
+	if f == Inet6 {
+		return "inet6"
+	}
+	return "inet"
+}
+
+// Key identifies a virtual service: address, port and protocol, or a
+// firewall mark with a family.
+type Key struct {
+	Addr   netip.Addr // invalid for fwmark services
+	Port   uint16
+	Proto  Proto // 0 for fwmark services
+	FWMark uint32
+	Family Family
+}
+
+// String is the ipvsadm-style name: "TCP 192.0.2.100:80", "FWM 1 inet".
+func (k Key) String() string {
+	if k.FWMark != 0 {
+		return fmt.Sprintf("FWM %d %s", k.FWMark, k.Family)
+	}
+	return k.Proto.String() + " " + netip.AddrPortFrom(k.Addr, k.Port).String()
+}
+
+// Compare orders keys: fwmark services last, then by protocol, address, port.
+func (k Key) Compare(o Key) int {
+	if c := cmp.Compare(k.FWMark, o.FWMark); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(k.Family, o.Family); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(k.Proto, o.Proto); c != 0 {
+		return c
+	}
+	if c := k.Addr.Compare(o.Addr); c != 0 {
+		return c
+	}
+	return cmp.Compare(k.Port, o.Port)
+}
+
+// Tunnel holds the TUN encapsulation (lvs_method TUN type ...).
+type Tunnel struct {
+	Type     string // "" or "ipip" (default), "gue", "gre"
+	Port     uint16 // GUE port
+	Checksum string // "", "nocsum", "csum", "remcsum"
+}
+
+// Dest is a real server as the kernel sees it.
+type Dest struct {
+	Addr   netip.Addr
+	Port   uint16
+	Weight int
+	Method Method
+	Tunnel Tunnel
+}
+
+// AddrPort is the destination's address and port.
+func (d Dest) AddrPort() netip.AddrPort { return netip.AddrPortFrom(d.Addr, d.Port) }
+
+// Service is one virtual service with its destinations, sorted by address.
+type Service struct {
+	Key
+	Scheduler string
+	// Persistence is persistence_timeout (0 = not persistent), whole seconds.
+	Persistence time.Duration
+	// PersistenceBits is persistence_granularity as a prefix length
+	// (0 = a single client address: 32 or 128).
+	PersistenceBits int
+	Dests           []Dest
+
+	// Drift is set by a backend's read-back when the kernel object exists
+	// but does not match what the backend would have written for it (rules
+	// edited by hand); the reconciler then rewrites the whole service.
+	Drift string
+}
+
+// Dest returns the destination with the given address and port.
+func (s *Service) Dest(ap netip.AddrPort) (Dest, bool) {
+	for _, d := range s.Dests {
+		if d.AddrPort() == ap {
+			return d, true
+		}
+	}
+	return Dest{}, false
+}
+
+// persistBits returns the effective persistence prefix length.
+func (s *Service) persistBits() int {
+	if s.PersistenceBits != 0 {
+		return s.PersistenceBits
+	}
+	if s.Family == Inet6 {
+		return 128
+	}
+	return 32
+}
+
+// SortDests orders destinations by address and port.
+func SortDests(ds []Dest) {
+	slices.SortFunc(ds, func(a, b Dest) int { return a.AddrPort().Compare(b.AddrPort()) })
+}
+
+// SortServices orders services by key.
+func SortServices(ss []Service) {
+	slices.SortFunc(ss, func(a, b Service) int { return a.Key.Compare(b.Key) })
+}
+
+// sameParams reports whether two services agree on everything but their
+// destinations.
+func sameParams(a, b *Service) bool {
+	return a.Scheduler == b.Scheduler && a.Persistence == b.Persistence && a.persistBits() == b.persistBits()
+}

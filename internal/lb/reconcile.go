@@ -1,0 +1,225 @@
+package lb
+
+import (
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"slices"
+)
+
+// OpKind is what one reconcile step does.
+type OpKind uint8
+
+// Operations, in the order Diff emits them for one service.
+const (
+	DeleteService OpKind = iota + 1
+	AddService
+	ReplaceService // drift: rewrite the whole service
+	UpdateService  // scheduler or persistence changed
+	DeleteDest
+	UpdateDest // weight or forwarding method changed
+	AddDest
+)
+
+func (k OpKind) String() string {
+	switch k {
+	case DeleteService:
+		return "delete-service"
+	case AddService:
+		return "add-service"
+	case ReplaceService:
+		return "replace-service"
+	case UpdateService:
+		return "update-service"
+	case DeleteDest:
+		return "delete-dest"
+	case UpdateDest:
+		return "update-dest"
+	case AddDest:
+		return "add-dest"
+	}
+	return fmt.Sprintf("op(%d)", uint8(k))
+}
+
+// Op is one change to the kernel table. Service is always the complete
+// desired service (for DeleteService, the service as read back), so a
+// backend that rewrites whole services (nft) needs nothing else; Dest is the
+// destination a *Dest op is about.
+type Op struct {
+	Kind    OpKind
+	Service Service
+	Dest    Dest
+}
+
+func (o Op) String() string {
+	switch o.Kind {
+	case DeleteDest, UpdateDest, AddDest:
+		return fmt.Sprintf("%s %s -> %s %s weight %d", o.Kind, o.Service.Key, o.Dest.AddrPort(), o.Dest.Method, o.Dest.Weight)
+	case ReplaceService:
+		return fmt.Sprintf("%s %s (%s)", o.Kind, o.Service.Key, o.Service.Drift)
+	}
+	return fmt.Sprintf("%s %s %s", o.Kind, o.Service.Key, o.Service.Scheduler)
+}
+
+// Backend is a kernel load-balancing table: it reads back what it holds and
+// applies operations in order. A backend reads back every service it can
+// see (IPVS: the whole table; nft: its own table).
+type Backend interface {
+	Services() ([]Service, error)
+	Apply(ops []Op) error
+}
+
+// Diff returns the operations that turn actual into desired. Services in
+// actual that are not desired are deleted only when owned reports them as
+// ours (nil owned: none are). Destinations of a desired service are fully
+// ours: unknown ones are removed (drift repair).
+func Diff(desired, actual []Service, owned func(Key) bool) []Op {
+	have := make(map[Key]*Service, len(actual))
+	for i := range actual {
+		have[actual[i].Key] = &actual[i]
+	}
+	want := make(map[Key]bool, len(desired))
+	for _, d := range desired {
+		want[d.Key] = true
+	}
+	var ops []Op
+	as := slices.Clone(actual)
+	SortServices(as)
+	for _, a := range as {
+		if !want[a.Key] && owned != nil && owned(a.Key) {
+			ops = append(ops, Op{Kind: DeleteService, Service: a})
+		}
+	}
+	ds := slices.Clone(desired)
+	SortServices(ds)
+	for _, d := range ds {
+		a, ok := have[d.Key]
+		switch {
+		case !ok:
+			ops = append(ops, Op{Kind: AddService, Service: d})
+			for _, dst := range d.Dests {
+				ops = append(ops, Op{Kind: AddDest, Service: d, Dest: dst})
+			}
+			continue
+		case a.Drift != "":
+			d.Drift = a.Drift
+			ops = append(ops, Op{Kind: ReplaceService, Service: d})
+			continue
+		case !sameParams(&d, a):
+			ops = append(ops, Op{Kind: UpdateService, Service: d})
+		}
+		ops = append(ops, diffDests(d, a)...)
+	}
+	return ops
+}
+
+func diffDests(d Service, a *Service) []Op {
+	var del, upd, add []Op
+	wantDest := make(map[netip.AddrPort]bool, len(d.Dests))
+	for _, dst := range d.Dests {
+		wantDest[dst.AddrPort()] = true
+		cur, ok := a.Dest(dst.AddrPort())
+		switch {
+		case !ok:
+			add = append(add, Op{Kind: AddDest, Service: d, Dest: dst})
+		case cur != dst:
+			upd = append(upd, Op{Kind: UpdateDest, Service: d, Dest: dst})
+		}
+	}
+	for _, cur := range a.Dests {
+		if !wantDest[cur.AddrPort()] {
+			del = append(del, Op{Kind: DeleteDest, Service: d, Dest: cur})
+		}
+	}
+	return append(append(del, upd...), add...)
+}
+
+// FlushMode says what to remove from the kernel table when the daemon
+// stops (keepalived -I, lvs_flush_on_stop).
+type FlushMode uint8
+
+// Flush modes.
+const (
+	// FlushOwned removes the services this reconciler manages
+	// (keepalived's default on stop).
+	FlushOwned FlushMode = iota
+	// FlushNone keeps the table as it is (keepalived -I,
+	// --dont-release-ipvs).
+	FlushNone
+	// FlushAll removes every service the backend can see (lvs_flush at
+	// start, lvs_flush_on_stop at stop).
+	FlushAll
+)
+
+// Reconciler keeps a backend's table equal to the desired state. It is not
+// safe for concurrent use: the daemon loop owns it.
+type Reconciler struct {
+	backend Backend
+	owned   map[Key]bool
+	log     *slog.Logger
+}
+
+// NewReconciler builds a reconciler; it does not touch the backend.
+func NewReconciler(b Backend, log *slog.Logger) *Reconciler {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Reconciler{backend: b, owned: map[Key]bool{}, log: log}
+}
+
+// Reconcile reads the backend's table, applies the difference to desired
+// and returns the operations it applied. Services that were desired by an
+// earlier call and are no longer desired are removed; services nobody asked
+// for are left alone.
+func (r *Reconciler) Reconcile(desired []Service) ([]Op, error) {
+	actual, err := r.backend.Services()
+	if err != nil {
+		return nil, fmt.Errorf("read load-balancer table: %w", err)
+	}
+	ops := Diff(desired, actual, func(k Key) bool { return r.owned[k] })
+	for _, d := range desired {
+		r.owned[d.Key] = true
+	}
+	if len(ops) == 0 {
+		return nil, nil
+	}
+	for _, op := range ops {
+		r.log.Info("lb change", "op", op.String())
+	}
+	if err := r.backend.Apply(ops); err != nil {
+		return ops, fmt.Errorf("apply load-balancer changes: %w", err)
+	}
+	for _, op := range ops {
+		if op.Kind == DeleteService {
+			delete(r.owned, op.Service.Key)
+		}
+	}
+	return ops, nil
+}
+
+// Flush removes services as mode says and returns what it removed.
+func (r *Reconciler) Flush(mode FlushMode) ([]Op, error) {
+	if mode == FlushNone {
+		return nil, nil
+	}
+	actual, err := r.backend.Services()
+	if err != nil {
+		return nil, fmt.Errorf("read load-balancer table: %w", err)
+	}
+	var ops []Op
+	for _, a := range actual {
+		if mode == FlushAll || r.owned[a.Key] {
+			ops = append(ops, Op{Kind: DeleteService, Service: a})
+		}
+	}
+	if len(ops) == 0 {
+		return nil, nil
+	}
+	if err := r.backend.Apply(ops); err != nil {
+		return ops, fmt.Errorf("flush load-balancer table: %w", err)
+	}
+	for _, op := range ops {
+		delete(r.owned, op.Service.Key)
+	}
+	return ops, nil
+}
