@@ -1,0 +1,257 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"os"
+	"os/exec"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"gokeepalived/internal/check/httpget"
+	"gokeepalived/internal/config"
+	"gokeepalived/internal/config/syntax"
+	"gokeepalived/internal/ctl"
+	"gokeepalived/internal/daemon"
+)
+
+// Version is gokeepalived's version, printed by -v.
+var Version = "0.1.0-dev"
+
+// Main runs gokeepalived with args (without the program name) and returns
+// the process exit code (see ExitCodeHelp).
+func Main(args []string, stdout, stderr io.Writer) int {
+	o, err := Parse(args, os.Hostname)
+	if err != nil {
+		fmt.Fprintf(stderr, "gokeepalived: %v\n", err)
+		return ExitUsage
+	}
+	switch {
+	case o.Genhash:
+		return httpget.GenhashCLI(o.GenhashArgs, stdout, stderr)
+	case o.Help:
+		Usage(stdout)
+		return ExitOK
+	case o.Version:
+		fmt.Fprintf(stdout, "gokeepalived %s (keepalived 2.2.7 compatible)\n", Version)
+		return ExitOK
+	case o.Signum != "":
+		n, err := Signum(o.Signum)
+		if err != nil {
+			fmt.Fprintf(stderr, "gokeepalived: %v\n", err)
+			return ExitUsage
+		}
+		fmt.Fprintln(stdout, n)
+		return ExitOK
+	case o.UnsupportedKeywords:
+		refs := config.UnsupportedKeywords()
+		fmt.Fprintf(stdout, "%d keepalived 2.2.7 keywords are recognised but not implemented by gokeepalived yet\n(a configuration using one is refused with an error naming it):\n", len(refs))
+		for _, r := range refs {
+			fmt.Fprintf(stdout, "  %-28s %s\n", r.Block, r.Keyword.Name)
+		}
+		return ExitOK
+	}
+
+	cfg, code := loadConfig(o, stdout, stderr)
+	if o.ConfigTest || code != ExitOK {
+		return code
+	}
+	if o.CheckOnly || (!o.VRRPOnly && len(cfg.VirtualServers) > 0) {
+		fmt.Fprintf(stderr, "gokeepalived: %s: the configuration has %d virtual_server blocks, but the health-checker/load-balancer subsystem is not wired into the daemon yet; run with -P (--vrrp) to run VRRP only\n",
+			o.ConfigFile, len(cfg.VirtualServers))
+		return ExitConfig
+	}
+	if !o.DontFork && os.Getenv("GOKEEPALIVED_CHILD") == "" {
+		return background(args, stderr)
+	}
+	return runDaemon(o, cfg, stderr)
+}
+
+// loadConfig loads and checks the configuration, printing every diagnostic.
+// With -t the output goes to the -t log file if one was given.
+func loadConfig(o Options, stdout, stderr io.Writer) (*config.Config, int) {
+	out := stderr
+	if o.ConfigTest && o.ConfigTestLog != "" {
+		f, err := os.OpenFile(o.ConfigTestLog, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+		if err != nil {
+			fmt.Fprintf(stderr, "gokeepalived: config test log: %v\n", err)
+			return nil, ExitFatal
+		}
+		defer f.Close()
+		out = f
+	}
+	if _, err := os.Stat(o.ConfigFile); err != nil {
+		why := err.Error()
+		if errors.Is(err, fs.ErrNotExist) {
+			why = "no such file"
+		}
+		fmt.Fprintf(out, "%s: error: cannot read the configuration file: %s\n", o.ConfigFile, why)
+		return nil, ExitConfigMiss
+	}
+	if f, err := os.Open(o.ConfigFile); err != nil {
+		fmt.Fprintf(out, "%s: error: cannot read the configuration file: %v\n", o.ConfigFile, err)
+		return nil, ExitConfigMiss
+	} else {
+		f.Close()
+	}
+	cfg, ds := config.Load(o.ConfigFile, config.LoadOptions{Syntax: syntax.Options{ConfigID: o.ConfigID}})
+	if cfg != nil && !ds.HasErrors() {
+		ds = append(ds, config.CheckHost(cfg, func(name string) bool {
+			_, err := net.InterfaceByName(name)
+			return err == nil
+		})...)
+	}
+	errs, warns := 0, 0
+	for _, d := range ds {
+		fmt.Fprintln(out, d.String())
+		if d.Severity == syntax.SevError || o.Strict {
+			errs++
+		} else {
+			warns++
+		}
+	}
+	if errs > 0 {
+		fmt.Fprintf(out, "%s: %d error(s), %d warning(s): configuration refused\n", o.ConfigFile, errs, warns)
+		return nil, ExitConfig
+	}
+	if o.DumpConf {
+		if err := config.Dump(stdout, cfg); err != nil {
+			fmt.Fprintf(stderr, "gokeepalived: dump: %v\n", err)
+			return nil, ExitFatal
+		}
+	}
+	if o.ConfigTest {
+		fmt.Fprintf(out, "%s: configuration OK (%d warning(s))\n", o.ConfigFile, warns)
+	}
+	return cfg, ExitOK
+}
+
+// background re-executes gokeepalived detached in its own session, as
+// keepalived forks without -n, and returns at once.
+func background(args []string, stderr io.Writer) int {
+	self, err := os.Executable()
+	if err != nil {
+		fmt.Fprintf(stderr, "gokeepalived: %v\n", err)
+		return ExitFatal
+	}
+	cmd := exec.Command(self, args...)
+	cmd.Env = append(os.Environ(), "GOKEEPALIVED_CHILD=1")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		fmt.Fprintf(stderr, "gokeepalived: starting the daemon: %v\n", err)
+		return ExitFatal
+	}
+	return ExitOK
+}
+
+func runDaemon(o Options, cfg *config.Config, stderr io.Writer) int {
+	if o.Umask >= 0 {
+		syscall.Umask(o.Umask)
+	}
+	log, closeLog, err := daemon.NewLogger(daemon.LogOptions{Console: o.LogConsole, Detail: o.LogDetail,
+		Facility: o.LogFacility, NoSyslog: o.NoSyslog, File: o.LogFile})
+	if err != nil {
+		fmt.Fprintf(stderr, "gokeepalived: %v\n", err)
+		return ExitFatal
+	}
+	defer closeLog()
+	for _, p := range []string{o.PidFile, o.VRRPPidFile} {
+		if err := daemon.WritePidFile(p); err != nil {
+			log.Error("cannot start", "err", err)
+			fmt.Fprintf(stderr, "gokeepalived: %v\n", err)
+			return ExitFatal
+		}
+		defer daemon.RemovePidFile(p)
+	}
+	log.Info("starting gokeepalived", "version", Version, "config", o.ConfigFile, "pid", os.Getpid(), "instances", len(cfg.Instances))
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	d := daemon.New(cfg, daemon.Options{ConfigFile: o.ConfigFile, DontRelease: o.DontReleaseVR, Logger: log,
+		Env: daemon.Linux(), Notifier: daemon.NewNotifier(cfg, log)})
+
+	l, err := ctl.Listen(o.ControlSocket)
+	if err != nil {
+		log.Error("control socket unavailable; gokeepalivedctl will not work", "err", err)
+	} else {
+		go ctl.Serve(ctx, l, func(rctx context.Context, req ctl.Request) ctl.Response {
+			switch req.Cmd {
+			case ctl.CmdStatus:
+				st, err := d.Status(rctx)
+				if err != nil {
+					return ctl.Response{Error: err.Error()}
+				}
+				return ctl.Response{Status: st}
+			case ctl.CmdReload:
+				if msg, err := reload(rctx, o, d, log); err != nil {
+					return ctl.Response{Error: err.Error()}
+				} else {
+					return ctl.Response{Message: msg}
+				}
+			}
+			return ctl.Response{Error: "unknown command " + req.Cmd}
+		})
+		defer os.Remove(o.ControlSocket)
+	}
+
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP, syscall.SIGUSR1, syscall.SIGUSR2)
+	go func() {
+		for s := range sigs {
+			switch s {
+			case syscall.SIGTERM, syscall.SIGINT:
+				log.Info("received signal: shutting down gracefully (priority 0 adverts, releasing virtual addresses)", "signal", s.String())
+				cancel()
+				return
+			case syscall.SIGHUP:
+				log.Info("received SIGHUP: reloading configuration", "config", o.ConfigFile)
+				if _, err := reload(ctx, o, d, log); err != nil {
+					log.Error("reload failed; the previous configuration keeps running", "err", err)
+				}
+			default:
+				log.Warn("signal not supported yet: use gokeepalivedctl status [--json] for state and counters", "signal", s.String())
+			}
+		}
+	}()
+	if err := d.Run(ctx); err != nil {
+		log.Error("gokeepalived stopped", "err", err)
+		fmt.Fprintf(stderr, "gokeepalived: %v\n", err)
+		return ExitFatal
+	}
+	log.Info("gokeepalived stopped")
+	return ExitOK
+}
+
+// reload loads the configuration again and applies it by difference. A
+// configuration with errors is refused and the running one kept.
+func reload(ctx context.Context, o Options, d *daemon.Daemon, log *slog.Logger) (string, error) {
+	cfg, ds := config.Load(o.ConfigFile, config.LoadOptions{Syntax: syntax.Options{ConfigID: o.ConfigID}})
+	if cfg != nil && !ds.HasErrors() {
+		ds = append(ds, config.CheckHost(cfg, func(name string) bool {
+			_, err := net.InterfaceByName(name)
+			return err == nil
+		})...)
+	}
+	var errs []string
+	for _, dg := range ds {
+		if dg.Severity == syntax.SevError {
+			errs = append(errs, dg.String())
+			log.Error("configuration error", "diag", dg.String())
+		} else {
+			log.Warn("configuration warning", "diag", dg.String())
+		}
+	}
+	if len(errs) > 0 {
+		return "", fmt.Errorf("new configuration refused, previous one keeps running:\n%s", strings.Join(errs, "\n"))
+	}
+	if err := d.Reload(ctx, cfg); err != nil {
+		return "", fmt.Errorf("applying new configuration failed, previous one keeps running: %w", err)
+	}
+	return "configuration reloaded", nil
+}

@@ -1,0 +1,208 @@
+package daemon
+
+import (
+	"errors"
+	"net"
+	"net/netip"
+	"slices"
+	"sync"
+	"sync/atomic"
+
+	"gokeepalived/internal/config"
+	"gokeepalived/internal/linux/vrrpconn"
+	"gokeepalived/internal/vrrp/packet"
+)
+
+type connKey struct {
+	iface string
+	ipv6  bool
+}
+
+// sharedConn is one VRRP socket shared by the instances on an interface and
+// family. Its reader goroutine parses and validates every packet (pure code,
+// no allocation on a drop) and hands accepted adverts to the daemon loop.
+type sharedConn struct {
+	key     connKey
+	c       Conn
+	targets atomic.Pointer[map[uint8]*instance] // VRID → instance, replaced on reload
+
+	// Unicast source check (vrrp_check_unicast_src; on by default in
+	// gokeepalived): adverts from addresses that are not configured peers.
+	peers       atomic.Pointer[map[netip.Addr]bool]
+	srcDrops    sync.Map // *instance → *atomic.Uint64
+	unknownVRID atomic.Uint64
+	malformed   atomic.Uint64
+	overflow    atomic.Uint64 // accepted adverts dropped because the loop was behind
+	done        chan struct{}
+}
+
+func (sc *sharedConn) unicastSrcDrops(in *instance) uint64 {
+	if v, ok := sc.srcDrops.Load(in); ok {
+		return v.(*atomic.Uint64).Load()
+	}
+	return 0
+}
+
+// conn returns the shared socket for the instance's interface and family,
+// opening it (and its reader) on first use.
+func (d *Daemon) conn(cfg *config.Config, ci *config.Instance, in *instance) (*sharedConn, error) {
+	key := connKey{iface: ci.Interface, ipv6: in.ipv6}
+	if sc, ok := d.conns[key]; ok {
+		if !in.unicast {
+			if j, ok := sc.c.(interface{ JoinGroup(netip.Addr) error }); ok {
+				if err := j.JoinGroup(in.dsts[0]); err != nil && !errors.Is(err, errAlreadyJoined) {
+					return nil, err
+				}
+			}
+		}
+		return sc, nil
+	}
+	fam := vrrpconn.IPv4
+	if in.ipv6 {
+		fam = vrrpconn.IPv6
+	}
+	vc := vrrpconn.Config{Interface: ci.Interface, Family: fam}
+	if !in.unicast {
+		vc.Groups = []netip.Addr{in.dsts[0]}
+	}
+	c, err := d.env.OpenConn(vc)
+	if err != nil {
+		return nil, err
+	}
+	sc := &sharedConn{key: key, c: c, done: make(chan struct{})}
+	empty := map[uint8]*instance{}
+	sc.targets.Store(&empty)
+	d.conns[key] = sc
+	go d.reader(sc)
+	return sc, nil
+}
+
+var errAlreadyJoined = errors.New("already joined")
+
+// publishTargets gives every reader the current VRID → instance map.
+func (d *Daemon) publishTargets() {
+	maps := map[*sharedConn]map[uint8]*instance{}
+	peers := map[*sharedConn]map[netip.Addr]bool{}
+	for _, sc := range d.conns {
+		maps[sc] = map[uint8]*instance{}
+		peers[sc] = map[netip.Addr]bool{}
+	}
+	for _, in := range d.instances {
+		maps[in.conn][uint8(in.cfg.VRID)] = in
+		for _, p := range in.cfg.UnicastPeers {
+			peers[in.conn][p.Addr] = true
+		}
+	}
+	for sc, m := range maps {
+		sc.targets.Store(&m)
+		p := peers[sc]
+		sc.peers.Store(&p)
+	}
+}
+
+func (d *Daemon) closeConns() {
+	for k, sc := range d.conns {
+		sc.c.Close()
+		<-sc.done
+		delete(d.conns, k)
+	}
+}
+
+// closeUnused closes sockets no instance uses any more (after a reload).
+func (d *Daemon) closeUnused() {
+	used := map[*sharedConn]bool{}
+	for _, in := range d.instances {
+		used[in.conn] = true
+	}
+	for k, sc := range d.conns {
+		if !used[sc] {
+			sc.c.Close()
+			<-sc.done
+			delete(d.conns, k)
+		}
+	}
+}
+
+// reader receives, parses and validates packets for one socket. It never
+// blocks on the loop: when the loop is behind, the advert is counted as
+// dropped ("overflow").
+func (d *Daemon) reader(sc *sharedConn) {
+	defer close(sc.done)
+	buf := make([]byte, 65536)
+	fam := packet.IPv4
+	if sc.key.ipv6 {
+		fam = packet.IPv6
+	}
+	var adv packet.Advert
+	adv.Addrs = make([]netip.Addr, 0, packet.MaxAddrs)
+	for {
+		n, meta, err := sc.c.Recv(buf)
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) || errors.Is(err, errConnClosed) {
+				return
+			}
+			if errors.Is(err, vrrpconn.ErrTruncated) {
+				sc.malformed.Add(1)
+				continue
+			}
+			select {
+			case <-sc.done:
+				return
+			default:
+			}
+			if isClosedErr(err) {
+				return
+			}
+			continue
+		}
+		raw := buf[:n]
+		if err := packet.ParseInto(&adv, raw, fam); err != nil {
+			// Attribute to the instance if the VRID byte is readable.
+			if n >= 2 {
+				if in := (*sc.targets.Load())[raw[1]]; in != nil {
+					var pe packet.ParseError
+					if errors.As(err, &pe) {
+						in.drops[pe.Reason()].Add(1)
+						continue
+					}
+				}
+			}
+			sc.malformed.Add(1)
+			continue
+		}
+		in := (*sc.targets.Load())[adv.VRID]
+		if in == nil {
+			sc.unknownVRID.Add(1)
+			continue
+		}
+		m := packet.Meta{Family: fam, TTL: uint8(min(max(meta.TTL, 0), 255)), Src: meta.Src, Dst: meta.Dst}
+		if r := packet.Validate(adv, raw, m, in.expect); r != packet.OK {
+			in.drops[r].Add(1)
+			continue
+		}
+		// gokeepalived always checks unicast sources (keepalived's
+		// vrrp_check_unicast_src is opt-in): an advert from an address that
+		// is not a configured peer is dropped and counted.
+		if in.unicast {
+			if p := sc.peers.Load(); p != nil && !(*p)[meta.Src] {
+				v, _ := sc.srcDrops.LoadOrStore(in, new(atomic.Uint64))
+				v.(*atomic.Uint64).Add(1)
+				continue
+			}
+		}
+		ev := rxEvent{in: in, src: meta.Src, adv: adv}
+		ev.adv.Addrs = slices.Clone(adv.Addrs)
+		select {
+		case d.rx <- ev:
+		default:
+			sc.overflow.Add(1)
+		}
+	}
+}
+
+var errConnClosed = errors.New("connection closed")
+
+func isClosedErr(err error) bool {
+	var oe *net.OpError
+	return errors.As(err, &oe) && errors.Is(oe.Err, net.ErrClosed)
+}

@@ -1,0 +1,642 @@
+// Package daemon is gokeepalived's runtime: one event loop that owns every
+// VRRP instance, feeds the pure core (internal/vrrp) with received adverts,
+// timer expiries and link events, and carries out the core's actions through
+// small ports to the kernel (Env). Socket readers, the control socket and
+// reload requests only send events or closures to the loop; nothing else
+// touches instance state (STYLE rule 16).
+//
+// The advert path is kept short and free of slow work: notify scripts,
+// trackers and logging sinks run elsewhere and never delay an advert.
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"os"
+	"runtime"
+	"sort"
+	"time"
+
+	"gokeepalived/internal/config"
+	"gokeepalived/internal/ctl"
+	"gokeepalived/internal/vrrp"
+	"gokeepalived/internal/vrrp/packet"
+)
+
+// Options configure a Daemon.
+type Options struct {
+	ConfigFile string
+	// DontRelease keeps VIPs, routes and rules on exit (-V).
+	DontRelease bool
+	Logger      *slog.Logger
+	Env         Env
+	// Notifier receives state changes; nil = none.
+	Notifier Notifier
+}
+
+// Notifier is the port to notify scripts, FIFOs and mail.
+type Notifier interface {
+	StateChanged(inst *config.Instance, group string, from, to vrrp.State, prio int, reason string)
+}
+
+// Daemon runs VRRP instances. Create with New, then Run.
+type Daemon struct {
+	opts Options
+	log  *slog.Logger
+	env  Env
+
+	cfg       *config.Config
+	units     []*unit
+	instances []*instance
+	conns     map[connKey]*sharedConn
+
+	rx        chan rxEvent
+	cmds      chan func()
+	linkEv    <-chan linkEvent
+	started   time.Time
+	reloaded  time.Time
+	trackers  *trackerSet
+	notifier  Notifier
+	runCtx    context.Context
+	reloadGen int
+}
+
+// New builds a daemon for cfg. It has no side effects.
+func New(cfg *config.Config, opts Options) *Daemon {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Env.Now == nil {
+		opts.Env = Linux()
+	}
+	return &Daemon{
+		opts:     opts,
+		log:      opts.Logger,
+		env:      opts.Env,
+		cfg:      cfg,
+		conns:    map[connKey]*sharedConn{},
+		rx:       make(chan rxEvent, 1024),
+		cmds:     make(chan func()),
+		notifier: opts.Notifier,
+	}
+}
+
+type rxEvent struct {
+	in  *instance
+	src netip.Addr
+	adv packet.Advert
+}
+
+type linkEvent struct {
+	name string
+	up   bool
+}
+
+// Run starts every instance and runs until ctx ends, then shuts down
+// gracefully: masters send priority-0 adverts and release their VIPs
+// (unless DontRelease). The VRRP loop runs on its own locked OS thread.
+func (d *Daemon) Run(ctx context.Context) error {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	d.runCtx = ctx
+	d.started = d.env.Now()
+	lctx, stopLinks := context.WithCancel(context.Background())
+	defer stopLinks()
+	if d.env.WatchLinks != nil {
+		evs, err := d.env.WatchLinks(lctx)
+		if err != nil {
+			return fmt.Errorf("watching links: %w", err)
+		}
+		ch := make(chan linkEvent, 64)
+		go func() {
+			defer close(ch)
+			for e := range evs {
+				ch <- linkEvent{name: e.Name, up: e.Up && !e.Deleted}
+			}
+		}()
+		d.linkEv = ch
+	}
+	if r, ok := d.notifier.(interface{ Run(context.Context) error }); ok {
+		nctx, stopNotify := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			if err := r.Run(nctx); err != nil {
+				d.log.Error("notifier stopped", "err", err)
+			}
+		}()
+		// Stop the notifier after the shutdown notifications are queued.
+		defer func() { stopNotify(); <-done }()
+	}
+	d.trackers = newTrackerSet(d)
+	if err := d.build(d.cfg); err != nil {
+		d.closeConns()
+		return err
+	}
+	d.trackers.start(ctx)
+	d.startAll(d.units)
+
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		d.resetTimer(timer)
+		select {
+		case <-ctx.Done():
+			d.shutdownAll(d.units)
+			d.trackers.stop()
+			d.closeConns()
+			return nil
+		case ev := <-d.rx:
+			d.handle(ev.in, vrrp.AdvertReceived{Src: ev.src, Advert: ev.adv})
+		case <-timer.C:
+			d.fireTimers()
+		case le, ok := <-d.linkEv:
+			if !ok {
+				d.linkEv = nil
+				continue
+			}
+			d.linkChanged(le.name, le.up)
+		case <-d.trackers.wake:
+			d.trackersChanged()
+		case f := <-d.cmds:
+			f()
+		}
+	}
+}
+
+func (d *Daemon) resetTimer(t *time.Timer) {
+	var next time.Time
+	for _, u := range d.units {
+		if !u.deadline.IsZero() && (next.IsZero() || u.deadline.Before(next)) {
+			next = u.deadline
+		}
+	}
+	wait := time.Hour
+	if !next.IsZero() {
+		wait = next.Sub(d.env.Now())
+		if wait < 0 {
+			wait = 0
+		}
+	}
+	t.Reset(wait)
+}
+
+func (d *Daemon) fireTimers() {
+	now := d.env.Now()
+	for _, u := range d.units {
+		if !u.deadline.IsZero() && !u.deadline.After(now) {
+			d.handleUnit(u, vrrp.AllMembers, vrrp.TimerFired{})
+		}
+	}
+}
+
+// Do runs f on the daemon loop and waits for it (ctl requests, reloads).
+func (d *Daemon) Do(ctx context.Context, f func()) error {
+	done := make(chan struct{})
+	select {
+	case d.cmds <- func() { f(); close(done) }:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// build creates units, instances and sockets for cfg.
+func (d *Daemon) build(cfg *config.Config) error {
+	units, err := d.makeUnits(cfg, cfg.Instances)
+	if err != nil {
+		return err
+	}
+	d.units = units
+	d.instances = nil
+	for _, u := range units {
+		d.instances = append(d.instances, u.members...)
+	}
+	d.publishTargets()
+	return nil
+}
+
+// makeUnits builds the runtime for the given instances of cfg, grouping
+// sync-group members into one unit.
+func (d *Daemon) makeUnits(cfg *config.Config, list []*config.Instance) ([]*unit, error) {
+	byGroup := map[string]*unit{}
+	var units []*unit
+	var errs []error
+	for _, ci := range list {
+		in, err := d.newInstance(cfg, ci)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("vrrp_instance %s: %w", ci.Name, err))
+			continue
+		}
+		if ci.SyncGroup != "" {
+			u := byGroup[ci.SyncGroup]
+			if u == nil {
+				u = &unit{name: ci.SyncGroup}
+				byGroup[ci.SyncGroup] = u
+				units = append(units, u)
+			}
+			in.unit, in.index = u, len(u.members)
+			u.members = append(u.members, in)
+			continue
+		}
+		u := &unit{name: ci.Name, members: []*instance{in}}
+		in.unit = u
+		units = append(units, u)
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	for _, u := range units {
+		if _, ok := byGroup[u.name]; ok {
+			cores := make([]*vrrp.Instance, len(u.members))
+			for i, m := range u.members {
+				cores[i] = m.core
+			}
+			g, err := vrrp.NewSyncGroup(u.name, cores...)
+			if err != nil {
+				return nil, fmt.Errorf("vrrp_sync_group %s: %w", u.name, err)
+			}
+			u.group = g
+		}
+	}
+	return units, nil
+}
+
+func (d *Daemon) newInstance(cfg *config.Config, ci *config.Instance) (*instance, error) {
+	in := &instance{
+		cfg:      ci,
+		ipv6:     ci.Family == 6,
+		faults:   map[string]string{},
+		counters: map[string]uint64{},
+		warnedAt: map[string]time.Time{},
+		sendBuf:  make([]byte, 0, 1500),
+	}
+	for _, v := range ci.VIPs {
+		in.vips = append(in.vips, v.Prefix.Addr())
+	}
+	var err error
+	if in.addrs, err = kernelAddrs(ci); err != nil {
+		return nil, err
+	}
+	if in.routes, in.rules, err = kernelRoutes(ci); err != nil {
+		return nil, err
+	}
+	// Our source address: unicast_src_ip / mcast_src_ip, else the
+	// interface's primary (IPv4) or link-local (IPv6) address.
+	switch {
+	case ci.UnicastSrc.IsValid():
+		in.src = ci.UnicastSrc
+	case ci.McastSrc.IsValid():
+		in.src = ci.McastSrc
+	default:
+		in.src, err = d.env.Primary(ci.Interface, in.ipv6)
+		if err != nil {
+			return nil, err
+		}
+	}
+	if len(ci.UnicastPeers) > 0 {
+		in.unicast = true
+		for _, p := range ci.UnicastPeers {
+			in.dsts = append(in.dsts, p.Addr)
+		}
+	} else if in.ipv6 {
+		in.dsts = []netip.Addr{cfg.Global.MulticastGroup6}
+	} else {
+		in.dsts = []netip.Addr{cfg.Global.MulticastGroup4}
+	}
+	core, err := vrrp.NewInstance(coreConfig(ci, &cfg.Global, in.src, in.vips))
+	if err != nil {
+		return nil, err
+	}
+	in.core = core
+	in.advert = packet.Advert{Version: uint8(ci.Version), Type: 1, VRID: uint8(ci.VRID), Addrs: in.vips}
+	if ci.Version == 2 {
+		in.advert.AdverInt = uint16(ci.AdvertInt / time.Second)
+	} else {
+		in.advert.AdverInt = uint16(ci.AdvertInt / (10 * time.Millisecond))
+	}
+	in.expect = packet.Expect{
+		VRID: uint8(ci.VRID), Version: uint8(ci.Version), AdverInt: in.advert.AdverInt,
+		VIPs: in.vips, SkipCheckAdvAddr: ci.SkipCheckAdvAddr, OwnAddrs: []netip.Addr{in.src},
+		Unicast: in.unicast, Strict: ci.Strict,
+	}
+	if ci.Auth != nil && ci.Version == 2 {
+		in.advert.AuthType = 1
+		in.advert.AuthData = packet.PassAuth(ci.Auth.Pass)
+		in.expect.AuthType, in.expect.AuthPass = 1, in.advert.AuthData
+	}
+	conn, err := d.conn(cfg, ci, in)
+	if err != nil {
+		return nil, err
+	}
+	in.conn = conn
+	return in, nil
+}
+
+// startAll starts units: Startup, then the current link and tracker state.
+func (d *Daemon) startAll(units []*unit) {
+	for _, u := range units {
+		for _, in := range u.members {
+			d.log.Info("starting VRRP instance", "instance", in.cfg.Name, "vrid", in.cfg.VRID, "af", in.family(),
+				"interface", in.cfg.Interface, "priority", in.cfg.Priority, "version", in.cfg.Version,
+				"advert_int", in.cfg.AdvertInt, "src", in.src, "peers", fmtAddrs(in.dsts),
+				"master_down_interval", in.core.MasterDownInterval())
+		}
+		d.handleUnit(u, vrrp.AllMembers, vrrp.Startup{})
+		for _, in := range u.members {
+			d.initialTracking(in)
+		}
+	}
+}
+
+func (d *Daemon) shutdownAll(units []*unit) {
+	for _, u := range units {
+		d.handleUnit(u, vrrp.AllMembers, vrrp.Shutdown{})
+	}
+}
+
+// handle feeds one input to the instance's unit.
+func (d *Daemon) handle(in *instance, input vrrp.Input) {
+	if in.unit == nil {
+		return // removed by a reload while the event was queued
+	}
+	member := in.index
+	if in.unit.group == nil {
+		member = 0
+	}
+	d.handleUnit(in.unit, member, input)
+}
+
+func (d *Daemon) handleUnit(u *unit, member int, input vrrp.Input) {
+	now := d.env.Now()
+	if adv, ok := input.(vrrp.AdvertReceived); ok {
+		in := u.members[max(member, 0)]
+		in.lastAdvert, in.lastAdvertFrom, in.lastAdvertPrio = now, adv.Src, adv.Advert.Priority
+		in.counters["adverts_received"]++
+		if adv.Advert.Priority == 0 {
+			in.counters["priority_zero_received"]++
+		}
+	}
+	if u.group == nil {
+		in := u.members[0]
+		out := in.core.Handle(now, input)
+		if out.Ignored != vrrp.IgnoreNone {
+			in.count("ignored_" + string(out.Ignored))
+		}
+		if out.Transition != nil {
+			d.transition(in, now, *out.Transition)
+		}
+		for _, a := range out.Actions {
+			d.act(in, now, a)
+		}
+		u.deadline = out.Deadline
+		return
+	}
+	out := u.group.Handle(now, member, input)
+	if out.Ignored != vrrp.IgnoreNone && member >= 0 {
+		u.members[member].count("ignored_" + string(out.Ignored))
+	}
+	for _, t := range out.Transitions {
+		d.transition(u.members[t.Member], now, t.Transition)
+	}
+	for _, a := range out.Actions {
+		d.act(u.members[a.Member], now, a.Action)
+	}
+	u.deadline = out.Deadline
+}
+
+// transition logs one state change, exactly one Info line with its reason.
+func (d *Daemon) transition(in *instance, now time.Time, t vrrp.Transition) {
+	in.lastTransition = &transitionRecord{from: t.From, to: t.To, reason: t.Reason, at: now}
+	in.count("transitions")
+	if t.To == vrrp.StateMaster {
+		in.count("became_master")
+	}
+	if t.From == vrrp.StateMaster {
+		in.count("released_master")
+	}
+	in.clearWarnings()
+	d.log.Info("state change", "instance", in.cfg.Name, "vrid", in.cfg.VRID, "af", in.family(),
+		"from", t.From.String(), "to", t.To.String(), "reason", t.Reason)
+}
+
+// act carries out one action of the core.
+func (d *Daemon) act(in *instance, now time.Time, a vrrp.Action) {
+	switch a := a.(type) {
+	case vrrp.SendAdvert:
+		d.sendAdvert(in, a.Priority)
+	case vrrp.AcquireVIPs:
+		d.acquire(in)
+	case vrrp.ReleaseVIPs:
+		if d.shuttingDown() && d.opts.DontRelease {
+			d.log.Info("keeping virtual addresses on exit (-V)", "instance", in.cfg.Name)
+			return
+		}
+		d.release(in)
+	case vrrp.SendGratuitous:
+		d.gratuitous(in, a.Repeat)
+	case vrrp.Notify:
+		if d.notifier != nil {
+			prev := vrrp.StateInit
+			if in.lastTransition != nil {
+				prev = in.lastTransition.from
+			}
+			d.notifier.StateChanged(in.cfg, "", prev, a.State, int(in.core.Priority()), a.Reason)
+		}
+	case vrrp.SplitBrainSuspect:
+		in.count("split_brain_suspected")
+		msg := fmt.Sprintf("split brain suspected: %s (priority %d) also advertises as MASTER for VRID %d on %s while we are MASTER (priority %d); "+
+			"both hold the virtual addresses until it yields. It is not hearing our adverts: check that VRRP (IP protocol 112) is not filtered by a firewall on that host, and that both use the same VRID, version, authentication and %s",
+			a.Peer, a.PeerPriority, in.cfg.VRID, in.cfg.Interface, in.core.Priority(), modeHint(in))
+		in.warn(now, msg)
+		d.rateLimitedWarn(in, now, "split-brain", msg, "peer", a.Peer.String(), "peer_priority", a.PeerPriority)
+	case vrrp.NoMasterHeard:
+		in.count("no_master_heard")
+		msg := fmt.Sprintf("became MASTER without ever hearing another router since %s: if another node should be MASTER, "+
+			"this node cannot hear it; check that VRRP (IP protocol 112) to %s is not filtered by a firewall, and that peers use VRID %d, version %d and the same authentication",
+			a.Since.Format("15:04:05.000"), fmtAddrs(in.dsts), in.cfg.VRID, in.cfg.Version)
+		in.warn(now, msg)
+		d.rateLimitedWarn(in, now, "no-master", msg)
+	}
+}
+
+func modeHint(in *instance) string {
+	if in.unicast {
+		return "unicast peers (each side must list the other in unicast_peer)"
+	}
+	return "multicast group " + fmtAddrs(in.dsts)
+}
+
+// rateLimitedWarn logs a warning at most once per 10 seconds per kind.
+func (d *Daemon) rateLimitedWarn(in *instance, now time.Time, kind, msg string, kv ...any) {
+	key := "log:" + kind
+	if last, ok := in.warnedAt[key]; ok && now.Sub(last) < 10*time.Second {
+		return
+	}
+	in.warnedAt[key] = now
+	args := append([]any{"instance", in.cfg.Name, "vrid", in.cfg.VRID, "af", in.family()}, kv...)
+	d.log.Warn(msg, args...)
+}
+
+func (d *Daemon) shuttingDown() bool { return d.runCtx != nil && d.runCtx.Err() != nil }
+
+func (d *Daemon) sendAdvert(in *instance, prio uint8) {
+	in.advert.Priority = prio
+	opts := packet.Options{}
+	for _, dst := range in.dsts {
+		b, err := in.advert.AppendBinary(in.sendBuf[:0], in.src, dst, opts)
+		if err != nil {
+			in.count("send_errors")
+			d.log.Error("encoding advert", "instance", in.cfg.Name, "err", err)
+			return
+		}
+		in.sendBuf = b
+		if err := in.conn.c.SendFrom(b, in.src, dst); err != nil {
+			in.count("send_errors")
+			d.rateLimitedWarn(in, d.env.Now(), "send", "sending advert failed", "to", dst.String(), "err", err.Error())
+			continue
+		}
+		in.count("adverts_sent")
+		if prio == 0 {
+			in.count("priority_zero_sent")
+		}
+	}
+}
+
+func (d *Daemon) acquire(in *instance) {
+	for _, a := range in.addrs {
+		if err := d.env.AddAddr(a); err != nil {
+			in.count("vip_errors")
+			d.log.Error("adding virtual address failed", "instance", in.cfg.Name, "address", a.String(), "err", err)
+		}
+	}
+	for _, r := range in.routes {
+		if err := d.env.AddRoute(r); err != nil {
+			d.log.Error("adding virtual route failed", "instance", in.cfg.Name, "route", r.String(), "err", err)
+		}
+	}
+	for _, r := range in.rules {
+		if err := d.env.AddRule(r); err != nil {
+			d.log.Error("adding virtual rule failed", "instance", in.cfg.Name, "rule", r.String(), "err", err)
+		}
+	}
+	in.vipsHeld = true
+	d.log.Info("virtual addresses added", "instance", in.cfg.Name, "vrid", in.cfg.VRID, "addresses", fmtAddrs(in.vips))
+}
+
+func (d *Daemon) release(in *instance) {
+	for _, r := range in.rules {
+		if err := d.env.DelRule(r); err != nil {
+			d.log.Error("removing virtual rule failed", "instance", in.cfg.Name, "rule", r.String(), "err", err)
+		}
+	}
+	for _, r := range in.routes {
+		if err := d.env.DelRoute(r); err != nil {
+			d.log.Error("removing virtual route failed", "instance", in.cfg.Name, "route", r.String(), "err", err)
+		}
+	}
+	for _, a := range in.addrs {
+		if err := d.env.DelAddr(a); err != nil {
+			in.count("vip_errors")
+			d.log.Error("removing virtual address failed", "instance", in.cfg.Name, "address", a.String(), "err", err)
+		}
+	}
+	if in.vipsHeld {
+		d.log.Info("virtual addresses removed", "instance", in.cfg.Name, "vrid", in.cfg.VRID, "addresses", fmtAddrs(in.vips))
+	}
+	in.vipsHeld = false
+}
+
+func (d *Daemon) gratuitous(in *instance, repeat int) {
+	byDev := map[string][]netip.Addr{}
+	var devs []string
+	for _, a := range in.addrs {
+		if _, ok := byDev[a.Dev]; !ok {
+			devs = append(devs, a.Dev)
+		}
+		byDev[a.Dev] = append(byDev[a.Dev], a.Prefix.Addr())
+	}
+	for i := 0; i < max(repeat, 1); i++ {
+		for _, dev := range devs {
+			if err := d.env.Gratuitous(dev, byDev[dev]); err != nil {
+				in.count("garp_errors")
+				d.rateLimitedWarn(in, d.env.Now(), "garp", "sending gratuitous ARP/NA failed", "dev", dev, "err", err.Error())
+				return
+			}
+		}
+	}
+	in.counters["garp_sent"] += uint64(max(repeat, 1))
+}
+
+func fmtAddrs(as []netip.Addr) string {
+	s := ""
+	for i, a := range as {
+		if i > 0 {
+			s += ","
+		}
+		s += a.String()
+	}
+	return s
+}
+
+// Status returns the daemon's snapshot (runs on the loop).
+func (d *Daemon) Status(ctx context.Context) (*ctl.Status, error) {
+	var st *ctl.Status
+	err := d.Do(ctx, func() { st = d.snapshot() })
+	return st, err
+}
+
+func (d *Daemon) snapshot() *ctl.Status {
+	now := d.env.Now()
+	st := &ctl.Status{PID: os.Getpid(), ConfigFile: d.opts.ConfigFile, StartedAt: d.started, ReloadedAt: d.reloaded}
+	for _, in := range d.instances {
+		is := ctl.InstanceStatus{
+			Name: in.cfg.Name, Interface: in.cfg.Interface, VRID: in.cfg.VRID, Family: in.family(),
+			Version: in.cfg.Version, State: in.core.State().String(), BasePriority: in.cfg.Priority,
+			EffectivePriority: int(in.core.Priority()), AdvertInterval: in.cfg.AdvertInt.String(),
+			VIPsHeld: in.vipsHeld, Counters: map[string]uint64{}, Drops: map[string]uint64{},
+		}
+		for _, v := range in.cfg.VIPs {
+			is.VIPs = append(is.VIPs, v.Prefix.String())
+		}
+		if m, p := in.core.Master(); m.IsValid() {
+			is.Master, is.MasterPriority = m.String(), int(p)
+		}
+		if !in.lastAdvert.IsZero() {
+			is.LastAdvert = in.lastAdvert
+			is.LastAdvertAge = now.Sub(in.lastAdvert).Round(time.Millisecond).String()
+			if is.Extra == nil {
+				is.Extra = map[string]string{}
+			}
+			is.Extra["last_advert_from"] = in.lastAdvertFrom.String()
+			is.Extra["last_advert_priority"] = fmt.Sprint(in.lastAdvertPrio)
+		}
+		if t := in.lastTransition; t != nil {
+			is.LastTransition = &ctl.Transition{From: t.from.String(), To: t.to.String(), Reason: t.reason, At: t.at}
+		}
+		for k, v := range in.counters {
+			is.Counters[k] = v
+		}
+		for r := packet.DropReason(1); r < packet.NumDropReasons; r++ {
+			if n := in.drops[r].Load(); n > 0 {
+				is.Drops[r.String()] = n
+			}
+		}
+		if n := in.conn.unicastSrcDrops(in); n > 0 {
+			is.Drops["unicast-src"] = n
+		}
+		is.Warnings = append(is.Warnings, in.warnings...)
+		is.Trackers = d.trackers.status(in)
+		st.Instances = append(st.Instances, is)
+	}
+	sort.SliceStable(st.Instances, func(i, j int) bool { return st.Instances[i].Name < st.Instances[j].Name })
+	return st
+}

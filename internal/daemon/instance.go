@@ -1,0 +1,162 @@
+package daemon
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"gokeepalived/internal/config"
+	"gokeepalived/internal/linux/addr"
+	"gokeepalived/internal/vrrp"
+	"gokeepalived/internal/vrrp/packet"
+)
+
+// instance is the runtime of one vrrp_instance. Everything except the
+// atomic drop counters is owned by the daemon loop.
+type instance struct {
+	cfg   *config.Instance
+	core  *vrrp.Instance
+	unit  *unit
+	index int // member index within unit
+	conn  *sharedConn
+
+	ipv6    bool
+	src     netip.Addr   // our advert source (primary or unicast_src_ip)
+	dsts    []netip.Addr // multicast group, or the unicast peers
+	unicast bool
+	vips    []netip.Addr
+	addrs   []addr.Address // VIPs and excluded VIPs as the kernel sees them
+	routes  []addr.Route
+	rules   []addr.Rule
+	expect  packet.Expect
+	advert  packet.Advert
+	sendBuf []byte
+
+	// receive-side (atomic: written by the socket goroutine)
+	drops [packet.NumDropReasons]atomic.Uint64
+
+	// loop-owned status
+	vipsHeld       bool
+	faults         map[string]string // active fault sources → reason
+	lastAdvert     time.Time
+	lastAdvertFrom netip.Addr
+	lastAdvertPrio uint8
+	lastTransition *transitionRecord
+	counters       map[string]uint64
+	warnings       []string
+	warnedAt       map[string]time.Time
+}
+
+type transitionRecord struct {
+	from, to vrrp.State
+	reason   string
+	at       time.Time
+}
+
+// unit is what the loop drives: one instance, or a sync group's members.
+type unit struct {
+	name     string
+	members  []*instance
+	group    *vrrp.SyncGroup // nil for a lone instance
+	deadline time.Time
+}
+
+// coreConfig maps the configuration model to the VRRP core's config.
+func coreConfig(c *config.Instance, g *config.Global, src netip.Addr, vips []netip.Addr) vrrp.Config {
+	vc := vrrp.Config{
+		VRID:                    uint8(c.VRID),
+		Version:                 uint8(c.Version),
+		Priority:                uint8(c.Priority),
+		AdverInt:                c.AdvertInt,
+		NoPreempt:               !c.Preempt,
+		PreemptDelay:            c.PreemptDelay,
+		InitialState:            vrrp.StateBackup,
+		AcceptMode:              c.Accept,
+		PrimaryAddr:             src,
+		VIPs:                    vips,
+		GARPMasterRepeat:        c.GARP.MasterRepeat,
+		GARPMasterDelay:         c.GARP.MasterDelay,
+		GARPMasterRefresh:       c.GARP.MasterRefresh,
+		GARPMasterRefreshRepeat: c.GARP.MasterRefreshRepeat,
+		GARPLowerPrioRepeat:     c.GARP.LowerPrioRepeat,
+		LowerPrioNoAdvert:       c.LowerPrioNoAdvert,
+		HigherPrioSendAdvert:    c.HigherPrioSendAdvert,
+		DownTimerAdverts:        c.DownTimerAdverts,
+	}
+	if strings.EqualFold(c.State, "MASTER") {
+		vc.InitialState = vrrp.StateMaster
+	}
+	return vc
+}
+
+// kernelAddrs maps virtual_ipaddress lines to kernel addresses.
+func kernelAddrs(c *config.Instance) ([]addr.Address, error) {
+	var out []addr.Address
+	for _, list := range [][]config.VIP{c.VIPs, c.ExcludedVIPs} {
+		for _, v := range list {
+			a := addr.Address{Prefix: v.Prefix, Dev: v.Dev, Label: v.Label, NoPrefixRoute: v.NoPrefixRoute}
+			if a.Dev == "" {
+				a.Dev = c.Interface
+			}
+			if v.Scope != "" {
+				s, err := addr.ParseScope(v.Scope)
+				if err != nil {
+					return nil, fmt.Errorf("%s: %w", v.Pos, err)
+				}
+				a.Scope = s
+			} else if v.Prefix.Addr().Is6() && v.Prefix.Addr().IsLinkLocalUnicast() {
+				a.Scope = addr.ScopeLink
+			}
+			switch v.Brd {
+			case "", "-":
+			case "+":
+				if v.Prefix.Addr().Is4() && v.Prefix.Bits() < 31 {
+					a.Broadcast = lastAddr(v.Prefix)
+				}
+			default:
+				b, err := netip.ParseAddr(v.Brd)
+				if err != nil {
+					return nil, fmt.Errorf("%s: broadcast %q: %w", v.Pos, v.Brd, err)
+				}
+				a.Broadcast = b
+			}
+			out = append(out, a)
+		}
+	}
+	return out, nil
+}
+
+func lastAddr(p netip.Prefix) netip.Addr {
+	b := p.Masked().Addr().As4()
+	host := uint32(1)<<(32-p.Bits()) - 1
+	v := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3]) | host
+	return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
+}
+
+func (in *instance) family() string {
+	if in.ipv6 {
+		return "ipv6"
+	}
+	return "ipv4"
+}
+
+func (in *instance) count(name string) { in.counters[name]++ }
+
+// warn records a warning for the status (deduplicated, the most recent 8).
+func (in *instance) warn(now time.Time, msg string) {
+	in.warnedAt[msg] = now
+	for _, w := range in.warnings {
+		if w == msg {
+			return
+		}
+	}
+	in.warnings = append(in.warnings, msg)
+	if len(in.warnings) > 8 {
+		in.warnings = in.warnings[len(in.warnings)-8:]
+	}
+}
+
+// clearWarnings drops warnings that no longer apply after a state change.
+func (in *instance) clearWarnings() { in.warnings = in.warnings[:0] }

@@ -1,0 +1,104 @@
+package daemon
+
+import (
+	"context"
+	"log/slog"
+
+	"gokeepalived/internal/config"
+	"gokeepalived/internal/notify"
+	"gokeepalived/internal/vrrp"
+)
+
+// notifier adapts internal/notify to the daemon: notify_* scripts, the
+// generic notify script, notify FIFOs and SMTP alerts. Enqueue never blocks,
+// so a slow script never delays an advert.
+type notifier struct {
+	n       *notify.Notifier
+	cfg     *config.Config
+	scripts map[string]*notify.Scripts
+	smtp    bool
+}
+
+// NewNotifier builds the notifier for cfg; it starts when the daemon runs.
+func NewNotifier(cfg *config.Config, log *slog.Logger) Notifier {
+	g := cfg.Global
+	nc := notify.Config{Exec: &notify.Exec{Security: g.EnableScriptSecurity, Warn: func(err error) {
+		log.Warn("script security", "err", err)
+	}}, Logger: log}
+	for _, ref := range []*config.ScriptRef{g.NotifyFIFO, g.VRRPNotifyFIFO} {
+		if ref == nil || len(ref.Args) == 0 {
+			continue
+		}
+		f := notify.FIFO{Path: ref.Args[0]}
+		script := g.NotifyFIFOScript
+		if ref == g.VRRPNotifyFIFO {
+			script = g.VRRPNotifyFIFOScript
+		}
+		if script != nil && len(script.Args) > 0 {
+			f.Script = &notify.Script{Argv: script.Args}
+		}
+		nc.FIFOs = append(nc.FIFOs, f)
+	}
+	ad := &notifier{cfg: cfg, scripts: map[string]*notify.Scripts{}}
+	if g.SMTPServer != "" && len(g.NotificationEmail) > 0 {
+		ad.smtp = true
+		nc.SMTP = &notify.SMTPConfig{Host: g.SMTPServer, Port: int(g.SMTPPort), HeloName: g.SMTPHeloName,
+			From: g.NotificationEmailFrom, To: g.NotificationEmail, ConnectTimeout: g.SMTPConnectTimeout,
+			RouterID: g.RouterID, NoEmailFaults: g.NoEmailFaults}
+	}
+	for _, in := range cfg.Instances {
+		ad.scripts[in.Name] = scriptsOf(in.Notify)
+	}
+	ad.n = notify.New(nc)
+	return ad
+}
+
+func script(ref *config.ScriptRef) *notify.Script {
+	if ref == nil || len(ref.Args) == 0 {
+		return nil
+	}
+	return &notify.Script{Argv: ref.Args}
+}
+
+func scriptsOf(n config.Notify) *notify.Scripts {
+	return &notify.Scripts{Master: script(n.Master), Backup: script(n.Backup), Fault: script(n.Fault),
+		Stop: script(n.Stop), MasterRxLowerPri: script(n.MasterRxLowerPri), Notify: script(n.Any)}
+}
+
+func (a *notifier) Run(ctx context.Context) error { return a.n.Run(ctx) }
+
+func notifyState(s vrrp.State) notify.State {
+	switch s {
+	case vrrp.StateMaster:
+		return notify.StateMaster
+	case vrrp.StateBackup:
+		return notify.StateBackup
+	case vrrp.StateFault:
+		return notify.StateFault
+	case vrrp.StateStop:
+		return notify.StateStop
+	}
+	return notify.StateUnknown
+}
+
+func (a *notifier) StateChanged(in *config.Instance, group string, from, to vrrp.State, prio int, reason string) {
+	st := notifyState(to)
+	if st == notify.StateUnknown {
+		return
+	}
+	sc := a.scripts[in.Name]
+	if sc == nil {
+		sc = scriptsOf(in.Notify)
+	}
+	alert := a.smtp
+	if g := a.cfg.Global.SMTPAlertVRRP; g != nil {
+		alert = alert && *g
+	} else if g := a.cfg.Global.SMTPAlert; g != nil {
+		alert = alert && *g
+	}
+	if in.Notify.SMTPAlert != nil {
+		alert = a.smtp && *in.Notify.SMTPAlert
+	}
+	a.n.Enqueue(notify.Event{Kind: notify.KindInstance, Name: in.Name, State: st, From: notifyState(from),
+		Priority: prio, Reason: reason, Scripts: sc, SMTPAlert: alert})
+}

@@ -1,0 +1,321 @@
+package daemon
+
+import (
+	"context"
+	"reflect"
+	"sync"
+
+	"gokeepalived/internal/config"
+	"gokeepalived/internal/ctl"
+	"gokeepalived/internal/notify"
+	"gokeepalived/internal/track"
+	"gokeepalived/internal/vrrp"
+)
+
+// faultSource is the core fault source used for everything the trackers
+// decide; the link of the instance's own interface uses its own source so
+// the reason names it.
+const faultSource = "tracking"
+
+// trackerSet runs vrrp_script, track_file and vrrp_track_process trackers
+// on their own goroutines; they wake the loop when a result changes.
+type trackerSet struct {
+	d         *Daemon
+	wake      chan struct{}
+	scripts   map[string]*runningTracker[*track.ScriptTracker]
+	files     map[string]*runningTracker[*track.FileTracker]
+	processes map[string]*runningTracker[*track.ProcessTracker]
+	links     map[string]bool // interface → up
+	ctx       context.Context
+	wg        sync.WaitGroup
+}
+
+type runningTracker[T any] struct {
+	t      T
+	cfg    any
+	cancel context.CancelFunc
+}
+
+func newTrackerSet(d *Daemon) *trackerSet {
+	return &trackerSet{
+		d: d, wake: make(chan struct{}, 1),
+		scripts:   map[string]*runningTracker[*track.ScriptTracker]{},
+		files:     map[string]*runningTracker[*track.FileTracker]{},
+		processes: map[string]*runningTracker[*track.ProcessTracker]{},
+		links:     map[string]bool{},
+	}
+}
+
+func (ts *trackerSet) opts() track.Options {
+	return track.Options{Wake: ts.wake, Logger: ts.d.log, Exec: &notify.Exec{Security: ts.d.cfg.Global.EnableScriptSecurity}}
+}
+
+// start creates trackers for the current configuration, keeping running
+// ones whose configuration did not change (so a reload does not reset them).
+func (ts *trackerSet) start(ctx context.Context) {
+	if ctx != nil {
+		ts.ctx = ctx
+	}
+	cfg := ts.d.cfg
+	want := map[string]track.ScriptConfig{}
+	for _, s := range cfg.Scripts {
+		want[s.Name] = track.ScriptConfig{
+			Name: s.Name, Script: &notify.Script{Argv: s.Command.Args}, Interval: s.Interval, Timeout: s.Timeout,
+			Weight: s.Weight, Reverse: s.Reverse, Rise: s.Rise, Fall: s.Fall, InitFail: s.InitFail,
+		}
+	}
+	syncTrackers(ts, ts.scripts, want, func(c track.ScriptConfig) *track.ScriptTracker { return track.NewScriptTracker(c, ts.opts()) })
+	wantF := map[string]track.FileConfig{}
+	for _, f := range cfg.TrackFiles {
+		fc := track.FileConfig{Name: f.Name, Path: f.Path, Weight: f.Weight, Reverse: f.Reverse, InitOverwrite: f.InitOverwrite}
+		if f.InitFile {
+			v := int(f.InitValue)
+			fc.InitFile = &v
+		}
+		wantF[f.Name] = fc
+	}
+	syncTrackers(ts, ts.files, wantF, func(c track.FileConfig) *track.FileTracker { return track.NewFileTracker(c, ts.opts()) })
+	wantP := map[string]track.ProcessConfig{}
+	for _, p := range cfg.TrackProcesses {
+		pc := track.ProcessConfig{Name: p.Name, Quorum: p.Quorum, ForkDelay: p.ForkDelay, TerminateDelay: p.TerminateDelay,
+			Weight: p.Weight, Reverse: p.Reverse, FullCommand: p.FullCommand}
+		if len(p.Process) > 0 {
+			pc.Process, pc.Params = p.Process[0], p.Process[1:]
+		}
+		switch p.ParamMatch {
+		case "initial":
+			pc.ParamMatch = track.ParamMatchInitial
+		case "partial":
+			pc.ParamMatch = track.ParamMatchPartial
+		default:
+			if len(pc.Params) > 0 {
+				pc.ParamMatch = track.ParamMatchExact
+			}
+		}
+		if p.QuorumMax > 0 {
+			q := p.QuorumMax
+			pc.QuorumMax = &q
+		}
+		wantP[p.Name] = pc
+	}
+	syncTrackers(ts, ts.processes, wantP, func(c track.ProcessConfig) *track.ProcessTracker { return track.NewProcessTracker(c, ts.opts()) })
+}
+
+type runner interface{ Run(context.Context) error }
+
+func syncTrackers[T runner, C any](ts *trackerSet, running map[string]*runningTracker[T], want map[string]C, mk func(C) T) {
+	for name, rt := range running {
+		if c, ok := want[name]; !ok || !reflect.DeepEqual(rt.cfg, c) {
+			rt.cancel()
+			delete(running, name)
+		}
+	}
+	for name, c := range want {
+		if _, ok := running[name]; ok {
+			continue
+		}
+		t := mk(c)
+		ctx, cancel := context.WithCancel(ts.ctx)
+		running[name] = &runningTracker[T]{t: t, cfg: c, cancel: cancel}
+		ts.wg.Add(1)
+		go func() {
+			defer ts.wg.Done()
+			if err := t.Run(ctx); err != nil && ctx.Err() == nil {
+				ts.d.log.Error("tracker stopped", "tracker", name, "err", err)
+			}
+		}()
+	}
+}
+
+func (ts *trackerSet) stop() {
+	for _, rt := range ts.scripts {
+		rt.cancel()
+	}
+	for _, rt := range ts.files {
+		rt.cancel()
+	}
+	for _, rt := range ts.processes {
+		rt.cancel()
+	}
+	ts.wg.Wait()
+}
+
+// tracks returns the instance's tracked objects including its sync group's.
+func (d *Daemon) tracks(in *instance) (ifs, scripts, files, procs []config.Track) {
+	c := in.cfg
+	ifs = append(ifs, c.TrackInterface...)
+	scripts = append(scripts, c.TrackScript...)
+	files = append(files, c.TrackFile...)
+	procs = append(procs, c.TrackProcess...)
+	for _, g := range d.cfg.SyncGroups {
+		if g.Name == c.SyncGroup {
+			ifs = append(ifs, g.TrackInterface...)
+			scripts = append(scripts, g.TrackScript...)
+			files = append(files, g.TrackFile...)
+			procs = append(procs, g.TrackProcess...)
+		}
+	}
+	return
+}
+
+// effects computes every tracker's effect on the instance.
+func (d *Daemon) effects(in *instance) []track.Effect {
+	ts := d.trackers
+	var out []track.Effect
+	if !in.cfg.DontTrackPrimary && in.cfg.Interface != "" {
+		out = append(out, track.InterfaceEffect(in.cfg.Interface, ts.linkUp(in.cfg.Interface), 0, false))
+	}
+	ifs, scripts, files, procs := d.tracks(in)
+	for _, t := range ifs {
+		out = append(out, track.InterfaceEffect(t.Name, ts.linkUp(t.Name), t.Weight, t.Reverse))
+	}
+	for _, t := range scripts {
+		rt := ts.scripts[t.Name]
+		if rt == nil {
+			continue
+		}
+		w := rt.t.Config().Weight
+		rev := rt.t.Config().Reverse
+		if t.HasWeight {
+			w, rev = t.Weight, t.Reverse
+		}
+		out = append(out, track.WeightEffect("script", t.Name, w, rev, rt.t.Snapshot().Status))
+	}
+	for _, t := range files {
+		rt := ts.files[t.Name]
+		if rt == nil {
+			continue
+		}
+		cfg := rt.cfg.(track.FileConfig)
+		w, rev := cfg.Weight, cfg.Reverse
+		if t.HasWeight {
+			w, rev = t.Weight, t.Reverse
+		}
+		out = append(out, track.FileEffect(t.Name, rt.t.Snapshot().Value, w, rev))
+	}
+	for _, t := range procs {
+		rt := ts.processes[t.Name]
+		if rt == nil {
+			continue
+		}
+		cfg := rt.cfg.(track.ProcessConfig)
+		w, rev := cfg.Weight, cfg.Reverse
+		if t.HasWeight {
+			w, rev = t.Weight, t.Reverse
+		}
+		out = append(out, track.WeightEffect("process", t.Name, w, rev, rt.t.Snapshot().Status))
+	}
+	return out
+}
+
+func (ts *trackerSet) linkUp(name string) bool {
+	up, ok := ts.links[name]
+	if !ok {
+		var err error
+		up, err = ts.d.env.LinkUp(name)
+		if err != nil {
+			up = false
+		}
+		ts.links[name] = up
+	}
+	return up
+}
+
+// initialTracking applies the trackers' current verdict right after Startup.
+func (d *Daemon) initialTracking(in *instance) { d.applyTracking(in) }
+
+// applyTracking feeds the core the effective priority and fault state.
+func (d *Daemon) applyTracking(in *instance) {
+	p := track.EffectivePriority(in.cfg.Priority, d.effects(in)...)
+	if p.Value != int(in.core.Priority()) && p.Value >= 1 && p.Value <= 255 {
+		d.log.Info("effective priority changed", "instance", in.cfg.Name, "vrid", in.cfg.VRID,
+			"from", in.core.Priority(), "to", p.Value, "reason", p.Reason)
+		d.handle(in, vrrp.PriorityChanged{Effective: uint8(p.Value)})
+	}
+	faulty := p.Fault || p.Init
+	reason := p.Reason
+	if p.Init && !p.Fault {
+		reason = "waiting for the first result: " + p.Reason
+	}
+	_, was := in.faults[faultSource]
+	switch {
+	case faulty && (!was || in.faults[faultSource] != reason):
+		in.faults[faultSource] = reason
+		if !was {
+			d.handle(in, vrrp.Fault{Source: faultSource, Reason: reason})
+		}
+	case !faulty && was:
+		delete(in.faults, faultSource)
+		d.handle(in, vrrp.FaultCleared{Source: faultSource, Reason: "tracked objects recovered"})
+	}
+}
+
+func (d *Daemon) linkChanged(name string, up bool) {
+	if old, ok := d.trackers.links[name]; ok && old == up {
+		return
+	}
+	d.trackers.links[name] = up
+	state := "down"
+	if up {
+		state = "up"
+	}
+	for _, in := range d.instances {
+		if d.tracksLink(in, name) {
+			d.log.Info("tracked interface changed", "instance", in.cfg.Name, "interface", name, "link", state)
+			d.applyTracking(in)
+		}
+	}
+}
+
+func (d *Daemon) tracksLink(in *instance, name string) bool {
+	if !in.cfg.DontTrackPrimary && in.cfg.Interface == name {
+		return true
+	}
+	ifs, _, _, _ := d.tracks(in)
+	for _, t := range ifs {
+		if t.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+func (d *Daemon) trackersChanged() {
+	for _, in := range d.instances {
+		d.applyTracking(in)
+	}
+}
+
+// status reports the trackers of one instance.
+func (ts *trackerSet) status(in *instance) []ctl.TrackerStatus {
+	var out []ctl.TrackerStatus
+	if !in.cfg.DontTrackPrimary && in.cfg.Interface != "" {
+		out = append(out, ctl.TrackerStatus{Kind: "interface", Name: in.cfg.Interface, OK: ts.links[in.cfg.Interface]})
+	}
+	ifs, scripts, files, procs := ts.d.tracks(in)
+	for _, t := range ifs {
+		out = append(out, ctl.TrackerStatus{Kind: "interface", Name: t.Name, OK: ts.links[t.Name], Weight: t.Weight})
+	}
+	add := func(kind string, t config.Track, s track.Snapshot, w int) {
+		if t.HasWeight {
+			w = t.Weight
+		}
+		out = append(out, ctl.TrackerStatus{Kind: kind, Name: t.Name, OK: s.Status == track.StatusUp, Weight: w, Reason: s.Reason, LastChange: s.Since})
+	}
+	for _, t := range scripts {
+		if rt := ts.scripts[t.Name]; rt != nil {
+			add("script", t, rt.t.Snapshot(), rt.t.Config().Weight)
+		}
+	}
+	for _, t := range files {
+		if rt := ts.files[t.Name]; rt != nil {
+			add("file", t, rt.t.Snapshot(), rt.cfg.(track.FileConfig).Weight)
+		}
+	}
+	for _, t := range procs {
+		if rt := ts.processes[t.Name]; rt != nil {
+			add("process", t, rt.t.Snapshot(), rt.cfg.(track.ProcessConfig).Weight)
+		}
+	}
+	return out
+}
