@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net"
 	"net/netip"
+	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -128,6 +129,11 @@ func (d *Daemon) closeUnused() {
 // dropped ("overflow").
 func (d *Daemon) reader(sc *sharedConn) {
 	defer close(sc.done)
+	// The reader runs on its own real-time thread too, so an advert is
+	// read as soon as it arrives even when the CPUs are busy. The thread is
+	// never unlocked: it exits with the goroutine.
+	runtime.LockOSThread()
+	_ = realtimeThread()
 	buf := make([]byte, 65536)
 	fam := packet.IPv4
 	if sc.key.ipv6 {

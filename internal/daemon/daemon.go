@@ -101,6 +101,11 @@ type linkEvent struct {
 func (d *Daemon) Run(ctx context.Context) error {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
+	if err := realtimeThread(); err != nil {
+		d.log.Warn("cannot give the VRRP loop real-time scheduling; adverts may be delayed when the CPUs are busy", "err", err)
+	} else {
+		d.log.Debug("VRRP loop runs with SCHED_RR", "priority", rtPriority)
+	}
 	d.runCtx = ctx
 	d.started = d.env.Now()
 	lctx, stopLinks := context.WithCancel(context.Background())

@@ -1,0 +1,279 @@
+package daemon
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/netip"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"gokeepalived/internal/config"
+	"gokeepalived/internal/ctl"
+	"gokeepalived/internal/linux/addr"
+	"gokeepalived/internal/linux/link"
+	"gokeepalived/internal/linux/vrrpconn"
+	"gokeepalived/internal/vrrp/packet"
+)
+
+// fakeEnv records what the daemon does to the "kernel". Its sockets are
+// silent (no peers), so a lone instance becomes MASTER after its master
+// down interval.
+type fakeEnv struct {
+	mu    sync.Mutex
+	ops   []string
+	sent  map[string]int // iface → adverts sent
+	addrs map[string]bool
+}
+
+func newFakeEnv() *fakeEnv { return &fakeEnv{sent: map[string]int{}, addrs: map[string]bool{}} }
+
+func (f *fakeEnv) record(op string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.ops = append(f.ops, op)
+}
+
+func (f *fakeEnv) opsSnapshot() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.ops...)
+}
+
+type fakeConn struct {
+	f      *fakeEnv
+	iface  string
+	closed chan struct{}
+	once   sync.Once
+}
+
+func (c *fakeConn) Send(p []byte, dst netip.Addr) error { return c.SendFrom(p, netip.Addr{}, dst) }
+func (c *fakeConn) SendFrom(p []byte, src, dst netip.Addr) error {
+	if _, err := packet.Parse(p, packet.IPv4); err != nil {
+		return fmt.Errorf("daemon sent an unparsable advert: %w", err)
+	}
+	c.f.mu.Lock()
+	c.f.sent[c.iface]++
+	c.f.mu.Unlock()
+	return nil
+}
+func (c *fakeConn) Recv([]byte) (int, vrrpconn.Meta, error) {
+	<-c.closed
+	return 0, vrrpconn.Meta{}, net.ErrClosed
+}
+func (c *fakeConn) Close() error { c.once.Do(func() { close(c.closed) }); return nil }
+
+func (f *fakeEnv) env() Env {
+	return Env{
+		OpenConn: func(cfg vrrpconn.Config) (Conn, error) {
+			f.record("open " + cfg.Interface)
+			return &fakeConn{f: f, iface: cfg.Interface, closed: make(chan struct{})}, nil
+		},
+		AddAddr: func(a addr.Address) error {
+			f.record("add " + a.Prefix.String())
+			f.mu.Lock()
+			f.addrs[a.Prefix.String()] = true
+			f.mu.Unlock()
+			return nil
+		},
+		DelAddr: func(a addr.Address) error {
+			f.record("del " + a.Prefix.String())
+			f.mu.Lock()
+			delete(f.addrs, a.Prefix.String())
+			f.mu.Unlock()
+			return nil
+		},
+		AddRoute: func(addr.Route) error { return nil }, DelRoute: func(addr.Route) error { return nil },
+		AddRule: func(addr.Rule) error { return nil }, DelRule: func(addr.Rule) error { return nil },
+		Gratuitous: func(string, []netip.Addr) error { return nil },
+		Primary: func(ifname string, ipv6 bool) (netip.Addr, error) {
+			switch ifname {
+			case "eth0":
+				return netip.MustParseAddr("192.0.2.1"), nil
+			case "eth1":
+				return netip.MustParseAddr("198.51.100.1"), nil
+			}
+			return netip.Addr{}, fmt.Errorf("interface %s has no IPv4 address", ifname)
+		},
+		LinkUp:     func(string) (bool, error) { return true, nil },
+		WatchLinks: func(ctx context.Context) (<-chan link.Event, error) { return make(chan link.Event), nil },
+		Now:        time.Now,
+	}
+}
+
+const oneInstance = `
+vrrp_instance VI_1 {
+    interface eth0
+    virtual_router_id 51
+    priority 100
+    advert_int 0.05
+    virtual_ipaddress {
+        192.0.2.100
+    }
+}
+`
+
+const twoInstances = oneInstance + `
+vrrp_instance VI_2 {
+    interface %s
+    virtual_router_id 52
+    priority 100
+    advert_int 0.05
+    virtual_ipaddress {
+        198.51.100.100
+    }
+}
+`
+
+func load(t *testing.T, text string) *config.Config {
+	t.Helper()
+	text = "global_defs {\n    vrrp_version 3\n}\n" + text
+	cfg, ds := config.LoadBytes("test.conf", []byte(text), config.LoadOptions{})
+	if ds.HasErrors() {
+		t.Fatalf("config: %v", ds)
+	}
+	return cfg
+}
+
+func eventually(t *testing.T, timeout time.Duration, cond func() (bool, string)) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		ok, why := cond()
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("condition not met within %v: %s", timeout, why)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func instanceStatus(t *testing.T, d *Daemon, name string) (ctl.InstanceStatus, bool) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	st, err := d.Status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, in := range st.Instances {
+		if in.Name == name {
+			return in, true
+		}
+	}
+	return ctl.InstanceStatus{}, false
+}
+
+func startDaemon(t *testing.T, cfg *config.Config, f *fakeEnv) (*Daemon, func()) {
+	d := New(cfg, Options{Env: f.env()})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- d.Run(ctx) }()
+	stop := func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	}
+	return d, stop
+}
+
+func waitMaster(t *testing.T, d *Daemon, name string) ctl.InstanceStatus {
+	var st ctl.InstanceStatus
+	eventually(t, 5*time.Second, func() (bool, string) {
+		var ok bool
+		st, ok = instanceStatus(t, d, name)
+		return ok && st.State == "MASTER" && st.VIPsHeld, fmt.Sprintf("%s: %+v", name, st)
+	})
+	return st
+}
+
+// A lone instance becomes MASTER, adds its VIP, advertises; a graceful stop
+// sends priority 0 and removes the VIP.
+func TestLoneInstanceBecomesMasterAndReleasesOnStop(t *testing.T) {
+	f := newFakeEnv()
+	d, stop := startDaemon(t, load(t, oneInstance), f)
+	st := waitMaster(t, d, "VI_1")
+	if st.LastTransition == nil || !strings.Contains(st.LastTransition.Reason, "master down interval") {
+		t.Errorf("last transition = %+v, want a master-down-interval reason", st.LastTransition)
+	}
+	if !strings.Contains(strings.Join(st.Warnings, "\n"), "protocol 112") {
+		t.Errorf("warnings = %q, want the no-master-heard hint about IP protocol 112", st.Warnings)
+	}
+	stop()
+	ops := f.opsSnapshot()
+	if got := strings.Join(ops, "; "); got != "open eth0; add 192.0.2.100/32; del 192.0.2.100/32" {
+		t.Errorf("kernel operations = %s", got)
+	}
+}
+
+// STYLE rule 14: a reload leaves an unchanged instance untouched (no VIP
+// flap, no transition), starts an added one, and a reload whose new
+// instance cannot be built changes nothing.
+func TestReloadByDiff(t *testing.T) {
+	f := newFakeEnv()
+	d, stop := startDaemon(t, load(t, oneInstance), f)
+	defer stop()
+	before := waitMaster(t, d, "VI_1")
+
+	ctx := context.Background()
+	if err := d.Reload(ctx, load(t, fmt.Sprintf(twoInstances, "eth1"))); err != nil {
+		t.Fatalf("Reload: %v", err)
+	}
+	waitMaster(t, d, "VI_2")
+	after, _ := instanceStatus(t, d, "VI_1")
+	if after.Counters["transitions"] != before.Counters["transitions"] || after.State != "MASTER" {
+		t.Errorf("VI_1 changed across reload: before %v transitions, after %v (%s)", before.Counters["transitions"], after.Counters["transitions"], after.State)
+	}
+	for _, op := range f.opsSnapshot() {
+		if op == "del 192.0.2.100/32" {
+			t.Errorf("reload removed VI_1's VIP (ops %q)", f.opsSnapshot())
+		}
+	}
+
+	// eth9 has no address: the reload must fail and keep everything running.
+	err := d.Reload(ctx, load(t, fmt.Sprintf(twoInstances, "eth9")))
+	if err == nil || !strings.Contains(err.Error(), "eth9 has no IPv4 address") {
+		t.Fatalf("Reload with a broken instance: err = %v", err)
+	}
+	for _, name := range []string{"VI_1", "VI_2"} {
+		st, ok := instanceStatus(t, d, name)
+		if !ok || st.State != "MASTER" || !st.VIPsHeld {
+			t.Errorf("%s after failed reload: %+v", name, st)
+		}
+	}
+
+	// Removing VI_2 releases its VIP and keeps VI_1.
+	if err := d.Reload(ctx, load(t, oneInstance)); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := instanceStatus(t, d, "VI_2"); ok {
+		t.Error("VI_2 still present after it was removed")
+	}
+	f.mu.Lock()
+	held := f.addrs["198.51.100.100/32"]
+	f.mu.Unlock()
+	if held {
+		t.Error("VI_2's VIP still held after VI_2 was removed")
+	}
+}
+
+func TestPriorityOnlyReloadKeepsState(t *testing.T) {
+	f := newFakeEnv()
+	d, stop := startDaemon(t, load(t, oneInstance), f)
+	defer stop()
+	before := waitMaster(t, d, "VI_1")
+	if err := d.Reload(context.Background(), load(t, strings.Replace(oneInstance, "priority 100", "priority 120", 1))); err != nil {
+		t.Fatal(err)
+	}
+	st, _ := instanceStatus(t, d, "VI_1")
+	if st.EffectivePriority != 120 || st.BasePriority != 120 || st.State != "MASTER" || st.Counters["transitions"] != before.Counters["transitions"] {
+		t.Errorf("after priority reload: prio %d/%d state %s transitions %d→%d", st.BasePriority, st.EffectivePriority, st.State,
+			before.Counters["transitions"], st.Counters["transitions"])
+	}
+}
+
