@@ -53,15 +53,14 @@ type Daemon struct {
 	instances []*instance
 	conns     map[connKey]*sharedConn
 
-	rx        chan rxEvent
-	cmds      chan func()
-	linkEv    <-chan linkEvent
-	started   time.Time
-	reloaded  time.Time
-	trackers  *trackerSet
-	notifier  Notifier
-	runCtx    context.Context
-	reloadGen int
+	rx       chan rxEvent
+	cmds     chan func()
+	linkEv   <-chan linkEvent
+	started  time.Time
+	reloaded time.Time
+	trackers *trackerSet
+	notifier Notifier
+	runCtx   context.Context
 }
 
 // New builds a daemon for cfg. It has no side effects.

@@ -276,4 +276,3 @@ func TestPriorityOnlyReloadKeepsState(t *testing.T) {
 			before.Counters["transitions"], st.Counters["transitions"])
 	}
 }
-

@@ -2,9 +2,7 @@ package daemon
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net"
 	"net/netip"
 	"time"
 
@@ -115,12 +113,4 @@ func primaryAddr(ifname string, ipv6 bool) (netip.Addr, error) {
 		return netip.Addr{}, fmt.Errorf("interface %s has no IPv6 link-local address", ifname)
 	}
 	return netip.Addr{}, fmt.Errorf("interface %s has no IPv4 address", ifname)
-}
-
-var errNoInterface = errors.New("no interface")
-
-// ifaceExists reports whether an interface of that name exists.
-func ifaceExists(name string) bool {
-	_, err := net.InterfaceByName(name)
-	return err == nil
 }

@@ -124,7 +124,7 @@ func (d *Daemon) applyReload(newCfg *config.Config) error {
 	}
 	d.publishTargets()
 	d.closeUnused()
-	d.trackers.start(nil)
+	d.trackers.sync()
 	d.startAll(units)
 	for _, u := range keep {
 		for _, in := range u.members {

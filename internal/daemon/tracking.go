@@ -53,9 +53,12 @@ func (ts *trackerSet) opts() track.Options {
 // start creates trackers for the current configuration, keeping running
 // ones whose configuration did not change (so a reload does not reset them).
 func (ts *trackerSet) start(ctx context.Context) {
-	if ctx != nil {
-		ts.ctx = ctx
-	}
+	ts.ctx = ctx
+	ts.sync()
+}
+
+// sync brings the running trackers in line with the daemon's configuration.
+func (ts *trackerSet) sync() {
 	cfg := ts.d.cfg
 	want := map[string]track.ScriptConfig{}
 	for _, s := range cfg.Scripts {
