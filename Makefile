@@ -37,7 +37,7 @@ demo: deps build
 	@bash scripts/demo.sh
 
 fuzz:
-	$(GO) test -run '^$$' -fuzz=FuzzParse -fuzztime=30s ./internal/config/
+	$(GO) test -run '^$$' -fuzz=FuzzParse -fuzztime=30s ./internal/config/syntax/
 	$(GO) test -run '^$$' -fuzz=FuzzParseAdvert -fuzztime=30s ./internal/vrrp/packet/
 
 bench:

@@ -8,17 +8,20 @@ import (
 	"io/fs"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"gokeepalived/internal/check/httpget"
 	"gokeepalived/internal/config"
 	"gokeepalived/internal/config/syntax"
 	"gokeepalived/internal/ctl"
 	"gokeepalived/internal/daemon"
+	"gokeepalived/internal/metrics"
 )
 
 // Version is gokeepalived's version, printed by -v.
@@ -58,6 +61,17 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return ExitOK
 	}
 
+	if o.Namespace != "" {
+		fmt.Fprintf(stderr, "gokeepalived: -s/--namespace is not implemented; run it inside the namespace instead: ip netns exec %s gokeepalived ...\n", o.Namespace)
+		return ExitUsage
+	}
+	for flag, set := range map[string]bool{"-X/--release-vips": o.ReleaseVIPs, "-a/--address-monitoring": o.AddrMonitor,
+		"-x/--snmp": o.SNMP, "-A/--snmp-agent-socket": o.SNMPSocket != "", "-m/--core-dump": o.CoreDump,
+		"-M/--core-dump-pattern": o.CorePattern != "", "-e/--all-config": o.AllConfig} {
+		if set {
+			fmt.Fprintf(stderr, "gokeepalived: warning: %s is accepted for compatibility but not implemented yet; it has no effect\n", flag)
+		}
+	}
 	cfg, code := loadConfig(o, stdout, stderr)
 	if o.ConfigTest || code != ExitOK {
 		return code
@@ -200,8 +214,26 @@ func runDaemon(o Options, cfg *config.Config, stderr io.Writer) int {
 		defer os.Remove(o.ControlSocket)
 	}
 
+	if o.MetricsListen != "" {
+		snap := func() *ctl.Status {
+			sctx, c := context.WithTimeout(ctx, time.Second)
+			defer c()
+			st, _ := d.Status(sctx)
+			return st
+		}
+		srv := &http.Server{Addr: o.MetricsListen, Handler: metrics.Handler(snap), ReadHeaderTimeout: 5 * time.Second}
+		go func() {
+			log.Info("serving Prometheus metrics", "address", o.MetricsListen, "path", "/metrics")
+			if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				log.Error("metrics endpoint failed", "err", err)
+			}
+		}()
+		defer srv.Close()
+	}
+
+	sigJSON := syscall.Signal(sigRTMin() + 2)
 	sigs := make(chan os.Signal, 4)
-	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP, syscall.SIGUSR1, syscall.SIGUSR2)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP, syscall.SIGUSR1, syscall.SIGUSR2, sigJSON)
 	go func() {
 		for s := range sigs {
 			switch s {
@@ -214,8 +246,19 @@ func runDaemon(o Options, cfg *config.Config, stderr io.Writer) int {
 				if _, err := reload(ctx, o, d, log); err != nil {
 					log.Error("reload failed; the previous configuration keeps running", "err", err)
 				}
-			default:
-				log.Warn("signal not supported yet: use gokeepalivedctl status [--json] for state and counters", "signal", s.String())
+			case syscall.SIGUSR1, syscall.SIGUSR2, sigJSON:
+				kind, path := daemon.DumpData, daemon.DataFile
+				switch s {
+				case syscall.SIGUSR2:
+					kind, path = daemon.DumpStats, daemon.StatsFile
+				case sigJSON:
+					kind, path = daemon.DumpJSON, daemon.JSONFile
+				}
+				if err := d.WriteDump(ctx, kind, path); err != nil {
+					log.Error("writing dump file failed", "file", path, "err", err)
+				} else {
+					log.Info("dump written", "file", path, "signal", s.String())
+				}
 			}
 		}
 	}()

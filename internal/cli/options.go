@@ -60,6 +60,7 @@ type Options struct {
 	ControlSocket       string // --control-socket
 	UnsupportedKeywords bool   // --unsupported-keywords
 	Strict              bool   // --strict: warnings are errors too
+	MetricsListen       string // --metrics-listen: serve Prometheus /metrics on this address
 
 	// GenhashArgs are the arguments after -T, handed to genhash mode.
 	GenhashArgs []string
@@ -164,6 +165,7 @@ func newFlagSet(o *Options) *pflag.FlagSet {
 	fs.StringVar(&o.ControlSocket, "control-socket", "/run/gokeepalived/control.sock", "Root-only unix socket for gokeepalivedctl")
 	fs.BoolVar(&o.UnsupportedKeywords, "unsupported-keywords", false, "List keepalived keywords that gokeepalived recognises but does not implement yet, and exit")
 	fs.BoolVar(&o.Strict, "strict", false, "Treat configuration warnings as errors")
+	fs.StringVar(&o.MetricsListen, "metrics-listen", "", "Serve Prometheus metrics at http://ADDR/metrics (e.g. 127.0.0.1:9650); off by default")
 	return fs
 }
 

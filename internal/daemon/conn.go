@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"gokeepalived/internal/config"
 	"gokeepalived/internal/linux/vrrpconn"
@@ -184,6 +185,7 @@ func (d *Daemon) reader(sc *sharedConn) {
 		m := packet.Meta{Family: fam, TTL: uint8(min(max(meta.TTL, 0), 255)), Src: meta.Src, Dst: meta.Dst}
 		if r := packet.Validate(adv, raw, m, in.expect); r != packet.OK {
 			in.drops[r].Add(1)
+			d.logDrop(in, r, meta.Src)
 			continue
 		}
 		// gokeepalived always checks unicast sources (keepalived's
@@ -193,6 +195,7 @@ func (d *Daemon) reader(sc *sharedConn) {
 			if p := sc.peers.Load(); p != nil && !(*p)[meta.Src] {
 				v, _ := sc.srcDrops.LoadOrStore(in, new(atomic.Uint64))
 				v.(*atomic.Uint64).Add(1)
+				d.logDropText(in, "unicast-src", "source is not one of the configured unicast_peer addresses", meta.Src)
 				continue
 			}
 		}
@@ -211,4 +214,21 @@ var errConnClosed = errors.New("connection closed")
 func isClosedErr(err error) bool {
 	var oe *net.OpError
 	return errors.As(err, &oe) && errors.Is(oe.Err, net.ErrClosed)
+}
+
+// logDrop logs a dropped advert at most once per 10 s per instance and
+// reason, from the reader goroutine (the count is always kept).
+func (d *Daemon) logDrop(in *instance, r packet.DropReason, src netip.Addr) {
+	d.logDropText(in, r.String(), r.Description(), src)
+}
+
+func (d *Daemon) logDropText(in *instance, reason, desc string, src netip.Addr) {
+	now := time.Now().UnixNano()
+	slot := &in.dropLogged
+	last := slot.Load()
+	if now-last < int64(10*time.Second) || !slot.CompareAndSwap(last, now) {
+		return
+	}
+	d.log.Warn("dropped VRRP advertisement: "+desc, "instance", in.cfg.Name, "vrid", in.cfg.VRID,
+		"from", src.String(), "drop", reason)
 }

@@ -2,9 +2,11 @@ package daemon
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/netip"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -274,5 +276,41 @@ func TestPriorityOnlyReloadKeepsState(t *testing.T) {
 	if st.EffectivePriority != 120 || st.BasePriority != 120 || st.State != "MASTER" || st.Counters["transitions"] != before.Counters["transitions"] {
 		t.Errorf("after priority reload: prio %d/%d state %s transitions %d→%d", st.BasePriority, st.EffectivePriority, st.State,
 			before.Counters["transitions"], st.Counters["transitions"])
+	}
+}
+
+// The JSON dump keeps keepalived's field names (third-party exporters parse it).
+func TestJSONDumpKeepsKeepalivedFields(t *testing.T) {
+	f := newFakeEnv()
+	d, stop := startDaemon(t, load(t, oneInstance), f)
+	defer stop()
+	waitMaster(t, d, "VI_1")
+	path := t.TempDir() + "/keepalived.json"
+	if err := d.WriteDump(context.Background(), DumpJSON, path); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []struct {
+		Data  map[string]any    `json:"data"`
+		Stats map[string]uint64 `json:"stats"`
+	}
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatalf("%v in %s", err, b)
+	}
+	if len(got) != 1 || got[0].Data["iname"] != "VI_1" || got[0].Data["state"] != float64(2) || got[0].Data["vrid"] != float64(51) ||
+		got[0].Stats["become_master"] != 1 || got[0].Stats["advert_sent"] == 0 {
+		t.Errorf("dump = %s", b)
+	}
+	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o600 {
+		t.Errorf("mode = %v, want 0600", fi.Mode().Perm())
+	}
+	if err := d.WriteDump(context.Background(), DumpStats, path); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(path); !strings.Contains(string(b), "VRRP Instance: VI_1\n  Advertisements:\n    Received: 0\n") {
+		t.Errorf("stats = %s", b)
 	}
 }

@@ -35,7 +35,8 @@ type instance struct {
 	sendBuf []byte
 
 	// receive-side (atomic: written by the socket goroutine)
-	drops [packet.NumDropReasons]atomic.Uint64
+	drops      [packet.NumDropReasons]atomic.Uint64
+	dropLogged atomic.Int64 // unix nanos of the last drop log line
 
 	// loop-owned status
 	vipsHeld       bool
