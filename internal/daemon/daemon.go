@@ -275,6 +275,9 @@ func (d *Daemon) makeUnits(cfg *config.Config, list []*config.Instance) ([]*unit
 }
 
 func (d *Daemon) newInstance(cfg *config.Config, ci *config.Instance) (*instance, error) {
+	if ci.UseVMAC {
+		return nil, fmt.Errorf("%s: use_vmac is not implemented by the gokeepalived daemon yet (the macvlan adapter exists); remove it to run with the interface's own MAC", ci.Pos)
+	}
 	in := &instance{
 		cfg:      ci,
 		ipv6:     ci.Family == 6,
@@ -353,6 +356,12 @@ func (d *Daemon) startAll(units []*unit) {
 				"interface", in.cfg.Interface, "priority", in.cfg.Priority, "version", in.cfg.Version,
 				"advert_int", in.cfg.AdvertInt, "src", in.src, "peers", fmtAddrs(in.dsts),
 				"master_down_interval", in.core.MasterDownInterval())
+		}
+		for _, in := range u.members {
+			if !in.cfg.Accept && in.cfg.Priority != 255 {
+				d.log.Warn("accept mode is off (no_accept or vrrp_strict): keepalived would install firewall rules dropping traffic to the virtual addresses on a non-owner master; gokeepalived does not install them yet, so the addresses stay reachable",
+					"instance", in.cfg.Name, "vrid", in.cfg.VRID)
+			}
 		}
 		d.handleUnit(u, vrrp.AllMembers, vrrp.Startup{})
 		for _, in := range u.members {
