@@ -40,6 +40,7 @@ type Options struct {
 // Notifier is the port to notify scripts, FIFOs and mail.
 type Notifier interface {
 	StateChanged(inst *config.Instance, group string, from, to vrrp.State, prio int, reason string)
+	GroupChanged(g *config.SyncGroup, from, to vrrp.State, reason string)
 }
 
 // Daemon runs VRRP instances. Create with New, then Run.
@@ -424,6 +425,35 @@ func (d *Daemon) handleUnit(u *unit, member int, input vrrp.Input) {
 		d.act(u.members[a.Member], now, a.Action)
 	}
 	u.deadline = out.Deadline
+	d.groupState(u, out)
+}
+
+// groupState notifies the sync group's own scripts when all its members
+// have reached a new common state (keepalived's group notify).
+func (d *Daemon) groupState(u *unit, out vrrp.GroupOutput) {
+	if len(out.Transitions) == 0 {
+		return
+	}
+	st := u.members[0].core.State()
+	for _, m := range u.members[1:] {
+		if m.core.State() != st {
+			return
+		}
+	}
+	if st == u.groupState {
+		return
+	}
+	from := u.groupState
+	u.groupState = st
+	reason := out.Transitions[len(out.Transitions)-1].Reason
+	d.log.Info("sync group state change", "group", u.name, "from", from.String(), "to", st.String(), "reason", reason)
+	if d.notifier != nil {
+		for _, g := range d.cfg.SyncGroups {
+			if g.Name == u.name {
+				d.notifier.GroupChanged(g, from, st, reason)
+			}
+		}
+	}
 }
 
 // transition logs one state change, exactly one Info line with its reason.

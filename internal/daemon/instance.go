@@ -62,6 +62,8 @@ type unit struct {
 	members  []*instance
 	group    *vrrp.SyncGroup // nil for a lone instance
 	deadline time.Time
+	// groupState is the members' common state last notified (groups only).
+	groupState vrrp.State
 }
 
 // coreConfig maps the configuration model to the VRRP core's config.

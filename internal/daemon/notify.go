@@ -102,3 +102,17 @@ func (a *notifier) StateChanged(in *config.Instance, group string, from, to vrrp
 	a.n.Enqueue(notify.Event{Kind: notify.KindInstance, Name: in.Name, State: st, From: notifyState(from),
 		Priority: prio, Reason: reason, Scripts: sc, SMTPAlert: alert})
 }
+
+func (a *notifier) GroupChanged(g *config.SyncGroup, from, to vrrp.State, reason string) {
+	st := notifyState(to)
+	if st == notify.StateUnknown {
+		return
+	}
+	alert := a.smtp
+	if g.Notify.SMTPAlert != nil {
+		alert = a.smtp && *g.Notify.SMTPAlert
+	}
+	// keepalived reports priority 0 for groups.
+	a.n.Enqueue(notify.Event{Kind: notify.KindGroup, Name: g.Name, State: st, From: notifyState(from),
+		Priority: 0, Reason: reason, Scripts: scriptsOf(g.Notify), SMTPAlert: alert})
+}
