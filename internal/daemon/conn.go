@@ -48,7 +48,11 @@ func (sc *sharedConn) unicastSrcDrops(in *instance) uint64 {
 // conn returns the shared socket for the instance's interface and family,
 // opening it (and its reader) on first use.
 func (d *Daemon) conn(cfg *config.Config, ci *config.Instance, in *instance) (*sharedConn, error) {
-	key := connKey{iface: ci.Interface, ipv6: in.ipv6}
+	iface := ci.Interface
+	if in.vmac != "" && !ci.VMACXmitBase {
+		iface = in.vmac // adverts leave from the virtual MAC
+	}
+	key := connKey{iface: iface, ipv6: in.ipv6}
 	if sc, ok := d.conns[key]; ok {
 		if !in.unicast {
 			if j, ok := sc.c.(interface{ JoinGroup(netip.Addr) error }); ok {
@@ -63,7 +67,7 @@ func (d *Daemon) conn(cfg *config.Config, ci *config.Instance, in *instance) (*s
 	if in.ipv6 {
 		fam = vrrpconn.IPv6
 	}
-	vc := vrrpconn.Config{Interface: ci.Interface, Family: fam}
+	vc := vrrpconn.Config{Interface: iface, Family: fam}
 	if !in.unicast {
 		vc.Groups = []netip.Addr{in.dsts[0]}
 	}

@@ -139,6 +139,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	d.trackers = newTrackerSet(d)
 	if err := d.build(d.cfg); err != nil {
 		d.closeConns()
+		d.removeVMACs(d.instances)
 		return err
 	}
 	d.trackers.start(ctx)
@@ -153,6 +154,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 			d.shutdownAll(d.units)
 			d.trackers.stop()
 			d.closeConns()
+			d.removeVMACs(d.instances)
 			return nil
 		case ev := <-d.rx:
 			d.handle(ev.in, vrrp.AdvertReceived{Src: ev.src, Advert: ev.adv})
@@ -276,9 +278,6 @@ func (d *Daemon) makeUnits(cfg *config.Config, list []*config.Instance) ([]*unit
 }
 
 func (d *Daemon) newInstance(cfg *config.Config, ci *config.Instance) (*instance, error) {
-	if ci.UseVMAC {
-		return nil, fmt.Errorf("%s: use_vmac is not implemented by the gokeepalived daemon yet (the macvlan adapter exists); remove it to run with the interface's own MAC", ci.Pos)
-	}
 	in := &instance{
 		cfg:      ci,
 		ipv6:     ci.Family == 6,
@@ -291,7 +290,23 @@ func (d *Daemon) newInstance(cfg *config.Config, ci *config.Instance) (*instance
 		in.vips = append(in.vips, v.Prefix.Addr())
 	}
 	var err error
-	if in.addrs, err = kernelAddrs(ci); err != nil {
+	if ci.UseVMAC {
+		// use_vmac: the VIPs live on a macvlan with the RFC's virtual MAC
+		// 00:00:5e:00:01:VRID (IPv6 ...:02:VRID), so GARPs and traffic use
+		// it and a takeover needs no ARP cache update on switches' side.
+		if ci.VMACAddr != "" {
+			return nil, fmt.Errorf("%s: a custom VMAC address is not implemented yet", ci.Pos)
+		}
+		in.vmac = ci.VMACName
+		if in.vmac == "" {
+			in.vmac = fmt.Sprintf("vrrp.%d", ci.VRID)
+		}
+		if err := d.env.CreateVMAC(in.vmac, ci.Interface, uint8(ci.VRID), in.ipv6); err != nil {
+			return nil, err
+		}
+		d.log.Info("virtual MAC interface ready", "instance", ci.Name, "vmac", in.vmac, "parent", ci.Interface)
+	}
+	if in.addrs, err = kernelAddrs(ci, in.vmac); err != nil {
 		return nil, err
 	}
 	if in.routes, in.rules, err = kernelRoutes(ci); err != nil {
@@ -374,6 +389,21 @@ func (d *Daemon) startAll(units []*unit) {
 func (d *Daemon) shutdownAll(units []*unit) {
 	for _, u := range units {
 		d.handleUnit(u, vrrp.AllMembers, vrrp.Shutdown{})
+	}
+}
+
+// removeVMACs deletes the instances' macvlans (unless -V keeps the VIPs on them).
+func (d *Daemon) removeVMACs(insts []*instance) {
+	if d.opts.DontRelease && d.shuttingDown() {
+		return
+	}
+	for _, in := range insts {
+		if in.vmac == "" {
+			continue
+		}
+		if err := d.env.DeleteVMAC(in.vmac); err != nil {
+			d.log.Error("removing virtual MAC interface failed", "instance", in.cfg.Name, "vmac", in.vmac, "err", err)
+		}
 	}
 }
 

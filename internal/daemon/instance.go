@@ -23,6 +23,7 @@ type instance struct {
 	conn  *sharedConn
 
 	ipv6    bool
+	vmac    string       // use_vmac interface name, "" without
 	src     netip.Addr   // our advert source (primary or unicast_src_ip)
 	dsts    []netip.Addr // multicast group, or the unicast peers
 	unicast bool
@@ -95,13 +96,16 @@ func coreConfig(c *config.Instance, g *config.Global, src netip.Addr, vips []net
 }
 
 // kernelAddrs maps virtual_ipaddress lines to kernel addresses.
-func kernelAddrs(c *config.Instance) ([]addr.Address, error) {
+func kernelAddrs(c *config.Instance, vmac string) ([]addr.Address, error) {
 	var out []addr.Address
 	for _, list := range [][]config.VIP{c.VIPs, c.ExcludedVIPs} {
 		for _, v := range list {
 			a := addr.Address{Prefix: v.Prefix, Dev: v.Dev, Label: v.Label, NoPrefixRoute: v.NoPrefixRoute}
 			if a.Dev == "" {
 				a.Dev = c.Interface
+				if vmac != "" {
+					a.Dev = vmac
+				}
 			}
 			if v.Scope != "" {
 				s, err := addr.ParseScope(v.Scope)

@@ -12,6 +12,7 @@ import (
 	"gokeepalived/internal/linux/addr"
 	"gokeepalived/internal/linux/garp"
 	"gokeepalived/internal/linux/link"
+	"gokeepalived/internal/linux/vmac"
 	"gokeepalived/internal/linux/vrrpconn"
 )
 
@@ -44,6 +45,9 @@ type Env struct {
 	LinkUp func(ifname string) (bool, error)
 	// WatchLinks delivers link changes until ctx ends.
 	WatchLinks func(ctx context.Context) (<-chan link.Event, error)
+	// CreateVMAC and DeleteVMAC manage use_vmac macvlans (idempotent create).
+	CreateVMAC func(name, parent string, vrid uint8, ipv6 bool) error
+	DeleteVMAC func(name string) error
 	// Now is the clock.
 	Now func() time.Time
 }
@@ -75,6 +79,10 @@ func Linux() Env {
 			return ev.Up, nil
 		},
 		WatchLinks: link.Watch,
+		CreateVMAC: func(name, parent string, vrid uint8, ipv6 bool) error {
+			return vmac.Create(vmac.Config{Name: name, Parent: parent, VRID: vrid, IPv6: ipv6})
+		},
+		DeleteVMAC: vmac.Delete,
 		Now:        time.Now,
 	}
 }

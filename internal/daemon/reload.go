@@ -108,6 +108,13 @@ func (d *Daemon) applyReload(newCfg *config.Config) error {
 		for _, in := range u.members {
 			in.unit = nil
 		}
+		var gone []*instance
+		for _, in := range u.members {
+			if !vmacInUse(units, in.vmac) {
+				gone = append(gone, in)
+			}
+		}
+		d.removeVMACs(gone)
 	}
 	for _, u := range keep {
 		for _, in := range u.members {
@@ -157,4 +164,15 @@ func onlyPriorityChanged(old, new *config.Instance) bool {
 	c := *old
 	c.Priority = new.Priority
 	return config.Diff(&config.Config{Instances: []*config.Instance{&c}}, &config.Config{Instances: []*config.Instance{new}}).Instances.Empty()
+}
+
+func vmacInUse(units []*unit, name string) bool {
+	for _, u := range units {
+		for _, in := range u.members {
+			if name != "" && in.vmac == name {
+				return true
+			}
+		}
+	}
+	return false
 }
