@@ -133,8 +133,19 @@ func (d *Daemon) Run(ctx context.Context) error {
 				d.log.Error("notifier stopped", "err", err)
 			}
 		}()
-		// Stop the notifier after the shutdown notifications are queued.
-		defer func() { stopNotify(); <-done }()
+		// Stop the notifier after the shutdown notifications are queued and
+		// delivered (bounded: keepalived gives its STOP notify script 1 s).
+		defer func() {
+			if dr, ok := d.notifier.(interface{ Drain(context.Context) bool }); ok {
+				dctx, cancel := context.WithTimeout(context.Background(), notifyDrainTimeout)
+				if !dr.Drain(dctx) {
+					d.log.Warn("shutdown: notifications still running after the drain timeout are abandoned", "timeout", notifyDrainTimeout)
+				}
+				cancel()
+			}
+			stopNotify()
+			<-done
+		}()
 	}
 	d.trackers = newTrackerSet(d)
 	if err := d.build(d.cfg); err != nil {

@@ -3,6 +3,7 @@ package daemon
 import (
 	"context"
 	"log/slog"
+	"time"
 
 	"gokeepalived/internal/config"
 	"gokeepalived/internal/notify"
@@ -66,6 +67,13 @@ func scriptsOf(n config.Notify) *notify.Scripts {
 }
 
 func (a *notifier) Run(ctx context.Context) error { return a.n.Run(ctx) }
+
+// notifyDrainTimeout bounds how long shutdown waits for queued notifications
+// (the STOP scripts, FIFO lines and mails) before killing what still runs.
+const notifyDrainTimeout = 2 * time.Second
+
+// Drain waits until queued notifications are delivered or ctx ends.
+func (a *notifier) Drain(ctx context.Context) bool { return a.n.Drain(ctx) }
 
 func notifyState(s vrrp.State) notify.State {
 	switch s {

@@ -110,6 +110,7 @@ func (n *Notifier) fifoWorker(ctx context.Context, fifos []*openFIFO) {
 				}
 				n.c.fifoLines.Add(1)
 			}
+			n.pending.Add(-1)
 		}
 	}
 }

@@ -196,6 +196,9 @@ type Notifier struct {
 	mail    chan Event
 	c       counters
 	started atomic.Bool
+	// pending counts queued or in-progress work items (one per queue an
+	// event entered); Drain waits for it to reach zero.
+	pending atomic.Int64
 }
 
 // New builds a Notifier. It has no side effects: FIFOs are created, the FIFO
@@ -246,25 +249,31 @@ func (n *Notifier) Enqueue(e Event) bool {
 		h := fnv.New32a()
 		h.Write([]byte(e.Kind.String()))
 		h.Write([]byte(e.Name))
+		n.pending.Add(1)
 		select {
 		case n.scripts[h.Sum32()%uint32(len(n.scripts))] <- e:
 		default:
+			n.pending.Add(-1)
 			n.c.scriptsDropped.Add(1)
 			ok = false
 		}
 	}
 	if n.fifo != nil {
+		n.pending.Add(1)
 		select {
 		case n.fifo <- e:
 		default:
+			n.pending.Add(-1)
 			n.c.fifoDropped.Add(1)
 			ok = false
 		}
 	}
 	if n.mail != nil && e.SMTPAlert && mailWanted(e, n.cfg.SMTP) {
+		n.pending.Add(1)
 		select {
 		case n.mail <- e:
 		default:
+			n.pending.Add(-1)
 			n.c.mailDropped.Add(1)
 			ok = false
 		}
@@ -289,6 +298,28 @@ func (n *Notifier) Stats() Stats {
 		MailAttemptErrs: n.c.mailAttemptErrs.Load(),
 		MailDropped:     n.c.mailDropped.Load(),
 	}
+}
+
+// Drain waits until every event queued so far has been handled (its scripts
+// have finished, its FIFO lines are written, its mail sent or given up), or
+// until ctx ends; it reports whether everything was handled. The daemon
+// calls it on shutdown, before ending Run, so the STOP notifications are
+// delivered: keepalived too runs the STOP notify script to completion (with
+// a 1 s limit) before it exits.
+func (n *Notifier) Drain(ctx context.Context) bool {
+	if n.pending.Load() <= 0 {
+		return true
+	}
+	t := time.NewTicker(5 * time.Millisecond)
+	defer t.Stop()
+	for n.pending.Load() > 0 {
+		select {
+		case <-ctx.Done():
+			return false
+		case <-t.C:
+		}
+	}
+	return true
 }
 
 // Run starts the workers, creates and opens the FIFOs and starts their
@@ -328,6 +359,7 @@ func (n *Notifier) scriptWorker(ctx context.Context, q <-chan Event) {
 			if e.State.IsTransition() && e.Scripts.Notify != nil {
 				n.runScript(ctx, e, e.Scripts.Notify, e.NotifyArgs()...)
 			}
+			n.pending.Add(-1)
 		}
 	}
 }

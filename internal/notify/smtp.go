@@ -132,35 +132,38 @@ func (n *Notifier) mailWorker(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case e := <-n.mail:
-			key := e.Kind.String() + "\x00" + e.Name
-			if last[key] == e.State {
-				continue
-			}
-			last[key] = e.State
-			msg := c.Message(e, n.cfg.Now())
-			var err error
-			for i := range attempts {
-				if err = c.send(ctx, msg); err == nil {
-					break
+			func() {
+				defer n.pending.Add(-1)
+				key := e.Kind.String() + "\x00" + e.Name
+				if last[key] == e.State {
+					return
 				}
-				n.c.mailAttemptErrs.Add(1)
-				n.log.Warn("smtp alert attempt failed", "instance", e.Name, "to", e.State.String(), "attempt", i+1, "server", c.addr(), "err", err)
-				if i+1 < attempts {
-					t := time.NewTimer(delay)
-					select {
-					case <-ctx.Done():
-						t.Stop()
-						return
-					case <-t.C:
+				last[key] = e.State
+				msg := c.Message(e, n.cfg.Now())
+				var err error
+				for i := range attempts {
+					if err = c.send(ctx, msg); err == nil {
+						break
+					}
+					n.c.mailAttemptErrs.Add(1)
+					n.log.Warn("smtp alert attempt failed", "instance", e.Name, "to", e.State.String(), "attempt", i+1, "server", c.addr(), "err", err)
+					if i+1 < attempts {
+						t := time.NewTimer(delay)
+						select {
+						case <-ctx.Done():
+							t.Stop()
+							return
+						case <-t.C:
+						}
 					}
 				}
-			}
-			if err != nil {
-				n.c.mailFailures.Add(1)
-				n.log.Error("smtp alert not sent", "instance", e.Name, "to", e.State.String(), "server", c.addr(), "err", err)
-				continue
-			}
-			n.c.mailsSent.Add(1)
+				if err != nil {
+					n.c.mailFailures.Add(1)
+					n.log.Error("smtp alert not sent", "instance", e.Name, "to", e.State.String(), "server", c.addr(), "err", err)
+					return
+				}
+				n.c.mailsSent.Add(1)
+			}()
 		}
 	}
 }
