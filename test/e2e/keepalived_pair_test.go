@@ -130,6 +130,13 @@ func TestNginxPairFailover(t *testing.T) {
 					s.At.Format("15:04:05.000"), fault.Format("15:04:05.000"), probe)
 			}
 
+			if g, ok := p.bd.(*netns.GokeepalivedRunner); ok {
+				in, _ := g.Instance("VI_1")
+				if lt := in.LastTransition; lt == nil || lt.To != "MASTER" || !strings.Contains(lt.Reason, "no advertisement from 192.0.2.1") {
+					t.Errorf("backup's takeover reason: %+v, want to MASTER because no advertisement from 192.0.2.1", lt)
+				}
+			}
+
 			recovered := time.Now()
 			p.master.LinkUp(ifname)
 			netns.Eventually(t, converge, p.holders("master only (preempted back)", true, false))
@@ -154,10 +161,9 @@ func TestNginxPairFailover(t *testing.T) {
 
 // TestNginxPairSplitBrain reproduces what the seed's user suffered: a host firewall on the
 // backup drops VRRP (IP protocol 112), the backup stops hearing the master, and both
-// nodes hold the VIP. When the firewall is fixed the backup yields again.
-// TODO(gokeepalived): once our daemon runs here, also assert it detects and logs the split
-// brain (adverts sent but none received from a configured peer; a master seeing a lower
-// priority master).
+// nodes hold the VIP. When the firewall is fixed the backup yields again. A gokeepalived
+// master detects it (it hears a lower-priority MASTER), counts it, names the peer and the
+// likely firewall in its status and its log (see also TestSplitBrainFirewallAtStart).
 func TestNginxPairSplitBrain(t *testing.T) {
 	t.Parallel()
 	for _, dp := range daemonPairs(t) {
@@ -171,9 +177,18 @@ func TestNginxPairSplitBrain(t *testing.T) {
 				t.Errorf("both nodes hold the VIP but the backup's firewall dropped no VRRP packet")
 			}
 			t.Logf("split brain: both hold %s; backup dropped %d VRRP packets", vip, p.backup.DroppedVRRP())
+			if g, ok := p.md.(*netns.GokeepalivedRunner); ok {
+				assertSplitBrainDetected(t, g, "192.0.2.2")
+			}
 
 			p.backup.AllowVRRP()
 			netns.Eventually(t, converge, p.holders("master only (after the firewall is fixed)", true, false))
+			if g, ok := p.bd.(*netns.GokeepalivedRunner); ok {
+				in, _ := g.Instance("VI_1")
+				if lt := in.LastTransition; lt == nil || lt.To != "BACKUP" || !strings.Contains(lt.Reason, "192.0.2.1") {
+					t.Errorf("backup's last transition after the firewall fix: %+v, want to BACKUP because of 192.0.2.1", lt)
+				}
+			}
 		})
 	}
 }

@@ -1,6 +1,7 @@
 package netns
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -8,7 +9,11 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
+	"testing"
 	"time"
+
+	"gokeepalived/internal/ctl"
 )
 
 // Daemon is a VRRP daemon running on a node: real keepalived or gokeepalived. Scenarios
@@ -36,7 +41,7 @@ func Keepalived(n *Node, config string) Daemon {
 // Gokeepalived is the DaemonFactory for our daemon (built once per test binary, see
 // GokeepalivedBinary).
 func Gokeepalived(n *Node, config string) Daemon {
-	return &GokeepalivedRunner{KeepalivedRunner{Node: n, Config: config}}
+	return &GokeepalivedRunner{KeepalivedRunner: KeepalivedRunner{Node: n, Config: config}}
 }
 
 // Factories maps the names used in GOKEEPALIVED_E2E_DAEMONS to factories.
@@ -60,13 +65,15 @@ type KeepalivedRunner struct {
 
 	Dir  string // set by Start: config, pid files
 	Proc *Proc  // set by Start
+
+	extra []string // runner-specific arguments (gokeepalived's control socket)
 }
 
 func (r *KeepalivedRunner) argv(bin string) []string {
 	return append([]string{bin, "-P", "-n", "-l", "-D",
 		"-f", filepath.Join(r.Dir, "keepalived.conf"),
 		"-p", filepath.Join(r.Dir, "keepalived.pid"),
-		"-r", filepath.Join(r.Dir, "vrrp.pid")}, r.Args...)
+		"-r", filepath.Join(r.Dir, "vrrp.pid")}, append(r.extra, r.Args...)...)
 }
 
 // Start implements Daemon.
@@ -101,6 +108,23 @@ func (r *KeepalivedRunner) Stop() error {
 	return r.Proc.Stop(10 * time.Second)
 }
 
+// Signal sends sig to the running daemon's process group (for example SIGHUP: reload).
+func (r *KeepalivedRunner) Signal(sig syscall.Signal) error {
+	if r.Proc == nil || r.Proc.Exited() {
+		return errors.New("not running")
+	}
+	return r.Proc.Signal(sig)
+}
+
+// Rewrite replaces the configuration file of the running daemon (before a SIGHUP reload).
+func (r *KeepalivedRunner) Rewrite(config string) error {
+	if r.Dir == "" {
+		return errors.New("not started")
+	}
+	r.Config = config
+	return os.WriteFile(filepath.Join(r.Dir, "keepalived.conf"), []byte(config), 0o644)
+}
+
 // Kill implements Daemon.
 func (r *KeepalivedRunner) Kill() {
 	if r.Proc != nil {
@@ -117,10 +141,16 @@ func (r *KeepalivedRunner) Logs() string {
 }
 
 // GokeepalivedRunner runs our daemon with exactly keepalived's flags (it is a drop-in
-// replacement). The binary is $GOKEEPALIVED_BIN, or built from ./cmd/gokeepalived once per
-// test binary.
+// replacement), plus --control-socket with a socket of its own, so the test can read the
+// daemon's status (Status). The binary is $GOKEEPALIVED_BIN, or built from
+// ./cmd/gokeepalived once per test binary.
 type GokeepalivedRunner struct {
 	KeepalivedRunner
+	// Socket is the control socket, set by the first Start. It lives in a short directory
+	// of its own (a unix socket path has at most 107 bytes; test scratch paths are longer),
+	// removed at cleanup. The socket is a file, so the test reaches it from the host
+	// namespace with ctl.Call.
+	Socket string
 }
 
 // Start implements Daemon.
@@ -132,7 +162,59 @@ func (r *GokeepalivedRunner) Start() error {
 			return err
 		}
 	}
+	if r.Socket == "" {
+		dir, err := os.MkdirTemp("", "gkctl-")
+		if err != nil {
+			return err
+		}
+		r.Node.topo.t.Cleanup(func() { os.RemoveAll(dir) })
+		r.Socket = filepath.Join(dir, r.Node.Name+".sock")
+	}
+	r.extra = []string{"--control-socket", r.Socket}
 	return r.start("gokeepalived", bin)
+}
+
+// TryStatus asks the daemon for its status over the control socket (one attempt, 2 s
+// timeout). Use it inside Eventually: right after Start the socket may not exist yet.
+func (r *GokeepalivedRunner) TryStatus() (*ctl.Status, error) {
+	if r.Socket == "" {
+		return nil, errors.New("gokeepalived not started")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	resp, err := ctl.Call(ctx, r.Socket, ctl.Request{Cmd: ctl.CmdStatus})
+	if err != nil {
+		return nil, err
+	}
+	if resp.Status == nil {
+		return nil, fmt.Errorf("status from %s: empty answer", r.Socket)
+	}
+	return resp.Status, nil
+}
+
+// Status is TryStatus that fails the test on error (`gokeepalivedctl --socket S status --json`).
+func (r *GokeepalivedRunner) Status(t testing.TB) ctl.Status {
+	t.Helper()
+	st, err := r.TryStatus()
+	if err != nil {
+		t.Fatalf("e2e: status of gokeepalived on %s: %v\n%s", r.Node.Name, err, tail(r.Logs(), 15))
+	}
+	return *st
+}
+
+// Instance returns the status of one vrrp_instance by name (ok false if the daemon is not
+// answering yet or has no such instance); for Eventually conditions.
+func (r *GokeepalivedRunner) Instance(name string) (ctl.InstanceStatus, bool) {
+	st, err := r.TryStatus()
+	if err != nil {
+		return ctl.InstanceStatus{}, false
+	}
+	for _, in := range st.Instances {
+		if in.Name == name {
+			return in, true
+		}
+	}
+	return ctl.InstanceStatus{}, false
 }
 
 // EnvGokeepalivedBin overrides the gokeepalived binary used by GokeepalivedRunner.
@@ -184,11 +266,11 @@ func Main(m interface{ Run() int }) int {
 }
 
 // DaemonsFromEnv returns the daemon names listed in $GOKEEPALIVED_E2E_DAEMONS
-// (comma-separated), default "keepalived". Unknown names are returned as an error.
+// (comma-separated), default "gokeepalived". Unknown names are returned as an error.
 func DaemonsFromEnv() ([]string, error) {
 	v := os.Getenv("GOKEEPALIVED_E2E_DAEMONS")
 	if v == "" {
-		return []string{"keepalived"}, nil
+		return []string{"gokeepalived"}, nil
 	}
 	var names []string
 	for _, name := range strings.Split(v, ",") {
