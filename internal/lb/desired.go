@@ -229,8 +229,13 @@ func parseTunnel(args []string) (Tunnel, error) {
 			return t, fmt.Errorf("TUN: unexpected %q", args[i])
 		}
 	}
+	// Normalise to what the kernel reports back: ipip and nocsum are
+	// the defaults.
 	if t.Type == "ipip" {
 		t.Type = ""
+	}
+	if t.Checksum == "nocsum" {
+		t.Checksum = ""
 	}
 	return t, nil
 }

@@ -248,6 +248,7 @@ func TestFlushModes(t *testing.T) {
 func TestDesiredErrors(t *testing.T) {
 	for _, tc := range []struct{ name, conf, want string }{
 		{"bad granularity", `virtual_server 192.0.2.1 80 {
+    protocol TCP
     persistence_timeout 10
     persistence_granularity 255.0.255.0
     real_server 198.18.0.2 80 { weight 1 }

@@ -1,0 +1,239 @@
+// Package lbnet builds load-balancing test topologies in throwaway network
+// namespaces (named "gklb-…", removed in t.Cleanup even when the test
+// fails): a director, a client and real servers that are small Go HTTP
+// servers, plus a scenario that drives any lb.Backend from health checks
+// and asserts on real traffic. It works on the host (nftables) and inside
+// the IPVS VM (test/vm), where it needs nothing but the kernel.
+package lbnet
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netns"
+)
+
+// Prefix starts every namespace name this package creates.
+const Prefix = "gklb-"
+
+// RequireRoot skips t without root, or fails it when
+// GOKEEPALIVED_REQUIRE_ROOT=1.
+func RequireRoot(t testing.TB) {
+	t.Helper()
+	if os.Geteuid() == 0 {
+		return
+	}
+	const why = "load-balancer kernel test needs root (network namespaces, nftables/IPVS)"
+	if os.Getenv("GOKEEPALIVED_REQUIRE_ROOT") == "1" {
+		t.Fatalf("%s, and GOKEEPALIVED_REQUIRE_ROOT=1 forbids skipping", why)
+	}
+	t.Skip(why)
+}
+
+// NS is a named network namespace that lives until the end of the test.
+type NS struct {
+	Name string
+	h    netns.NsHandle
+}
+
+// NewNS creates a namespace with loopback up and removes it at cleanup.
+func NewNS(t testing.TB, role string) *NS {
+	t.Helper()
+	RequireRoot(t)
+	var rnd [3]byte
+	if _, err := rand.Read(rnd[:]); err != nil {
+		t.Fatal(err)
+	}
+	name := Prefix + role + "-" + hex.EncodeToString(rnd[:])
+	runtime.LockOSThread()
+	orig, err := netns.Get()
+	if err != nil {
+		runtime.UnlockOSThread()
+		t.Fatalf("get netns: %v", err)
+	}
+	h, err := netns.NewNamed(name)
+	serr := netns.Set(orig)
+	orig.Close()
+	if serr != nil {
+		t.Fatalf("restore netns after creating %s: %v", name, serr) // thread stays locked and dies
+	}
+	runtime.UnlockOSThread()
+	if err != nil {
+		t.Fatalf("create netns %s: %v", name, err)
+	}
+	n := &NS{Name: name, h: h}
+	t.Cleanup(func() {
+		n.h.Close()
+		if err := netns.DeleteNamed(name); err != nil && !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("delete netns %s: %v", name, err)
+		}
+	})
+	if err := n.Do(func() error {
+		lo, err := netlink.LinkByName("lo")
+		if err != nil {
+			return err
+		}
+		return netlink.LinkSetUp(lo)
+	}); err != nil {
+		t.Fatalf("%s: lo up: %v", name, err)
+	}
+	return n
+}
+
+// Do runs fn on a locked OS thread switched into the namespace. Sockets
+// fn opens stay in the namespace.
+func (n *NS) Do(fn func() error) error {
+	runtime.LockOSThread()
+	orig, err := netns.Get()
+	if err != nil {
+		runtime.UnlockOSThread()
+		return err
+	}
+	if err := netns.Set(n.h); err != nil {
+		orig.Close()
+		runtime.UnlockOSThread()
+		return fmt.Errorf("enter %s: %w", n.Name, err)
+	}
+	defer func() {
+		if err := netns.Set(orig); err == nil {
+			runtime.UnlockOSThread() // otherwise the thread stays locked and dies with the goroutine
+		}
+		orig.Close()
+	}()
+	return fn()
+}
+
+// Must runs fn in the namespace and fails the test on error.
+func (n *NS) Must(t testing.TB, what string, fn func() error) {
+	t.Helper()
+	if err := n.Do(fn); err != nil {
+		t.Fatalf("%s: %s: %v", n.Name, what, err)
+	}
+}
+
+// Sysctl writes /proc/sys/<key> (dotted) inside the namespace.
+func (n *NS) Sysctl(t testing.TB, key, value string) {
+	t.Helper()
+	n.Must(t, "sysctl "+key, func() error {
+		return os.WriteFile(filepath.Join("/proc/sys", strings.ReplaceAll(key, ".", "/")), []byte(value), 0o644)
+	})
+}
+
+// Handle returns the namespace's file descriptor (for nftables.WithNetNSFd).
+func (n *NS) Handle() int { return int(n.h) }
+
+// Veth joins a (end aName) and b (end bName), both up.
+func Veth(t testing.TB, a *NS, aName string, b *NS, bName string) {
+	t.Helper()
+	a.Must(t, "add veth "+aName, func() error {
+		return netlink.LinkAdd(&netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: aName}, PeerName: bName, PeerNamespace: netlink.NsFd(b.h)})
+	})
+	a.setUp(t, aName)
+	b.setUp(t, bName)
+	a.waitUp(t, aName)
+	b.waitUp(t, bName)
+}
+
+// LinkUp sets a link up and waits for its carrier.
+func (n *NS) LinkUp(t testing.TB, name string) {
+	t.Helper()
+	n.setUp(t, name)
+	n.waitUp(t, name)
+}
+
+func (n *NS) setUp(t testing.TB, name string) {
+	t.Helper()
+	n.Must(t, "set "+name+" up", func() error {
+		l, err := netlink.LinkByName(name)
+		if err != nil {
+			return err
+		}
+		return netlink.LinkSetUp(l)
+	})
+}
+
+func (n *NS) waitUp(t testing.TB, name string) {
+	t.Helper()
+	Eventually(t, 5*time.Second, func() error {
+		return n.Do(func() error {
+			l, err := netlink.LinkByName(name)
+			if err != nil {
+				return err
+			}
+			if l.Attrs().OperState != netlink.OperUp && l.Attrs().OperState != netlink.OperUnknown {
+				return fmt.Errorf("%s: %s is %s", n.Name, name, l.Attrs().OperState)
+			}
+			return nil
+		})
+	})
+}
+
+// AddAddr adds prefix to a link.
+func (n *NS) AddAddr(t testing.TB, link, prefix string) {
+	t.Helper()
+	p := netip.MustParsePrefix(prefix)
+	n.Must(t, "add "+prefix, func() error {
+		l, err := netlink.LinkByName(link)
+		if err != nil {
+			return err
+		}
+		return netlink.AddrAdd(l, &netlink.Addr{IPNet: &net.IPNet{IP: p.Addr().AsSlice(), Mask: net.CIDRMask(p.Bits(), p.Addr().BitLen())}})
+	})
+}
+
+// DefaultRoute adds a default route via gw.
+func (n *NS) DefaultRoute(t testing.TB, gw string) {
+	t.Helper()
+	n.Must(t, "default via "+gw, func() error {
+		return netlink.RouteAdd(&netlink.Route{Gw: net.ParseIP(gw)})
+	})
+}
+
+// Bridge creates a bridge in n with the given members, all up.
+func (n *NS) Bridge(t testing.TB, name string, members ...string) {
+	t.Helper()
+	n.Must(t, "bridge "+name, func() error {
+		br := &netlink.Bridge{LinkAttrs: netlink.LinkAttrs{Name: name}}
+		if err := netlink.LinkAdd(br); err != nil {
+			return err
+		}
+		for _, m := range members {
+			l, err := netlink.LinkByName(m)
+			if err != nil {
+				return err
+			}
+			if err := netlink.LinkSetMaster(l, br); err != nil {
+				return err
+			}
+		}
+		return netlink.LinkSetUp(br)
+	})
+}
+
+// Eventually polls cond every 20 ms until it returns nil; after timeout it
+// fails the test with the last error.
+func Eventually(t testing.TB, timeout time.Duration, cond func() error) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		err := cond()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not within %v: %v", timeout, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

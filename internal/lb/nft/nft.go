@@ -1,0 +1,514 @@
+// Package nft is the nftables backend of internal/lb (through
+// github.com/google/nftables): NAT-mode load balancing in its own table,
+// `inet gokeepalived`, for kernels without IPVS.
+//
+// Layout, per virtual service (see build in rules.go):
+//
+//	chain prerouting, output (nat, dstnat)  one rule per service: match VIP:port/proto or fwmark → jump vs-<id>
+//	chain vs-<id>                            counter (comment: the service's parameters),
+//	                                         [persistence rule], scheduler rule (numgen or jhash → anonymous
+//	                                         slot map → dnat), or reject when no destination is live
+//	set   vs-<id>-d                          inventory: every destination with comment "weight=N", and an
+//	                                         all-zero element whose comment holds the service's parameters
+//	map   vs-<id>-x, vs-<id>-p               when persistent: id → live destination, client → id (timeout)
+//
+// Reconciling rewrites a changed service's chain and sets in one netlink
+// batch (atomic), keeping its persistence map. Services reads everything
+// back and marks a service Drift when the kernel objects are not exactly
+// what build would write (rules deleted or edited, slot map changed).
+//
+// Only the nat hooks are used: the first packet of a connection is
+// scheduled, conntrack carries the rest, so weight 0 (or removal) stops new
+// connections only. NAT mode needs the real servers to route replies back
+// through the director, as with IPVS NAT.
+package nft
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/google/nftables"
+	"github.com/google/nftables/binaryutil"
+
+	"gokeepalived/internal/lb"
+)
+
+// DefaultTable is the table the backend owns.
+const DefaultTable = "gokeepalived"
+
+// Options configure a Backend.
+type Options struct {
+	// Table is the inet table's name (default "gokeepalived").
+	Table string
+	// NetNS, if > 0, is a network-namespace file descriptor to program
+	// instead of the calling thread's namespace.
+	NetNS int
+}
+
+// Backend is an lb.Backend over one nftables table.
+type Backend struct {
+	opts  Options
+	table *nftables.Table
+	mu    sync.Mutex
+}
+
+// New returns a backend; it opens nothing until used.
+func New(opts Options) *Backend {
+	if opts.Table == "" {
+		opts.Table = DefaultTable
+	}
+	return &Backend{opts: opts, table: &nftables.Table{Name: opts.Table, Family: nftables.TableFamilyINet}}
+}
+
+func (b *Backend) conn() (*nftables.Conn, error) {
+	var o []nftables.ConnOption
+	if b.opts.NetNS > 0 {
+		o = append(o, nftables.WithNetNSFd(b.opts.NetNS))
+	}
+	c, err := nftables.New(o...)
+	if err != nil {
+		return nil, fmt.Errorf("nftables: %w", err)
+	}
+	return c, nil
+}
+
+// state is the table as read back.
+type state struct {
+	exists bool
+	chains map[string]*nftables.Chain
+	rules  map[string][]*nftables.Rule
+	sets   map[string]*nftables.Set
+}
+
+func (b *Backend) read(c *nftables.Conn) (*state, error) {
+	st := &state{chains: map[string]*nftables.Chain{}, rules: map[string][]*nftables.Rule{}, sets: map[string]*nftables.Set{}}
+	tables, err := c.ListTablesOfFamily(nftables.TableFamilyINet)
+	if err != nil {
+		return nil, fmt.Errorf("nftables: list tables: %w", err)
+	}
+	for _, t := range tables {
+		if t.Name == b.opts.Table {
+			st.exists = true
+		}
+	}
+	if !st.exists {
+		return st, nil
+	}
+	chains, err := c.ListChainsOfTableFamily(nftables.TableFamilyINet)
+	if err != nil {
+		return nil, fmt.Errorf("nftables: list chains: %w", err)
+	}
+	for _, ch := range chains {
+		if ch.Table.Name != b.opts.Table {
+			continue
+		}
+		st.chains[ch.Name] = ch
+		rs, err := c.GetRules(b.table, ch)
+		if err != nil {
+			return nil, fmt.Errorf("nftables: list rules of %s: %w", ch.Name, err)
+		}
+		st.rules[ch.Name] = rs
+	}
+	sets, err := c.GetSets(b.table)
+	if err != nil {
+		return nil, fmt.Errorf("nftables: list sets: %w", err)
+	}
+	for _, s := range sets {
+		st.sets[s.Name] = s
+	}
+	return st, nil
+}
+
+var baseChains = []string{"prerouting", "output"}
+
+// Services reads back every service in the table.
+func (b *Backend) Services() ([]lb.Service, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	c, err := b.conn()
+	if err != nil {
+		return nil, err
+	}
+	st, err := b.read(c)
+	if err != nil {
+		return nil, err
+	}
+	var out []lb.Service
+	for name, set := range st.sets {
+		if !strings.HasPrefix(name, "vs-") || !strings.HasSuffix(name, "-d") {
+			continue
+		}
+		els, err := c.GetSetElements(set)
+		if err != nil {
+			return nil, fmt.Errorf("nftables: read set %s: %w", name, err)
+		}
+		s, ok := serviceOf(set, els)
+		if !ok || nameOf(s.Key).dests != name {
+			continue // not ours to understand; a reload rewrites it if desired
+		}
+		if d := b.verify(c, st, s); d != "" && s.Drift == "" {
+			s.Drift = d
+		}
+		out = append(out, s)
+	}
+	lb.SortServices(out)
+	return out, nil
+}
+
+// serviceOf decodes the inventory set: the all-zero element's comment holds
+// the service's parameters, every other element is a destination with its
+// weight in the comment.
+func serviceOf(set *nftables.Set, els []nftables.SetElement) (lb.Service, bool) {
+	var s lb.Service
+	found := false
+	for _, e := range els {
+		if isZero(e.Key) {
+			p, err := parseParams(e.Comment)
+			if err != nil {
+				return s, false
+			}
+			s, found = p, true
+		}
+	}
+	if !found {
+		return s, false
+	}
+	port := set.KeyType.Bytes > 16 || (s.Family == lb.Inet && set.KeyType.Bytes == 8)
+	for _, e := range els {
+		if isZero(e.Key) {
+			continue
+		}
+		ap, err := decodeDest(s.Family, port, e.Key)
+		if err != nil {
+			s.Drift = err.Error()
+			continue
+		}
+		w, err := parseDestComment(e.Comment)
+		if err != nil {
+			s.Drift = fmt.Sprintf("element %s: %v", ap, err)
+		}
+		s.Dests = append(s.Dests, lb.Dest{Addr: ap.Addr(), Port: ap.Port(), Weight: w, Method: lb.NAT})
+	}
+	lb.SortDests(s.Dests)
+	return s, true
+}
+
+func isZero(b []byte) bool {
+	for _, x := range b {
+		if x != 0 {
+			return false
+		}
+	}
+	return len(b) > 0
+}
+
+// verify compares the kernel objects of s with what build writes and says
+// what differs ("" when nothing does).
+func (b *Backend) verify(c *nftables.Conn, st *state, s lb.Service) string {
+	p := build(s)
+	for _, bc := range baseChains {
+		r := findRule(st.rules[bc], p.n.chain)
+		if r == nil {
+			return fmt.Sprintf("no rule in chain %s jumps to %s", bc, p.n.chain)
+		}
+		if got, want := exprKinds(r.Exprs), exprKinds(dispatch(s, p.n)); got != want {
+			return fmt.Sprintf("dispatch rule in %s changed", bc)
+		}
+	}
+	rules := st.rules[p.n.chain]
+	if len(rules) != len(p.rules) {
+		return fmt.Sprintf("chain %s has %d rules, want %d", p.n.chain, len(rules), len(p.rules))
+	}
+	for i, pr := range p.rules {
+		r := rules[i]
+		if commentOf(r) != pr.comment || exprKinds(r.Exprs) != exprKinds(pr.exprs) {
+			return fmt.Sprintf("chain %s rule %d (%s) changed", p.n.chain, i, pr.comment)
+		}
+		if !pr.usesMap {
+			continue
+		}
+		lk := st.sets[mapName(r)]
+		if lk == nil {
+			return fmt.Sprintf("chain %s: scheduler map missing", p.n.chain)
+		}
+		els, err := c.GetSetElements(lk)
+		if err != nil {
+			return fmt.Sprintf("chain %s: read scheduler map: %v", p.n.chain, err)
+		}
+		if !sameElements(els, slotElements(s, p.slots)) {
+			return fmt.Sprintf("chain %s: scheduler map differs", p.n.chain)
+		}
+	}
+	if s.Persistence > 0 {
+		live := st.sets[p.n.live]
+		if live == nil || st.sets[p.n.persist] == nil {
+			return "persistence sets missing"
+		}
+		els, err := c.GetSetElements(live)
+		if err != nil {
+			return fmt.Sprintf("read %s: %v", p.n.live, err)
+		}
+		if !sameElements(els, liveElements(s)) {
+			return fmt.Sprintf("set %s differs", p.n.live)
+		}
+	}
+	return ""
+}
+
+func mapName(r *nftables.Rule) string {
+	for _, e := range r.Exprs {
+		if l, ok := e.(*lookupExpr); ok && l.IsDestRegSet && strings.HasPrefix(l.SetName, "__") {
+			return l.SetName
+		}
+	}
+	return ""
+}
+
+func findRule(rs []*nftables.Rule, comment string) *nftables.Rule {
+	for _, r := range rs {
+		if commentOf(r) == comment {
+			return r
+		}
+	}
+	return nil
+}
+
+func sameElements(a, b []nftables.SetElement) bool {
+	key := func(e nftables.SetElement) string { return string(e.Key) + "\x00" + string(e.Val) }
+	ka := make([]string, len(a))
+	kb := make([]string, len(b))
+	for i := range a {
+		ka[i] = key(a[i])
+	}
+	for i := range b {
+		kb[i] = key(b[i])
+	}
+	slices.Sort(ka)
+	slices.Sort(kb)
+	return slices.Equal(ka, kb)
+}
+
+// liveElements are the id → destination map of a persistent service:
+// destinations with weight > 0.
+func liveElements(s lb.Service) []nftables.SetElement {
+	var el []nftables.SetElement
+	for _, d := range s.Dests {
+		if d.Weight > 0 {
+			el = append(el, nftables.SetElement{Key: binaryutil.NativeEndian.PutUint32(destID(d)), Val: destBytes(s, d)})
+		}
+	}
+	return el
+}
+
+// Apply rewrites every service an op touches, all in one batch. The final
+// op for a service decides: delete it, or make it equal to op.Service.
+func (b *Backend) Apply(ops []lb.Op) error {
+	type change struct {
+		del bool
+		svc lb.Service
+	}
+	var order []lb.Key
+	final := map[lb.Key]change{}
+	for _, op := range ops {
+		if _, seen := final[op.Service.Key]; !seen {
+			order = append(order, op.Service.Key)
+		}
+		final[op.Service.Key] = change{del: op.Kind == lb.DeleteService, svc: op.Service}
+	}
+	var errs []error
+	for _, k := range order {
+		if ch := final[k]; !ch.del {
+			if err := Check(ch.svc); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	c, err := b.conn()
+	if err != nil {
+		return err
+	}
+	st, err := b.read(c)
+	if err != nil {
+		return err
+	}
+	adding := false
+	for _, k := range order {
+		adding = adding || !final[k].del
+	}
+	if !st.exists && !adding {
+		return nil
+	}
+	c.AddTable(b.table)
+	for _, name := range baseChains {
+		if st.chains[name] == nil {
+			hook := nftables.ChainHookPrerouting
+			if name == "output" {
+				hook = nftables.ChainHookOutput
+			}
+			c.AddChain(&nftables.Chain{Name: name, Table: b.table, Type: nftables.ChainTypeNAT,
+				Hooknum: hook, Priority: nftables.ChainPriorityNATDest})
+		}
+	}
+	for _, k := range order {
+		ch := final[k]
+		if ch.del {
+			b.remove(c, st, ch.svc.Key)
+		} else if err := b.write(c, st, ch.svc); err != nil {
+			return err
+		}
+	}
+	if err := c.Flush(); err != nil {
+		return fmt.Errorf("nftables: commit batch for %d services: %w", len(order), err)
+	}
+	return nil
+}
+
+func (b *Backend) remove(c *nftables.Conn, st *state, k lb.Key) {
+	n := nameOf(k)
+	for _, bc := range baseChains {
+		for _, r := range st.rules[bc] {
+			if commentOf(r) == n.chain {
+				_ = c.DelRule(r)
+			}
+		}
+	}
+	if ch := st.chains[n.chain]; ch != nil {
+		c.FlushChain(ch)
+		c.DelChain(ch)
+	}
+	for _, s := range []string{n.dests, n.live, n.persist} {
+		if set := st.sets[s]; set != nil {
+			c.DelSet(set)
+		}
+	}
+}
+
+func (b *Backend) write(c *nftables.Conn, st *state, s lb.Service) error {
+	p := build(s)
+	n := p.n
+	chain := st.chains[n.chain]
+	if chain != nil {
+		c.FlushChain(chain)
+	} else {
+		chain = c.AddChain(&nftables.Chain{Name: n.chain, Table: b.table})
+	}
+
+	dt := destType(s)
+	zero := lb.Dest{Addr: netip.IPv4Unspecified()}
+	if s.Family == lb.Inet6 {
+		zero.Addr = netip.IPv6Unspecified()
+	}
+	dests := []nftables.SetElement{{Key: destBytes(s, zero), Comment: paramsComment(s)}}
+	for _, d := range s.Dests {
+		dests = append(dests, nftables.SetElement{Key: destBytes(s, d), Comment: destComment(d)})
+	}
+	if err := b.replaceSet(c, st, &nftables.Set{Table: b.table, Name: n.dests, KeyType: dt}, dests, false); err != nil {
+		return err
+	}
+	persist := s.Persistence > 0
+	if persist {
+		live := &nftables.Set{Table: b.table, Name: n.live, IsMap: true, KeyType: nftables.TypeInteger, DataType: dt, KeyByteOrder: binaryutil.NativeEndian}
+		if err := b.replaceSet(c, st, live, liveElements(s), false); err != nil {
+			return err
+		}
+		pm := &nftables.Set{Table: b.table, Name: n.persist, IsMap: true, KeyType: addrType(s.Family), DataType: nftables.TypeInteger,
+			HasTimeout: true, Timeout: s.Persistence, Dynamic: true}
+		if err := b.replaceSet(c, st, pm, nil, true); err != nil {
+			return err
+		}
+	} else {
+		for _, name := range []string{n.live, n.persist} {
+			if set := st.sets[name]; set != nil {
+				c.DelSet(set)
+			}
+		}
+	}
+	var anon *nftables.Set
+	if len(p.slots) > 0 {
+		vt := dt
+		if persist {
+			vt = nftables.TypeInteger
+		}
+		anon = &nftables.Set{Table: b.table, Anonymous: true, Constant: true, IsMap: true,
+			KeyType: nftables.TypeInteger, DataType: vt, KeyByteOrder: binaryutil.NativeEndian}
+		if err := c.AddSet(anon, slotElements(s, p.slots)); err != nil {
+			return fmt.Errorf("nftables: %s scheduler map: %w", s.Key, err)
+		}
+	}
+	for _, pr := range p.rules {
+		if pr.usesMap {
+			for _, e := range pr.exprs {
+				if l, ok := e.(*lookupExpr); ok && l.IsDestRegSet && l.SetName == "" {
+					l.SetName, l.SetID = anon.Name, anon.ID
+				}
+			}
+		}
+		c.AddRule(&nftables.Rule{Table: b.table, Chain: chain, Exprs: pr.exprs, UserData: comment(pr.comment)})
+	}
+	// Dispatch rules (after the chain they jump to): keep them when intact.
+	want := dispatch(s, n)
+	for _, bc := range baseChains {
+		r := findRule(st.rules[bc], n.chain)
+		if r != nil && exprKinds(r.Exprs) == exprKinds(want) {
+			continue
+		}
+		if r != nil {
+			_ = c.DelRule(r)
+		}
+		c.AddRule(&nftables.Rule{Table: b.table, Chain: &nftables.Chain{Name: bc, Table: b.table}, Exprs: dispatch(s, n), UserData: comment(n.chain)})
+	}
+	return nil
+}
+
+// replaceSet makes the named set hold exactly els. A set of another shape
+// is deleted and created again; with keep, an existing set of the same
+// shape keeps its elements (the persistence map).
+func (b *Backend) replaceSet(c *nftables.Conn, st *state, want *nftables.Set, els []nftables.SetElement, keep bool) error {
+	if cur := st.sets[want.Name]; cur != nil {
+		same := cur.KeyType.Bytes == want.KeyType.Bytes && cur.IsMap == want.IsMap &&
+			cur.DataType.Bytes == want.DataType.Bytes && cur.Timeout == want.Timeout
+		if same {
+			if keep {
+				return nil
+			}
+			c.FlushSet(cur)
+			if len(els) > 0 {
+				if err := c.SetAddElements(cur, els); err != nil {
+					return fmt.Errorf("nftables: set %s: %w", want.Name, err)
+				}
+			}
+			return nil
+		}
+		c.DelSet(cur)
+	}
+	if err := c.AddSet(want, els); err != nil {
+		return fmt.Errorf("nftables: set %s: %w", want.Name, err)
+	}
+	return nil
+}
+
+// Flush deletes the whole table (lvs_flush for this backend).
+func (b *Backend) Flush() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	c, err := b.conn()
+	if err != nil {
+		return err
+	}
+	st, err := b.read(c)
+	if err != nil || !st.exists {
+		return err
+	}
+	c.DelTable(b.table)
+	return c.Flush()
+}

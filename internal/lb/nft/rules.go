@@ -1,0 +1,360 @@
+package nft
+
+import (
+	"encoding/binary"
+	"fmt"
+	"hash/fnv"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/nftables"
+	"github.com/google/nftables/binaryutil"
+	"github.com/google/nftables/expr"
+	"github.com/google/nftables/userdata"
+	"golang.org/x/sys/unix"
+
+	"gokeepalived/internal/lb"
+)
+
+// Registers: NFT_REG_1 (16 bytes) holds the chosen destination (address,
+// then the port in the next 32-bit register), NFT_REG_3 the persistence key.
+const (
+	regDest     = 1
+	regKey      = 3
+	regID       = 4  // persistence: the destination's id
+	regPort4    = 9  // NFT_REG32_01: after a 4-byte IPv4 address
+	regPort6    = 12 // NFT_REG32_04: after a 16-byte IPv6 address
+	dynsetOpDel = 2  // NFT_DYNSET_OP_DELETE (kernel >= 5.16)
+	commentTag  = "gokeepalived"
+)
+
+// names of a service's objects.
+type names struct {
+	id, chain, dests, live, persist string
+}
+
+func nameOf(k lb.Key) names {
+	var id string
+	if k.FWMark != 0 {
+		id = fmt.Sprintf("fwm%d-%s", k.FWMark, k.Family)
+	} else {
+		id = fmt.Sprintf("%s-%s-%d", strings.ToLower(k.Proto.String()), strings.ReplaceAll(k.Addr.String(), ":", "_"), k.Port)
+	}
+	c := "vs-" + id
+	return names{id: id, chain: c, dests: c + "-d", live: c + "-x", persist: c + "-p"}
+}
+
+// withPort reports whether destinations carry a port (DNAT to addr:port);
+// fwmark services whose real servers have no port keep the packet's port.
+func withPort(s lb.Service) bool {
+	if s.FWMark == 0 {
+		return true
+	}
+	for _, d := range s.Dests {
+		if d.Port != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func addrType(f lb.Family) nftables.SetDatatype {
+	if f == lb.Inet6 {
+		return nftables.TypeIP6Addr
+	}
+	return nftables.TypeIPAddr
+}
+
+func destType(s lb.Service) nftables.SetDatatype {
+	if withPort(s) {
+		return nftables.MustConcatSetType(addrType(s.Family), nftables.TypeInetService)
+	}
+	return addrType(s.Family)
+}
+
+// destBytes encodes a destination as the register/set value: the address,
+// then (with ports) the port in network order padded to 4 bytes.
+func destBytes(s lb.Service, d lb.Dest) []byte {
+	b := d.Addr.AsSlice()
+	if withPort(s) {
+		b = append(b, byte(d.Port>>8), byte(d.Port), 0, 0)
+	}
+	return b
+}
+
+func decodeDest(f lb.Family, port bool, b []byte) (netip.AddrPort, error) {
+	n := 4
+	if f == lb.Inet6 {
+		n = 16
+	}
+	want := n
+	if port {
+		want += 4
+	}
+	if len(b) != want {
+		return netip.AddrPort{}, fmt.Errorf("destination key of %d bytes, want %d", len(b), want)
+	}
+	a, _ := netip.AddrFromSlice(b[:n])
+	var p uint16
+	if port {
+		p = binary.BigEndian.Uint16(b[n:])
+	}
+	return netip.AddrPortFrom(a, p), nil
+}
+
+func nfproto(f lb.Family) byte {
+	if f == lb.Inet6 {
+		return unix.NFPROTO_IPV6
+	}
+	return unix.NFPROTO_IPV4
+}
+
+func comment(s string) []byte { return userdata.AppendString(nil, userdata.TypeComment, s) }
+
+func commentOf(r *nftables.Rule) string {
+	s, _ := userdata.GetString(r.UserData, userdata.TypeComment)
+	return s
+}
+
+// paramsComment is the first rule's comment: everything about the service
+// but its destinations (those are elements of the -d set).
+func paramsComment(s lb.Service) string {
+	return fmt.Sprintf("%s %s proto=%d addr=%s port=%d fwmark=%d sched=%s persist=%d bits=%d", commentTag, s.Family,
+		s.Proto, s.Addr, s.Port, s.FWMark, s.Scheduler, int(s.Persistence/time.Second), s.PersistenceBits)
+}
+
+func parseParams(c string) (lb.Service, error) {
+	f := strings.Fields(c)
+	if len(f) < 2 || f[0] != commentTag {
+		return lb.Service{}, fmt.Errorf("not a %s service comment: %q", commentTag, c)
+	}
+	s := lb.Service{Key: lb.Key{Family: lb.Inet}}
+	if f[1] == "inet6" {
+		s.Family = lb.Inet6
+	}
+	for _, kv := range f[2:] {
+		k, v, _ := strings.Cut(kv, "=")
+		n, _ := strconv.Atoi(v)
+		switch k {
+		case "proto":
+			s.Proto = lb.Proto(n)
+		case "addr":
+			if a, err := netip.ParseAddr(v); err == nil {
+				s.Addr = a
+			}
+		case "port":
+			s.Port = uint16(n)
+		case "fwmark":
+			s.FWMark = uint32(n)
+		case "sched":
+			s.Scheduler = v
+		case "persist":
+			s.Persistence = time.Duration(n) * time.Second
+		case "bits":
+			s.PersistenceBits = n
+		}
+	}
+	return s, nil
+}
+
+// destComment records what the kernel objects cannot: weight and method.
+func destComment(d lb.Dest) string { return fmt.Sprintf("weight=%d", d.Weight) }
+
+func parseDestComment(c string) (int, error) {
+	v, ok := strings.CutPrefix(c, "weight=")
+	if !ok {
+		return 0, fmt.Errorf("destination comment %q has no weight", c)
+	}
+	return strconv.Atoi(v)
+}
+
+func saddr(f lb.Family, reg uint32) expr.Any {
+	if f == lb.Inet6 {
+		return &expr.Payload{DestRegister: reg, Base: expr.PayloadBaseNetworkHeader, Offset: 8, Len: 16}
+	}
+	return &expr.Payload{DestRegister: reg, Base: expr.PayloadBaseNetworkHeader, Offset: 12, Len: 4}
+}
+
+func daddr(f lb.Family, reg uint32) expr.Any {
+	if f == lb.Inet6 {
+		return &expr.Payload{DestRegister: reg, Base: expr.PayloadBaseNetworkHeader, Offset: 24, Len: 16}
+	}
+	return &expr.Payload{DestRegister: reg, Base: expr.PayloadBaseNetworkHeader, Offset: 16, Len: 4}
+}
+
+// persistKey loads the (masked) client address into regKey.
+func persistKey(s lb.Service) []expr.Any {
+	e := []expr.Any{saddr(s.Family, regKey)}
+	total := 32
+	if s.Family == lb.Inet6 {
+		total = 128
+	}
+	if b := s.PersistenceBits; b > 0 && b < total {
+		m := make([]byte, total/8)
+		for i := range b {
+			m[i/8] |= 0x80 >> (i % 8)
+		}
+		e = append(e, &expr.Bitwise{SourceRegister: regKey, DestRegister: regKey, Len: uint32(total / 8), Mask: m, Xor: make([]byte, total/8)})
+	}
+	return e
+}
+
+func dnat(s lb.Service) expr.Any {
+	n := &expr.NAT{Type: expr.NATTypeDestNAT, Family: uint32(nfproto(s.Family)), RegAddrMin: regDest}
+	if withPort(s) {
+		n.RegProtoMin = regPort4
+		if s.Family == lb.Inet6 {
+			n.RegProtoMin = regPort6
+		}
+		n.Specified = true
+	}
+	return n
+}
+
+// dispatch is the base-chain rule that sends the service's packets to its
+// chain.
+func dispatch(s lb.Service, n names) []expr.Any {
+	e := []expr.Any{
+		&expr.Meta{Key: expr.MetaKeyNFPROTO, Register: 1},
+		&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{nfproto(s.Family)}},
+	}
+	if s.FWMark != 0 {
+		e = append(e,
+			&expr.Meta{Key: expr.MetaKeyMARK, Register: 1},
+			&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: binaryutil.NativeEndian.PutUint32(s.FWMark)})
+	} else {
+		e = append(e,
+			daddr(s.Family, 1),
+			&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: s.Addr.AsSlice()},
+			&expr.Meta{Key: expr.MetaKeyL4PROTO, Register: 1},
+			&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{byte(protoNum(s.Proto))}},
+			&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseTransportHeader, Offset: 2, Len: 2},
+			&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: binaryutil.BigEndian.PutUint16(s.Port)})
+	}
+	return append(e, &expr.Verdict{Kind: expr.VerdictJump, Chain: n.chain})
+}
+
+func protoNum(p lb.Proto) int {
+	switch p {
+	case lb.UDP:
+		return unix.IPPROTO_UDP
+	case lb.SCTP:
+		return unix.IPPROTO_SCTP
+	}
+	return unix.IPPROTO_TCP
+}
+
+// plan is what one service looks like in the kernel.
+type plan struct {
+	n     names
+	rules []planRule
+	slots []int // destination index per slot of the scheduler map
+}
+
+type planRule struct {
+	comment string
+	exprs   []expr.Any
+	usesMap bool // the scheduler rule: its Lookup takes the anonymous map
+}
+
+// build plans the chain of service s:
+//
+//	counter                                                (comment: parameters)
+//	[persistent] client → @-p; dest in @-l; refresh; dnat  (comment "persist")
+//	slot = numgen inc | jhash saddr | jhash daddr mod N;
+//	dest = slot map; [forget and record client → dest]; dnat  (comment "schedule")
+//	or, with no live destination: reject                   (comment "no live destination")
+func build(s lb.Service) plan {
+	n := nameOf(s.Key)
+	p := plan{n: n, slots: slots(s.Scheduler, s.Dests)}
+	p.rules = append(p.rules, planRule{comment: paramsComment(s), exprs: []expr.Any{&expr.Counter{}}})
+	persist := s.Persistence > 0
+	if persist {
+		// Persistence keeps client → destination id (a hash of addr:port,
+		// stable across table changes) in @-p, and id → addr:port of the
+		// live destinations in @-x: a client whose server left falls
+		// through to the scheduler. (Ids rather than addresses in the
+		// dynamic map keep `nft list` able to print the table.)
+		e := persistKey(s)
+		e = append(e,
+			&expr.Lookup{SourceRegister: regKey, DestRegister: regID, IsDestRegSet: true, SetName: n.persist},
+			&expr.Lookup{SourceRegister: regID, DestRegister: regDest, IsDestRegSet: true, SetName: n.live},
+			&expr.Dynset{SrcRegKey: regKey, SrcRegData: regID, SetName: n.persist, Operation: unix.NFT_DYNSET_OP_UPDATE, Timeout: s.Persistence},
+			dnat(s))
+		p.rules = append(p.rules, planRule{comment: "persist", exprs: e})
+	}
+	if len(p.slots) == 0 {
+		p.rules = append(p.rules, planRule{comment: "no live destination",
+			exprs: []expr.Any{&expr.Reject{Type: unix.NFT_REJECT_ICMPX_UNREACH, Code: unix.NFT_REJECT_ICMPX_PORT_UNREACH}}})
+		return p
+	}
+	var e []expr.Any
+	mod := uint32(len(p.slots))
+	slotReg := uint32(regDest)
+	if persist {
+		slotReg = regID
+	}
+	switch s.Scheduler {
+	case "sh", "dh":
+		src := saddr(s.Family, slotReg)
+		if s.Scheduler == "dh" {
+			src = daddr(s.Family, slotReg)
+		}
+		l := uint32(4)
+		if s.Family == lb.Inet6 {
+			l = 16
+		}
+		e = append(e, src, &expr.Hash{SourceRegister: slotReg, DestRegister: slotReg, Length: l, Modulus: mod, Type: expr.HashTypeJenkins})
+	default:
+		e = append(e, &expr.Numgen{Register: slotReg, Modulus: mod, Type: unix.NFT_NG_INCREMENTAL})
+	}
+	e = append(e, &expr.Lookup{SourceRegister: slotReg, DestRegister: slotReg, IsDestRegSet: true})
+	if persist {
+		e = append(e, persistKey(s)...)
+		e = append(e,
+			&expr.Dynset{SrcRegKey: regKey, SrcRegData: regID, SetName: n.persist, Operation: dynsetOpDel},
+			&expr.Dynset{SrcRegKey: regKey, SrcRegData: regID, SetName: n.persist, Operation: unix.NFT_DYNSET_OP_ADD, Timeout: s.Persistence},
+			&expr.Lookup{SourceRegister: regID, DestRegister: regDest, IsDestRegSet: true, SetName: n.live})
+	}
+	e = append(e, dnat(s))
+	p.rules = append(p.rules, planRule{comment: "schedule " + s.Scheduler, exprs: e, usesMap: true})
+	return p
+}
+
+// destID is a destination's id in persistent services: FNV-1a of addr:port.
+func destID(d lb.Dest) uint32 {
+	h := fnv.New32a()
+	h.Write([]byte(d.AddrPort().String()))
+	return h.Sum32()
+}
+
+// slotValue is what a slot maps to: the destination itself, or its id
+// when the service is persistent.
+func slotValue(s lb.Service, d lb.Dest) []byte {
+	if s.Persistence > 0 {
+		return binaryutil.NativeEndian.PutUint32(destID(d))
+	}
+	return destBytes(s, d)
+}
+
+// slotElements are the anonymous scheduler map's elements.
+func slotElements(s lb.Service, sl []int) []nftables.SetElement {
+	el := make([]nftables.SetElement, len(sl))
+	for i, di := range sl {
+		el[i] = nftables.SetElement{Key: binaryutil.NativeEndian.PutUint32(uint32(i)), Val: slotValue(s, s.Dests[di])}
+	}
+	return el
+}
+
+// exprKinds names the expression types of a rule, for drift comparison.
+func exprKinds(es []expr.Any) string {
+	var b strings.Builder
+	for _, e := range es {
+		fmt.Fprintf(&b, "%T ", e)
+	}
+	return b.String()
+}
+
+type lookupExpr = expr.Lookup
