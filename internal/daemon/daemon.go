@@ -18,6 +18,7 @@ import (
 	"os"
 	"runtime"
 	"sort"
+	"strings"
 	"time"
 
 	"gokeepalived/internal/config"
@@ -544,6 +545,16 @@ func (d *Daemon) act(in *instance, now time.Time, a vrrp.Action) {
 		d.rateLimitedWarn(in, now, "split-brain", msg, "peer", a.Peer.String(), "peer_priority", a.PeerPriority)
 	case vrrp.NoMasterHeard:
 		in.count("no_master_heard")
+		if strings.EqualFold(in.cfg.State, "MASTER") {
+			// Configured to be master: hearing nobody is what a cold start of
+			// the cluster looks like (the other nodes wait silently in
+			// BACKUP), so it is no cause for a warning. A firewall on a
+			// BACKUP-configured node still shows there (and as a split brain
+			// on this one).
+			d.log.Info("became MASTER as configured (state MASTER); no other router heard", "instance", in.cfg.Name,
+				"vrid", in.cfg.VRID, "af", in.family(), "since", a.Since.Format("15:04:05.000"))
+			return
+		}
 		msg := fmt.Sprintf("became MASTER without ever hearing another router since %s: if another node should be MASTER, "+
 			"this node cannot hear it; check that VRRP (IP protocol 112) to %s is not filtered by a firewall, and that peers use VRID %d, version %d and the same authentication",
 			a.Since.Format("15:04:05.000"), fmtAddrs(in.dsts), in.cfg.VRID, in.cfg.Version)

@@ -314,3 +314,20 @@ func TestJSONDumpKeepsKeepalivedFields(t *testing.T) {
 		t.Errorf("stats = %s", b)
 	}
 }
+
+// A node configured with state MASTER that hears nobody at startup is a cold
+// start of the cluster, not a fault: it counts no_master_heard but puts no
+// "firewall?" warning in its status (a BACKUP-configured node still does, see
+// TestLoneInstanceBecomesMasterAndReleasesOnStop).
+func TestConfiguredMasterHearingNobodyDoesNotWarn(t *testing.T) {
+	f := newFakeEnv()
+	d, stop := startDaemon(t, load(t, strings.Replace(oneInstance, "interface eth0", "state MASTER\n    interface eth0", 1)), f)
+	defer stop()
+	st := waitMaster(t, d, "VI_1")
+	if len(st.Warnings) != 0 {
+		t.Errorf("warnings = %q, want none for a configured MASTER that starts alone", st.Warnings)
+	}
+	if st.Counters["no_master_heard"] != 1 {
+		t.Errorf("no_master_heard = %d, want 1", st.Counters["no_master_heard"])
+	}
+}

@@ -71,6 +71,11 @@ func TestSplitBrainFirewallAtStart(t *testing.T) {
 	st, _ := c.status(b)
 	t.Logf("backup reports: no_master_heard=%d; %q", st.Counters["no_master_heard"], st.Warnings)
 	assertSplitBrainDetected(t, m.gk(), b.addr)
+	// The master is configured MASTER: starting alone was a cold start, not a fault, so it
+	// must not also claim it cannot hear anybody.
+	if st, _ := c.status(m); strings.Contains(strings.Join(st.Warnings, "\n"), "without ever hearing") {
+		t.Errorf("configured master warns that it never heard another router: %q", st.Warnings)
+	}
 	if n := b.node.DroppedVRRP(); n == 0 {
 		t.Errorf("split brain without any VRRP packet dropped by the backup's firewall")
 	}
