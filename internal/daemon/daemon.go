@@ -391,10 +391,7 @@ func (d *Daemon) startAll(units []*unit) {
 					"instance", in.cfg.Name, "vrid", in.cfg.VRID)
 			}
 		}
-		d.handleUnit(u, vrrp.AllMembers, vrrp.Startup{})
-		for _, in := range u.members {
-			d.initialTracking(in)
-		}
+		d.startUnit(u)
 	}
 }
 

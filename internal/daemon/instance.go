@@ -65,6 +65,9 @@ type unit struct {
 	deadline time.Time
 	// groupState is the members' common state last notified (groups only).
 	groupState vrrp.State
+	// awaitingTrackers: not started yet because a member tracks something
+	// with weight 0 that has no result yet (see startUnit).
+	awaitingTrackers bool
 }
 
 // coreConfig maps the configuration model to the VRRP core's config.

@@ -224,11 +224,35 @@ func (ts *trackerSet) linkUp(name string) bool {
 	return up
 }
 
-// initialTracking applies the trackers' current verdict right after Startup.
-func (d *Daemon) initialTracking(in *instance) { d.applyTracking(in) }
+// startUnit feeds the unit Startup, then the trackers' current verdict. A
+// unit with a member tracking something with weight 0 that has no result yet
+// (a vrrp_script that has not run, a process list not scanned) is not started
+// until every such tracker has one: keepalived holds those instances back
+// (num_script_init) instead of reporting a FAULT that clears a moment later.
+// trackersChanged starts it when the results arrive.
+func (d *Daemon) startUnit(u *unit) {
+	for _, in := range u.members {
+		if p := track.EffectivePriority(in.cfg.Priority, d.effects(in)...); p.Init && !p.Fault {
+			if !u.awaitingTrackers {
+				d.log.Info("waiting for the first result of tracked objects before starting", "instance", in.cfg.Name,
+					"vrid", in.cfg.VRID, "reason", p.Reason)
+			}
+			u.awaitingTrackers = true
+			return
+		}
+	}
+	u.awaitingTrackers = false
+	d.handleUnit(u, vrrp.AllMembers, vrrp.Startup{})
+	for _, in := range u.members {
+		d.applyTracking(in)
+	}
+}
 
 // applyTracking feeds the core the effective priority and fault state.
 func (d *Daemon) applyTracking(in *instance) {
+	if in.unit != nil && in.unit.awaitingTrackers {
+		return // startUnit applies it when the unit starts
+	}
 	p := track.EffectivePriority(in.cfg.Priority, d.effects(in)...)
 	if p.Value != int(in.core.Priority()) && p.Value >= 1 && p.Value <= 255 {
 		d.log.Info("effective priority changed", "instance", in.cfg.Name, "vrid", in.cfg.VRID,
@@ -284,6 +308,11 @@ func (d *Daemon) tracksLink(in *instance, name string) bool {
 }
 
 func (d *Daemon) trackersChanged() {
+	for _, u := range d.units {
+		if u.awaitingTrackers {
+			d.startUnit(u)
+		}
+	}
 	for _, in := range d.instances {
 		d.applyTracking(in)
 	}

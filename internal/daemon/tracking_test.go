@@ -1,0 +1,81 @@
+package daemon
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"gokeepalived/internal/config"
+	"gokeepalived/internal/vrrp"
+)
+
+// stateRecorder is a Notifier that records the states entered.
+type stateRecorder struct {
+	mu     sync.Mutex
+	states []string
+}
+
+func (r *stateRecorder) StateChanged(_ *config.Instance, _ string, _, to vrrp.State, prio int, _ string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.states = append(r.states, fmt.Sprintf("%s %d", to, prio))
+}
+
+func (r *stateRecorder) GroupChanged(*config.SyncGroup, vrrp.State, vrrp.State, string) {}
+
+func (r *stateRecorder) get() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.states)
+}
+
+// An instance tracking a weight-0 vrrp_script that has not reported yet is held back
+// until the first result, as keepalived does (num_script_init), instead of entering
+// FAULT at startup and leaving it a moment later (found by the e2e scenario
+// TestTrackFailover/script-weight0: gokeepalived notified BACKUP, FAULT, BACKUP, MASTER
+// where keepalived notifies BACKUP, MASTER; every restart mailed "Entering FAULT state").
+func TestWeightZeroScriptInitIsNoFault(t *testing.T) {
+	script := filepath.Join(t.TempDir(), "chk.sh")
+	if err := os.WriteFile(script, []byte("#!/bin/sh\nsleep 0.2\nexit 0\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cfg := load(t, fmt.Sprintf(`vrrp_script chk {
+    script "%s"
+    interval 1
+    weight 0
+}
+vrrp_instance VI_1 {
+    state MASTER
+    interface eth0
+    virtual_router_id 51
+    priority 100
+    advert_int 0.05
+    virtual_ipaddress {
+        198.51.100.100
+    }
+    track_script {
+        chk
+    }
+}
+`, script))
+	rec := &stateRecorder{}
+	d := New(cfg, Options{Env: newFakeEnv().env(), Notifier: rec})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- d.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+
+	st := waitMaster(t, d, "VI_1")
+	if st.EffectivePriority != 100 {
+		t.Errorf("effective priority %d, want 100", st.EffectivePriority)
+	}
+	eventually(t, 5*time.Second, func() (bool, string) {
+		got := rec.get()
+		return slices.Equal(got, []string{"BACKUP 100", "MASTER 100"}), fmt.Sprintf("notified %q, want [BACKUP 100 MASTER 100]", got)
+	})
+}
