@@ -11,8 +11,9 @@
 # in namespaces named gkdemo-<pid>-*, with documentation addresses only, and is removed on
 # exit, Ctrl-C or failure. Bounded: about 20 s.
 #
-#   DEMO_DAEMON=keepalived|gokeepalived   which VRRP daemon the nodes run (default: keepalived for now)
+#   DEMO_DAEMON=gokeepalived|keepalived   which VRRP daemon the nodes run (default: gokeepalived)
 #   GOKEEPALIVED_BIN=path                 our binary (default: bin/gokeepalived, built by `make build`)
+#   GOKEEPALIVEDCTL_BIN=path              its client (default: bin/gokeepalivedctl)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -27,15 +28,17 @@ die() { printf 'demo: %s\n' "$*" >&2; exit 1; }
 [[ $(id -u) -eq 0 ]] || die "needs root (network namespaces, veth, bridges); run: sudo make demo"
 for b in ip curl nginx; do command -v "$b" >/dev/null || die "$b not found; run: make deps"; done
 
-DEMO_DAEMON=${DEMO_DAEMON:-keepalived}
+DEMO_DAEMON=${DEMO_DAEMON:-gokeepalived}
 case $DEMO_DAEMON in
 keepalived)
   DAEMON_BIN=/usr/sbin/keepalived
-  echo "note: running real keepalived on both nodes (gokeepalived is not complete yet; try DEMO_DAEMON=gokeepalived)"
+  echo "note: running real keepalived on both nodes (DEMO_DAEMON=keepalived)"
   ;;
 gokeepalived)
   DAEMON_BIN=${GOKEEPALIVED_BIN:-$ROOT/bin/gokeepalived}
+  CTL_BIN=${GOKEEPALIVEDCTL_BIN:-$ROOT/bin/gokeepalivedctl}
   [[ -x $DAEMON_BIN ]] || die "$DAEMON_BIN not found; run: make build (or set GOKEEPALIVED_BIN)"
+  [[ -x $CTL_BIN ]] || die "$CTL_BIN not found; run: make build (or set GOKEEPALIVEDCTL_BIN)"
   ;;
 *) die "DEMO_DAEMON must be keepalived or gokeepalived, not '$DEMO_DAEMON'" ;;
 esac
@@ -144,19 +147,52 @@ start_nginx backup
 
 bold "3. $DEMO_DAEMON on both nodes with the seed's configs"
 start_daemon() { # node conf
-  local d=$WORK/$1-$DEMO_DAEMON
+  local d=$WORK/$1-$DEMO_DAEMON extra=()
   mkdir -p "$d"
   cp "$CONF_DIR/$2" "$d/keepalived.conf"
   printf '  %s: ' "$1"; grep -E '^\s*(state|priority)\s' "$d/keepalived.conf" | xargs echo
+  # gokeepalived: a control socket per node (the default path would be shared by both).
+  [[ $DEMO_DAEMON == gokeepalived ]] && extra=(--control-socket "$d/control.sock")
   ip netns exec "$PFX$1" "$DAEMON_BIN" -P -n -l -D -f "$d/keepalived.conf" \
-    -p "$d/keepalived.pid" -r "$d/vrrp.pid" >"$d/daemon.log" 2>&1 &
+    -p "$d/keepalived.pid" -r "$d/vrrp.pid" "${extra[@]}" >"$d/daemon.log" 2>&1 &
   PIDS+=($!)
+}
+
+# ctl_status: `gokeepalivedctl status` of both nodes (gokeepalived only).
+ctl_status() {
+  [[ $DEMO_DAEMON == gokeepalived ]] || return 0
+  for n in master backup; do
+    echo "  \$ gokeepalivedctl --socket .../$n-gokeepalived/control.sock status    # on $n"
+    "$CTL_BIN" --socket "$WORK/$n-gokeepalived/control.sock" status 2>&1 | sed 's/^/     /' || true
+  done
+}
+
+# transitions NODE: the daemon's state changes with their reasons, one per line.
+transitions() {
+  local log=$WORK/$1-$DEMO_DAEMON/daemon.log
+  if [[ $DEMO_DAEMON == gokeepalived ]]; then
+    # slog text lines: time=... msg="state change" ... from=X to=Y reason="..."
+    grep -E 'msg="(state change|virtual addresses (added|removed)|received signal[^"]*)"|level=WARN' "$log" |
+      sed -E -e 's/^time=[0-9-]+T([0-9:.]{12})[^ ]* level=([A-Z]+) /\1 \2 /' \
+        -e 's/msg="state change" instance=([^ ]+) vrid=[0-9]+ af=[a-z0-9]+ from=([A-Z]+) to=([A-Z]+) reason="?([^"]*)"?$/\1 \2 -> \3: \4/' \
+        -e 's/WARN msg="([^"]*)" instance=([^ ]+) vrid=[0-9]+ af=[a-z0-9]+ ?/\2 WARNING: \1 /' \
+        -e 's/msg="virtual addresses (added|removed)" instance=([^ ]+) vrid=[0-9]+ addresses=(.*)$/\2 VIPs \1: \3/' \
+        -e 's/ INFO / /' | tail -8
+  else
+    grep -E 'Entering|setting VIPs|removing VIPs|Link is|priority' "$log" | tail -8
+  fi
 }
 start_daemon master master.conf
 start_daemon backup backup.conf
 t0=$(now_ms)
 wait_for 20 "the master to hold $VIP" has_vip master
 say "VIP $VIP held by: $(holders) ($(($(now_ms) - t0)) ms after start)"
+if [[ $DEMO_DAEMON == gokeepalived ]]; then
+  # The backup reports the master once it has heard an advert.
+  wait_for 10 "the backup to hear the master" bash -c \
+    "'$CTL_BIN' --socket '$WORK/backup-gokeepalived/control.sock' status --json | grep -q '\"master\": *\"192.0.2.1\"'"
+fi
+ctl_status
 
 bold "4. The client asks http://$VIP/ every 100 ms"
 ANSWERS=$WORK/answers.tsv
@@ -194,6 +230,7 @@ wait_for 20 "the client to get answers from the backup" answered_since backup "$
 took=$(($(first_answer backup "$fault") - fault))
 say "VIP held by: $(holders)"
 bold "   takeover: first answer from the backup ${took} ms after the fault"
+ctl_status
 sleep 1
 
 bold "6. Repair: the master's link comes back; priority 100 > 90, so it preempts"
@@ -205,11 +242,12 @@ took=$(($(first_answer master "$repair") - repair))
 wait_for 10 "the backup to release the VIP" bash -c "! ip -n ${PFX}backup -br addr show dev ens33 | grep -qw $VIP/32"
 say "VIP held by: $(holders)"
 bold "   preemption: first answer from the master ${took} ms after the link came back"
+ctl_status
 sleep 0.5
 
-bold "7. What the daemons said (state changes)"
+bold "7. What the daemons said (state changes and why)"
 for n in master backup; do
   echo "  -- $n"
-  grep -E 'Entering|setting VIPs|removing VIPs|Link is|priority' "$WORK/$n-$DEMO_DAEMON/daemon.log" | sed 's/^/     /' | tail -8 || true
+  transitions "$n" | sed 's/^/     /' || true
 done
 OK=1
