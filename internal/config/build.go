@@ -29,6 +29,9 @@ type builder struct {
 	ds  *Diagnostics
 	bad map[*syntax.Node]bool
 	cfg *Config
+	// fwmarkGroups names the virtual_server_groups made only of fwmark
+	// entries: their virtual servers take no protocol and no ports.
+	fwmarkGroups map[string]bool
 }
 
 // good returns the nodes that passed the schema check.
@@ -52,6 +55,17 @@ func (b *builder) build(nodes []*syntax.Node) {
 		}
 	}
 	b.finishGlobal()
+	b.fwmarkGroups = map[string]bool{}
+	for _, n := range b.good(nodes) {
+		if n.Keyword != "virtual_server_group" || len(n.Args) != 1 {
+			continue
+		}
+		only := len(n.Children) > 0
+		for _, l := range n.Children {
+			only = only && l.Keyword == "fwmark"
+		}
+		b.fwmarkGroups[n.Args[0].Text] = only
+	}
 	for _, n := range b.good(nodes) {
 		switch n.Keyword {
 		case "vrrp_script":

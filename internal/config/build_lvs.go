@@ -251,20 +251,22 @@ func (b *builder) virtualServer(vn *syntax.Node) *VirtualServer {
 			vs.Port = uint16(mustInt(a[1].Text))
 		}
 	}
-	var protoSet, persistSet bool
+	var protoSet, persistSet, schedSet, methodSet bool
+	var protoNode *syntax.Node
 	for _, n := range b.good(vn.Children) {
 		if b.timing(&vs.Timing, n) {
 			continue
 		}
 		switch n.Keyword {
 		case "lvs_sched", "lb_algo":
-			vs.Scheduler = n.Args[0].Text
+			vs.Scheduler, schedSet = n.Args[0].Text, true
 		case "lvs_method", "lb_kind":
+			methodSet = true
 			if m, args, ok := b.method(n); ok {
 				vs.Method, vs.TunnelArgs = m, args
 			}
 		case "protocol":
-			vs.Protocol, protoSet = n.Args[0].Text, true
+			vs.Protocol, protoSet, protoNode = n.Args[0].Text, true, n
 		case "persistence_timeout":
 			persistSet = true
 			vs.Persistence = 360 * time.Second
@@ -310,10 +312,34 @@ func (b *builder) virtualServer(vn *syntax.Node) *VirtualServer {
 	if vs.Timing.set&setWarmup == 0 {
 		vs.Timing.Warmup = vs.Timing.DelayLoop
 	}
+	// keepalived 2.2.7 -t: "no scheduler set, setting default 'wlc'" and
+	// "no forwarding method set, setting default NAT" (exit 5). Same
+	// defaults here; say so.
+	if !schedSet {
+		b.ds.Warnf(vn.Pos, "virtual_server %s has no lvs_sched (lb_algo); using wlc, as keepalived does", joinWords(argTexts(a)))
+	}
+	if !methodSet {
+		b.ds.Warnf(vn.Pos, "virtual_server %s has no lvs_method (lb_kind); using NAT, as keepalived does", joinWords(argTexts(a)))
+	}
+	fwmarkOnly := vs.FWMark != 0 || (vs.Group != "" && b.fwmarkGroups[vs.Group])
+	switch {
+	case fwmarkOnly && protoSet:
+		// keepalived 2.2.7 -t: "protocol specified for fwmark - protocol will be ignored" (exit 5).
+		b.ds.Errorf(protoNode.Pos, "virtual_server %s: protocol has no meaning for a fwmark service (keepalived ignores it and -t refuses it); remove it", joinWords(argTexts(a)))
+	case !fwmarkOnly && !protoSet:
+		// keepalived 2.2.7 -t: "no protocol set - defaulting to UDP" (exit 5).
+		b.ds.Errorf(vn.Pos, "virtual_server %s has no protocol; keepalived 2.2.7 would default to UDP: write 'protocol TCP' (or UDP, SCTP)", joinWords(argTexts(a)))
+	}
 	if !protoSet {
-		// Observed with keepalived 2.2.7 -t: "no protocol set - defaulting to UDP".
-		b.ds.Warnf(vn.Pos, "virtual_server %s has no protocol; keepalived 2.2.7 defaults to UDP (write 'protocol TCP' if that is what you mean)", joinWords(argTexts(a)))
 		vs.Protocol = "UDP"
+	}
+	if fwmarkOnly {
+		for _, rs := range vs.RealServers {
+			if rs.Port != 0 {
+				// keepalived 2.2.7 -t: "fwmark virtual server ..., real server ... has port specified" (exit 5).
+				b.ds.Errorf(rs.Pos, "real_server %s: a fwmark service forwards every port, so a real_server port has no meaning (keepalived ignores it and -t refuses it); remove it", rs.Addr)
+			}
+		}
 	}
 	if vs.Addr.IsValid() && len(a) == 1 && !persistSet {
 		b.ds.Errorf(vn.Pos, "virtual_server %s: the port may be omitted only with persistence_timeout", a[0].Text)
@@ -586,8 +612,8 @@ func (b *builder) url(un *syntax.Node) (URL, bool) {
 				if isRange {
 					to, ok2 = parseInt(hi)
 				}
-				if !ok1 || !ok2 || from < 100 || to > 999 || to < from {
-					b.ds.Errorf(a.Pos, "status_code '%s' is not a code or range in 100-999", a.Text)
+				if !ok1 || !ok2 || from < 100 || to > 599 || to < from {
+					b.ds.Errorf(a.Pos, "status_code '%s' is not a code or range in 100-599", a.Text)
 					continue
 				}
 				u.StatusCodes = append(u.StatusCodes, StatusRange{int(from), int(to)})

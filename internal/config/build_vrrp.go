@@ -137,6 +137,8 @@ func (b *builder) instance(in *syntax.Node) *Instance {
 		v.Family = 6
 	}
 	v.VIPs = b.sameFamily(v, v.VIPs)
+	b.checkUnicastFamily(v, nodes["unicast_src_ip"])
+	b.checkTrackOwnInterface(v)
 	if v.Family == 6 && v.Version == 2 {
 		if versionNode != nil {
 			b.ds.Errorf(versionNode.Args[0].Pos, "vrrp_instance %s: VRRP version 2 cannot carry IPv6 addresses; IPv6 instances use version 3", v.Name)
@@ -528,4 +530,46 @@ func argTexts(args []syntax.Arg) []string {
 		out[i] = a.Text
 	}
 	return out
+}
+
+// checkUnicastFamily refuses unicast peers (and a unicast_src_ip) of the
+// other address family than the instance's. keepalived 2.2.7 logs "VRRP
+// instance and unicast peer address MUST be of the same family !!!
+// Skipping...", drops the peer, may fall back to multicast, and -t exits 5.
+func (b *builder) checkUnicastFamily(v *Instance, src *syntax.Node) {
+	is6 := v.Family == 6
+	if src != nil && v.UnicastSrc.IsValid() && v.UnicastSrc.Is6() != is6 {
+		b.ds.Errorf(src.Args[0].Pos, "vrrp_instance %s: unicast_src_ip %s is IPv%s but the instance is IPv%d",
+			v.Name, v.UnicastSrc, map[bool]string{true: "6", false: "4"}[v.UnicastSrc.Is6()], v.Family)
+	}
+	peers := v.UnicastPeers[:0]
+	for _, p := range v.UnicastPeers {
+		if p.Addr.Is6() != is6 {
+			b.ds.Errorf(p.Pos, "vrrp_instance %s: unicast_peer %s is IPv%s but the instance is IPv%d; an instance's peers are all of its family",
+				v.Name, p.Addr, map[bool]string{true: "6", false: "4"}[p.Addr.Is6()], v.Family)
+			continue
+		}
+		peers = append(peers, p)
+	}
+	v.UnicastPeers = peers
+}
+
+// checkTrackOwnInterface warns about a track_interface entry naming the
+// instance's own interface, which is tracked anyway (a failure of it is a
+// FAULT). keepalived 2.2.7 logs "Ignoring track_interface IF since own
+// interface", drops the entry with its weight, and -t exits 5; we drop it
+// too but only warn, since the line changes nothing.
+func (b *builder) checkTrackOwnInterface(v *Instance) {
+	if v.Interface == "" || v.DontTrackPrimary {
+		return
+	}
+	kept := v.TrackInterface[:0]
+	for _, t := range v.TrackInterface {
+		if t.Name == v.Interface {
+			b.ds.Warnf(t.Pos, "vrrp_instance %s: track_interface %s is the instance's own interface, which is always tracked; this line (and its weight) is ignored, as keepalived does", v.Name, t.Name)
+			continue
+		}
+		kept = append(kept, t)
+	}
+	v.TrackInterface = kept
 }

@@ -94,6 +94,23 @@ func TestMistakes(t *testing.T) {
 			"t.conf:12:19: warning: auth_pass is longer than 8 characters; only '12345678' is used, as in keepalived"},
 		{"missing vrid", strings.Replace(base, "    virtual_router_id 51\n", "", 1),
 			"t.conf:4:1: error: vrrp_instance VI_1 has no virtual_router_id"},
+		// Found by the differential test against keepalived 2.2.7 -t.
+		{"unicast peer of the other family", strings.Replace(base, "advert_int 1", "advert_int 1\n    unicast_peer {\n        2001:db8::2\n    }", 1),
+			"t.conf:11:9: error: vrrp_instance VI_1: unicast_peer 2001:db8::2 is IPv6 but the instance is IPv4; an instance's peers are all of its family"},
+		{"status_code above 599", base + "virtual_server 192.0.2.10 80 {\n    protocol TCP\n    real_server 192.0.2.20 80 {\n        HTTP_GET {\n            url {\n                path /\n                status_code 999\n            }\n        }\n    }\n}\n",
+			"t.conf:20:29: error: status_code '999' is not a code or range in 100-599"},
+		{"virtual_server without protocol", base + "virtual_server 192.0.2.10 80 {\n    lb_algo rr\n    lb_kind DR\n}\n",
+			"t.conf:14:1: error: virtual_server 192.0.2.10 80 has no protocol; keepalived 2.2.7 would default to UDP: write 'protocol TCP' (or UDP, SCTP)"},
+		{"fwmark service with protocol", base + "virtual_server fwmark 7 {\n    lb_algo rr\n    lb_kind DR\n    protocol TCP\n}\n",
+			"t.conf:17:5: error: virtual_server fwmark 7: protocol has no meaning for a fwmark service (keepalived ignores it and -t refuses it); remove it"},
+		{"fwmark service real_server port", base + "virtual_server fwmark 7 {\n    lb_algo rr\n    lb_kind DR\n    real_server 192.0.2.20 80 {\n    }\n}\n",
+			"t.conf:17:5: error: real_server 192.0.2.20: a fwmark service forwards every port, so a real_server port has no meaning (keepalived ignores it and -t refuses it); remove it"},
+		{"track_interface of the own interface", strings.Replace(base, "advert_int 1", "advert_int 1\n    track_interface {\n        eth0 weight -10\n    }", 1),
+			"t.conf:11:9: warning: vrrp_instance VI_1: track_interface eth0 is the instance's own interface, which is always tracked; this line (and its weight) is ignored, as keepalived does"},
+		{"virtual_server without lb_algo", base + "virtual_server 192.0.2.10 80 {\n    protocol TCP\n}\n",
+			"t.conf:14:1: warning: virtual_server 192.0.2.10 80 has no lvs_sched (lb_algo); using wlc, as keepalived does"},
+		{"virtual_server without lb_kind", base + "virtual_server 192.0.2.10 80 {\n    protocol TCP\n}\n",
+			"t.conf:14:1: warning: virtual_server 192.0.2.10 80 has no lvs_method (lb_kind); using NAT, as keepalived does"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
