@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"sync"
 	"syscall"
 	"time"
@@ -82,6 +83,9 @@ func (b *Backend) Services() ([]lb.Service, error) {
 		return nil, err
 	}
 	svcs, err := c.Services()
+	if errors.Is(err, os.ErrNotExist) {
+		svcs, err = nil, nil // the library's answer for an empty table
+	}
 	if err != nil {
 		return nil, fmt.Errorf("ipvs: list services: %w", err)
 	}
@@ -89,6 +93,9 @@ func (b *Backend) Services() ([]lb.Service, error) {
 	for _, se := range svcs {
 		s := fromService(se.Service)
 		dests, err := c.Destinations(se.Service)
+		if errors.Is(err, os.ErrNotExist) {
+			dests, err = nil, nil // no destinations
+		}
 		if err != nil {
 			return nil, fmt.Errorf("ipvs: list destinations of %s: %w", s.Key, err)
 		}
