@@ -557,16 +557,16 @@ func (b *builder) checkUnicastFamily(v *Instance, src *syntax.Node) {
 // checkTrackOwnInterface warns about a track_interface entry naming the
 // instance's own interface, which is tracked anyway (a failure of it is a
 // FAULT). keepalived 2.2.7 logs "Ignoring track_interface IF since own
-// interface", drops the entry with its weight, and -t exits 5; we drop it
-// too but only warn, since the line changes nothing.
+// interface", drops the entry with its weight (also with
+// dont_track_primary), and -t exits 5; we drop it too but only warn.
 func (b *builder) checkTrackOwnInterface(v *Instance) {
-	if v.Interface == "" || v.DontTrackPrimary {
+	if v.Interface == "" {
 		return
 	}
 	kept := v.TrackInterface[:0]
 	for _, t := range v.TrackInterface {
 		if t.Name == v.Interface {
-			b.ds.Warnf(t.Pos, "vrrp_instance %s: track_interface %s is the instance's own interface, which is always tracked; this line (and its weight) is ignored, as keepalived does", v.Name, t.Name)
+			b.ds.Warnf(t.Pos, "vrrp_instance %s: track_interface %s is the instance's own interface, tracked by itself unless dont_track_primary; this line and its weight are ignored, as keepalived does", v.Name, t.Name)
 			continue
 		}
 		kept = append(kept, t)
