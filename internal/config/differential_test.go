@@ -72,6 +72,8 @@ var diffLenient = map[string]struct {
 		"keepalived truncates auth_pass to 8 characters and so does every peer: the truncated password interoperates; -t exits 5 on the notice"},
 	"l03-track-own-interface.conf": {"is the instance's own interface",
 		"keepalived ignores a track_interface entry naming the instance's own interface (always tracked) and -t exits 5; the line changes nothing"},
+	"l06-track-own-if-no-primary.conf": {"is the instance's own interface",
+		"the same under dont_track_primary: keepalived drops the entry (and its weight) and -t exits 5; we drop it and warn"},
 	"l04-vs-default-sched.conf": {"has no lvs_sched (lb_algo); using wlc",
 		"without lvs_sched/lvs_method keepalived uses wlc/NAT and -t exits 5 on the notice; we use the same defaults"},
 	"l05-script-security.conf": {"enable_script_security is not set",
