@@ -42,6 +42,10 @@ type Status struct {
 	StartedAt  time.Time        `json:"started_at"`
 	ReloadedAt time.Time        `json:"reloaded_at,omitzero"`
 	Instances  []InstanceStatus `json:"instances"`
+	// Notify counts notify script runs and failures, FIFO lines and mails
+	// (script_runs, script_failures, script_timeouts, script_refused,
+	// fifo_lines, fifo_errors, mails_sent, mail_failures, ...).
+	Notify map[string]uint64 `json:"notify,omitempty"`
 }
 
 // InstanceStatus describes one vrrp_instance.
@@ -87,6 +91,10 @@ type TrackerStatus struct {
 	Weight     int       `json:"weight"`
 	Reason     string    `json:"reason,omitempty"`
 	LastChange time.Time `json:"last_change,omitzero"`
+	// Runs and Failures count a vrrp_script's executions and the failed
+	// ones (non-zero exit, timeout, missing, refused as insecure).
+	Runs     uint64 `json:"runs,omitempty"`
+	Failures uint64 `json:"failures,omitempty"`
 }
 
 // Handler answers one request. It runs on the daemon's side.

@@ -689,6 +689,9 @@ func (d *Daemon) Status(ctx context.Context) (*ctl.Status, error) {
 func (d *Daemon) snapshot() *ctl.Status {
 	now := d.env.Now()
 	st := &ctl.Status{PID: os.Getpid(), ConfigFile: d.opts.ConfigFile, StartedAt: d.started, ReloadedAt: d.reloaded}
+	if c, ok := d.notifier.(interface{ Counters() map[string]uint64 }); ok {
+		st.Notify = c.Counters()
+	}
 	for _, in := range d.instances {
 		is := ctl.InstanceStatus{
 			Name: in.cfg.Name, Interface: in.cfg.Interface, VRID: in.cfg.VRID, Family: in.family(),

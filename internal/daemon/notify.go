@@ -72,6 +72,18 @@ func (a *notifier) Run(ctx context.Context) error { return a.n.Run(ctx) }
 // (the STOP scripts, FIFO lines and mails) before killing what still runs.
 const notifyDrainTimeout = 2 * time.Second
 
+// Counters returns the notifier's counters for the status snapshot.
+func (a *notifier) Counters() map[string]uint64 {
+	s := a.n.Stats()
+	return map[string]uint64{
+		"enqueued": s.Enqueued, "script_runs": s.ScriptsRun, "script_failures": s.ScriptFailures,
+		"script_timeouts": s.ScriptTimeouts, "script_refused": s.ScriptRefused, "scripts_dropped": s.ScriptsDropped,
+		"fifo_lines": s.FIFOLines, "fifo_errors": s.FIFOErrors, "fifo_dropped": s.FIFODropped,
+		"mails_sent": s.MailsSent, "mail_failures": s.MailFailures, "mail_attempt_errors": s.MailAttemptErrs,
+		"mails_dropped": s.MailDropped,
+	}
+}
+
 // Drain waits until queued notifications are delivered or ctx ends.
 func (a *notifier) Drain(ctx context.Context) bool { return a.n.Drain(ctx) }
 

@@ -337,6 +337,7 @@ func (ts *trackerSet) status(in *instance) []ctl.TrackerStatus {
 	for _, t := range scripts {
 		if rt := ts.scripts[t.Name]; rt != nil {
 			add("script", t, rt.t.Snapshot(), rt.t.Config().Weight)
+			out[len(out)-1].Runs, out[len(out)-1].Failures = rt.t.Counts()
 		}
 	}
 	for _, t := range files {

@@ -3,6 +3,7 @@ package daemon
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -77,5 +78,55 @@ vrrp_instance VI_1 {
 	eventually(t, 5*time.Second, func() (bool, string) {
 		got := rec.get()
 		return slices.Equal(got, []string{"BACKUP 100", "MASTER 100"}), fmt.Sprintf("notified %q, want [BACKUP 100 MASTER 100]", got)
+	})
+}
+
+// A failing vrrp_script and a failing notify script are counted in the status snapshot
+// (trackers[].runs/failures and notify.script_failures), so operators can see them.
+func TestScriptFailuresCountedInStatus(t *testing.T) {
+	dir := t.TempDir()
+	fail := filepath.Join(dir, "fail.sh")
+	if err := os.WriteFile(fail, []byte("#!/bin/sh\nexit 3\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cfg := load(t, fmt.Sprintf(`vrrp_script chk {
+    script "%[1]s"
+    interval 1
+    weight -10
+}
+vrrp_instance VI_1 {
+    state MASTER
+    interface eth0
+    virtual_router_id 51
+    priority 100
+    advert_int 0.05
+    virtual_ipaddress {
+        198.51.100.100
+    }
+    track_script {
+        chk
+    }
+    notify %[1]s
+}
+`, fail))
+	d := New(cfg, Options{Env: newFakeEnv().env(), Notifier: NewNotifier(cfg, slog.New(slog.DiscardHandler))})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- d.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+
+	eventually(t, 5*time.Second, func() (bool, string) {
+		st, err := d.Status(context.Background())
+		if err != nil {
+			return false, err.Error()
+		}
+		var chk *struct{ runs, fails uint64 }
+		for _, tr := range st.Instances[0].Trackers {
+			if tr.Name == "chk" {
+				chk = &struct{ runs, fails uint64 }{tr.Runs, tr.Failures}
+			}
+		}
+		return chk != nil && chk.runs >= 1 && chk.fails == chk.runs && st.Notify["script_failures"] >= 1 && st.Notify["script_runs"] >= 1,
+			fmt.Sprintf("trackers %+v, notify %v", st.Instances[0].Trackers, st.Notify)
 	})
 }
