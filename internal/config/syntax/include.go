@@ -120,7 +120,7 @@ func (p *parser) include(l line, kind includeFlags, arg line) {
 				if hiddenMatch(alt, k) {
 					continue
 				}
-				matches = append(matches, displayName(alt, k))
+				matches = append(matches, displayName(alt, k, p.osFS))
 			}
 			if len(matches) == 0 {
 				report(incWildcardMatch, "include: no config files matched %q", alt)
@@ -187,9 +187,11 @@ func hiddenMatch(pattern, key string) bool {
 }
 
 // displayName turns an FS key found by a glob back into a path in the
-// style of the pattern (absolute if the pattern was).
-func displayName(pattern, key string) string {
-	if path.IsAbs(pattern) {
+// style of the pattern (absolute if the pattern was). On the operating
+// system's files keys are always absolute (fsKey joins the working
+// directory), so the name must be too, or it would be joined again.
+func displayName(pattern, key string, osFS bool) string {
+	if path.IsAbs(pattern) || osFS {
 		return "/" + key
 	}
 	return key
