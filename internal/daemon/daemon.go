@@ -19,6 +19,7 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 
 	"gokeepalived/internal/config"
@@ -593,6 +594,12 @@ func (d *Daemon) sendAdvert(in *instance, prio uint8) {
 		in.sendBuf = b
 		if err := in.conn.c.SendFrom(b, in.src, dst); err != nil {
 			in.count("send_errors")
+			if prio == 0 && (errors.Is(err, syscall.ENETUNREACH) || errors.Is(err, syscall.ENETDOWN)) {
+				// The farewell advert of a master whose link just went down
+				// cannot leave; that is expected, not worth a warning.
+				d.log.Debug("priority-0 advert not sent: the interface is down", "instance", in.cfg.Name, "to", dst.String(), "err", err.Error())
+				continue
+			}
 			d.rateLimitedWarn(in, d.env.Now(), "send", "sending advert failed", "to", dst.String(), "err", err.Error())
 			continue
 		}

@@ -256,6 +256,9 @@ func (c *cluster) failover(p *netns.Probe, from, to *member) time.Time {
 	tookVIP := netns.Eventually(c.t, converge, c.only(to))
 	netns.Eventually(c.t, converge, answersFrom(p, to, fault))
 	first, _ := p.FirstAnswerFrom(to.node, fault)
+	if from.gk() != nil && strings.Contains(from.d.Logs(), "sending advert failed") {
+		c.t.Errorf("%s warns about a failed send after its own link went down:\n%s", from, grepLines(from.d.Logs(), "sending advert failed"))
+	}
 	c.t.Logf("takeover (%s link down → %s): VIP on %s after %.3fs, first answer from it %.3fs after the fault",
 		from, to, to, tookVIP.Seconds(), first.At.Sub(fault).Seconds())
 	return fault
