@@ -76,11 +76,6 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	if o.ConfigTest || code != ExitOK {
 		return code
 	}
-	if o.CheckOnly || (!o.VRRPOnly && len(cfg.VirtualServers) > 0) {
-		fmt.Fprintf(stderr, "gokeepalived: %s: the configuration has %d virtual_server blocks, but the health-checker/load-balancer subsystem is not wired into the daemon yet; run with -P (--vrrp) to run VRRP only\n",
-			o.ConfigFile, len(cfg.VirtualServers))
-		return ExitConfig
-	}
 	if !o.DontFork && os.Getenv("GOKEEPALIVED_CHILD") == "" {
 		return background(args, stderr)
 	}
@@ -120,6 +115,7 @@ func loadConfig(o Options, stdout, stderr io.Writer) (*config.Config, int) {
 			_, err := net.InterfaceByName(name)
 			return err == nil
 		})...)
+		ds = append(ds, daemon.CheckScripts(cfg)...)
 	}
 	errs, warns := 0, 0
 	for _, d := range ds {
@@ -187,8 +183,10 @@ func runDaemon(o Options, cfg *config.Config, stderr io.Writer) int {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	cfg = subsystems(o, cfg)
 	d := daemon.New(cfg, daemon.Options{ConfigFile: o.ConfigFile, DontRelease: o.DontReleaseVR, Logger: log,
-		Env: daemon.Linux(), Notifier: daemon.NewNotifier(cfg, log)})
+		Env: daemon.Linux(), Notifier: daemon.NewNotifier(cfg, log),
+		LVS: daemon.LVSOptions{Disabled: o.VRRPOnly, Backend: o.LBBackend, DontRelease: o.DontReleaseLB}})
 
 	l, err := ctl.Listen(o.ControlSocket)
 	if err != nil {
@@ -280,6 +278,7 @@ func reload(ctx context.Context, o Options, d *daemon.Daemon, log *slog.Logger) 
 			_, err := net.InterfaceByName(name)
 			return err == nil
 		})...)
+		ds = append(ds, daemon.CheckScripts(cfg)...)
 	}
 	var errs []string
 	for _, dg := range ds {
@@ -293,8 +292,21 @@ func reload(ctx context.Context, o Options, d *daemon.Daemon, log *slog.Logger) 
 	if len(errs) > 0 {
 		return "", fmt.Errorf("new configuration refused, previous one keeps running:\n%s", strings.Join(errs, "\n"))
 	}
-	if err := d.Reload(ctx, cfg); err != nil {
+	if err := d.Reload(ctx, subsystems(o, cfg)); err != nil {
 		return "", fmt.Errorf("applying new configuration failed, previous one keeps running: %w", err)
 	}
 	return "configuration reloaded", nil
+}
+
+// subsystems keeps the parts of cfg the selected subsystems run: -P (VRRP
+// only) drops the virtual servers, -C (checkers only) the VRRP instances.
+func subsystems(o Options, cfg *config.Config) *config.Config {
+	c := *cfg
+	if o.VRRPOnly {
+		c.VirtualServers, c.VirtualServerGroups = nil, nil
+	}
+	if o.CheckOnly {
+		c.Instances, c.SyncGroups = nil, nil
+	}
+	return &c
 }

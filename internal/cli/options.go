@@ -61,6 +61,7 @@ type Options struct {
 	UnsupportedKeywords bool   // --unsupported-keywords
 	Strict              bool   // --strict: warnings are errors too
 	MetricsListen       string // --metrics-listen: serve Prometheus /metrics on this address
+	LBBackend           string // --lb-backend: auto, ipvs or nft
 
 	// GenhashArgs are the arguments after -T, handed to genhash mode.
 	GenhashArgs []string
@@ -111,6 +112,11 @@ func Parse(args []string, hostname func() (string, error)) (Options, error) {
 			return o, &UsageError{fmt.Sprintf("invalid umask %q: want an octal number such as 022", umask)}
 		}
 		o.Umask = int(v)
+	}
+	switch o.LBBackend {
+	case "auto", "ipvs", "nft":
+	default:
+		return o, &UsageError{fmt.Sprintf("--lb-backend %q: want auto, ipvs or nft", o.LBBackend)}
 	}
 	if o.VRRPOnly && o.CheckOnly {
 		return o, &UsageError{"-P/--vrrp and -C/--check exclude each other"}
@@ -165,6 +171,7 @@ func newFlagSet(o *Options) *pflag.FlagSet {
 	fs.StringVar(&o.ControlSocket, "control-socket", "/run/gokeepalived/control.sock", "Root-only unix socket for gokeepalivedctl")
 	fs.BoolVar(&o.UnsupportedKeywords, "unsupported-keywords", false, "List keepalived keywords that gokeepalived recognises but does not implement yet, and exit")
 	fs.BoolVar(&o.Strict, "strict", false, "Treat configuration warnings as errors")
+	fs.StringVar(&o.LBBackend, "lb-backend", "auto", "Kernel load balancer for virtual_server blocks: auto (IPVS when the kernel has it, else nftables), ipvs or nft")
 	fs.StringVar(&o.MetricsListen, "metrics-listen", "", "Serve Prometheus metrics at http://ADDR/metrics (e.g. 127.0.0.1:9650); off by default")
 	return fs
 }

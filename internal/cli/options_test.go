@@ -61,7 +61,7 @@ func defaults() Options {
 	return Options{
 		ConfigFile: DefaultConfigFile, LogFacility: "daemon", Umask: -1,
 		PidFile: "/run/keepalived.pid", VRRPPidFile: "/run/vrrp.pid", CheckPidFile: "/run/checkers.pid", BFDPidFile: "/run/bfd.pid",
-		ConfigID: "lb1", ControlSocket: "/run/gokeepalived/control.sock",
+		ConfigID: "lb1", ControlSocket: "/run/gokeepalived/control.sock", LBBackend: "auto",
 	}
 }
 
@@ -74,6 +74,7 @@ func TestParseUsageErrors(t *testing.T) {
 		{[]string{"-S", "local9"}, `invalid log facility "local9": want 0-7, local0-local7, user or daemon`},
 		{[]string{"-u", "999"}, `invalid umask "999": want an octal number such as 022`},
 		{[]string{"-P", "-C"}, "-P/--vrrp and -C/--check exclude each other"},
+		{[]string{"--lb-backend=lvs"}, `--lb-backend "lvs": want auto, ipvs or nft`},
 		{[]string{"-l", "-T"}, "-T/--genhash must be the first option"},
 		{[]string{"stray"}, `unexpected argument "stray" (options only; see --help)`},
 	}

@@ -211,6 +211,13 @@ func (b *builder) global(gn *syntax.Node) {
 			g.NoEmailFaults = true
 		case "checker_log_all_failures":
 			g.CheckerLogAllFailures = b.optBool(n)
+		case "lvs_flush":
+			g.LVSFlush = true
+		case "lvs_flush_on_stop", "lvs_flush_onstop":
+			g.LVSFlushOnStop = "ALL"
+			if len(n.Args) > 0 {
+				g.LVSFlushOnStop = n.Args[0].Text
+			}
 		case "default_interface":
 			g.DefaultInterface = n.Args[0].Text
 		case "vrrp_mcast_group4":

@@ -90,9 +90,9 @@ func globalDefsBlock() *BlockSpec {
 
 		// LVS globals.
 		kw("lvs_timeouts", 2, 6).unimpl(),
-		flag("lvs_flush").unimpl(),
-		kw("lvs_flush_on_stop", 0, 1, tEnum("VS")).unimpl(),
-		kw("lvs_flush_onstop", 0, 1, tEnum("VS")).unimpl().alias("lvs_flush_on_stop", "'lvs_flush_onstop' is deprecated; use 'lvs_flush_on_stop'"),
+		flag("lvs_flush"),
+		kw("lvs_flush_on_stop", 0, 1, tEnum("VS")),
+		kw("lvs_flush_onstop", 0, 1, tEnum("VS")).alias("lvs_flush_on_stop", "'lvs_flush_onstop' is deprecated; use 'lvs_flush_on_stop'"),
 		kw("lvs_sync_daemon", 1, 13).unimpl(),
 		kw("lvs_notify_fifo", 1, 3, tPath).unimpl(),
 		kw("lvs_notify_fifo_script", 1, 3, tPath).unimpl(),

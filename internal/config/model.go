@@ -40,6 +40,12 @@ type Global struct {
 	NoEmailFaults         bool
 	CheckerLogAllFailures bool
 	DefaultInterface      string // default "eth0"
+	// LVSFlush is lvs_flush: clear the whole load-balancer table at start.
+	LVSFlush bool
+	// LVSFlushOnStop is lvs_flush_on_stop: "" (not set: remove our own
+	// virtual servers unless -I), "ALL" (no argument: clear the whole
+	// table) or "VS" (remove our own virtual servers).
+	LVSFlushOnStop string
 
 	MulticastGroup4         netip.Addr // default 224.0.0.18
 	MulticastGroup6         netip.Addr // default ff02::12

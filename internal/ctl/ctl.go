@@ -46,6 +46,8 @@ type Status struct {
 	// (script_runs, script_failures, script_timeouts, script_refused,
 	// fifo_lines, fifo_errors, mails_sent, mail_failures, ...).
 	Notify map[string]uint64 `json:"notify,omitempty"`
+	// VirtualServers are the health-checker/load-balancer side (virtual_server blocks).
+	VirtualServers []VirtualServerStatus `json:"virtual_servers,omitempty"`
 }
 
 // InstanceStatus describes one vrrp_instance.

@@ -58,6 +58,10 @@ func WriteTable(w io.Writer, s *Status) error {
 			fmt.Fprintf(w, "%s: track %s %s: %s weight %d %s\n", in.Name, tr.Kind, tr.Name, st, tr.Weight, tr.Reason)
 		}
 	}
+	if len(s.VirtualServers) > 0 {
+		fmt.Fprintln(w)
+		return WriteVirtualServers(w, s.VirtualServers)
+	}
 	return nil
 }
 

@@ -37,6 +37,8 @@ type Options struct {
 	Env         Env
 	// Notifier receives state changes; nil = none.
 	Notifier Notifier
+	// LVS configures the health-checker / load-balancer subsystem.
+	LVS LVSOptions
 }
 
 // Notifier is the port to notify scripts, FIFOs and mail.
@@ -64,6 +66,7 @@ type Daemon struct {
 	trackers *trackerSet
 	notifier Notifier
 	runCtx   context.Context
+	lvs      *lvs // nil while no virtual_server is configured (or with -P)
 }
 
 // New builds a daemon for cfg. It has no side effects.
@@ -150,6 +153,10 @@ func (d *Daemon) Run(ctx context.Context) error {
 		}()
 	}
 	d.trackers = newTrackerSet(d)
+	if err := d.startLVS(ctx, d.cfg); err != nil {
+		return err
+	}
+	defer d.stopLVS()
 	if err := d.build(d.cfg); err != nil {
 		d.closeConns()
 		d.removeVMACs(d.instances)
@@ -740,5 +747,6 @@ func (d *Daemon) snapshot() *ctl.Status {
 		st.Instances = append(st.Instances, is)
 	}
 	sort.SliceStable(st.Instances, func(i, j int) bool { return st.Instances[i].Name < st.Instances[j].Name })
+	st.VirtualServers = d.lvs.snapshot()
 	return st
 }
