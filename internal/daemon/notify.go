@@ -14,10 +14,9 @@ import (
 // generic notify script, notify FIFOs and SMTP alerts. Enqueue never blocks,
 // so a slow script never delays an advert.
 type notifier struct {
-	n       *notify.Notifier
-	cfg     *config.Config
-	scripts map[string]*notify.Scripts
-	smtp    bool
+	n    *notify.Notifier
+	cfg  *config.Config
+	smtp bool
 }
 
 // NewNotifier builds the notifier for cfg; it starts when the daemon runs.
@@ -35,36 +34,37 @@ func NewNotifier(cfg *config.Config, log *slog.Logger) Notifier {
 		if ref == g.VRRPNotifyFIFO {
 			script = g.VRRPNotifyFIFOScript
 		}
-		if script != nil && len(script.Args) > 0 {
-			f.Script = &notify.Script{Argv: script.Args}
+		if sc, err := makeScript(script, &g); err != nil {
+			log.Error("notify FIFO script", "err", err)
+		} else {
+			f.Script = sc
 		}
 		nc.FIFOs = append(nc.FIFOs, f)
 	}
-	ad := &notifier{cfg: cfg, scripts: map[string]*notify.Scripts{}}
+	ad := &notifier{cfg: cfg}
 	if g.SMTPServer != "" && len(g.NotificationEmail) > 0 {
 		ad.smtp = true
 		nc.SMTP = &notify.SMTPConfig{Host: g.SMTPServer, Port: int(g.SMTPPort), HeloName: g.SMTPHeloName,
 			From: g.NotificationEmailFrom, To: g.NotificationEmail, ConnectTimeout: g.SMTPConnectTimeout,
 			RouterID: g.RouterID, NoEmailFaults: g.NoEmailFaults}
 	}
-	for _, in := range cfg.Instances {
-		ad.scripts[in.Name] = scriptsOf(in.Notify)
-	}
 	ad.n = notify.New(nc)
 	return ad
 }
 
-func script(ref *config.ScriptRef) *notify.Script {
-	if ref == nil || len(ref.Args) == 0 {
-		return nil
+// scriptsOf builds the notify scripts with the users they run as (a user
+// that does not exist was refused by CheckScripts before start).
+func scriptsOf(n config.Notify, g *config.Global) *notify.Scripts {
+	script := func(ref *config.ScriptRef) *notify.Script {
+		s, _ := makeScript(ref, g)
+		return s
 	}
-	return &notify.Script{Argv: ref.Args}
-}
-
-func scriptsOf(n config.Notify) *notify.Scripts {
 	return &notify.Scripts{Master: script(n.Master), Backup: script(n.Backup), Fault: script(n.Fault),
 		Stop: script(n.Stop), MasterRxLowerPri: script(n.MasterRxLowerPri), Notify: script(n.Any)}
 }
+
+// SetConfig gives the notifier the configuration a reload installed.
+func (a *notifier) SetConfig(cfg *config.Config) { a.cfg = cfg }
 
 func (a *notifier) Run(ctx context.Context) error { return a.n.Run(ctx) }
 
@@ -106,10 +106,7 @@ func (a *notifier) StateChanged(in *config.Instance, group string, from, to vrrp
 	if st == notify.StateUnknown {
 		return
 	}
-	sc := a.scripts[in.Name]
-	if sc == nil {
-		sc = scriptsOf(in.Notify)
-	}
+	sc := scriptsOf(in.Notify, &a.cfg.Global)
 	alert := a.smtp
 	if g := a.cfg.Global.SMTPAlertVRRP; g != nil {
 		alert = alert && *g
@@ -134,5 +131,5 @@ func (a *notifier) GroupChanged(g *config.SyncGroup, from, to vrrp.State, reason
 	}
 	// keepalived reports priority 0 for groups.
 	a.n.Enqueue(notify.Event{Kind: notify.KindGroup, Name: g.Name, State: st, From: notifyState(from),
-		Priority: 0, Reason: reason, Scripts: scriptsOf(g.Notify), SMTPAlert: alert})
+		Priority: 0, Reason: reason, Scripts: scriptsOf(g.Notify, &a.cfg.Global), SMTPAlert: alert})
 }

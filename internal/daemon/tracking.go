@@ -62,8 +62,13 @@ func (ts *trackerSet) sync() {
 	cfg := ts.d.cfg
 	want := map[string]track.ScriptConfig{}
 	for _, s := range cfg.Scripts {
+		sc, err := makeScript(&s.Command, &cfg.Global)
+		if err != nil || sc == nil {
+			ts.d.log.Error("vrrp_script cannot run", "script", s.Name, "err", err)
+			continue
+		}
 		want[s.Name] = track.ScriptConfig{
-			Name: s.Name, Script: &notify.Script{Argv: s.Command.Args}, Interval: s.Interval, Timeout: s.Timeout,
+			Name: s.Name, Script: sc, Interval: s.Interval, Timeout: s.Timeout,
 			Weight: s.Weight, Reverse: s.Reverse, Rise: s.Rise, Fall: s.Fall, InitFail: s.InitFail,
 		}
 	}

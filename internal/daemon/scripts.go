@@ -1,0 +1,123 @@
+package daemon
+
+import (
+	"errors"
+	"fmt"
+	"os/user"
+	"strconv"
+
+	"gokeepalived/internal/config"
+	"gokeepalived/internal/config/syntax"
+	"gokeepalived/internal/notify"
+)
+
+// scriptCred resolves the user a script runs as, as keepalived does: the
+// script's own "user [group]", else global script_user/script_group, else
+// the user keepalived_script if it exists, else root (nil: the daemon's
+// own credentials).
+func scriptCred(ref *config.ScriptRef, g *config.Global) (*notify.Credential, error) {
+	name, group := g.ScriptUser, g.ScriptGroup
+	if ref != nil && ref.User != "" {
+		name, group = ref.User, ref.Group
+	}
+	if name == "" {
+		if _, err := user.Lookup("keepalived_script"); err != nil {
+			return nil, nil
+		}
+		name = "keepalived_script"
+	}
+	u, err := user.Lookup(name)
+	if err != nil {
+		return nil, fmt.Errorf("script user %q: %w", name, err)
+	}
+	uid, _ := strconv.ParseUint(u.Uid, 10, 32)
+	gid, _ := strconv.ParseUint(u.Gid, 10, 32)
+	if group != "" {
+		gr, err := user.LookupGroup(group)
+		if err != nil {
+			return nil, fmt.Errorf("script group %q: %w", group, err)
+		}
+		gid, _ = strconv.ParseUint(gr.Gid, 10, 32)
+	}
+	if uid == 0 && gid == 0 {
+		return nil, nil
+	}
+	return &notify.Credential{UID: uint32(uid), GID: uint32(gid)}, nil
+}
+
+// makeScript builds the runnable script for a configured one.
+func makeScript(ref *config.ScriptRef, g *config.Global) (*notify.Script, error) {
+	if ref == nil || len(ref.Args) == 0 {
+		return nil, nil
+	}
+	cred, err := scriptCred(ref, g)
+	if err != nil {
+		return nil, err
+	}
+	return &notify.Script{Argv: ref.Args, User: cred}, nil
+}
+
+// CheckScripts is the host pass for scripts, run by -t and before the
+// daemon starts or reloads: every vrrp_script, notify script, FIFO script
+// and MISC_CHECK misc_path must exist and be executable, and with
+// enable_script_security be safe to run as root. keepalived disables such
+// scripts at startup and runs on without them (so a weight-0 check that
+// can never run silently stops protecting anything); gokeepalived refuses
+// the configuration instead, naming the script and why.
+func CheckScripts(cfg *config.Config) syntax.Diagnostics {
+	var ds syntax.Diagnostics
+	g := &cfg.Global
+	check := func(pos syntax.Pos, what string, ref *config.ScriptRef) {
+		s, err := makeScript(ref, g)
+		if err != nil {
+			ds.Errorf(pos, "%s: %v", what, err)
+			return
+		}
+		if s == nil {
+			return
+		}
+		err = notify.CheckScript(s)
+		switch {
+		case err == nil:
+		case errors.Is(err, notify.ErrScriptInsecure) && !g.EnableScriptSecurity:
+			ds.Warnf(pos, "%s: %v (enable_script_security would refuse it)", what, err)
+		default:
+			ds.Errorf(pos, "%s: %v", what, err)
+		}
+	}
+	for _, s := range cfg.Scripts {
+		check(s.Pos, "vrrp_script "+s.Name, &s.Command)
+	}
+	notifyRefs := func(pos syntax.Pos, owner string, n config.Notify) {
+		for _, r := range []struct {
+			kw  string
+			ref *config.ScriptRef
+		}{{"notify_master", n.Master}, {"notify_backup", n.Backup}, {"notify_fault", n.Fault}, {"notify_stop", n.Stop},
+			{"notify", n.Any}, {"notify_master_rx_lower_pri", n.MasterRxLowerPri}} {
+			if r.ref != nil {
+				check(r.ref.Pos, owner+" "+r.kw, r.ref)
+			}
+		}
+	}
+	for _, in := range cfg.Instances {
+		notifyRefs(in.Pos, "vrrp_instance "+in.Name, in.Notify)
+	}
+	for _, sg := range cfg.SyncGroups {
+		notifyRefs(sg.Pos, "vrrp_sync_group "+sg.Name, sg.Notify)
+	}
+	for _, r := range []*config.ScriptRef{g.NotifyFIFOScript, g.VRRPNotifyFIFOScript} {
+		if r != nil {
+			check(r.Pos, "notify_fifo_script", r)
+		}
+	}
+	for _, vs := range cfg.VirtualServers {
+		for _, rs := range vs.RealServers {
+			for _, c := range rs.Checkers {
+				if c.Misc != nil {
+					check(c.Pos, "MISC_CHECK misc_path of "+vs.Name(), &c.Misc.Command)
+				}
+			}
+		}
+	}
+	return ds
+}
