@@ -6,14 +6,22 @@
 //
 //	chain prerouting, output (nat, dstnat)  one rule per service: match VIP:port/proto or fwmark → jump vs-<id>
 //	chain vs-<id>                            counter (comment: the service's parameters),
-//	                                         [persistence rule], scheduler rule (numgen or jhash → anonymous
+//	                                         [persistence rules], scheduler rule (numgen or jhash → anonymous
 //	                                         slot map → dnat), or reject when no destination is live
 //	set   vs-<id>-d                          inventory: every destination with comment "weight=N", and an
 //	                                         all-zero element whose comment holds the service's parameters
-//	map   vs-<id>-x, vs-<id>-p               when persistent: id → live destination, client → id (timeout)
+//	set   vs-<id>-c-<addr>-<port>            when persistent, per live destination: its clients (masked
+//	                                         saddr; dynamic, timeout); a rule per destination in vs-<id>
+//	                                         sends a known client there and restarts its timeout
+//	chain vs-<id>-r-<addr>-<port>            when persistent: the scheduler's vmap goes here: add the
+//	                                         client to the destination's set, dnat
+//
+// Persistent rules use only packet fields and constants as set keys and
+// data: nft 1.0.6 aborts listing the whole ruleset (netlink_parse_concat_expr)
+// when a map lookup's result feeds another lookup or a set update.
 //
 // Reconciling rewrites a changed service's chain and sets in one netlink
-// batch (atomic), keeping its persistence map. Services reads everything
+// batch (atomic), keeping the client sets of destinations that stay live. Services reads everything
 // back and marks a service Drift when the kernel objects are not exactly
 // what build would write (rules deleted or edited, slot map changed).
 //
@@ -24,6 +32,7 @@
 package nft
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -33,6 +42,8 @@ import (
 
 	"github.com/google/nftables"
 	"github.com/google/nftables/binaryutil"
+	"github.com/google/nftables/expr"
+	"golang.org/x/sys/unix"
 
 	"gokeepalived/internal/lb"
 )
@@ -122,6 +133,11 @@ func (b *Backend) read(c *nftables.Conn) (*state, error) {
 	}
 	return st, nil
 }
+
+// clientSetSize bounds each destination's persistent clients (the kernel
+// default, 65535, is small for a busy service; a full set only stops
+// recording, the connection is still scheduled).
+const clientSetSize = 1 << 20
 
 var baseChains = []string{"prerouting", "output"}
 
@@ -239,22 +255,49 @@ func (b *Backend) verify(c *nftables.Conn, st *state, s lb.Service) string {
 		if err != nil {
 			return fmt.Sprintf("chain %s: read scheduler map: %v", p.n.chain, err)
 		}
+		if s.Persistence > 0 {
+			for i := range els {
+				els[i].VerdictData = &expr.Verdict{Chain: verdictChain(els[i].Val)}
+			}
+		}
 		if !sameElements(els, slotElements(s, p.slots)) {
 			return fmt.Sprintf("chain %s: scheduler map differs", p.n.chain)
 		}
 	}
-	if s.Persistence > 0 {
-		live := st.sets[p.n.live]
-		if live == nil || st.sets[p.n.persist] == nil {
-			return "persistence sets missing"
+	for _, dc := range p.destChains {
+		if st.sets[dc.set] == nil {
+			return fmt.Sprintf("persistence set %s missing", dc.set)
 		}
-		els, err := c.GetSetElements(live)
-		if err != nil {
-			return fmt.Sprintf("read %s: %v", p.n.live, err)
+		rs := st.rules[dc.name]
+		if len(rs) != len(dc.rules) {
+			return fmt.Sprintf("chain %s changed", dc.name)
 		}
-		if !sameElements(els, liveElements(s)) {
-			return fmt.Sprintf("set %s differs", p.n.live)
+		for i, r := range rs {
+			if exprKinds(r.Exprs) != exprKinds(dc.rules[i]) {
+				return fmt.Sprintf("chain %s changed", dc.name)
+			}
 		}
+	}
+	return ""
+}
+
+// verdictChain is the chain of a verdict map element's data as read back
+// (NFTA_VERDICT_CODE, NFTA_VERDICT_CHAIN attributes), or "".
+func verdictChain(b []byte) string {
+	for len(b) >= 4 {
+		n := int(binary.NativeEndian.Uint16(b))
+		typ := binary.NativeEndian.Uint16(b[2:]) &^ (1<<15 | 1<<14)
+		if n < 4 || n > len(b) {
+			return ""
+		}
+		if typ == unix.NFTA_VERDICT_CHAIN {
+			return strings.TrimRight(string(b[4:n]), "\x00")
+		}
+		n = (n + 3) &^ 3
+		if n > len(b) {
+			return ""
+		}
+		b = b[n:]
 	}
 	return ""
 }
@@ -278,7 +321,12 @@ func findRule(rs []*nftables.Rule, comment string) *nftables.Rule {
 }
 
 func sameElements(a, b []nftables.SetElement) bool {
-	key := func(e nftables.SetElement) string { return string(e.Key) + "\x00" + string(e.Val) }
+	key := func(e nftables.SetElement) string {
+		if v := e.VerdictData; v != nil {
+			return string(e.Key) + "\x00" + v.Chain
+		}
+		return string(e.Key) + "\x00" + string(e.Val)
+	}
 	ka := make([]string, len(a))
 	kb := make([]string, len(b))
 	for i := range a {
@@ -292,16 +340,23 @@ func sameElements(a, b []nftables.SetElement) bool {
 	return slices.Equal(ka, kb)
 }
 
-// liveElements are the id → destination map of a persistent service:
-// destinations with weight > 0.
-func liveElements(s lb.Service) []nftables.SetElement {
-	var el []nftables.SetElement
-	for _, d := range s.Dests {
-		if d.Weight > 0 {
-			el = append(el, nftables.SetElement{Key: binaryutil.NativeEndian.PutUint32(destID(d)), Val: destBytes(s, d)})
+// owned lists the chains and sets of k besides its chain and inventory
+// set: a persistent service's per-destination chains and client sets.
+func (st *state) owned(n names) (chains, sets []string) {
+	pre := n.chain + "-"
+	for name := range st.chains {
+		if strings.HasPrefix(name, pre) {
+			chains = append(chains, name)
 		}
 	}
-	return el
+	for name := range st.sets {
+		if strings.HasPrefix(name, pre) && name != n.dests {
+			sets = append(sets, name)
+		}
+	}
+	slices.Sort(chains)
+	slices.Sort(sets)
+	return chains, sets
 }
 
 // Apply rewrites every service an op touches, all in one batch. The final
@@ -382,12 +437,19 @@ func (b *Backend) remove(c *nftables.Conn, st *state, k lb.Key) {
 			}
 		}
 	}
-	if ch := st.chains[n.chain]; ch != nil {
-		c.FlushChain(ch)
-		c.DelChain(ch)
+	chains, sets := st.owned(n)
+	for _, name := range append([]string{n.chain}, chains...) {
+		if ch := st.chains[name]; ch != nil {
+			c.FlushChain(ch)
+		}
 	}
-	for _, s := range []string{n.dests, n.live, n.persist} {
-		if set := st.sets[s]; set != nil {
+	for _, name := range append([]string{n.chain}, chains...) {
+		if ch := st.chains[name]; ch != nil {
+			c.DelChain(ch)
+		}
+	}
+	for _, name := range append([]string{n.dests}, sets...) {
+		if set := st.sets[name]; set != nil {
 			c.DelSet(set)
 		}
 	}
@@ -415,29 +477,32 @@ func (b *Backend) write(c *nftables.Conn, st *state, s lb.Service) error {
 	if err := b.replaceSet(c, st, &nftables.Set{Table: b.table, Name: n.dests, KeyType: dt}, dests, false); err != nil {
 		return err
 	}
-	persist := s.Persistence > 0
-	if persist {
-		live := &nftables.Set{Table: b.table, Name: n.live, IsMap: true, KeyType: nftables.TypeInteger, DataType: dt, KeyByteOrder: binaryutil.NativeEndian}
-		if err := b.replaceSet(c, st, live, liveElements(s), false); err != nil {
+	// Persistent services: a client set and a chain per live destination
+	// (existing sets keep their clients); objects of destinations no
+	// longer live go, after the rules that referenced them.
+	wantChain, wantSet := map[string]bool{}, map[string]bool{}
+	for _, dc := range p.destChains {
+		wantChain[dc.name], wantSet[dc.set] = true, true
+		cs := &nftables.Set{Table: b.table, Name: dc.set, KeyType: addrType(s.Family), HasTimeout: true, Timeout: s.Persistence,
+			Dynamic: true, Size: clientSetSize}
+		if err := b.replaceSet(c, st, cs, nil, true); err != nil {
 			return err
 		}
-		pm := &nftables.Set{Table: b.table, Name: n.persist, IsMap: true, KeyType: addrType(s.Family), DataType: nftables.TypeInteger,
-			HasTimeout: true, Timeout: s.Persistence, Dynamic: true}
-		if err := b.replaceSet(c, st, pm, nil, true); err != nil {
-			return err
+		ch := st.chains[dc.name]
+		if ch != nil {
+			c.FlushChain(ch)
+		} else {
+			ch = c.AddChain(&nftables.Chain{Name: dc.name, Table: b.table})
 		}
-	} else {
-		for _, name := range []string{n.live, n.persist} {
-			if set := st.sets[name]; set != nil {
-				c.DelSet(set)
-			}
+		for _, e := range dc.rules {
+			c.AddRule(&nftables.Rule{Table: b.table, Chain: ch, Exprs: e, UserData: comment(dc.name)})
 		}
 	}
 	var anon *nftables.Set
 	if len(p.slots) > 0 {
 		vt := dt
-		if persist {
-			vt = nftables.TypeInteger
+		if s.Persistence > 0 {
+			vt = nftables.TypeVerdict
 		}
 		anon = &nftables.Set{Table: b.table, Anonymous: true, Constant: true, IsMap: true,
 			KeyType: nftables.TypeInteger, DataType: vt, KeyByteOrder: binaryutil.NativeEndian}
@@ -454,6 +519,18 @@ func (b *Backend) write(c *nftables.Conn, st *state, s lb.Service) error {
 			}
 		}
 		c.AddRule(&nftables.Rule{Table: b.table, Chain: chain, Exprs: pr.exprs, UserData: comment(pr.comment)})
+	}
+	chains, sets := st.owned(n)
+	for _, name := range chains {
+		if !wantChain[name] {
+			c.FlushChain(st.chains[name])
+			c.DelChain(st.chains[name])
+		}
+	}
+	for _, name := range sets {
+		if !wantSet[name] {
+			c.DelSet(st.sets[name])
+		}
 	}
 	// Dispatch rules (after the chain they jump to): keep them when intact.
 	want := dispatch(s, n)

@@ -188,3 +188,67 @@ func TestErrorsBeforeChanges(t *testing.T) {
 		t.Fatalf("table after refused change: %v %v", ss, err)
 	}
 }
+
+// TestListPersistent: `nft list ruleset` (the operator's view of the whole
+// host) must print a persistent service's rules; nftables 1.0.6 aborts on
+// some register-to-register forms (netlink_parse_concat_expr), so the
+// backend emits only forms it can decompile. The table is listed after
+// every change a persistent service goes through.
+func TestListPersistent(t *testing.T) {
+	lbnet.RequireRoot(t)
+	ns := lbnet.NewNS(t, "list")
+	b := New(Options{NetNS: ns.Handle()})
+	r := lb.NewReconciler(b, nil)
+	v4 := lb.Service{Key: lb.Key{Addr: netip.MustParseAddr("192.0.2.100"), Port: 80, Proto: lb.TCP, Family: lb.Inet},
+		Scheduler: "wrr", Persistence: 300 * time.Second, PersistenceBits: 24, Dests: dests(1, 2, 3)}
+	v6 := lb.Service{Key: lb.Key{Addr: netip.MustParseAddr("2001:db8::100"), Port: 443, Proto: lb.TCP, Family: lb.Inet6},
+		Scheduler: "sh", Persistence: 60 * time.Second, PersistenceBits: 64,
+		Dests: []lb.Dest{{Addr: netip.MustParseAddr("2001:db8::2"), Port: 443, Weight: 1}, {Addr: netip.MustParseAddr("2001:db8::3"), Port: 443, Weight: 1}}}
+	fwm := lb.Service{Key: lb.Key{FWMark: 7, Family: lb.Inet}, Scheduler: "rr", Persistence: 30 * time.Second, Dests: dests(1, 1)}
+	plain := lb.Service{Key: lb.Key{Addr: netip.MustParseAddr("192.0.2.101"), Port: 80, Proto: lb.TCP, Family: lb.Inet}, Scheduler: "rr", Dests: dests(1, 1)}
+	quiesced := v4
+	quiesced.Dests = dests(1, 0, 3)
+	notPersistent := v4
+	notPersistent.Persistence, notPersistent.PersistenceBits = 0, 0
+	for _, step := range []struct {
+		name string
+		want []lb.Service
+		// strings the listing must contain
+		mentions []string
+	}{
+		{"persistent v4, v6, fwmark and a plain one", []lb.Service{v4, v6, fwm, plain},
+			[]string{"chain vs-tcp-192.0.2.100-80 ", "chain vs-tcp-2001_db8__100-443 ", "chain vs-fwm7-inet ", "chain vs-tcp-192.0.2.101-80 ",
+				"vs-tcp-192.0.2.100-80-c-198.18.0.4-80", "timeout 5m"}},
+		{"one server quiesced", []lb.Service{quiesced, v6, fwm, plain}, []string{"chain vs-tcp-192.0.2.100-80 "}},
+		{"persistence off", []lb.Service{notPersistent}, []string{"chain vs-tcp-192.0.2.100-80 "}},
+		{"persistence on again", []lb.Service{v4}, []string{"vs-tcp-192.0.2.100-80-r-198.18.0.3-80"}},
+	} {
+		if _, err := r.Reconcile(step.want); err != nil {
+			t.Fatalf("%s: %v", step.name, err)
+		}
+		out, err := exec.Command("ip", "netns", "exec", ns.Name, "nft", "list", "ruleset").CombinedOutput()
+		if err != nil {
+			t.Fatalf("%s: nft list ruleset: %v\n%s", step.name, err, out)
+		}
+		for _, m := range step.mentions {
+			if !strings.Contains(string(out), m) {
+				t.Errorf("%s: nft list ruleset does not mention %q:\n%s", step.name, m, out)
+			}
+		}
+		got, err := b.Services()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != len(step.want) {
+			t.Fatalf("%s: read back %d services, want %d", step.name, len(got), len(step.want))
+		}
+		for _, s := range got {
+			if s.Drift != "" {
+				t.Errorf("%s: %s drifted right after programming: %s", step.name, s.Key, s.Drift)
+			}
+		}
+		if step.name == "persistence off" && strings.Contains(string(out), "-c-") {
+			t.Errorf("persistence off left client sets behind:\n%s", out)
+		}
+	}
+}

@@ -3,7 +3,6 @@ package nft
 import (
 	"encoding/binary"
 	"fmt"
-	"hash/fnv"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -23,7 +22,6 @@ import (
 const (
 	regDest     = 1
 	regKey      = 3
-	regID       = 4  // persistence: the destination's id
 	regPort4    = 9  // NFT_REG32_01: after a 4-byte IPv4 address
 	regPort6    = 12 // NFT_REG32_04: after a 16-byte IPv6 address
 	dynsetOpDel = 2  // NFT_DYNSET_OP_DELETE (kernel >= 5.16)
@@ -32,7 +30,7 @@ const (
 
 // names of a service's objects.
 type names struct {
-	id, chain, dests, live, persist string
+	id, chain, dests string
 }
 
 func nameOf(k lb.Key) names {
@@ -43,7 +41,7 @@ func nameOf(k lb.Key) names {
 		id = fmt.Sprintf("%s-%s-%d", strings.ToLower(k.Proto.String()), strings.ReplaceAll(k.Addr.String(), ":", "_"), k.Port)
 	}
 	c := "vs-" + id
-	return names{id: id, chain: c, dests: c + "-d", live: c + "-x", persist: c + "-p"}
+	return names{id: id, chain: c, dests: c + "-d"}
 }
 
 // withPort reports whether destinations carry a port (DNAT to addr:port);
@@ -184,9 +182,13 @@ func daddr(f lb.Family, reg uint32) expr.Any {
 	return &expr.Payload{DestRegister: reg, Base: expr.PayloadBaseNetworkHeader, Offset: 16, Len: 4}
 }
 
-// persistKey loads the (masked) client address into regKey.
+// persistKey loads the (masked) client address into regKey (after a
+// family match that lets `nft list` print it as ip/ip6 saddr).
 func persistKey(s lb.Service) []expr.Any {
-	e := []expr.Any{saddr(s.Family, regKey)}
+	e := []expr.Any{
+		&expr.Meta{Key: expr.MetaKeyNFPROTO, Register: regKey},
+		&expr.Cmp{Op: expr.CmpOpEq, Register: regKey, Data: []byte{nfproto(s.Family)}},
+		saddr(s.Family, regKey)}
 	total := 32
 	if s.Family == lb.Inet6 {
 		total = 128
@@ -251,6 +253,8 @@ type plan struct {
 	n     names
 	rules []planRule
 	slots []int // destination index per slot of the scheduler map
+	// persistent services: one chain per live destination
+	destChains []destChain
 }
 
 type planRule struct {
@@ -262,9 +266,11 @@ type planRule struct {
 // build plans the chain of service s:
 //
 //	counter                                                (comment: parameters)
-//	[persistent] client → @-p; dest in @-l; refresh; dnat  (comment "persist")
+//	[persistent, per live destination D] client in @-c-D:
+//	    restart its timeout; dnat to D                     (comment "persist D")
 //	slot = numgen inc | jhash saddr | jhash daddr mod N;
-//	dest = slot map; [forget and record client → dest]; dnat  (comment "schedule")
+//	dest = slot map; dnat                                  (comment "schedule")
+//	    (persistent: slot vmap → goto chain -r-D: add client to @-c-D; dnat to D)
 //	or, with no live destination: reject                   (comment "no live destination")
 func build(s lb.Service) plan {
 	n := nameOf(s.Key)
@@ -272,18 +278,26 @@ func build(s lb.Service) plan {
 	p.rules = append(p.rules, planRule{comment: paramsComment(s), exprs: []expr.Any{&expr.Counter{}}})
 	persist := s.Persistence > 0
 	if persist {
-		// Persistence keeps client → destination id (a hash of addr:port,
-		// stable across table changes) in @-p, and id → addr:port of the
-		// live destinations in @-x: a client whose server left falls
-		// through to the scheduler. (Ids rather than addresses in the
-		// dynamic map keep `nft list` able to print the table.)
-		e := persistKey(s)
-		e = append(e,
-			&expr.Lookup{SourceRegister: regKey, DestRegister: regID, IsDestRegSet: true, SetName: n.persist},
-			&expr.Lookup{SourceRegister: regID, DestRegister: regDest, IsDestRegSet: true, SetName: n.live},
-			&expr.Dynset{SrcRegKey: regKey, SrcRegData: regID, SetName: n.persist, Operation: unix.NFT_DYNSET_OP_UPDATE, Timeout: s.Persistence},
-			dnat(s))
-		p.rules = append(p.rules, planRule{comment: "persist", exprs: e})
+		// Persistence: one dynamic set per live destination holds its
+		// clients (masked, with the timeout). A client found in one goes
+		// there again and its entry's timeout restarts; a client whose
+		// server left (its set went with it) falls through to the
+		// scheduler, which jumps to the chosen destination's chain: record
+		// the client, DNAT. Only constants and packet fields feed the sets,
+		// so `nft list` (1.0.6) prints the rules back; it aborts on a map
+		// lookup's result used as a set key or element data.
+		for _, d := range s.Dests {
+			if d.Weight <= 0 {
+				continue
+			}
+			set := n.clients(s, d)
+			e := persistKey(s)
+			e = append(e,
+				&expr.Lookup{SourceRegister: regKey, SetName: set},
+				&expr.Dynset{SrcRegKey: regKey, SetName: set, Operation: unix.NFT_DYNSET_OP_UPDATE, Timeout: s.Persistence})
+			e = append(e, dnatTo(s, d)...)
+			p.rules = append(p.rules, planRule{comment: "persist " + d.AddrPort().String(), exprs: e})
+		}
 	}
 	if len(p.slots) == 0 {
 		p.rules = append(p.rules, planRule{comment: "no live destination",
@@ -292,58 +306,85 @@ func build(s lb.Service) plan {
 	}
 	var e []expr.Any
 	mod := uint32(len(p.slots))
-	slotReg := uint32(regDest)
-	if persist {
-		slotReg = regID
-	}
 	switch s.Scheduler {
 	case "sh", "dh":
-		src := saddr(s.Family, slotReg)
+		src := saddr(s.Family, regDest)
 		if s.Scheduler == "dh" {
-			src = daddr(s.Family, slotReg)
+			src = daddr(s.Family, regDest)
 		}
 		l := uint32(4)
 		if s.Family == lb.Inet6 {
 			l = 16
 		}
-		e = append(e, src, &expr.Hash{SourceRegister: slotReg, DestRegister: slotReg, Length: l, Modulus: mod, Type: expr.HashTypeJenkins})
+		e = append(e, src, &expr.Hash{SourceRegister: regDest, DestRegister: regDest, Length: l, Modulus: mod, Type: expr.HashTypeJenkins})
 	default:
-		e = append(e, &expr.Numgen{Register: slotReg, Modulus: mod, Type: unix.NFT_NG_INCREMENTAL})
+		e = append(e, &expr.Numgen{Register: regDest, Modulus: mod, Type: unix.NFT_NG_INCREMENTAL})
 	}
-	e = append(e, &expr.Lookup{SourceRegister: slotReg, DestRegister: slotReg, IsDestRegSet: true})
 	if persist {
-		e = append(e, persistKey(s)...)
-		e = append(e,
-			&expr.Dynset{SrcRegKey: regKey, SrcRegData: regID, SetName: n.persist, Operation: dynsetOpDel},
-			&expr.Dynset{SrcRegKey: regKey, SrcRegData: regID, SetName: n.persist, Operation: unix.NFT_DYNSET_OP_ADD, Timeout: s.Persistence},
-			&expr.Lookup{SourceRegister: regID, DestRegister: regDest, IsDestRegSet: true, SetName: n.live})
+		// slot → goto the destination's chain (verdict map).
+		e = append(e, &expr.Lookup{SourceRegister: regDest, DestRegister: 0, IsDestRegSet: true})
+	} else {
+		e = append(e, &expr.Lookup{SourceRegister: regDest, DestRegister: regDest, IsDestRegSet: true}, dnat(s))
 	}
-	e = append(e, dnat(s))
 	p.rules = append(p.rules, planRule{comment: "schedule " + s.Scheduler, exprs: e, usesMap: true})
+	if persist {
+		for _, d := range s.Dests {
+			if d.Weight <= 0 {
+				continue
+			}
+			// Recording and DNAT are separate rules: a full client set
+			// must not stop the connection.
+			set := n.clients(s, d)
+			rec := append(persistKey(s), &expr.Dynset{SrcRegKey: regKey, SetName: set, Operation: unix.NFT_DYNSET_OP_ADD, Timeout: s.Persistence})
+			p.destChains = append(p.destChains, destChain{name: n.destChain(d), set: set, rules: [][]expr.Any{rec, dnatTo(s, d)}})
+		}
+	}
 	return p
 }
 
-// destID is a destination's id in persistent services: FNV-1a of addr:port.
-func destID(d lb.Dest) uint32 {
-	h := fnv.New32a()
-	h.Write([]byte(d.AddrPort().String()))
-	return h.Sum32()
+// destChain is a persistent service's chain for one live destination:
+// record the client in set, DNAT to the destination.
+type destChain struct {
+	name, set string
+	rules     [][]expr.Any
 }
 
-// slotValue is what a slot maps to: the destination itself, or its id
-// when the service is persistent.
-func slotValue(s lb.Service, d lb.Dest) []byte {
-	if s.Persistence > 0 {
-		return binaryutil.NativeEndian.PutUint32(destID(d))
+// destSuffix names a destination inside object names: addr-port.
+func destSuffix(d lb.Dest) string {
+	return strings.ReplaceAll(d.Addr.String(), ":", "_") + "-" + strconv.Itoa(int(d.Port))
+}
+
+// clients is the dynamic set of d's persistent clients.
+func (n names) clients(s lb.Service, d lb.Dest) string { return n.chain + "-c-" + destSuffix(d) }
+
+// destChain is the chain the scheduler jumps to for d.
+func (n names) destChain(d lb.Dest) string { return n.chain + "-r-" + destSuffix(d) }
+
+// dnatTo DNATs to the constant destination d.
+func dnatTo(s lb.Service, d lb.Dest) []expr.Any {
+	e := []expr.Any{&expr.Immediate{Register: regDest, Data: d.Addr.AsSlice()}}
+	if withPort(s) {
+		pr := uint32(regPort4)
+		if s.Family == lb.Inet6 {
+			pr = regPort6
+		}
+		e = append(e, &expr.Immediate{Register: pr, Data: binaryutil.BigEndian.PutUint16(d.Port)})
 	}
-	return destBytes(s, d)
+	return append(e, dnat(s))
 }
 
-// slotElements are the anonymous scheduler map's elements.
+// slotElements are the anonymous scheduler map's elements: destinations,
+// or (persistent services) gotos to their chains.
 func slotElements(s lb.Service, sl []int) []nftables.SetElement {
+	n := nameOf(s.Key)
 	el := make([]nftables.SetElement, len(sl))
 	for i, di := range sl {
-		el[i] = nftables.SetElement{Key: binaryutil.NativeEndian.PutUint32(uint32(i)), Val: slotValue(s, s.Dests[di])}
+		el[i] = nftables.SetElement{Key: binaryutil.NativeEndian.PutUint32(uint32(i))}
+		if s.Persistence > 0 {
+			el[i].VerdictData = &expr.Verdict{Kind: expr.VerdictGoto, Chain: n.destChain(s.Dests[di])}
+		} else {
+			el[i].Val = destBytes(s, s.Dests[di])
+		}
 	}
 	return el
 }
