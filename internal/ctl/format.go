@@ -55,7 +55,11 @@ func WriteTable(w io.Writer, s *Status) error {
 			if !tr.OK {
 				st = "FAILED"
 			}
-			fmt.Fprintf(w, "%s: track %s %s: %s weight %d %s\n", in.Name, tr.Kind, tr.Name, st, tr.Weight, tr.Reason)
+			line := fmt.Sprintf("%s: track %s %s: %s weight %d", in.Name, tr.Kind, tr.Name, st, tr.Weight)
+			if tr.Reason != "" {
+				line += " (" + tr.Reason + ")"
+			}
+			fmt.Fprintln(w, line)
 		}
 	}
 	if len(s.VirtualServers) > 0 {

@@ -299,12 +299,13 @@ func (d *Daemon) makeUnits(cfg *config.Config, list []*config.Instance) ([]*unit
 
 func (d *Daemon) newInstance(cfg *config.Config, ci *config.Instance) (*instance, error) {
 	in := &instance{
-		cfg:      ci,
-		ipv6:     ci.Family == 6,
-		faults:   map[string]string{},
-		counters: map[string]uint64{},
-		warnedAt: map[string]time.Time{},
-		sendBuf:  make([]byte, 0, 1500),
+		cfg:       ci,
+		ipv6:      ci.Family == 6,
+		faults:    map[string]string{},
+		counters:  map[string]uint64{},
+		warnedAt:  map[string]time.Time{},
+		warnUntil: map[string]time.Time{},
+		sendBuf:   make([]byte, 0, 1500),
 	}
 	for _, v := range ci.VIPs {
 		in.vips = append(in.vips, v.Prefix.Addr())
@@ -546,7 +547,8 @@ func (d *Daemon) act(in *instance, now time.Time, a vrrp.Action) {
 		msg := fmt.Sprintf("split brain suspected: %s (priority %d) also advertises as MASTER for VRID %d on %s while we are MASTER (priority %d); "+
 			"both hold the virtual addresses until it yields. It is not hearing our adverts: check that VRRP (IP protocol 112) is not filtered by a firewall on that host, and that both use the same VRID, version, authentication and %s",
 			a.Peer, a.PeerPriority, in.cfg.VRID, in.cfg.Interface, in.core.Priority(), modeHint(in))
-		in.warn(now, msg)
+		// Raised again by every advert of the other master: expires soon after it yields.
+		in.warn(now, msg, 3*in.cfg.AdvertInt+time.Second)
 		d.rateLimitedWarn(in, now, "split-brain", msg, "peer", a.Peer.String(), "peer_priority", a.PeerPriority)
 	case vrrp.NoMasterHeard:
 		in.count("no_master_heard")
@@ -563,7 +565,7 @@ func (d *Daemon) act(in *instance, now time.Time, a vrrp.Action) {
 		msg := fmt.Sprintf("became MASTER without ever hearing another router since %s: if another node should be MASTER, "+
 			"this node cannot hear it; check that VRRP (IP protocol 112) to %s is not filtered by a firewall, and that peers use VRID %d, version %d and the same authentication",
 			a.Since.Format("15:04:05.000"), fmtAddrs(in.dsts), in.cfg.VRID, in.cfg.Version)
-		in.warn(now, msg)
+		in.warn(now, msg, 10*time.Minute)
 		d.rateLimitedWarn(in, now, "no-master", msg)
 	}
 }
@@ -742,7 +744,7 @@ func (d *Daemon) snapshot() *ctl.Status {
 		if n := in.conn.unicastSrcDrops(in); n > 0 {
 			is.Drops["unicast-src"] = n
 		}
-		is.Warnings = append(is.Warnings, in.warnings...)
+		is.Warnings = in.activeWarnings(now)
 		is.Trackers = d.trackers.status(in)
 		st.Instances = append(st.Instances, is)
 	}

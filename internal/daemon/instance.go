@@ -48,7 +48,8 @@ type instance struct {
 	lastTransition *transitionRecord
 	counters       map[string]uint64
 	warnings       []string
-	warnedAt       map[string]time.Time
+	warnedAt       map[string]time.Time // rate limit of warning log lines
+	warnUntil      map[string]time.Time // status warnings → when they expire
 }
 
 type transitionRecord struct {
@@ -154,9 +155,11 @@ func (in *instance) family() string {
 
 func (in *instance) count(name string) { in.counters[name]++ }
 
-// warn records a warning for the status (deduplicated, the most recent 8).
-func (in *instance) warn(now time.Time, msg string) {
-	in.warnedAt[msg] = now
+// warn records a warning for the status (deduplicated, the most recent
+// 8). It stays visible until ttl after it was last raised, so a condition
+// that went away (the other master yielded) stops being reported.
+func (in *instance) warn(now time.Time, msg string, ttl time.Duration) {
+	in.warnUntil[msg] = now.Add(ttl)
 	for _, w := range in.warnings {
 		if w == msg {
 			return
@@ -164,9 +167,24 @@ func (in *instance) warn(now time.Time, msg string) {
 	}
 	in.warnings = append(in.warnings, msg)
 	if len(in.warnings) > 8 {
+		delete(in.warnUntil, in.warnings[0])
 		in.warnings = in.warnings[len(in.warnings)-8:]
 	}
 }
 
+// activeWarnings returns the warnings still current at now.
+func (in *instance) activeWarnings(now time.Time) []string {
+	var out []string
+	for _, w := range in.warnings {
+		if now.Before(in.warnUntil[w]) {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
 // clearWarnings drops warnings that no longer apply after a state change.
-func (in *instance) clearWarnings() { in.warnings = in.warnings[:0] }
+func (in *instance) clearWarnings() {
+	in.warnings = in.warnings[:0]
+	clear(in.warnUntil)
+}
