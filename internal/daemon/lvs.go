@@ -451,6 +451,14 @@ func (l *lvs) reconcile(why string) {
 			delete(l.results, name)
 			continue
 		}
+		if err := l.backendCheck(res.Services); err != nil {
+			if l.vsErr[name] != err.Error() {
+				l.log.Error("virtual server not programmed", "vs", name, "backend", l.backend.name, "err", err)
+			}
+			l.vsErr[name] = err.Error()
+			delete(l.results, name)
+			continue
+		}
 		delete(l.vsErr, name)
 		l.quorum[name] = res.Quorum
 		l.results[name] = res
@@ -482,6 +490,19 @@ func (l *lvs) reconcile(why string) {
 		}
 	}
 	l.publish()
+}
+
+// backendCheck reports a service the backend cannot program.
+func (l *lvs) backendCheck(ss []lb.Service) error {
+	if l.backend.check == nil {
+		return nil
+	}
+	for _, s := range ss {
+		if err := l.backend.check(s); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // publish stores the status the daemon snapshot reads.

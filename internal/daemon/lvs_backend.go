@@ -25,6 +25,9 @@ type lbBackend struct {
 	name  string
 	close func() error
 	why   string // why this backend was chosen
+	// check, if set, says whether the backend can program a service
+	// (nftables cannot do every IPVS scheduler or forwarding method).
+	check func(lb.Service) error
 }
 
 // procIPVS exists when the kernel has IPVS loaded.
@@ -76,7 +79,7 @@ func openBackend(choice string, probeIPVS func() (bool, string)) (*lbBackend, er
 		return &lbBackend{Backend: b, name: BackendIPVS, close: b.Close, why: why}, nil
 	case BackendNFT:
 		b := nft.New(nft.Options{})
-		return &lbBackend{Backend: b, name: BackendNFT, close: func() error { return nil }, why: why}, nil
+		return &lbBackend{Backend: b, name: BackendNFT, close: func() error { return nil }, why: why, check: nft.Check}, nil
 	}
 	return nil, fmt.Errorf("load-balancer backend %q: want auto, ipvs or nft", choice)
 }

@@ -20,6 +20,7 @@ import (
 	"gokeepalived/internal/config"
 	"gokeepalived/internal/lb"
 	"gokeepalived/internal/lb/lbtest"
+	"gokeepalived/internal/lb/nft"
 )
 
 func loadConf(t *testing.T, text string) *config.Config {
@@ -338,5 +339,27 @@ func TestOpenBackendChoice(t *testing.T) {
 	}
 	if _, err := openBackend("lvs", nil); err == nil || !strings.Contains(err.Error(), "want auto, ipvs or nft") {
 		t.Fatalf("bad choice error = %v", err)
+	}
+}
+
+// TestLVSBackendRefusesOneVS: a scheduler the backend cannot do (wlc on
+// nftables) keeps that virtual server out with its error in the status,
+// and the others are still programmed.
+func TestLVSBackendRefusesOneVS(t *testing.T) {
+	conf := seedLikeConf + strings.NewReplacer("192.0.2.100 80", "192.0.2.101 80", "lb_algo rr", "lb_algo wlc").Replace(seedLikeConf)
+	fake := lbtest.New()
+	l := newLVS(LVSOptions{localAddr: func(netip.Addr) bool { return true }}, slog.New(slog.DiscardHandler), nil)
+	l.backend = &lbBackend{Backend: fake, name: "nft", close: func() error { return nil }, check: nft.Check}
+	l.rec = lb.NewReconciler(fake, nil)
+	l.ctx = context.Background()
+	l.setConfig(loadConf(t, conf))
+	l.reconcile("start")
+	tab := table(t, fake)
+	if !strings.Contains(tab, "192.0.2.100:80") || strings.Contains(tab, "192.0.2.101:80") {
+		t.Errorf("table:\n%s", tab)
+	}
+	st := l.snapshot()
+	if st[0].Error != "" || !strings.Contains(st[1].Error, "wlc") {
+		t.Errorf("status errors %q, %q; want none and one naming wlc", st[0].Error, st[1].Error)
 	}
 }
