@@ -43,6 +43,7 @@ import (
 	"github.com/google/nftables"
 	"github.com/google/nftables/binaryutil"
 	"github.com/google/nftables/expr"
+	"github.com/mdlayher/netlink"
 	"golang.org/x/sys/unix"
 
 	"gokeepalived/internal/lb"
@@ -76,7 +77,22 @@ func New(opts Options) *Backend {
 }
 
 func (b *Backend) conn() (*nftables.Conn, error) {
-	var o []nftables.ConnOption
+	// A batch holds every changed service (all elements of 100 services
+	// of 100 servers is ~1.5 MB): the default send buffer refuses it
+	// (EMSGSIZE) and its acks overflow the receive buffer (ENOBUFS), so force
+	// big ones (root; otherwise keep the defaults).
+	o := []nftables.ConnOption{nftables.WithSockOptions(func(nc *netlink.Conn) error {
+		rc, err := nc.SyscallConn()
+		if err != nil {
+			return nil
+		}
+		_ = rc.Control(func(fd uintptr) {
+			_ = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_SNDBUFFORCE, sendBuffer)
+			_ = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, sendBuffer) // the acks
+
+		})
+		return nil
+	})}
 	if b.opts.NetNS > 0 {
 		o = append(o, nftables.WithNetNSFd(b.opts.NetNS))
 	}
@@ -138,6 +154,9 @@ func (b *Backend) read(c *nftables.Conn) (*state, error) {
 // default, 65535, is small for a busy service; a full set only stops
 // recording, the connection is still scheduled).
 const clientSetSize = 1 << 20
+
+// sendBuffer is the netlink send buffer for batches.
+const sendBuffer = 64 << 20
 
 var baseChains = []string{"prerouting", "output"}
 

@@ -1,0 +1,436 @@
+// Command lvs is the health-checking-at-scale benchmark: N real servers
+// (TCP listeners in a child process, on a few addresses in 198.18.0.0/15)
+// behind V virtual servers, TCP_CHECK at delay_loop 1 s, checked by
+// internal/check's Runner; the results drive lb.Desired and an
+// lb.Reconciler over a backend (the lbtest fake, or nftables in the current
+// network namespace). A sample of servers is killed at random moments; the
+// table says CPU %, RSS and the time from each death to the server's
+// removal from the load-balancing table.
+//
+// Run it through bench/lvs/run.sh (root: it makes a network namespace).
+package main
+
+import (
+	"bufio"
+	"context"
+	"flag"
+	"fmt"
+
+	"math/rand/v2"
+	"net"
+	"net/netip"
+	"os"
+	"os/exec"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"gokeepalived/internal/check"
+	"gokeepalived/internal/check/probe"
+	"gokeepalived/internal/check/tcpcheck"
+	"gokeepalived/internal/config"
+	"gokeepalived/internal/lb"
+	"gokeepalived/internal/lb/lbtest"
+	"gokeepalived/internal/lb/nft"
+)
+
+func main() {
+	serve := flag.Bool("serve", false, "child mode: listen on every real server's port")
+	n := flag.Int("n", 10000, "real servers")
+	vss := flag.Int("vs", 100, "virtual servers (real servers are split evenly)")
+	naddr := flag.Int("addrs", 4, "real-server addresses (198.18.1.1 ...)")
+	backend := flag.String("backend", "fake", "fake (lbtest) or nft (table in this network namespace)")
+	kills := flag.Int("kill", 100, "servers killed during the run")
+	dur := flag.Duration("duration", 40*time.Second, "measured run (kills happen in its first part)")
+	header := flag.Bool("header", false, "print the table header first")
+	flag.Parse()
+	raiseNofile()
+	servers := realServers(*n, *naddr)
+	if *serve {
+		if err := serveMain(servers); err != nil {
+			fmt.Fprintln(os.Stderr, "serve:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if err := benchMain(servers, *vss, *backend, *kills, *dur, *header); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+// raiseNofile lifts RLIMIT_NOFILE: 10,000 listeners plus checks in flight.
+func raiseNofile() {
+	var l syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &l); err != nil {
+		return
+	}
+	want := uint64(1 << 17)
+	if l.Max < want {
+		l.Max = want // needs CAP_SYS_RESOURCE; if it fails, keep what we have
+	}
+	l.Cur = l.Max
+	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &l); err != nil {
+		_ = syscall.Getrlimit(syscall.RLIMIT_NOFILE, &l)
+		l.Cur = l.Max
+		_ = syscall.Setrlimit(syscall.RLIMIT_NOFILE, &l)
+	}
+}
+
+func realServers(n, naddr int) []netip.AddrPort {
+	per := (n + naddr - 1) / naddr
+	out := make([]netip.AddrPort, 0, n)
+	for i := range n {
+		a := netip.AddrFrom4([4]byte{198, 18, 1, byte(1 + i/per)})
+		out = append(out, netip.AddrPortFrom(a, uint16(10000+i%per)))
+	}
+	return out
+}
+
+// serveMain listens on every server, prints "ready", then closes the
+// listeners named on stdin ("kill ADDR:PORT"), answering "dead ADDR:PORT".
+func serveMain(servers []netip.AddrPort) error {
+	ls := map[netip.AddrPort]net.Listener{}
+	for _, s := range servers {
+		l, err := net.Listen("tcp", s.String())
+		if err != nil {
+			return err
+		}
+		ls[s] = l
+		go func() {
+			for {
+				c, err := l.Accept()
+				if err != nil {
+					return
+				}
+				c.Close()
+			}
+		}()
+	}
+	out := bufio.NewWriter(os.Stdout)
+	fmt.Fprintln(out, "ready")
+	out.Flush()
+	sc := bufio.NewScanner(os.Stdin)
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) != 2 || f[0] != "kill" {
+			continue
+		}
+		ap, err := netip.ParseAddrPort(f[1])
+		if err != nil || ls[ap] == nil {
+			fmt.Fprintln(out, "error", f[1])
+		} else {
+			ls[ap].Close()
+			fmt.Fprintln(out, "dead", f[1])
+		}
+		out.Flush()
+	}
+	return nil // stdin closed: the parent is done
+}
+
+func confText(servers []netip.AddrPort, vss int) string {
+	var b strings.Builder
+	per := (len(servers) + vss - 1) / vss
+	for v := range vss {
+		lo, hi := v*per, min((v+1)*per, len(servers))
+		if lo >= hi {
+			break
+		}
+		fmt.Fprintf(&b, "virtual_server 192.0.2.%d 80 {\n  delay_loop 1\n  lb_algo rr\n  lb_kind NAT\n  protocol TCP\n", 1+v)
+		for _, s := range servers[lo:hi] {
+			fmt.Fprintf(&b, "  real_server %s %d {\n    weight 1\n    TCP_CHECK {\n    }\n  }\n", s.Addr(), s.Port())
+		}
+		b.WriteString("}\n")
+	}
+	return b.String()
+}
+
+// director is the daemon's LB loop in miniature: check changes mark it
+// dirty; one goroutine recomputes the desired state and reconciles.
+type director struct {
+	cfg    *config.Config
+	rec    *lb.Reconciler
+	mu     sync.Mutex
+	health lb.HealthMap
+	quorum map[string]lb.Quorum
+	dirty  chan struct{}
+
+	removedMu  sync.Mutex
+	removed    map[netip.AddrPort]time.Time
+	reconciles atomic.Int64
+	recTime    atomic.Int64 // ns spent reconciling
+}
+
+func (d *director) reconcile() error {
+	d.mu.Lock()
+	var desired []lb.Service
+	for _, vs := range d.cfg.VirtualServers {
+		r, err := lb.Desired(vs, d.cfg.VirtualServerGroups, d.health, d.quorum[vs.Name()])
+		if err != nil {
+			d.mu.Unlock()
+			return err
+		}
+		d.quorum[vs.Name()] = r.Quorum
+		desired = append(desired, r.Services...)
+	}
+	d.mu.Unlock()
+	start := time.Now()
+	ops, err := d.rec.Reconcile(desired)
+	now := time.Now()
+	d.reconciles.Add(1)
+	d.recTime.Add(int64(now.Sub(start)))
+	d.removedMu.Lock()
+	for _, op := range ops {
+		if op.Kind == lb.DeleteDest {
+			if _, seen := d.removed[op.Dest.AddrPort()]; !seen {
+				d.removed[op.Dest.AddrPort()] = now
+			}
+		}
+	}
+	d.removedMu.Unlock()
+	return err
+}
+
+func (d *director) loop(ctx context.Context, errs chan<- error) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-d.dirty:
+			if err := d.reconcile(); err != nil {
+				select {
+				case errs <- err:
+				default:
+				}
+			}
+		}
+	}
+}
+
+type cpuSample struct {
+	wall  time.Time
+	ticks int64 // utime+stime in clock ticks
+}
+
+func cpuNow() cpuSample {
+	s := cpuSample{wall: time.Now()}
+	b, err := os.ReadFile("/proc/self/stat")
+	if err != nil {
+		return s
+	}
+	// fields after the ")" of comm: state is field 3; utime 14, stime 15
+	i := strings.LastIndexByte(string(b), ')')
+	f := strings.Fields(string(b[i+1:]))
+	u, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	s.ticks = u + st
+	return s
+}
+
+func statusKB(key string) int {
+	b, _ := os.ReadFile("/proc/self/status")
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, key+":"); ok {
+			n, _ := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(v), " kB"))
+			return n
+		}
+	}
+	return 0
+}
+
+const clkTck = 100 // sysconf(_SC_CLK_TCK) on Linux
+
+func benchMain(servers []netip.AddrPort, vss int, backend string, nkill int, dur time.Duration, header bool) error {
+	// Real servers in a child process, so that their accepts are not
+	// counted as the checker's CPU.
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	child := exec.Command(self, append([]string{"-serve"}, childArgs()...)...)
+	child.Stderr = os.Stderr
+	stdin, _ := child.StdinPipe()
+	stdout, _ := child.StdoutPipe()
+	if err := child.Start(); err != nil {
+		return err
+	}
+	defer func() {
+		stdin.Close()
+		done := make(chan struct{})
+		go func() { child.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			child.Process.Kill()
+			<-done
+		}
+	}()
+	replies := bufio.NewScanner(stdout)
+	if !replies.Scan() || replies.Text() != "ready" {
+		return fmt.Errorf("real servers did not start: %q", replies.Text())
+	}
+
+	cfg, ds := config.LoadBytes("bench.conf", []byte(confText(servers, vss)), config.LoadOptions{})
+	if ds.HasErrors() {
+		return fmt.Errorf("config: %v", ds)
+	}
+	var b lb.Backend
+	switch backend {
+	case "fake":
+		b = lbtest.New()
+	case "nft":
+		nb := nft.New(nft.Options{Table: "gklbb-bench"})
+		defer nb.Flush()
+		b = nb
+	default:
+		return fmt.Errorf("unknown backend %q", backend)
+	}
+	d := &director{cfg: cfg, rec: lb.NewReconciler(b, nil), health: lb.HealthMap{}, quorum: map[string]lb.Quorum{},
+		dirty: make(chan struct{}, 1), removed: map[netip.AddrPort]time.Time{}}
+	t0 := time.Now()
+	if err := d.reconcile(); err != nil {
+		return fmt.Errorf("initial reconcile: %w", err)
+	}
+	initial := time.Since(t0)
+
+	var jobs []check.Job
+	for _, vs := range cfg.VirtualServers {
+		for _, rs := range vs.RealServers {
+			for i, c := range rs.Checkers {
+				ap := netip.AddrPortFrom(rs.Addr, rs.Port)
+				conn := probe.Conn{Addr: ap, Timeout: c.Timing.ConnectTimeout}
+				jobs = append(jobs, check.Job{
+					Spec: check.CheckSpec{
+						ID:     check.CheckID(fmt.Sprintf("%s %s #%d", vs.Name(), ap, i)),
+						Server: check.ServerID(ap.String()),
+						Params: check.Params{DelayLoop: c.Timing.DelayLoop, Retry: c.Timing.Retry,
+							DelayBeforeRetry: c.Timing.DelayBeforeRetry, Warmup: c.Timing.Warmup},
+						Timeout: c.Timing.ConnectTimeout + time.Second,
+					},
+					Checker: tcpcheck.New(tcpcheck.Config{Conn: conn}),
+				})
+			}
+		}
+	}
+	p0 := jobs[0].Spec.Params
+	var checks, failed atomic.Int64
+	runner := check.NewRunner(jobs, check.RunnerOptions{
+		Concurrency: 1024,
+		OnResult: func(_ check.CheckID, r probe.Result) {
+			checks.Add(1)
+			if !r.OK {
+				failed.Add(1)
+			}
+		},
+		OnChange: func(c check.Change) {
+			if !c.ServerChanged {
+				return
+			}
+			ap := netip.MustParseAddrPort(string(c.Server))
+			d.mu.Lock()
+			d.health[ap] = lb.Health{Up: c.ServerUp}
+			d.mu.Unlock()
+			select {
+			case d.dirty <- struct{}{}:
+			default:
+			}
+		},
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	errs := make(chan error, 1)
+	go d.loop(ctx, errs)
+	runDone := make(chan struct{})
+	go func() { defer close(runDone); runner.Run(ctx) }()
+	defer func() { cancel(); <-runDone }()
+
+	// Warm up: every checker has run (warmup ≤ delay_loop) and the rate is steady.
+	time.Sleep(p0.DelayLoop + 2*time.Second)
+	if f := failed.Load(); f > 0 {
+		return fmt.Errorf("%d checks failed before any server was killed", f)
+	}
+	c0, n0 := cpuNow(), checks.Load()
+
+	// Kill nkill distinct servers at random moments in the first part of
+	// the run, leaving time for the last ones to be removed.
+	rng := rand.New(rand.NewPCG(1, 2))
+	victims := rng.Perm(len(servers))[:nkill]
+	killWindow := dur - 8*time.Second
+	at := make([]time.Duration, nkill)
+	for i := range at {
+		at[i] = time.Duration(rng.Int64N(int64(killWindow)))
+	}
+	slices.Sort(at)
+	died := map[netip.AddrPort]time.Time{}
+	start := time.Now()
+	for i, v := range victims {
+		time.Sleep(time.Until(start.Add(at[i])))
+		s := servers[v]
+		fmt.Fprintf(stdin, "kill %s\n", s)
+		if !replies.Scan() || replies.Text() != "dead "+s.String() {
+			return fmt.Errorf("kill %s: child said %q", s, replies.Text())
+		}
+		died[s] = time.Now()
+	}
+	time.Sleep(time.Until(start.Add(dur)))
+	c1, n1 := cpuNow(), checks.Load()
+	select {
+	case err := <-errs:
+		return fmt.Errorf("reconcile: %w", err)
+	default:
+	}
+
+	var lat []time.Duration
+	missing := 0
+	d.removedMu.Lock()
+	for s, t := range died {
+		r, ok := d.removed[s]
+		if !ok {
+			missing++
+			continue
+		}
+		lat = append(lat, r.Sub(t))
+	}
+	d.removedMu.Unlock()
+	slices.Sort(lat)
+	pct := func(p float64) time.Duration {
+		if len(lat) == 0 {
+			return 0
+		}
+		return lat[min(len(lat)-1, int(p*float64(len(lat))))]
+	}
+	wall := c1.wall.Sub(c0.wall).Seconds()
+	cpu := float64(c1.ticks-c0.ticks) / clkTck / wall * 100
+	if header {
+		fmt.Println("| backend | real servers / virtual servers | checks/s | CPU % (of one core) | RSS / peak MiB | killed | death → removal median | p99 | max | not removed | reconciles (mean) | initial program |")
+		fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|---|")
+	}
+	fmt.Printf("| %s | %d / %d | %.0f | %.1f | %.0f / %.0f | %d | %v | %v | %v | %d | %d (%v) | %v |\n",
+		backend, len(servers), len(cfg.VirtualServers), float64(n1-n0)/wall, cpu,
+		float64(statusKB("VmRSS"))/1024, float64(statusKB("VmHWM"))/1024, nkill,
+		pct(0.5).Round(time.Millisecond), pct(0.99).Round(time.Millisecond), pct(1).Round(time.Millisecond), missing,
+		d.reconciles.Load(), (time.Duration(d.recTime.Load()) / time.Duration(max(1, d.reconciles.Load()))).Round(time.Microsecond),
+		initial.Round(time.Millisecond))
+	fmt.Fprintf(os.Stderr, "params: delay_loop %v retry %d delay_before_retry %v connect_timeout %v; GOMAXPROCS %d\n",
+		p0.DelayLoop, p0.Retry, p0.DelayBeforeRetry, jobs[0].Spec.Timeout-time.Second, runtime.GOMAXPROCS(0))
+	if missing > 0 {
+		return fmt.Errorf("%d killed servers never left the table", missing)
+	}
+	return nil
+}
+
+// childArgs passes the server layout flags on to the child.
+func childArgs() []string {
+	var a []string
+	flag.Visit(func(f *flag.Flag) {
+		if f.Name == "n" || f.Name == "addrs" {
+			a = append(a, "-"+f.Name+"="+f.Value.String())
+		}
+	})
+	return a
+}

@@ -1,0 +1,24 @@
+#!/bin/sh
+# Health checking at scale: 10,000 real servers, TCP_CHECK, delay_loop 1 s.
+# Prints a markdown table (one row per LB backend). Needs root (a network
+# namespace "gklbb-lvs-<pid>", removed on exit even on failure).
+# Environment: N (real servers, 10000), VS (virtual servers, 100),
+# KILL (servers killed, 100), DURATION (measured run, 40s), BACKENDS ("fake nft").
+set -eu
+cd "$(dirname "$0")/../.."
+N=${N:-10000}; VS=${VS:-100}; KILL=${KILL:-100}; DURATION=${DURATION:-40s}; BACKENDS=${BACKENDS:-"fake nft"}
+ns=gklbb-lvs-$$
+tmp=$(mktemp -d)
+cleanup() { ip netns del "$ns" 2>/dev/null || true; rm -rf "$tmp"; }
+trap cleanup EXIT INT TERM
+go build -o "$tmp/lvsbench" ./bench/lvs
+ip netns add "$ns"
+ip -n "$ns" link set lo up
+for i in 1 2 3 4; do ip -n "$ns" addr add "198.18.1.$i/32" dev lo; done
+echo "$(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), kernel $(uname -r), $(go version | cut -d' ' -f3)"
+header=-header
+for b in $BACKENDS; do
+	# timeout bounds a run that hangs; the namespace goes in cleanup.
+	timeout 150 ip netns exec "$ns" "$tmp/lvsbench" -n "$N" -vs "$VS" -kill "$KILL" -duration "$DURATION" -backend "$b" $header
+	header=
+done
