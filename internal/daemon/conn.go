@@ -146,7 +146,21 @@ func (d *Daemon) reader(sc *sharedConn) {
 	}
 	var adv packet.Advert
 	adv.Addrs = make([]netip.Addr, 0, packet.MaxAddrs)
+	waiter, canWait := sc.c.(interface {
+		WaitReadable(time.Duration) (bool, error)
+	})
 	for {
+		if canWait {
+			// Sleep in the kernel on this real-time thread, not in the Go
+			// netpoller (see waker). The timeout bounds Close.
+			ready, err := waiter.WaitReadable(250 * time.Millisecond)
+			if err != nil && isClosedErr(err) || errors.Is(err, net.ErrClosed) {
+				return
+			}
+			if !ready {
+				continue
+			}
+		}
 		n, meta, err := sc.c.Recv(buf)
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) || errors.Is(err, errConnClosed) {
@@ -207,6 +221,7 @@ func (d *Daemon) reader(sc *sharedConn) {
 		ev.adv.Addrs = slices.Clone(adv.Addrs)
 		select {
 		case d.rx <- ev:
+			d.kick()
 		default:
 			sc.overflow.Add(1)
 		}

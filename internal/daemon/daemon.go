@@ -19,6 +19,7 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -66,7 +67,10 @@ type Daemon struct {
 	trackers *trackerSet
 	notifier Notifier
 	runCtx   context.Context
-	lvs      *lvs // nil while no virtual_server is configured (or with -P)
+	wake     atomic.Pointer[waker] // set by Run
+	// trackerWake carries tracker changes to the loop (relayed from trackers.wake).
+	trackerWake chan struct{}
+	lvs         *lvs // nil while no virtual_server is configured (or with -P)
 }
 
 // New builds a daemon for cfg. It has no side effects.
@@ -84,7 +88,7 @@ func New(cfg *config.Config, opts Options) *Daemon {
 		cfg:      cfg,
 		conns:    map[connKey]*sharedConn{},
 		rx:       make(chan rxEvent, 1024),
-		cmds:     make(chan func()),
+		cmds:     make(chan func(), 16),
 		notifier: opts.Notifier,
 	}
 }
@@ -113,6 +117,13 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 	d.runCtx = ctx
 	d.started = d.env.Now()
+	w, err := newWaker()
+	if err != nil {
+		return err
+	}
+	// The eventfd is never closed: goroutines may still kick it while the
+	// daemon stops, and a closed descriptor number could be reused.
+	d.wake.Store(w)
 	lctx, stopLinks := context.WithCancel(context.Background())
 	defer stopLinks()
 	if d.env.WatchLinks != nil {
@@ -125,6 +136,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 			defer close(ch)
 			for e := range evs {
 				ch <- linkEvent{name: e.Name, up: e.Up && !e.Deleted}
+				d.kick()
 			}
 		}()
 		d.linkEv = ch
@@ -153,6 +165,22 @@ func (d *Daemon) Run(ctx context.Context) error {
 		}()
 	}
 	d.trackers = newTrackerSet(d)
+	// Tracker results arrive on trackers.wake; relay them to the loop.
+	d.trackerWake = make(chan struct{}, 1)
+	go func() {
+		for {
+			select {
+			case <-d.trackers.wake:
+				select {
+				case d.trackerWake <- struct{}{}:
+				default:
+				}
+				d.kick()
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
 	if err := d.startLVS(ctx, d.cfg); err != nil {
 		return err
 	}
@@ -165,50 +193,64 @@ func (d *Daemon) Run(ctx context.Context) error {
 	d.trackers.start(ctx)
 	d.startAll(d.units)
 
-	timer := time.NewTimer(time.Hour)
-	defer timer.Stop()
+	go func() {
+		<-ctx.Done()
+		d.kick()
+	}()
 	for {
-		d.resetTimer(timer)
-		select {
-		case <-ctx.Done():
+		if ctx.Err() != nil {
 			d.shutdownAll(d.units)
 			d.trackers.stop()
 			d.closeConns()
 			d.removeVMACs(d.instances)
 			return nil
+		}
+		d.drain()
+		d.fireTimers()
+		w.wait(d.nextDeadline(), d.env.Now())
+	}
+}
+
+// kick wakes the loop if it runs (events posted before Run are handled
+// by its first drain).
+func (d *Daemon) kick() {
+	if w := d.wake.Load(); w != nil {
+		w.kick()
+	}
+}
+
+// drain handles every event posted to the loop since it last looked,
+// without blocking.
+func (d *Daemon) drain() {
+	for {
+		select {
 		case ev := <-d.rx:
 			d.handle(ev.in, vrrp.AdvertReceived{Src: ev.src, Advert: ev.adv})
-		case <-timer.C:
-			d.fireTimers()
 		case le, ok := <-d.linkEv:
 			if !ok {
 				d.linkEv = nil
 				continue
 			}
 			d.linkChanged(le.name, le.up)
-		case <-d.trackers.wake:
+		case <-d.trackerWake:
 			d.trackersChanged()
 		case f := <-d.cmds:
 			f()
+		default:
+			return
 		}
 	}
 }
 
-func (d *Daemon) resetTimer(t *time.Timer) {
+// nextDeadline is the earliest timer of any unit (zero: none).
+func (d *Daemon) nextDeadline() time.Time {
 	var next time.Time
 	for _, u := range d.units {
 		if !u.deadline.IsZero() && (next.IsZero() || u.deadline.Before(next)) {
 			next = u.deadline
 		}
 	}
-	wait := time.Hour
-	if !next.IsZero() {
-		wait = next.Sub(d.env.Now())
-		if wait < 0 {
-			wait = 0
-		}
-	}
-	t.Reset(wait)
+	return next
 }
 
 func (d *Daemon) fireTimers() {
@@ -225,6 +267,7 @@ func (d *Daemon) Do(ctx context.Context, f func()) error {
 	done := make(chan struct{})
 	select {
 	case d.cmds <- func() { f(); close(done) }:
+		d.kick()
 	case <-ctx.Done():
 		return ctx.Err()
 	}
@@ -603,9 +646,12 @@ func (d *Daemon) sendAdvert(in *instance, prio uint8) {
 		in.sendBuf = b
 		if err := in.conn.c.SendFrom(b, in.src, dst); err != nil {
 			in.count("send_errors")
-			if prio == 0 && (errors.Is(err, syscall.ENETUNREACH) || errors.Is(err, syscall.ENETDOWN)) {
+			if prio == 0 && (errors.Is(err, syscall.ENETUNREACH) || errors.Is(err, syscall.ENETDOWN) ||
+				errors.Is(err, syscall.EADDRNOTAVAIL) || (errors.Is(err, syscall.EINVAL) && !d.trackers.linkUp(in.cfg.Interface))) {
 				// The farewell advert of a master whose link just went down
-				// cannot leave; that is expected, not worth a warning.
+				// cannot leave (IPv4 says ENETUNREACH; IPv6 EINVAL, since the
+				// link-local source is gone); that is expected, not worth a
+				// warning.
 				d.log.Debug("priority-0 advert not sent: the interface is down", "instance", in.cfg.Name, "to", dst.String(), "err", err.Error())
 				continue
 			}

@@ -453,3 +453,34 @@ func (c *Conn) SetReadDeadline(t time.Time) error { return c.ipc.SetReadDeadline
 
 // Close closes the socket; a blocked Recv returns.
 func (c *Conn) Close() error { return c.ipc.Close() }
+
+// WaitReadable blocks the calling OS thread in poll(2) until a packet is
+// waiting or timeout passes, and reports which. Unlike Recv's wait (the Go
+// netpoller, woken by an ordinary-priority runtime thread), the kernel wakes
+// this thread itself, so a reader on a real-time thread sees an advert at
+// once even when every CPU is busy. Call Recv after it returns true. The
+// timeout bounds how long Close waits for a blocked caller.
+func (c *Conn) WaitReadable(timeout time.Duration) (bool, error) {
+	ready := false
+	var perr error
+	err := c.raw.Control(func(fd uintptr) {
+		fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+		ts := unix.NsecToTimespec(int64(timeout))
+		for {
+			n, err := unix.Ppoll(fds, &ts, nil)
+			if err == unix.EINTR {
+				continue
+			}
+			if err != nil {
+				perr = err
+				return
+			}
+			ready = n > 0 && fds[0].Revents&(unix.POLLIN|unix.POLLERR|unix.POLLHUP) != 0
+			return
+		}
+	})
+	if err != nil {
+		return false, err
+	}
+	return ready, perr
+}
