@@ -500,7 +500,7 @@ func TestFailoverBench(t *testing.T) {
 		fmt.Println(miss)
 	}
 	if *flagOut != "" {
-		if err := os.WriteFile(*flagOut, []byte(run.document(table, *flagCommand)), 0o644); err != nil {
+		if err := writeSection(*flagOut, run.document(table, *flagCommand)); err != nil {
 			t.Fatal(err)
 		}
 		t.Logf("wrote %s", *flagOut)
