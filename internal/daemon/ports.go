@@ -69,7 +69,9 @@ func Linux() Env {
 		DelRoute:   addr.DelRoute,
 		AddRule:    addr.AddRule,
 		DelRule:    addr.DelRule,
-		Gratuitous: garp.Send,
+		// One packet socket per interface, kept open: closing one waits for an
+		// RCU grace period, which stalled the VRRP loop (see garp.Sender).
+		Gratuitous: garp.NewSender().Send,
 		Primary:    primaryAddr,
 		LinkUp: func(name string) (bool, error) {
 			ev, err := link.State(name)

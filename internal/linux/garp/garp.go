@@ -18,11 +18,13 @@ package garp
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
 	"os"
 	"strings"
+	"sync"
 
 	"github.com/mdlayher/ndp"
 	"github.com/mdlayher/packet"
@@ -107,7 +109,103 @@ func Send(ifname string, vips []netip.Addr) error {
 
 // SendFrom is Send with an explicit source MAC (a VMAC sent through its
 // parent, say); nil means the interface's MAC. It stops at the first error.
+// It opens and closes a packet socket per call; a daemon that announces
+// often uses a Sender instead.
 func SendFrom(ifname string, mac net.HardwareAddr, vips []netip.Addr) error {
+	return sendFrom(nil, ifname, mac, vips)
+}
+
+// Sender is Send/SendFrom with one packet socket per interface kept open
+// between calls (as keepalived keeps its ARP socket). Closing an AF_PACKET
+// socket waits for an RCU grace period in the kernel (packet_release calls
+// synchronize_net): measured at 5-25 ms per close, so a daemon that opened
+// and closed one per gratuitous ARP stalled its VRRP loop for 50-80 ms at
+// each announcement (garp_master_repeat 5), long enough for a backup with
+// 10 ms adverts to take over. A Sender is for the network namespace of its
+// callers; it is safe for concurrent use.
+type Sender struct {
+	mu    sync.Mutex
+	conns map[string]*cachedConn // by interface name
+}
+
+type cachedConn struct {
+	index int // interface index the socket is bound to
+	c     *packet.Conn
+}
+
+// NewSender returns a Sender with no socket open yet.
+func NewSender() *Sender {
+	return &Sender{conns: map[string]*cachedConn{}}
+}
+
+// Send announces every VIP on ifname with the interface's own MAC.
+func (s *Sender) Send(ifname string, vips []netip.Addr) error {
+	return sendFrom(s, ifname, nil, vips)
+}
+
+// SendFrom is Send with an explicit source MAC (see the function SendFrom).
+func (s *Sender) SendFrom(ifname string, mac net.HardwareAddr, vips []netip.Addr) error {
+	return sendFrom(s, ifname, mac, vips)
+}
+
+// Close closes every socket the Sender holds (it may be used again after).
+func (s *Sender) Close() error {
+	s.mu.Lock()
+	conns := s.conns
+	s.conns = map[string]*cachedConn{}
+	s.mu.Unlock()
+	var errs []error
+	for _, cc := range conns {
+		errs = append(errs, cc.c.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// conn returns the Sender's socket for ifi, opening it when there is none
+// or the interface was re-created (new index). A replaced socket is closed
+// in the background, so the caller never waits for the kernel's grace period.
+func (s *Sender) conn(ifi *net.Interface) (*packet.Conn, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if cc, ok := s.conns[ifi.Name]; ok {
+		if cc.index == ifi.Index {
+			return cc.c, nil
+		}
+		delete(s.conns, ifi.Name)
+		go cc.c.Close()
+	}
+	c, err := listen(ifi)
+	if err != nil {
+		return nil, err
+	}
+	s.conns[ifi.Name] = &cachedConn{index: ifi.Index, c: c}
+	return c, nil
+}
+
+// drop forgets a socket that failed to send (closed in the background); the
+// next call opens a new one.
+func (s *Sender) drop(ifname string, c *packet.Conn) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if cc, ok := s.conns[ifname]; ok && cc.c == c {
+		delete(s.conns, ifname)
+		go c.Close()
+	}
+}
+
+// listen opens a send-only packet socket on ifi (protocol 0: it receives
+// nothing).
+func listen(ifi *net.Interface) (*packet.Conn, error) {
+	c, err := packet.Listen(ifi, packet.Raw, 0, nil)
+	if err != nil {
+		return nil, fmt.Errorf("garp: packet socket on %s: %w", ifi.Name, err)
+	}
+	return c, nil
+}
+
+// sendFrom builds the frames and writes them through s's socket, or a
+// socket of its own when s is nil.
+func sendFrom(s *Sender, ifname string, mac net.HardwareAddr, vips []netip.Addr) error {
 	if len(vips) == 0 {
 		return nil
 	}
@@ -135,14 +233,23 @@ func SendFrom(ifname string, mac net.HardwareAddr, vips []netip.Addr) error {
 		}
 		frames = append(frames, f)
 	}
-	// Protocol 0: a send-only socket that receives nothing.
-	c, err := packet.Listen(ifi, packet.Raw, 0, nil)
-	if err != nil {
-		return fmt.Errorf("garp: packet socket on %s: %w", ifname, err)
+	var c *packet.Conn
+	if s != nil {
+		c, err = s.conn(ifi)
+	} else {
+		c, err = listen(ifi)
+		if err == nil {
+			defer c.Close()
+		}
 	}
-	defer c.Close()
+	if err != nil {
+		return err
+	}
 	for i, f := range frames {
 		if _, err := c.WriteTo(f, &packet.Addr{HardwareAddr: net.HardwareAddr(f[:6])}); err != nil {
+			if s != nil {
+				s.drop(ifname, c)
+			}
 			return fmt.Errorf("garp: send for %v on %s: %w", vips[i], ifname, err)
 		}
 	}
