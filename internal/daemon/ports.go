@@ -63,12 +63,12 @@ func Linux() Env {
 			}
 			return c, nil
 		},
-		AddAddr:    addr.Add,
-		DelAddr:    addr.Del,
-		AddRoute:   addr.AddRoute,
-		DelRoute:   addr.DelRoute,
-		AddRule:    addr.AddRule,
-		DelRule:    addr.DelRule,
+		AddAddr:  addr.Add,
+		DelAddr:  addr.Del,
+		AddRoute: addr.AddRoute,
+		DelRoute: addr.DelRoute,
+		AddRule:  addr.AddRule,
+		DelRule:  addr.DelRule,
 		// One packet socket per interface, kept open: closing one waits for an
 		// RCU grace period, which stalled the VRRP loop (see garp.Sender).
 		Gratuitous: garp.NewSender().Send,
