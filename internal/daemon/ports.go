@@ -82,7 +82,13 @@ func Linux() Env {
 		},
 		WatchLinks: link.Watch,
 		CreateVMAC: func(name, parent string, vrid uint8, ipv6 bool) error {
-			return vmac.Create(vmac.Config{Name: name, Parent: parent, VRID: vrid, IPv6: ipv6})
+			if err := vmac.Create(vmac.Config{Name: name, Parent: parent, VRID: vrid, IPv6: ipv6}); err != nil {
+				return err
+			}
+			if ipv6 {
+				return nil
+			}
+			return setVMACSysctls(name, parent)
 		},
 		DeleteVMAC: vmac.Delete,
 		Now:        time.Now,
