@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"runtime"
 	"strings"
 	"syscall"
 	"time"
@@ -115,7 +116,7 @@ func loadConfig(o Options, stdout, stderr io.Writer) (*config.Config, int) {
 			_, err := net.InterfaceByName(name)
 			return err == nil
 		})...)
-		ds = append(ds, daemon.CheckScripts(cfg)...)
+		ds = append(ds, daemon.CheckHost(cfg, daemon.PrimaryAddr)...)
 	}
 	errs, warns := 0, 0
 	for _, d := range ds {
@@ -161,6 +162,15 @@ func background(args []string, stderr io.Writer) int {
 }
 
 func runDaemon(o Options, cfg *config.Config, stderr io.Writer) int {
+	// The VRRP loop and socket readers run on real-time threads, but every
+	// return from a system call needs a Go P (a scheduler slot). With only
+	// as many Ps as CPUs, ordinary-priority goroutines preempted by busy
+	// processes can hold them all, and the real-time thread waits behind
+	// them (priority inversion, measured by bench/load). Spare Ps let it
+	// continue at once; idle Ps cost nothing.
+	if runtime.GOMAXPROCS(0) < minProcs {
+		runtime.GOMAXPROCS(minProcs)
+	}
 	if o.Umask >= 0 {
 		syscall.Umask(o.Umask)
 	}
@@ -269,6 +279,9 @@ func runDaemon(o Options, cfg *config.Config, stderr io.Writer) int {
 	return ExitOK
 }
 
+// minProcs is the least GOMAXPROCS the daemon runs with (see runDaemon).
+const minProcs = 8
+
 // reload loads the configuration again and applies it by difference. A
 // configuration with errors is refused and the running one kept.
 func reload(ctx context.Context, o Options, d *daemon.Daemon, log *slog.Logger) (string, error) {
@@ -278,11 +291,11 @@ func reload(ctx context.Context, o Options, d *daemon.Daemon, log *slog.Logger) 
 			_, err := net.InterfaceByName(name)
 			return err == nil
 		})...)
-		ds = append(ds, daemon.CheckScripts(cfg)...)
+		ds = append(ds, daemon.CheckHost(cfg, daemon.PrimaryAddr)...)
 	}
 	var errs []string
 	for _, dg := range ds {
-		if dg.Severity == syntax.SevError {
+		if dg.Severity == syntax.SevError || o.Strict {
 			errs = append(errs, dg.String())
 			log.Error("configuration error", "diag", dg.String())
 		} else {

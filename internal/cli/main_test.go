@@ -24,6 +24,7 @@ func withEns33(t *testing.T) *netnstest.NS {
 	ns := netnstest.New(t)
 	ns.Run(t, "ip", "link", "add", "ens33", "type", "veth", "peer", "name", "ens33-peer")
 	ns.SetLinkUp(t, "ens33", true)
+	ns.Run(t, "ip", "addr", "add", "192.0.2.1/24", "dev", "ens33")
 	return ns
 }
 

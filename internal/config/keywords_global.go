@@ -196,7 +196,7 @@ func globalDefsBlock() *BlockSpec {
 		kw("reload_time_file", 1, 1, tPath).unimpl(),
 		flag("reload_repeat").unimpl(),
 		kw("reload_file", 0, 1, tPath).unimpl(),
-		kw("include_check", 0, -1).unimpl(),
+		kw("include_check", 0, -1), // handled by the syntax preprocessor; never reaches the schema
 		kw("config_save_dir", 1, 1, tPath).unimpl(),
 		kw("tmp_config_directory", 1, 1, tPath).unimpl(),
 		optBool("data_use_instance").unimpl(),

@@ -174,17 +174,27 @@ func (l *lvs) shutdown() {
 	}
 }
 
+// healthCoalesce is how long health changes gather before one incremental
+// reconcile applies them all (servers dying together cost one apply).
+const healthCoalesce = 5 * time.Millisecond
+
 func (l *lvs) run(ctx context.Context) {
 	l.syncJobs()
 	tick := time.NewTicker(l.opts.ReconcileInterval)
 	defer tick.Stop()
 	suspendTick := time.NewTicker(time.Second)
 	defer suspendTick.Stop()
+	var coalesce <-chan time.Time // set while a burst of health changes gathers
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-l.wake:
+			if coalesce == nil {
+				coalesce = time.After(healthCoalesce)
+			}
+		case <-coalesce:
+			coalesce = nil
 			l.mu.Lock()
 			changes := l.pending
 			l.pending = nil
@@ -431,7 +441,10 @@ func (l *lvs) runScript(ref *config.ScriptRef, what string) {
 }
 
 // reconcile computes the desired table from config and health and applies
-// the difference (also repairing drift), then publishes the status.
+// the difference, then publishes the status. A health change reconciles
+// only the services whose desired state changed (lb.ReconcileChanged);
+// start, reload and the periodic pass read the whole table back and also
+// repair drift.
 func (l *lvs) reconcile(why string) {
 	var desired []lb.Service
 	for _, vs := range l.cfg.VirtualServers {
@@ -473,7 +486,11 @@ func (l *lvs) reconcile(why string) {
 		}
 		desired = append(desired, res.Services...)
 	}
-	ops, err := l.rec.Reconcile(desired)
+	reconcile := l.rec.Reconcile
+	if why == "health change" {
+		reconcile = l.rec.ReconcileChanged
+	}
+	ops, err := reconcile(desired)
 	switch {
 	case err != nil:
 		if l.applyErr != err.Error() {

@@ -3,6 +3,7 @@ package daemon
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 	"os/user"
 	"strconv"
 
@@ -111,7 +112,17 @@ func CheckScripts(cfg *config.Config) syntax.Diagnostics {
 		}
 	}
 	for _, vs := range cfg.VirtualServers {
+		for kw, ref := range map[string]*config.ScriptRef{"quorum_up": vs.QuorumUp, "quorum_down": vs.QuorumDown} {
+			if ref != nil {
+				check(ref.Pos, "virtual_server "+vs.Name()+" "+kw, ref)
+			}
+		}
 		for _, rs := range vs.RealServers {
+			for kw, ref := range map[string]*config.ScriptRef{"notify_up": rs.NotifyUp, "notify_down": rs.NotifyDown} {
+				if ref != nil {
+					check(ref.Pos, "real_server of "+vs.Name()+" "+kw, ref)
+				}
+			}
 			for _, c := range rs.Checkers {
 				if c.Misc != nil {
 					check(c.Pos, "MISC_CHECK misc_path of "+vs.Name(), &c.Misc.Command)
@@ -121,3 +132,32 @@ func CheckScripts(cfg *config.Config) syntax.Diagnostics {
 	}
 	return ds
 }
+
+// CheckHost is the daemon's host pass, run by -t and before start and
+// reload, after config.CheckHost: scripts (CheckScripts), and everything
+// the daemon would otherwise only discover when it starts the instance:
+// virtual_routes/virtual_rules forms the adapter cannot program, a custom
+// VMAC address, and an interface without the address VRRP sends from.
+func CheckHost(cfg *config.Config, primary func(ifname string, ipv6 bool) (netip.Addr, error)) syntax.Diagnostics {
+	ds := CheckScripts(cfg)
+	for _, in := range cfg.Instances {
+		if _, _, err := kernelRoutes(in); err != nil {
+			ds.Errorf(in.Pos, "vrrp_instance %s: %v", in.Name, err)
+		}
+		if in.UseVMAC && in.VMACAddr != "" {
+			ds.Errorf(in.Pos, "vrrp_instance %s: use_vmac with a custom MAC address is not implemented yet", in.Name)
+		}
+		if in.UnicastSrc.IsValid() || in.McastSrc.IsValid() || in.Interface == "" || primary == nil {
+			continue
+		}
+		if _, err := primary(in.Interface, in.Family == 6); err != nil {
+			// A warning: the address may still be coming (DHCP, a later
+			// ifup); the daemon refuses to start the instance without it.
+			ds.Warnf(in.Pos, "vrrp_instance %s: %v (VRRP needs it as the advert source: the daemon will not start without it; add one, or set unicast_src_ip/mcast_src_ip)", in.Name, err)
+		}
+	}
+	return ds
+}
+
+// PrimaryAddr is the kernel lookup CheckHost uses for interface addresses.
+func PrimaryAddr(ifname string, ipv6 bool) (netip.Addr, error) { return primaryAddr(ifname, ipv6) }

@@ -621,7 +621,10 @@ func (p *parser) statement(l line) {
 		n.Args = args[1:]
 	}
 	if n.Keyword == "include_check" {
+		// A preprocessor directive, like include: it changes how later
+		// includes are checked and is not part of the tree.
 		p.setIncludeCheck(n)
+		return
 	}
 	p.tree.statement(n)
 }
