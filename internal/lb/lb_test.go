@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -271,5 +272,107 @@ func TestDesiredErrors(t *testing.T) {
 				t.Errorf("Desired error = %v, want it to contain %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestReconcileChangedTouchesOnlyItsService: a health change reads back and
+// changes only the service whose desired state changed; drift elsewhere is
+// left for the full pass, which repairs it.
+func TestReconcileChangedTouchesOnlyItsService(t *testing.T) {
+	cfg := load(t, webConf)
+	fake := lbtest.New()
+	rec := lb.NewReconciler(fake, nil)
+	qs := map[string]lb.Quorum{}
+	desired, _ := desiredAll(t, cfg, lb.HealthMap{}, qs)
+	for range 2 {
+		if _, err := rec.Reconcile(desired); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := fake.Read(); n != len(desired) {
+		t.Fatalf("full pass read %d services, want all %d", n, len(desired))
+	}
+	fake.Applied()
+	vip := lb.Key{Addr: netip.MustParseAddr("192.0.2.100"), Port: 80, Proto: lb.TCP, Family: lb.Inet}
+	fwm7 := lb.Key{FWMark: 7, Family: lb.Inet}
+	// step runs an incremental pass and checks which services it read and
+	// changed.
+	step := func(name string, h lb.HealthMap, wantRead int, wantKeys ...lb.Key) []lb.Op {
+		t.Helper()
+		desired, _ := desiredAll(t, cfg, h, qs)
+		ops, err := rec.ReconcileChanged(desired)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if n := fake.Read(); n != wantRead {
+			t.Errorf("%s: read back %d services, want %d", name, n, wantRead)
+		}
+		got := map[lb.Key]bool{}
+		for _, op := range fake.Applied() {
+			got[op.Service.Key] = true
+		}
+		want := map[lb.Key]bool{}
+		for _, k := range wantKeys {
+			want[k] = true
+		}
+		if d := cmp.Diff(want, got); d != "" {
+			t.Errorf("%s: services changed (-want +got):\n%s\nops: %v", name, d, ops)
+		}
+		return ops
+	}
+	step("nothing changed", lb.HealthMap{}, 0)
+	ops := step("rs2 down", lb.HealthMap{rs2: down}, 1, vip)
+	if len(ops) != 1 || ops[0].Kind != lb.DeleteDest || ops[0].Dest.AddrPort() != rs2 {
+		t.Errorf("rs2 down: ops %v, want one delete-dest of %s", ops, rs2)
+	}
+	step("same state again", lb.HealthMap{rs2: down}, 0)
+	// The group's quorum is lost: its three services change at once.
+	step("group down", lb.HealthMap{rs2: down, grp2: down, grp3: down}, 3,
+		lb.Key{Addr: netip.MustParseAddr("192.0.2.110"), Port: 443, Proto: lb.TCP, Family: lb.Inet},
+		lb.Key{Addr: netip.MustParseAddr("192.0.2.111"), Port: 443, Proto: lb.TCP, Family: lb.Inet},
+		lb.Key{FWMark: 9, Family: lb.Inet})
+	step("group back", lb.HealthMap{rs2: down}, 3,
+		lb.Key{Addr: netip.MustParseAddr("192.0.2.110"), Port: 443, Proto: lb.TCP, Family: lb.Inet},
+		lb.Key{Addr: netip.MustParseAddr("192.0.2.111"), Port: 443, Proto: lb.TCP, Family: lb.Inet},
+		lb.Key{FWMark: 9, Family: lb.Inet})
+
+	// Another tool changes the fwmark service: the incremental pass for
+	// the VIP does not see it, the full pass repairs it.
+	fake.Mutate(func(m map[lb.Key]*lb.Service) { m[fwm7].Dests[0].Weight = 100 })
+	step("rs2 back, fwmark 7 drifted", lb.HealthMap{}, 1, vip)
+	if got, _ := fake.Services(); got[len(got)-2].Key != fwm7 || got[len(got)-2].Dests[0].Weight != 100 {
+		t.Fatalf("incremental pass touched the drifted fwmark service:\n%s", fake)
+	}
+	fake.Read()
+	step("drift is not seen incrementally", lb.HealthMap{}, 0)
+	desired, _ = desiredAll(t, cfg, lb.HealthMap{}, qs)
+	ops, err := rec.Reconcile(desired)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ops) != 1 || ops[0].Kind != lb.UpdateDest || ops[0].Service.Key != fwm7 {
+		t.Errorf("full pass ops %v, want one update-dest of %s", ops, fwm7)
+	}
+	fake.Read()
+	fake.Applied()
+
+	// A failed apply is retried by the next incremental pass.
+	fake.FailNextApply(errors.New("netlink: no buffer space available"))
+	desired, _ = desiredAll(t, cfg, lb.HealthMap{rs4: down}, qs)
+	if _, err := rec.ReconcileChanged(desired); err == nil {
+		t.Fatal("ReconcileChanged did not report the failed apply")
+	}
+	fake.Read()
+	step("retry after failure", lb.HealthMap{rs4: down}, 1, vip)
+
+	// A virtual server leaves the desired state: its service goes.
+	desired, _ = desiredAll(t, cfg, lb.HealthMap{rs4: down}, qs)
+	desired = slices.DeleteFunc(desired, func(s lb.Service) bool { return s.Key == fwm7 })
+	if ops, err := rec.ReconcileChanged(desired); err != nil || len(ops) != 1 || ops[0].Kind != lb.DeleteService || ops[0].Service.Key != fwm7 {
+		t.Errorf("removing fwmark 7: ops %v, err %v; want one delete-service", ops, err)
+	}
+	got, _ := fake.Services()
+	if d := cmp.Diff(lbtest.Format(desired), lbtest.Format(got)); d != "" {
+		t.Errorf("table (-want +got):\n%s", d)
 	}
 }

@@ -69,6 +69,16 @@ type Backend interface {
 	Apply(ops []Op) error
 }
 
+// KeyedBackend is a Backend that can read back a few services without
+// reading the whole table; ReconcileChanged uses it. A backend without it
+// is read whole and filtered.
+type KeyedBackend interface {
+	Backend
+	// ServicesByKey reads back those of keys that exist in the table, as
+	// Services would (Drift included).
+	ServicesByKey(keys []Key) ([]Service, error)
+}
+
 // Diff returns the operations that turn actual into desired. Services in
 // actual that are not desired are deleted only when owned reports them as
 // ours (nil owned: none are). Destinations of a desired service are fully
@@ -156,6 +166,10 @@ const (
 type Reconciler struct {
 	backend Backend
 	owned   map[Key]bool
+	// applied is, per service, the desired state the table was last known
+	// to hold: written by a successful Apply, or read back equal to it.
+	// ReconcileChanged touches only services whose desired state differs.
+	applied map[Key]Service
 	log     *slog.Logger
 }
 
@@ -164,11 +178,12 @@ func NewReconciler(b Backend, log *slog.Logger) *Reconciler {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Reconciler{backend: b, owned: map[Key]bool{}, log: log}
+	return &Reconciler{backend: b, owned: map[Key]bool{}, applied: map[Key]Service{}, log: log}
 }
 
-// Reconcile reads the backend's table, applies the difference to desired
-// and returns the operations it applied. Services that were desired by an
+// Reconcile reads the backend's whole table, applies the difference to
+// desired and returns the operations it applied: the full pass, which also
+// repairs drift anywhere in the table. Services that were desired by an
 // earlier call and are no longer desired are removed; services nobody asked
 // for are left alone.
 func (r *Reconciler) Reconcile(desired []Service) ([]Op, error) {
@@ -176,9 +191,81 @@ func (r *Reconciler) Reconcile(desired []Service) ([]Op, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read load-balancer table: %w", err)
 	}
+	clear(r.applied)
+	return r.apply(desired, actual)
+}
+
+// ReconcileChanged is the incremental pass, for health changes: desired is
+// still the complete desired table, but only the services whose desired
+// state differs from what the last successful apply left (new ones, changed
+// ones, owned ones no longer desired) are read back (alone, with a
+// KeyedBackend) and reconciled, in one Apply. A service that did not change
+// is not read, so drift in it waits for the next Reconcile (run that
+// periodically). It returns the operations applied.
+func (r *Reconciler) ReconcileChanged(desired []Service) ([]Op, error) {
+	want := make(map[Key]bool, len(desired))
+	var keys []Key
+	var sub []Service
+	for _, d := range desired {
+		want[d.Key] = true
+		if a, ok := r.applied[d.Key]; !ok || !sameService(&a, &d) {
+			keys = append(keys, d.Key)
+			sub = append(sub, d)
+		}
+	}
+	for k := range r.applied {
+		if !want[k] {
+			keys = append(keys, k)
+		}
+	}
+	for k := range want {
+		r.owned[k] = true
+	}
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	actual, err := r.read(keys)
+	if err != nil {
+		return nil, fmt.Errorf("read load-balancer services: %w", err)
+	}
+	for _, k := range keys {
+		delete(r.applied, k)
+	}
+	return r.apply(sub, actual)
+}
+
+// read reads back the services with the given keys that exist.
+func (r *Reconciler) read(keys []Key) ([]Service, error) {
+	if kb, ok := r.backend.(KeyedBackend); ok {
+		return kb.ServicesByKey(keys)
+	}
+	all, err := r.backend.Services()
+	if err != nil {
+		return nil, err
+	}
+	want := make(map[Key]bool, len(keys))
+	for _, k := range keys {
+		want[k] = true
+	}
+	return slices.DeleteFunc(all, func(s Service) bool { return !want[s.Key] }), nil
+}
+
+// apply makes the services of actual and desired equal to desired and
+// records what the table holds afterwards in r.applied.
+func (r *Reconciler) apply(desired, actual []Service) ([]Op, error) {
 	ops := Diff(desired, actual, func(k Key) bool { return r.owned[k] })
 	for _, d := range desired {
 		r.owned[d.Key] = true
+	}
+	touched := make(map[Key]bool, len(ops))
+	for _, op := range ops {
+		touched[op.Service.Key] = true
+	}
+	// Services Diff left alone already hold their desired state.
+	for _, d := range desired {
+		if !touched[d.Key] {
+			r.applied[d.Key] = cloneService(d)
+		}
 	}
 	if len(ops) == 0 {
 		return nil, nil
@@ -187,14 +274,32 @@ func (r *Reconciler) Reconcile(desired []Service) ([]Op, error) {
 		r.log.Info("lb change", "op", op.String())
 	}
 	if err := r.backend.Apply(ops); err != nil {
+		// What a failed Apply left is unknown: those services are read
+		// back by the next pass.
 		return ops, fmt.Errorf("apply load-balancer changes: %w", err)
 	}
 	for _, op := range ops {
 		if op.Kind == DeleteService {
 			delete(r.owned, op.Service.Key)
+			delete(r.applied, op.Service.Key)
+		}
+	}
+	for _, d := range desired {
+		if touched[d.Key] {
+			r.applied[d.Key] = cloneService(d)
 		}
 	}
 	return ops, nil
+}
+
+func cloneService(s Service) Service {
+	s.Dests = slices.Clone(s.Dests)
+	return s
+}
+
+// sameService reports whether two desired services are identical.
+func sameService(a, b *Service) bool {
+	return a.Key == b.Key && a.Drift == b.Drift && sameParams(a, b) && slices.Equal(a.Dests, b.Dests)
 }
 
 // Flush removes services as mode says and returns what it removed.
@@ -214,6 +319,9 @@ func (r *Reconciler) Flush(mode FlushMode) ([]Op, error) {
 	}
 	if len(ops) == 0 {
 		return nil, nil
+	}
+	for _, op := range ops {
+		delete(r.applied, op.Service.Key)
 	}
 	if err := r.backend.Apply(ops); err != nil {
 		return ops, fmt.Errorf("flush load-balancer table: %w", err)

@@ -20,6 +20,7 @@ type Fake struct {
 	svcs    map[lb.Key]*lb.Service
 	applied []lb.Op
 	failErr error
+	read    int // services read back (Services, ServicesByKey)
 }
 
 // New returns an empty table.
@@ -29,6 +30,12 @@ func New() *Fake { return &Fake{svcs: map[lb.Key]*lb.Service{}} }
 func (f *Fake) Services() ([]lb.Service, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	out := f.copyAll()
+	f.read += len(out)
+	return out, nil
+}
+
+func (f *Fake) copyAll() []lb.Service {
 	out := make([]lb.Service, 0, len(f.svcs))
 	for _, s := range f.svcs {
 		c := *s
@@ -36,7 +43,35 @@ func (f *Fake) Services() ([]lb.Service, error) {
 		out = append(out, c)
 	}
 	lb.SortServices(out)
+	return out
+}
+
+// ServicesByKey returns copies of the services with the given keys that
+// exist (lb.KeyedBackend).
+func (f *Fake) ServicesByKey(keys []lb.Key) ([]lb.Service, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []lb.Service
+	for _, k := range keys {
+		if s := f.svcs[k]; s != nil {
+			c := *s
+			c.Dests = slices.Clone(s.Dests)
+			out = append(out, c)
+		}
+	}
+	lb.SortServices(out)
+	f.read += len(out)
 	return out, nil
+}
+
+// Read returns and forgets how many services were read back so far
+// (String does not count).
+func (f *Fake) Read() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := f.read
+	f.read = 0
+	return n
 }
 
 // FailNextApply makes the next Apply fail with err after applying nothing.
@@ -126,7 +161,9 @@ func (f *Fake) apply(op lb.Op) error {
 
 // String prints the table as `ipvsadm -Ln` does.
 func (f *Fake) String() string {
-	ss, _ := f.Services()
+	f.mu.Lock()
+	ss := f.copyAll()
+	f.mu.Unlock()
 	return Format(ss)
 }
 

@@ -21,9 +21,11 @@
 // when a map lookup's result feeds another lookup or a set update.
 //
 // Reconciling rewrites a changed service's chain and sets in one netlink
-// batch (atomic), keeping the client sets of destinations that stay live. Services reads everything
-// back and marks a service Drift when the kernel objects are not exactly
-// what build would write (rules deleted or edited, slot map changed).
+// batch (atomic), keeping the client sets of destinations that stay live;
+// Apply reads back the rules of only the services it changes. Services
+// reads everything back (ServicesByKey only some services) and marks a
+// service Drift when the kernel objects are not exactly what build would
+// write (rules deleted or edited, slot map changed).
 //
 // Only the nat hooks are used: the first packet of a connection is
 // scheduled, conntrack carries the rest, so weight 0 (or removal) stops new
@@ -111,7 +113,24 @@ type state struct {
 	sets   map[string]*nftables.Set
 }
 
-func (b *Backend) read(c *nftables.Conn) (*state, error) {
+// read reads the table back: every chain and set, and the rules of the
+// base chains and of the chains of keys (of every chain when keys is nil).
+func (b *Backend) read(c *nftables.Conn, keys []lb.Key) (*state, error) {
+	var prefixes []string
+	for _, k := range keys {
+		prefixes = append(prefixes, nameOf(k).chain)
+	}
+	wanted := func(chain string) bool {
+		if keys == nil || slices.Contains(baseChains, chain) {
+			return true
+		}
+		for _, p := range prefixes {
+			if chain == p || strings.HasPrefix(chain, p+"-") {
+				return true
+			}
+		}
+		return false
+	}
 	st := &state{chains: map[string]*nftables.Chain{}, rules: map[string][]*nftables.Rule{}, sets: map[string]*nftables.Set{}}
 	tables, err := c.ListTablesOfFamily(nftables.TableFamilyINet)
 	if err != nil {
@@ -134,6 +153,9 @@ func (b *Backend) read(c *nftables.Conn) (*state, error) {
 			continue
 		}
 		st.chains[ch.Name] = ch
+		if !wanted(ch.Name) {
+			continue
+		}
 		rs, err := c.GetRules(b.table, ch)
 		if err != nil {
 			return nil, fmt.Errorf("nftables: list rules of %s: %w", ch.Name, err)
@@ -162,19 +184,45 @@ var baseChains = []string{"prerouting", "output"}
 
 // Services reads back every service in the table.
 func (b *Backend) Services() ([]lb.Service, error) {
+	return b.services(nil)
+}
+
+// ServicesByKey reads back only the services of keys (those that exist):
+// their chains, sets and the base chains' rules (lb.KeyedBackend).
+func (b *Backend) ServicesByKey(keys []lb.Key) ([]lb.Service, error) {
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	return b.services(keys)
+}
+
+func (b *Backend) services(keys []lb.Key) ([]lb.Service, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	c, err := b.conn()
 	if err != nil {
 		return nil, err
 	}
-	st, err := b.read(c)
+	st, err := b.read(c, keys)
 	if err != nil {
 		return nil, err
 	}
+	var names []string
+	if keys == nil {
+		for name := range st.sets {
+			if strings.HasPrefix(name, "vs-") && strings.HasSuffix(name, "-d") {
+				names = append(names, name)
+			}
+		}
+	} else {
+		for _, k := range keys {
+			names = append(names, nameOf(k).dests)
+		}
+	}
 	var out []lb.Service
-	for name, set := range st.sets {
-		if !strings.HasPrefix(name, "vs-") || !strings.HasSuffix(name, "-d") {
+	for _, name := range names {
+		set := st.sets[name]
+		if set == nil {
 			continue
 		}
 		els, err := c.GetSetElements(set)
@@ -378,12 +426,16 @@ func (st *state) owned(n names) (chains, sets []string) {
 	return chains, sets
 }
 
-// Apply rewrites every service an op touches, all in one batch. The final
-// op for a service decides: delete it, or make it equal to op.Service.
+// Apply rewrites every service an op touches, all in one batch, reading
+// back only those services' objects (and the base chains). The final op for
+// a service decides: delete it, or make it equal to op.Service.
 func (b *Backend) Apply(ops []lb.Op) error {
 	type change struct {
 		del bool
 		svc lb.Service
+	}
+	if len(ops) == 0 {
+		return nil
 	}
 	var order []lb.Key
 	final := map[lb.Key]change{}
@@ -411,7 +463,7 @@ func (b *Backend) Apply(ops []lb.Op) error {
 	if err != nil {
 		return err
 	}
-	st, err := b.read(c)
+	st, err := b.read(c, order)
 	if err != nil {
 		return err
 	}
@@ -601,7 +653,7 @@ func (b *Backend) Flush() error {
 	if err != nil {
 		return err
 	}
-	st, err := b.read(c)
+	st, err := b.read(c, []lb.Key{})
 	if err != nil || !st.exists {
 		return err
 	}

@@ -3,6 +3,7 @@ package nft
 import (
 	"net/netip"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -250,5 +251,71 @@ func TestListPersistent(t *testing.T) {
 		if step.name == "persistence off" && strings.Contains(string(out), "-c-") {
 			t.Errorf("persistence off left client sets behind:\n%s", out)
 		}
+	}
+}
+
+// TestIncrementalLeavesOtherDrift: an incremental pass (a health change in
+// one service) reads back and rewrites only that service; a hand edit of
+// another service is not repaired by it, but by the full pass.
+func TestIncrementalLeavesOtherDrift(t *testing.T) {
+	lbnet.RequireRoot(t)
+	ns := lbnet.NewNS(t, "incr")
+	b := New(Options{NetNS: ns.Handle()})
+	r := lb.NewReconciler(b, nil)
+	a := lb.Service{Key: lb.Key{Addr: netip.MustParseAddr("192.0.2.100"), Port: 80, Proto: lb.TCP, Family: lb.Inet},
+		Scheduler: "wrr", Dests: dests(1, 2, 3)}
+	other := lb.Service{Key: lb.Key{Addr: netip.MustParseAddr("192.0.2.101"), Port: 80, Proto: lb.TCP, Family: lb.Inet},
+		Scheduler: "rr", Dests: dests(1, 1)}
+	if _, err := r.Reconcile([]lb.Service{a, other}); err != nil {
+		t.Fatal(err)
+	}
+	nftCmd := func(args ...string) {
+		t.Helper()
+		if out, err := exec.Command("ip", append([]string{"netns", "exec", ns.Name, "nft"}, args...)...).CombinedOutput(); err != nil {
+			t.Fatalf("nft %v: %v\n%s", args, err, out)
+		}
+	}
+	nftCmd("flush", "chain", "inet", DefaultTable, "vs-tcp-192.0.2.101-80")
+	drifted := func() string {
+		t.Helper()
+		ss, err := b.ServicesByKey([]lb.Key{other.Key})
+		if err != nil || len(ss) != 1 {
+			t.Fatalf("ServicesByKey(%s) = %v, %v", other.Key, ss, err)
+		}
+		return ss[0].Drift
+	}
+	if drifted() == "" {
+		t.Fatal("hand edit not seen by ServicesByKey")
+	}
+
+	// One server of a leaves.
+	a.Dests = dests(1, 0, 3)
+	ops, err := r.ReconcileChanged([]lb.Service{a, other})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ops) != 1 || ops[0].Kind != lb.UpdateDest || ops[0].Service.Key != a.Key {
+		t.Errorf("incremental ops = %v, want one update-dest of %s", ops, a.Key)
+	}
+	if d := drifted(); d == "" {
+		t.Error("incremental pass repaired another service")
+	}
+	ss, err := b.ServicesByKey([]lb.Key{a.Key})
+	if err != nil || len(ss) != 1 || ss[0].Drift != "" || !slices.Equal(ss[0].Dests, a.Dests) {
+		t.Fatalf("service after incremental pass: %+v, %v; want %v", ss, err, a.Dests)
+	}
+
+	ops, err = r.Reconcile([]lb.Service{a, other})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ops) != 1 || ops[0].Kind != lb.ReplaceService || ops[0].Service.Key != other.Key {
+		t.Errorf("full pass ops = %v, want one replace-service of %s", ops, other.Key)
+	}
+	if d := drifted(); d != "" {
+		t.Errorf("still drifted after the full pass: %s", d)
+	}
+	if ops, err := r.ReconcileChanged([]lb.Service{a, other}); err != nil || len(ops) != 0 {
+		t.Errorf("incremental pass with nothing changed: %v, %v", ops, err)
 	}
 }
