@@ -5,7 +5,9 @@
 // lb.Reconciler over a backend (the lbtest fake, or nftables in the current
 // network namespace). A sample of servers is killed at random moments; the
 // table says CPU %, RSS and the time from each death to the server's
-// removal from the load-balancing table.
+// removal from the load-balancing table. Health changes are applied as the
+// daemon applies them: gathered for -coalesce, then only the changed
+// services reconciled, with a full pass every -full.
 //
 // Run it through bench/lvs/run.sh (root: it makes a network namespace).
 package main
@@ -48,6 +50,8 @@ func main() {
 	kills := flag.Int("kill", 100, "servers killed during the run")
 	dur := flag.Duration("duration", 40*time.Second, "measured run (kills happen in its first part)")
 	header := flag.Bool("header", false, "print the table header first")
+	coalesce := flag.Duration("coalesce", 5*time.Millisecond, "health changes gather this long before one reconcile")
+	full := flag.Duration("full", 5*time.Second, "full reconcile (read back everything, repair drift) interval")
 	flag.Parse()
 	raiseNofile()
 	servers := realServers(*n, *naddr)
@@ -58,7 +62,7 @@ func main() {
 		}
 		return
 	}
-	if err := benchMain(servers, *vss, *backend, *kills, *dur, *header); err != nil {
+	if err := benchMain(servers, *vss, *backend, *kills, *dur, *header, *coalesce, *full); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
@@ -151,22 +155,31 @@ func confText(servers []netip.AddrPort, vss int) string {
 }
 
 // director is the daemon's LB loop in miniature: check changes mark it
-// dirty; one goroutine recomputes the desired state and reconciles.
+// dirty; one goroutine waits coalesce for more, recomputes the desired
+// state and reconciles the services that changed (lb.ReconcileChanged),
+// and every full interval reads the whole table back (lb.Reconcile, the
+// drift repair), as internal/daemon does.
 type director struct {
-	cfg    *config.Config
-	rec    *lb.Reconciler
-	mu     sync.Mutex
-	health lb.HealthMap
-	quorum map[string]lb.Quorum
-	dirty  chan struct{}
+	cfg      *config.Config
+	rec      *lb.Reconciler
+	coalesce time.Duration
+	full     time.Duration
+	mu       sync.Mutex
+	health   lb.HealthMap
+	quorum   map[string]lb.Quorum
+	dirty    chan struct{}
 
-	removedMu  sync.Mutex
-	removed    map[netip.AddrPort]time.Time
-	reconciles atomic.Int64
-	recTime    atomic.Int64 // ns spent reconciling
+	removedMu   sync.Mutex
+	removed     map[netip.AddrPort]time.Time
+	reconciles  atomic.Int64 // incremental
+	recTime     atomic.Int64 // ns spent in incremental reconciles
+	fulls       atomic.Int64
+	fullTime    atomic.Int64 // ns spent in full passes
+	desiredTime atomic.Int64 // ns spent in lb.Desired (all passes)
 }
 
-func (d *director) reconcile() error {
+func (d *director) reconcile(full bool) error {
+	t0 := time.Now()
 	d.mu.Lock()
 	var desired []lb.Service
 	for _, vs := range d.cfg.VirtualServers {
@@ -180,10 +193,22 @@ func (d *director) reconcile() error {
 	}
 	d.mu.Unlock()
 	start := time.Now()
-	ops, err := d.rec.Reconcile(desired)
+	d.desiredTime.Add(int64(start.Sub(t0)))
+	var ops []lb.Op
+	var err error
+	if full {
+		ops, err = d.rec.Reconcile(desired)
+	} else {
+		ops, err = d.rec.ReconcileChanged(desired)
+	}
 	now := time.Now()
-	d.reconciles.Add(1)
-	d.recTime.Add(int64(now.Sub(start)))
+	if full {
+		d.fulls.Add(1)
+		d.fullTime.Add(int64(now.Sub(start)))
+	} else {
+		d.reconciles.Add(1)
+		d.recTime.Add(int64(now.Sub(start)))
+	}
 	d.removedMu.Lock()
 	for _, op := range ops {
 		if op.Kind == lb.DeleteDest {
@@ -197,17 +222,30 @@ func (d *director) reconcile() error {
 }
 
 func (d *director) loop(ctx context.Context, errs chan<- error) {
+	report := func(err error) {
+		if err != nil {
+			select {
+			case errs <- err:
+			default:
+			}
+		}
+	}
+	tick := time.NewTicker(d.full)
+	defer tick.Stop()
+	var coalesce <-chan time.Time
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-d.dirty:
-			if err := d.reconcile(); err != nil {
-				select {
-				case errs <- err:
-				default:
-				}
+			if coalesce == nil {
+				coalesce = time.After(d.coalesce)
 			}
+		case <-coalesce:
+			coalesce = nil
+			report(d.reconcile(false))
+		case <-tick.C:
+			report(d.reconcile(true))
 		}
 	}
 }
@@ -245,7 +283,7 @@ func statusKB(key string) int {
 
 const clkTck = 100 // sysconf(_SC_CLK_TCK) on Linux
 
-func benchMain(servers []netip.AddrPort, vss int, backend string, nkill int, dur time.Duration, header bool) error {
+func benchMain(servers []netip.AddrPort, vss int, backend string, nkill int, dur time.Duration, header bool, coalesce, full time.Duration) error {
 	// Real servers in a child process, so that their accepts are not
 	// counted as the checker's CPU.
 	self, err := os.Executable()
@@ -290,10 +328,10 @@ func benchMain(servers []netip.AddrPort, vss int, backend string, nkill int, dur
 	default:
 		return fmt.Errorf("unknown backend %q", backend)
 	}
-	d := &director{cfg: cfg, rec: lb.NewReconciler(b, nil), health: lb.HealthMap{}, quorum: map[string]lb.Quorum{},
-		dirty: make(chan struct{}, 1), removed: map[netip.AddrPort]time.Time{}}
+	d := &director{cfg: cfg, rec: lb.NewReconciler(b, nil), coalesce: coalesce, full: full, health: lb.HealthMap{},
+		quorum: map[string]lb.Quorum{}, dirty: make(chan struct{}, 1), removed: map[netip.AddrPort]time.Time{}}
 	t0 := time.Now()
-	if err := d.reconcile(); err != nil {
+	if err := d.reconcile(true); err != nil {
 		return fmt.Errorf("initial reconcile: %w", err)
 	}
 	initial := time.Since(t0)
@@ -355,6 +393,11 @@ func benchMain(servers []netip.AddrPort, vss int, backend string, nkill int, dur
 		return fmt.Errorf("%d checks failed before any server was killed", f)
 	}
 	c0, n0 := cpuNow(), checks.Load()
+	d.reconciles.Store(0)
+	d.recTime.Store(0)
+	d.fulls.Store(0)
+	d.fullTime.Store(0)
+	d.desiredTime.Store(0)
 
 	// Kill nkill distinct servers at random moments in the first part of
 	// the run, leaving time for the last ones to be removed.
@@ -407,15 +450,21 @@ func benchMain(servers []netip.AddrPort, vss int, backend string, nkill int, dur
 	wall := c1.wall.Sub(c0.wall).Seconds()
 	cpu := float64(c1.ticks-c0.ticks) / clkTck / wall * 100
 	if header {
-		fmt.Println("| backend | real servers / virtual servers | checks/s | CPU % (of one core) | RSS / peak MiB | killed | death → removal median | p99 | max | not removed | reconciles (mean) | initial program |")
-		fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|---|")
+		fmt.Println("| backend | real servers / virtual servers | checks/s | CPU % (of one core) | RSS / peak MiB | killed | death → removal median | p99 | max | not removed | health reconciles (mean) | full passes (mean) | initial program |")
+		fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 	}
-	fmt.Printf("| %s | %d / %d | %.0f | %.1f | %.0f / %.0f | %d | %v | %v | %v | %d | %d (%v) | %v |\n",
+	mean := func(total, n int64) time.Duration {
+		return (time.Duration(total) / time.Duration(max(1, n))).Round(time.Microsecond)
+	}
+	fmt.Printf("| %s | %d / %d | %.0f | %.1f | %.0f / %.0f | %d | %v | %v | %v | %d | %d (%v) | %d (%v) | %v |\n",
 		backend, len(servers), len(cfg.VirtualServers), float64(n1-n0)/wall, cpu,
 		float64(statusKB("VmRSS"))/1024, float64(statusKB("VmHWM"))/1024, nkill,
 		pct(0.5).Round(time.Millisecond), pct(0.99).Round(time.Millisecond), pct(1).Round(time.Millisecond), missing,
-		d.reconciles.Load(), (time.Duration(d.recTime.Load()) / time.Duration(max(1, d.reconciles.Load()))).Round(time.Microsecond),
+		d.reconciles.Load(), mean(d.recTime.Load(), d.reconciles.Load()),
+		d.fulls.Load(), mean(d.fullTime.Load(), d.fulls.Load()),
 		initial.Round(time.Millisecond))
+	fmt.Fprintf(os.Stderr, "%s: lb.Desired for all %d virtual servers: mean %v per pass\n", backend, len(cfg.VirtualServers),
+		mean(d.desiredTime.Load(), d.reconciles.Load()+d.fulls.Load()))
 	fmt.Fprintf(os.Stderr, "params: delay_loop %v retry %d delay_before_retry %v connect_timeout %v; GOMAXPROCS %d\n",
 		p0.DelayLoop, p0.Retry, p0.DelayBeforeRetry, jobs[0].Spec.Timeout-time.Second, runtime.GOMAXPROCS(0))
 	if missing > 0 {
