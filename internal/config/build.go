@@ -238,6 +238,8 @@ func (b *builder) global(gn *syntax.Node) {
 			g.VRRPVersion = b.int(n, 0)
 		case "vrrp_strict":
 			g.Strict = true
+		case "v3_checksum_as_v2":
+			g.V3ChecksumAsV2 = b.optBool(n)
 		case "vrrp_skip_check_adv_addr":
 			g.SkipCheckAdvAddr = true
 		case "vrrp_check_unicast_src":

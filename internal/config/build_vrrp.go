@@ -17,7 +17,7 @@ func (b *builder) instance(in *syntax.Node) *Instance {
 		Pos: in.Pos, Name: in.Args[0].Text,
 		State: "BACKUP", Priority: 100, AdvertInt: time.Second,
 		Version: g.VRRPVersion, Preempt: true, Accept: true,
-		Strict: g.Strict, SkipCheckAdvAddr: g.SkipCheckAdvAddr,
+		Strict: g.Strict, SkipCheckAdvAddr: g.SkipCheckAdvAddr, V3ChecksumAsV2: g.V3ChecksumAsV2,
 		CheckUnicastSrc:   g.CheckUnicastSrc,
 		LowerPrioNoAdvert: g.LowerPrioNoAdvert, HigherPrioSendAdvert: g.HigherPrioSendAdvert,
 		DownTimerAdverts: 3, UnicastTTL: 255, GARP: g.GARP,
@@ -80,6 +80,8 @@ func (b *builder) instance(in *syntax.Node) *Instance {
 			v.Strict = b.optBool(n)
 		case "skip_check_adv_addr":
 			v.SkipCheckAdvAddr = b.optBool(n)
+		case "v3_checksum_as_v2":
+			v.V3ChecksumAsV2 = b.optBool(n)
 		case "lower_prio_no_advert":
 			v.LowerPrioNoAdvert = b.optBool(n)
 		case "higher_prio_send_advert":

@@ -127,6 +127,7 @@ func globalDefsBlock() *BlockSpec {
 		flag("nftables_counters").unimpl(),
 		flag("vrrp_check_unicast_src"),
 		flag("vrrp_skip_check_adv_addr"),
+		optBool("v3_checksum_as_v2"), // keepalived >= 2.3 (not in 2.2.7): interop with RFC 9568 / Cisco / Juniper peers
 		flag("vrrp_strict"),
 		optBool("vrrp_notify_priority_changes").unimpl(),
 		kw("vrrp_startup_delay", 1, 1, tTimer(0, 3600)).unimpl(),

@@ -104,6 +104,7 @@ func instanceBlock() *BlockSpec {
 		flag("no_accept"),
 		optBool("strict_mode"),
 		optBool("skip_check_adv_addr"),
+		optBool("v3_checksum_as_v2"), // keepalived >= 2.3 (not in 2.2.7)
 		optBool("lower_prio_no_advert"),
 		optBool("higher_prio_send_advert"),
 		kw("down_timer_adverts", 1, 1, tInt(1, 100)),

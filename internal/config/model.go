@@ -47,11 +47,15 @@ type Global struct {
 	// table) or "VS" (remove our own virtual servers).
 	LVSFlushOnStop string
 
-	MulticastGroup4         netip.Addr // default 224.0.0.18
-	MulticastGroup6         netip.Addr // default ff02::12
-	VRRPVersion             int        // default 2
-	Strict                  bool
-	SkipCheckAdvAddr        bool
+	MulticastGroup4  netip.Addr // default 224.0.0.18
+	MulticastGroup6  netip.Addr // default ff02::12
+	VRRPVersion      int        // default 2
+	Strict           bool
+	SkipCheckAdvAddr bool
+	// V3ChecksumAsV2: VRRPv3 over IPv4 checksum over the message only (RFC
+	// 9568, Cisco, Juniper) instead of keepalived's default with the IPv4
+	// pseudo-header. keepalived >= 2.3 keyword, accepted here for interop.
+	V3ChecksumAsV2          bool
 	CheckUnicastSrc         bool
 	LowerPrioNoAdvert       bool // default false, true under vrrp_strict
 	HigherPrioSendAdvert    bool
@@ -237,6 +241,7 @@ type Instance struct {
 	Accept               bool // default true unless strict
 	Strict               bool // strict_mode, default vrrp_strict
 	SkipCheckAdvAddr     bool
+	V3ChecksumAsV2       bool // see Global.V3ChecksumAsV2
 	LowerPrioNoAdvert    bool
 	HigherPrioSendAdvert bool
 	DownTimerAdverts     int // default 3

@@ -413,7 +413,7 @@ func (d *Daemon) newInstance(cfg *config.Config, ci *config.Instance) (*instance
 	in.expect = packet.Expect{
 		VRID: uint8(ci.VRID), Version: uint8(ci.Version), AdverInt: in.advert.AdverInt,
 		VIPs: in.vips, SkipCheckAdvAddr: ci.SkipCheckAdvAddr, OwnAddrs: []netip.Addr{in.src},
-		Unicast: in.unicast, Strict: ci.Strict,
+		Unicast: in.unicast, Strict: ci.Strict, ChecksumAsV2: ci.V3ChecksumAsV2,
 	}
 	if ci.Auth != nil && ci.Version == 2 {
 		in.advert.AuthType = 1
@@ -635,7 +635,7 @@ func (d *Daemon) shuttingDown() bool { return d.runCtx != nil && d.runCtx.Err() 
 
 func (d *Daemon) sendAdvert(in *instance, prio uint8) {
 	in.advert.Priority = prio
-	opts := packet.Options{}
+	opts := packet.Options{ChecksumAsV2: in.cfg.V3ChecksumAsV2}
 	for _, dst := range in.dsts {
 		b, err := in.advert.AppendBinary(in.sendBuf[:0], in.src, dst, opts)
 		if err != nil {

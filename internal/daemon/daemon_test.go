@@ -27,6 +27,7 @@ type fakeEnv struct {
 	mu    sync.Mutex
 	ops   []string
 	sent  map[string]int // iface → adverts sent
+	last  []byte         // the last advert sent
 	addrs map[string]bool
 }
 
@@ -58,6 +59,7 @@ func (c *fakeConn) SendFrom(p []byte, src, dst netip.Addr) error {
 	}
 	c.f.mu.Lock()
 	c.f.sent[c.iface]++
+	c.f.last = append(c.f.last[:0], p...)
 	c.f.mu.Unlock()
 	return nil
 }
@@ -347,5 +349,38 @@ func TestWarningsExpire(t *testing.T) {
 	in.clearWarnings()
 	if got := in.activeWarnings(t0); len(got) != 0 {
 		t.Errorf("after a state change: %q", got)
+	}
+}
+
+// v3_checksum_as_v2 (a keepalived >= 2.3 knob, for RFC 9568 / Cisco / Juniper
+// peers) changes the VRRPv3 IPv4 checksum our adverts carry.
+func TestV3ChecksumAsV2(t *testing.T) {
+	for _, asV2 := range []bool{false, true} {
+		t.Run(fmt.Sprint(asV2), func(t *testing.T) {
+			text := oneInstance
+			if asV2 {
+				text = strings.Replace(text, "    priority 100\n", "    priority 100\n    v3_checksum_as_v2\n", 1)
+			}
+			f := newFakeEnv()
+			d, stop := startDaemon(t, load(t, text), f)
+			defer stop()
+			waitMaster(t, d, "VI_1")
+			f.mu.Lock()
+			raw := append([]byte(nil), f.last...)
+			f.mu.Unlock()
+			adv, err := packet.Parse(raw, packet.IPv4)
+			if err != nil {
+				t.Fatal(err)
+			}
+			meta := packet.Meta{Family: packet.IPv4, TTL: 255, Src: netip.MustParseAddr("192.0.2.1"), Dst: netip.MustParseAddr("224.0.0.18")}
+			want := packet.Expect{VRID: 51, Version: 3, VIPs: []netip.Addr{netip.MustParseAddr("192.0.2.100")}, ChecksumAsV2: asV2}
+			if r := packet.Validate(adv, raw, meta, want); r != packet.OK {
+				t.Errorf("advert fails validation in its own form: %v", r)
+			}
+			want.ChecksumAsV2 = !asV2
+			if r := packet.Validate(adv, raw, meta, want); r == packet.OK {
+				t.Errorf("advert also validates in the other checksum form")
+			}
+		})
 	}
 }
