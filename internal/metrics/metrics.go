@@ -6,7 +6,9 @@
 //
 // Labels come from the configuration only: instance (vrrp_instance name),
 // vrid, interface, plus reason (a drop reason from a fixed list), state (one
-// of the state names), and kind/tracker for tracked objects.
+// of the state names), and kind/tracker for tracked objects; for the load
+// balancer vs (virtual server name as configured), rs (real server IP:PORT)
+// and backend (ipvs or nft, on the virtual server series only).
 //
 // Metric names (all with namespace "gokeepalived"):
 //
@@ -32,6 +34,15 @@
 //	gokeepalived_vrrp_tracker_up{…,kind,tracker}             1 when a tracked object is OK
 //	gokeepalived_daemon_start_time_seconds                   when the daemon started
 //	gokeepalived_daemon_last_reload_timestamp_seconds        when the configuration was last reloaded
+//	gokeepalived_lvs_virtual_server_up{vs,backend}           1 while quorum is met
+//	gokeepalived_lvs_virtual_server_sorry_active             1 while the sorry_server serves
+//	gokeepalived_lvs_virtual_server_suspended                1 while ha_suspend holds the checkers
+//	gokeepalived_lvs_virtual_server_real_servers{…,state}    real servers up / down
+//	gokeepalived_lvs_virtual_server_live_weight              live real servers' weight, compared with quorum
+//	gokeepalived_lvs_real_server_up{vs,rs}                   1 while the health checks pass
+//	gokeepalived_lvs_real_server_weight                      current weight
+//	gokeepalived_lvs_real_server_in_table                    1 while in the kernel table
+//	gokeepalived_lvs_real_server_last_change_timestamp_seconds  when the health state last changed
 //
 // A counter whose key is missing from InstanceStatus.Counters is not exported
 // (absent, not zero), so a daemon that does not count something yet does not
@@ -124,6 +135,7 @@ type Collector struct {
 	lastTransition        *prometheus.Desc
 	trackerUp             *prometheus.Desc
 	startTime, lastReload *prometheus.Desc
+	lvs                   lvsDescs
 }
 
 // Option configures a Collector.
@@ -164,6 +176,7 @@ func New(snapshot func() *ctl.Status, opts ...Option) *Collector {
 			"Unix time the daemon started.", nil, nil),
 		lastReload: prometheus.NewDesc(prometheus.BuildFQName(namespace, subDaemon, "last_reload_timestamp_seconds"),
 			"Unix time of the last successful configuration reload; absent if never reloaded.", nil, nil),
+		lvs: newLVSDescs(),
 	}
 	for _, s := range []struct{ key, name, help string }{
 		{CounterAdvertsSent, "adverts_sent_total", "Advertisements sent."},
@@ -199,6 +212,9 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, s := range c.counters {
 		ch <- s.desc
 	}
+	for _, d := range c.lvs.all() {
+		ch <- d
+	}
 }
 
 // Collect implements prometheus.Collector.
@@ -217,6 +233,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	for i := range st.Instances {
 		c.collectInstance(ch, &st.Instances[i], now)
 	}
+	c.lvs.collect(ch, st.VirtualServers)
 }
 
 func (c *Collector) collectInstance(ch chan<- prometheus.Metric, in *ctl.InstanceStatus, now time.Time) {
