@@ -148,7 +148,10 @@ func Watch(ctx context.Context) (<-chan Event, error) {
 	if err != nil {
 		return nil, fmt.Errorf("link watch: current netns: %w", err)
 	}
-	h, err := netlink.NewHandleAt(ns)
+	// Only NETLINK_ROUTE: without families the library also opens XFRM and
+	// NETFILTER sockets, and fails where xfrm_user is not loaded and cannot
+	// be (minimal kernels, containers; the IPVS test VM).
+	h, err := netlink.NewHandleAt(ns, unix.NETLINK_ROUTE)
 	if err != nil {
 		ns.Close()
 		return nil, fmt.Errorf("link watch: netlink handle: %w", err)
