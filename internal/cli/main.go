@@ -196,7 +196,12 @@ func runDaemon(o Options, cfg *config.Config, stderr io.Writer) int {
 	cfg = subsystems(o, cfg)
 	d := daemon.New(cfg, daemon.Options{ConfigFile: o.ConfigFile, DontRelease: o.DontReleaseVR, Logger: log,
 		Env: daemon.Linux(), Notifier: daemon.NewNotifier(cfg, log),
-		LVS: daemon.LVSOptions{Disabled: o.VRRPOnly, Backend: o.LBBackend, DontRelease: o.DontReleaseLB}})
+		LVS: daemon.LVSOptions{Disabled: o.VRRPOnly, Backend: o.LBBackend, DontRelease: o.DontReleaseLB},
+		Ready: func() {
+			if err := sdNotify(fmt.Sprintf("READY=1\nMAINPID=%d\nSTATUS=running %d VRRP instances", os.Getpid(), len(cfg.Instances))); err != nil {
+				log.Warn("systemd readiness notification failed", "err", err)
+			}
+		}})
 
 	l, err := ctl.Listen(o.ControlSocket)
 	if err != nil {
@@ -247,13 +252,16 @@ func runDaemon(o Options, cfg *config.Config, stderr io.Writer) int {
 			switch s {
 			case syscall.SIGTERM, syscall.SIGINT:
 				log.Info("received signal: shutting down gracefully (priority 0 adverts, releasing virtual addresses)", "signal", s.String())
+				_ = sdNotify("STOPPING=1")
 				cancel()
 				return
 			case syscall.SIGHUP:
 				log.Info("received SIGHUP: reloading configuration", "config", o.ConfigFile)
+				_ = sdNotify("RELOADING=1")
 				if _, err := reload(ctx, o, d, log); err != nil {
 					log.Error("reload failed; the previous configuration keeps running", "err", err)
 				}
+				_ = sdNotify("READY=1")
 			case syscall.SIGUSR1, syscall.SIGUSR2, sigJSON:
 				kind, path := daemon.DumpData, daemon.DataFile
 				switch s {

@@ -38,6 +38,9 @@ type Options struct {
 	Env         Env
 	// Notifier receives state changes; nil = none.
 	Notifier Notifier
+	// Ready, if set, is called once every instance has started (systemd
+	// readiness).
+	Ready func()
 	// LVS configures the health-checker / load-balancer subsystem.
 	LVS LVSOptions
 }
@@ -192,6 +195,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 	d.trackers.start(ctx)
 	d.startAll(d.units)
+	if d.opts.Ready != nil {
+		d.opts.Ready()
+	}
 
 	go func() {
 		<-ctx.Done()
