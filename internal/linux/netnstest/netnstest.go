@@ -63,12 +63,19 @@ type NS struct {
 // once), and removes it when the test ends. It calls RequireRoot.
 func New(t testing.TB) *NS {
 	t.Helper()
+	return NewNamed(t, Prefix)
+}
+
+// NewNamed is New for namespaces named prefix plus a random suffix, for test
+// helpers outside internal/linux that keep their own prefix (lbnet: "gklb-").
+func NewNamed(t testing.TB, prefix string) *NS {
+	t.Helper()
 	RequireRoot(t)
 	var rnd [4]byte
 	if _, err := rand.Read(rnd[:]); err != nil {
 		t.Fatal(err)
 	}
-	name := Prefix + hex.EncodeToString(rnd[:])
+	name := prefix + hex.EncodeToString(rnd[:])
 
 	// netns.NewNamed unshares the calling thread; do it on a locked thread
 	// and put the thread back afterwards.
@@ -150,6 +157,10 @@ func (n *NS) Do(t testing.TB, fn func()) {
 	}()
 	fn()
 }
+
+// Handle returns the namespace's handle (for netlink.NsFd, nftables.WithNetNSFd).
+// It is closed when the test ends.
+func (n *NS) Handle() netns.NsHandle { return n.h }
 
 // Sysctl writes a /proc/sys value (path relative to /proc/sys, dotted or
 // slashed) inside the namespace.

@@ -7,9 +7,6 @@
 package lbnet
 
 import (
-	"crypto/rand"
-	"encoding/hex"
-	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -22,6 +19,8 @@ import (
 
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
+
+	"gokeepalived/internal/linux/netnstest"
 )
 
 // Prefix starts every namespace name this package creates.
@@ -47,48 +46,13 @@ type NS struct {
 	h    netns.NsHandle
 }
 
-// NewNS creates a namespace with loopback up and removes it at cleanup.
+// NewNS creates a namespace named Prefix+role+"-"+random suffix, with
+// loopback up (and IPv6 DAD off), and removes it at cleanup.
 func NewNS(t testing.TB, role string) *NS {
 	t.Helper()
 	RequireRoot(t)
-	var rnd [3]byte
-	if _, err := rand.Read(rnd[:]); err != nil {
-		t.Fatal(err)
-	}
-	name := Prefix + role + "-" + hex.EncodeToString(rnd[:])
-	runtime.LockOSThread()
-	orig, err := netns.Get()
-	if err != nil {
-		runtime.UnlockOSThread()
-		t.Fatalf("get netns: %v", err)
-	}
-	h, err := netns.NewNamed(name)
-	serr := netns.Set(orig)
-	orig.Close()
-	if serr != nil {
-		t.Fatalf("restore netns after creating %s: %v", name, serr) // thread stays locked and dies
-	}
-	runtime.UnlockOSThread()
-	if err != nil {
-		t.Fatalf("create netns %s: %v", name, err)
-	}
-	n := &NS{Name: name, h: h}
-	t.Cleanup(func() {
-		n.h.Close()
-		if err := netns.DeleteNamed(name); err != nil && !errors.Is(err, os.ErrNotExist) {
-			t.Errorf("delete netns %s: %v", name, err)
-		}
-	})
-	if err := n.Do(func() error {
-		lo, err := netlink.LinkByName("lo")
-		if err != nil {
-			return err
-		}
-		return netlink.LinkSetUp(lo)
-	}); err != nil {
-		t.Fatalf("%s: lo up: %v", name, err)
-	}
-	return n
+	ns := netnstest.NewNamed(t, Prefix+role+"-")
+	return &NS{Name: ns.Name, h: ns.Handle()}
 }
 
 // Do runs fn on a locked OS thread switched into the namespace. Sockets
