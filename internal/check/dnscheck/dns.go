@@ -70,17 +70,11 @@ func (c *Checker) Check(ctx context.Context) probe.Result {
 
 func (c *Checker) check(ctx context.Context) probe.Result {
 	addr := c.cfg.Conn.Addr
-	to := c.cfg.Conn.ConnectTimeout()
-	dctx, cancel := context.WithTimeout(ctx, to)
-	defer cancel()
-	nc, err := c.cfg.Conn.Dialer("udp").DialContext(dctx, "udp", addr.String())
+	nc, done, err := c.cfg.Conn.Connect(ctx, "udp")
 	if err != nil {
-		return probe.Failf("%s", probe.ConnectReason(addr, err, to))
+		return probe.Failf("%s", err)
 	}
-	defer nc.Close()
-	_ = nc.SetDeadline(probe.Deadline(ctx, time.Now(), to))
-	stop := context.AfterFunc(ctx, func() { _ = nc.SetDeadline(time.Unix(1, 0)) })
-	defer stop()
+	defer done()
 
 	q := new(dns.Msg)
 	q.SetQuestion(c.name, c.qtype)

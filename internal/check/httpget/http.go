@@ -266,20 +266,14 @@ func hostHeader(r request) string {
 
 // get performs one GET and returns the response facts, or a failure reason.
 func get(ctx context.Context, r request) (fetched, string) {
-	to := r.conn.ConnectTimeout()
 	addr := r.conn.Addr
-	dctx, cancel := context.WithTimeout(ctx, to)
-	defer cancel()
-	nc, err := r.conn.Dialer("tcp").DialContext(dctx, "tcp", addr.String())
-	if err != nil {
-		return fetched{}, probe.ConnectReason(addr, err, to)
-	}
-	defer nc.Close()
 	// keepalived applies connect_timeout to each read and write; we bound the
 	// whole exchange of one url by it, and by ctx.
-	_ = nc.SetDeadline(probe.Deadline(ctx, time.Now(), to))
-	stop := context.AfterFunc(ctx, func() { _ = nc.SetDeadline(time.Unix(1, 0)) })
-	defer stop()
+	nc, done, err := r.conn.Connect(ctx, "tcp")
+	if err != nil {
+		return fetched{}, err.Error()
+	}
+	defer done()
 
 	var conn net.Conn = nc
 	if r.tls {

@@ -119,6 +119,28 @@ func (c Conn) Dialer(network string) *net.Dialer {
 	return d
 }
 
+// Connect dials network ("tcp" or "udp") to c.Addr with c.Dialer, within the
+// connect timeout, and bounds the whole exchange on the connection by the
+// earlier of ctx's deadline and now+timeout; when ctx ends first, blocked
+// reads and writes return at once. done stops that watch and closes the
+// connection. A dial failure comes back as an error whose text is
+// ConnectReason's.
+func (c Conn) Connect(ctx context.Context, network string) (nc net.Conn, done func(), err error) {
+	to := c.ConnectTimeout()
+	dctx, cancel := context.WithTimeout(ctx, to)
+	defer cancel()
+	nc, err = c.Dialer(network).DialContext(dctx, network, c.Addr.String())
+	if err != nil {
+		return nil, nil, errors.New(ConnectReason(c.Addr, err, to))
+	}
+	_ = nc.SetDeadline(Deadline(ctx, time.Now(), to))
+	stop := context.AfterFunc(ctx, func() { _ = nc.SetDeadline(time.Unix(1, 0)) })
+	return nc, func() {
+		stop()
+		_ = nc.Close()
+	}, nil
+}
+
 // Deadline returns the earlier of ctx's deadline and now+timeout.
 func Deadline(ctx context.Context, now time.Time, timeout time.Duration) time.Time {
 	d := now.Add(timeout)

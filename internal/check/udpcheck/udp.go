@@ -110,19 +110,12 @@ func (c *Checker) Check(ctx context.Context) probe.Result {
 }
 
 func (c *Checker) check(ctx context.Context) probe.Result {
-	addr := c.cfg.Conn.Addr
-	to := c.cfg.Conn.ConnectTimeout()
-	dctx, cancel := context.WithTimeout(ctx, to)
-	defer cancel()
-	nc, err := c.cfg.Conn.Dialer("udp").DialContext(dctx, "udp", addr.String())
+	addr, to := c.cfg.Conn.Addr, c.cfg.Conn.ConnectTimeout()
+	nc, done, err := c.cfg.Conn.Connect(ctx, "udp")
 	if err != nil {
-		return probe.Failf("%s", probe.ConnectReason(addr, err, to))
+		return probe.Failf("%s", err)
 	}
-	defer nc.Close()
-	deadline := probe.Deadline(ctx, time.Now(), to)
-	_ = nc.SetDeadline(deadline)
-	stop := context.AfterFunc(ctx, func() { _ = nc.SetDeadline(time.Unix(1, 0)) })
-	defer stop()
+	defer done()
 
 	payload := c.cfg.Payload
 	if payload == nil {
