@@ -115,34 +115,11 @@ func startLVSWeb(t *testing.T, n *netns.Node, name string) *lvsWeb {
 		w.write(t, p, lvsPage(name))
 	}
 	// user root: the scratch directory is private to root, and the page files live there.
-	conf := fmt.Sprintf(`user root;
-daemon off;
-master_process on;
-worker_processes 1;
-pid %[1]s/nginx.pid;
-error_log %[1]s/error.log info;
-events { worker_connections 64; }
-http {
-	access_log off;
-	client_body_temp_path %[1]s/body;
-	proxy_temp_path %[1]s/proxy;
-	fastcgi_temp_path %[1]s/fastcgi;
-	uwsgi_temp_path %[1]s/uwsgi;
-	scgi_temp_path %[1]s/scgi;
-	server {
-		listen 0.0.0.0:1358;
-		default_type text/plain;
-		root %[1]s/www;
-		index index.html;
-		etag off;
-	}
-}
-`, dir)
-	confPath := filepath.Join(dir, "nginx.conf")
-	if err := os.WriteFile(confPath, []byte(conf), 0o644); err != nil {
+	argv, err := netns.NginxConf{Dir: dir, Node: n.Name, User: "root", Listen: []string{"0.0.0.0:1358"}, Root: w.www}.Write()
+	if err != nil {
 		t.Fatal(err)
 	}
-	p := n.Start(netns.NginxBin, "-p", dir+"/", "-c", confPath, "-e", filepath.Join(dir, "error.log"))
+	p := n.Start(argv...)
 	netns.Eventually(t, 10*time.Second, func() (bool, string) {
 		if p.Exited() {
 			t.Fatalf("nginx on %s exited: %s", n.Name, p.Output())

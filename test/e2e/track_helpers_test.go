@@ -424,31 +424,11 @@ func startNginxIn(t *testing.T, ns *pidNS, page string) *netns.Proc {
 	t.Helper()
 	n := ns.node
 	dir := n.Node.Dir("nginx")
-	conf := fmt.Sprintf(`daemon off;
-master_process on;
-worker_processes 1;
-pid %[1]s/nginx.pid;
-error_log %[1]s/error.log info;
-events { worker_connections 64; }
-http {
-	access_log off;
-	client_body_temp_path %[1]s/body;
-	proxy_temp_path %[1]s/proxy;
-	fastcgi_temp_path %[1]s/fastcgi;
-	uwsgi_temp_path %[1]s/uwsgi;
-	scgi_temp_path %[1]s/scgi;
-	server {
-		listen 0.0.0.0:80;
-		default_type text/plain;
-		location / { return 200 "%[2]s\n"; }
-	}
-}
-`, dir, page)
-	confPath := filepath.Join(dir, "nginx.conf")
-	if err := os.WriteFile(confPath, []byte(conf), 0o644); err != nil {
+	argv, err := netns.NginxConf{Dir: dir, Node: n.Name, Listen: []string{"0.0.0.0:80"}, Page: page}.Write()
+	if err != nil {
 		t.Fatal(err)
 	}
-	p := n.Start(ns.argv(netns.NginxBin, "-p", dir+"/", "-c", confPath, "-e", filepath.Join(dir, "error.log"))...)
+	p := n.Start(ns.argv(argv...)...)
 	netns.Eventually(t, 10*time.Second, func() (bool, string) {
 		if p.Exited() {
 			t.Fatalf("nginx in %s's PID namespace exited: %s", n.Name, p.Output())
