@@ -62,73 +62,56 @@ func parseRoute(w []string, dev string) (addr.Route, error) {
 		return r, err
 	}
 	r.Dst = p
-	for i++; i < len(w); i++ {
-		key := w[i]
-		if key == "no_track" {
-			continue
-		}
-		if i+1 >= len(w) {
-			return r, fmt.Errorf("%q needs a value", key)
-		}
-		val := w[i+1]
-		i++
+	err = eachOption(w[i+1:], func(key, val string) error {
 		switch key {
 		case "via", "gw":
 			a, err := netip.ParseAddr(val)
 			if err != nil {
-				return r, fmt.Errorf("bad gateway %q", val)
+				return fmt.Errorf("bad gateway %q", val)
 			}
 			r.Via = a
 		case "src":
 			a, err := netip.ParseAddr(val)
 			if err != nil {
-				return r, fmt.Errorf("bad source %q", val)
+				return fmt.Errorf("bad source %q", val)
 			}
 			r.Src = a
 		case "dev", "oif":
 			r.Dev = val
 		case "table":
-			n, err := strconv.Atoi(val)
+			n, err := parseTable(val)
 			if err != nil {
-				return r, fmt.Errorf("table %q: only numeric tables are supported", val)
+				return err
 			}
 			r.Table = n
 		case "metric", "preference":
 			n, err := strconv.Atoi(val)
 			if err != nil {
-				return r, fmt.Errorf("bad metric %q", val)
+				return fmt.Errorf("bad metric %q", val)
 			}
 			r.Metric = n
 		case "scope":
 			s, err := addr.ParseScope(val)
 			if err != nil {
-				return r, err
+				return err
 			}
 			r.Scope = s
 		default:
-			return r, fmt.Errorf("route option %q is not supported yet (via, src, dev, table, metric, scope are)", key)
+			return fmt.Errorf("route option %q is not supported yet (via, src, dev, table, metric, scope are)", key)
 		}
-	}
-	return r, nil
+		return nil
+	})
+	return r, err
 }
 
 func parseRule(w []string) (addr.Rule, error) {
 	var r addr.Rule
-	for i := 0; i < len(w); i++ {
-		key := w[i]
-		if key == "no_track" {
-			continue
-		}
-		if i+1 >= len(w) {
-			return r, fmt.Errorf("%q needs a value", key)
-		}
-		val := w[i+1]
-		i++
+	err := eachOption(w, func(key, val string) error {
 		switch key {
 		case "from", "to":
 			p, err := parsePrefix(val)
 			if err != nil {
-				return r, err
+				return err
 			}
 			if key == "from" {
 				r.From = p
@@ -136,20 +119,48 @@ func parseRule(w []string) (addr.Rule, error) {
 				r.To = p
 			}
 		case "table", "lookup":
-			n, err := strconv.Atoi(val)
+			n, err := parseTable(val)
 			if err != nil {
-				return r, fmt.Errorf("table %q: only numeric tables are supported", val)
+				return err
 			}
 			r.Table = n
 		case "priority", "pref", "preference":
 			n, err := strconv.Atoi(val)
 			if err != nil {
-				return r, fmt.Errorf("bad priority %q", val)
+				return fmt.Errorf("bad priority %q", val)
 			}
 			r.Priority = n
 		default:
-			return r, fmt.Errorf("rule selector %q is not supported yet (from, to, table, priority are)", key)
+			return fmt.Errorf("rule selector %q is not supported yet (from, to, table, priority are)", key)
 		}
+		return nil
+	})
+	return r, err
+}
+
+// eachOption calls fn with each "key value" pair of w, skipping the
+// valueless no_track flag, and stops at the first error.
+func eachOption(w []string, fn func(key, val string) error) error {
+	for i := 0; i < len(w); i++ {
+		key := w[i]
+		if key == "no_track" {
+			continue
+		}
+		if i+1 >= len(w) {
+			return fmt.Errorf("%q needs a value", key)
+		}
+		if err := fn(key, w[i+1]); err != nil {
+			return err
+		}
+		i++
 	}
-	return r, nil
+	return nil
+}
+
+func parseTable(val string) (int, error) {
+	n, err := strconv.Atoi(val)
+	if err != nil {
+		return 0, fmt.Errorf("table %q: only numeric tables are supported", val)
+	}
+	return n, nil
 }
