@@ -42,10 +42,15 @@ const Prefix = "gklnx-"
 // need (uid 0). With GOKEEPALIVED_REQUIRE_ROOT=1 it fails instead of skipping.
 func RequireRoot(t testing.TB) {
 	t.Helper()
+	RequireRootFor(t, "kernel test needs root (network namespaces, raw sockets); run as root or with -exec 'sudo -n'")
+}
+
+// RequireRootFor is RequireRoot with why, the skip or failure message.
+func RequireRootFor(t testing.TB, why string) {
+	t.Helper()
 	if os.Geteuid() == 0 {
 		return
 	}
-	const why = "kernel test needs root (network namespaces, raw sockets); run as root or with -exec 'sudo -n'"
 	if os.Getenv("GOKEEPALIVED_REQUIRE_ROOT") == "1" {
 		t.Fatalf("%s, and GOKEEPALIVED_REQUIRE_ROOT=1 forbids skipping", why)
 	}

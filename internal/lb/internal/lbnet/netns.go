@@ -30,14 +30,7 @@ const Prefix = "gklb-"
 // GOKEEPALIVED_REQUIRE_ROOT=1.
 func RequireRoot(t testing.TB) {
 	t.Helper()
-	if os.Geteuid() == 0 {
-		return
-	}
-	const why = "load-balancer kernel test needs root (network namespaces, nftables/IPVS)"
-	if os.Getenv("GOKEEPALIVED_REQUIRE_ROOT") == "1" {
-		t.Fatalf("%s, and GOKEEPALIVED_REQUIRE_ROOT=1 forbids skipping", why)
-	}
-	t.Skip(why)
+	netnstest.RequireRootFor(t, "load-balancer kernel test needs root (network namespaces, nftables/IPVS)")
 }
 
 // NS is a named network namespace that lives until the end of the test.
