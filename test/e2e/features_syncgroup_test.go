@@ -83,8 +83,13 @@ func syncGroupScenario(t *testing.T, kind string) map[string]syncRecords {
 		conf := featConf(n.n.Name, n.state, n.prio, fmt.Sprintf("    notify_fifo %s\n", fifo), top,
 			featInst{Name: "VI_1"}, featInst{Name: "VI_2", Iface: ifname2, VRID: 52, VIP: vip2})
 		p.startDaemon(t, n.n, conf, "")
+		// Start the backup only once the master holds everything: started
+		// together, a backup whose daemon happens to start first (a busy
+		// machine delays the other by more than the 40 ms difference of
+		// their master down intervals) becomes MASTER first, which adds a
+		// MASTER/BACKUP pair to its sequences for either daemon.
+		netns.Eventually(t, converge, holdsAll(p, p.master, p.backup, vips, insts))
 	}
-	netns.Eventually(t, converge, holdsAll(p, p.master, p.backup, vips, insts))
 
 	p.master.LinkDown(ifname2)
 	took := netns.Eventually(t, converge, holdsAll(p, p.backup, p.master, vips, insts))

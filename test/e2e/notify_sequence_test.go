@@ -164,6 +164,12 @@ func trackScriptNotify(t *testing.T, kind string) map[string]records {
 		conf := nodeConf{State: n.state, Priority: n.prio, Globals: globals, Instance: inst,
 			Top: chkScriptBlock(filepath.Join(n.n.Dir, "chk_nginx.sh"), -20)}.conf(n.n.Name)
 		p.startDaemon(t, n.n, conf, "")
+		// The backup starts once the master holds the VIP: started together,
+		// whichever daemon the machine happens to start first would decide
+		// the startup sequence (their master down intervals differ by 40 ms).
+		netns.Eventually(t, converge, func() (bool, string) {
+			return p.master.HasAddr(vip), "the master does not hold the VIP yet"
+		})
 	}
 	netns.Eventually(t, converge, p.holders("master only", true, false))
 	if kind == "gokeepalived" {
