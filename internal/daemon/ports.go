@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/netip"
 	"time"
@@ -55,6 +56,7 @@ type Env struct {
 // Linux returns the ports backed by the running kernel (the calling
 // process's network namespace).
 func Linux() Env {
+	tuner := newVMACTuner("/proc/sys")
 	return Env{
 		OpenConn: func(cfg vrrpconn.Config) (Conn, error) {
 			c, err := vrrpconn.Open(cfg)
@@ -88,10 +90,13 @@ func Linux() Env {
 			if ipv6 {
 				return nil
 			}
-			return setVMACSysctls(name, parent)
+			return tuner.tune(name, parent)
 		},
-		DeleteVMAC: vmac.Delete,
-		Now:        time.Now,
+		DeleteVMAC: func(name string) error {
+			err := vmac.Delete(name)
+			return errors.Join(err, tuner.release(name))
+		},
+		Now: time.Now,
 	}
 }
 
