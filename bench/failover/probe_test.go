@@ -8,14 +8,13 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"os"
 	"runtime"
 	"sort"
 	"sync"
 	"syscall"
 	"time"
 
-	"golang.org/x/sys/unix"
+	"gokeepalived/test/e2e/netns"
 )
 
 // sample is one HTTP request of the probe.
@@ -94,7 +93,7 @@ func (p *fastProbe) dispatch() {
 func (p *fastProbe) worker(ns string, ready chan<- error) {
 	defer p.wg.Done()
 	runtime.LockOSThread() // never unlocked: the thread exits with the goroutine
-	want, err := joinNetNS(ns)
+	want, err := netns.JoinNetNS(ns)
 	ready <- err
 	if err != nil {
 		return
@@ -102,7 +101,7 @@ func (p *fastProbe) worker(ns string, ready chan<- error) {
 	dialer := net.Dialer{
 		Timeout: p.timeout,
 		Control: func(_, _ string, _ syscall.RawConn) error {
-			if got, err := threadNetNS(); err != nil || got != want {
+			if got, err := netns.ThreadNetNS(); err != nil || got != want {
 				return fmt.Errorf("socket not in namespace %s; refusing to connect", ns)
 			}
 			return nil
@@ -239,34 +238,4 @@ func timeline(samples []sample, from, to time.Time) string {
 		i = j
 	}
 	return b.String()
-}
-
-type nsID struct{ dev, ino uint64 }
-
-func joinNetNS(name string) (nsID, error) {
-	f, err := os.Open("/run/netns/" + name)
-	if err != nil {
-		return nsID{}, err
-	}
-	defer f.Close()
-	var st unix.Stat_t
-	if err := unix.Fstat(int(f.Fd()), &st); err != nil {
-		return nsID{}, err
-	}
-	if err := unix.Setns(int(f.Fd()), unix.CLONE_NEWNET); err != nil {
-		return nsID{}, fmt.Errorf("setns %s: %w", name, err)
-	}
-	want := nsID{st.Dev, st.Ino}
-	if got, err := threadNetNS(); err != nil || got != want {
-		return nsID{}, fmt.Errorf("setns %s did not take effect (got %v, err %v)", name, got, err)
-	}
-	return want, nil
-}
-
-func threadNetNS() (nsID, error) {
-	var st unix.Stat_t
-	if err := unix.Stat(fmt.Sprintf("/proc/self/task/%d/ns/net", unix.Gettid()), &st); err != nil {
-		return nsID{}, err
-	}
-	return nsID{st.Dev, st.Ino}, nil
 }

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"gokeepalived/test/e2e/netns"
 )
 
 // advert is one VRRP advertisement seen by the sniffer.
@@ -47,7 +49,7 @@ func startSniffer(ns, ifname string) (*sniffer, error) {
 func (s *sniffer) loop(ns, ifname string, ready chan<- error) {
 	defer close(s.done)
 	runtime.LockOSThread() // never unlocked: the thread exits with the goroutine
-	if _, err := joinNetNS(ns); err != nil {
+	if _, err := netns.JoinNetNS(ns); err != nil {
 		ready <- err
 		return
 	}

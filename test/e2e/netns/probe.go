@@ -79,7 +79,7 @@ func (p *Probe) loop(ready chan<- error) {
 	// The thread enters the namespace and is never unlocked: when this goroutine returns the
 	// runtime ends the thread instead of reusing it in the host namespace.
 	runtime.LockOSThread()
-	want, err := joinNetNS(p.node.NS)
+	want, err := JoinNetNS(p.node.NS)
 	ready <- err
 	if err != nil {
 		return
@@ -88,7 +88,7 @@ func (p *Probe) loop(ready chan<- error) {
 		Timeout: p.timeout,
 		Control: func(_, _ string, _ syscall.RawConn) error {
 			// Runs on the calling thread after socket(2), before connect(2).
-			if got, err := threadNetNS(); err != nil || got != want {
+			if got, err := ThreadNetNS(); err != nil || got != want {
 				return fmt.Errorf("socket not in namespace %s (thread netns %v, want %v, err %v); refusing to connect", p.node.NS, got, want, err)
 			}
 			return nil
@@ -144,34 +144,38 @@ func (p *Probe) request(d *net.Dialer) Sample {
 	return s
 }
 
-type nsID struct{ dev, ino uint64 }
+// NSID identifies a network namespace (device and inode of its nsfs file).
+type NSID struct{ dev, ino uint64 }
 
-func joinNetNS(name string) (nsID, error) {
+// JoinNetNS moves the calling OS thread (which the caller must have locked
+// and must never unlock) into the named namespace and checks that it took.
+func JoinNetNS(name string) (NSID, error) {
 	f, err := os.Open("/run/netns/" + name)
 	if err != nil {
-		return nsID{}, err
+		return NSID{}, err
 	}
 	defer f.Close()
 	var st unix.Stat_t
 	if err := unix.Fstat(int(f.Fd()), &st); err != nil {
-		return nsID{}, err
+		return NSID{}, err
 	}
 	if err := unix.Setns(int(f.Fd()), unix.CLONE_NEWNET); err != nil {
-		return nsID{}, fmt.Errorf("setns %s: %w", name, err)
+		return NSID{}, fmt.Errorf("setns %s: %w", name, err)
 	}
-	want := nsID{st.Dev, st.Ino}
-	if got, err := threadNetNS(); err != nil || got != want {
-		return nsID{}, fmt.Errorf("setns %s did not take effect (got %v, err %v)", name, got, err)
+	want := NSID{st.Dev, st.Ino}
+	if got, err := ThreadNetNS(); err != nil || got != want {
+		return NSID{}, fmt.Errorf("setns %s did not take effect (got %v, err %v)", name, got, err)
 	}
 	return want, nil
 }
 
-func threadNetNS() (nsID, error) {
+// ThreadNetNS identifies the calling thread's network namespace.
+func ThreadNetNS() (NSID, error) {
 	var st unix.Stat_t
 	if err := unix.Stat(fmt.Sprintf("/proc/self/task/%d/ns/net", unix.Gettid()), &st); err != nil {
-		return nsID{}, err
+		return NSID{}, err
 	}
-	return nsID{st.Dev, st.Ino}, nil
+	return NSID{st.Dev, st.Ino}, nil
 }
 
 // Stop ends the probe and waits for the last request to finish.
