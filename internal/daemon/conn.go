@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"errors"
+	"fmt"
 	"net"
 	"net/netip"
 	"runtime"
@@ -27,6 +28,7 @@ type sharedConn struct {
 	key     connKey
 	c       Conn
 	targets atomic.Pointer[map[uint8]*instance] // VRID → instance, replaced on reload
+	groups  map[netip.Addr]bool                 // multicast groups joined (loop-owned)
 
 	// Unicast source check (vrrp_check_unicast_src; on by default in
 	// gokeepalived): adverts from addresses that are not configured peers.
@@ -54,12 +56,17 @@ func (d *Daemon) conn(cfg *config.Config, ci *config.Instance, in *instance) (*s
 	}
 	key := connKey{iface: iface, ipv6: in.ipv6}
 	if sc, ok := d.conns[key]; ok {
-		if !in.unicast {
-			if j, ok := sc.c.(interface{ JoinGroup(netip.Addr) error }); ok {
-				if err := j.JoinGroup(in.dsts[0]); err != nil && !errors.Is(err, errAlreadyJoined) {
-					return nil, err
-				}
+		// Several instances on one interface usually share the group; the
+		// kernel refuses to join it twice on one socket (EADDRINUSE).
+		if g := in.dsts[0]; !in.unicast && !sc.groups[g] {
+			j, ok := sc.c.(interface{ JoinGroup(netip.Addr) error })
+			if !ok {
+				return nil, fmt.Errorf("socket on %s cannot join multicast group %v", iface, g)
 			}
+			if err := j.JoinGroup(g); err != nil {
+				return nil, err
+			}
+			sc.groups[g] = true
 		}
 		return sc, nil
 	}
@@ -75,15 +82,16 @@ func (d *Daemon) conn(cfg *config.Config, ci *config.Instance, in *instance) (*s
 	if err != nil {
 		return nil, err
 	}
-	sc := &sharedConn{key: key, c: c, done: make(chan struct{})}
+	sc := &sharedConn{key: key, c: c, done: make(chan struct{}), groups: map[netip.Addr]bool{}}
+	for _, g := range vc.Groups {
+		sc.groups[g] = true
+	}
 	empty := map[uint8]*instance{}
 	sc.targets.Store(&empty)
 	d.conns[key] = sc
 	go d.reader(sc)
 	return sc, nil
 }
-
-var errAlreadyJoined = errors.New("already joined")
 
 // publishTargets gives every reader the current VRID → instance map.
 func (d *Daemon) publishTargets() {

@@ -50,6 +50,16 @@ type fakeConn struct {
 	iface  string
 	closed chan struct{}
 	once   sync.Once
+	groups map[netip.Addr]bool // joined, as the kernel tracks them per socket
+}
+
+// JoinGroup fails on a second join of the same group, as the kernel does.
+func (c *fakeConn) JoinGroup(g netip.Addr) error {
+	if c.groups[g] {
+		return fmt.Errorf("join %v on %s: address already in use", g, c.iface)
+	}
+	c.groups[g] = true
+	return nil
 }
 
 func (c *fakeConn) Send(p []byte, dst netip.Addr) error { return c.SendFrom(p, netip.Addr{}, dst) }
@@ -73,7 +83,11 @@ func (f *fakeEnv) env() Env {
 	return Env{
 		OpenConn: func(cfg vrrpconn.Config) (Conn, error) {
 			f.record("open " + cfg.Interface)
-			return &fakeConn{f: f, iface: cfg.Interface, closed: make(chan struct{})}, nil
+			c := &fakeConn{f: f, iface: cfg.Interface, closed: make(chan struct{}), groups: map[netip.Addr]bool{}}
+			for _, g := range cfg.Groups {
+				c.groups[g] = true
+			}
+			return c, nil
 		},
 		AddAddr: func(a addr.Address) error {
 			f.record("add " + a.Prefix.String())
@@ -382,5 +396,19 @@ func TestV3ChecksumAsV2(t *testing.T) {
 				t.Errorf("advert also validates in the other checksum form")
 			}
 		})
+	}
+}
+
+// Two multicast instances on one interface share its socket and group
+// (the usual two-VIP-groups setup); the group is joined once.
+func TestTwoInstancesOneInterface(t *testing.T) {
+	text := oneInstance + strings.NewReplacer("VI_1", "VI_3", "virtual_router_id 51", "virtual_router_id 53", "192.0.2.100", "192.0.2.103").Replace(oneInstance)
+	f := newFakeEnv()
+	d, stop := startDaemon(t, load(t, text), f)
+	defer stop()
+	waitMaster(t, d, "VI_1")
+	waitMaster(t, d, "VI_3")
+	if ops := f.opsSnapshot(); strings.Count(strings.Join(ops, ";"), "open eth0") != 1 {
+		t.Errorf("want one socket for eth0, ops %q", ops)
 	}
 }
