@@ -123,6 +123,9 @@ func (d *Daemon) closeConns() {
 }
 
 // closeUnused closes sockets no instance uses any more (after a reload).
+// It does not wait for their readers to notice (up to their poll timeout):
+// the loop must not stall, and an advert a closing reader still queues is
+// for an instance that has left its unit, which handle ignores.
 func (d *Daemon) closeUnused() {
 	used := map[*sharedConn]bool{}
 	for _, in := range d.instances {
@@ -131,7 +134,6 @@ func (d *Daemon) closeUnused() {
 	for k, sc := range d.conns {
 		if !used[sc] {
 			sc.c.Close()
-			<-sc.done
 			delete(d.conns, k)
 		}
 	}
@@ -188,51 +190,58 @@ func (d *Daemon) reader(sc *sharedConn) {
 			}
 			continue
 		}
-		raw := buf[:n]
-		if err := packet.ParseInto(&adv, raw, fam); err != nil {
-			// Attribute to the instance if the VRID byte is readable.
-			if n >= 2 {
-				if in := (*sc.targets.Load())[raw[1]]; in != nil {
-					var pe packet.ParseError
-					if errors.As(err, &pe) {
-						in.drops[pe.Reason()].Add(1)
-						continue
-					}
+		d.receive(sc, buf[:n], meta, fam, &adv)
+	}
+}
+
+// receive parses and validates one packet read from sc (pure code, no
+// allocation on a drop) and queues an accepted advert for the loop. The
+// readers call it; so do tests that deliver packets themselves.
+func (d *Daemon) receive(sc *sharedConn, raw []byte, meta vrrpconn.Meta, fam packet.Family, adv *packet.Advert) {
+	n := len(raw)
+	if err := packet.ParseInto(adv, raw, fam); err != nil {
+		// Attribute to the instance if the VRID byte is readable.
+		if n >= 2 {
+			if in := (*sc.targets.Load())[raw[1]]; in != nil {
+				var pe packet.ParseError
+				if errors.As(err, &pe) {
+					in.drops[pe.Reason()].Add(1)
+					return
 				}
 			}
-			sc.malformed.Add(1)
-			continue
 		}
-		in := (*sc.targets.Load())[adv.VRID]
-		if in == nil {
-			sc.unknownVRID.Add(1)
-			continue
+		sc.malformed.Add(1)
+		return
+	}
+	in := (*sc.targets.Load())[adv.VRID]
+	if in == nil {
+		sc.unknownVRID.Add(1)
+		return
+	}
+	m := packet.Meta{Family: fam, TTL: uint8(min(max(meta.TTL, 0), 255)), Src: meta.Src, Dst: meta.Dst}
+	if r := packet.Validate(*adv, raw, m, in.expect); r != packet.OK {
+		in.drops[r].Add(1)
+		d.logDrop(in, r, meta.Src)
+		return
+	}
+	// gokeepalived always checks unicast sources (keepalived's
+	// vrrp_check_unicast_src is opt-in): an advert from an address that
+	// is not a configured peer is dropped and counted.
+	if in.unicast {
+		if p := sc.peers.Load(); p != nil && !(*p)[meta.Src] {
+			v, _ := sc.srcDrops.LoadOrStore(in, new(atomic.Uint64))
+			v.(*atomic.Uint64).Add(1)
+			d.logDropText(in, "unicast-src", "source is not one of the configured unicast_peer addresses", meta.Src)
+			return
 		}
-		m := packet.Meta{Family: fam, TTL: uint8(min(max(meta.TTL, 0), 255)), Src: meta.Src, Dst: meta.Dst}
-		if r := packet.Validate(adv, raw, m, in.expect); r != packet.OK {
-			in.drops[r].Add(1)
-			d.logDrop(in, r, meta.Src)
-			continue
-		}
-		// gokeepalived always checks unicast sources (keepalived's
-		// vrrp_check_unicast_src is opt-in): an advert from an address that
-		// is not a configured peer is dropped and counted.
-		if in.unicast {
-			if p := sc.peers.Load(); p != nil && !(*p)[meta.Src] {
-				v, _ := sc.srcDrops.LoadOrStore(in, new(atomic.Uint64))
-				v.(*atomic.Uint64).Add(1)
-				d.logDropText(in, "unicast-src", "source is not one of the configured unicast_peer addresses", meta.Src)
-				continue
-			}
-		}
-		ev := rxEvent{in: in, src: meta.Src, adv: adv}
-		ev.adv.Addrs = slices.Clone(adv.Addrs)
-		select {
-		case d.rx <- ev:
-			d.kick()
-		default:
-			sc.overflow.Add(1)
-		}
+	}
+	ev := rxEvent{in: in, src: meta.Src, adv: *adv}
+	ev.adv.Addrs = slices.Clone(adv.Addrs)
+	select {
+	case d.rx <- ev:
+		d.kick()
+	default:
+		sc.overflow.Add(1)
 	}
 }
 
@@ -256,6 +265,6 @@ func (d *Daemon) logDropText(in *instance, reason, desc string, src netip.Addr) 
 	if now-last < int64(10*time.Second) || !slot.CompareAndSwap(last, now) {
 		return
 	}
-	d.log.Warn("dropped VRRP advertisement: "+desc, "instance", in.cfg.Name, "vrid", in.cfg.VRID,
+	d.log.Warn("dropped VRRP advertisement: "+desc, "instance", in.name, "vrid", in.vrid,
 		"from", src.String(), "drop", reason)
 }

@@ -25,6 +25,7 @@ import (
 
 	"gokeepalived/internal/config"
 	"gokeepalived/internal/ctl"
+	"gokeepalived/internal/linux/link"
 	"gokeepalived/internal/vrrp"
 	"gokeepalived/internal/vrrp/packet"
 )
@@ -49,6 +50,10 @@ type Options struct {
 type Notifier interface {
 	StateChanged(inst *config.Instance, group string, from, to vrrp.State, prio int, reason string)
 	GroupChanged(g *config.SyncGroup, from, to vrrp.State, reason string)
+	// MasterRxLowerPri: we are MASTER and heard a lower-priority master
+	// (keepalived's MASTER_RX_LOWER_PRI event: notify_master_rx_lower_pri
+	// and the FIFO line; no generic notify script, no mail).
+	MasterRxLowerPri(inst *config.Instance, prio int, peer netip.Addr, peerPrio int)
 }
 
 // Daemon runs VRRP instances. Create with New, then Run.
@@ -64,7 +69,7 @@ type Daemon struct {
 
 	rx       chan rxEvent
 	cmds     chan func()
-	linkEv   <-chan linkEvent
+	linkEv   <-chan link.Event
 	started  time.Time
 	reloaded time.Time
 	trackers *trackerSet
@@ -102,14 +107,11 @@ type rxEvent struct {
 	adv packet.Advert
 }
 
-type linkEvent struct {
-	name string
-	up   bool
-}
-
 // Run starts every instance and runs until ctx ends, then shuts down
 // gracefully: masters send priority-0 adverts and release their VIPs
-// (unless DontRelease). The VRRP loop runs on its own locked OS thread.
+// (unless DontRelease). The VRRP loop runs on its own locked OS thread and
+// sleeps in the kernel (see waker); its body is start, then step until ctx
+// ends, then finish, which tests drive themselves with a fake clock.
 func (d *Daemon) Run(ctx context.Context) error {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
@@ -118,8 +120,6 @@ func (d *Daemon) Run(ctx context.Context) error {
 	} else {
 		d.log.Debug("VRRP loop runs with SCHED_RR", "priority", rtPriority)
 	}
-	d.runCtx = ctx
-	d.started = d.env.Now()
 	w, err := newWaker()
 	if err != nil {
 		return err
@@ -127,22 +127,48 @@ func (d *Daemon) Run(ctx context.Context) error {
 	// The eventfd is never closed: goroutines may still kick it while the
 	// daemon stops, and a closed descriptor number could be reused.
 	d.wake.Store(w)
-	lctx, stopLinks := context.WithCancel(context.Background())
-	defer stopLinks()
-	if d.env.WatchLinks != nil {
-		evs, err := d.env.WatchLinks(lctx)
-		if err != nil {
-			return fmt.Errorf("watching links: %w", err)
+	cleanup, err := d.start(ctx)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	go func() {
+		<-ctx.Done()
+		d.kick()
+	}()
+	for ctx.Err() == nil {
+		d.step()
+		w.wait(d.nextDeadline(), d.env.Now())
+	}
+	d.finish()
+	return nil
+}
+
+// start does everything Run does before its loop: the link watcher, the
+// notifier, the trackers, the load balancer, then every instance. The
+// returned cleanup stops what start started (after finish).
+func (d *Daemon) start(ctx context.Context) (cleanup func(), err error) {
+	var undo []func()
+	cleanup = func() {
+		for i := len(undo) - 1; i >= 0; i-- {
+			undo[i]()
 		}
-		ch := make(chan linkEvent, 64)
-		go func() {
-			defer close(ch)
-			for e := range evs {
-				ch <- linkEvent{name: e.Name, up: e.Up && !e.Deleted}
-				d.kick()
-			}
-		}()
-		d.linkEv = ch
+	}
+	defer func() {
+		if err != nil {
+			cleanup()
+		}
+	}()
+	d.runCtx = ctx
+	d.started = d.env.Now()
+	lctx, stopLinks := context.WithCancel(context.Background())
+	undo = append(undo, stopLinks)
+	if d.env.WatchLinks != nil {
+		evs, err := d.env.WatchLinks(lctx, d.kick)
+		if err != nil {
+			return cleanup, fmt.Errorf("watching links: %w", err)
+		}
+		d.linkEv = evs
 	}
 	if r, ok := d.notifier.(interface{ Run(context.Context) error }); ok {
 		nctx, stopNotify := context.WithCancel(context.Background())
@@ -155,7 +181,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		}()
 		// Stop the notifier after the shutdown notifications are queued and
 		// delivered (bounded: keepalived gives its STOP notify script 1 s).
-		defer func() {
+		undo = append(undo, func() {
 			if dr, ok := d.notifier.(interface{ Drain(context.Context) bool }); ok {
 				dctx, cancel := context.WithTimeout(context.Background(), notifyDrainTimeout)
 				if !dr.Drain(dctx) {
@@ -165,7 +191,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 			}
 			stopNotify()
 			<-done
-		}()
+		})
 	}
 	d.trackers = newTrackerSet(d)
 	// Tracker results arrive on trackers.wake; relay them to the loop.
@@ -185,36 +211,35 @@ func (d *Daemon) Run(ctx context.Context) error {
 		}
 	}()
 	if err := d.startLVS(ctx, d.cfg); err != nil {
-		return err
+		return cleanup, err
 	}
-	defer d.stopLVS()
+	undo = append(undo, d.stopLVS)
 	if err := d.build(d.cfg); err != nil {
 		d.closeConns()
-		d.removeVMACs(d.instances)
-		return err
+		return cleanup, err
 	}
 	d.trackers.start(ctx)
 	d.startAll(d.units)
 	if d.opts.Ready != nil {
 		d.opts.Ready()
 	}
+	return cleanup, nil
+}
 
-	go func() {
-		<-ctx.Done()
-		d.kick()
-	}()
-	for {
-		if ctx.Err() != nil {
-			d.shutdownAll(d.units)
-			d.trackers.stop()
-			d.closeConns()
-			d.removeVMACs(d.instances)
-			return nil
-		}
-		d.drain()
-		d.fireTimers()
-		w.wait(d.nextDeadline(), d.env.Now())
-	}
+// step handles every pending input (adverts, link and tracker changes,
+// ctl requests and reloads), then every timer due at the clock's now.
+func (d *Daemon) step() {
+	d.drain()
+	d.fireTimers()
+}
+
+// finish shuts every instance down (priority 0, VIPs released) and closes
+// what the loop owns.
+func (d *Daemon) finish() {
+	d.shutdownAll(d.units)
+	d.trackers.stop()
+	d.closeConns()
+	d.removeVMACs(d.instances)
 }
 
 // kick wakes the loop if it runs (events posted before Run are handled
@@ -237,7 +262,7 @@ func (d *Daemon) drain() {
 				d.linkEv = nil
 				continue
 			}
-			d.linkChanged(le.name, le.up)
+			d.linkChanged(le.Name, le.Up && !le.Deleted)
 		case <-d.trackerWake:
 			d.trackersChanged()
 		case f := <-d.cmds:
@@ -302,12 +327,31 @@ func (d *Daemon) build(cfg *config.Config) error {
 
 // makeUnits builds the runtime for the given instances of cfg, grouping
 // sync-group members into one unit.
-func (d *Daemon) makeUnits(cfg *config.Config, list []*config.Instance) ([]*unit, error) {
+func (d *Daemon) makeUnits(cfg *config.Config, list []*config.Instance) (_ []*unit, err error) {
 	byGroup := map[string]*unit{}
 	var units []*unit
 	var errs []error
+	var built []*instance
+	// Undo the virtual MAC interfaces this call created if anything fails
+	// (a running instance's are kept: an idempotent create may have found
+	// one). Sockets are closed by the caller's closeUnused/closeConns.
+	defer func() {
+		if err == nil {
+			return
+		}
+		var gone []*instance
+		for _, in := range built {
+			if in.vmac != "" && !d.vmacRunning(in.vmac) {
+				gone = append(gone, in)
+			}
+		}
+		d.removeVMACs(gone)
+	}()
 	for _, ci := range list {
 		in, err := d.newInstance(cfg, ci)
+		if in != nil {
+			built = append(built, in)
+		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("vrrp_instance %s: %w", ci.Name, err))
 			continue
@@ -348,6 +392,8 @@ func (d *Daemon) makeUnits(cfg *config.Config, list []*config.Instance) ([]*unit
 
 func (d *Daemon) newInstance(cfg *config.Config, ci *config.Instance) (*instance, error) {
 	in := &instance{
+		name:      ci.Name,
+		vrid:      ci.VRID,
 		cfg:       ci,
 		ipv6:      ci.Family == 6,
 		faults:    map[string]string{},
@@ -376,11 +422,30 @@ func (d *Daemon) newInstance(cfg *config.Config, ci *config.Instance) (*instance
 		}
 		d.log.Info("virtual MAC interface ready", "instance", ci.Name, "vmac", in.vmac, "parent", ci.Interface)
 	}
+	in, err = d.finishInstance(cfg, ci, in)
+	return in, err
+}
+
+// vmacRunning reports whether a running instance uses the macvlan.
+func (d *Daemon) vmacRunning(name string) bool {
+	for _, in := range d.instances {
+		if in.vmac == name {
+			return true
+		}
+	}
+	return false
+}
+
+// finishInstance completes newInstance once the VMAC (if any) exists. On an
+// error it still returns in, so the caller can remove that VMAC.
+func (d *Daemon) finishInstance(cfg *config.Config, ci *config.Instance, in *instance) (*instance, error) {
+	var err error
+	fail := func(e error) (*instance, error) { return in, e }
 	if in.addrs, err = kernelAddrs(ci, in.vmac); err != nil {
-		return nil, err
+		return fail(err)
 	}
 	if in.routes, in.rules, err = kernelRoutes(ci); err != nil {
-		return nil, err
+		return fail(err)
 	}
 	// Our source address: unicast_src_ip / mcast_src_ip, else the
 	// interface's primary (IPv4) or link-local (IPv6) address.
@@ -392,7 +457,7 @@ func (d *Daemon) newInstance(cfg *config.Config, ci *config.Instance) (*instance
 	default:
 		in.src, err = d.env.Primary(ci.Interface, in.ipv6)
 		if err != nil {
-			return nil, err
+			return fail(err)
 		}
 	}
 	if len(ci.UnicastPeers) > 0 {
@@ -407,7 +472,7 @@ func (d *Daemon) newInstance(cfg *config.Config, ci *config.Instance) (*instance
 	}
 	core, err := vrrp.NewInstance(coreConfig(ci, &cfg.Global, in.src, in.vips))
 	if err != nil {
-		return nil, err
+		return fail(err)
 	}
 	in.core = core
 	in.advert = packet.Advert{Version: uint8(ci.Version), Type: 1, VRID: uint8(ci.VRID), Addrs: in.vips}
@@ -428,7 +493,7 @@ func (d *Daemon) newInstance(cfg *config.Config, ci *config.Instance) (*instance
 	}
 	conn, err := d.conn(cfg, ci, in)
 	if err != nil {
-		return nil, err
+		return fail(err)
 	}
 	in.conn = conn
 	return in, nil
@@ -599,6 +664,10 @@ func (d *Daemon) act(in *instance, now time.Time, a vrrp.Action) {
 		// Raised again by every advert of the other master: expires soon after it yields.
 		in.warn(now, msg, 3*in.cfg.AdvertInt+time.Second)
 		d.rateLimitedWarn(in, now, "split-brain", msg, "peer", a.Peer.String(), "peer_priority", a.PeerPriority)
+		in.count("master_rx_lower_pri")
+		if d.notifier != nil {
+			d.notifier.MasterRxLowerPri(in.cfg, int(in.core.Priority()), a.Peer, int(a.PeerPriority))
+		}
 	case vrrp.NoMasterHeard:
 		in.count("no_master_heard")
 		if strings.EqualFold(in.cfg.State, "MASTER") {
@@ -672,11 +741,16 @@ func (d *Daemon) sendAdvert(in *instance, prio uint8) {
 }
 
 func (d *Daemon) acquire(in *instance) {
+	added := 0
+	var failed []string
 	for _, a := range in.addrs {
 		if err := d.env.AddAddr(a); err != nil {
 			in.count("vip_errors")
+			failed = append(failed, a.Prefix.String())
 			d.log.Error("adding virtual address failed", "instance", in.cfg.Name, "address", a.String(), "err", err)
+			continue
 		}
+		added++
 	}
 	for _, r := range in.routes {
 		if err := d.env.AddRoute(r); err != nil {
@@ -688,8 +762,16 @@ func (d *Daemon) acquire(in *instance) {
 			d.log.Error("adding virtual rule failed", "instance", in.cfg.Name, "rule", r.String(), "err", err)
 		}
 	}
-	in.vipsHeld = true
-	d.log.Info("virtual addresses added", "instance", in.cfg.Name, "vrid", in.cfg.VRID, "addresses", fmtAddrs(in.vips))
+	// Held means the kernel has them: not when every add failed.
+	in.vipsHeld = added > 0 || len(in.addrs) == 0
+	if len(failed) > 0 {
+		msg := fmt.Sprintf("MASTER without %d of its %d virtual addresses (%s): adding them failed (see the error log: an address another interface holds, a missing interface, or a netlink error)",
+			len(failed), len(in.addrs), strings.Join(failed, ","))
+		in.warn(d.env.Now(), msg, 10*time.Minute)
+	}
+	if added > 0 {
+		d.log.Info("virtual addresses added", "instance", in.cfg.Name, "vrid", in.cfg.VRID, "addresses", fmtAddrs(in.vips))
+	}
 }
 
 func (d *Daemon) release(in *instance) {

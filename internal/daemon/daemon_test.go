@@ -116,7 +116,7 @@ func (f *fakeEnv) env() Env {
 			return netip.Addr{}, fmt.Errorf("interface %s has no IPv4 address", ifname)
 		},
 		LinkUp:     func(string) (bool, error) { return true, nil },
-		WatchLinks: func(ctx context.Context) (<-chan link.Event, error) { return make(chan link.Event), nil },
+		WatchLinks: func(context.Context, func()) (<-chan link.Event, error) { return make(chan link.Event), nil },
 		Now:        time.Now,
 	}
 }

@@ -14,8 +14,13 @@ import (
 )
 
 // instance is the runtime of one vrrp_instance. Everything except the
-// atomic drop counters is owned by the daemon loop.
+// atomic drop counters is owned by the daemon loop, but the socket readers
+// also read the fields set at construction that never change afterwards
+// (name, vrid, unicast, expect): a reload that keeps the instance swaps cfg,
+// which the readers therefore never touch.
 type instance struct {
+	name  string // cfg.Name, for the readers
+	vrid  int    // cfg.VRID, for the readers
 	cfg   *config.Instance
 	core  *vrrp.Instance
 	unit  *unit

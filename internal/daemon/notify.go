@@ -2,7 +2,9 @@ package daemon
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"net/netip"
 	"time"
 
 	"gokeepalived/internal/config"
@@ -132,4 +134,10 @@ func (a *notifier) GroupChanged(g *config.SyncGroup, from, to vrrp.State, reason
 	// keepalived reports priority 0 for groups.
 	a.n.Enqueue(notify.Event{Kind: notify.KindGroup, Name: g.Name, State: st, From: notifyState(from),
 		Priority: 0, Reason: reason, Scripts: scriptsOf(g.Notify, &a.cfg.Global), SMTPAlert: alert})
+}
+
+func (a *notifier) MasterRxLowerPri(in *config.Instance, prio int, peer netip.Addr, peerPrio int) {
+	a.n.Enqueue(notify.Event{Kind: notify.KindInstance, Name: in.Name, State: notify.EventMasterRxLowerPri,
+		From: notify.StateMaster, Priority: prio, Scripts: scriptsOf(in.Notify, &a.cfg.Global),
+		Reason: fmt.Sprintf("received an advertisement from lower-priority master %s (priority %d, ours %d)", peer, peerPrio, prio)})
 }

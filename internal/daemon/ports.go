@@ -44,8 +44,9 @@ type Env struct {
 	Primary func(ifname string, ipv6 bool) (netip.Addr, error)
 	// LinkUp reports whether the interface is administratively up with carrier.
 	LinkUp func(ifname string) (bool, error)
-	// WatchLinks delivers link changes until ctx ends.
-	WatchLinks func(ctx context.Context) (<-chan link.Event, error)
+	// WatchLinks delivers link changes until ctx ends, calling wake after
+	// each one is queued (the loop sleeps in the kernel, not on the channel).
+	WatchLinks func(ctx context.Context, wake func()) (<-chan link.Event, error)
 	// CreateVMAC and DeleteVMAC manage use_vmac macvlans (idempotent create).
 	CreateVMAC func(name, parent string, vrid uint8, ipv6 bool) error
 	DeleteVMAC func(name string) error
@@ -82,7 +83,7 @@ func Linux() Env {
 			}
 			return ev.Up, nil
 		},
-		WatchLinks: link.Watch,
+		WatchLinks: watchLinks,
 		CreateVMAC: func(name, parent string, vrid uint8, ipv6 bool) error {
 			if err := vmac.Create(vmac.Config{Name: name, Parent: parent, VRID: vrid, IPv6: ipv6}); err != nil {
 				return err
@@ -134,4 +135,21 @@ func primaryAddr(ifname string, ipv6 bool) (netip.Addr, error) {
 		return netip.Addr{}, fmt.Errorf("interface %s has no IPv6 link-local address", ifname)
 	}
 	return netip.Addr{}, fmt.Errorf("interface %s has no IPv4 address", ifname)
+}
+
+// watchLinks relays the kernel's link changes, waking the loop for each.
+func watchLinks(ctx context.Context, wake func()) (<-chan link.Event, error) {
+	evs, err := link.Watch(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ch := make(chan link.Event, 64)
+	go func() {
+		defer close(ch)
+		for e := range evs {
+			ch <- e
+			wake()
+		}
+	}()
+	return ch, nil
 }

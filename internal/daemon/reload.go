@@ -135,6 +135,11 @@ func (d *Daemon) applyReload(newCfg *config.Config) error {
 	d.startAll(units)
 	for _, u := range keep {
 		for _, in := range u.members {
+			if priorityOnly[in.cfg.Name] {
+				// In place, through the core: a change to or from 255 makes
+				// or unmakes the address owner.
+				d.handle(in, vrrp.ConfiguredPriority{Priority: uint8(in.cfg.Priority)})
+			}
 			d.applyTracking(in)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
@@ -19,6 +20,8 @@ import (
 type stateRecorder struct {
 	mu     sync.Mutex
 	states []string
+	groups []string // sync group states notified
+	events []string // MASTER_RX_LOWER_PRI events
 }
 
 func (r *stateRecorder) StateChanged(_ *config.Instance, _ string, _, to vrrp.State, prio int, _ string) {
@@ -27,7 +30,17 @@ func (r *stateRecorder) StateChanged(_ *config.Instance, _ string, _, to vrrp.St
 	r.states = append(r.states, fmt.Sprintf("%s %d", to, prio))
 }
 
-func (r *stateRecorder) GroupChanged(*config.SyncGroup, vrrp.State, vrrp.State, string) {}
+func (r *stateRecorder) GroupChanged(g *config.SyncGroup, _, to vrrp.State, _ string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.groups = append(r.groups, fmt.Sprintf("%s %s", g.Name, to))
+}
+
+func (r *stateRecorder) MasterRxLowerPri(in *config.Instance, prio int, peer netip.Addr, peerPrio int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.events = append(r.events, fmt.Sprintf("%s MASTER_RX_LOWER_PRI %d from %s %d", in.Name, prio, peer, peerPrio))
+}
 
 func (r *stateRecorder) get() []string {
 	r.mu.Lock()

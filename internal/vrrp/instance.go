@@ -52,6 +52,11 @@ type Instance struct {
 
 	faults []faultEntry
 
+	// The configured preemption knobs before normalize (which clears them
+	// for an owner): restored when a reload makes an owner a non-owner.
+	noPreempt    bool
+	preemptDelay time.Duration
+
 	acts []Action
 	tr   Transition
 	trOK bool
@@ -65,7 +70,7 @@ func NewInstance(cfg Config) (*Instance, error) {
 		return nil, fmt.Errorf("vrrp instance vrid %d: %w", cfg.VRID, err)
 	}
 	c.PrimaryAddr = c.PrimaryAddr.Unmap()
-	i := &Instance{cfg: c, state: StateInit, prio: c.Priority, acts: make([]Action, 0, 8)}
+	i := &Instance{cfg: c, state: StateInit, prio: c.Priority, acts: make([]Action, 0, 8), noPreempt: cfg.NoPreempt, preemptDelay: cfg.PreemptDelay}
 	i.adverInt = CentisecsOf(c.AdverInt)
 	i.masterAdverInt = i.adverInt
 	return i, nil
@@ -123,6 +128,8 @@ func (i *Instance) Handle(now time.Time, in Input) Output {
 		ign = i.shutdown()
 	case PriorityChanged:
 		ign = i.priorityChanged(in.Effective)
+	case ConfiguredPriority:
+		ign = i.configuredPriority(now, in.Priority)
 	case Fault:
 		i.fault(now, in.Source, in.Reason)
 	case FaultCleared:
@@ -451,6 +458,44 @@ func (i *Instance) priorityChanged(p uint8) IgnoreReason {
 		return IgnoreAlreadyInSt
 	}
 	i.prio = p
+	return IgnoreNone
+}
+
+// configuredPriority applies a reloaded configured priority in place.
+func (i *Instance) configuredPriority(now time.Time, p uint8) IgnoreReason {
+	if p == 0 {
+		p = 1
+	}
+	if p == i.cfg.Priority {
+		return IgnoreAlreadyInSt
+	}
+	wasOwner := i.cfg.Priority == 255
+	i.cfg.Priority = p
+	// Re-derive what normalize derived from the priority.
+	c := i.cfg
+	c.NoPreempt, c.PreemptDelay = i.noPreempt, i.preemptDelay
+	if n, err := c.normalize(); err == nil {
+		i.cfg.NoPreempt, i.cfg.PreemptDelay = n.NoPreempt, n.PreemptDelay
+	}
+	switch {
+	case p == 255:
+		i.prio = 255
+	case wasOwner:
+		i.prio = p // the trackers' weights follow as PriorityChanged
+	default:
+		return IgnoreNone // the effective priority follows as PriorityChanged
+	}
+	switch i.state {
+	case StateBackup:
+		if i.owner() {
+			i.becomeMaster(now, "configured priority 255 by reload: address owner takes over")
+		}
+	case StateMaster:
+		// Advertise the new priority now rather than at the next interval,
+		// so a higher-priority backup preempts a former owner at once.
+		i.push(SendAdvert{Priority: i.prio})
+		i.adverTimer = now.Add(i.adverInt.Duration())
+	}
 	return IgnoreNone
 }
 

@@ -35,8 +35,8 @@ func (s State) String() string {
 }
 
 // Input is one event fed to Instance.Handle. The concrete types are Startup,
-// Shutdown, AdvertReceived, TimerFired, PriorityChanged, Fault and
-// FaultCleared.
+// Shutdown, AdvertReceived, TimerFired, PriorityChanged,
+// ConfiguredPriority, Fault and FaultCleared.
 type Input interface{ isInput() }
 
 // Startup is the RFC Startup event: the instance starts (or restarts after
@@ -63,6 +63,13 @@ type TimerFired struct{}
 // an address owner (configured 255) ignores it, as keepalived does.
 type PriorityChanged struct{ Effective uint8 }
 
+// ConfiguredPriority carries a new configured priority (a reload that
+// changed nothing else). Unlike PriorityChanged it can make or unmake the
+// address owner: 255 makes the instance the owner (a BACKUP takes over at
+// once, RFC 9568 §6.4.1 as for a starting owner), and a former owner gets
+// the new priority; its trackers then apply through PriorityChanged.
+type ConfiguredPriority struct{ Priority uint8 }
+
 // Fault reports that a tracked object failed. Source identifies it (for
 // example "interface eth0"); the instance stays in FAULT until every Source
 // that faulted has been cleared. Reason is the human text.
@@ -71,13 +78,14 @@ type Fault struct{ Source, Reason string }
 // FaultCleared reports that the tracked object Source recovered.
 type FaultCleared struct{ Source, Reason string }
 
-func (Startup) isInput()         {}
-func (Shutdown) isInput()        {}
-func (AdvertReceived) isInput()  {}
-func (TimerFired) isInput()      {}
-func (PriorityChanged) isInput() {}
-func (Fault) isInput()           {}
-func (FaultCleared) isInput()    {}
+func (Startup) isInput()            {}
+func (Shutdown) isInput()           {}
+func (AdvertReceived) isInput()     {}
+func (TimerFired) isInput()         {}
+func (PriorityChanged) isInput()    {}
+func (ConfiguredPriority) isInput() {}
+func (Fault) isInput()              {}
+func (FaultCleared) isInput()       {}
 
 // Action is one thing the daemon must do, in order. The concrete types are
 // SendAdvert, AcquireVIPs, ReleaseVIPs, SendGratuitous, Notify,

@@ -1,0 +1,495 @@
+package daemon
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"gokeepalived/internal/config"
+	"gokeepalived/internal/linux/addr"
+	"gokeepalived/internal/linux/link"
+	"gokeepalived/internal/linux/vrrpconn"
+	"gokeepalived/internal/vrrp/packet"
+)
+
+// The stepped harness runs several daemons in one test process on a fake
+// clock: each daemon's loop is driven by the test (start, step, finish),
+// never by Run, and their sockets are ports on fake segments that deliver
+// every advert synchronously through the daemon's real receive path
+// (parse, validate, demultiplex) into the peer's loop. Nothing sleeps: time
+// moves from one deadline to the next.
+
+var harnessT0 = time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+
+type harness struct {
+	t     *testing.T
+	now   time.Time
+	nodes []*node
+	segs  map[string]*segment
+	sent  []sentAdvert
+}
+
+// sentAdvert is one advert a node put on a segment.
+type sentAdvert struct {
+	at   time.Time
+	node string
+	vrid uint8
+	prio uint8
+}
+
+type node struct {
+	h      *harness
+	name   string
+	ifaces map[string]*nodeIface // interface → its address and segment
+	d      *Daemon
+	rec    *stateRecorder
+	links  chan link.Event
+	ctx    context.Context
+	cancel context.CancelFunc
+	clean  func()
+	up     bool // started and not crashed or stopped
+
+	mu      sync.Mutex
+	addrs   map[string]bool // the "kernel": addresses on the node's interfaces
+	vmacs   map[string]bool // macvlans that exist
+	failAdd map[string]bool // AddAddr fails for these prefixes
+	ops     []string
+	conns   []*segConn
+}
+
+type nodeIface struct {
+	seg  *segment
+	addr netip.Addr // primary IPv4 address, or the IPv6 link-local
+	up   bool
+}
+
+type segment struct {
+	name string
+	cut  bool // partitioned: delivers nothing
+}
+
+// segConn is one daemon socket attached to a segment. Recv blocks until
+// Close (the daemon's reader goroutine waits there harmlessly): packets are
+// delivered by the segment calling receive directly.
+type segConn struct {
+	n      *node
+	iface  string
+	ipv6   bool
+	closed chan struct{}
+	once   sync.Once
+}
+
+func newHarness(t *testing.T) *harness {
+	return &harness{t: t, now: harnessT0, segs: map[string]*segment{}}
+}
+
+// node adds a daemon; ifaces maps interface names to "segment address".
+func (h *harness) node(name string, ifaces map[string]string, cfgText string) *node {
+	n := &node{h: h, name: name, ifaces: map[string]*nodeIface{}, rec: &stateRecorder{},
+		links: make(chan link.Event, 64), addrs: map[string]bool{}, vmacs: map[string]bool{}, failAdd: map[string]bool{}}
+	for ifname, spec := range ifaces {
+		seg, a, _ := strings.Cut(spec, " ")
+		n.ifaces[ifname] = &nodeIface{seg: h.segment(seg), addr: netip.MustParseAddr(a), up: true}
+	}
+	h.nodes = append(h.nodes, n)
+	n.d = New(h.load(cfgText), Options{Env: n.env(), Notifier: n.rec, Logger: testLogger(h.t, name)})
+	return n
+}
+
+func (h *harness) segment(name string) *segment {
+	if s, ok := h.segs[name]; ok {
+		return s
+	}
+	s := &segment{name: name}
+	h.segs[name] = s
+	return s
+}
+
+func (h *harness) load(text string) *config.Config {
+	h.t.Helper()
+	cfg, ds := config.LoadBytes("test.conf", []byte(text), config.LoadOptions{})
+	if ds.HasErrors() {
+		h.t.Fatalf("config: %v", ds)
+	}
+	return cfg
+}
+
+func testLogger(t *testing.T, name string) *slog.Logger {
+	return slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelInfo})).With("node", name)
+}
+
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Helper()
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
+
+func (n *node) record(op string) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.ops = append(n.ops, op)
+}
+
+func (n *node) env() Env {
+	return Env{
+		OpenConn: func(cfg vrrpconn.Config) (Conn, error) {
+			ifname := cfg.Interface
+			if _, ok := n.ifaces[ifname]; !ok && !n.hasVMAC(ifname) {
+				return nil, fmt.Errorf("open socket on %s: no such device", ifname)
+			}
+			c := &segConn{n: n, iface: ifname, ipv6: cfg.Family == vrrpconn.IPv6, closed: make(chan struct{})}
+			n.mu.Lock()
+			n.conns = append(n.conns, c)
+			n.mu.Unlock()
+			n.record("open " + ifname)
+			return c, nil
+		},
+		AddAddr: func(a addr.Address) error {
+			n.mu.Lock()
+			defer n.mu.Unlock()
+			if n.failAdd[a.Prefix.String()] {
+				return fmt.Errorf("add %s: %w", a.Prefix, syscall.EADDRNOTAVAIL)
+			}
+			n.addrs[a.Prefix.String()] = true
+			n.ops = append(n.ops, "add "+a.Prefix.String())
+			return nil
+		},
+		DelAddr: func(a addr.Address) error {
+			n.mu.Lock()
+			defer n.mu.Unlock()
+			delete(n.addrs, a.Prefix.String())
+			n.ops = append(n.ops, "del "+a.Prefix.String())
+			return nil
+		},
+		AddRoute: func(addr.Route) error { return nil }, DelRoute: func(addr.Route) error { return nil },
+		AddRule: func(addr.Rule) error { return nil }, DelRule: func(addr.Rule) error { return nil },
+		Gratuitous: func(string, []netip.Addr) error { return nil },
+		Primary: func(ifname string, ipv6 bool) (netip.Addr, error) {
+			if i, ok := n.ifaces[ifname]; ok && i.addr.Is6() == ipv6 {
+				return i.addr, nil
+			}
+			return netip.Addr{}, fmt.Errorf("interface %s has no address", ifname)
+		},
+		LinkUp: func(ifname string) (bool, error) {
+			if i, ok := n.ifaces[ifname]; ok {
+				return i.up, nil
+			}
+			return false, fmt.Errorf("interface %s: no such device", ifname)
+		},
+		WatchLinks: func(context.Context, func()) (<-chan link.Event, error) { return n.links, nil },
+		CreateVMAC: func(name, parent string, vrid uint8, ipv6 bool) error {
+			if _, ok := n.ifaces[parent]; !ok {
+				return fmt.Errorf("vmac %s: parent %s: no such device", name, parent)
+			}
+			n.mu.Lock()
+			defer n.mu.Unlock()
+			n.vmacs[name] = true
+			n.ops = append(n.ops, "vmac+ "+name)
+			return nil
+		},
+		DeleteVMAC: func(name string) error {
+			n.mu.Lock()
+			defer n.mu.Unlock()
+			delete(n.vmacs, name)
+			n.ops = append(n.ops, "vmac- "+name)
+			return nil
+		},
+		Now: func() time.Time { return n.h.now },
+	}
+}
+
+func (n *node) hasVMAC(name string) bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.vmacs[name]
+}
+
+func (c *segConn) Send(p []byte, dst netip.Addr) error { return c.SendFrom(p, netip.Addr{}, dst) }
+
+// SendFrom delivers the advert to every other running node with a socket
+// of the same family on the segment (multicast), or to the node owning dst
+// (unicast).
+func (c *segConn) SendFrom(p []byte, src, dst netip.Addr) error {
+	h := c.n.h
+	ifname := c.iface
+	parent := c.n.parentOf(ifname)
+	ifc := c.n.ifaces[parent]
+	if ifc == nil || !ifc.up {
+		return fmt.Errorf("send on %s: %w", ifname, syscall.ENETDOWN)
+	}
+	if !src.IsValid() {
+		src = ifc.addr
+	}
+	fam := packet.IPv4
+	if c.ipv6 {
+		fam = packet.IPv6
+	}
+	adv, err := packet.Parse(p, fam)
+	if err != nil {
+		h.t.Errorf("%s sent an unparsable advert: %v", c.n.name, err)
+		return err
+	}
+	h.sent = append(h.sent, sentAdvert{at: h.now, node: c.n.name, vrid: adv.VRID, prio: adv.Priority})
+	if ifc.seg.cut {
+		return nil
+	}
+	for _, o := range h.nodes {
+		if o == c.n || !o.up {
+			continue
+		}
+		for oname, oif := range o.ifaces {
+			if oif.seg != ifc.seg || !oif.up {
+				continue
+			}
+			if !dst.IsMulticast() && dst != oif.addr {
+				continue
+			}
+			for key, sc := range o.d.conns {
+				if key.ipv6 != c.ipv6 || o.parentOf(key.iface) != oname {
+					continue
+				}
+				var a packet.Advert
+				o.d.receive(sc, slices.Clone(p), vrrpconn.Meta{Src: src, Dst: dst, TTL: 255}, fam, &a)
+			}
+		}
+	}
+	return nil
+}
+
+// parentOf maps a VMAC name (vrrp.N) to its parent interface.
+func (n *node) parentOf(ifname string) string {
+	if _, ok := n.ifaces[ifname]; ok {
+		return ifname
+	}
+	for _, in := range n.d.instances {
+		if in.vmac == ifname {
+			return in.cfg.Interface
+		}
+	}
+	return ifname
+}
+
+func (c *segConn) Recv([]byte) (int, vrrpconn.Meta, error) {
+	<-c.closed
+	return 0, vrrpconn.Meta{}, net.ErrClosed
+}
+
+func (c *segConn) Close() error { c.once.Do(func() { close(c.closed) }); return nil }
+
+// JoinGroup: a segment delivers every group to every socket.
+func (c *segConn) JoinGroup(netip.Addr) error { return nil }
+
+// start starts the node's daemon at the harness's now.
+func (n *node) start() {
+	n.h.t.Helper()
+	n.ctx, n.cancel = context.WithCancel(context.Background())
+	clean, err := n.d.start(n.ctx)
+	if err != nil {
+		n.h.t.Fatalf("%s: start: %v", n.name, err)
+	}
+	n.clean, n.up = clean, true
+	n.h.t.Cleanup(n.kill)
+	n.h.settle()
+}
+
+// stop shuts the node down gracefully (priority 0, VIPs released).
+func (n *node) stop() {
+	if !n.up {
+		return
+	}
+	n.cancel()
+	n.d.finish()
+	n.clean()
+	n.up = false
+	n.h.settle()
+}
+
+// kill makes the node vanish without a word (a crash, or a cable pulled):
+// no priority 0, its VIPs stay in its "kernel".
+func (n *node) kill() {
+	if !n.up {
+		return
+	}
+	n.up = false
+	n.cancel()
+	n.mu.Lock()
+	conns := slices.Clone(n.conns)
+	n.mu.Unlock()
+	for _, c := range conns {
+		c.Close()
+	}
+	n.clean()
+}
+
+// setLink changes an interface's carrier and tells the daemon, as the
+// kernel's link watcher does.
+func (n *node) setLink(ifname string, up bool) {
+	n.ifaces[ifname].up = up
+	n.links <- link.Event{Name: ifname, Up: up}
+	n.h.settle()
+}
+
+func (n *node) reload(text string) error {
+	n.h.t.Helper()
+	var err error
+	n.d.cmds <- func() { err = n.d.applyReload(n.h.load(text)) }
+	n.h.settle()
+	return err
+}
+
+func (n *node) idle() bool {
+	return len(n.d.rx) == 0 && len(n.d.cmds) == 0 && len(n.links) == 0
+}
+
+// settle steps every running node until no input is pending.
+func (h *harness) settle() {
+	h.t.Helper()
+	for range 10000 {
+		busy := false
+		for _, n := range h.nodes {
+			if n.up && !n.idle() {
+				n.d.step()
+				busy = true
+			}
+		}
+		if !busy {
+			return
+		}
+	}
+	h.t.Fatal("the daemons never went idle (an advert storm?)")
+}
+
+// advance moves the clock by d, stepping every node at each deadline.
+func (h *harness) advance(d time.Duration) {
+	h.t.Helper()
+	end := h.now.Add(d)
+	for {
+		h.settle()
+		var next time.Time
+		for _, n := range h.nodes {
+			if !n.up {
+				continue
+			}
+			if dl := n.d.nextDeadline(); !dl.IsZero() && (next.IsZero() || dl.Before(next)) {
+				next = dl
+			}
+		}
+		if next.IsZero() || next.After(end) {
+			break
+		}
+		if next.After(h.now) {
+			h.now = next
+		}
+		for _, n := range h.nodes {
+			if n.up {
+				n.d.step()
+			}
+		}
+	}
+	h.now = end
+	for _, n := range h.nodes {
+		if n.up {
+			n.d.step()
+		}
+	}
+	h.settle()
+}
+
+// state is the instance's state ("" if the node has no such instance).
+func (n *node) state(name string) string {
+	if in := n.d.find(name); in != nil {
+		return in.core.State().String()
+	}
+	return ""
+}
+
+func (n *node) holds(prefix string) bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.addrs[prefix]
+}
+
+func (n *node) status(name string) (st struct {
+	State    string
+	Prio     int
+	Held     bool
+	Counters map[string]uint64
+	Drops    map[string]uint64
+	Warnings []string
+}) {
+	for _, is := range n.d.snapshot().Instances {
+		if is.Name == name {
+			st.State, st.Prio, st.Held, st.Counters, st.Drops, st.Warnings = is.State, is.EffectivePriority, is.VIPsHeld, is.Counters, is.Drops, is.Warnings
+		}
+	}
+	return st
+}
+
+// holders lists the nodes whose kernel holds prefix.
+func (h *harness) holders(prefix string) []string {
+	var out []string
+	for _, n := range h.nodes {
+		if n.holds(prefix) {
+			out = append(out, n.name)
+		}
+	}
+	return out
+}
+
+// expect checks each node's state of instance name, then that exactly the
+// MASTER nodes hold vip.
+func (h *harness) expect(name, vip string, states ...string) {
+	h.t.Helper()
+	var got, masters []string
+	for _, n := range h.nodes {
+		got = append(got, n.name+"="+n.state(name))
+		if n.state(name) == "MASTER" {
+			masters = append(masters, n.name)
+		}
+	}
+	var want []string
+	for i, n := range h.nodes {
+		want = append(want, n.name+"="+states[i])
+	}
+	if !slices.Equal(got, want) {
+		h.t.Fatalf("at +%v %s: states %v, want %v", h.now.Sub(harnessT0), name, got, want)
+	}
+	if vip != "" {
+		if hs := h.holders(vip); !slices.Equal(hs, masters) {
+			h.t.Fatalf("at +%v: %s held by %v, want the masters %v", h.now.Sub(harnessT0), vip, hs, masters)
+		}
+	}
+}
+
+// sentBy counts the adverts node sent for vrid with priority prio since t.
+func (h *harness) sentBy(node string, vrid, prio uint8, since time.Time) int {
+	c := 0
+	for _, s := range h.sent {
+		if s.node == node && s.vrid == vrid && s.prio == prio && !s.at.Before(since) {
+			c++
+		}
+	}
+	return c
+}
+
+// firstSent is when node first sent an advert for vrid at or after since.
+func (h *harness) firstSent(node string, vrid uint8, since time.Time) time.Time {
+	for _, s := range h.sent {
+		if s.node == node && s.vrid == vrid && !s.at.Before(since) {
+			return s.at
+		}
+	}
+	return time.Time{}
+}
+
+func linkDown(name string) link.Event { return link.Event{Name: name, Up: false} }
