@@ -1,8 +1,6 @@
 package daemon
 
-import (
-	"golang.org/x/sys/unix"
-)
+import "gokeepalived/internal/linux/rtsched"
 
 // rtPriority is the SCHED_RR priority of the VRRP loop and socket reader
 // threads. keepalived offers vrrp_rt_priority for the same reason: measured
@@ -12,12 +10,5 @@ import (
 const rtPriority = 10
 
 // realtimeThread gives the calling OS thread (locked by the caller)
-// real-time round-robin scheduling. It reports why when that is not
-// allowed (no CAP_SYS_NICE, a container), so the caller can log it once.
-func realtimeThread() error {
-	return unix.SchedSetAttr(0, &unix.SchedAttr{
-		Size:     unix.SizeofSchedAttr,
-		Policy:   unix.SCHED_RR,
-		Priority: rtPriority,
-	}, 0)
-}
+// real-time round-robin scheduling; see rtsched.RoundRobin.
+func realtimeThread() error { return rtsched.RoundRobin(rtPriority) }
