@@ -4,7 +4,7 @@ BIN     := $(CURDIR)/bin
 PKGS    := ./...
 TESTFLAGS ?= -count=1 -timeout 20m
 
-.PHONY: all build deps test lint unit fmt-check vet staticcheck demo fuzz bench clean
+.PHONY: all build deps test lint unit race fmt-check vet staticcheck demo fuzz bench clean
 
 all: build
 
@@ -15,7 +15,7 @@ deps:
 	@bash scripts/deps.sh
 
 ## test: everything CI runs: formatting, vet, staticcheck, unit, simulation, kernel and e2e tests.
-test: deps lint unit
+test: deps lint unit race
 
 lint: fmt-check vet staticcheck
 
@@ -31,6 +31,12 @@ staticcheck:
 
 unit:
 	$(GO) test $(TESTFLAGS) $(PKGS)
+
+## race: the packages with goroutines, under the race detector (about a minute on 2 cores).
+RACEPKGS := ./internal/daemon/ ./internal/notify/ ./internal/track/ ./internal/check/... ./internal/ctl/ \
+	./internal/metrics/ ./internal/vrrp/... ./internal/lb/
+race:
+	$(GO) test -race -count=1 -timeout 10m $(RACEPKGS)
 
 ## demo: live failover of the seed's nginx pair in network namespaces.
 demo: deps build

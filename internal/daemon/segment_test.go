@@ -482,14 +482,4 @@ func (h *harness) sentBy(node string, vrid, prio uint8, since time.Time) int {
 	return c
 }
 
-// firstSent is when node first sent an advert for vrid at or after since.
-func (h *harness) firstSent(node string, vrid uint8, since time.Time) time.Time {
-	for _, s := range h.sent {
-		if s.node == node && s.vrid == vrid && !s.at.Before(since) {
-			return s.at
-		}
-	}
-	return time.Time{}
-}
-
 func linkDown(name string) link.Event { return link.Event{Name: name, Up: false} }

@@ -1,0 +1,125 @@
+// Package archtest guards the layering documented in docs/architecture.md:
+// the protocol core stays pure, and run-time packages depend downwards only.
+package archtest
+
+import (
+	"encoding/json"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+type pkg struct {
+	ImportPath string
+	Dir        string
+	GoFiles    []string
+	Imports    []string
+}
+
+func list(t *testing.T, pattern string) []pkg {
+	t.Helper()
+	out, err := exec.Command("go", "list", "-json", pattern).Output()
+	if err != nil {
+		t.Fatalf("go list %s: %v", pattern, err)
+	}
+	var pkgs []pkg
+	dec := json.NewDecoder(strings.NewReader(string(out)))
+	for dec.More() {
+		var p pkg
+		if err := dec.Decode(&p); err != nil {
+			t.Fatal(err)
+		}
+		pkgs = append(pkgs, p)
+	}
+	return pkgs
+}
+
+const mod = "gokeepalived/"
+
+// rules: packages matching a prefix must not import these (prefix match).
+var rules = []struct {
+	pkgs   string
+	forbid []string
+	why    string
+}{
+	{"internal/vrrp", []string{"net", "os", "os/exec", "syscall", "golang.org/x/sys", "github.com/vishvananda/netlink",
+		mod + "internal/daemon", mod + "internal/linux", mod + "internal/config", mod + "internal/lb", mod + "internal/check"},
+		"the VRRP core is pure: no sockets, no OS, no configuration language"},
+	{"internal/config", []string{mod + "internal/daemon", mod + "internal/linux", mod + "internal/lb", mod + "internal/check",
+		mod + "internal/notify", mod + "internal/track", mod + "internal/metrics", mod + "internal/cli"},
+		"the configuration model depends on nothing that runs"},
+	{"internal/linux", []string{mod + "internal/daemon", mod + "internal/config", mod + "internal/cli"},
+		"kernel adapters know nothing of the daemon or the configuration"},
+	{"internal/ctl", []string{mod + "internal/daemon"}, "the status protocol is rendered from a snapshot, not the daemon"},
+	{"internal/metrics", []string{mod + "internal/daemon"}, "metrics render the status snapshot"},
+}
+
+func forbidden(imp string, list []string) bool {
+	for _, f := range list {
+		// Standard-library entries match exactly (net forbids net, not
+		// net/netip); module paths match their subpackages too.
+		sub := strings.Contains(f, ".") || strings.HasPrefix(f, mod)
+		if imp == f || (sub && strings.HasPrefix(imp, f+"/")) {
+			return true
+		}
+	}
+	return false
+}
+
+func TestLayers(t *testing.T) {
+	all := list(t, "gokeepalived/...")
+	for _, p := range all {
+		rel := strings.TrimPrefix(p.ImportPath, mod)
+		for _, r := range rules {
+			if rel != r.pkgs && !strings.HasPrefix(rel, r.pkgs+"/") {
+				continue
+			}
+			if strings.HasPrefix(rel, "internal/vrrp/vrrpsim") && r.pkgs == "internal/vrrp" {
+				continue // the simulator drives the core; it is test tooling, not the core
+			}
+			for _, imp := range p.Imports {
+				if forbidden(imp, r.forbid) {
+					t.Errorf("%s imports %s: %s", p.ImportPath, imp, r.why)
+				}
+			}
+		}
+		// Only the command line wires the daemon.
+		for _, imp := range p.Imports {
+			if imp == mod+"internal/daemon" && !strings.HasPrefix(rel, "cmd/") && rel != "internal/cli" {
+				t.Errorf("%s imports internal/daemon: only cmd/ and internal/cli wire it", p.ImportPath)
+			}
+		}
+	}
+}
+
+// The VRRP core never reads the clock or sleeps: time is an input.
+func TestVRRPCoreHasNoClock(t *testing.T) {
+	banned := map[string]bool{"Now": true, "Since": true, "Until": true, "Sleep": true, "After": true,
+		"AfterFunc": true, "NewTimer": true, "NewTicker": true, "Tick": true}
+	for _, p := range list(t, "gokeepalived/internal/vrrp/...") {
+		if strings.Contains(p.ImportPath, "vrrpsim") {
+			continue
+		}
+		for _, f := range p.GoFiles {
+			path := filepath.Join(p.Dir, f)
+			file, err := parser.ParseFile(token.NewFileSet(), path, nil, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ast.Inspect(file, func(n ast.Node) bool {
+				sel, ok := n.(*ast.SelectorExpr)
+				if !ok {
+					return true
+				}
+				if id, ok := sel.X.(*ast.Ident); ok && id.Name == "time" && banned[sel.Sel.Name] {
+					t.Errorf("%s: time.%s in the pure VRRP core", path, sel.Sel.Name)
+				}
+				return true
+			})
+		}
+	}
+}
