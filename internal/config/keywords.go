@@ -215,9 +215,6 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// Blocks returns every block of the table, root first.
-func (s *Schema) Blocks() []*BlockSpec { return append([]*BlockSpec(nil), s.blocks...) }
-
 // Where returns the names of the blocks in which keyword name is valid.
 func (s *Schema) Where(name string) []string { return append([]string(nil), s.where[name]...) }
 

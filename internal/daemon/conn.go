@@ -180,11 +180,6 @@ func (d *Daemon) reader(sc *sharedConn) {
 				sc.malformed.Add(1)
 				continue
 			}
-			select {
-			case <-sc.done:
-				return
-			default:
-			}
 			if isClosedErr(err) {
 				return
 			}

@@ -30,15 +30,6 @@ type Script struct {
 	User *Credential
 }
 
-// ParseScript splits s with SplitScript and returns a Script running as user.
-func ParseScript(s string, user *Credential) (*Script, error) {
-	argv, err := SplitScript(s)
-	if err != nil {
-		return nil, err
-	}
-	return &Script{Argv: argv, User: user}, nil
-}
-
 // String renders the script for logs, quoting words that need it.
 func (s *Script) String() string {
 	if s == nil {
@@ -224,9 +215,6 @@ type Result struct {
 	Duration time.Duration
 	Err      error // nil on exit status 0; wraps one of the Err* values otherwise
 }
-
-// TimedOut reports whether the script was killed for running too long.
-func (r Result) TimedOut() bool { return errors.Is(r.Err, ErrScriptTimeout) }
 
 // Exec runs scripts synchronously. It is safe for concurrent use; callers
 // (the notify workers, the track runners) call it on their own goroutines.

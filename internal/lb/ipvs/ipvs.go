@@ -35,10 +35,6 @@ type Backend struct {
 // New returns a backend with no connection; call Open.
 func New() *Backend { return &Backend{} }
 
-// NewWithClient returns a backend over an existing client (tests, or a
-// client opened elsewhere).
-func NewWithClient(c cfipvs.Client) *Backend { return &Backend{client: c} }
-
 // Open connects to IPVS in the network namespace of the calling thread. It
 // fails when the kernel has no IPVS (module ip_vs not loaded or not built).
 func (b *Backend) Open() error {

@@ -279,23 +279,6 @@ func (c *Conn) JoinGroup(g netip.Addr) error {
 	return nil
 }
 
-// LeaveGroup leaves a multicast group joined with JoinGroup or Config.Groups.
-func (c *Conn) LeaveGroup(g netip.Addr) error {
-	var err error
-	if c.p4 != nil {
-		err = c.p4.LeaveGroup(c.ifi, &net.IPAddr{IP: g.AsSlice()})
-	} else {
-		err = c.p6.LeaveGroup(c.ifi, &net.IPAddr{IP: g.AsSlice()})
-	}
-	if err != nil {
-		return fmt.Errorf("vrrpconn: leave %v on %s: %w", g, c.ifi.Name, err)
-	}
-	return nil
-}
-
-// IfIndex returns the index of the Conn's interface.
-func (c *Conn) IfIndex() int { return c.ifi.Index }
-
 // Send sends one VRRP message (no IP header) to dst, a multicast group or a
 // unicast peer, from Config.Src.
 func (c *Conn) Send(payload []byte, dst netip.Addr) error {
