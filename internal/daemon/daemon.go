@@ -405,7 +405,6 @@ func (d *Daemon) newInstance(cfg *config.Config, ci *config.Instance) (*instance
 	for _, v := range ci.VIPs {
 		in.vips = append(in.vips, v.Prefix.Addr())
 	}
-	var err error
 	if ci.UseVMAC {
 		// use_vmac: the VIPs live on a macvlan with the RFC's virtual MAC
 		// 00:00:5e:00:01:VRID (IPv6 ...:02:VRID), so GARPs and traffic use
@@ -422,8 +421,7 @@ func (d *Daemon) newInstance(cfg *config.Config, ci *config.Instance) (*instance
 		}
 		d.log.Info("virtual MAC interface ready", "instance", ci.Name, "vmac", in.vmac, "parent", ci.Interface)
 	}
-	in, err = d.finishInstance(cfg, ci, in)
-	return in, err
+	return d.finishInstance(cfg, ci, in)
 }
 
 // vmacRunning reports whether a running instance uses the macvlan.

@@ -147,7 +147,12 @@ vrrp_instance VI_2 {
 
 func load(t *testing.T, text string) *config.Config {
 	t.Helper()
-	text = "global_defs {\n    vrrp_version 3\n}\n" + text
+	return loadRaw(t, "global_defs {\n    vrrp_version 3\n}\n"+text)
+}
+
+// loadRaw loads text as it is (keepalived's defaults: VRRPv2).
+func loadRaw(t *testing.T, text string) *config.Config {
+	t.Helper()
 	cfg, ds := config.LoadBytes("test.conf", []byte(text), config.LoadOptions{})
 	if ds.HasErrors() {
 		t.Fatalf("config: %v", ds)

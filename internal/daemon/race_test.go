@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"gokeepalived/internal/config"
 	"gokeepalived/internal/linux/vrrpconn"
 	"gokeepalived/internal/vrrp/packet"
 )
@@ -53,8 +52,7 @@ func TestReloadDoesNotRaceReader(t *testing.T) {
 		mu.Unlock()
 		return c, nil
 	}
-	cfgText := func(p int) string { return conf(p) }
-	d := New(load2(t, cfgText(100)), Options{Env: env})
+	d := New(loadRaw(t, conf(100)), Options{Env: env})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- d.Run(ctx) }()
@@ -63,7 +61,7 @@ func TestReloadDoesNotRaceReader(t *testing.T) {
 		<-done
 	}()
 	for i := range 40 {
-		if err := d.Reload(context.Background(), load2(t, cfgText(100+i%2))); err != nil {
+		if err := d.Reload(context.Background(), loadRaw(t, conf(100+i%2))); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -71,13 +69,4 @@ func TestReloadDoesNotRaceReader(t *testing.T) {
 	if !ok || st.Drops["AuthMismatch"] == 0 {
 		t.Fatalf("reader dropped nothing (drops %v): the test did not exercise it", st.Drops)
 	}
-}
-
-func load2(t *testing.T, text string) *config.Config {
-	t.Helper()
-	cfg, ds := config.LoadBytes("test.conf", []byte(text), config.LoadOptions{})
-	if ds.HasErrors() {
-		t.Fatalf("config: %v", ds)
-	}
-	return cfg
 }

@@ -36,8 +36,25 @@ func pair(t *testing.T, confA, confB string) (*harness, *node, *node) {
 	return h, a, b
 }
 
+// bFirst starts b alone, lets it become MASTER, then starts a.
+func bFirst(t *testing.T, confA, confB string) (*harness, *node, *node) {
+	h := newHarness(t)
+	a := h.node("a", map[string]string{"eth0": "lan 192.0.2.1"}, confA)
+	b := h.node("b", map[string]string{"eth0": "lan 192.0.2.2"}, confB)
+	b.start()
+	h.advance(5 * time.Second)
+	h.expect("VI_1", vip1, "", "MASTER")
+	a.start()
+	return h, a, b
+}
+
+// vi2 is conf with VI_1 renamed VI_2 (VRID 52, VIP 203.0.113.20).
+func vi2(conf string) string {
+	return strings.NewReplacer("VI_1", "VI_2", "virtual_router_id 51", "virtual_router_id 52", "203.0.113.10", "203.0.113.20").Replace(conf)
+}
+
 func TestSegmentElection(t *testing.T) {
-	h, a, b := pair(t, pairConf(150, ""), pairConf(100, ""))
+	h, _, b := pair(t, pairConf(150, ""), pairConf(100, ""))
 	h.expect("VI_1", vip1, "BACKUP", "BACKUP")
 	h.advance(3400 * time.Millisecond) // a's master down interval is 3.414 s
 	h.expect("VI_1", vip1, "BACKUP", "BACKUP")
@@ -51,7 +68,6 @@ func TestSegmentElection(t *testing.T) {
 	if n := b.status("VI_1").Counters["adverts_received"]; n < 55 || n > 62 {
 		t.Errorf("b received %d adverts in ~60 s at 1 s", n)
 	}
-	_ = a
 }
 
 func TestSegmentGracefulStopTakesOverAfterSkew(t *testing.T) {
@@ -88,13 +104,7 @@ func TestSegmentCrashTakesOverAfterMasterDown(t *testing.T) {
 }
 
 func TestSegmentPreemption(t *testing.T) {
-	h := newHarness(t)
-	a := h.node("a", map[string]string{"eth0": "lan 192.0.2.1"}, pairConf(150, ""))
-	b := h.node("b", map[string]string{"eth0": "lan 192.0.2.2"}, pairConf(100, ""))
-	b.start()
-	h.advance(5 * time.Second)
-	h.expect("VI_1", vip1, "", "MASTER")
-	a.start()
+	h, a, _ := bFirst(t, pairConf(150, ""), pairConf(100, ""))
 	h.advance(3 * time.Second)
 	h.expect("VI_1", vip1, "BACKUP", "MASTER")
 	h.advance(1 * time.Second) // a preempts after its master down interval
@@ -105,23 +115,13 @@ func TestSegmentPreemption(t *testing.T) {
 }
 
 func TestSegmentNopreempt(t *testing.T) {
-	h := newHarness(t)
-	a := h.node("a", map[string]string{"eth0": "lan 192.0.2.1"}, pairConf(150, "    nopreempt"))
-	b := h.node("b", map[string]string{"eth0": "lan 192.0.2.2"}, pairConf(100, ""))
-	b.start()
-	h.advance(5 * time.Second)
-	a.start()
+	h, _, _ := bFirst(t, pairConf(150, "    nopreempt"), pairConf(100, ""))
 	h.advance(30 * time.Second)
 	h.expect("VI_1", vip1, "BACKUP", "MASTER")
 }
 
 func TestSegmentPreemptDelay(t *testing.T) {
-	h := newHarness(t)
-	a := h.node("a", map[string]string{"eth0": "lan 192.0.2.1"}, pairConf(150, "    preempt_delay 10"))
-	b := h.node("b", map[string]string{"eth0": "lan 192.0.2.2"}, pairConf(100, ""))
-	b.start()
-	h.advance(5 * time.Second)
-	a.start()
+	h, _, _ := bFirst(t, pairConf(150, "    preempt_delay 10"), pairConf(100, ""))
 	h.advance(9 * time.Second)
 	h.expect("VI_1", vip1, "BACKUP", "MASTER")
 	h.advance(6 * time.Second)
@@ -246,8 +246,7 @@ func TestSegmentReloadKeepsUnchanged(t *testing.T) {
 	h, a, _ := pair(t, pairConf(150, ""), pairConf(100, ""))
 	h.advance(10 * time.Second)
 	before := a.status("VI_1").Counters["transitions"]
-	extra := strings.NewReplacer("VI_1", "VI_2", "virtual_router_id 51", "virtual_router_id 52", "203.0.113.10", "203.0.113.20").Replace(pairConf(150, ""))
-	if err := a.reload(pairConf(150, "") + extra); err != nil {
+	if err := a.reload(pairConf(150, "") + vi2(pairConf(150, ""))); err != nil {
 		t.Fatal(err)
 	}
 	h.advance(5 * time.Second)
@@ -268,8 +267,7 @@ func TestSegmentReloadRemoveReleases(t *testing.T) {
 	h, a, _ := pair(t, pairConf(150, ""), pairConf(100, ""))
 	h.advance(10 * time.Second)
 	at := h.now
-	other := strings.NewReplacer("VI_1", "VI_2", "virtual_router_id 51", "virtual_router_id 52", "203.0.113.10", "203.0.113.20").Replace(pairConf(150, ""))
-	if err := a.reload(other); err != nil {
+	if err := a.reload(vi2(pairConf(150, ""))); err != nil {
 		t.Fatal(err)
 	}
 	if h.sentBy("a", 51, 0, at) != 1 || a.holds(vip1) {
@@ -381,7 +379,7 @@ vrrp_instance VI_3 {
 
 // Defect: notify_master_rx_lower_pri was accepted and never ran.
 func TestSegmentMasterRxLowerPri(t *testing.T) {
-	h, a, b := pair(t, pairConf(150, ""), pairConf(100, ""))
+	h, a, _ := pair(t, pairConf(150, ""), pairConf(100, ""))
 	h.advance(10 * time.Second)
 	h.segs["lan"].cut = true
 	h.advance(5 * time.Second)
@@ -392,7 +390,6 @@ func TestSegmentMasterRxLowerPri(t *testing.T) {
 	if len(a.rec.events) == 0 || !strings.Contains(a.rec.events[0], "VI_1 MASTER_RX_LOWER_PRI 150 from 192.0.2.2 100") {
 		t.Errorf("a's events %q, want MASTER_RX_LOWER_PRI", a.rec.events)
 	}
-	_ = b
 }
 
 // Defect: vips_held was reported true when every address add failed.

@@ -113,14 +113,7 @@ func (h *harness) segment(name string) *segment {
 	return s
 }
 
-func (h *harness) load(text string) *config.Config {
-	h.t.Helper()
-	cfg, ds := config.LoadBytes("test.conf", []byte(text), config.LoadOptions{})
-	if ds.HasErrors() {
-		h.t.Fatalf("config: %v", ds)
-	}
-	return cfg
-}
+func (h *harness) load(text string) *config.Config { return loadRaw(h.t, text) }
 
 func testLogger(t *testing.T, name string) *slog.Logger {
 	return slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelInfo})).With("node", name)
