@@ -446,14 +446,21 @@ func (d *Daemon) finishInstance(cfg *config.Config, ci *config.Instance, in *ins
 		return fail(err)
 	}
 	// Our source address: unicast_src_ip / mcast_src_ip, else the
-	// interface's primary (IPv4) or link-local (IPv6) address.
+	// interface's primary (IPv4) or link-local (IPv6) address. An IPv6
+	// VMAC carries a copy of its parent's link-local address (vmac.Create),
+	// and the adverts it sends must come from an address of its own: the
+	// kernel refuses a link-local source of another interface (EINVAL).
+	srcIf := ci.Interface
+	if in.vmac != "" && in.ipv6 && !ci.VMACXmitBase {
+		srcIf = in.vmac
+	}
 	switch {
 	case ci.UnicastSrc.IsValid():
 		in.src = ci.UnicastSrc
 	case ci.McastSrc.IsValid():
 		in.src = ci.McastSrc
 	default:
-		in.src, err = d.env.Primary(ci.Interface, in.ipv6)
+		in.src, err = d.env.Primary(srcIf, in.ipv6)
 		if err != nil {
 			return fail(err)
 		}
@@ -659,6 +666,12 @@ func (d *Daemon) act(in *instance, now time.Time, a vrrp.Action) {
 		msg := fmt.Sprintf("split brain suspected: %s (priority %d) also advertises as MASTER for VRID %d on %s while we are MASTER (priority %d); "+
 			"both hold the virtual addresses until it yields. It is not hearing our adverts: check that VRRP (IP protocol 112) is not filtered by a firewall on that host, and that both use the same VRID, version, authentication and %s",
 			a.Peer, a.PeerPriority, in.cfg.VRID, in.cfg.Interface, in.core.Priority(), modeHint(in))
+		if trouble := in.sendTrouble(now); trouble != "" {
+			msg = fmt.Sprintf("split brain suspected: %s (priority %d) also advertises as MASTER for VRID %d on %s while we are MASTER (priority %d); "+
+				"both hold the virtual addresses until it yields. It is not hearing our adverts because this node fails to send them (%s): "+
+				"fix that here first (see the \"sending advert failed\" log lines); a firewall on that host is not the likely cause",
+				a.Peer, a.PeerPriority, in.cfg.VRID, in.cfg.Interface, in.core.Priority(), trouble)
+		}
 		// Raised again by every advert of the other master: expires soon after it yields.
 		in.warn(now, msg, 3*in.cfg.AdvertInt+time.Second)
 		d.rateLimitedWarn(in, now, "split-brain", msg, "peer", a.Peer.String(), "peer_priority", a.PeerPriority)
@@ -681,6 +694,11 @@ func (d *Daemon) act(in *instance, now time.Time, a vrrp.Action) {
 		msg := fmt.Sprintf("became MASTER without ever hearing another router since %s: if another node should be MASTER, "+
 			"this node cannot hear it; check that VRRP (IP protocol 112) to %s is not filtered by a firewall, and that peers use VRID %d, version %d and the same authentication",
 			a.Since.Format("15:04:05.000"), fmtAddrs(in.dsts), in.cfg.VRID, in.cfg.Version)
+		if trouble := in.sendTrouble(now); trouble != "" {
+			msg = fmt.Sprintf("became MASTER without ever hearing another router since %s, and this node fails to send its own adverts (%s): "+
+				"the likely cause is on this node (its interface, addresses or sockets; see the \"sending advert failed\" log lines), not a firewall on a peer",
+				a.Since.Format("15:04:05.000"), trouble)
+		}
 		in.warn(now, msg, 10*time.Minute)
 		d.rateLimitedWarn(in, now, "no-master", msg)
 	}
@@ -706,13 +724,19 @@ func (d *Daemon) rateLimitedWarn(in *instance, now time.Time, kind, msg string, 
 
 func (d *Daemon) shuttingDown() bool { return d.runCtx != nil && d.runCtx.Err() != nil }
 
+// sendAdvert sends one advert to every destination. Failures are counted
+// (send_errors), logged, and kept as a run (sendfail.go) that the status
+// and the split-brain and no-master diagnoses name first.
 func (d *Daemon) sendAdvert(in *instance, prio uint8) {
 	in.advert.Priority = prio
 	opts := packet.Options{ChecksumAsV2: in.cfg.V3ChecksumAsV2}
+	now := d.env.Now()
+	sent, failed := false, false
 	for _, dst := range in.dsts {
 		b, err := in.advert.AppendBinary(in.sendBuf[:0], in.src, dst, opts)
 		if err != nil {
 			in.count("send_errors")
+			in.sendFailed(now, err)
 			d.log.Error("encoding advert", "instance", in.cfg.Name, "err", err)
 			return
 		}
@@ -728,13 +752,22 @@ func (d *Daemon) sendAdvert(in *instance, prio uint8) {
 				d.log.Debug("priority-0 advert not sent: the interface is down", "instance", in.cfg.Name, "to", dst.String(), "err", err.Error())
 				continue
 			}
-			d.rateLimitedWarn(in, d.env.Now(), "send", "sending advert failed", "to", dst.String(), "err", err.Error())
+			failed = true
+			in.sendFailed(now, err)
+			d.rateLimitedWarn(in, now, "send", "sending advert failed", "to", dst.String(), "err", err.Error(),
+				"send_errors", in.sendFail.n, "since", in.sendFail.since.Format("15:04:05.000"))
 			continue
 		}
+		sent = true
 		in.count("adverts_sent")
 		if prio == 0 {
 			in.count("priority_zero_sent")
 		}
+	}
+	if sent && !failed && in.sendFail.n > 0 {
+		run := in.sendSucceeded()
+		d.log.Info("adverts are sent again", "instance", in.cfg.Name, "vrid", in.cfg.VRID, "af", in.family(),
+			"send_errors", run.n, "since", run.since.Format("15:04:05.000"), "last_err", run.last)
 	}
 }
 

@@ -55,6 +55,7 @@ type instance struct {
 	warnings       []string
 	warnedAt       map[string]time.Time // rate limit of warning log lines
 	warnUntil      map[string]time.Time // status warnings → when they expire
+	sendFail       sendFailure          // adverts failing to leave (sendfail.go)
 }
 
 type transitionRecord struct {
