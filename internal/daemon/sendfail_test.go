@@ -125,11 +125,7 @@ func TestSegmentIPv6VMACPair(t *testing.T) {
 }
 `
 	}
-	h := newHarness(t)
-	a := h.node("a", map[string]string{"eth0": "lan fe80::1"}, conf(150))
-	b := h.node("b", map[string]string{"eth0": "lan fe80::2"}, conf(100))
-	a.start()
-	b.start()
+	h, a, b := pair6(t, conf(150), conf(100))
 	h.advance(20 * time.Second)
 	h.expect("VI_6", "2001:db8::61/64", "MASTER", "BACKUP")
 	for _, n := range []*node{a, b} {

@@ -166,14 +166,7 @@ func TestCreateIPv6(t *testing.T) {
 // nodad and not tentative.
 func checkOnlyLinkLocal(t *testing.T, ifname string, want netip.Addr) {
 	t.Helper()
-	l, err := netlink.LinkByName(ifname)
-	if err != nil {
-		t.Fatal(err)
-	}
-	as, err := netlink.AddrList(l, netlink.FAMILY_V6)
-	if err != nil {
-		t.Fatal(err)
-	}
+	as := addrs6(t, ifname)
 	var got []string
 	for _, a := range as {
 		got = append(got, a.IPNet.String())
@@ -191,6 +184,16 @@ func checkOnlyLinkLocal(t *testing.T, ifname string, want netip.Addr) {
 
 func hasAddr(t *testing.T, ifname string, want netip.Addr) bool {
 	t.Helper()
+	for _, a := range addrs6(t, ifname) {
+		if ip, _ := netip.AddrFromSlice(a.IP); ip == want {
+			return true
+		}
+	}
+	return false
+}
+
+func addrs6(t *testing.T, ifname string) []netlink.Addr {
+	t.Helper()
 	l, err := netlink.LinkByName(ifname)
 	if err != nil {
 		t.Fatal(err)
@@ -199,10 +202,5 @@ func hasAddr(t *testing.T, ifname string, want netip.Addr) bool {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, a := range as {
-		if ip, _ := netip.AddrFromSlice(a.IP); ip == want {
-			return true
-		}
-	}
-	return false
+	return as
 }
