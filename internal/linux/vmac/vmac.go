@@ -3,15 +3,14 @@
 // carrying the VRRP virtual router MAC 00:00:5e:00:01:{VRID} (IPv4) or
 // 00:00:5e:00:02:{VRID} (IPv6) (RFC 5798 §7.3).
 //
-// An IPv6 VMAC gets no address of its own: like keepalived
-// (netlink_link_add_vmac in vrrp_vmac.c), its IPv6 address generation is
-// turned off before it comes up, so the kernel does not give it an EUI-64
-// link-local address built from the virtual MAC (RFC 5798 §7.4: the virtual
-// MAC is not a source of addresses), and it carries a copy of the parent's
-// link-local address instead, added with nodad so it is usable at once. The
-// instance's adverts leave through the VMAC from that address: the kernel
-// refuses a link-local source that is not an address of the outgoing
-// interface (EINVAL).
+// Like keepalived (netlink_link_add_vmac in vrrp_vmac.c), a VMAC's IPv6
+// address generation is turned off before it comes up, so the kernel does
+// not give it an EUI-64 link-local address built from the virtual MAC
+// (RFC 5798 §7.4 forbids it; every router's VMAC would get the same one).
+// An IPv6 VMAC carries a copy of the parent's link-local address instead,
+// added with nodad so it is usable at once. The instance's adverts leave
+// through the VMAC from that address: the kernel refuses a link-local source
+// that is not an address of the outgoing interface (EINVAL).
 //
 // The IPv4 sysctls keepalived sets with use_vmac (arp_ignore/arp_filter on
 // the VMAC and its parent) are not done here (see the daemon's tuner).
@@ -60,11 +59,10 @@ func (c Config) validate() error {
 
 // Create makes the macvlan and sets it up. If an interface of that name
 // already exists it is accepted when it is a macvlan on Parent with the
-// right MAC (and set up); anything else is an error, never modified. For
-// IPv6 it turns address generation off on the macvlan and adds the parent's
-// link-local address (see the package comment) before setting it up; on an
-// existing macvlan it also removes the EUI-64 link-local address the kernel
-// may have generated from the virtual MAC.
+// right MAC (and set up); anything else is an error, never modified. Before
+// setting it up it turns IPv6 address generation off (removing an address
+// the kernel generated from the virtual MAC on an existing macvlan) and, for
+// IPv6, adds the parent's link-local address (see the package comment).
 func Create(cfg Config) error {
 	if err := cfg.validate(); err != nil {
 		return err
@@ -95,6 +93,15 @@ func Create(cfg Config) error {
 	default:
 		return fmt.Errorf("vmac %s: %w", cfg.Name, err)
 	}
+	// No IPv6 address generated from the virtual MAC, whatever the family
+	// (keepalived turns generation off on every VMAC): the VMACs of all the
+	// routers share the MAC, so they would all get the same address.
+	if err := netlink.LinkSetIP6AddrGenMode(existing, in6AddrGenModeNone); err != nil && cfg.IPv6 {
+		return fmt.Errorf("vmac %s: turning IPv6 address generation off: %w", cfg.Name, err)
+	} // IPv4: a kernel without IPv6 refuses, and has nothing to generate either
+	if err := removeGenerated(cfg, existing); err != nil {
+		return err
+	}
 	if cfg.IPv6 {
 		if err := linkLocal(cfg, existing, parent); err != nil {
 			return err
@@ -110,27 +117,31 @@ func Create(cfg Config) error {
 // x/sys does not define: no automatic IPv6 addresses on the link.
 const in6AddrGenModeNone = 1
 
-// linkLocal turns IPv6 address generation off on the VMAC l and gives it
-// the parent's link-local address (nodad, so never tentative).
-func linkLocal(cfg Config, l, parent netlink.Link) error {
-	if err := netlink.LinkSetIP6AddrGenMode(l, in6AddrGenModeNone); err != nil {
-		return fmt.Errorf("vmac %s: turning IPv6 address generation off: %w", cfg.Name, err)
-	}
-	ll, err := ParentLinkLocal(parent)
-	if err != nil {
-		return fmt.Errorf("vmac %s: %w", cfg.Name, err)
-	}
+// removeGenerated removes the EUI-64 link-local address the kernel may
+// have generated from the virtual MAC on an existing VMAC l (one set up
+// before address generation was turned off).
+func removeGenerated(cfg Config, l netlink.Link) error {
 	auto := EUI64LinkLocal(l.Attrs().HardwareAddr)
 	have, err := netlink.AddrList(l, netlink.FAMILY_V6)
 	if err != nil {
 		return fmt.Errorf("vmac %s: listing addresses: %w", cfg.Name, err)
 	}
 	for _, a := range have {
-		if ip, ok := netip.AddrFromSlice(a.IP); ok && ip == auto && ip != ll {
+		if ip, ok := netip.AddrFromSlice(a.IP); ok && ip == auto {
 			if err := netlink.AddrDel(l, &a); err != nil {
 				return fmt.Errorf("vmac %s: removing the generated link-local address %s: %w", cfg.Name, ip, err)
 			}
 		}
+	}
+	return nil
+}
+
+// linkLocal gives the VMAC l the parent's link-local address (nodad, so
+// never tentative).
+func linkLocal(cfg Config, l, parent netlink.Link) error {
+	ll, err := ParentLinkLocal(parent)
+	if err != nil {
+		return fmt.Errorf("vmac %s: %w", cfg.Name, err)
 	}
 	a := &netlink.Addr{
 		IPNet: &net.IPNet{IP: ll.AsSlice(), Mask: net.CIDRMask(64, 128)},

@@ -40,6 +40,10 @@ func TestCreateDelete(t *testing.T) {
 			t.Errorf("vrrp.51: mode %d parent %d mac %s flags %v; want private, %d, 00:00:5e:00:01:33, up",
 				mv.Mode, mv.ParentIndex, mv.HardwareAddr, mv.Flags, p.AIndex)
 		}
+		// No IPv6 address from the virtual MAC (each router's would be the same).
+		if as := addrs6(t, "vrrp.51"); len(as) != 0 {
+			t.Errorf("vrrp.51 has IPv6 addresses %v, want none", as)
+		}
 
 		// A VMAC of another VRID under the same name is a conflict, not a change.
 		err = vmac.Create(vmac.Config{Name: "vrrp.51", Parent: p.AIf, VRID: 52})
