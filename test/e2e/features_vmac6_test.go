@@ -11,7 +11,7 @@ import (
 )
 
 // TestFeatureUseVMACIPv6: use_vmac over IPv6 (issue 9, defect 6), gokeepalived and real
-// keepalived as peers, in each direction. Both daemons create vrrp.51 with the IPv6 virtual
+// keepalived as peers, in each direction, and two gokeepalived. Both daemons create vrrp.51 with the IPv6 virtual
 // router MAC 00:00:5e:00:02:33 and send their adverts through it from their ens33 link-local
 // address, which the VMAC carries too. Adverts must flow: while the master sends more adverts
 // than a master down interval's worth, the backup stays BACKUP, gokeepalived counts no send
@@ -32,6 +32,7 @@ func TestFeatureUseVMACIPv6(t *testing.T) {
 	}{
 		{"gokeepalived-keepalived", netns.Gokeepalived, netns.Keepalived},
 		{"keepalived-gokeepalived", netns.Keepalived, netns.Gokeepalived},
+		{"gokeepalived-gokeepalived", netns.Gokeepalived, netns.Gokeepalived},
 	} {
 		t.Run(mix.name, func(t *testing.T) {
 			t.Parallel()
