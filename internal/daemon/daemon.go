@@ -663,15 +663,14 @@ func (d *Daemon) act(in *instance, now time.Time, a vrrp.Action) {
 		}
 	case vrrp.SplitBrainSuspect:
 		in.count("split_brain_suspected")
-		msg := fmt.Sprintf("split brain suspected: %s (priority %d) also advertises as MASTER for VRID %d on %s while we are MASTER (priority %d); "+
-			"both hold the virtual addresses until it yields. It is not hearing our adverts: check that VRRP (IP protocol 112) is not filtered by a firewall on that host, and that both use the same VRID, version, authentication and %s",
-			a.Peer, a.PeerPriority, in.cfg.VRID, in.cfg.Interface, in.core.Priority(), modeHint(in))
+		cause := "check that VRRP (IP protocol 112) is not filtered by a firewall on that host, and that both use the same VRID, version, authentication and " + modeHint(in)
 		if trouble := in.sendTrouble(now); trouble != "" {
-			msg = fmt.Sprintf("split brain suspected: %s (priority %d) also advertises as MASTER for VRID %d on %s while we are MASTER (priority %d); "+
-				"both hold the virtual addresses until it yields. It is not hearing our adverts because this node fails to send them (%s): "+
-				"fix that here first (see the \"sending advert failed\" log lines); a firewall on that host is not the likely cause",
-				a.Peer, a.PeerPriority, in.cfg.VRID, in.cfg.Interface, in.core.Priority(), trouble)
+			// Our own failed sends come first (issue 9: the IPv6 use_vmac adverts that never left).
+			cause = "this node fails to send them (" + trouble + "): fix that here first (see the \"sending advert failed\" log lines); a firewall on that host is not the likely cause"
 		}
+		msg := fmt.Sprintf("split brain suspected: %s (priority %d) also advertises as MASTER for VRID %d on %s while we are MASTER (priority %d); "+
+			"both hold the virtual addresses until it yields. It is not hearing our adverts: %s",
+			a.Peer, a.PeerPriority, in.cfg.VRID, in.cfg.Interface, in.core.Priority(), cause)
 		// Raised again by every advert of the other master: expires soon after it yields.
 		in.warn(now, msg, 3*in.cfg.AdvertInt+time.Second)
 		d.rateLimitedWarn(in, now, "split-brain", msg, "peer", a.Peer.String(), "peer_priority", a.PeerPriority)
@@ -691,14 +690,14 @@ func (d *Daemon) act(in *instance, now time.Time, a vrrp.Action) {
 				"vrid", in.cfg.VRID, "af", in.family(), "since", a.Since.Format("15:04:05.000"))
 			return
 		}
-		msg := fmt.Sprintf("became MASTER without ever hearing another router since %s: if another node should be MASTER, "+
-			"this node cannot hear it; check that VRRP (IP protocol 112) to %s is not filtered by a firewall, and that peers use VRID %d, version %d and the same authentication",
-			a.Since.Format("15:04:05.000"), fmtAddrs(in.dsts), in.cfg.VRID, in.cfg.Version)
+		cause := fmt.Sprintf("check that VRRP (IP protocol 112) to %s is not filtered by a firewall, and that peers use VRID %d, version %d and the same authentication",
+			fmtAddrs(in.dsts), in.cfg.VRID, in.cfg.Version)
 		if trouble := in.sendTrouble(now); trouble != "" {
-			msg = fmt.Sprintf("became MASTER without ever hearing another router since %s, and this node fails to send its own adverts (%s): "+
-				"the likely cause is on this node (its interface, addresses or sockets; see the \"sending advert failed\" log lines), not a firewall on a peer",
-				a.Since.Format("15:04:05.000"), trouble)
+			cause = "and this node fails to send its own adverts (" + trouble + "): the likely cause is on this node " +
+				"(its interface, addresses or sockets; see the \"sending advert failed\" log lines), not a firewall on a peer"
 		}
+		msg := fmt.Sprintf("became MASTER without ever hearing another router since %s: if another node should be MASTER, this node cannot hear it; %s",
+			a.Since.Format("15:04:05.000"), cause)
 		in.warn(now, msg, 10*time.Minute)
 		d.rateLimitedWarn(in, now, "no-master", msg)
 	}
