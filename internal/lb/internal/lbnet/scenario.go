@@ -17,6 +17,7 @@ import (
 	"gokeepalived/internal/check/probe"
 	"gokeepalived/internal/check/tcpcheck"
 	"gokeepalived/internal/config"
+	"gokeepalived/internal/director"
 	"gokeepalived/internal/lb"
 )
 
@@ -155,12 +156,13 @@ func (d *Director) ReconcileOps() ([]lb.Op, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	var desired []lb.Service
-	for _, vs := range d.cfg.VirtualServers {
-		r, err := lb.Desired(vs, d.cfg.VirtualServerGroups, d.health, d.quorum[vs.Name()])
+	for _, cvs := range d.cfg.VirtualServers {
+		vs, err := director.VirtualServer(cvs, d.cfg.VirtualServerGroups)
 		if err != nil {
 			return nil, err
 		}
-		d.quorum[vs.Name()] = r.Quorum
+		r := lb.Desired(vs, d.health, d.quorum[vs.Name])
+		d.quorum[vs.Name] = r.Quorum
 		desired = append(desired, r.Services...)
 	}
 	ops, err := d.rec.Reconcile(desired)
