@@ -67,10 +67,9 @@ func jobs(cfg *config.Config, build BuildChecker) ([]job, []error) {
 	return out, errs
 }
 
-// checkJob builds one checker: its connection (connect_ip/port default to
-// the real server), its kind's config, its resolved timing and hard timeout.
-func checkJob(cfg *config.Config, vs *config.VirtualServer, rs *config.RealServer, i int, c *config.Checker, tlsCfg *tls.Config, build BuildChecker) (job, error) {
-	spec := check.Spec{Kind: check.Kind(c.Type)}
+// ConnectAddr is where a checker connects: connect_ip and connect_port,
+// each defaulting to the real server's.
+func ConnectAddr(rs *config.RealServer, c *config.Checker) netip.AddrPort {
 	addr := c.ConnectIP
 	if !addr.IsValid() {
 		addr = rs.Addr
@@ -79,7 +78,14 @@ func checkJob(cfg *config.Config, vs *config.VirtualServer, rs *config.RealServe
 	if port == 0 {
 		port = rs.Port
 	}
-	spec.Conn = probe.Conn{Addr: netip.AddrPortFrom(addr.Unmap(), port), BindAddr: c.BindTo, BindPort: c.BindPort,
+	return netip.AddrPortFrom(addr.Unmap(), port)
+}
+
+// checkJob builds one checker: its connection (connect_ip/port default to
+// the real server), its kind's config, its resolved timing and hard timeout.
+func checkJob(cfg *config.Config, vs *config.VirtualServer, rs *config.RealServer, i int, c *config.Checker, tlsCfg *tls.Config, build BuildChecker) (job, error) {
+	spec := check.Spec{Kind: check.Kind(c.Type)}
+	spec.Conn = probe.Conn{Addr: ConnectAddr(rs, c), BindAddr: c.BindTo, BindPort: c.BindPort,
 		BindIf: c.BindIf, Fwmark: c.FWMark, Timeout: c.Timing.ConnectTimeout}
 	// The config package has already resolved inheritance (virtual server →
 	// real server → checker) and each kind's defaults into c.Timing.

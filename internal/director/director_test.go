@@ -509,6 +509,18 @@ func TestHASuspendFollowsVRRP(t *testing.T) {
 	checking("address local", true)
 }
 
+// otherVSConf is a second virtual server without checkers.
+const otherVSConf = `
+virtual_server 192.0.2.101 443 {
+    lb_algo wrr
+    lb_kind NAT
+    protocol TCP
+    real_server 198.18.0.5 443 {
+        weight 4
+    }
+}
+`
+
 // TestReloadVirtualServers: a reload adds, changes and removes virtual
 // servers through the loop's input; unchanged checkers keep running with
 // their state and real servers that stay keep their health.
@@ -520,16 +532,7 @@ func TestReloadVirtualServers(t *testing.T) {
 	for id, j := range b.d.running {
 		before[id] = j
 	}
-	second := `
-virtual_server 192.0.2.101 443 {
-    lb_algo wrr
-    lb_kind NAT
-    protocol TCP
-    real_server 198.18.0.5 443 {
-        weight 4
-    }
-}
-`
+	second := otherVSConf
 	// Changed: rs3's weight; added: 192.0.2.101:443.
 	b.d.Reload(load(t, strings.Replace(twoRSConf, "weight 2", "weight 5", 1)+second))
 	b.d.step(b.now)
@@ -565,16 +568,7 @@ virtual_server 192.0.2.101 443 {
 // only its own service; drift elsewhere waits for the periodic full pass,
 // which reads the whole table and repairs it.
 func TestIncrementalAndFullReconcile(t *testing.T) {
-	b := newBed(t, twoRSConf+`
-virtual_server 192.0.2.101 443 {
-    lb_algo wrr
-    lb_kind NAT
-    protocol TCP
-    real_server 198.18.0.5 443 {
-        weight 4
-    }
-}
-`, func(o *Options, _ *fakeBackend) { o.ReconcileInterval = time.Hour })
+	b := newBed(t, twoRSConf+otherVSConf, func(o *Options, _ *fakeBackend) { o.ReconcileInterval = time.Hour })
 	other := lb.Key{Addr: netip.MustParseAddr("192.0.2.101"), Port: 443, Proto: lb.TCP, Family: lb.Inet}
 	b.fake.Read()
 	b.fake.Mutate(func(m map[lb.Key]*lb.Service) { m[other].Dests[0].Weight = 100 })
@@ -679,6 +673,22 @@ func TestBackendRefusesOneVS(t *testing.T) {
 	}
 }
 
+// bigGroupConf is a virtual server whose group range is too large to
+// expand.
+const bigGroupConf = `
+virtual_server_group big {
+    198.18.0.0/15 80
+}
+virtual_server group big {
+    lb_algo rr
+    lb_kind NAT
+    protocol TCP
+    real_server 198.51.100.2 80 {
+        weight 1
+    }
+}
+`
+
 // TestTranslate checks the configuration → load-balancer translation of
 // the typed options (TUN encapsulation, granularity, groups, fwmark
 // family) and that a virtual server that cannot be translated is left out
@@ -707,18 +717,7 @@ virtual_server fwmark 7 {
         weight 1
     }
 }
-virtual_server_group big {
-    198.18.0.0/15 80
-}
-virtual_server group big {
-    lb_algo rr
-    lb_kind NAT
-    protocol TCP
-    real_server 198.51.100.2 80 {
-        weight 1
-    }
-}
-`)
+`+bigGroupConf)
 	a := netip.MustParseAddr
 	got, err := VirtualServer(cfg.VirtualServers[0], cfg.VirtualServerGroups)
 	if err != nil {
@@ -739,19 +738,7 @@ virtual_server group big {
 	if _, err := VirtualServer(cfg.VirtualServers[2], cfg.VirtualServerGroups); err == nil || !strings.Contains(err.Error(), "more than 65536 addresses") {
 		t.Errorf("oversized group range: err %v", err)
 	}
-	b := newBed(t, strings.Replace(seedConf, "ha_suspend", "", 1)+`
-virtual_server_group big {
-    198.18.0.0/15 80
-}
-virtual_server group big {
-    lb_algo rr
-    lb_kind NAT
-    protocol TCP
-    real_server 198.51.100.2 80 {
-        weight 1
-    }
-}
-`)
+	b := newBed(t, strings.Replace(seedConf, "ha_suspend", "", 1)+bigGroupConf)
 	if b.dests("192.0.2.100:80") == nil || !strings.Contains(b.vs("group big").Error, "more than 65536") {
 		t.Errorf("one bad virtual server: status %q, table\n%s", b.vs("group big").Error, b.fake)
 	}

@@ -79,16 +79,8 @@ func StartDirector(t testing.TB, tp *Topo, cfgText string, b lb.Backend) *Direct
 				if c.Type != "TCP_CHECK" {
 					t.Fatalf("lbnet runs TCP_CHECK only, got %s", c.Type)
 				}
-				addr := c.ConnectIP
-				if !addr.IsValid() {
-					addr = rs.Addr
-				}
-				port := c.ConnectPort
-				if port == 0 {
-					port = rs.Port
-				}
 				ap := netip.AddrPortFrom(rs.Addr, rs.Port)
-				conn := probe.Conn{Addr: netip.AddrPortFrom(addr, port), Timeout: c.Timing.ConnectTimeout}
+				conn := probe.Conn{Addr: director.ConnectAddr(rs, c), Timeout: c.Timing.ConnectTimeout}
 				jobs = append(jobs, check.Job{
 					Spec: check.CheckSpec{
 						ID:     check.CheckID(fmt.Sprintf("%s %s #%d", vs.Name(), ap, i)),
