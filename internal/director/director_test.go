@@ -6,6 +6,8 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -773,5 +775,63 @@ virtual_server 192.0.2.100 53 {
 	}
 	if got := spec.Config.(udpcheck.Config).ReplyPattern; !slices.Equal(got.Value, want.Value) || !slices.Equal(got.Mask, want.Mask) {
 		t.Errorf("reply pattern %x/%x, want %x/%x", got.Value, got.Mask, want.Value, want.Mask)
+	}
+}
+
+type countingChecker struct{ n *atomic.Int64 }
+
+func (c countingChecker) Check(context.Context) probe.Result {
+	c.n.Add(1)
+	return probe.Result{OK: true, Reason: "ok"}
+}
+
+// TestRealLoopConcurrentInputs runs the real loop (wall clock, checks on
+// their own goroutines) while reloads, VRRP events and status reads arrive
+// from other goroutines; go test -race checks that they share nothing
+// unguarded. Stop then clears the table.
+func TestRealLoopConcurrentInputs(t *testing.T) {
+	var checks atomic.Int64
+	fake := lbtest.New()
+	d := New(Options{Open: func(string) (Backend, error) { return fakeBackend{Fake: fake, name: "fake"}, nil },
+		Build: func(check.Spec, check.Params) (probe.Checker, time.Duration, error) {
+			return countingChecker{&checks}, time.Second, nil
+		}})
+	conf := strings.ReplaceAll(twoRSConf, "delay_loop 3", "delay_loop 0.001\n    warmup 0")
+	if err := d.Start(load(t, conf)); err != nil {
+		t.Fatal(err)
+	}
+	var cfgs []*config.Config
+	for w := range 3 {
+		cfgs = append(cfgs, load(t, strings.Replace(conf, "weight 2", fmt.Sprintf("weight %d", 2+w), 1)))
+	}
+	var wg sync.WaitGroup
+	wg.Add(3)
+	go func() {
+		defer wg.Done()
+		for i := range 50 {
+			d.Reload(cfgs[i%3])
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		for i := range 200 {
+			d.VRRPState(vrrp.StateEvent{Instance: "VI_1", State: vrrp.State(1 + i%3), Addrs: []netip.Addr{netip.MustParseAddr("192.0.2.100")}})
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		for range 200 {
+			for _, vs := range d.VirtualServers() {
+				_ = vs.RealServers[0].Up
+			}
+		}
+	}()
+	wg.Wait()
+	d.Stop()
+	if st := d.VirtualServers(); len(st) != 1 || len(st[0].RealServers) != 2 {
+		t.Errorf("status after stop: %+v", st)
+	}
+	if ss, _ := fake.Services(); len(ss) != 0 {
+		t.Errorf("table not cleared on exit:\n%s", lbtest.Format(ss))
 	}
 }
