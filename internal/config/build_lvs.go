@@ -183,7 +183,7 @@ func (t *Timing) inherit(parent Timing) {
 func (b *builder) method(n *syntax.Node) (string, []string, Tunnel, bool) {
 	m := n.Args[0].Text
 	rest := argTexts(n.Args[1:])
-	t := Tunnel{Type: "ipip", Checksum: "nocsum"}
+	t := Tunnel{Type: TunnelIPIP, Checksum: TunnelNoCsum}
 	if m != "TUN" && len(rest) > 0 {
 		b.ds.Errorf(n.Args[1].Pos, "%s %s takes no options, got '%s'", n.Keyword, m, rest[0])
 		return "", nil, t, false

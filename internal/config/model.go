@@ -279,6 +279,24 @@ type VSGroupEntry struct {
 	Family      string // for fwmarks: "", "inet", "inet6"
 }
 
+// The values the schema allows for lvs_method (VirtualServer.Method,
+// RealServer.Method), protocol (VirtualServer.Protocol) and ip_family or a
+// group's fwmark family (VirtualServer.IPFamily, VSGroupEntry.Family; ""
+// when not set). Nothing else reaches the model.
+const (
+	MethodNAT   = "NAT"
+	MethodDR    = "DR"
+	MethodTUN   = "TUN"
+	ProtoTCP    = "TCP"
+	ProtoUDP    = "UDP"
+	ProtoSCTP   = "SCTP"
+	FamilyInet  = "inet"
+	FamilyInet6 = "inet6"
+	// Tunnel defaults (Tunnel.Type, Tunnel.Checksum).
+	TunnelIPIP   = "ipip"
+	TunnelNoCsum = "nocsum"
+)
+
 // VirtualServer is a virtual_server.
 type VirtualServer struct {
 	Pos                  Pos

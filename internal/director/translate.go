@@ -15,9 +15,9 @@ const MaxGroupAddrs = 65536
 // The configuration's enumerated values (its schema refuses any other) in
 // the load balancer's terms.
 var (
-	lbMethods  = map[string]lb.Method{"NAT": lb.NAT, "DR": lb.DR, "TUN": lb.TUN}
-	lbProtos   = map[string]lb.Proto{"TCP": lb.TCP, "UDP": lb.UDP, "SCTP": lb.SCTP}
-	lbFamilies = map[string]lb.Family{"inet": lb.Inet, "inet6": lb.Inet6}
+	lbMethods  = map[string]lb.Method{config.MethodNAT: lb.NAT, config.MethodDR: lb.DR, config.MethodTUN: lb.TUN}
+	lbProtos   = map[string]lb.Proto{config.ProtoTCP: lb.TCP, config.ProtoUDP: lb.UDP, config.ProtoSCTP: lb.SCTP}
+	lbFamilies = map[string]lb.Family{config.FamilyInet: lb.Inet, config.FamilyInet6: lb.Inet6}
 )
 
 // VirtualServer translates a configured virtual_server (and the groups
@@ -61,10 +61,10 @@ func dest(rs *config.RealServer) (lb.Dest, error) {
 		// Normalised to what the kernel reports back: ipip and nocsum
 		// are the defaults.
 		d.Tunnel = lb.Tunnel{Type: rs.Tunnel.Type, Port: rs.Tunnel.Port, Checksum: rs.Tunnel.Checksum}
-		if d.Tunnel.Type == "ipip" {
+		if d.Tunnel.Type == config.TunnelIPIP {
 			d.Tunnel.Type = ""
 		}
-		if d.Tunnel.Checksum == "nocsum" {
+		if d.Tunnel.Checksum == config.TunnelNoCsum {
 			d.Tunnel.Checksum = ""
 		}
 	}
