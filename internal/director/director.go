@@ -7,9 +7,9 @@
 // body is step(now), which handles every pending input (a reload, VRRP state
 // events, checker results), starts the checks due, then fires the timers due
 // at now (health-change coalescing, the periodic full reconcile, the
-// ha_suspend address poll); Run wraps it with a real clock, tests call it
-// with a fake one. Checks themselves run off the loop (Prober) and post
-// their results back.
+// ha_suspend address poll). Start runs it on its own goroutine, sleeping
+// until the next deadline or input; tests call it on a fake clock. Checks
+// themselves run off the loop (Prober) and post their results back.
 //
 // It talks to the VRRP runtime only through events (VRRPState) and
 // publishes its status as an immutable snapshot (VirtualServers) that
@@ -319,7 +319,7 @@ func (d *Director) step(now time.Time) {
 			d.reload(now, cfg)
 		}
 		if len(evs) > 0 {
-			d.vrrpEvents(evs)
+			d.vrrpEvents(now, evs)
 		}
 		for _, r := range res {
 			d.complete(now, r)
@@ -487,7 +487,7 @@ func (d *Director) setConfig(now time.Time, cfg *config.Config) {
 // vrrpEvents records VRRP instance states; a stopped instance is
 // forgotten (its addresses are then looked up on the host, as for any
 // address no instance holds).
-func (d *Director) vrrpEvents(evs []vrrp.StateEvent) {
+func (d *Director) vrrpEvents(now time.Time, evs []vrrp.StateEvent) {
 	for _, ev := range evs {
 		if ev.State == vrrp.StateInit || ev.State == vrrp.StateStop {
 			delete(d.vrrp, ev.Instance)
@@ -496,7 +496,7 @@ func (d *Director) vrrpEvents(evs []vrrp.StateEvent) {
 		d.vrrp[ev.Instance] = ev
 	}
 	if d.backend != nil && d.updateSuspended() {
-		d.syncJobs(d.clock.Now())
+		d.syncJobs(now)
 		d.publish()
 	}
 }
