@@ -204,14 +204,7 @@ func runDaemon(o Options, cfg *config.Config, stderr io.Writer) int {
 	var states daemon.StateSink
 	var vsStatus daemon.VirtualServerStatus
 	if !o.VRRPOnly {
-		lvs = director.New(director.Options{Backend: o.LBBackend, DontRelease: o.DontReleaseLB, Logger: log,
-			Open: func(choice string) (director.Backend, error) {
-				t, err := backend.Open(choice)
-				if err != nil {
-					return nil, err
-				}
-				return t, nil
-			}})
+		lvs = director.New(director.Options{Backend: o.LBBackend, DontRelease: o.DontReleaseLB, Logger: log, Open: openBackend})
 		if err := lvs.Start(cfg); err != nil {
 			log.Error("gokeepalived stopped", "err", err)
 			fmt.Fprintf(stderr, "gokeepalived: %v\n", err)
@@ -310,6 +303,16 @@ func runDaemon(o Options, cfg *config.Config, stderr io.Writer) int {
 	}
 	log.Info("gokeepalived stopped")
 	return ExitOK
+}
+
+// openBackend opens the kernel table --lb-backend names, for the
+// load-balancer runtime (a failed open returns a nil interface).
+func openBackend(choice string) (director.Backend, error) {
+	t, err := backend.Open(choice)
+	if err != nil {
+		return nil, err
+	}
+	return t, nil
 }
 
 // minProcs is the least GOMAXPROCS the daemon runs with (see runDaemon).
