@@ -42,8 +42,24 @@ type Options struct {
 	// Ready, if set, is called once every instance has started (systemd
 	// readiness).
 	Ready func()
-	// LVS configures the health-checker / load-balancer subsystem.
-	LVS LVSOptions
+	// States, if set, receives every VRRP instance state change (the
+	// load balancer's ha_suspend follows them).
+	States StateSink
+	// VirtualServers, if set, supplies the load balancer's status for the
+	// snapshot.
+	VirtualServers VirtualServerStatus
+}
+
+// StateSink takes VRRP instance state changes. It is called on the VRRP
+// loop and must not block.
+type StateSink interface {
+	VRRPState(vrrp.StateEvent)
+}
+
+// VirtualServerStatus is the load-balancer runtime's published status; it
+// never blocks.
+type VirtualServerStatus interface {
+	VirtualServers() []ctl.VirtualServerStatus
 }
 
 // Notifier is the port to notify scripts, FIFOs and mail.
@@ -78,7 +94,6 @@ type Daemon struct {
 	wake     atomic.Pointer[waker] // set by Run
 	// trackerWake carries tracker changes to the loop (relayed from trackers.wake).
 	trackerWake chan struct{}
-	lvs         *lvs // nil while no virtual_server is configured (or with -P)
 }
 
 // New builds a daemon for cfg. It has no side effects.
@@ -145,7 +160,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 }
 
 // start does everything Run does before its loop: the link watcher, the
-// notifier, the trackers, the load balancer, then every instance. The
+// notifier, the trackers, then every instance. The
 // returned cleanup stops what start started (after finish).
 func (d *Daemon) start(ctx context.Context) (cleanup func(), err error) {
 	var undo []func()
@@ -210,10 +225,6 @@ func (d *Daemon) start(ctx context.Context) (cleanup func(), err error) {
 			}
 		}
 	}()
-	if err := d.startLVS(ctx, d.cfg); err != nil {
-		return cleanup, err
-	}
-	undo = append(undo, d.stopLVS)
 	if err := d.build(d.cfg); err != nil {
 		d.closeConns()
 		return cleanup, err
@@ -636,6 +647,13 @@ func (d *Daemon) transition(in *instance, now time.Time, t vrrp.Transition) {
 	in.clearWarnings()
 	d.log.Info("state change", "instance", in.cfg.Name, "vrid", in.cfg.VRID, "af", in.family(),
 		"from", t.From.String(), "to", t.To.String(), "reason", t.Reason)
+	if d.opts.States != nil {
+		ev := vrrp.StateEvent{Instance: in.cfg.Name, State: t.To}
+		for _, a := range in.addrs {
+			ev.Addrs = append(ev.Addrs, a.Prefix.Addr())
+		}
+		d.opts.States.VRRPState(ev)
+	}
 }
 
 // act carries out one action of the core.
@@ -913,6 +931,8 @@ func (d *Daemon) snapshot() *ctl.Status {
 		st.Instances = append(st.Instances, is)
 	}
 	sort.SliceStable(st.Instances, func(i, j int) bool { return st.Instances[i].Name < st.Instances[j].Name })
-	st.VirtualServers = d.lvs.snapshot()
+	if d.opts.VirtualServers != nil {
+		st.VirtualServers = d.opts.VirtualServers.VirtualServers()
+	}
 	return st
 }
