@@ -11,7 +11,7 @@
 // sets GOKEEPALIVED_REQUIRE_ROOT=1 (CI), so kernel tests cannot silently vanish.
 //
 // Topology helpers (Veth, Bridge, AddAddr, SetLinkUp, Pair) build the usual
-// "two nodes on one segment" shapes; Eventually polls a condition until a
+// "two nodes on one segment" shapes; Until and Eventually poll a condition until a
 // deadline instead of sleeping. Only documentation prefixes belong in tests.
 package netnstest
 
@@ -372,21 +372,4 @@ func NewPair(t testing.TB) *Pair {
 	p.ALL, p.BLL = p.A.LinkLocal(t, p.AIf), p.B.LinkLocal(t, p.BIf)
 	p.AIndex, p.BIndex = p.A.Interface(t, p.AIf).Index, p.B.Interface(t, p.BIf).Index
 	return p
-}
-
-// Eventually calls cond until it returns nil or timeout passes, polling every
-// 10 ms; on timeout it fails the test with cond's last error.
-func Eventually(t testing.TB, timeout time.Duration, cond func() error) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		err := cond()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("condition not met within %v: %v", timeout, err)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
 }

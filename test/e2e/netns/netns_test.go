@@ -152,34 +152,3 @@ func TestRemoveStale(t *testing.T) {
 		t.Fatalf("RemoveStale removed the live namespace %s: %v", n.NS, err)
 	}
 }
-
-// TestEventually checks both outcomes, including that a timeout fails with the reason.
-func TestEventually(t *testing.T) {
-	calls := 0
-	netns.Eventually(t, time.Second, func() (bool, string) { calls++; return calls == 3, "not yet" })
-	if calls != 3 {
-		t.Fatalf("cond called %d times, want 3", calls)
-	}
-
-	rec := &recorder{TB: t}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		netns.Eventually(rec, 100*time.Millisecond, func() (bool, string) { return false, "backup holds no VIP" })
-	}()
-	<-done
-	if !strings.Contains(rec.fatal, "backup holds no VIP") || !strings.Contains(rec.fatal, "100ms") {
-		t.Fatalf("timeout message %q does not explain itself", rec.fatal)
-	}
-}
-
-type recorder struct {
-	testing.TB
-	fatal string
-}
-
-func (r *recorder) Helper() {}
-func (r *recorder) Fatalf(format string, args ...any) {
-	r.fatal = fmt.Sprintf(format, args...)
-	runtimeGoexit()
-}
