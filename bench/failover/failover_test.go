@@ -20,6 +20,7 @@ import (
 	"github.com/vishvananda/netlink"
 	vnetns "github.com/vishvananda/netns"
 
+	"gokeepalived/bench/internal/benchdoc"
 	"gokeepalived/test/e2e/netns"
 )
 
@@ -500,7 +501,7 @@ func TestFailoverBench(t *testing.T) {
 		fmt.Println(miss)
 	}
 	if *flagOut != "" {
-		if err := writeSection(*flagOut, run.document(table, *flagCommand)); err != nil {
+		if err := benchdoc.WriteSection(*flagOut, sectionHeading, run.document(table, *flagCommand)); err != nil {
 			t.Fatal(err)
 		}
 		t.Logf("wrote %s", *flagOut)
