@@ -11,7 +11,7 @@
 // sets GOKEEPALIVED_REQUIRE_ROOT=1 (CI), so kernel tests cannot silently vanish.
 //
 // Topology helpers (Veth, Bridge, AddAddr, SetLinkUp, Pair) build the usual
-// "two nodes on one segment" shapes; Until and Eventually poll a condition until a
+// "two nodes on one segment" shapes; Eventually polls a condition until a
 // deadline instead of sleeping. Only documentation prefixes belong in tests.
 package netnstest
 

@@ -1,4 +1,4 @@
-package netnstest
+package poll
 
 import (
 	"fmt"
@@ -13,7 +13,7 @@ import (
 // fails the test with the condition's last explanation.
 func TestEventually(t *testing.T) {
 	calls := 0
-	Eventually(t, time.Second, func() error {
+	NoError(t, time.Second, time.Millisecond, func() error {
 		if calls++; calls < 3 {
 			return os.ErrNotExist
 		}
@@ -37,8 +37,8 @@ func TestEventually(t *testing.T) {
 		{"Until", func(tb testing.TB) {
 			Until(tb, 100*time.Millisecond, time.Millisecond, func() (bool, string) { return false, "backup holds no VIP" })
 		}, []string{"100ms", "backup holds no VIP"}},
-		{"Eventually", func(tb testing.TB) {
-			Eventually(tb, 100*time.Millisecond, func() error { return fmt.Errorf("veth0 has no carrier") })
+		{"NoError", func(tb testing.TB) {
+			NoError(tb, 100*time.Millisecond, time.Millisecond, func() error { return fmt.Errorf("veth0 has no carrier") })
 		}, []string{"100ms", "veth0 has no carrier"}},
 	} {
 		rec := &recorder{TB: t}
