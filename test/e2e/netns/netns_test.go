@@ -152,3 +152,22 @@ func TestRemoveStale(t *testing.T) {
 		t.Fatalf("RemoveStale removed the live namespace %s: %v", n.NS, err)
 	}
 }
+
+// TestTimeline: runs of equal outcomes, with the last error of an error run.
+func TestTimeline(t *testing.T) {
+	t0 := time.Date(2026, 1, 2, 15, 4, 5, 0, time.UTC)
+	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
+	refused := errors.New("connection refused")
+	samples := []netns.Sample{
+		{At: at(0), Answer: "master"}, {At: at(10), Answer: "master"},
+		{At: at(20), Err: errors.New("timeout")}, {At: at(30), Err: refused},
+		{At: at(40), Answer: "backup"},
+	}
+	want := "15:04:05.000 +10ms master x2\n15:04:05.020 +10ms error x2 (connection refused)\n15:04:05.040 +0s backup x1\n"
+	if got := netns.Timeline(samples); got != want {
+		t.Errorf("Timeline =\n%s\nwant\n%s", got, want)
+	}
+	if s := (netns.Sample{At: t0, Took: time.Second}); !s.Done().Equal(t0.Add(time.Second)) {
+		t.Errorf("Done = %v", s.Done())
+	}
+}

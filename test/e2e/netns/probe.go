@@ -235,22 +235,30 @@ func (p *Probe) Gaps() []Gap {
 	return gaps
 }
 
-// String summarises the samples as runs: "15:04:05.000 +2.1s master x21", one per line.
-func (p *Probe) String() string {
+// String summarises the samples as runs (Timeline).
+func (p *Probe) String() string { return Timeline(p.Samples()) }
+
+// Done is when the request ended (answer or error).
+func (s Sample) Done() time.Time { return s.At.Add(s.Took) }
+
+// Timeline summarises samples as runs of equal outcomes, one per line:
+// "15:04:05.000 +2.1s master x21" (start of the run, its length, who
+// answered or "error", how many requests), with the last error of an error
+// run in parentheses.
+func Timeline(samples []Sample) string {
 	var b strings.Builder
-	samples := p.Samples()
+	key := func(s Sample) string {
+		if s.Err != nil {
+			return "error"
+		}
+		return s.Answer
+	}
 	for i := 0; i < len(samples); {
 		j := i
-		key := func(s Sample) string {
-			if s.Err != nil {
-				return "error"
-			}
-			return s.Answer
-		}
 		for j < len(samples) && key(samples[j]) == key(samples[i]) {
 			j++
 		}
-		fmt.Fprintf(&b, "%s +%.1fs %s x%d", samples[i].At.Format("15:04:05.000"), samples[j-1].At.Sub(samples[i].At).Seconds(), key(samples[i]), j-i)
+		fmt.Fprintf(&b, "%s +%s %s x%d", samples[i].At.Format("15:04:05.000"), samples[j-1].At.Sub(samples[i].At).Round(time.Millisecond), key(samples[i]), j-i)
 		if samples[j-1].Err != nil {
 			fmt.Fprintf(&b, " (%v)", samples[j-1].Err)
 		}
