@@ -12,7 +12,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"gokeepalived/test/e2e/netns"
@@ -90,19 +89,10 @@ func (p *fastProbe) dispatch() {
 func (p *fastProbe) worker(ns string, ready chan<- error) {
 	defer p.wg.Done()
 	runtime.LockOSThread() // never unlocked: the thread exits with the goroutine
-	want, err := netns.JoinNetNS(ns)
+	dialer, err := netns.JoinDialer(ns, p.timeout)
 	ready <- err
 	if err != nil {
 		return
-	}
-	dialer := net.Dialer{
-		Timeout: p.timeout,
-		Control: func(_, _ string, _ syscall.RawConn) error {
-			if got, err := netns.ThreadNetNS(); err != nil || got != want {
-				return fmt.Errorf("socket not in namespace %s; refusing to connect", ns)
-			}
-			return nil
-		},
 	}
 	buf := make([]byte, 4096)
 	for {
@@ -110,7 +100,7 @@ func (p *fastProbe) worker(ns string, ready chan<- error) {
 		case <-p.stop:
 			return
 		case <-p.jobs:
-			s := p.request(&dialer, buf)
+			s := p.request(dialer, buf)
 			p.mu.Lock()
 			p.samples = append(p.samples, s)
 			p.mu.Unlock()

@@ -79,25 +79,15 @@ func (p *Probe) loop(ready chan<- error) {
 	// The thread enters the namespace and is never unlocked: when this goroutine returns the
 	// runtime ends the thread instead of reusing it in the host namespace.
 	runtime.LockOSThread()
-	want, err := JoinNetNS(p.node.NS)
+	dialer, err := JoinDialer(p.node.NS, p.timeout)
 	ready <- err
 	if err != nil {
 		return
 	}
-	dialer := net.Dialer{
-		Timeout: p.timeout,
-		Control: func(_, _ string, _ syscall.RawConn) error {
-			// Runs on the calling thread after socket(2), before connect(2).
-			if got, err := ThreadNetNS(); err != nil || got != want {
-				return fmt.Errorf("socket not in namespace %s (thread netns %v, want %v, err %v); refusing to connect", p.node.NS, got, want, err)
-			}
-			return nil
-		},
-	}
 	tick := time.NewTicker(p.interval)
 	defer tick.Stop()
 	for {
-		s := p.request(&dialer)
+		s := p.request(dialer)
 		p.mu.Lock()
 		p.samples = append(p.samples, s)
 		p.mu.Unlock()
@@ -167,6 +157,27 @@ func JoinNetNS(name string) (NSID, error) {
 		return NSID{}, fmt.Errorf("setns %s did not take effect (got %v, err %v)", name, got, err)
 	}
 	return want, nil
+}
+
+// JoinDialer moves the calling OS thread (which the caller must have locked
+// and must never unlock) into the named namespace and returns a dialer whose
+// sockets are checked to be created there, after socket(2) and before
+// connect(2): no probe traffic can leak onto the host.
+func JoinDialer(ns string, timeout time.Duration) (*net.Dialer, error) {
+	want, err := JoinNetNS(ns)
+	if err != nil {
+		return nil, err
+	}
+	return &net.Dialer{
+		Timeout: timeout,
+		Control: func(_, _ string, _ syscall.RawConn) error {
+			// Runs on the calling thread after socket(2), before connect(2).
+			if got, err := ThreadNetNS(); err != nil || got != want {
+				return fmt.Errorf("socket not in namespace %s (thread netns %v, want %v, err %v); refusing to connect", ns, got, want, err)
+			}
+			return nil
+		},
+	}, nil
 }
 
 // ThreadNetNS identifies the calling thread's network namespace.
