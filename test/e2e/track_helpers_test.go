@@ -291,14 +291,8 @@ func startSMTP(t *testing.T, n *netns.Node, addr string) *smtpServer {
 	ch := make(chan res)
 	go func() {
 		runtime.LockOSThread() // never unlocked: the thread ends with this goroutine
-		f, err := os.Open("/run/netns/" + n.NS)
-		if err != nil {
+		if _, err := netns.JoinNetNS(n.NS); err != nil {
 			ch <- res{err: err}
-			return
-		}
-		defer f.Close()
-		if err := unix.Setns(int(f.Fd()), unix.CLONE_NEWNET); err != nil {
-			ch <- res{err: fmt.Errorf("setns %s: %w", n.NS, err)}
 			return
 		}
 		l, err := net.Listen("tcp", net.JoinHostPort(addr, "25"))
