@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"gokeepalived/internal/notify/smtptest"
 	"gokeepalived/test/e2e/netns"
 )
 
@@ -268,7 +269,7 @@ func trackScriptNotify(t *testing.T, kind string) map[string]records {
 		return n >= len(wantMails["master"])+len(wantMails["backup"]), fmt.Sprintf("%d mails so far: %q", n, subjects(smtp.Mails()))
 	})
 	for _, m := range smtp.Mails() {
-		subj := m.header("Subject")
+		subj := m.Header("Subject")
 		name, _, _ := strings.Cut(strings.TrimPrefix(subj, "["), "]")
 		r, ok := out[name]
 		if !ok {
@@ -295,10 +296,10 @@ func trackScriptNotify(t *testing.T, kind string) map[string]records {
 }
 
 // checkMail asserts a gokeepalived alert is well formed and says what happened.
-func checkMail(t *testing.T, m mail) {
+func checkMail(t *testing.T, m smtptest.Mail) {
 	t.Helper()
 	for _, h := range []string{"Date", "From", "To", "Subject"} {
-		if m.header(h) == "" {
+		if m.Header(h) == "" {
 			t.Errorf("mail has no %s header:\n%s", h, m.Data)
 		}
 	}
@@ -312,10 +313,10 @@ func checkMail(t *testing.T, m mail) {
 	}
 }
 
-func subjects(ms []mail) []string {
+func subjects(ms []smtptest.Mail) []string {
 	var out []string
 	for _, m := range ms {
-		out = append(out, m.header("Subject"))
+		out = append(out, m.Header("Subject"))
 	}
 	return out
 }
