@@ -5,7 +5,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -89,19 +88,7 @@ func chkScriptBlock(path string, weight int) string {
 // sequences.
 func TestTrackScriptNotify(t *testing.T) {
 	t.Parallel()
-	var mu sync.Mutex
-	got := map[string]map[string]records{} // daemon → node → records
-	t.Run("run", func(t *testing.T) {
-		for _, kind := range bothDaemons {
-			t.Run(kind, func(t *testing.T) {
-				t.Parallel()
-				r := trackScriptNotify(t, kind)
-				mu.Lock()
-				got[kind] = r
-				mu.Unlock()
-			})
-		}
-	})
+	got := runBoth(t, trackScriptNotify)
 	ka, gk := got["keepalived"], got["gokeepalived"]
 	if ka == nil || gk == nil {
 		t.Fatal("a run failed; nothing to compare")

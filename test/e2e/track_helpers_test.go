@@ -31,6 +31,26 @@ import (
 // is the reference, gokeepalived must behave the same.
 var bothDaemons = []string{"keepalived", "gokeepalived"}
 
+// runBoth runs scenario under each of bothDaemons in parallel subtests
+// ("run/keepalived", "run/gokeepalived"), waits for both, and returns what
+// each returned; a daemon whose run failed has no entry.
+func runBoth[R any](t *testing.T, scenario func(t *testing.T, kind string) R) map[string]R {
+	var mu sync.Mutex
+	got := map[string]R{}
+	t.Run("run", func(t *testing.T) {
+		for _, kind := range bothDaemons {
+			t.Run(kind, func(t *testing.T) {
+				t.Parallel()
+				r := scenario(t, kind)
+				mu.Lock()
+				got[kind] = r
+				mu.Unlock()
+			})
+		}
+	})
+	return got
+}
+
 // nodeConf is what differs between the generated configs of the two nodes.
 type nodeConf struct {
 	State    string // MASTER or BACKUP
