@@ -30,30 +30,21 @@ if [ -n "$LIST" ]; then
 	exec go test -count=1 -v -run '^TestLoadBench$' ./bench/load -args -list $args
 fi
 
-if [ "$(id -u)" != 0 ]; then
-	echo "run.sh: needs root (network namespaces, veth, bridges, SCHED_RR); try: sudo $0" >&2
-	exit 1
-fi
-for bin in ip nft tcpdump /usr/sbin/keepalived; do
-	command -v "$bin" >/dev/null 2>&1 || { echo "run.sh: $bin not found (scripts/deps.sh installs it)" >&2; exit 1; }
-done
+. bench/lib.sh
+need_root "network namespaces, veth, bridges, SCHED_RR"
+need_bins ip nft tcpdump /usr/sbin/keepalived
 
 bindir=$(mktemp -d /tmp/gkload-bin.XXXXXX)
 trap 'rm -rf "$bindir"' EXIT
 go build -o "$bindir/gokeepalived" ./cmd/gokeepalived
-rev=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-dirty=$(git status --porcelain -- cmd internal go.mod go.sum 2>/dev/null | awk '{print $2}' | tr '\n' ' ')
-[ -n "$dirty" ] && rev="$rev + uncommitted changes in: $dirty"
+rev=$(bench_rev)
 
 cmd="bench/load/run.sh"
 [ "$SPINNERS" != 16 ] && cmd="SPINNERS=$SPINNERS $cmd"
 [ "$DURATION" != 40s ] && cmd="DURATION=$DURATION $cmd"
 [ "$BASELINE" != 15s ] && cmd="BASELINE=$BASELINE $cmd"
 [ "$DAEMONS" != keepalived,keepalived-rt,gokeepalived ] && cmd="DAEMONS=$DAEMONS $cmd"
-out=
-if [ -n "$OUT" ]; then
-	case "$OUT" in /*) out=$OUT ;; *) out=$PWD/$OUT ;; esac
-fi
+out=$(abs_path "$OUT")
 
 # -timeout bounds a run that hangs (the harness cleans up on the test's end).
 # shellcheck disable=SC2086
