@@ -62,6 +62,7 @@ var rules = []struct {
 		"the VRRP runtime holds no load-balancer code; it publishes state events and includes the published status"},
 	{"internal/ctl", []string{mod + "internal/daemon"}, "the status protocol is rendered from a snapshot, not the daemon"},
 	{"internal/metrics", []string{mod + "internal/daemon"}, "metrics render the status snapshot"},
+	{"internal/testutil", []string{mod + "internal", mod + "test", mod + "cmd"}, "test support is a leaf that any test can import"},
 }
 
 func forbidden(imp string, list []string) bool {

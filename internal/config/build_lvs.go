@@ -468,6 +468,10 @@ func (b *builder) resolveRS(vs *VirtualServer, rs *RealServer) {
 			if above&setRetry == 0 {
 				c.Timing.Retry = 0
 			}
+		case "FILE_CHECK":
+			// keepalived's file checker has no retry: it acts on each
+			// change of the file, whatever retry is inherited.
+			c.Timing.Retry = 0
 		case "DNS_CHECK":
 			if above&setRetry == 0 {
 				c.Timing.Retry = 3

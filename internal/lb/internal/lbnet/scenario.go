@@ -19,6 +19,7 @@ import (
 	"gokeepalived/internal/config"
 	"gokeepalived/internal/director"
 	"gokeepalived/internal/lb"
+	"gokeepalived/internal/linux/netnstest"
 )
 
 // Director is what the daemon will do, reduced to the load balancer: TCP
@@ -188,7 +189,7 @@ func Conf(tp *Topo, sched string, weights []int, extra ...string) string {
 // given destinations (address:port → weight).
 func WaitTable(t testing.TB, b lb.Backend, timeout time.Duration, want map[string]int) {
 	t.Helper()
-	Eventually(t, timeout, func() error {
+	netnstest.Eventually(t, timeout, func() error {
 		ss, err := b.Services()
 		if err != nil {
 			return err
