@@ -151,7 +151,7 @@ func load(t *testing.T, text string) *config.Config {
 }
 
 // loadRaw loads text as it is (keepalived's defaults: VRRPv2).
-func loadRaw(t *testing.T, text string) *config.Config {
+func loadRaw(t testing.TB, text string) *config.Config {
 	t.Helper()
 	cfg, ds := config.LoadBytes("test.conf", []byte(text), config.LoadOptions{})
 	if ds.HasErrors() {

@@ -30,8 +30,10 @@ import (
 var harnessT0 = time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
 
 type harness struct {
-	t     *testing.T
-	now   time.Time
+	t   testing.TB
+	now time.Time
+	// quiet discards the daemons' logs (benchmarks with many instances).
+	quiet bool
 	nodes []*node
 	segs  map[string]*segment
 	sent  []sentAdvert
@@ -56,6 +58,10 @@ type node struct {
 	cancel context.CancelFunc
 	clean  func()
 	up     bool // started and not crashed or stopped
+
+	// kernelDelay is what each socket open or close and each VMAC create or
+	// delete costs in this fake kernel (zero in the scenarios).
+	kernelDelay time.Duration
 
 	mu      sync.Mutex
 	addrs   map[string]bool // the "kernel": addresses on the node's interfaces
@@ -87,7 +93,7 @@ type segConn struct {
 	once   sync.Once
 }
 
-func newHarness(t *testing.T) *harness {
+func newHarness(t testing.TB) *harness {
 	return &harness{t: t, now: harnessT0, segs: map[string]*segment{}}
 }
 
@@ -100,7 +106,11 @@ func (h *harness) node(name string, ifaces map[string]string, cfgText string) *n
 		n.ifaces[ifname] = &nodeIface{seg: h.segment(seg), addr: netip.MustParseAddr(a), up: true}
 	}
 	h.nodes = append(h.nodes, n)
-	n.d = New(h.load(cfgText), Options{Env: n.env(), Notifier: n.rec, Logger: testLogger(h.t, name)})
+	log := testLogger(h.t, name)
+	if h.quiet {
+		log = slog.New(slog.DiscardHandler)
+	}
+	n.d = New(h.load(cfgText), Options{Env: n.env(), Notifier: n.rec, Logger: log})
 	return n
 }
 
@@ -115,11 +125,11 @@ func (h *harness) segment(name string) *segment {
 
 func (h *harness) load(text string) *config.Config { return loadRaw(h.t, text) }
 
-func testLogger(t *testing.T, name string) *slog.Logger {
+func testLogger(t testing.TB, name string) *slog.Logger {
 	return slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelInfo})).With("node", name)
 }
 
-type testWriter struct{ t *testing.T }
+type testWriter struct{ t testing.TB }
 
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Helper()
@@ -140,6 +150,7 @@ func (n *node) env() Env {
 			if _, ok := n.ifaces[ifname]; !ok && !n.hasVMAC(ifname) {
 				return nil, fmt.Errorf("open socket on %s: no such device", ifname)
 			}
+			time.Sleep(n.kernelDelay)
 			c := &segConn{n: n, iface: ifname, ipv6: cfg.Family == vrrpconn.IPv6, closed: make(chan struct{})}
 			n.mu.Lock()
 			n.conns = append(n.conns, c)
@@ -181,6 +192,7 @@ func (n *node) env() Env {
 		},
 		WatchLinks: func(context.Context, func()) (<-chan link.Event, error) { return n.links, nil },
 		CreateVMAC: func(name, parent string, vrid uint8, ipv6 bool) error {
+			time.Sleep(n.kernelDelay)
 			if _, ok := n.ifaces[parent]; !ok {
 				return fmt.Errorf("vmac %s: parent %s: no such device", name, parent)
 			}
@@ -191,6 +203,7 @@ func (n *node) env() Env {
 			return nil
 		},
 		DeleteVMAC: func(name string) error {
+			time.Sleep(n.kernelDelay)
 			n.mu.Lock()
 			defer n.mu.Unlock()
 			delete(n.vmacs, name)
@@ -277,7 +290,13 @@ func (c *segConn) Recv([]byte) (int, vrrpconn.Meta, error) {
 	return 0, vrrpconn.Meta{}, net.ErrClosed
 }
 
-func (c *segConn) Close() error { c.once.Do(func() { close(c.closed) }); return nil }
+func (c *segConn) Close() error {
+	c.once.Do(func() {
+		time.Sleep(c.n.kernelDelay)
+		close(c.closed)
+	})
+	return nil
+}
 
 // JoinGroup: a segment delivers every group to every socket.
 func (c *segConn) JoinGroup(netip.Addr) error { return nil }
