@@ -2,7 +2,6 @@ package daemon
 
 import (
 	"errors"
-	"fmt"
 	"net"
 	"net/netip"
 	"runtime"
@@ -59,11 +58,7 @@ func (d *Daemon) conn(cfg *config.Config, ci *config.Instance, in *instance) (*s
 		// Several instances on one interface usually share the group; the
 		// kernel refuses to join it twice on one socket (EADDRINUSE).
 		if g := in.dsts[0]; !in.unicast && !sc.groups[g] {
-			j, ok := sc.c.(interface{ JoinGroup(netip.Addr) error })
-			if !ok {
-				return nil, fmt.Errorf("socket on %s cannot join multicast group %v", iface, g)
-			}
-			if err := j.JoinGroup(g); err != nil {
+			if err := sc.c.JoinGroup(g); err != nil {
 				return nil, err
 			}
 			sc.groups[g] = true
@@ -78,7 +73,7 @@ func (d *Daemon) conn(cfg *config.Config, ci *config.Instance, in *instance) (*s
 	if !in.unicast {
 		vc.Groups = []netip.Addr{in.dsts[0]}
 	}
-	c, err := d.env.OpenConn(vc)
+	c, err := d.ports.Sockets.Open(vc)
 	if err != nil {
 		return nil, err
 	}
@@ -148,7 +143,7 @@ func (d *Daemon) reader(sc *sharedConn) {
 	// read as soon as it arrives even when the CPUs are busy. The thread is
 	// never unlocked: it exits with the goroutine.
 	runtime.LockOSThread()
-	_ = realtimeThread()
+	_ = d.ports.Thread.RealTime()
 	buf := make([]byte, 65536)
 	fam := packet.IPv4
 	if sc.key.ipv6 {
@@ -156,21 +151,7 @@ func (d *Daemon) reader(sc *sharedConn) {
 	}
 	var adv packet.Advert
 	adv.Addrs = make([]netip.Addr, 0, packet.MaxAddrs)
-	waiter, canWait := sc.c.(interface {
-		WaitReadable(time.Duration) (bool, error)
-	})
 	for {
-		if canWait {
-			// Sleep in the kernel on this real-time thread, not in the Go
-			// netpoller (see waker). The timeout bounds Close.
-			ready, err := waiter.WaitReadable(250 * time.Millisecond)
-			if err != nil && isClosedErr(err) || errors.Is(err, net.ErrClosed) {
-				return
-			}
-			if !ready {
-				continue
-			}
-		}
 		n, meta, err := sc.c.Recv(buf)
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) || errors.Is(err, errConnClosed) {

@@ -1,7 +1,7 @@
 // Package daemon is gokeepalived's runtime: one event loop that owns every
 // VRRP instance, feeds the pure core (internal/vrrp) with received adverts,
 // timer expiries and link events, and carries out the core's actions through
-// small ports to the kernel (Env). Socket readers, the control socket and
+// small ports to the kernel (Ports, ports.go). Socket readers, the control socket and
 // reload requests only send events or closures to the loop; nothing else
 // touches instance state (STYLE rule 16).
 //
@@ -20,7 +20,6 @@ import (
 	"sort"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"gokeepalived/internal/config"
@@ -36,7 +35,8 @@ type Options struct {
 	// DontRelease keeps VIPs, routes and rules on exit (-V).
 	DontRelease bool
 	Logger      *slog.Logger
-	Env         Env
+	// Ports are the daemon's ports to the OS (linuxport.Linux, or fakes).
+	Ports Ports
 	// Notifier receives state changes; nil = none.
 	Notifier Notifier
 	// Ready, if set, is called once every instance has started (systemd
@@ -46,21 +46,11 @@ type Options struct {
 	LVS LVSOptions
 }
 
-// Notifier is the port to notify scripts, FIFOs and mail.
-type Notifier interface {
-	StateChanged(inst *config.Instance, group string, from, to vrrp.State, prio int, reason string)
-	GroupChanged(g *config.SyncGroup, from, to vrrp.State, reason string)
-	// MasterRxLowerPri: we are MASTER and heard a lower-priority master
-	// (keepalived's MASTER_RX_LOWER_PRI event: notify_master_rx_lower_pri
-	// and the FIFO line; no generic notify script, no mail).
-	MasterRxLowerPri(inst *config.Instance, prio int, peer netip.Addr, peerPrio int)
-}
-
 // Daemon runs VRRP instances. Create with New, then Run.
 type Daemon struct {
-	opts Options
-	log  *slog.Logger
-	env  Env
+	opts  Options
+	log   *slog.Logger
+	ports Ports
 
 	cfg       *config.Config
 	units     []*unit
@@ -75,7 +65,7 @@ type Daemon struct {
 	trackers *trackerSet
 	notifier Notifier
 	runCtx   context.Context
-	wake     atomic.Pointer[waker] // set by Run
+	wake     atomic.Pointer[Waker] // set by Run
 	// trackerWake carries tracker changes to the loop (relayed from trackers.wake).
 	trackerWake chan struct{}
 	lvs         *lvs // nil while no virtual_server is configured (or with -P)
@@ -86,13 +76,10 @@ func New(cfg *config.Config, opts Options) *Daemon {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	if opts.Env.Now == nil {
-		opts.Env = Linux()
-	}
 	return &Daemon{
 		opts:     opts,
 		log:      opts.Logger,
-		env:      opts.Env,
+		ports:    opts.Ports,
 		cfg:      cfg,
 		conns:    map[connKey]*sharedConn{},
 		rx:       make(chan rxEvent, 1024),
@@ -110,23 +97,21 @@ type rxEvent struct {
 // Run starts every instance and runs until ctx ends, then shuts down
 // gracefully: masters send priority-0 adverts and release their VIPs
 // (unless DontRelease). The VRRP loop runs on its own locked OS thread and
-// sleeps in the kernel (see waker); its body is start, then step until ctx
+// sleeps in the kernel (Waker); its body is start, then step until ctx
 // ends, then finish, which tests drive themselves with a fake clock.
 func (d *Daemon) Run(ctx context.Context) error {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	if err := realtimeThread(); err != nil {
+	if err := d.ports.Thread.RealTime(); err != nil {
 		d.log.Warn("cannot give the VRRP loop real-time scheduling; adverts may be delayed when the CPUs are busy", "err", err)
 	} else {
-		d.log.Debug("VRRP loop runs with SCHED_RR", "priority", rtPriority)
+		d.log.Debug("VRRP loop runs with real-time scheduling")
 	}
-	w, err := newWaker()
+	w, err := d.ports.Thread.NewWaker()
 	if err != nil {
 		return err
 	}
-	// The eventfd is never closed: goroutines may still kick it while the
-	// daemon stops, and a closed descriptor number could be reused.
-	d.wake.Store(w)
+	d.wake.Store(&w)
 	cleanup, err := d.start(ctx)
 	if err != nil {
 		return err
@@ -138,7 +123,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}()
 	for ctx.Err() == nil {
 		d.step()
-		w.wait(d.nextDeadline(), d.env.Now())
+		w.Wait(d.nextDeadline(), d.now())
 	}
 	d.finish()
 	return nil
@@ -160,17 +145,15 @@ func (d *Daemon) start(ctx context.Context) (cleanup func(), err error) {
 		}
 	}()
 	d.runCtx = ctx
-	d.started = d.env.Now()
+	d.started = d.now()
 	lctx, stopLinks := context.WithCancel(context.Background())
 	undo = append(undo, stopLinks)
-	if d.env.WatchLinks != nil {
-		evs, err := d.env.WatchLinks(lctx, d.kick)
-		if err != nil {
-			return cleanup, fmt.Errorf("watching links: %w", err)
-		}
-		d.linkEv = evs
+	evs, err := d.ports.Links.Watch(lctx, d.kick)
+	if err != nil {
+		return cleanup, fmt.Errorf("watching links: %w", err)
 	}
-	if r, ok := d.notifier.(interface{ Run(context.Context) error }); ok {
+	d.linkEv = evs
+	if r, ok := d.notifier.(notifierRunner); ok {
 		nctx, stopNotify := context.WithCancel(context.Background())
 		done := make(chan struct{})
 		go func() {
@@ -182,7 +165,7 @@ func (d *Daemon) start(ctx context.Context) (cleanup func(), err error) {
 		// Stop the notifier after the shutdown notifications are queued and
 		// delivered (bounded: keepalived gives its STOP notify script 1 s).
 		undo = append(undo, func() {
-			if dr, ok := d.notifier.(interface{ Drain(context.Context) bool }); ok {
+			if dr, ok := d.notifier.(notifierDrainer); ok {
 				dctx, cancel := context.WithTimeout(context.Background(), notifyDrainTimeout)
 				if !dr.Drain(dctx) {
 					d.log.Warn("shutdown: notifications still running after the drain timeout are abandoned", "timeout", notifyDrainTimeout)
@@ -226,6 +209,9 @@ func (d *Daemon) start(ctx context.Context) (cleanup func(), err error) {
 	return cleanup, nil
 }
 
+// now reads the clock.
+func (d *Daemon) now() time.Time { return d.ports.Clock.Now() }
+
 // step handles every pending input (adverts, link and tracker changes,
 // ctl requests and reloads), then every timer due at the clock's now.
 func (d *Daemon) step() {
@@ -246,7 +232,7 @@ func (d *Daemon) finish() {
 // by its first drain).
 func (d *Daemon) kick() {
 	if w := d.wake.Load(); w != nil {
-		w.kick()
+		(*w).Kick()
 	}
 }
 
@@ -285,7 +271,7 @@ func (d *Daemon) nextDeadline() time.Time {
 }
 
 func (d *Daemon) fireTimers() {
-	now := d.env.Now()
+	now := d.now()
 	for _, u := range d.units {
 		if !u.deadline.IsZero() && !u.deadline.After(now) {
 			d.handleUnit(u, vrrp.AllMembers, vrrp.TimerFired{})
@@ -360,6 +346,13 @@ func (d *Daemon) makeUnits(cfg *config.Config, list []*config.Instance) (_ []*un
 			u := byGroup[ci.SyncGroup]
 			if u == nil {
 				u = &unit{name: ci.SyncGroup}
+				for _, g := range cfg.SyncGroups {
+					if g.Name == ci.SyncGroup {
+						if u.scripts, err = scriptsOf(g.Notify, &cfg.Global); err != nil {
+							errs = append(errs, fmt.Errorf("vrrp_sync_group %s: %w", g.Name, err))
+						}
+					}
+				}
 				byGroup[ci.SyncGroup] = u
 				units = append(units, u)
 			}
@@ -405,6 +398,10 @@ func (d *Daemon) newInstance(cfg *config.Config, ci *config.Instance) (*instance
 	for _, v := range ci.VIPs {
 		in.vips = append(in.vips, v.Prefix.Addr())
 	}
+	var err error
+	if in.scripts, err = scriptsOf(ci.Notify, &cfg.Global); err != nil {
+		return nil, err
+	}
 	if ci.UseVMAC {
 		// use_vmac: the VIPs live on a macvlan with the RFC's virtual MAC
 		// 00:00:5e:00:01:VRID (IPv6 ...:02:VRID), so GARPs and traffic use
@@ -416,7 +413,7 @@ func (d *Daemon) newInstance(cfg *config.Config, ci *config.Instance) (*instance
 		if in.vmac == "" {
 			in.vmac = fmt.Sprintf("vrrp.%d", ci.VRID)
 		}
-		if err := d.env.CreateVMAC(in.vmac, ci.Interface, uint8(ci.VRID), in.ipv6); err != nil {
+		if err := d.ports.VMACs.Create(in.vmac, ci.Interface, uint8(ci.VRID), in.ipv6); err != nil {
 			return nil, err
 		}
 		d.log.Info("virtual MAC interface ready", "instance", ci.Name, "vmac", in.vmac, "parent", ci.Interface)
@@ -453,7 +450,7 @@ func (d *Daemon) finishInstance(cfg *config.Config, ci *config.Instance, in *ins
 	case ci.McastSrc.IsValid():
 		in.src = ci.McastSrc
 	default:
-		in.src, err = d.env.Primary(ci.Interface, in.ipv6)
+		in.src, err = d.ports.Links.Primary(ci.Interface, in.ipv6)
 		if err != nil {
 			return fail(err)
 		}
@@ -531,7 +528,7 @@ func (d *Daemon) removeVMACs(insts []*instance) {
 		if in.vmac == "" {
 			continue
 		}
-		if err := d.env.DeleteVMAC(in.vmac); err != nil {
+		if err := d.ports.VMACs.Delete(in.vmac); err != nil {
 			d.log.Error("removing virtual MAC interface failed", "instance", in.cfg.Name, "vmac", in.vmac, "err", err)
 		}
 	}
@@ -550,7 +547,7 @@ func (d *Daemon) handle(in *instance, input vrrp.Input) {
 }
 
 func (d *Daemon) handleUnit(u *unit, member int, input vrrp.Input) {
-	now := d.env.Now()
+	now := d.now()
 	if adv, ok := input.(vrrp.AdvertReceived); ok {
 		in := u.members[max(member, 0)]
 		in.lastAdvert, in.lastAdvertFrom, in.lastAdvertPrio = now, adv.Src, adv.Advert.Priority
@@ -610,7 +607,7 @@ func (d *Daemon) groupState(u *unit, out vrrp.GroupOutput) {
 	if d.notifier != nil {
 		for _, g := range d.cfg.SyncGroups {
 			if g.Name == u.name {
-				d.notifier.GroupChanged(g, from, st, reason)
+				d.notifier.GroupChanged(g, u.scripts, from, st, reason)
 			}
 		}
 	}
@@ -652,7 +649,7 @@ func (d *Daemon) act(in *instance, now time.Time, a vrrp.Action) {
 			if in.lastTransition != nil {
 				prev = in.lastTransition.from
 			}
-			d.notifier.StateChanged(in.cfg, "", prev, a.State, int(in.core.Priority()), a.Reason)
+			d.notifier.StateChanged(in.cfg, in.scripts, prev, a.State, int(in.core.Priority()), a.Reason)
 		}
 	case vrrp.SplitBrainSuspect:
 		in.count("split_brain_suspected")
@@ -664,7 +661,7 @@ func (d *Daemon) act(in *instance, now time.Time, a vrrp.Action) {
 		d.rateLimitedWarn(in, now, "split-brain", msg, "peer", a.Peer.String(), "peer_priority", a.PeerPriority)
 		in.count("master_rx_lower_pri")
 		if d.notifier != nil {
-			d.notifier.MasterRxLowerPri(in.cfg, int(in.core.Priority()), a.Peer, int(a.PeerPriority))
+			d.notifier.MasterRxLowerPri(in.cfg, in.scripts, int(in.core.Priority()), a.Peer, int(a.PeerPriority))
 		}
 	case vrrp.NoMasterHeard:
 		in.count("no_master_heard")
@@ -719,8 +716,7 @@ func (d *Daemon) sendAdvert(in *instance, prio uint8) {
 		in.sendBuf = b
 		if err := in.conn.c.SendFrom(b, in.src, dst); err != nil {
 			in.count("send_errors")
-			if prio == 0 && (errors.Is(err, syscall.ENETUNREACH) || errors.Is(err, syscall.ENETDOWN) ||
-				errors.Is(err, syscall.EADDRNOTAVAIL) || (errors.Is(err, syscall.EINVAL) && !d.trackers.linkUp(in.cfg.Interface))) {
+			if prio == 0 && (errors.Is(err, ErrLinkDown) || (errors.Is(err, ErrSendRefused) && !d.trackers.linkUp(in.cfg.Interface))) {
 				// The farewell advert of a master whose link just went down
 				// cannot leave (IPv4 says ENETUNREACH; IPv6 EINVAL, since the
 				// link-local source is gone); that is expected, not worth a
@@ -728,7 +724,7 @@ func (d *Daemon) sendAdvert(in *instance, prio uint8) {
 				d.log.Debug("priority-0 advert not sent: the interface is down", "instance", in.cfg.Name, "to", dst.String(), "err", err.Error())
 				continue
 			}
-			d.rateLimitedWarn(in, d.env.Now(), "send", "sending advert failed", "to", dst.String(), "err", err.Error())
+			d.rateLimitedWarn(in, d.now(), "send", "sending advert failed", "to", dst.String(), "err", err.Error())
 			continue
 		}
 		in.count("adverts_sent")
@@ -742,7 +738,7 @@ func (d *Daemon) acquire(in *instance) {
 	added := 0
 	var failed []string
 	for _, a := range in.addrs {
-		if err := d.env.AddAddr(a); err != nil {
+		if err := d.ports.Addresses.Add(a); err != nil {
 			in.count("vip_errors")
 			failed = append(failed, a.Prefix.String())
 			d.log.Error("adding virtual address failed", "instance", in.cfg.Name, "address", a.String(), "err", err)
@@ -751,12 +747,12 @@ func (d *Daemon) acquire(in *instance) {
 		added++
 	}
 	for _, r := range in.routes {
-		if err := d.env.AddRoute(r); err != nil {
+		if err := d.ports.Routes.Add(r); err != nil {
 			d.log.Error("adding virtual route failed", "instance", in.cfg.Name, "route", r.String(), "err", err)
 		}
 	}
 	for _, r := range in.rules {
-		if err := d.env.AddRule(r); err != nil {
+		if err := d.ports.Rules.Add(r); err != nil {
 			d.log.Error("adding virtual rule failed", "instance", in.cfg.Name, "rule", r.String(), "err", err)
 		}
 	}
@@ -765,7 +761,7 @@ func (d *Daemon) acquire(in *instance) {
 	if len(failed) > 0 {
 		msg := fmt.Sprintf("MASTER without %d of its %d virtual addresses (%s): adding them failed (see the error log: an address another interface holds, a missing interface, or a netlink error)",
 			len(failed), len(in.addrs), strings.Join(failed, ","))
-		in.warn(d.env.Now(), msg, 10*time.Minute)
+		in.warn(d.now(), msg, 10*time.Minute)
 	}
 	if added > 0 {
 		d.log.Info("virtual addresses added", "instance", in.cfg.Name, "vrid", in.cfg.VRID, "addresses", fmtAddrs(in.vips))
@@ -774,17 +770,17 @@ func (d *Daemon) acquire(in *instance) {
 
 func (d *Daemon) release(in *instance) {
 	for _, r := range in.rules {
-		if err := d.env.DelRule(r); err != nil {
+		if err := d.ports.Rules.Del(r); err != nil {
 			d.log.Error("removing virtual rule failed", "instance", in.cfg.Name, "rule", r.String(), "err", err)
 		}
 	}
 	for _, r := range in.routes {
-		if err := d.env.DelRoute(r); err != nil {
+		if err := d.ports.Routes.Del(r); err != nil {
 			d.log.Error("removing virtual route failed", "instance", in.cfg.Name, "route", r.String(), "err", err)
 		}
 	}
 	for _, a := range in.addrs {
-		if err := d.env.DelAddr(a); err != nil {
+		if err := d.ports.Addresses.Del(a); err != nil {
 			in.count("vip_errors")
 			d.log.Error("removing virtual address failed", "instance", in.cfg.Name, "address", a.String(), "err", err)
 		}
@@ -806,9 +802,9 @@ func (d *Daemon) gratuitous(in *instance, repeat int) {
 	}
 	for i := 0; i < max(repeat, 1); i++ {
 		for _, dev := range devs {
-			if err := d.env.Gratuitous(dev, byDev[dev]); err != nil {
+			if err := d.ports.Announcer.Gratuitous(dev, byDev[dev]); err != nil {
 				in.count("garp_errors")
-				d.rateLimitedWarn(in, d.env.Now(), "garp", "sending gratuitous ARP/NA failed", "dev", dev, "err", err.Error())
+				d.rateLimitedWarn(in, d.now(), "garp", "sending gratuitous ARP/NA failed", "dev", dev, "err", err.Error())
 				return
 			}
 		}
@@ -835,7 +831,7 @@ func (d *Daemon) Status(ctx context.Context) (*ctl.Status, error) {
 }
 
 func (d *Daemon) snapshot() *ctl.Status {
-	now := d.env.Now()
+	now := d.now()
 	st := &ctl.Status{PID: os.Getpid(), ConfigFile: d.opts.ConfigFile, StartedAt: d.started, ReloadedAt: d.reloaded}
 	if c, ok := d.notifier.(interface{ Counters() map[string]uint64 }); ok {
 		st.Notify = c.Counters()

@@ -423,14 +423,12 @@ func (l *lvs) runScript(ref *config.ScriptRef, what string) {
 		return
 	}
 	s := &notify.Script{Argv: ref.Args}
-	if ref.User != "" {
-		if c, err := credential(ref.User, ref.Group); err == nil {
-			s.User = &notify.Credential{UID: c.Uid, GID: c.Gid}
-		} else {
-			l.log.Error("script user", "script", s.String(), "err", err)
-			return
-		}
+	cred, err := notify.ResolveUser(ref.User, ref.Group, l.cfg.Global.ScriptUser, l.cfg.Global.ScriptGroup)
+	if err != nil {
+		l.log.Error("script user", "script", s.String(), "err", err)
+		return
 	}
+	s.User = cred
 	ctx := l.ctx
 	go func() {
 		res := l.exec.Run(ctx, s, 0)

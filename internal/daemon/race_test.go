@@ -42,17 +42,17 @@ func TestReloadDoesNotRaceReader(t *testing.T) {
 		t.Fatal(err)
 	}
 	f := newFakeEnv()
-	env := f.env()
+	ports := f.ports()
 	var mu sync.Mutex
 	var conns []*floodConn
-	env.OpenConn = func(cfg vrrpconn.Config) (Conn, error) {
+	ports.Sockets = openFunc(func(cfg vrrpconn.Config) (Conn, error) {
 		c := &floodConn{fakeConn: fakeConn{f: f, iface: cfg.Interface, closed: make(chan struct{}), groups: map[netip.Addr]bool{}}, pkt: raw}
 		mu.Lock()
 		conns = append(conns, c)
 		mu.Unlock()
 		return c, nil
-	}
-	d := New(loadRaw(t, conf(100)), Options{Env: env})
+	})
+	d := New(loadRaw(t, conf(100)), Options{Ports: ports})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- d.Run(ctx) }()

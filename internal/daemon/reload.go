@@ -143,10 +143,10 @@ func (d *Daemon) applyReload(newCfg *config.Config) error {
 			d.applyTracking(in)
 		}
 	}
-	if n, ok := d.notifier.(interface{ SetConfig(*config.Config) }); ok {
+	if n, ok := d.notifier.(notifierConfigurable); ok {
 		n.SetConfig(newCfg)
 	}
-	d.reloaded = d.env.Now()
+	d.reloaded = d.now()
 	if err := d.reloadLVS(newCfg); err != nil {
 		d.log.Error("health checkers and load balancer not started by the reload", "err", err)
 	}

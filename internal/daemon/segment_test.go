@@ -110,7 +110,7 @@ func (h *harness) node(name string, ifaces map[string]string, cfgText string) *n
 	if h.quiet {
 		log = slog.New(slog.DiscardHandler)
 	}
-	n.d = New(h.load(cfgText), Options{Env: n.env(), Notifier: n.rec, Logger: log})
+	n.d = New(h.load(cfgText), Options{Ports: n.ports(), Notifier: n.rec, Logger: log})
 	return n
 }
 
@@ -143,75 +143,86 @@ func (n *node) record(op string) {
 	n.ops = append(n.ops, op)
 }
 
-func (n *node) env() Env {
-	return Env{
-		OpenConn: func(cfg vrrpconn.Config) (Conn, error) {
-			ifname := cfg.Interface
-			if _, ok := n.ifaces[ifname]; !ok && !n.hasVMAC(ifname) {
-				return nil, fmt.Errorf("open socket on %s: no such device", ifname)
-			}
-			time.Sleep(n.kernelDelay)
-			c := &segConn{n: n, iface: ifname, ipv6: cfg.Family == vrrpconn.IPv6, closed: make(chan struct{})}
-			n.mu.Lock()
-			n.conns = append(n.conns, c)
-			n.mu.Unlock()
-			n.record("open " + ifname)
-			return c, nil
-		},
-		AddAddr: func(a addr.Address) error {
-			n.mu.Lock()
-			defer n.mu.Unlock()
-			if n.failAdd[a.Prefix.String()] {
-				return fmt.Errorf("add %s: %w", a.Prefix, syscall.EADDRNOTAVAIL)
-			}
-			n.addrs[a.Prefix.String()] = true
-			n.ops = append(n.ops, "add "+a.Prefix.String())
-			return nil
-		},
-		DelAddr: func(a addr.Address) error {
-			n.mu.Lock()
-			defer n.mu.Unlock()
-			delete(n.addrs, a.Prefix.String())
-			n.ops = append(n.ops, "del "+a.Prefix.String())
-			return nil
-		},
-		AddRoute: func(addr.Route) error { return nil }, DelRoute: func(addr.Route) error { return nil },
-		AddRule: func(addr.Rule) error { return nil }, DelRule: func(addr.Rule) error { return nil },
-		Gratuitous: func(string, []netip.Addr) error { return nil },
-		Primary: func(ifname string, ipv6 bool) (netip.Addr, error) {
-			if i, ok := n.ifaces[ifname]; ok && i.addr.Is6() == ipv6 {
-				return i.addr, nil
-			}
-			return netip.Addr{}, fmt.Errorf("interface %s has no address", ifname)
-		},
-		LinkUp: func(ifname string) (bool, error) {
-			if i, ok := n.ifaces[ifname]; ok {
-				return i.up, nil
-			}
-			return false, fmt.Errorf("interface %s: no such device", ifname)
-		},
-		WatchLinks: func(context.Context, func()) (<-chan link.Event, error) { return n.links, nil },
-		CreateVMAC: func(name, parent string, vrid uint8, ipv6 bool) error {
-			time.Sleep(n.kernelDelay)
-			if _, ok := n.ifaces[parent]; !ok {
-				return fmt.Errorf("vmac %s: parent %s: no such device", name, parent)
-			}
-			n.mu.Lock()
-			defer n.mu.Unlock()
-			n.vmacs[name] = true
-			n.ops = append(n.ops, "vmac+ "+name)
-			return nil
-		},
-		DeleteVMAC: func(name string) error {
-			time.Sleep(n.kernelDelay)
-			n.mu.Lock()
-			defer n.mu.Unlock()
-			delete(n.vmacs, name)
-			n.ops = append(n.ops, "vmac- "+name)
-			return nil
-		},
-		Now: func() time.Time { return n.h.now },
+// ports are the node's fake kernel: its clock is the harness's.
+func (n *node) ports() Ports {
+	return Ports{Clock: n, Thread: testThread{}, Sockets: n, Links: n, Addresses: nodeAddrs{n},
+		Routes: nopRoutes{}, Rules: nopRules{}, Announcer: nopAnnouncer{}, VMACs: n}
+}
+
+func (n *node) Now() time.Time { return n.h.now }
+
+func (n *node) Open(cfg vrrpconn.Config) (Conn, error) {
+	ifname := cfg.Interface
+	if _, ok := n.ifaces[ifname]; !ok && !n.hasVMAC(ifname) {
+		return nil, fmt.Errorf("open socket on %s: no such device", ifname)
 	}
+	time.Sleep(n.kernelDelay)
+	c := &segConn{n: n, iface: ifname, ipv6: cfg.Family == vrrpconn.IPv6, closed: make(chan struct{})}
+	n.mu.Lock()
+	n.conns = append(n.conns, c)
+	n.mu.Unlock()
+	n.record("open " + ifname)
+	return c, nil
+}
+
+type nodeAddrs struct{ n *node }
+
+func (a nodeAddrs) Add(p addr.Address) error {
+	n := a.n
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.failAdd[p.Prefix.String()] {
+		return fmt.Errorf("add %s: %w", p.Prefix, syscall.EADDRNOTAVAIL)
+	}
+	n.addrs[p.Prefix.String()] = true
+	n.ops = append(n.ops, "add "+p.Prefix.String())
+	return nil
+}
+
+func (a nodeAddrs) Del(p addr.Address) error {
+	n := a.n
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	delete(n.addrs, p.Prefix.String())
+	n.ops = append(n.ops, "del "+p.Prefix.String())
+	return nil
+}
+
+func (n *node) Primary(ifname string, ipv6 bool) (netip.Addr, error) {
+	if i, ok := n.ifaces[ifname]; ok && i.addr.Is6() == ipv6 {
+		return i.addr, nil
+	}
+	return netip.Addr{}, fmt.Errorf("interface %s has no address", ifname)
+}
+
+func (n *node) Up(ifname string) (bool, error) {
+	if i, ok := n.ifaces[ifname]; ok {
+		return i.up, nil
+	}
+	return false, fmt.Errorf("interface %s: no such device", ifname)
+}
+
+func (n *node) Watch(context.Context, func()) (<-chan link.Event, error) { return n.links, nil }
+
+func (n *node) Create(name, parent string, vrid uint8, ipv6 bool) error {
+	time.Sleep(n.kernelDelay)
+	if _, ok := n.ifaces[parent]; !ok {
+		return fmt.Errorf("vmac %s: parent %s: no such device", name, parent)
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.vmacs[name] = true
+	n.ops = append(n.ops, "vmac+ "+name)
+	return nil
+}
+
+func (n *node) Delete(name string) error {
+	time.Sleep(n.kernelDelay)
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	delete(n.vmacs, name)
+	n.ops = append(n.ops, "vmac- "+name)
+	return nil
 }
 
 func (n *node) hasVMAC(name string) bool {
@@ -231,7 +242,7 @@ func (c *segConn) SendFrom(p []byte, src, dst netip.Addr) error {
 	parent := c.n.parentOf(ifname)
 	ifc := c.n.ifaces[parent]
 	if ifc == nil || !ifc.up {
-		return fmt.Errorf("send on %s: %w", ifname, syscall.ENETDOWN)
+		return fmt.Errorf("send on %s: %w", ifname, ErrLinkDown)
 	}
 	if !src.IsValid() {
 		src = ifc.addr

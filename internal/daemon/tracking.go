@@ -220,7 +220,7 @@ func (ts *trackerSet) linkUp(name string) bool {
 	up, ok := ts.links[name]
 	if !ok {
 		var err error
-		up, err = ts.d.env.LinkUp(name)
+		up, err = ts.d.ports.Links.Up(name)
 		if err != nil {
 			up = false
 		}

@@ -3,9 +3,9 @@
 // carrying the VRRP virtual router MAC 00:00:5e:00:01:{VRID} (IPv4) or
 // 00:00:5e:00:02:{VRID} (IPv6) (RFC 5798 §7.3).
 //
-// Kept simple on purpose: the interface is created and set up; keepalived's
-// extra tuning (arp_ignore/arp_filter sysctls on the VMAC and its parent,
-// addrgenmode and a link-local address for IPv6 VMACs) is not done here.
+// Create and Delete manage the interface itself; Manager adds keepalived's
+// IPv4 ARP settings (arp_ignore/arp_filter sysctls on the VMAC and its
+// parent). addrgenmode and a link-local address for IPv6 VMACs are not done.
 package vmac
 
 import (
