@@ -46,22 +46,24 @@ func (sc *sharedConn) unicastSrcDrops(in *instance) uint64 {
 	return 0
 }
 
-// conn returns the shared socket for the instance's interface and family,
-// opening it (and its reader) on first use.
-func (d *Daemon) conn(cfg *config.Config, ci *config.Instance, in *instance) (*sharedConn, error) {
+// conn returns the shared socket for the instance's interface and family:
+// one the loop runs (joining the instance's group if it is new to it), or
+// one this build opened, or a new one with its reader. It runs off the
+// loop (prepare) and reads only the plan.
+func (d *Daemon) conn(p *reloadPlan, ci *config.Instance, in *instance) (*sharedConn, error) {
 	iface := ci.Interface
 	if in.vmac != "" && !ci.VMACXmitBase {
 		iface = in.vmac // adverts leave from the virtual MAC
 	}
 	key := connKey{iface: iface, ipv6: in.ipv6}
-	if sc, ok := d.conns[key]; ok {
+	if sc, ok := p.conns[key]; ok {
 		// Several instances on one interface usually share the group; the
 		// kernel refuses to join it twice on one socket (EADDRINUSE).
-		if g := in.dsts[0]; !in.unicast && !sc.groups[g] {
+		if g := in.dsts[0]; !in.unicast && !p.groups[key][g] {
 			if err := sc.c.JoinGroup(g); err != nil {
 				return nil, err
 			}
-			sc.groups[g] = true
+			p.groups[key][g] = true
 		}
 		return sc, nil
 	}
@@ -78,12 +80,14 @@ func (d *Daemon) conn(cfg *config.Config, ci *config.Instance, in *instance) (*s
 		return nil, err
 	}
 	sc := &sharedConn{key: key, c: c, done: make(chan struct{}), groups: map[netip.Addr]bool{}}
+	p.groups[key] = map[netip.Addr]bool{}
 	for _, g := range vc.Groups {
-		sc.groups[g] = true
+		p.groups[key][g] = true
 	}
 	empty := map[uint8]*instance{}
 	sc.targets.Store(&empty)
-	d.conns[key] = sc
+	p.conns[key] = sc
+	p.opened = append(p.opened, sc)
 	go d.reader(sc)
 	return sc, nil
 }
@@ -114,23 +118,6 @@ func (d *Daemon) closeConns() {
 		sc.c.Close()
 		<-sc.done
 		delete(d.conns, k)
-	}
-}
-
-// closeUnused closes sockets no instance uses any more (after a reload).
-// It does not wait for their readers to notice (up to their poll timeout):
-// the loop must not stall, and an advert a closing reader still queues is
-// for an instance that has left its unit, which handle ignores.
-func (d *Daemon) closeUnused() {
-	used := map[*sharedConn]bool{}
-	for _, in := range d.instances {
-		used[in.conn] = true
-	}
-	for k, sc := range d.conns {
-		if !used[sc] {
-			sc.c.Close()
-			delete(d.conns, k)
-		}
 	}
 }
 

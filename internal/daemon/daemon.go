@@ -19,6 +19,7 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -66,6 +67,8 @@ type Daemon struct {
 	notifier Notifier
 	runCtx   context.Context
 	wake     atomic.Pointer[Waker] // set by Run
+	// reloadMu makes reloads one at a time (held by Reload, off the loop).
+	reloadMu sync.Mutex
 	// trackerWake carries tracker changes to the loop (relayed from trackers.wake).
 	trackerWake chan struct{}
 	lvs         *lvs // nil while no virtual_server is configured (or with -P)
@@ -177,6 +180,7 @@ func (d *Daemon) start(ctx context.Context) (cleanup func(), err error) {
 		})
 	}
 	d.trackers = newTrackerSet(d)
+	d.trackers.ctx = ctx
 	// Tracker results arrive on trackers.wake; relay them to the loop.
 	d.trackerWake = make(chan struct{}, 1)
 	go func() {
@@ -197,11 +201,14 @@ func (d *Daemon) start(ctx context.Context) (cleanup func(), err error) {
 		return cleanup, err
 	}
 	undo = append(undo, d.stopLVS)
-	if err := d.build(d.cfg); err != nil {
-		d.closeConns()
+	// The same build as a reload's, from nothing (nothing runs yet, so it
+	// may as well run here).
+	p := d.newPlan(d.cfg)
+	p.toStart = d.cfg.Instances
+	if err := d.prepare(p); err != nil {
 		return cleanup, err
 	}
-	d.trackers.start(ctx)
+	d.install(p, nil)
 	d.startAll(d.units)
 	if d.opts.Ready != nil {
 		d.opts.Ready()
@@ -296,47 +303,18 @@ func (d *Daemon) Do(ctx context.Context, f func()) error {
 	}
 }
 
-// build creates units, instances and sockets for cfg.
-func (d *Daemon) build(cfg *config.Config) error {
-	units, err := d.makeUnits(cfg, cfg.Instances)
-	if err != nil {
-		return err
-	}
-	d.units = units
-	d.instances = nil
-	for _, u := range units {
-		d.instances = append(d.instances, u.members...)
-	}
-	d.publishTargets()
-	return nil
-}
-
-// makeUnits builds the runtime for the given instances of cfg, grouping
-// sync-group members into one unit.
-func (d *Daemon) makeUnits(cfg *config.Config, list []*config.Instance) (_ []*unit, err error) {
+// makeUnits builds the runtime for the plan's instances to start, grouping
+// sync-group members into one unit. It runs off the loop (prepare) and
+// reads no loop-owned state: only the plan.
+func (d *Daemon) makeUnits(p *reloadPlan) ([]*unit, error) {
+	cfg := p.cfg
 	byGroup := map[string]*unit{}
 	var units []*unit
 	var errs []error
-	var built []*instance
-	// Undo the virtual MAC interfaces this call created if anything fails
-	// (a running instance's are kept: an idempotent create may have found
-	// one). Sockets are closed by the caller's closeUnused/closeConns.
-	defer func() {
-		if err == nil {
-			return
-		}
-		var gone []*instance
-		for _, in := range built {
-			if in.vmac != "" && !d.vmacRunning(in.vmac) {
-				gone = append(gone, in)
-			}
-		}
-		d.removeVMACs(gone)
-	}()
-	for _, ci := range list {
-		in, err := d.newInstance(cfg, ci)
-		if in != nil {
-			built = append(built, in)
+	for _, ci := range p.toStart {
+		in, err := d.newInstance(p, ci)
+		if in != nil && in.vmac != "" && !p.runningVMACs[in.vmac] {
+			p.created = append(p.created, in)
 		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("vrrp_instance %s: %w", ci.Name, err))
@@ -383,7 +361,11 @@ func (d *Daemon) makeUnits(cfg *config.Config, list []*config.Instance) (_ []*un
 	return units, nil
 }
 
-func (d *Daemon) newInstance(cfg *config.Config, ci *config.Instance) (*instance, error) {
+// newInstance builds one instance (off the loop). On an error after its
+// VMAC was created it still returns the instance, so the caller can remove
+// that VMAC.
+func (d *Daemon) newInstance(p *reloadPlan, ci *config.Instance) (*instance, error) {
+	cfg := p.cfg
 	in := &instance{
 		name:      ci.Name,
 		vrid:      ci.VRID,
@@ -409,31 +391,23 @@ func (d *Daemon) newInstance(cfg *config.Config, ci *config.Instance) (*instance
 		if ci.VMACAddr != "" {
 			return nil, fmt.Errorf("%s: a custom VMAC address is not implemented yet", ci.Pos)
 		}
-		in.vmac = ci.VMACName
-		if in.vmac == "" {
-			in.vmac = fmt.Sprintf("vrrp.%d", ci.VRID)
+		name := ci.VMACName
+		if name == "" {
+			name = fmt.Sprintf("vrrp.%d", ci.VRID)
 		}
-		if err := d.ports.VMACs.Create(in.vmac, ci.Interface, uint8(ci.VRID), in.ipv6); err != nil {
+		if err := d.ports.VMACs.Create(name, ci.Interface, uint8(ci.VRID), in.ipv6); err != nil {
 			return nil, err
 		}
+		in.vmac = name
 		d.log.Info("virtual MAC interface ready", "instance", ci.Name, "vmac", in.vmac, "parent", ci.Interface)
 	}
-	return d.finishInstance(cfg, ci, in)
-}
-
-// vmacRunning reports whether a running instance uses the macvlan.
-func (d *Daemon) vmacRunning(name string) bool {
-	for _, in := range d.instances {
-		if in.vmac == name {
-			return true
-		}
-	}
-	return false
+	return d.finishInstance(p, ci, in)
 }
 
 // finishInstance completes newInstance once the VMAC (if any) exists. On an
 // error it still returns in, so the caller can remove that VMAC.
-func (d *Daemon) finishInstance(cfg *config.Config, ci *config.Instance, in *instance) (*instance, error) {
+func (d *Daemon) finishInstance(p *reloadPlan, ci *config.Instance, in *instance) (*instance, error) {
+	cfg := p.cfg
 	var err error
 	fail := func(e error) (*instance, error) { return in, e }
 	if in.addrs, err = kernelAddrs(ci, in.vmac); err != nil {
@@ -486,7 +460,7 @@ func (d *Daemon) finishInstance(cfg *config.Config, ci *config.Instance, in *ins
 		in.advert.AuthData = packet.PassAuth(ci.Auth.Pass)
 		in.expect.AuthType, in.expect.AuthPass = 1, in.advert.AuthData
 	}
-	conn, err := d.conn(cfg, ci, in)
+	conn, err := d.conn(p, ci, in)
 	if err != nil {
 		return fail(err)
 	}

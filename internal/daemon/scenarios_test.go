@@ -1,7 +1,9 @@
 package daemon
 
 import (
+	"context"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -334,6 +336,56 @@ func TestSegmentReloadRestartChangedInstance(t *testing.T) {
 	h.expect("VI_1", vip1, "MASTER", "MASTER")
 	if a.status("VI_1").Drops["IntervalMismatch"] == 0 {
 		t.Errorf("interval mismatch not counted: drops %v counters %v", a.status("VI_1").Drops, a.status("VI_1").Counters)
+	}
+}
+
+// A reload builds its new instances off the loop: while the new VMAC's
+// socket is still being opened, the loop goes on advertising for the
+// running instance; then the new one starts. (Before, the whole reload ran
+// as one loop step, sockets, VMACs and user lookups included.)
+func TestSegmentReloadBuildsOffTheLoop(t *testing.T) {
+	h, a, _ := pair(t, pairConf(150, ""), pairConf(100, ""))
+	h.advance(10 * time.Second)
+	a.openGate, a.opening = make(chan struct{}), make(chan struct{}, 1)
+	cfg := h.load(pairConf(150, "") + vi2(pairConf(150, "    use_vmac")))
+	done := make(chan error, 1)
+	go func() { done <- a.d.Reload(context.Background(), cfg) }()
+	for waiting := false; !waiting; {
+		select {
+		case <-a.opening:
+			waiting = true
+		case err := <-done:
+			t.Fatalf("reload returned before opening its socket: %v", err)
+		default:
+			a.d.step()
+			runtime.Gosched()
+		}
+	}
+	since := h.now
+	h.advance(3 * time.Second)
+	if n := h.sentBy("a", 51, 150, since); n < 2 {
+		t.Errorf("a sent %d adverts for VI_1 while the reload prepared VI_2, want one a second", n)
+	}
+	if a.state("VI_2") != "" {
+		t.Errorf("VI_2 is %s before its reload committed", a.state("VI_2"))
+	}
+	close(a.openGate)
+	for {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+			h.advance(5 * time.Second)
+			h.expect("VI_1", vip1, "MASTER", "BACKUP")
+			if a.state("VI_2") != "MASTER" || !a.hasVMAC("vrrp.52") {
+				t.Errorf("VI_2 after the reload: %s, VMAC %v", a.state("VI_2"), a.hasVMAC("vrrp.52"))
+			}
+			return
+		default:
+			a.d.step()
+			runtime.Gosched()
+		}
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -62,6 +63,9 @@ type node struct {
 	// kernelDelay is what each socket open or close and each VMAC create or
 	// delete costs in this fake kernel (zero in the scenarios).
 	kernelDelay time.Duration
+	// openGate, when set, holds every socket Open until it is closed,
+	// after a value on opening says an Open is waiting.
+	openGate, opening chan struct{}
 
 	mu      sync.Mutex
 	addrs   map[string]bool // the "kernel": addresses on the node's interfaces
@@ -157,6 +161,14 @@ func (n *node) Open(cfg vrrpconn.Config) (Conn, error) {
 		return nil, fmt.Errorf("open socket on %s: no such device", ifname)
 	}
 	time.Sleep(n.kernelDelay)
+	if n.openGate != nil {
+		n.opening <- struct{}{}
+		select {
+		case <-n.openGate:
+		case <-time.After(time.Minute): // a bound on a hang, not a timing assertion
+			return nil, fmt.Errorf("open socket on %s: never released (was it opened on the loop?)", ifname)
+		}
+	}
 	c := &segConn{n: n, iface: ifname, ipv6: cfg.Family == vrrpconn.IPv6, closed: make(chan struct{})}
 	n.mu.Lock()
 	n.conns = append(n.conns, c)
@@ -362,12 +374,31 @@ func (n *node) setLink(ifname string, up bool) {
 	n.h.settle()
 }
 
+// reload runs Reload as ctl or SIGHUP would, on another goroutine (its
+// prepare step runs there, off the loop), stepping the node's loop for its
+// plan and commit steps until it returns; the clock does not move.
 func (n *node) reload(text string) error {
 	n.h.t.Helper()
-	var err error
-	n.d.cmds <- func() { err = n.d.applyReload(n.h.load(text)) }
-	n.h.settle()
-	return err
+	cfg := n.h.load(text)
+	done := make(chan error, 1)
+	go func() { done <- n.d.Reload(context.Background(), cfg) }()
+	deadline := time.Now().Add(time.Minute) // a bound on a hang, not a timing assertion
+	for {
+		select {
+		case err := <-done:
+			n.h.settle()
+			return err
+		default:
+		}
+		if time.Now().After(deadline) {
+			n.h.t.Fatal("Reload never returned")
+		}
+		if n.idle() {
+			runtime.Gosched()
+			continue
+		}
+		n.d.step()
+	}
 }
 
 func (n *node) idle() bool {
