@@ -3,7 +3,6 @@ package daemon
 import (
 	"context"
 	"fmt"
-	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -60,23 +59,8 @@ func benchReloadSteps(b *testing.B, count int, delay time.Duration) {
 		cfg := h.load(confs[(i+1)%2])
 		done := make(chan error, 1)
 		go func() { done <- n.d.Reload(context.Background(), cfg) }()
-	loop:
-		for {
-			select {
-			case err := <-done:
-				if err != nil {
-					b.Fatal(err)
-				}
-				break loop
-			default:
-			}
-			if n.idle() {
-				runtime.Gosched()
-				continue
-			}
-			t0 := time.Now()
-			n.d.step()
-			steps = append(steps, time.Since(t0))
+		if err := n.stepUntil(done, func(d time.Duration) { steps = append(steps, d) }); err != nil {
+			b.Fatal(err)
 		}
 		b.StopTimer()
 		h.advance(10 * time.Second)

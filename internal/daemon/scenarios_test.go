@@ -370,22 +370,13 @@ func TestSegmentReloadBuildsOffTheLoop(t *testing.T) {
 		t.Errorf("VI_2 is %s before its reload committed", a.state("VI_2"))
 	}
 	close(a.openGate)
-	for {
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Fatal(err)
-			}
-			h.advance(5 * time.Second)
-			h.expect("VI_1", vip1, "MASTER", "BACKUP")
-			if a.state("VI_2") != "MASTER" || !a.hasVMAC("vrrp.52") {
-				t.Errorf("VI_2 after the reload: %s, VMAC %v", a.state("VI_2"), a.hasVMAC("vrrp.52"))
-			}
-			return
-		default:
-			a.d.step()
-			runtime.Gosched()
-		}
+	if err := a.stepUntil(done, nil); err != nil {
+		t.Fatal(err)
+	}
+	h.advance(5 * time.Second)
+	h.expect("VI_1", vip1, "MASTER", "BACKUP")
+	if a.state("VI_2") != "MASTER" || !a.hasVMAC("vrrp.52") {
+		t.Errorf("VI_2 after the reload: %s, VMAC %v", a.state("VI_2"), a.hasVMAC("vrrp.52"))
 	}
 }
 

@@ -382,22 +382,34 @@ func (n *node) reload(text string) error {
 	cfg := n.h.load(text)
 	done := make(chan error, 1)
 	go func() { done <- n.d.Reload(context.Background(), cfg) }()
+	err := n.stepUntil(done, nil)
+	n.h.settle()
+	return err
+}
+
+// stepUntil steps the node's loop whenever it has input, until done
+// delivers; timed, if set, gets each step's duration.
+func (n *node) stepUntil(done <-chan error, timed func(time.Duration)) error {
+	n.h.t.Helper()
 	deadline := time.Now().Add(time.Minute) // a bound on a hang, not a timing assertion
 	for {
 		select {
 		case err := <-done:
-			n.h.settle()
 			return err
 		default:
 		}
 		if time.Now().After(deadline) {
-			n.h.t.Fatal("Reload never returned")
+			n.h.t.Fatal("the operation never finished")
 		}
 		if n.idle() {
 			runtime.Gosched()
 			continue
 		}
+		t0 := time.Now()
 		n.d.step()
+		if timed != nil {
+			timed(time.Since(t0))
+		}
 	}
 }
 
