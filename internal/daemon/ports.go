@@ -68,7 +68,8 @@ type Conn interface {
 	// the socket already joined).
 	JoinGroup(group netip.Addr) error
 	// Close closes the socket. It may wait (for the reader, for the
-	// kernel), so the loop never calls it.
+	// kernel), so the loop calls it only when it stops; a reload closes
+	// sockets off the loop.
 	Close() error
 }
 

@@ -68,6 +68,7 @@ type reloadPlan struct {
 	opened   []*sharedConn // sockets prepare opened
 	created  []*instance   // built instances with a VMAC no running instance uses
 	trackers trackerWants
+	links    map[string]bool // the new instances' interfaces: up?
 
 	// state: planned, committed or abandoned (the caller gave up waiting
 	// for the loop and undid what prepare built).
@@ -184,6 +185,28 @@ func (d *Daemon) prepare(p *reloadPlan) error {
 	}
 	p.units = units
 	p.trackers = d.wantTrackers(p.cfg)
+	// The state of the interfaces the new instances track, so their start
+	// on the loop asks the kernel nothing (the link watcher keeps it).
+	p.links = map[string]bool{}
+	for _, ci := range p.toStart {
+		names := []string{ci.Interface}
+		for _, t := range ci.TrackInterface {
+			names = append(names, t.Name)
+		}
+		for _, g := range p.cfg.SyncGroups {
+			if g.Name == ci.SyncGroup {
+				for _, t := range g.TrackInterface {
+					names = append(names, t.Name)
+				}
+			}
+		}
+		for _, n := range names {
+			if _, ok := p.links[n]; n != "" && !ok {
+				up, err := d.ports.Links.Up(n)
+				p.links[n] = up && err == nil
+			}
+		}
+	}
 	return nil
 }
 
@@ -311,6 +334,12 @@ func (d *Daemon) install(p *reloadPlan, keep []*unit) []*sharedConn {
 	}
 	d.publishTargets()
 	d.trackers.apply(p.trackers)
+	for name, up := range p.links {
+		// A link event since prepare looked is newer: keep it.
+		if _, ok := d.trackers.links[name]; !ok {
+			d.trackers.links[name] = up
+		}
+	}
 	return unused
 }
 
