@@ -4,6 +4,7 @@ import (
 	"context"
 	"maps"
 	"net/netip"
+	"slices"
 	"strings"
 	"sync/atomic"
 
@@ -258,6 +259,7 @@ func (d *Daemon) commitOnLoop(ctx context.Context, p *reloadPlan, retired *retir
 func (d *Daemon) commit(p *reloadPlan) retiredObjects {
 	var retired retiredObjects
 	d.cfg = p.cfg
+	running := slices.Concat(p.keep, p.units)
 	for _, u := range p.stop {
 		for _, in := range u.members {
 			d.log.Info("stopping VRRP instance for reload", "instance", in.cfg.Name, "vrid", in.cfg.VRID, "reason", p.restart[in.cfg.Name])
@@ -265,7 +267,7 @@ func (d *Daemon) commit(p *reloadPlan) retiredObjects {
 		d.handleUnit(u, vrrp.AllMembers, vrrp.Shutdown{})
 		for _, in := range u.members {
 			in.unit = nil
-			if in.vmac != "" && !vmacInUse(p.units, in.vmac) {
+			if in.vmac != "" && !vmacInUse(running, in.vmac) {
 				retired.vmacs = append(retired.vmacs, in)
 			}
 		}

@@ -408,6 +408,17 @@ vrrp_instance VI_3 {
 	if a.hasVMAC("vrrp.52") {
 		t.Errorf("failed reload left vrrp.52 behind: %q", a.ops)
 	}
+	a.mu.Lock()
+	for _, c := range a.conns {
+		select {
+		case <-c.closed:
+		default:
+			if c.iface == "vrrp.52" {
+				t.Errorf("failed reload left its socket on vrrp.52 open")
+			}
+		}
+	}
+	a.mu.Unlock()
 	h.expect("VI_1", vip1, "MASTER", "BACKUP")
 
 	c := h.node("c", map[string]string{"eth0": "lan 192.0.2.3"}, bad)
