@@ -103,6 +103,9 @@ type rxEvent struct {
 // sleeps in the kernel (Waker); its body is start, then step until ctx
 // ends, then finish, which tests drive themselves with a fake clock.
 func (d *Daemon) Run(ctx context.Context) error {
+	if m := d.ports.missing(); m != "" {
+		return fmt.Errorf("daemon: no %s port (Options.Ports)", m)
+	}
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	if err := d.ports.Thread.RealTime(); err != nil {

@@ -479,3 +479,13 @@ func TestTwoInstancesOneInterface(t *testing.T) {
 		t.Errorf("want one socket for eth0, ops %q", ops)
 	}
 }
+
+// Run refuses an incomplete set of ports instead of failing on a nil one later.
+func TestRunNamesMissingPort(t *testing.T) {
+	p := newFakeEnv().ports()
+	p.VMACs = nil
+	err := New(load(t, oneInstance), Options{Ports: p}).Run(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "VMACs") {
+		t.Errorf("Run with no VMACs port: %v", err)
+	}
+}

@@ -31,6 +31,21 @@ type Ports struct {
 	VMACs     VMACs
 }
 
+// missing names the first port not set ("" if none is missing).
+func (p Ports) missing() string {
+	for _, c := range []struct {
+		name string
+		set  bool
+	}{{"Clock", p.Clock != nil}, {"Thread", p.Thread != nil}, {"Sockets", p.Sockets != nil}, {"Links", p.Links != nil},
+		{"Addresses", p.Addresses != nil}, {"Routes", p.Routes != nil}, {"Rules", p.Rules != nil},
+		{"Announcer", p.Announcer != nil}, {"VMACs", p.VMACs != nil}} {
+		if !c.set {
+			return c.name
+		}
+	}
+	return ""
+}
+
 // Clock is the loop's time source.
 type Clock interface{ Now() time.Time }
 
