@@ -22,8 +22,11 @@ import (
 	"gokeepalived/internal/config/syntax"
 	"gokeepalived/internal/ctl"
 	"gokeepalived/internal/daemon"
+	"gokeepalived/internal/daemon/linuxport"
 	"gokeepalived/internal/director"
 	"gokeepalived/internal/lb/backend"
+	"gokeepalived/internal/linux/addr"
+	"gokeepalived/internal/linux/pidfile"
 	"gokeepalived/internal/metrics"
 )
 
@@ -118,7 +121,7 @@ func loadConfig(o Options, stdout, stderr io.Writer) (*config.Config, int) {
 			_, err := net.InterfaceByName(name)
 			return err == nil
 		})...)
-		ds = append(ds, daemon.CheckHost(cfg, daemon.PrimaryAddr)...)
+		ds = append(ds, daemon.CheckHost(cfg, addr.Primary)...)
 	}
 	errs, warns := 0, 0
 	for _, d := range ds {
@@ -184,12 +187,12 @@ func runDaemon(o Options, cfg *config.Config, stderr io.Writer) int {
 	}
 	defer closeLog()
 	for _, p := range []string{o.PidFile, o.VRRPPidFile} {
-		if err := daemon.WritePidFile(p); err != nil {
+		if err := pidfile.Write(p); err != nil {
 			log.Error("cannot start", "err", err)
 			fmt.Fprintf(stderr, "gokeepalived: %v\n", err)
 			return ExitFatal
 		}
-		defer daemon.RemovePidFile(p)
+		defer pidfile.Remove(p)
 	}
 	log.Info("starting gokeepalived", "version", Version, "config", o.ConfigFile, "pid", os.Getpid(), "instances", len(cfg.Instances))
 
@@ -214,7 +217,7 @@ func runDaemon(o Options, cfg *config.Config, stderr io.Writer) int {
 		states, vsStatus = lvs, lvs
 	}
 	d := daemon.New(cfg, daemon.Options{ConfigFile: o.ConfigFile, DontRelease: o.DontReleaseVR, Logger: log,
-		Env: daemon.Linux(), Notifier: daemon.NewNotifier(cfg, log), States: states, VirtualServers: vsStatus,
+		Ports: linuxport.Linux(), Notifier: daemon.NewNotifier(cfg, log), States: states, VirtualServers: vsStatus,
 		Ready: func() {
 			if err := sdNotify(fmt.Sprintf("READY=1\nMAINPID=%d\nSTATUS=running %d VRRP instances", os.Getpid(), len(cfg.Instances))); err != nil {
 				log.Warn("systemd readiness notification failed", "err", err)
@@ -329,7 +332,7 @@ func reload(ctx context.Context, o Options, d *daemon.Daemon, lvs *director.Dire
 			_, err := net.InterfaceByName(name)
 			return err == nil
 		})...)
-		ds = append(ds, daemon.CheckHost(cfg, daemon.PrimaryAddr)...)
+		ds = append(ds, daemon.CheckHost(cfg, addr.Primary)...)
 	}
 	var errs []string
 	for _, dg := range ds {

@@ -2,7 +2,6 @@ package daemon
 
 import (
 	"errors"
-	"fmt"
 	"net"
 	"net/netip"
 	"runtime"
@@ -47,26 +46,24 @@ func (sc *sharedConn) unicastSrcDrops(in *instance) uint64 {
 	return 0
 }
 
-// conn returns the shared socket for the instance's interface and family,
-// opening it (and its reader) on first use.
-func (d *Daemon) conn(cfg *config.Config, ci *config.Instance, in *instance) (*sharedConn, error) {
+// conn returns the shared socket for the instance's interface and family:
+// one the loop runs (joining the instance's group if it is new to it), or
+// one this build opened, or a new one with its reader. It runs off the
+// loop (prepare) and reads only the plan.
+func (d *Daemon) conn(p *reloadPlan, ci *config.Instance, in *instance) (*sharedConn, error) {
 	iface := ci.Interface
 	if in.vmac != "" && !ci.VMACXmitBase {
 		iface = in.vmac // adverts leave from the virtual MAC
 	}
 	key := connKey{iface: iface, ipv6: in.ipv6}
-	if sc, ok := d.conns[key]; ok {
+	if sc, ok := p.conns[key]; ok {
 		// Several instances on one interface usually share the group; the
 		// kernel refuses to join it twice on one socket (EADDRINUSE).
-		if g := in.dsts[0]; !in.unicast && !sc.groups[g] {
-			j, ok := sc.c.(interface{ JoinGroup(netip.Addr) error })
-			if !ok {
-				return nil, fmt.Errorf("socket on %s cannot join multicast group %v", iface, g)
-			}
-			if err := j.JoinGroup(g); err != nil {
+		if g := in.dsts[0]; !in.unicast && !p.groups[key][g] {
+			if err := sc.c.JoinGroup(g); err != nil {
 				return nil, err
 			}
-			sc.groups[g] = true
+			p.groups[key][g] = true
 		}
 		return sc, nil
 	}
@@ -78,17 +75,19 @@ func (d *Daemon) conn(cfg *config.Config, ci *config.Instance, in *instance) (*s
 	if !in.unicast {
 		vc.Groups = []netip.Addr{in.dsts[0]}
 	}
-	c, err := d.env.OpenConn(vc)
+	c, err := d.ports.Sockets.Open(vc)
 	if err != nil {
 		return nil, err
 	}
 	sc := &sharedConn{key: key, c: c, done: make(chan struct{}), groups: map[netip.Addr]bool{}}
+	p.groups[key] = map[netip.Addr]bool{}
 	for _, g := range vc.Groups {
-		sc.groups[g] = true
+		p.groups[key][g] = true
 	}
 	empty := map[uint8]*instance{}
 	sc.targets.Store(&empty)
-	d.conns[key] = sc
+	p.conns[key] = sc
+	p.opened = append(p.opened, sc)
 	go d.reader(sc)
 	return sc, nil
 }
@@ -122,23 +121,6 @@ func (d *Daemon) closeConns() {
 	}
 }
 
-// closeUnused closes sockets no instance uses any more (after a reload).
-// It does not wait for their readers to notice (up to their poll timeout):
-// the loop must not stall, and an advert a closing reader still queues is
-// for an instance that has left its unit, which handle ignores.
-func (d *Daemon) closeUnused() {
-	used := map[*sharedConn]bool{}
-	for _, in := range d.instances {
-		used[in.conn] = true
-	}
-	for k, sc := range d.conns {
-		if !used[sc] {
-			sc.c.Close()
-			delete(d.conns, k)
-		}
-	}
-}
-
 // reader receives, parses and validates packets for one socket. It never
 // blocks on the loop: when the loop is behind, the advert is counted as
 // dropped ("overflow").
@@ -148,7 +130,7 @@ func (d *Daemon) reader(sc *sharedConn) {
 	// read as soon as it arrives even when the CPUs are busy. The thread is
 	// never unlocked: it exits with the goroutine.
 	runtime.LockOSThread()
-	_ = realtimeThread()
+	_ = d.ports.Thread.RealTime()
 	buf := make([]byte, 65536)
 	fam := packet.IPv4
 	if sc.key.ipv6 {
@@ -156,21 +138,7 @@ func (d *Daemon) reader(sc *sharedConn) {
 	}
 	var adv packet.Advert
 	adv.Addrs = make([]netip.Addr, 0, packet.MaxAddrs)
-	waiter, canWait := sc.c.(interface {
-		WaitReadable(time.Duration) (bool, error)
-	})
 	for {
-		if canWait {
-			// Sleep in the kernel on this real-time thread, not in the Go
-			// netpoller (see waker). The timeout bounds Close.
-			ready, err := waiter.WaitReadable(250 * time.Millisecond)
-			if err != nil && isClosedErr(err) || errors.Is(err, net.ErrClosed) {
-				return
-			}
-			if !ready {
-				continue
-			}
-		}
 		n, meta, err := sc.c.Recv(buf)
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) || errors.Is(err, errConnClosed) {

@@ -1,7 +1,7 @@
 // Package daemon is gokeepalived's runtime: one event loop that owns every
 // VRRP instance, feeds the pure core (internal/vrrp) with received adverts,
 // timer expiries and link events, and carries out the core's actions through
-// small ports to the kernel (Env). Socket readers, the control socket and
+// small ports to the kernel (Ports, ports.go). Socket readers, the control socket and
 // reload requests only send events or closures to the loop; nothing else
 // touches instance state (STYLE rule 16).
 //
@@ -19,8 +19,8 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"gokeepalived/internal/config"
@@ -36,7 +36,8 @@ type Options struct {
 	// DontRelease keeps VIPs, routes and rules on exit (-V).
 	DontRelease bool
 	Logger      *slog.Logger
-	Env         Env
+	// Ports are the daemon's ports to the OS (linuxport.Linux, or fakes).
+	Ports Ports
 	// Notifier receives state changes; nil = none.
 	Notifier Notifier
 	// Ready, if set, is called once every instance has started (systemd
@@ -62,21 +63,11 @@ type VirtualServerStatus interface {
 	VirtualServers() []ctl.VirtualServerStatus
 }
 
-// Notifier is the port to notify scripts, FIFOs and mail.
-type Notifier interface {
-	StateChanged(inst *config.Instance, group string, from, to vrrp.State, prio int, reason string)
-	GroupChanged(g *config.SyncGroup, from, to vrrp.State, reason string)
-	// MasterRxLowerPri: we are MASTER and heard a lower-priority master
-	// (keepalived's MASTER_RX_LOWER_PRI event: notify_master_rx_lower_pri
-	// and the FIFO line; no generic notify script, no mail).
-	MasterRxLowerPri(inst *config.Instance, prio int, peer netip.Addr, peerPrio int)
-}
-
 // Daemon runs VRRP instances. Create with New, then Run.
 type Daemon struct {
-	opts Options
-	log  *slog.Logger
-	env  Env
+	opts  Options
+	log   *slog.Logger
+	ports Ports
 
 	cfg       *config.Config
 	units     []*unit
@@ -91,7 +82,9 @@ type Daemon struct {
 	trackers *trackerSet
 	notifier Notifier
 	runCtx   context.Context
-	wake     atomic.Pointer[waker] // set by Run
+	wake     atomic.Pointer[Waker] // set by Run
+	// reloadMu makes reloads one at a time (held by Reload, off the loop).
+	reloadMu sync.Mutex
 	// trackerWake carries tracker changes to the loop (relayed from trackers.wake).
 	trackerWake chan struct{}
 }
@@ -101,13 +94,10 @@ func New(cfg *config.Config, opts Options) *Daemon {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	if opts.Env.Now == nil {
-		opts.Env = Linux()
-	}
 	return &Daemon{
 		opts:     opts,
 		log:      opts.Logger,
-		env:      opts.Env,
+		ports:    opts.Ports,
 		cfg:      cfg,
 		conns:    map[connKey]*sharedConn{},
 		rx:       make(chan rxEvent, 1024),
@@ -125,23 +115,24 @@ type rxEvent struct {
 // Run starts every instance and runs until ctx ends, then shuts down
 // gracefully: masters send priority-0 adverts and release their VIPs
 // (unless DontRelease). The VRRP loop runs on its own locked OS thread and
-// sleeps in the kernel (see waker); its body is start, then step until ctx
+// sleeps in the kernel (Waker); its body is start, then step until ctx
 // ends, then finish, which tests drive themselves with a fake clock.
 func (d *Daemon) Run(ctx context.Context) error {
+	if m := d.ports.missing(); m != "" {
+		return fmt.Errorf("daemon: no %s port (Options.Ports)", m)
+	}
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	if err := realtimeThread(); err != nil {
+	if err := d.ports.Thread.RealTime(); err != nil {
 		d.log.Warn("cannot give the VRRP loop real-time scheduling; adverts may be delayed when the CPUs are busy", "err", err)
 	} else {
-		d.log.Debug("VRRP loop runs with SCHED_RR", "priority", rtPriority)
+		d.log.Debug("VRRP loop runs with real-time scheduling")
 	}
-	w, err := newWaker()
+	w, err := d.ports.Thread.NewWaker()
 	if err != nil {
 		return err
 	}
-	// The eventfd is never closed: goroutines may still kick it while the
-	// daemon stops, and a closed descriptor number could be reused.
-	d.wake.Store(w)
+	d.wake.Store(&w)
 	cleanup, err := d.start(ctx)
 	if err != nil {
 		return err
@@ -153,7 +144,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}()
 	for ctx.Err() == nil {
 		d.step()
-		w.wait(d.nextDeadline(), d.env.Now())
+		w.Wait(d.nextDeadline(), d.now())
 	}
 	d.finish()
 	return nil
@@ -175,17 +166,15 @@ func (d *Daemon) start(ctx context.Context) (cleanup func(), err error) {
 		}
 	}()
 	d.runCtx = ctx
-	d.started = d.env.Now()
+	d.started = d.now()
 	lctx, stopLinks := context.WithCancel(context.Background())
 	undo = append(undo, stopLinks)
-	if d.env.WatchLinks != nil {
-		evs, err := d.env.WatchLinks(lctx, d.kick)
-		if err != nil {
-			return cleanup, fmt.Errorf("watching links: %w", err)
-		}
-		d.linkEv = evs
+	evs, err := d.ports.Links.Watch(lctx, d.kick)
+	if err != nil {
+		return cleanup, fmt.Errorf("watching links: %w", err)
 	}
-	if r, ok := d.notifier.(interface{ Run(context.Context) error }); ok {
+	d.linkEv = evs
+	if r, ok := d.notifier.(notifierRunner); ok {
 		nctx, stopNotify := context.WithCancel(context.Background())
 		done := make(chan struct{})
 		go func() {
@@ -197,7 +186,7 @@ func (d *Daemon) start(ctx context.Context) (cleanup func(), err error) {
 		// Stop the notifier after the shutdown notifications are queued and
 		// delivered (bounded: keepalived gives its STOP notify script 1 s).
 		undo = append(undo, func() {
-			if dr, ok := d.notifier.(interface{ Drain(context.Context) bool }); ok {
+			if dr, ok := d.notifier.(notifierDrainer); ok {
 				dctx, cancel := context.WithTimeout(context.Background(), notifyDrainTimeout)
 				if !dr.Drain(dctx) {
 					d.log.Warn("shutdown: notifications still running after the drain timeout are abandoned", "timeout", notifyDrainTimeout)
@@ -209,6 +198,7 @@ func (d *Daemon) start(ctx context.Context) (cleanup func(), err error) {
 		})
 	}
 	d.trackers = newTrackerSet(d)
+	d.trackers.ctx = ctx
 	// Tracker results arrive on trackers.wake; relay them to the loop.
 	d.trackerWake = make(chan struct{}, 1)
 	go func() {
@@ -225,17 +215,23 @@ func (d *Daemon) start(ctx context.Context) (cleanup func(), err error) {
 			}
 		}
 	}()
-	if err := d.build(d.cfg); err != nil {
-		d.closeConns()
+	// The same build as a reload's, from nothing (nothing runs yet, so it
+	// may as well run here).
+	p := d.newPlan(d.cfg)
+	p.toStart = d.cfg.Instances
+	if err := d.prepare(p); err != nil {
 		return cleanup, err
 	}
-	d.trackers.start(ctx)
+	d.install(p, nil)
 	d.startAll(d.units)
 	if d.opts.Ready != nil {
 		d.opts.Ready()
 	}
 	return cleanup, nil
 }
+
+// now reads the clock.
+func (d *Daemon) now() time.Time { return d.ports.Clock.Now() }
 
 // step handles every pending input (adverts, link and tracker changes,
 // ctl requests and reloads), then every timer due at the clock's now.
@@ -257,7 +253,7 @@ func (d *Daemon) finish() {
 // by its first drain).
 func (d *Daemon) kick() {
 	if w := d.wake.Load(); w != nil {
-		w.kick()
+		(*w).Kick()
 	}
 }
 
@@ -296,7 +292,7 @@ func (d *Daemon) nextDeadline() time.Time {
 }
 
 func (d *Daemon) fireTimers() {
-	now := d.env.Now()
+	now := d.now()
 	for _, u := range d.units {
 		if !u.deadline.IsZero() && !u.deadline.After(now) {
 			d.handleUnit(u, vrrp.AllMembers, vrrp.TimerFired{})
@@ -321,47 +317,18 @@ func (d *Daemon) Do(ctx context.Context, f func()) error {
 	}
 }
 
-// build creates units, instances and sockets for cfg.
-func (d *Daemon) build(cfg *config.Config) error {
-	units, err := d.makeUnits(cfg, cfg.Instances)
-	if err != nil {
-		return err
-	}
-	d.units = units
-	d.instances = nil
-	for _, u := range units {
-		d.instances = append(d.instances, u.members...)
-	}
-	d.publishTargets()
-	return nil
-}
-
-// makeUnits builds the runtime for the given instances of cfg, grouping
-// sync-group members into one unit.
-func (d *Daemon) makeUnits(cfg *config.Config, list []*config.Instance) (_ []*unit, err error) {
+// makeUnits builds the runtime for the plan's instances to start, grouping
+// sync-group members into one unit. It runs off the loop (prepare) and
+// reads no loop-owned state: only the plan.
+func (d *Daemon) makeUnits(p *reloadPlan) ([]*unit, error) {
+	cfg := p.cfg
 	byGroup := map[string]*unit{}
 	var units []*unit
 	var errs []error
-	var built []*instance
-	// Undo the virtual MAC interfaces this call created if anything fails
-	// (a running instance's are kept: an idempotent create may have found
-	// one). Sockets are closed by the caller's closeUnused/closeConns.
-	defer func() {
-		if err == nil {
-			return
-		}
-		var gone []*instance
-		for _, in := range built {
-			if in.vmac != "" && !d.vmacRunning(in.vmac) {
-				gone = append(gone, in)
-			}
-		}
-		d.removeVMACs(gone)
-	}()
-	for _, ci := range list {
-		in, err := d.newInstance(cfg, ci)
-		if in != nil {
-			built = append(built, in)
+	for _, ci := range p.toStart {
+		in, err := d.newInstance(p, ci)
+		if in != nil && in.vmac != "" && !p.runningVMACs[in.vmac] {
+			p.created = append(p.created, in)
 		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("vrrp_instance %s: %w", ci.Name, err))
@@ -371,6 +338,13 @@ func (d *Daemon) makeUnits(cfg *config.Config, list []*config.Instance) (_ []*un
 			u := byGroup[ci.SyncGroup]
 			if u == nil {
 				u = &unit{name: ci.SyncGroup}
+				for _, g := range cfg.SyncGroups {
+					if g.Name == ci.SyncGroup {
+						if u.scripts, err = scriptsOf(g.Notify, &cfg.Global); err != nil {
+							errs = append(errs, fmt.Errorf("vrrp_sync_group %s: %w", g.Name, err))
+						}
+					}
+				}
 				byGroup[ci.SyncGroup] = u
 				units = append(units, u)
 			}
@@ -401,7 +375,11 @@ func (d *Daemon) makeUnits(cfg *config.Config, list []*config.Instance) (_ []*un
 	return units, nil
 }
 
-func (d *Daemon) newInstance(cfg *config.Config, ci *config.Instance) (*instance, error) {
+// newInstance builds one instance (off the loop). On an error after its
+// VMAC was created it still returns the instance, so the caller can remove
+// that VMAC.
+func (d *Daemon) newInstance(p *reloadPlan, ci *config.Instance) (*instance, error) {
+	cfg := p.cfg
 	in := &instance{
 		name:      ci.Name,
 		vrid:      ci.VRID,
@@ -416,6 +394,10 @@ func (d *Daemon) newInstance(cfg *config.Config, ci *config.Instance) (*instance
 	for _, v := range ci.VIPs {
 		in.vips = append(in.vips, v.Prefix.Addr())
 	}
+	var err error
+	if in.scripts, err = scriptsOf(ci.Notify, &cfg.Global); err != nil {
+		return nil, err
+	}
 	if ci.UseVMAC {
 		// use_vmac: the VIPs live on a macvlan with the RFC's virtual MAC
 		// 00:00:5e:00:01:VRID (IPv6 ...:02:VRID), so GARPs and traffic use
@@ -423,31 +405,23 @@ func (d *Daemon) newInstance(cfg *config.Config, ci *config.Instance) (*instance
 		if ci.VMACAddr != "" {
 			return nil, fmt.Errorf("%s: a custom VMAC address is not implemented yet", ci.Pos)
 		}
-		in.vmac = ci.VMACName
-		if in.vmac == "" {
-			in.vmac = fmt.Sprintf("vrrp.%d", ci.VRID)
+		name := ci.VMACName
+		if name == "" {
+			name = fmt.Sprintf("vrrp.%d", ci.VRID)
 		}
-		if err := d.env.CreateVMAC(in.vmac, ci.Interface, uint8(ci.VRID), in.ipv6); err != nil {
+		if err := d.ports.VMACs.Create(name, ci.Interface, uint8(ci.VRID), in.ipv6); err != nil {
 			return nil, err
 		}
+		in.vmac = name
 		d.log.Info("virtual MAC interface ready", "instance", ci.Name, "vmac", in.vmac, "parent", ci.Interface)
 	}
-	return d.finishInstance(cfg, ci, in)
-}
-
-// vmacRunning reports whether a running instance uses the macvlan.
-func (d *Daemon) vmacRunning(name string) bool {
-	for _, in := range d.instances {
-		if in.vmac == name {
-			return true
-		}
-	}
-	return false
+	return d.finishInstance(p, ci, in)
 }
 
 // finishInstance completes newInstance once the VMAC (if any) exists. On an
 // error it still returns in, so the caller can remove that VMAC.
-func (d *Daemon) finishInstance(cfg *config.Config, ci *config.Instance, in *instance) (*instance, error) {
+func (d *Daemon) finishInstance(p *reloadPlan, ci *config.Instance, in *instance) (*instance, error) {
+	cfg := p.cfg
 	var err error
 	fail := func(e error) (*instance, error) { return in, e }
 	if in.addrs, err = kernelAddrs(ci, in.vmac); err != nil {
@@ -471,7 +445,7 @@ func (d *Daemon) finishInstance(cfg *config.Config, ci *config.Instance, in *ins
 	case ci.McastSrc.IsValid():
 		in.src = ci.McastSrc
 	default:
-		in.src, err = d.env.Primary(srcIf, in.ipv6)
+		in.src, err = d.ports.Links.Primary(srcIf, in.ipv6)
 		if err != nil {
 			return fail(err)
 		}
@@ -507,7 +481,7 @@ func (d *Daemon) finishInstance(cfg *config.Config, ci *config.Instance, in *ins
 		in.advert.AuthData = packet.PassAuth(ci.Auth.Pass)
 		in.expect.AuthType, in.expect.AuthPass = 1, in.advert.AuthData
 	}
-	conn, err := d.conn(cfg, ci, in)
+	conn, err := d.conn(p, ci, in)
 	if err != nil {
 		return fail(err)
 	}
@@ -549,7 +523,7 @@ func (d *Daemon) removeVMACs(insts []*instance) {
 		if in.vmac == "" {
 			continue
 		}
-		if err := d.env.DeleteVMAC(in.vmac); err != nil {
+		if err := d.ports.VMACs.Delete(in.vmac); err != nil {
 			d.log.Error("removing virtual MAC interface failed", "instance", in.cfg.Name, "vmac", in.vmac, "err", err)
 		}
 	}
@@ -568,7 +542,7 @@ func (d *Daemon) handle(in *instance, input vrrp.Input) {
 }
 
 func (d *Daemon) handleUnit(u *unit, member int, input vrrp.Input) {
-	now := d.env.Now()
+	now := d.now()
 	if adv, ok := input.(vrrp.AdvertReceived); ok {
 		in := u.members[max(member, 0)]
 		in.lastAdvert, in.lastAdvertFrom, in.lastAdvertPrio = now, adv.Src, adv.Advert.Priority
@@ -628,7 +602,7 @@ func (d *Daemon) groupState(u *unit, out vrrp.GroupOutput) {
 	if d.notifier != nil {
 		for _, g := range d.cfg.SyncGroups {
 			if g.Name == u.name {
-				d.notifier.GroupChanged(g, from, st, reason)
+				d.notifier.GroupChanged(g, u.scripts, from, st, reason)
 			}
 		}
 	}
@@ -677,7 +651,7 @@ func (d *Daemon) act(in *instance, now time.Time, a vrrp.Action) {
 			if in.lastTransition != nil {
 				prev = in.lastTransition.from
 			}
-			d.notifier.StateChanged(in.cfg, "", prev, a.State, int(in.core.Priority()), a.Reason)
+			d.notifier.StateChanged(in.cfg, in.scripts, prev, a.State, int(in.core.Priority()), a.Reason)
 		}
 	case vrrp.SplitBrainSuspect:
 		in.count("split_brain_suspected")
@@ -694,7 +668,7 @@ func (d *Daemon) act(in *instance, now time.Time, a vrrp.Action) {
 		d.rateLimitedWarn(in, now, "split-brain", msg, "peer", a.Peer.String(), "peer_priority", a.PeerPriority)
 		in.count("master_rx_lower_pri")
 		if d.notifier != nil {
-			d.notifier.MasterRxLowerPri(in.cfg, int(in.core.Priority()), a.Peer, int(a.PeerPriority))
+			d.notifier.MasterRxLowerPri(in.cfg, in.scripts, int(in.core.Priority()), a.Peer, int(a.PeerPriority))
 		}
 	case vrrp.NoMasterHeard:
 		in.count("no_master_heard")
@@ -747,7 +721,7 @@ func (d *Daemon) shuttingDown() bool { return d.runCtx != nil && d.runCtx.Err() 
 func (d *Daemon) sendAdvert(in *instance, prio uint8) {
 	in.advert.Priority = prio
 	opts := packet.Options{ChecksumAsV2: in.cfg.V3ChecksumAsV2}
-	now := d.env.Now()
+	now := d.now()
 	sent, failed := false, false
 	for _, dst := range in.dsts {
 		b, err := in.advert.AppendBinary(in.sendBuf[:0], in.src, dst, opts)
@@ -760,8 +734,7 @@ func (d *Daemon) sendAdvert(in *instance, prio uint8) {
 		in.sendBuf = b
 		if err := in.conn.c.SendFrom(b, in.src, dst); err != nil {
 			in.count("send_errors")
-			if prio == 0 && (errors.Is(err, syscall.ENETUNREACH) || errors.Is(err, syscall.ENETDOWN) ||
-				errors.Is(err, syscall.EADDRNOTAVAIL) || (errors.Is(err, syscall.EINVAL) && !d.trackers.linkUp(in.cfg.Interface))) {
+			if prio == 0 && (errors.Is(err, ErrLinkDown) || (errors.Is(err, ErrSendRefused) && !d.trackers.linkUp(in.cfg.Interface))) {
 				// The farewell advert of a master whose link just went down
 				// cannot leave (IPv4 says ENETUNREACH; IPv6 EINVAL, since the
 				// link-local source is gone); that is expected, not worth a
@@ -792,7 +765,7 @@ func (d *Daemon) acquire(in *instance) {
 	added := 0
 	var failed []string
 	for _, a := range in.addrs {
-		if err := d.env.AddAddr(a); err != nil {
+		if err := d.ports.Addresses.Add(a); err != nil {
 			in.count("vip_errors")
 			failed = append(failed, a.Prefix.String())
 			d.log.Error("adding virtual address failed", "instance", in.cfg.Name, "address", a.String(), "err", err)
@@ -801,12 +774,12 @@ func (d *Daemon) acquire(in *instance) {
 		added++
 	}
 	for _, r := range in.routes {
-		if err := d.env.AddRoute(r); err != nil {
+		if err := d.ports.Routes.Add(r); err != nil {
 			d.log.Error("adding virtual route failed", "instance", in.cfg.Name, "route", r.String(), "err", err)
 		}
 	}
 	for _, r := range in.rules {
-		if err := d.env.AddRule(r); err != nil {
+		if err := d.ports.Rules.Add(r); err != nil {
 			d.log.Error("adding virtual rule failed", "instance", in.cfg.Name, "rule", r.String(), "err", err)
 		}
 	}
@@ -815,7 +788,7 @@ func (d *Daemon) acquire(in *instance) {
 	if len(failed) > 0 {
 		msg := fmt.Sprintf("MASTER without %d of its %d virtual addresses (%s): adding them failed (see the error log: an address another interface holds, a missing interface, or a netlink error)",
 			len(failed), len(in.addrs), strings.Join(failed, ","))
-		in.warn(d.env.Now(), msg, 10*time.Minute)
+		in.warn(d.now(), msg, 10*time.Minute)
 	}
 	if added > 0 {
 		d.log.Info("virtual addresses added", "instance", in.cfg.Name, "vrid", in.cfg.VRID, "addresses", fmtAddrs(in.vips))
@@ -824,17 +797,17 @@ func (d *Daemon) acquire(in *instance) {
 
 func (d *Daemon) release(in *instance) {
 	for _, r := range in.rules {
-		if err := d.env.DelRule(r); err != nil {
+		if err := d.ports.Rules.Del(r); err != nil {
 			d.log.Error("removing virtual rule failed", "instance", in.cfg.Name, "rule", r.String(), "err", err)
 		}
 	}
 	for _, r := range in.routes {
-		if err := d.env.DelRoute(r); err != nil {
+		if err := d.ports.Routes.Del(r); err != nil {
 			d.log.Error("removing virtual route failed", "instance", in.cfg.Name, "route", r.String(), "err", err)
 		}
 	}
 	for _, a := range in.addrs {
-		if err := d.env.DelAddr(a); err != nil {
+		if err := d.ports.Addresses.Del(a); err != nil {
 			in.count("vip_errors")
 			d.log.Error("removing virtual address failed", "instance", in.cfg.Name, "address", a.String(), "err", err)
 		}
@@ -856,9 +829,9 @@ func (d *Daemon) gratuitous(in *instance, repeat int) {
 	}
 	for i := 0; i < max(repeat, 1); i++ {
 		for _, dev := range devs {
-			if err := d.env.Gratuitous(dev, byDev[dev]); err != nil {
+			if err := d.ports.Announcer.Gratuitous(dev, byDev[dev]); err != nil {
 				in.count("garp_errors")
-				d.rateLimitedWarn(in, d.env.Now(), "garp", "sending gratuitous ARP/NA failed", "dev", dev, "err", err.Error())
+				d.rateLimitedWarn(in, d.now(), "garp", "sending gratuitous ARP/NA failed", "dev", dev, "err", err.Error())
 				return
 			}
 		}
@@ -885,7 +858,7 @@ func (d *Daemon) Status(ctx context.Context) (*ctl.Status, error) {
 }
 
 func (d *Daemon) snapshot() *ctl.Status {
-	now := d.env.Now()
+	now := d.now()
 	st := &ctl.Status{PID: os.Getpid(), ConfigFile: d.opts.ConfigFile, StartedAt: d.started, ReloadedAt: d.reloaded}
 	if c, ok := d.notifier.(interface{ Counters() map[string]uint64 }); ok {
 		st.Notify = c.Counters()

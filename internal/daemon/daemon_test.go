@@ -79,47 +79,109 @@ func (c *fakeConn) Recv([]byte) (int, vrrpconn.Meta, error) {
 }
 func (c *fakeConn) Close() error { c.once.Do(func() { close(c.closed) }); return nil }
 
-func (f *fakeEnv) env() Env {
-	return Env{
-		OpenConn: func(cfg vrrpconn.Config) (Conn, error) {
-			f.record("open " + cfg.Interface)
-			c := &fakeConn{f: f, iface: cfg.Interface, closed: make(chan struct{}), groups: map[netip.Addr]bool{}}
-			for _, g := range cfg.Groups {
-				c.groups[g] = true
-			}
-			return c, nil
-		},
-		AddAddr: func(a addr.Address) error {
-			f.record("add " + a.Prefix.String())
-			f.mu.Lock()
-			f.addrs[a.Prefix.String()] = true
-			f.mu.Unlock()
-			return nil
-		},
-		DelAddr: func(a addr.Address) error {
-			f.record("del " + a.Prefix.String())
-			f.mu.Lock()
-			delete(f.addrs, a.Prefix.String())
-			f.mu.Unlock()
-			return nil
-		},
-		AddRoute: func(addr.Route) error { return nil }, DelRoute: func(addr.Route) error { return nil },
-		AddRule: func(addr.Rule) error { return nil }, DelRule: func(addr.Rule) error { return nil },
-		Gratuitous: func(string, []netip.Addr) error { return nil },
-		Primary: func(ifname string, ipv6 bool) (netip.Addr, error) {
-			switch ifname {
-			case "eth0":
-				return netip.MustParseAddr("192.0.2.1"), nil
-			case "eth1":
-				return netip.MustParseAddr("198.51.100.1"), nil
-			}
-			return netip.Addr{}, fmt.Errorf("interface %s has no IPv4 address", ifname)
-		},
-		LinkUp:     func(string) (bool, error) { return true, nil },
-		WatchLinks: func(context.Context, func()) (<-chan link.Event, error) { return make(chan link.Event), nil },
-		Now:        time.Now,
+func (f *fakeEnv) ports() Ports {
+	return Ports{Clock: wallClock{}, Thread: testThread{}, Sockets: f, Links: fakeLinks{}, Addresses: fakeAddrs{f},
+		Routes: nopRoutes{}, Rules: nopRules{}, Announcer: nopAnnouncer{}, VMACs: nopVMACs{}}
+}
+
+func (f *fakeEnv) Open(cfg vrrpconn.Config) (Conn, error) {
+	f.record("open " + cfg.Interface)
+	c := &fakeConn{f: f, iface: cfg.Interface, closed: make(chan struct{}), groups: map[netip.Addr]bool{}}
+	for _, g := range cfg.Groups {
+		c.groups[g] = true
+	}
+	return c, nil
+}
+
+type fakeAddrs struct{ f *fakeEnv }
+
+func (a fakeAddrs) Add(p addr.Address) error {
+	a.f.record("add " + p.Prefix.String())
+	a.f.mu.Lock()
+	a.f.addrs[p.Prefix.String()] = true
+	a.f.mu.Unlock()
+	return nil
+}
+
+func (a fakeAddrs) Del(p addr.Address) error {
+	a.f.record("del " + p.Prefix.String())
+	a.f.mu.Lock()
+	delete(a.f.addrs, p.Prefix.String())
+	a.f.mu.Unlock()
+	return nil
+}
+
+// fakeLinks: eth0 and eth1 have addresses and are up; no link changes.
+type fakeLinks struct{}
+
+func (fakeLinks) Primary(ifname string, ipv6 bool) (netip.Addr, error) {
+	switch ifname {
+	case "eth0":
+		return netip.MustParseAddr("192.0.2.1"), nil
+	case "eth1":
+		return netip.MustParseAddr("198.51.100.1"), nil
+	}
+	return netip.Addr{}, fmt.Errorf("interface %s has no IPv4 address", ifname)
+}
+
+func (fakeLinks) Up(string) (bool, error) { return true, nil }
+
+func (fakeLinks) Watch(context.Context, func()) (<-chan link.Event, error) {
+	return make(chan link.Event), nil
+}
+
+// Ports that do nothing, for the tests that do not look at them.
+type (
+	nopRoutes    struct{}
+	nopRules     struct{}
+	nopAnnouncer struct{}
+	nopVMACs     struct{}
+	wallClock    struct{}
+)
+
+func (nopRoutes) Add(addr.Route) error                     { return nil }
+func (nopRoutes) Del(addr.Route) error                     { return nil }
+func (nopRules) Add(addr.Rule) error                       { return nil }
+func (nopRules) Del(addr.Rule) error                       { return nil }
+func (nopAnnouncer) Gratuitous(string, []netip.Addr) error { return nil }
+func (nopVMACs) Create(string, string, uint8, bool) error  { return nil }
+func (nopVMACs) Delete(string) error                       { return nil }
+func (wallClock) Now() time.Time                           { return time.Now() }
+
+// testThread keeps the calling thread's scheduling and sleeps on a channel
+// (the tests that use Run sleep on the wall clock).
+type testThread struct{}
+
+func (testThread) RealTime() error { return nil }
+
+func (testThread) NewWaker() (Waker, error) { return chanWaker(make(chan struct{}, 1)), nil }
+
+type chanWaker chan struct{}
+
+func (w chanWaker) Kick() {
+	select {
+	case w <- struct{}{}:
+	default:
 	}
 }
+
+func (w chanWaker) Wait(deadline, now time.Time) {
+	if deadline.IsZero() {
+		<-w
+		return
+	}
+	t := time.NewTimer(deadline.Sub(now))
+	defer t.Stop()
+	select {
+	case <-w:
+	case <-t.C:
+	}
+}
+
+// openFunc is a Sockets port made of a function.
+type openFunc func(vrrpconn.Config) (Conn, error)
+
+func (o openFunc) Open(cfg vrrpconn.Config) (Conn, error) { return o(cfg) }
 
 const oneInstance = `
 vrrp_instance VI_1 {
@@ -151,7 +213,7 @@ func load(t *testing.T, text string) *config.Config {
 }
 
 // loadRaw loads text as it is (keepalived's defaults: VRRPv2).
-func loadRaw(t *testing.T, text string) *config.Config {
+func loadRaw(t testing.TB, text string) *config.Config {
 	t.Helper()
 	cfg, ds := config.LoadBytes("test.conf", []byte(text), config.LoadOptions{})
 	if ds.HasErrors() {
@@ -192,7 +254,7 @@ func instanceStatus(t *testing.T, d *Daemon, name string) (ctl.InstanceStatus, b
 }
 
 func startDaemon(t *testing.T, cfg *config.Config, f *fakeEnv) (*Daemon, func()) {
-	d := New(cfg, Options{Env: f.env()})
+	d := New(cfg, Options{Ports: f.ports()})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- d.Run(ctx) }()
@@ -415,5 +477,15 @@ func TestTwoInstancesOneInterface(t *testing.T) {
 	waitMaster(t, d, "VI_3")
 	if ops := f.opsSnapshot(); strings.Count(strings.Join(ops, ";"), "open eth0") != 1 {
 		t.Errorf("want one socket for eth0, ops %q", ops)
+	}
+}
+
+// Run refuses an incomplete set of ports instead of failing on a nil one later.
+func TestRunNamesMissingPort(t *testing.T) {
+	p := newFakeEnv().ports()
+	p.VMACs = nil
+	err := New(load(t, oneInstance), Options{Ports: p}).Run(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "VMACs") {
+		t.Errorf("Run with no VMACs port: %v", err)
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"gokeepalived/internal/config"
 	"gokeepalived/internal/linux/addr"
+	"gokeepalived/internal/notify"
 	"gokeepalived/internal/vrrp"
 	"gokeepalived/internal/vrrp/packet"
 )
@@ -26,6 +27,8 @@ type instance struct {
 	unit  *unit
 	index int // member index within unit
 	conn  *sharedConn
+	// scripts are the notify scripts, users resolved when built.
+	scripts *notify.Scripts
 
 	ipv6    bool
 	vmac    string       // use_vmac interface name, "" without
@@ -72,6 +75,8 @@ type unit struct {
 	deadline time.Time
 	// groupState is the members' common state last notified (groups only).
 	groupState vrrp.State
+	// scripts are the sync group's notify scripts (groups only).
+	scripts *notify.Scripts
 	// awaitingTrackers: not started yet because a member tracks something
 	// with weight 0 that has no result yet (see startUnit).
 	awaitingTrackers bool

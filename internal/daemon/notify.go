@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/netip"
@@ -54,15 +55,21 @@ func NewNotifier(cfg *config.Config, log *slog.Logger) Notifier {
 	return ad
 }
 
-// scriptsOf builds the notify scripts with the users they run as (a user
-// that does not exist was refused by CheckScripts before start).
-func scriptsOf(n config.Notify, g *config.Global) *notify.Scripts {
-	script := func(ref *config.ScriptRef) *notify.Script {
-		s, _ := makeScript(ref, g)
+// scriptsOf builds the notify scripts with the users they run as (looked
+// up here, when the instance or group is built, never on a state change).
+func scriptsOf(n config.Notify, g *config.Global) (*notify.Scripts, error) {
+	var errs []error
+	script := func(kw string, ref *config.ScriptRef) *notify.Script {
+		s, err := makeScript(ref, g)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", kw, err))
+		}
 		return s
 	}
-	return &notify.Scripts{Master: script(n.Master), Backup: script(n.Backup), Fault: script(n.Fault),
-		Stop: script(n.Stop), MasterRxLowerPri: script(n.MasterRxLowerPri), Notify: script(n.Any)}
+	sc := &notify.Scripts{Master: script("notify_master", n.Master), Backup: script("notify_backup", n.Backup),
+		Fault: script("notify_fault", n.Fault), Stop: script("notify_stop", n.Stop),
+		MasterRxLowerPri: script("notify_master_rx_lower_pri", n.MasterRxLowerPri), Notify: script("notify", n.Any)}
+	return sc, errors.Join(errs...)
 }
 
 // SetConfig gives the notifier the configuration a reload installed.
@@ -103,12 +110,11 @@ func notifyState(s vrrp.State) notify.State {
 	return notify.StateUnknown
 }
 
-func (a *notifier) StateChanged(in *config.Instance, group string, from, to vrrp.State, prio int, reason string) {
+func (a *notifier) StateChanged(in *config.Instance, sc *notify.Scripts, from, to vrrp.State, prio int, reason string) {
 	st := notifyState(to)
 	if st == notify.StateUnknown {
 		return
 	}
-	sc := scriptsOf(in.Notify, &a.cfg.Global)
 	alert := a.smtp
 	if g := a.cfg.Global.SMTPAlertVRRP; g != nil {
 		alert = alert && *g
@@ -122,7 +128,7 @@ func (a *notifier) StateChanged(in *config.Instance, group string, from, to vrrp
 		Priority: prio, Reason: reason, Scripts: sc, SMTPAlert: alert})
 }
 
-func (a *notifier) GroupChanged(g *config.SyncGroup, from, to vrrp.State, reason string) {
+func (a *notifier) GroupChanged(g *config.SyncGroup, sc *notify.Scripts, from, to vrrp.State, reason string) {
 	st := notifyState(to)
 	if st == notify.StateUnknown {
 		return
@@ -133,11 +139,11 @@ func (a *notifier) GroupChanged(g *config.SyncGroup, from, to vrrp.State, reason
 	}
 	// keepalived reports priority 0 for groups.
 	a.n.Enqueue(notify.Event{Kind: notify.KindGroup, Name: g.Name, State: st, From: notifyState(from),
-		Priority: 0, Reason: reason, Scripts: scriptsOf(g.Notify, &a.cfg.Global), SMTPAlert: alert})
+		Priority: 0, Reason: reason, Scripts: sc, SMTPAlert: alert})
 }
 
-func (a *notifier) MasterRxLowerPri(in *config.Instance, prio int, peer netip.Addr, peerPrio int) {
+func (a *notifier) MasterRxLowerPri(in *config.Instance, sc *notify.Scripts, prio int, peer netip.Addr, peerPrio int) {
 	a.n.Enqueue(notify.Event{Kind: notify.KindInstance, Name: in.Name, State: notify.EventMasterRxLowerPri,
-		From: notify.StateMaster, Priority: prio, Scripts: scriptsOf(in.Notify, &a.cfg.Global),
+		From: notify.StateMaster, Priority: prio, Scripts: sc,
 		Reason: fmt.Sprintf("received an advertisement from lower-priority master %s (priority %d, ours %d)", peer, peerPrio, prio)})
 }

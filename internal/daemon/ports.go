@@ -3,153 +3,164 @@ package daemon
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/netip"
 	"time"
 
-	"github.com/vishvananda/netlink"
-	"golang.org/x/sys/unix"
-
+	"gokeepalived/internal/config"
 	"gokeepalived/internal/linux/addr"
-	"gokeepalived/internal/linux/garp"
 	"gokeepalived/internal/linux/link"
-	"gokeepalived/internal/linux/vmac"
 	"gokeepalived/internal/linux/vrrpconn"
+	"gokeepalived/internal/notify"
+	"gokeepalived/internal/vrrp"
 )
 
-// Conn is the daemon's port to one VRRP socket (one per interface and
-// address family, shared by every instance on it).
+// The daemon's ports: small interfaces it declares and the wiring fills
+// (internal/daemon/linuxport.Linux for the running kernel, fakes in tests).
+// No OS code lives in this package.
+
+// Ports is the set the daemon runs with; every field is required.
+type Ports struct {
+	Clock     Clock
+	Thread    Thread
+	Sockets   Sockets
+	Links     Links
+	Addresses Addresses
+	Routes    Routes
+	Rules     Rules
+	Announcer Announcer
+	VMACs     VMACs
+}
+
+// missing names the first port not set ("" if none is missing).
+func (p Ports) missing() string {
+	for _, c := range []struct {
+		name string
+		set  bool
+	}{{"Clock", p.Clock != nil}, {"Thread", p.Thread != nil}, {"Sockets", p.Sockets != nil}, {"Links", p.Links != nil},
+		{"Addresses", p.Addresses != nil}, {"Routes", p.Routes != nil}, {"Rules", p.Rules != nil},
+		{"Announcer", p.Announcer != nil}, {"VMACs", p.VMACs != nil}} {
+		if !c.set {
+			return c.name
+		}
+	}
+	return ""
+}
+
+// Clock is the loop's time source.
+type Clock interface{ Now() time.Time }
+
+// Thread is what the loop asks of its OS thread (and the socket readers of
+// theirs): real-time scheduling, and a sleep the kernel ends.
+type Thread interface {
+	// RealTime gives the calling, locked OS thread real-time scheduling.
+	RealTime() error
+	// NewWaker returns the loop's sleep: Wait until Kick or a deadline.
+	NewWaker() (Waker, error)
+}
+
+// Waker lets the loop sleep until another goroutine kicks it or the next
+// deadline passes (zero: none).
+type Waker interface {
+	Kick()
+	Wait(deadline, now time.Time)
+}
+
+// Sockets opens VRRP sockets.
+type Sockets interface {
+	Open(cfg vrrpconn.Config) (Conn, error)
+}
+
+// Conn is one VRRP socket (one per interface and address family, shared by
+// every instance on it).
 type Conn interface {
-	Send(payload []byte, dst netip.Addr) error
+	// SendFrom sends one advert; an error the interface's state explains
+	// wraps ErrLinkDown or ErrSendRefused.
 	SendFrom(payload []byte, src, dst netip.Addr) error
+	// Recv blocks until a packet arrives; after Close it returns an error
+	// wrapping net.ErrClosed (soon, but possibly not at once).
 	Recv(buf []byte) (int, vrrpconn.Meta, error)
+	// JoinGroup joins one more multicast group (the kernel refuses a group
+	// the socket already joined).
+	JoinGroup(group netip.Addr) error
+	// Close closes the socket. It may wait (for the reader, for the
+	// kernel), so the loop calls it only when it stops; a reload closes
+	// sockets off the loop.
 	Close() error
 }
 
-// Env holds the daemon's ports to the operating system. Linux() returns the
-// real ones; tests pass fakes.
-type Env struct {
-	// OpenConn opens a VRRP socket.
-	OpenConn func(cfg vrrpconn.Config) (Conn, error)
-	// AddAddr and DelAddr add and remove a virtual address (idempotent).
-	AddAddr, DelAddr func(a addr.Address) error
-	// AddRoute, DelRoute, AddRule and DelRule manage virtual_routes/rules.
-	AddRoute, DelRoute func(r addr.Route) error
-	AddRule, DelRule   func(r addr.Rule) error
-	// Gratuitous sends one gratuitous ARP (IPv4) or unsolicited NA (IPv6)
-	// per address on ifname.
-	Gratuitous func(ifname string, vips []netip.Addr) error
+// Send errors a Conn classifies (the adapter maps the kernel's errors).
+var (
+	// ErrLinkDown: the interface is down or lost the source address.
+	ErrLinkDown = errors.New("interface down or without the source address")
+	// ErrSendRefused: the kernel refused the send as invalid (IPv6 does so
+	// when the link-local source went away with the link).
+	ErrSendRefused = errors.New("send refused")
+)
+
+// Links reports on interfaces.
+type Links interface {
 	// Primary returns the interface's primary IPv4 address, or its IPv6
 	// link-local address: the source of our adverts and the tie-breaker.
-	Primary func(ifname string, ipv6 bool) (netip.Addr, error)
-	// LinkUp reports whether the interface is administratively up with carrier.
-	LinkUp func(ifname string) (bool, error)
-	// WatchLinks delivers link changes until ctx ends, calling wake after
-	// each one is queued (the loop sleeps in the kernel, not on the channel).
-	WatchLinks func(ctx context.Context, wake func()) (<-chan link.Event, error)
-	// CreateVMAC and DeleteVMAC manage use_vmac macvlans (idempotent create).
-	CreateVMAC func(name, parent string, vrid uint8, ipv6 bool) error
-	DeleteVMAC func(name string) error
-	// Now is the clock.
-	Now func() time.Time
+	Primary(ifname string, ipv6 bool) (netip.Addr, error)
+	// Up reports whether the interface is administratively up with carrier.
+	Up(ifname string) (bool, error)
+	// Watch delivers link changes until ctx ends, calling wake after each
+	// one is queued (the loop sleeps in the kernel, not on the channel).
+	Watch(ctx context.Context, wake func()) (<-chan link.Event, error)
 }
 
-// Linux returns the ports backed by the running kernel (the calling
-// process's network namespace).
-func Linux() Env {
-	tuner := newVMACTuner("/proc/sys")
-	return Env{
-		OpenConn: func(cfg vrrpconn.Config) (Conn, error) {
-			c, err := vrrpconn.Open(cfg)
-			if err != nil {
-				return nil, err
-			}
-			return c, nil
-		},
-		AddAddr:  addr.Add,
-		DelAddr:  addr.Del,
-		AddRoute: addr.AddRoute,
-		DelRoute: addr.DelRoute,
-		AddRule:  addr.AddRule,
-		DelRule:  addr.DelRule,
-		// One packet socket per interface, kept open: closing one waits for an
-		// RCU grace period, which stalled the VRRP loop (see garp.Sender).
-		Gratuitous: garp.NewSender().Send,
-		Primary:    primaryAddr,
-		LinkUp: func(name string) (bool, error) {
-			ev, err := link.State(name)
-			if err != nil {
-				return false, err
-			}
-			return ev.Up, nil
-		},
-		WatchLinks: watchLinks,
-		CreateVMAC: func(name, parent string, vrid uint8, ipv6 bool) error {
-			if err := vmac.Create(vmac.Config{Name: name, Parent: parent, VRID: vrid, IPv6: ipv6}); err != nil {
-				return err
-			}
-			if ipv6 {
-				return nil
-			}
-			return tuner.tune(name, parent)
-		},
-		DeleteVMAC: func(name string) error {
-			err := vmac.Delete(name)
-			return errors.Join(err, tuner.release(name))
-		},
-		Now: time.Now,
-	}
+// Addresses adds and removes virtual addresses (idempotent).
+type Addresses interface {
+	Add(a addr.Address) error
+	Del(a addr.Address) error
 }
 
-// primaryAddr returns the first global IPv4 address of ifname (keepalived's
-// "primary" address), or for IPv6 its link-local address.
-func primaryAddr(ifname string, ipv6 bool) (netip.Addr, error) {
-	l, err := netlink.LinkByName(ifname)
-	if err != nil {
-		return netip.Addr{}, fmt.Errorf("interface %s: %w", ifname, err)
-	}
-	fam := netlink.FAMILY_V4
-	if ipv6 {
-		fam = netlink.FAMILY_V6
-	}
-	as, err := netlink.AddrList(l, fam)
-	if err != nil {
-		return netip.Addr{}, fmt.Errorf("interface %s: %w", ifname, err)
-	}
-	for _, a := range as {
-		ip, ok := netip.AddrFromSlice(a.IP)
-		if !ok {
-			continue
-		}
-		ip = ip.Unmap()
-		if ipv6 && ip.IsLinkLocalUnicast() {
-			return ip, nil
-		}
-		// The kernel lists the primary address first; skip secondaries
-		// (our own VIPs are added as secondaries when in the same subnet).
-		if !ipv6 && a.Flags&unix.IFA_F_SECONDARY == 0 {
-			return ip, nil
-		}
-	}
-	if ipv6 {
-		return netip.Addr{}, fmt.Errorf("interface %s has no IPv6 link-local address", ifname)
-	}
-	return netip.Addr{}, fmt.Errorf("interface %s has no IPv4 address", ifname)
+// Routes adds and removes virtual_routes.
+type Routes interface {
+	Add(r addr.Route) error
+	Del(r addr.Route) error
 }
 
-// watchLinks relays the kernel's link changes, waking the loop for each.
-func watchLinks(ctx context.Context, wake func()) (<-chan link.Event, error) {
-	evs, err := link.Watch(ctx)
-	if err != nil {
-		return nil, err
-	}
-	ch := make(chan link.Event, 64)
-	go func() {
-		defer close(ch)
-		for e := range evs {
-			ch <- e
-			wake()
-		}
-	}()
-	return ch, nil
+// Rules adds and removes virtual_rules.
+type Rules interface {
+	Add(r addr.Rule) error
+	Del(r addr.Rule) error
 }
+
+// Announcer sends one gratuitous ARP (IPv4) or unsolicited NA (IPv6) per
+// address on ifname.
+type Announcer interface {
+	Gratuitous(ifname string, vips []netip.Addr) error
+}
+
+// VMACs creates and deletes use_vmac macvlans (Create is idempotent).
+type VMACs interface {
+	Create(name, parent string, vrid uint8, ipv6 bool) error
+	Delete(name string) error
+}
+
+// Notifier is the port to notify scripts, FIFOs and mail. The scripts
+// arrive resolved (users looked up when the instance was built), so a call
+// does no slow work on the loop.
+type Notifier interface {
+	StateChanged(inst *config.Instance, scripts *notify.Scripts, from, to vrrp.State, prio int, reason string)
+	GroupChanged(g *config.SyncGroup, scripts *notify.Scripts, from, to vrrp.State, reason string)
+	// MasterRxLowerPri: we are MASTER and heard a lower-priority master
+	// (keepalived's MASTER_RX_LOWER_PRI event: notify_master_rx_lower_pri
+	// and the FIFO line; no generic notify script, no mail).
+	MasterRxLowerPri(inst *config.Instance, scripts *notify.Scripts, prio int, peer netip.Addr, peerPrio int)
+}
+
+// The notifier's optional capabilities, used when it has them.
+type (
+	// notifierRunner delivers notifications on its own goroutines until ctx ends.
+	notifierRunner interface {
+		Run(ctx context.Context) error
+	}
+	// notifierDrainer waits for queued notifications at shutdown.
+	notifierDrainer interface {
+		Drain(ctx context.Context) bool
+	}
+	// notifierConfigurable takes the configuration a reload installed.
+	notifierConfigurable interface{ SetConfig(cfg *config.Config) }
+)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"net/netip"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -30,7 +31,9 @@ func (c *floodConn) Recv(b []byte) (int, vrrpconn.Meta, error) {
 
 // Defect: a reload swapped in.cfg while the socket reader read it to log a
 // drop (go test -race reported it). The reader now reads only fields fixed
-// at construction.
+// at construction. Every other reload also adds or removes VI_2 on eth1, so
+// sockets are opened (off the loop, with their readers), swapped in, and
+// closed (off the loop) while the eth0 reader drops adverts.
 func TestReloadDoesNotRaceReader(t *testing.T) {
 	conf := func(prio int) string {
 		return pairConf(prio, "    authentication {\n        auth_type PASS\n        auth_pass right\n    }")
@@ -42,17 +45,17 @@ func TestReloadDoesNotRaceReader(t *testing.T) {
 		t.Fatal(err)
 	}
 	f := newFakeEnv()
-	env := f.env()
+	ports := f.ports()
 	var mu sync.Mutex
 	var conns []*floodConn
-	env.OpenConn = func(cfg vrrpconn.Config) (Conn, error) {
+	ports.Sockets = openFunc(func(cfg vrrpconn.Config) (Conn, error) {
 		c := &floodConn{fakeConn: fakeConn{f: f, iface: cfg.Interface, closed: make(chan struct{}), groups: map[netip.Addr]bool{}}, pkt: raw}
 		mu.Lock()
 		conns = append(conns, c)
 		mu.Unlock()
 		return c, nil
-	}
-	d := New(loadRaw(t, conf(100)), Options{Env: env})
+	})
+	d := New(loadRaw(t, conf(100)), Options{Ports: ports})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- d.Run(ctx) }()
@@ -60,10 +63,22 @@ func TestReloadDoesNotRaceReader(t *testing.T) {
 		cancel()
 		<-done
 	}()
+	vi2 := strings.NewReplacer("VI_1", "VI_2", "virtual_router_id 51", "virtual_router_id 52", "eth0", "eth1",
+		"203.0.113.10", "203.0.113.20").Replace(conf(100))
 	for i := range 40 {
-		if err := d.Reload(context.Background(), loadRaw(t, conf(100+i%2))); err != nil {
+		text := conf(100 + i%2)
+		if i%4 >= 2 {
+			text += vi2
+		}
+		if err := d.Reload(context.Background(), loadRaw(t, text)); err != nil {
 			t.Fatal(err)
 		}
+	}
+	mu.Lock()
+	opened := len(conns)
+	mu.Unlock()
+	if opened < 10 {
+		t.Errorf("%d sockets opened over 40 reloads, want eth1's reopened every fourth", opened)
 	}
 	st, ok := instanceStatus(t, d, "VI_1")
 	if !ok || st.Drops["AuthMismatch"] == 0 {

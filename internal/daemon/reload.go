@@ -2,7 +2,11 @@ package daemon
 
 import (
 	"context"
+	"maps"
+	"net/netip"
+	"slices"
 	"strings"
+	"sync/atomic"
 
 	"gokeepalived/internal/config"
 	"gokeepalived/internal/vrrp"
@@ -15,17 +19,98 @@ import (
 // released, added ones started. If the new instances cannot be built (an
 // interface without an address, a socket error), nothing changes and the
 // old configuration keeps running.
+//
+// It runs in three steps, so the loop never waits for the kernel or the
+// user database: plan (on the loop: the difference, from loop-owned state),
+// prepare (on the caller's goroutine: sockets opened, VMACs created, script
+// users resolved, the core instances built; undone if anything fails), and
+// commit (on the loop, in one step: old units shut down, new ones swapped
+// in and started). Sockets and VMACs the new configuration no longer uses
+// are then closed and removed, again off the loop.
 func (d *Daemon) Reload(ctx context.Context, cfg *config.Config) error {
-	var err error
-	if derr := d.Do(ctx, func() { err = d.applyReload(cfg) }); derr != nil {
-		return derr
+	// One reload at a time: a second one plans against the first one's result.
+	d.reloadMu.Lock()
+	defer d.reloadMu.Unlock()
+	var p *reloadPlan
+	if err := d.Do(ctx, func() { p = d.plan(cfg) }); err != nil {
+		return err
 	}
-	return err
+	if err := d.prepare(p); err != nil {
+		return err
+	}
+	var retired retiredObjects
+	if err := d.commitOnLoop(ctx, p, &retired); err != nil {
+		return err
+	}
+	d.retire(retired)
+	return nil
 }
 
-func (d *Daemon) applyReload(newCfg *config.Config) error {
-	diff := config.Diff(d.cfg, newCfg)
-	restart := map[string]string{} // old instance name → why
+// reloadPlan is what a reload (or the start) changes. plan fills the first
+// part on the loop; prepare fills the second off the loop; commit installs
+// it on the loop.
+type reloadPlan struct {
+	cfg          *config.Config
+	diff         config.ConfigDiff
+	restart      map[string]string // old instance name → why it restarts
+	priorityOnly map[string]bool
+	keep, stop   []*unit
+	toStart      []*config.Instance
+	// conns are the loop's sockets when planned, plus those prepare opens;
+	// groups the multicast groups each has joined (a copy prepare extends).
+	conns  map[connKey]*sharedConn
+	groups map[connKey]map[netip.Addr]bool
+	// runningVMACs are the VMACs running instances use: never removed by
+	// an undo (an idempotent create may have found one).
+	runningVMACs map[string]bool
+
+	// Set by prepare.
+	units    []*unit
+	opened   []*sharedConn // sockets prepare opened
+	created  []*instance   // built instances with a VMAC no running instance uses
+	trackers trackerWants
+	links    map[string]bool // the new instances' interfaces: up?
+
+	// state: planned, committed or abandoned (the caller gave up waiting
+	// for the loop and undid what prepare built).
+	state atomic.Int32
+}
+
+const (
+	planPending int32 = iota
+	planCommitted
+	planAbandoned
+)
+
+// retiredObjects are what a commit took out of service: closed and removed
+// off the loop (closing a raw socket waits for its reader and the kernel).
+type retiredObjects struct {
+	conns []*sharedConn
+	vmacs []*instance
+}
+
+// newPlan is a plan with the loop's sockets and VMACs (none at start).
+func (d *Daemon) newPlan(cfg *config.Config) *reloadPlan {
+	p := &reloadPlan{cfg: cfg, restart: map[string]string{}, priorityOnly: map[string]bool{},
+		conns: map[connKey]*sharedConn{}, groups: map[connKey]map[netip.Addr]bool{}, runningVMACs: map[string]bool{}}
+	for k, sc := range d.conns {
+		p.conns[k] = sc
+		p.groups[k] = maps.Clone(sc.groups)
+	}
+	for _, in := range d.instances {
+		if in.vmac != "" {
+			p.runningVMACs[in.vmac] = true
+		}
+	}
+	return p
+}
+
+// plan computes what a reload to newCfg changes (on the loop; cheap).
+func (d *Daemon) plan(newCfg *config.Config) *reloadPlan {
+	p := d.newPlan(newCfg)
+	p.diff = config.Diff(d.cfg, newCfg)
+	diff := p.diff
+	restart := p.restart
 	for _, n := range diff.Instances.Removed {
 		restart[n] = "removed"
 	}
@@ -33,10 +118,9 @@ func (d *Daemon) applyReload(newCfg *config.Config) error {
 	for _, ci := range newCfg.Instances {
 		newByName[ci.Name] = ci
 	}
-	priorityOnly := map[string]bool{}
 	for _, n := range diff.Instances.Changed {
 		if old := d.find(n); old != nil && onlyPriorityChanged(old.cfg, newByName[n]) {
-			priorityOnly[n] = true
+			p.priorityOnly[n] = true
 			continue
 		}
 		restart[n] = "its configuration changed"
@@ -53,7 +137,6 @@ func (d *Daemon) applyReload(newCfg *config.Config) error {
 		changedGroups[g] = true
 	}
 	// A unit restarts as a whole if any member restarts or its group changed.
-	var keep, stop []*unit
 	for _, u := range d.units {
 		why := ""
 		for _, in := range u.members {
@@ -73,69 +156,139 @@ func (d *Daemon) applyReload(newCfg *config.Config) error {
 					restart[in.cfg.Name] = why
 				}
 			}
-			stop = append(stop, u)
+			p.stop = append(p.stop, u)
 		} else {
-			keep = append(keep, u)
+			p.keep = append(p.keep, u)
 		}
 	}
 	kept := map[string]bool{}
-	for _, u := range keep {
+	for _, u := range p.keep {
 		for _, in := range u.members {
 			kept[in.cfg.Name] = true
 		}
 	}
-	var toStart []*config.Instance
 	for _, ci := range newCfg.Instances {
 		if !kept[ci.Name] {
-			toStart = append(toStart, ci)
+			p.toStart = append(p.toStart, ci)
 		}
 	}
+	return p
+}
 
-	// Build first: if that fails the old configuration keeps running.
-	oldCfg := d.cfg
-	d.cfg = newCfg
-	units, err := d.makeUnits(newCfg, toStart)
+// prepare builds what the plan starts, off the loop: VMACs, sockets (with
+// their readers), script users, the core instances, the trackers' configs.
+// It touches no loop-owned state. On an error it undoes what it built.
+func (d *Daemon) prepare(p *reloadPlan) error {
+	units, err := d.makeUnits(p)
 	if err != nil {
-		d.cfg = oldCfg
-		d.closeUnused()
+		d.undo(p)
 		return err
 	}
-	for _, u := range stop {
+	p.units = units
+	p.trackers = d.wantTrackers(p.cfg)
+	// The state of the interfaces the new instances track, so their start
+	// on the loop asks the kernel nothing (the link watcher keeps it).
+	p.links = map[string]bool{}
+	for _, ci := range p.toStart {
+		names := []string{ci.Interface}
+		for _, t := range ci.TrackInterface {
+			names = append(names, t.Name)
+		}
+		for _, g := range p.cfg.SyncGroups {
+			if g.Name == ci.SyncGroup {
+				for _, t := range g.TrackInterface {
+					names = append(names, t.Name)
+				}
+			}
+		}
+		for _, n := range names {
+			if _, ok := p.links[n]; n != "" && !ok {
+				up, err := d.ports.Links.Up(n)
+				p.links[n] = up && err == nil
+			}
+		}
+	}
+	return nil
+}
+
+// undo closes the sockets prepare opened and removes the VMACs it created
+// that no running instance uses.
+func (d *Daemon) undo(p *reloadPlan) {
+	for _, sc := range p.opened {
+		sc.c.Close()
+		<-sc.done
+	}
+	d.removeVMACs(p.created)
+}
+
+// commitOnLoop runs commit on the loop. If ctx ends before the loop takes
+// it, the plan is abandoned and undone; once taken, it is waited for (it is
+// short), so the caller learns what happened.
+func (d *Daemon) commitOnLoop(ctx context.Context, p *reloadPlan, retired *retiredObjects) error {
+	done := make(chan struct{})
+	f := func() {
+		defer close(done)
+		if p.state.CompareAndSwap(planPending, planCommitted) {
+			*retired = d.commit(p)
+		}
+	}
+	select {
+	case d.cmds <- f:
+		d.kick()
+	case <-ctx.Done():
+		d.undo(p)
+		return ctx.Err()
+	}
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		if p.state.CompareAndSwap(planPending, planAbandoned) {
+			d.undo(p)
+			return ctx.Err()
+		}
+		<-done // the loop is committing it now
+		return nil
+	}
+}
+
+// commit swaps the prepared configuration in, on the loop, in one step:
+// the restarted and removed units shut down (priority 0, VIPs released),
+// the kept ones take their new configuration, the new ones start. It
+// returns the sockets and VMACs nothing uses any more, for retire.
+func (d *Daemon) commit(p *reloadPlan) retiredObjects {
+	var retired retiredObjects
+	d.cfg = p.cfg
+	running := slices.Concat(p.keep, p.units)
+	for _, u := range p.stop {
 		for _, in := range u.members {
-			d.log.Info("stopping VRRP instance for reload", "instance", in.cfg.Name, "vrid", in.cfg.VRID, "reason", restart[in.cfg.Name])
+			d.log.Info("stopping VRRP instance for reload", "instance", in.cfg.Name, "vrid", in.cfg.VRID, "reason", p.restart[in.cfg.Name])
 		}
 		d.handleUnit(u, vrrp.AllMembers, vrrp.Shutdown{})
 		for _, in := range u.members {
 			in.unit = nil
-		}
-		var gone []*instance
-		for _, in := range u.members {
-			if !vmacInUse(units, in.vmac) {
-				gone = append(gone, in)
+			if in.vmac != "" && !vmacInUse(running, in.vmac) {
+				retired.vmacs = append(retired.vmacs, in)
 			}
 		}
-		d.removeVMACs(gone)
 	}
-	for _, u := range keep {
+	newByName := map[string]*config.Instance{}
+	for _, ci := range p.cfg.Instances {
+		newByName[ci.Name] = ci
+	}
+	for _, u := range p.keep {
 		for _, in := range u.members {
 			in.cfg = newByName[in.cfg.Name]
-			if priorityOnly[in.cfg.Name] {
+			if p.priorityOnly[in.cfg.Name] {
 				d.log.Info("priority changed by reload", "instance", in.cfg.Name, "vrid", in.cfg.VRID, "priority", in.cfg.Priority)
 			}
 		}
 	}
-	d.units = append(keep, units...)
-	d.instances = nil
-	for _, u := range d.units {
-		d.instances = append(d.instances, u.members...)
-	}
-	d.publishTargets()
-	d.closeUnused()
-	d.trackers.sync()
-	d.startAll(units)
-	for _, u := range keep {
+	retired.conns = d.install(p, p.keep)
+	d.startAll(p.units)
+	for _, u := range p.keep {
 		for _, in := range u.members {
-			if priorityOnly[in.cfg.Name] {
+			if p.priorityOnly[in.cfg.Name] {
 				// In place, through the core: a change to or from 255 makes
 				// or unmakes the address owner.
 				d.handle(in, vrrp.ConfiguredPriority{Priority: uint8(in.cfg.Priority)})
@@ -143,15 +296,60 @@ func (d *Daemon) applyReload(newCfg *config.Config) error {
 			d.applyTracking(in)
 		}
 	}
-	if n, ok := d.notifier.(interface{ SetConfig(*config.Config) }); ok {
-		n.SetConfig(newCfg)
+	if n, ok := d.notifier.(notifierConfigurable); ok {
+		n.SetConfig(p.cfg)
 	}
-	d.reloaded = d.env.Now()
-	var added, removed []string
-	added = append(added, diff.Instances.Added...)
-	removed = append(removed, diff.Instances.Removed...)
-	d.log.Info("configuration reloaded", "kept", len(keep), "restarted", len(stop), "added", strings.Join(added, ","), "removed", strings.Join(removed, ","))
-	return nil
+	d.reloaded = d.now()
+	d.log.Info("configuration reloaded", "kept", len(p.keep), "restarted", len(p.stop),
+		"added", strings.Join(p.diff.Instances.Added, ","), "removed", strings.Join(p.diff.Instances.Removed, ","))
+	return retired
+}
+
+// install makes keep plus the prepared units the running set, gives the
+// socket readers their new targets and the trackers their configuration,
+// and returns the sockets no instance uses any more (taken out of d.conns;
+// their readers see no targets).
+func (d *Daemon) install(p *reloadPlan, keep []*unit) []*sharedConn {
+	d.units = append(keep, p.units...)
+	d.instances = nil
+	for _, u := range d.units {
+		d.instances = append(d.instances, u.members...)
+	}
+	used := map[*sharedConn]bool{}
+	for _, in := range d.instances {
+		used[in.conn] = true
+	}
+	var unused []*sharedConn
+	for k, sc := range p.conns {
+		if !used[sc] {
+			empty := map[uint8]*instance{}
+			sc.targets.Store(&empty)
+			unused = append(unused, sc)
+			delete(d.conns, k)
+			continue
+		}
+		sc.groups = p.groups[k]
+		d.conns[k] = sc
+	}
+	d.publishTargets()
+	d.trackers.apply(p.trackers)
+	for name, up := range p.links {
+		// A link event since prepare looked is newer: keep it.
+		if _, ok := d.trackers.links[name]; !ok {
+			d.trackers.links[name] = up
+		}
+	}
+	return unused
+}
+
+// retire closes sockets and removes VMACs a commit took out of service,
+// off the loop.
+func (d *Daemon) retire(r retiredObjects) {
+	for _, sc := range r.conns {
+		sc.c.Close()
+		<-sc.done
+	}
+	d.removeVMACs(r.vmacs)
 }
 
 func (d *Daemon) find(name string) *instance {

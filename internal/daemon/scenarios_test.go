@@ -1,7 +1,9 @@
 package daemon
 
 import (
+	"context"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -346,6 +348,47 @@ func TestSegmentReloadRestartChangedInstance(t *testing.T) {
 	}
 }
 
+// A reload builds its new instances off the loop: while the new VMAC's
+// socket is still being opened, the loop goes on advertising for the
+// running instance; then the new one starts. (Before, the whole reload ran
+// as one loop step, sockets, VMACs and user lookups included.)
+func TestSegmentReloadBuildsOffTheLoop(t *testing.T) {
+	h, a, _ := pair(t, pairConf(150, ""), pairConf(100, ""))
+	h.advance(10 * time.Second)
+	a.openGate, a.opening = make(chan struct{}), make(chan struct{}, 1)
+	cfg := h.load(pairConf(150, "") + vi2(pairConf(150, "    use_vmac")))
+	done := make(chan error, 1)
+	go func() { done <- a.d.Reload(context.Background(), cfg) }()
+	for waiting := false; !waiting; {
+		select {
+		case <-a.opening:
+			waiting = true
+		case err := <-done:
+			t.Fatalf("reload returned before opening its socket: %v", err)
+		default:
+			a.d.step()
+			runtime.Gosched()
+		}
+	}
+	since := h.now
+	h.advance(3 * time.Second)
+	if n := h.sentBy("a", 51, 150, since); n < 2 {
+		t.Errorf("a sent %d adverts for VI_1 while the reload prepared VI_2, want one a second", n)
+	}
+	if a.state("VI_2") != "" {
+		t.Errorf("VI_2 is %s before its reload committed", a.state("VI_2"))
+	}
+	close(a.openGate)
+	if err := a.stepUntil(done, nil); err != nil {
+		t.Fatal(err)
+	}
+	h.advance(5 * time.Second)
+	h.expect("VI_1", vip1, "MASTER", "BACKUP")
+	if a.state("VI_2") != "MASTER" || !a.hasVMAC("vrrp.52") {
+		t.Errorf("VI_2 after the reload: %s, VMAC %v", a.state("VI_2"), a.hasVMAC("vrrp.52"))
+	}
+}
+
 // Defect: a reload or start that failed after creating a VMAC left it behind.
 func TestSegmentFailedReloadLeavesNoVMAC(t *testing.T) {
 	h, a, _ := pair(t, pairConf(150, ""), pairConf(100, ""))
@@ -374,6 +417,17 @@ vrrp_instance VI_3 {
 	if a.hasVMAC("vrrp.52") {
 		t.Errorf("failed reload left vrrp.52 behind: %q", a.ops)
 	}
+	a.mu.Lock()
+	for _, c := range a.conns {
+		select {
+		case <-c.closed:
+		default:
+			if c.iface == "vrrp.52" {
+				t.Errorf("failed reload left its socket on vrrp.52 open")
+			}
+		}
+	}
+	a.mu.Unlock()
 	h.expect("VI_1", vip1, "MASTER", "BACKUP")
 
 	c := h.node("c", map[string]string{"eth0": "lan 192.0.2.3"}, bad)

@@ -2,48 +2,20 @@ package daemon
 
 import (
 	"errors"
-	"fmt"
 	"net/netip"
-	"os/user"
-	"strconv"
 
 	"gokeepalived/internal/config"
 	"gokeepalived/internal/config/syntax"
 	"gokeepalived/internal/notify"
 )
 
-// scriptCred resolves the user a script runs as, as keepalived does: the
-// script's own "user [group]", else global script_user/script_group, else
-// the user keepalived_script if it exists, else root (nil: the daemon's
-// own credentials).
+// scriptCred resolves the user a script runs as (notify.ResolveUser).
 func scriptCred(ref *config.ScriptRef, g *config.Global) (*notify.Credential, error) {
-	name, group := g.ScriptUser, g.ScriptGroup
-	if ref != nil && ref.User != "" {
-		name, group = ref.User, ref.Group
+	var u, grp string
+	if ref != nil {
+		u, grp = ref.User, ref.Group
 	}
-	if name == "" {
-		if _, err := user.Lookup("keepalived_script"); err != nil {
-			return nil, nil
-		}
-		name = "keepalived_script"
-	}
-	u, err := user.Lookup(name)
-	if err != nil {
-		return nil, fmt.Errorf("script user %q: %w", name, err)
-	}
-	uid, _ := strconv.ParseUint(u.Uid, 10, 32)
-	gid, _ := strconv.ParseUint(u.Gid, 10, 32)
-	if group != "" {
-		gr, err := user.LookupGroup(group)
-		if err != nil {
-			return nil, fmt.Errorf("script group %q: %w", group, err)
-		}
-		gid, _ = strconv.ParseUint(gr.Gid, 10, 32)
-	}
-	if uid == 0 && gid == 0 {
-		return nil, nil
-	}
-	return &notify.Credential{UID: uint32(uid), GID: uint32(gid)}, nil
+	return notify.ResolveUser(u, grp, g.ScriptUser, g.ScriptGroup)
 }
 
 // makeScript builds the runnable script for a configured one.
@@ -158,6 +130,3 @@ func CheckHost(cfg *config.Config, primary func(ifname string, ipv6 bool) (netip
 	}
 	return ds
 }
-
-// PrimaryAddr is the kernel lookup CheckHost uses for interface addresses.
-func PrimaryAddr(ifname string, ipv6 bool) (netip.Addr, error) { return primaryAddr(ifname, ipv6) }

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -30,8 +31,10 @@ import (
 var harnessT0 = time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
 
 type harness struct {
-	t     *testing.T
-	now   time.Time
+	t   testing.TB
+	now time.Time
+	// quiet discards the daemons' logs (benchmarks with many instances).
+	quiet bool
 	nodes []*node
 	segs  map[string]*segment
 	sent  []sentAdvert
@@ -56,6 +59,13 @@ type node struct {
 	cancel context.CancelFunc
 	clean  func()
 	up     bool // started and not crashed or stopped
+
+	// kernelDelay is what each socket open or close and each VMAC create or
+	// delete costs in this fake kernel (zero in the scenarios).
+	kernelDelay time.Duration
+	// openGate, when set, holds every socket Open until it is closed,
+	// after a value on opening says an Open is waiting.
+	openGate, opening chan struct{}
 
 	mu      sync.Mutex
 	addrs   map[string]bool       // the "kernel": addresses on the node's interfaces
@@ -89,7 +99,7 @@ type segConn struct {
 	once   sync.Once
 }
 
-func newHarness(t *testing.T) *harness {
+func newHarness(t testing.TB) *harness {
 	return &harness{t: t, now: harnessT0, segs: map[string]*segment{}}
 }
 
@@ -102,7 +112,11 @@ func (h *harness) node(name string, ifaces map[string]string, cfgText string) *n
 		n.ifaces[ifname] = &nodeIface{seg: h.segment(seg), addr: netip.MustParseAddr(a), up: true}
 	}
 	h.nodes = append(h.nodes, n)
-	n.d = New(h.load(cfgText), Options{Env: n.env(), Notifier: n.rec, Logger: testLogger(h.t, name)})
+	log := testLogger(h.t, name)
+	if h.quiet {
+		log = slog.New(slog.DiscardHandler)
+	}
+	n.d = New(h.load(cfgText), Options{Ports: n.ports(), Notifier: n.rec, Logger: log})
 	return n
 }
 
@@ -117,11 +131,11 @@ func (h *harness) segment(name string) *segment {
 
 func (h *harness) load(text string) *config.Config { return loadRaw(h.t, text) }
 
-func testLogger(t *testing.T, name string) *slog.Logger {
+func testLogger(t testing.TB, name string) *slog.Logger {
 	return slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelInfo})).With("node", name)
 }
 
-type testWriter struct{ t *testing.T }
+type testWriter struct{ t testing.TB }
 
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Helper()
@@ -135,82 +149,104 @@ func (n *node) record(op string) {
 	n.ops = append(n.ops, op)
 }
 
-func (n *node) env() Env {
-	return Env{
-		OpenConn: func(cfg vrrpconn.Config) (Conn, error) {
-			ifname := cfg.Interface
-			if _, ok := n.ifaces[ifname]; !ok && !n.hasVMAC(ifname) {
-				return nil, fmt.Errorf("open socket on %s: no such device", ifname)
-			}
-			c := &segConn{n: n, iface: ifname, ipv6: cfg.Family == vrrpconn.IPv6, closed: make(chan struct{})}
-			n.mu.Lock()
-			n.conns = append(n.conns, c)
-			n.mu.Unlock()
-			n.record("open " + ifname)
-			return c, nil
-		},
-		AddAddr: func(a addr.Address) error {
-			n.mu.Lock()
-			defer n.mu.Unlock()
-			if n.failAdd[a.Prefix.String()] {
-				return fmt.Errorf("add %s: %w", a.Prefix, syscall.EADDRNOTAVAIL)
-			}
-			n.addrs[a.Prefix.String()] = true
-			n.ops = append(n.ops, "add "+a.Prefix.String())
-			return nil
-		},
-		DelAddr: func(a addr.Address) error {
-			n.mu.Lock()
-			defer n.mu.Unlock()
-			delete(n.addrs, a.Prefix.String())
-			n.ops = append(n.ops, "del "+a.Prefix.String())
-			return nil
-		},
-		AddRoute: func(addr.Route) error { return nil }, DelRoute: func(addr.Route) error { return nil },
-		AddRule: func(addr.Rule) error { return nil }, DelRule: func(addr.Rule) error { return nil },
-		Gratuitous: func(string, []netip.Addr) error { return nil },
-		Primary: func(ifname string, ipv6 bool) (netip.Addr, error) {
-			if i, ok := n.ifaces[ifname]; ok && i.addr.Is6() == ipv6 {
-				return i.addr, nil
-			}
-			n.mu.Lock()
-			ll, ok := n.vmacLL[ifname]
-			n.mu.Unlock()
-			if ok && ipv6 {
-				return ll, nil
-			}
-			return netip.Addr{}, fmt.Errorf("interface %s has no address", ifname)
-		},
-		LinkUp: func(ifname string) (bool, error) {
-			if i, ok := n.ifaces[ifname]; ok {
-				return i.up, nil
-			}
-			return false, fmt.Errorf("interface %s: no such device", ifname)
-		},
-		WatchLinks: func(context.Context, func()) (<-chan link.Event, error) { return n.links, nil },
-		CreateVMAC: func(name, parent string, vrid uint8, ipv6 bool) error {
-			if _, ok := n.ifaces[parent]; !ok {
-				return fmt.Errorf("vmac %s: parent %s: no such device", name, parent)
-			}
-			n.mu.Lock()
-			defer n.mu.Unlock()
-			n.vmacs[name] = true
-			if p := n.ifaces[parent].addr; ipv6 && p.Is6() {
-				n.vmacLL[name] = p // vmac.Create copies the parent's link-local
-			}
-			n.ops = append(n.ops, "vmac+ "+name)
-			return nil
-		},
-		DeleteVMAC: func(name string) error {
-			n.mu.Lock()
-			defer n.mu.Unlock()
-			delete(n.vmacs, name)
-			delete(n.vmacLL, name)
-			n.ops = append(n.ops, "vmac- "+name)
-			return nil
-		},
-		Now: func() time.Time { return n.h.now },
+// ports are the node's fake kernel: its clock is the harness's.
+func (n *node) ports() Ports {
+	return Ports{Clock: n, Thread: testThread{}, Sockets: n, Links: n, Addresses: nodeAddrs{n},
+		Routes: nopRoutes{}, Rules: nopRules{}, Announcer: nopAnnouncer{}, VMACs: n}
+}
+
+func (n *node) Now() time.Time { return n.h.now }
+
+func (n *node) Open(cfg vrrpconn.Config) (Conn, error) {
+	ifname := cfg.Interface
+	if _, ok := n.ifaces[ifname]; !ok && !n.hasVMAC(ifname) {
+		return nil, fmt.Errorf("open socket on %s: no such device", ifname)
 	}
+	time.Sleep(n.kernelDelay)
+	if n.openGate != nil {
+		n.opening <- struct{}{}
+		select {
+		case <-n.openGate:
+		case <-time.After(time.Minute): // a bound on a hang, not a timing assertion
+			return nil, fmt.Errorf("open socket on %s: never released (was it opened on the loop?)", ifname)
+		}
+	}
+	c := &segConn{n: n, iface: ifname, ipv6: cfg.Family == vrrpconn.IPv6, closed: make(chan struct{})}
+	n.mu.Lock()
+	n.conns = append(n.conns, c)
+	n.mu.Unlock()
+	n.record("open " + ifname)
+	return c, nil
+}
+
+type nodeAddrs struct{ n *node }
+
+func (a nodeAddrs) Add(p addr.Address) error {
+	n := a.n
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.failAdd[p.Prefix.String()] {
+		return fmt.Errorf("add %s: %w", p.Prefix, syscall.EADDRNOTAVAIL)
+	}
+	n.addrs[p.Prefix.String()] = true
+	n.ops = append(n.ops, "add "+p.Prefix.String())
+	return nil
+}
+
+func (a nodeAddrs) Del(p addr.Address) error {
+	n := a.n
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	delete(n.addrs, p.Prefix.String())
+	n.ops = append(n.ops, "del "+p.Prefix.String())
+	return nil
+}
+
+func (n *node) Primary(ifname string, ipv6 bool) (netip.Addr, error) {
+	if i, ok := n.ifaces[ifname]; ok && i.addr.Is6() == ipv6 {
+		return i.addr, nil
+	}
+	n.mu.Lock()
+	ll, ok := n.vmacLL[ifname]
+	n.mu.Unlock()
+	if ok && ipv6 {
+		return ll, nil
+	}
+	return netip.Addr{}, fmt.Errorf("interface %s has no address", ifname)
+}
+
+func (n *node) Up(ifname string) (bool, error) {
+	if i, ok := n.ifaces[ifname]; ok {
+		return i.up, nil
+	}
+	return false, fmt.Errorf("interface %s: no such device", ifname)
+}
+
+func (n *node) Watch(context.Context, func()) (<-chan link.Event, error) { return n.links, nil }
+
+func (n *node) Create(name, parent string, vrid uint8, ipv6 bool) error {
+	time.Sleep(n.kernelDelay)
+	if _, ok := n.ifaces[parent]; !ok {
+		return fmt.Errorf("vmac %s: parent %s: no such device", name, parent)
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.vmacs[name] = true
+	if p := n.ifaces[parent].addr; ipv6 && p.Is6() {
+		n.vmacLL[name] = p // vmac.Create copies the parent's link-local
+	}
+	n.ops = append(n.ops, "vmac+ "+name)
+	return nil
+}
+
+func (n *node) Delete(name string) error {
+	time.Sleep(n.kernelDelay)
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	delete(n.vmacs, name)
+	delete(n.vmacLL, name)
+	n.ops = append(n.ops, "vmac- "+name)
+	return nil
 }
 
 func (n *node) hasVMAC(name string) bool {
@@ -230,7 +266,7 @@ func (c *segConn) SendFrom(p []byte, src, dst netip.Addr) error {
 	parent := c.n.parentOf(ifname)
 	ifc := c.n.ifaces[parent]
 	if ifc == nil || !ifc.up {
-		return fmt.Errorf("send on %s: %w", ifname, syscall.ENETDOWN)
+		return fmt.Errorf("send on %s: %w", ifname, ErrLinkDown)
 	}
 	c.n.mu.Lock()
 	sendErr := c.n.sendErr
@@ -308,7 +344,13 @@ func (c *segConn) Recv([]byte) (int, vrrpconn.Meta, error) {
 	return 0, vrrpconn.Meta{}, net.ErrClosed
 }
 
-func (c *segConn) Close() error { c.once.Do(func() { close(c.closed) }); return nil }
+func (c *segConn) Close() error {
+	c.once.Do(func() {
+		time.Sleep(c.n.kernelDelay)
+		close(c.closed)
+	})
+	return nil
+}
 
 // JoinGroup: a segment delivers every group to every socket.
 func (c *segConn) JoinGroup(netip.Addr) error { return nil }
@@ -363,12 +405,43 @@ func (n *node) setLink(ifname string, up bool) {
 	n.h.settle()
 }
 
+// reload runs Reload as ctl or SIGHUP would, on another goroutine (its
+// prepare step runs there, off the loop), stepping the node's loop for its
+// plan and commit steps until it returns; the clock does not move.
 func (n *node) reload(text string) error {
 	n.h.t.Helper()
-	var err error
-	n.d.cmds <- func() { err = n.d.applyReload(n.h.load(text)) }
+	cfg := n.h.load(text)
+	done := make(chan error, 1)
+	go func() { done <- n.d.Reload(context.Background(), cfg) }()
+	err := n.stepUntil(done, nil)
 	n.h.settle()
 	return err
+}
+
+// stepUntil steps the node's loop whenever it has input, until done
+// delivers; timed, if set, gets each step's duration.
+func (n *node) stepUntil(done <-chan error, timed func(time.Duration)) error {
+	n.h.t.Helper()
+	deadline := time.Now().Add(time.Minute) // a bound on a hang, not a timing assertion
+	for {
+		select {
+		case err := <-done:
+			return err
+		default:
+		}
+		if time.Now().After(deadline) {
+			n.h.t.Fatal("the operation never finished")
+		}
+		if n.idle() {
+			runtime.Gosched()
+			continue
+		}
+		t0 := time.Now()
+		n.d.step()
+		if timed != nil {
+			timed(time.Since(t0))
+		}
+	}
 }
 
 func (n *node) idle() bool {

@@ -50,40 +50,37 @@ func (ts *trackerSet) opts() track.Options {
 	return track.Options{Wake: ts.wake, Logger: ts.d.log, Exec: &notify.Exec{Security: ts.d.cfg.Global.EnableScriptSecurity}}
 }
 
-// start creates trackers for the current configuration, keeping running
-// ones whose configuration did not change (so a reload does not reset them).
-func (ts *trackerSet) start(ctx context.Context) {
-	ts.ctx = ctx
-	ts.sync()
+// trackerWants are the trackers a configuration asks for, with script
+// users resolved: built off the loop (prepare), applied on it.
+type trackerWants struct {
+	scripts   map[string]track.ScriptConfig
+	files     map[string]track.FileConfig
+	processes map[string]track.ProcessConfig
 }
 
-// sync brings the running trackers in line with the daemon's configuration.
-func (ts *trackerSet) sync() {
-	cfg := ts.d.cfg
-	want := map[string]track.ScriptConfig{}
+// wantTrackers builds the trackers cfg asks for (user lookups: off the loop).
+func (d *Daemon) wantTrackers(cfg *config.Config) trackerWants {
+	w := trackerWants{scripts: map[string]track.ScriptConfig{}, files: map[string]track.FileConfig{},
+		processes: map[string]track.ProcessConfig{}}
 	for _, s := range cfg.Scripts {
 		sc, err := makeScript(&s.Command, &cfg.Global)
 		if err != nil || sc == nil {
-			ts.d.log.Error("vrrp_script cannot run", "script", s.Name, "err", err)
+			d.log.Error("vrrp_script cannot run", "script", s.Name, "err", err)
 			continue
 		}
-		want[s.Name] = track.ScriptConfig{
+		w.scripts[s.Name] = track.ScriptConfig{
 			Name: s.Name, Script: sc, Interval: s.Interval, Timeout: s.Timeout,
 			Weight: s.Weight, Reverse: s.Reverse, Rise: s.Rise, Fall: s.Fall, InitFail: s.InitFail,
 		}
 	}
-	syncTrackers(ts, ts.scripts, want, func(c track.ScriptConfig) *track.ScriptTracker { return track.NewScriptTracker(c, ts.opts()) })
-	wantF := map[string]track.FileConfig{}
 	for _, f := range cfg.TrackFiles {
 		fc := track.FileConfig{Name: f.Name, Path: f.Path, Weight: f.Weight, Reverse: f.Reverse, InitOverwrite: f.InitOverwrite}
 		if f.InitFile {
 			v := int(f.InitValue)
 			fc.InitFile = &v
 		}
-		wantF[f.Name] = fc
+		w.files[f.Name] = fc
 	}
-	syncTrackers(ts, ts.files, wantF, func(c track.FileConfig) *track.FileTracker { return track.NewFileTracker(c, ts.opts()) })
-	wantP := map[string]track.ProcessConfig{}
 	for _, p := range cfg.TrackProcesses {
 		pc := track.ProcessConfig{Name: p.Name, Quorum: p.Quorum, ForkDelay: p.ForkDelay, TerminateDelay: p.TerminateDelay,
 			Weight: p.Weight, Reverse: p.Reverse, FullCommand: p.FullCommand}
@@ -104,9 +101,18 @@ func (ts *trackerSet) sync() {
 			q := p.QuorumMax
 			pc.QuorumMax = &q
 		}
-		wantP[p.Name] = pc
+		w.processes[p.Name] = pc
 	}
-	syncTrackers(ts, ts.processes, wantP, func(c track.ProcessConfig) *track.ProcessTracker { return track.NewProcessTracker(c, ts.opts()) })
+	return w
+}
+
+// apply brings the running trackers in line with w (on the loop), keeping
+// running ones whose configuration did not change (so a reload does not
+// reset them).
+func (ts *trackerSet) apply(w trackerWants) {
+	syncTrackers(ts, ts.scripts, w.scripts, func(c track.ScriptConfig) *track.ScriptTracker { return track.NewScriptTracker(c, ts.opts()) })
+	syncTrackers(ts, ts.files, w.files, func(c track.FileConfig) *track.FileTracker { return track.NewFileTracker(c, ts.opts()) })
+	syncTrackers(ts, ts.processes, w.processes, func(c track.ProcessConfig) *track.ProcessTracker { return track.NewProcessTracker(c, ts.opts()) })
 }
 
 type runner interface{ Run(context.Context) error }
@@ -220,7 +226,7 @@ func (ts *trackerSet) linkUp(name string) bool {
 	up, ok := ts.links[name]
 	if !ok {
 		var err error
-		up, err = ts.d.env.LinkUp(name)
+		up, err = ts.d.ports.Links.Up(name)
 		if err != nil {
 			up = false
 		}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"gokeepalived/internal/config"
+	"gokeepalived/internal/notify"
 	"gokeepalived/internal/vrrp"
 )
 
@@ -24,19 +25,19 @@ type stateRecorder struct {
 	events []string // MASTER_RX_LOWER_PRI events
 }
 
-func (r *stateRecorder) StateChanged(_ *config.Instance, _ string, _, to vrrp.State, prio int, _ string) {
+func (r *stateRecorder) StateChanged(_ *config.Instance, _ *notify.Scripts, _, to vrrp.State, prio int, _ string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.states = append(r.states, fmt.Sprintf("%s %d", to, prio))
 }
 
-func (r *stateRecorder) GroupChanged(g *config.SyncGroup, _, to vrrp.State, _ string) {
+func (r *stateRecorder) GroupChanged(g *config.SyncGroup, _ *notify.Scripts, _, to vrrp.State, _ string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.groups = append(r.groups, fmt.Sprintf("%s %s", g.Name, to))
 }
 
-func (r *stateRecorder) MasterRxLowerPri(in *config.Instance, prio int, peer netip.Addr, peerPrio int) {
+func (r *stateRecorder) MasterRxLowerPri(in *config.Instance, _ *notify.Scripts, prio int, peer netip.Addr, peerPrio int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.events = append(r.events, fmt.Sprintf("%s MASTER_RX_LOWER_PRI %d from %s %d", in.Name, prio, peer, peerPrio))
@@ -78,7 +79,7 @@ vrrp_instance VI_1 {
 }
 `, script))
 	rec := &stateRecorder{}
-	d := New(cfg, Options{Env: newFakeEnv().env(), Notifier: rec})
+	d := New(cfg, Options{Ports: newFakeEnv().ports(), Notifier: rec})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- d.Run(ctx) }()
@@ -122,7 +123,7 @@ vrrp_instance VI_1 {
     notify %[1]s
 }
 `, fail))
-	d := New(cfg, Options{Env: newFakeEnv().env(), Notifier: NewNotifier(cfg, slog.New(slog.DiscardHandler))})
+	d := New(cfg, Options{Ports: newFakeEnv().ports(), Notifier: NewNotifier(cfg, slog.New(slog.DiscardHandler))})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- d.Run(ctx) }()

@@ -7,9 +7,6 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
-	"os/user"
-	"strconv"
-	"syscall"
 
 	"gokeepalived/internal/check"
 	"gokeepalived/internal/check/dnscheck"
@@ -20,6 +17,7 @@ import (
 	"gokeepalived/internal/check/smtpcheck"
 	"gokeepalived/internal/check/udpcheck"
 	"gokeepalived/internal/config"
+	"gokeepalived/internal/notify"
 )
 
 // job is one configured checker, ready for the check runner, with a
@@ -121,16 +119,12 @@ func checkJob(cfg *config.Config, vs *config.VirtualServer, rs *config.RealServe
 		spec.Config = u
 	case "MISC_CHECK":
 		m := misccheck.Config{Argv: c.Misc.Command.Args, Timeout: c.Misc.Timeout, Dynamic: c.Misc.Dynamic}
-		user, group := c.Misc.Command.User, c.Misc.Command.Group
-		if user == "" {
-			user, group = cfg.Global.ScriptUser, cfg.Global.ScriptGroup
+		cred, err := notify.ResolveUser(c.Misc.Command.User, c.Misc.Command.Group, cfg.Global.ScriptUser, cfg.Global.ScriptGroup)
+		if err != nil {
+			return job{}, err
 		}
-		if user != "" {
-			cred, err := credential(user, group)
-			if err != nil {
-				return job{}, err
-			}
-			m.Credential = cred
+		if cred != nil {
+			m.Credential = &misccheck.Credential{UID: cred.UID, GID: cred.GID}
 		}
 		spec.Config = m
 	case "FILE_CHECK":
@@ -173,31 +167,6 @@ func checkJob(cfg *config.Config, vs *config.VirtualServer, rs *config.RealServe
 		vs:          vs.Name(),
 		fingerprint: string(fp),
 	}, nil
-}
-
-// credential resolves a script user and optional group to a credential.
-func credential(name, group string) (*syscall.Credential, error) {
-	u, err := user.Lookup(name)
-	if err != nil {
-		return nil, fmt.Errorf("user %q: %w", name, err)
-	}
-	uid, err := strconv.ParseUint(u.Uid, 10, 32)
-	if err != nil {
-		return nil, fmt.Errorf("user %q: uid %q", name, u.Uid)
-	}
-	gidS := u.Gid
-	if group != "" {
-		g, err := user.LookupGroup(group)
-		if err != nil {
-			return nil, fmt.Errorf("group %q: %w", group, err)
-		}
-		gidS = g.Gid
-	}
-	gid, err := strconv.ParseUint(gidS, 10, 32)
-	if err != nil {
-		return nil, fmt.Errorf("group of %q: gid %q", name, gidS)
-	}
-	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid), Groups: []uint32{}}, nil
 }
 
 // sslConfig turns the top-level SSL block into a TLS client config for

@@ -697,14 +697,12 @@ func (d *Director) runScript(ref *config.ScriptRef, what string) {
 		return
 	}
 	s := &notify.Script{Argv: ref.Args}
-	if ref.User != "" {
-		if c, err := credential(ref.User, ref.Group); err == nil {
-			s.User = &notify.Credential{UID: c.Uid, GID: c.Gid}
-		} else {
-			d.log.Error("script user", "script", s.String(), "err", err)
-			return
-		}
+	cred, err := notify.ResolveUser(ref.User, ref.Group, d.cfg.Global.ScriptUser, d.cfg.Global.ScriptGroup)
+	if err != nil {
+		d.log.Error("script user", "script", s.String(), "err", err)
+		return
 	}
+	s.User = cred
 	ctx, exec := d.ctx, d.exec
 	go func() {
 		res := exec.Run(ctx, s, 0)

@@ -31,10 +31,13 @@ type Config struct {
 	// Dynamic is misc_dynamic.
 	Dynamic bool
 	// Credential is `user`, resolved by the caller; nil = our own identity.
-	Credential *syscall.Credential
+	Credential *Credential
 	// Env, when non-nil, replaces the environment.
 	Env []string
 }
+
+// Credential is the user and group the script runs as.
+type Credential struct{ UID, GID uint32 }
 
 // Checker is a MISC_CHECK.
 type Checker struct{ cfg Config }
@@ -107,7 +110,10 @@ func (c *Checker) Check(ctx context.Context) probe.Result {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, name, c.cfg.Argv[1:]...)
 	cmd.Env = c.cfg.Env
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Credential: c.cfg.Credential}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if cr := c.cfg.Credential; cr != nil {
+		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: cr.UID, Gid: cr.GID, Groups: []uint32{}}
+	}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM) }
 	cmd.WaitDelay = KillGrace
 	err := cmd.Run()

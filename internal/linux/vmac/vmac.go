@@ -12,8 +12,9 @@
 // through the VMAC from that address: the kernel refuses a link-local source
 // that is not an address of the outgoing interface (EINVAL).
 //
-// The IPv4 sysctls keepalived sets with use_vmac (arp_ignore/arp_filter on
-// the VMAC and its parent) are not done here (see the daemon's tuner).
+// Create and Delete manage the interface itself; Manager adds keepalived's
+// IPv4 ARP settings (arp_ignore/arp_filter sysctls on the VMAC and its
+// parent).
 package vmac
 
 import (

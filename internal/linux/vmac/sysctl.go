@@ -1,4 +1,4 @@
-package daemon
+package vmac
 
 import (
 	"errors"
@@ -34,10 +34,10 @@ func vmacSysctls(root, name, parent string) (vmacSide, parentSide []sysctl) {
 		}
 }
 
-// vmacTuner applies vmacSysctls and, like keepalived, puts the parent's
+// tuner applies vmacSysctls and, like keepalived, puts the parent's
 // original values back when the last VMAC on it is deleted (the macvlan's
 // own settings go away with it).
-type vmacTuner struct {
+type tuner struct {
 	root   string
 	mu     sync.Mutex
 	parent map[string]string            // vmac name → parent
@@ -45,12 +45,12 @@ type vmacTuner struct {
 	orig   map[string]map[string]string // parent → path → value before we changed it
 }
 
-func newVMACTuner(root string) *vmacTuner {
-	return &vmacTuner{root: root, parent: map[string]string{}, users: map[string]int{}, orig: map[string]map[string]string{}}
+func newTuner(root string) *tuner {
+	return &tuner{root: root, parent: map[string]string{}, users: map[string]int{}, orig: map[string]map[string]string{}}
 }
 
 // tune applies the settings for a VMAC name on parent.
-func (v *vmacTuner) tune(name, parent string) error {
+func (v *tuner) tune(name, parent string) error {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	own, par := vmacSysctls(v.root, name, parent)
@@ -79,7 +79,7 @@ func (v *vmacTuner) tune(name, parent string) error {
 
 // release forgets a deleted VMAC and restores its parent's settings when
 // no other VMAC on it remains.
-func (v *vmacTuner) release(name string) error {
+func (v *tuner) release(name string) error {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	parent, ok := v.parent[name]

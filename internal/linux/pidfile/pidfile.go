@@ -1,4 +1,6 @@
-package daemon
+// Package pidfile writes and removes the daemon's PID files, refusing one
+// that a live process still owns.
+package pidfile
 
 import (
 	"errors"
@@ -10,9 +12,9 @@ import (
 	"syscall"
 )
 
-// WritePidFile writes our PID to path, refusing when another live process
+// Write writes our PID to path, refusing when another live process
 // already owns it (keepalived does the same check). A stale file is replaced.
-func WritePidFile(path string) error {
+func Write(path string) error {
 	if path == "" {
 		return nil
 	}
@@ -33,8 +35,8 @@ func WritePidFile(path string) error {
 	return os.Rename(tmp, path)
 }
 
-// RemovePidFile removes path if it still holds our PID.
-func RemovePidFile(path string) {
+// Remove removes path if it still holds our PID.
+func Remove(path string) {
 	if path == "" {
 		return
 	}

@@ -1,4 +1,4 @@
-package daemon
+package vmac
 
 import (
 	"os"
@@ -37,7 +37,7 @@ func readSysctl(t *testing.T, root, ifn, key string) string {
 // its parent; the parent's original values come back when its last VMAC goes.
 func TestVMACSysctls(t *testing.T) {
 	root := fakeProcSys(t, "ens33", "vrrp.51", "vrrp.52")
-	v := newVMACTuner(root)
+	v := newTuner(root)
 	if err := v.tune("vrrp.51", "ens33"); err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,149 @@
+// Package linuxport builds the VRRP daemon's ports (daemon.Ports) on the
+// running kernel, in the calling process's network namespace, from the
+// adapters in internal/linux. It is wiring: the code that talks to the
+// kernel lives in those packages; here it is only fitted to the daemon's
+// interfaces (and the kernel's send errors are classified for it).
+package linuxport
+
+import (
+	"context"
+	"errors"
+	"net/netip"
+	"syscall"
+	"time"
+
+	"gokeepalived/internal/daemon"
+	"gokeepalived/internal/linux/addr"
+	"gokeepalived/internal/linux/garp"
+	"gokeepalived/internal/linux/link"
+	"gokeepalived/internal/linux/rtsched"
+	"gokeepalived/internal/linux/vmac"
+	"gokeepalived/internal/linux/vrrpconn"
+	"gokeepalived/internal/linux/wake"
+)
+
+// RTPriority is the SCHED_RR priority of the VRRP loop and socket reader
+// threads. keepalived offers vrrp_rt_priority for the same reason: measured
+// here, keepalived with 10 ms adverts fails over falsely when busy processes
+// compete for the CPUs. A low real-time priority is enough to run before
+// every normal task; the kernel's RT throttling still bounds it.
+const RTPriority = 10
+
+// Linux returns the ports backed by the running kernel.
+func Linux() daemon.Ports {
+	return daemon.Ports{
+		Clock:     clock{},
+		Thread:    thread{},
+		Sockets:   sockets{},
+		Links:     links{},
+		Addresses: addresses{},
+		Routes:    routes{},
+		Rules:     rules{},
+		// One packet socket per interface, kept open: closing one waits for an
+		// RCU grace period, which stalled the VRRP loop (see garp.Sender).
+		Announcer: announcer{garp.NewSender()},
+		VMACs:     vmac.NewManager("/proc/sys"),
+	}
+}
+
+type clock struct{}
+
+func (clock) Now() time.Time { return time.Now() }
+
+type thread struct{}
+
+func (thread) RealTime() error { return rtsched.RoundRobin(RTPriority) }
+
+func (thread) NewWaker() (daemon.Waker, error) {
+	w, err := wake.New()
+	if err != nil {
+		return nil, err
+	}
+	return w, nil
+}
+
+type sockets struct{}
+
+func (sockets) Open(cfg vrrpconn.Config) (daemon.Conn, error) {
+	c, err := vrrpconn.Open(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return conn{c}, nil
+}
+
+// conn fits vrrpconn.Conn to daemon.Conn.
+type conn struct{ c *vrrpconn.Conn }
+
+// recvPoll bounds how long a reader blocked in Recv takes to see Close.
+const recvPoll = 250 * time.Millisecond
+
+// Recv sleeps in the kernel on the caller's thread (a real-time reader,
+// see vrrpconn.WaitReadable), not in the Go netpoller, until a packet is
+// waiting, then reads it.
+func (c conn) Recv(buf []byte) (int, vrrpconn.Meta, error) {
+	for {
+		ready, err := c.c.WaitReadable(recvPoll)
+		if err != nil {
+			return 0, vrrpconn.Meta{}, err
+		}
+		if ready {
+			return c.c.Recv(buf)
+		}
+	}
+}
+
+func (c conn) SendFrom(payload []byte, src, dst netip.Addr) error {
+	return classify(c.c.SendFrom(payload, src, dst))
+}
+
+func (c conn) JoinGroup(g netip.Addr) error { return c.c.JoinGroup(g) }
+func (c conn) Close() error                 { return c.c.Close() }
+
+// classify marks the send errors a down interface explains: IPv4 says
+// ENETUNREACH or ENETDOWN, or EADDRNOTAVAIL once the address is gone; IPv6
+// says EINVAL once the link-local source went with the link.
+func classify(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, syscall.ENETUNREACH), errors.Is(err, syscall.ENETDOWN), errors.Is(err, syscall.EADDRNOTAVAIL):
+		return classified{daemon.ErrLinkDown, err}
+	case errors.Is(err, syscall.EINVAL):
+		return classified{daemon.ErrSendRefused, err}
+	}
+	return err
+}
+
+// classified keeps the kernel's message and matches both errors.
+type classified struct{ kind, err error }
+
+func (c classified) Error() string   { return c.err.Error() }
+func (c classified) Unwrap() []error { return []error{c.kind, c.err} }
+
+type links struct{}
+
+func (links) Primary(ifname string, ipv6 bool) (netip.Addr, error) { return addr.Primary(ifname, ipv6) }
+func (links) Up(ifname string) (bool, error)                       { return link.Up(ifname) }
+func (links) Watch(ctx context.Context, wake func()) (<-chan link.Event, error) {
+	return link.WatchWaking(ctx, wake)
+}
+
+type addresses struct{}
+
+func (addresses) Add(a addr.Address) error { return addr.Add(a) }
+func (addresses) Del(a addr.Address) error { return addr.Del(a) }
+
+type routes struct{}
+
+func (routes) Add(r addr.Route) error { return addr.AddRoute(r) }
+func (routes) Del(r addr.Route) error { return addr.DelRoute(r) }
+
+type rules struct{}
+
+func (rules) Add(r addr.Rule) error { return addr.AddRule(r) }
+func (rules) Del(r addr.Rule) error { return addr.DelRule(r) }
+
+type announcer struct{ s *garp.Sender }
+
+func (a announcer) Gratuitous(ifname string, vips []netip.Addr) error { return a.s.Send(ifname, vips) }
