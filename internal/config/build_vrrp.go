@@ -131,6 +131,12 @@ func (b *builder) instance(in *syntax.Node) *Instance {
 		v.GARP.LowerPrioRepeat = v.GARP.MasterRepeat
 	}
 
+	for i := range v.Routes {
+		if r := &v.Routes[i]; r.Type == RouteUnicast && r.Dev == "" {
+			r.Dev = v.Interface
+		}
+	}
+
 	// Family from the first VIP; IPv6 always runs VRRPv3.
 	v.Family = 4
 	if len(v.VIPs) > 0 && v.VIPs[0].Prefix.Addr().Is6() {
@@ -327,7 +333,7 @@ func (b *builder) vips(n *syntax.Node) []VIP {
 
 func (b *builder) vipOptions(block string, l *syntax.Node, vip *VIP) bool {
 	args := l.Args
-	ok := true
+	ok, scopeSet := true, false
 	value := func(i int) (string, bool) {
 		if i+1 >= len(args) {
 			b.ds.Errorf(args[i].Pos, "%s %s: '%s' needs a value", block, l.Keyword, args[i].Text)
@@ -347,19 +353,16 @@ func (b *builder) vipOptions(block string, l *syntax.Node, vip *VIP) bool {
 			i++
 			switch a.Text {
 			case "brd", "broadcast":
-				if _, isIP := parseIP(val); !isIP && val != "+" && val != "-" {
-					b.ds.Errorf(args[i].Pos, "%s %s: brd '%s' is not an address, '+' or '-'", block, l.Keyword, val)
-					ok = false
-				}
-				vip.Brd = val
+				ok = b.vipBroadcast(block, l, args[i], vip) && ok
 			case "dev":
 				vip.Dev = val
 			case "scope":
-				if !validScope(val) {
+				s, valid := parseScope(val)
+				if !valid {
 					b.ds.Errorf(args[i].Pos, "%s %s: scope '%s' is not one of global|site|link|host|nowhere or a number", block, l.Keyword, val)
 					ok = false
 				}
-				vip.Scope = val
+				vip.Scope, scopeSet = s, true
 			case "label":
 				vip.Label = val
 			case "peer":
@@ -402,16 +405,43 @@ func (b *builder) vipOptions(block string, l *syntax.Node, vip *VIP) bool {
 			ok = false
 		}
 	}
+	if !scopeSet && vip.Prefix.Addr().Is6() && vip.Prefix.Addr().IsLinkLocalUnicast() {
+		vip.Scope = ScopeLink
+	}
 	return ok
 }
 
-func validScope(s string) bool {
-	switch s {
-	case "global", "site", "link", "host", "nowhere":
-		return true
+// vipBroadcast reads the value of brd: an IPv4 address, '+' (the prefix's
+// last address) or '-' (none). keepalived refuses brd on IPv6 addresses.
+func (b *builder) vipBroadcast(block string, l *syntax.Node, val syntax.Arg, vip *VIP) bool {
+	p := vip.Prefix
+	if p.Addr().Is6() {
+		b.ds.Errorf(val.Pos, "%s %s: brd applies only to IPv4 addresses", block, l.Keyword)
+		return false
 	}
-	v, ok := parseInt(s)
-	return ok && v >= 0 && v <= 255
+	switch val.Text {
+	case "-":
+	case "+":
+		if p.Bits() < 31 {
+			vip.Broadcast = lastAddr(p)
+		}
+	default:
+		a, isIP := parseIP(val.Text)
+		if !isIP || !a.Is4() {
+			b.ds.Errorf(val.Pos, "%s %s: brd '%s' is not an IPv4 address, '+' or '-'", block, l.Keyword, val.Text)
+			return false
+		}
+		vip.Broadcast = a
+	}
+	return true
+}
+
+// lastAddr is the last address of an IPv4 prefix (its broadcast address).
+func lastAddr(p netip.Prefix) netip.Addr {
+	b := p.Masked().Addr().As4()
+	host := uint32(1)<<(32-p.Bits()) - 1
+	v := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3]) | host
+	return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
 }
 
 // suggestFrom returns the word of list nearest to s, or "".
@@ -427,37 +457,17 @@ func wordsAsKeywords(list []string) []*Keyword {
 	return out
 }
 
-// routes parses virtual_routes lines; the destination is the first
-// address or prefix that is not the value of src/via/gw/or, or "default".
+// routes parses virtual_routes lines (routes.go); a unicast route without
+// dev goes on the instance's interface, set by instance once it is known.
 func (b *builder) routes(n *syntax.Node) []Route {
 	var out []Route
 	for _, l := range n.Children {
 		if b.bad[l] {
 			continue
 		}
-		r := Route{Pos: l.Pos, Words: append([]string{l.Keyword}, argTexts(l.Args)...)}
-		found := false
-		for i := 0; i < len(r.Words); i++ {
-			w := r.Words[i]
-			switch w {
-			case "src", "via", "gw", "or", "dev", "table", "metric", "priority", "preference", "protocol", "proto", "scope", "tos", "mtu", "realms", "encap", "nexthop":
-				i++ // skip the value
-				continue
-			case "no_track":
-				r.NoTrack = true
-				continue
-			case "default":
-				if !found {
-					r.Dest, found = netip.MustParsePrefix("0.0.0.0/0"), true
-				}
-				continue
-			}
-			if p, ok := parsePrefix(w); ok && !found {
-				r.Dest, found = p, true
-			}
-		}
-		if !found {
-			b.ds.Errorf(l.Pos, "virtual_routes: no destination address in '%s'", joinWords(r.Words))
+		r, err := parseRoute(l)
+		if err != nil {
+			b.ds.Errorf(err.pos, "%s", err.msg)
 			continue
 		}
 		out = append(out, r)
@@ -465,17 +475,17 @@ func (b *builder) routes(n *syntax.Node) []Route {
 	return out
 }
 
+// rules parses virtual_rules lines (routes.go).
 func (b *builder) rules(n *syntax.Node) []Rule {
 	var out []Rule
 	for _, l := range n.Children {
 		if b.bad[l] {
 			continue
 		}
-		r := Rule{Pos: l.Pos, Words: append([]string{l.Keyword}, argTexts(l.Args)...)}
-		for _, w := range r.Words {
-			if w == "no_track" {
-				r.NoTrack = true
-			}
+		r, err := parseRule(l)
+		if err != nil {
+			b.ds.Errorf(err.pos, "%s", err.msg)
+			continue
 		}
 		out = append(out, r)
 	}

@@ -157,10 +157,10 @@ func (d *dumper) instance(v *Instance) {
 		d.line(1, "virtual_ipaddress_excluded %s", vipString(ip))
 	}
 	for _, r := range v.Routes {
-		d.line(1, "virtual_route %s", joinWords(r.Words))
+		d.line(1, "virtual_route %s", r)
 	}
 	for _, r := range v.Rules {
-		d.line(1, "virtual_rule %s", joinWords(r.Words))
+		d.line(1, "virtual_rule %s", r)
 	}
 	if v.UnicastSrc.IsValid() {
 		d.kv(1, "unicast_src_ip", v.UnicastSrc)
@@ -195,7 +195,14 @@ func (d *dumper) instance(v *Instance) {
 func vipString(ip VIP) string {
 	var b strings.Builder
 	b.WriteString(ip.Prefix.String())
-	for _, o := range []struct{ k, v string }{{"brd", ip.Brd}, {"dev", ip.Dev}, {"scope", ip.Scope}, {"label", ip.Label}, {"preferred_lft", ip.PreferredLft}} {
+	if ip.Broadcast.IsValid() {
+		fmt.Fprintf(&b, " brd %s", ip.Broadcast)
+	}
+	scope := ""
+	if ip.Scope != ScopeGlobal {
+		scope = ip.Scope.String()
+	}
+	for _, o := range []struct{ k, v string }{{"dev", ip.Dev}, {"scope", scope}, {"label", ip.Label}, {"preferred_lft", ip.PreferredLft}} {
 		if o.v != "" {
 			fmt.Fprintf(&b, " %s %s", o.k, o.v)
 		}

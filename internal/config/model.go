@@ -166,9 +166,9 @@ type SyncGroup struct {
 type VIP struct {
 	Pos           Pos
 	Prefix        netip.Prefix
-	Brd           string // address, "+" or "-"; "" = none
-	Dev           string // "" = the instance's interface
-	Scope         string // "" = global
+	Broadcast     netip.Addr // IPv4 only; brd + is resolved to the prefix's last address; zero = none
+	Dev           string     // "" = the instance's interface
+	Scope         Scope      // default global (link for an IPv6 link-local address)
 	Label         string
 	Peer          netip.Addr
 	Home          bool
@@ -179,23 +179,6 @@ type VIP struct {
 	NoTrack       bool
 	PreferredLft  string // "", a number or "forever"
 	UseVMAC       bool
-}
-
-// Route is one line of virtual_routes, in `ip route` syntax. Dest is the
-// destination prefix (invalid for blackhole-less special forms), Words the
-// whole line for the adapter to translate.
-type Route struct {
-	Pos     Pos
-	Dest    netip.Prefix
-	Words   []string
-	NoTrack bool
-}
-
-// Rule is one line of virtual_rules, in `ip rule` syntax.
-type Rule struct {
-	Pos     Pos
-	Words   []string
-	NoTrack bool
 }
 
 // UnicastPeer is one line of unicast_peer.
