@@ -631,20 +631,3 @@ func (b *builder) url(un *syntax.Node) (URL, bool) {
 	}
 	return u, true
 }
-
-func (b *builder) ssl(sn *syntax.Node) *SSLConfig {
-	s := &SSLConfig{Pos: sn.Pos}
-	for _, n := range b.good(sn.Children) {
-		switch n.Keyword {
-		case "password":
-			s.Password = n.Args[0].Text
-		case "ca":
-			s.CA = n.Args[0].Text
-		case "certificate":
-			s.Certificate = n.Args[0].Text
-		case "key":
-			s.KeyFile = n.Args[0].Text
-		}
-	}
-	return s
-}

@@ -22,107 +22,10 @@ func (b *builder) instance(in *syntax.Node) *Instance {
 		LowerPrioNoAdvert: g.LowerPrioNoAdvert, HigherPrioSendAdvert: g.HigherPrioSendAdvert,
 		DownTimerAdverts: 3, UnicastTTL: 255, GARP: g.GARP,
 	}
-	nodes := map[string]*syntax.Node{} // last node of each keyword, for positions
-	var lowerDelaySet, lowerRepeatSet, acceptSet bool
-	var versionNode *syntax.Node
-	for _, n := range b.good(in.Children) {
-		nodes[n.Keyword] = n
-		if b.notify(&v.Notify, n) {
-			continue
-		}
-		switch n.Keyword {
-		case "state":
-			v.State = n.Args[0].Text
-		case "interface":
-			v.Interface = n.Args[0].Text
-		case "virtual_router_id":
-			v.VRID = b.int(n, 0)
-		case "priority":
-			v.Priority = b.int(n, 0)
-		case "advert_int":
-			v.AdvertInt = b.dur(n, 0)
-		case "version":
-			v.Version = b.int(n, 0)
-			versionNode = n
-		case "authentication":
-			v.Auth = b.auth(n)
-		case "virtual_ipaddress":
-			v.VIPs = b.vips(n)
-		case "virtual_ipaddress_excluded":
-			v.ExcludedVIPs = b.vips(n)
-		case "virtual_routes":
-			v.Routes = b.routes(n)
-		case "virtual_rules":
-			v.Rules = b.rules(n)
-		case "mcast_src_ip":
-			v.McastSrc = b.ip(n, 0)
-		case "unicast_src_ip":
-			v.UnicastSrc = b.ip(n, 0)
-		case "unicast_peer":
-			v.UnicastPeers = append(v.UnicastPeers, b.peers(n)...)
-		case "unicast_fault_no_peer":
-			v.UnicastFaultNoPeer = true
-		case "unicast_ttl":
-			v.UnicastTTL = b.int(n, 0)
-		case "check_unicast_src":
-			v.CheckUnicastSrc = true
-		case "nopreempt":
-			v.Preempt = false
-		case "preempt":
-			v.Preempt = true
-		case "preempt_delay":
-			v.PreemptDelay = b.dur(n, 0)
-		case "accept":
-			v.Accept, acceptSet = true, true
-		case "no_accept":
-			v.Accept, acceptSet = false, true
-		case "strict_mode":
-			v.Strict = b.optBool(n)
-		case "skip_check_adv_addr":
-			v.SkipCheckAdvAddr = b.optBool(n)
-		case "v3_checksum_as_v2":
-			v.V3ChecksumAsV2 = b.optBool(n)
-		case "lower_prio_no_advert":
-			v.LowerPrioNoAdvert = b.optBool(n)
-		case "higher_prio_send_advert":
-			v.HigherPrioSendAdvert = b.optBool(n)
-		case "down_timer_adverts":
-			v.DownTimerAdverts = b.int(n, 0)
-		case "garp_master_delay":
-			v.GARP.MasterDelay = b.secs(n, 0)
-		case "garp_master_repeat":
-			v.GARP.MasterRepeat = b.int(n, 0)
-		case "garp_master_refresh":
-			v.GARP.MasterRefresh = b.secs(n, 0)
-		case "garp_master_refresh_repeat":
-			v.GARP.MasterRefreshRepeat = b.int(n, 0)
-		case "garp_lower_prio_delay":
-			v.GARP.LowerPrioDelay, lowerDelaySet = b.secs(n, 0), true
-		case "garp_lower_prio_repeat":
-			v.GARP.LowerPrioRepeat, lowerRepeatSet = b.int(n, 0), true
-		case "dont_track_primary":
-			v.DontTrackPrimary = true
-		case "track_interface":
-			v.TrackInterface = b.trackList(n, -253, 253)
-		case "track_script":
-			v.TrackScript = b.trackList(n, -253, 253)
-		case "track_file":
-			v.TrackFile = b.trackList(n, -254, 254)
-		case "track_process":
-			v.TrackProcess = b.trackList(n, -254, 254)
-		case "use_vmac":
-			v.UseVMAC = true
-			for _, a := range n.Args {
-				if _, err := parseMAC(a.Text); err == nil {
-					v.VMACAddr = a.Text
-				} else {
-					v.VMACName = a.Text
-				}
-			}
-		case "vmac_xmit_base":
-			v.VMACXmitBase = true
-		}
-	}
+	nodes := b.apply(v, in) // last node of each keyword, for positions
+	lowerDelaySet, lowerRepeatSet := nodes["garp_lower_prio_delay"] != nil, nodes["garp_lower_prio_repeat"] != nil
+	acceptSet := nodes["accept"] != nil || nodes["no_accept"] != nil
+	versionNode := nodes["version"]
 	// Instance-level garp_master_* also move the lower-priority defaults.
 	if !lowerDelaySet && nodes["garp_master_delay"] != nil {
 		v.GARP.LowerPrioDelay = v.GARP.MasterDelay
@@ -212,27 +115,6 @@ func (b *builder) checkAdvertInt(v *Instance, n *syntax.Node) {
 	case cs < 1 || cs > 4095:
 		b.ds.Errorf(pos, "vrrp_instance %s: VRRPv3 advert_int must be in [0.01, 40.95] seconds, got %s", v.Name, n.Args[0].Text)
 	}
-}
-
-func (b *builder) auth(n *syntax.Node) *Auth {
-	a := &Auth{Pos: n.Pos}
-	for _, c := range b.good(n.Children) {
-		switch c.Keyword {
-		case "auth_type":
-			a.Type = c.Args[0].Text
-			if a.Type == "AH" {
-				b.ds.Errorf(c.Args[0].Pos, "auth_type AH is known to keepalived but not implemented by gokeepalived yet")
-			}
-		case "auth_pass":
-			p := c.Args[0].Text
-			if len(p) > 8 {
-				b.ds.Warnf(c.Args[0].Pos, "auth_pass is longer than 8 characters; only '%s' is used, as in keepalived", p[:8])
-				p = p[:8]
-			}
-			a.Pass = p
-		}
-	}
-	return a
 }
 
 func (b *builder) checkAuth(v *Instance, n *syntax.Node) {

@@ -10,68 +10,12 @@ import (
 // Dump writes a readable, normalised view of the model (every default
 // applied) for `gokeepalived -d`. The layout is stable so that it can be
 // compared in tests and between runs.
+//
+// Each keyword's row in the table prints what the model holds for it
+// (rows.go); this file holds the shared formatting.
 func Dump(w io.Writer, c *Config) error {
 	d := &dumper{w: w}
-	g := c.Global
-	d.line(0, "global_defs")
-	d.kv(1, "router_id", orDefault(g.RouterID, "(host name)"))
-	d.kv(1, "vrrp_version", g.VRRPVersion)
-	d.kv(1, "vrrp_mcast_group4", g.MulticastGroup4)
-	d.kv(1, "vrrp_mcast_group6", g.MulticastGroup6)
-	d.kv(1, "vrrp_strict", g.Strict)
-	d.kv(1, "default_interface", g.DefaultInterface)
-	d.kv(1, "vrrp_garp_interval", fmtDur(g.GARPInterval))
-	d.kv(1, "vrrp_gna_interval", fmtDur(g.GNAInterval))
-	d.garp(1, g.GARP)
-	d.kv(1, "script_user", orDefault(strings.TrimSpace(g.ScriptUser+" "+g.ScriptGroup), "(keepalived_script or root)"))
-	d.kv(1, "enable_script_security", g.EnableScriptSecurity)
-	if len(g.NotificationEmail) > 0 {
-		d.kv(1, "notification_email", strings.Join(g.NotificationEmail, ", "))
-		d.kv(1, "notification_email_from", orDefault(g.NotificationEmailFrom, "keepalived@(host name)"))
-		d.kv(1, "smtp_server", fmt.Sprintf("%s port %d", orDefault(g.SMTPServer, "(none)"), g.SMTPPort))
-		d.kv(1, "smtp_connect_timeout", fmtDur(g.SMTPConnectTimeout))
-	}
-	for _, s := range c.Scripts {
-		d.line(0, "vrrp_script %s  # %s", s.Name, s.Pos)
-		d.kv(1, "script", strings.Join(s.Command.Args, " "))
-		d.kv(1, "interval", fmtDur(s.Interval))
-		d.kv(1, "timeout", fmtDur(s.Timeout))
-		d.kv(1, "weight", weightStr(s.Weight, s.Reverse))
-		d.kv(1, "rise/fall", fmt.Sprintf("%d/%d", s.Rise, s.Fall))
-	}
-	for _, f := range c.TrackFiles {
-		d.line(0, "track_file %s  # %s", f.Name, f.Pos)
-		d.kv(1, "file", f.Path)
-		d.kv(1, "weight", weightStr(f.Weight, f.Reverse))
-	}
-	for _, p := range c.TrackProcesses {
-		d.line(0, "vrrp_track_process %s  # %s", p.Name, p.Pos)
-		d.kv(1, "process", strings.Join(p.Process, " "))
-		d.kv(1, "weight", weightStr(p.Weight, p.Reverse))
-		d.kv(1, "quorum", fmt.Sprintf("%d..%d", p.Quorum, p.QuorumMax))
-	}
-	for _, s := range c.SyncGroups {
-		d.line(0, "vrrp_sync_group %s  # %s", s.Name, s.Pos)
-		d.kv(1, "group", strings.Join(s.Members, " "))
-		d.tracks(1, "track_script", s.TrackScript)
-		d.notify(1, s.Notify)
-	}
-	for _, v := range c.Instances {
-		d.instance(v)
-	}
-	for _, g := range c.VirtualServerGroups {
-		d.line(0, "virtual_server_group %s  # %s", g.Name, g.Pos)
-		for _, e := range g.Entries {
-			if e.FWMark != 0 {
-				d.line(1, "fwmark %d %s", e.FWMark, e.Family)
-			} else {
-				d.line(1, "%s-%s port %d", e.First, e.Last, e.Port)
-			}
-		}
-	}
-	for _, vs := range c.VirtualServers {
-		d.virtualServer(vs)
-	}
+	d.rows(0, Table().Root, c)
 	return d.err
 }
 
@@ -108,13 +52,10 @@ func weightStr(w int, rev bool) string {
 	return fmt.Sprint(w)
 }
 
-func (d *dumper) garp(i int, g GARP) {
-	d.kv(i, "garp_master_delay", g.MasterDelay)
-	d.kv(i, "garp_master_repeat", g.MasterRepeat)
-	d.kv(i, "garp_master_refresh", g.MasterRefresh)
-	d.kv(i, "garp_master_refresh_repeat", g.MasterRefreshRepeat)
-	d.kv(i, "garp_lower_prio_delay", g.LowerPrioDelay)
-	d.kv(i, "garp_lower_prio_repeat", g.LowerPrioRepeat)
+// block prints a header line and the block's keywords below it.
+func (d *dumper) block(i int, header string, spec *BlockSpec, obj any) {
+	d.line(i, "%s", header)
+	d.rows(i+1, spec, obj)
 }
 
 func (d *dumper) tracks(i int, name string, ts []Track) {
@@ -127,68 +68,28 @@ func (d *dumper) tracks(i int, name string, ts []Track) {
 	}
 }
 
-func (d *dumper) notify(i int, n Notify) {
-	for _, s := range []struct {
-		k string
-		r *ScriptRef
-	}{{"notify_master", n.Master}, {"notify_backup", n.Backup}, {"notify_fault", n.Fault}, {"notify_stop", n.Stop}, {"notify", n.Any}, {"notify_master_rx_lower_pri", n.MasterRxLowerPri}} {
-		if s.r != nil {
-			d.kv(i, s.k, strings.TrimSpace(strings.Join(s.r.Args, " ")+" "+s.r.User+" "+s.r.Group))
-		}
+// script prints a script keyword that is set: argv, user, group.
+func (d *dumper) script(i int, name string, r *ScriptRef) {
+	if r != nil {
+		d.kv(i, name, strings.TrimSpace(strings.Join(r.Args, " ")+" "+r.User+" "+r.Group))
 	}
 }
 
-func (d *dumper) instance(v *Instance) {
-	d.line(0, "vrrp_instance %s  # %s", v.Name, v.Pos)
-	d.kv(1, "state", v.State)
-	d.kv(1, "interface", orDefault(v.Interface, "(none)"))
-	d.kv(1, "virtual_router_id", v.VRID)
-	d.kv(1, "priority", v.Priority)
-	d.kv(1, "advert_int", v.AdvertInt)
-	d.kv(1, "version", v.Version)
-	d.kv(1, "family", fmt.Sprintf("IPv%d", v.Family))
-	if v.Auth != nil {
-		d.kv(1, "authentication", v.Auth.Type+" "+v.Auth.Pass)
-	}
-	for _, ip := range v.VIPs {
-		d.line(1, "virtual_ipaddress %s", vipString(ip))
-	}
-	for _, ip := range v.ExcludedVIPs {
-		d.line(1, "virtual_ipaddress_excluded %s", vipString(ip))
-	}
-	for _, r := range v.Routes {
-		d.line(1, "virtual_route %s", r)
-	}
-	for _, r := range v.Rules {
-		d.line(1, "virtual_rule %s", r)
-	}
-	if v.UnicastSrc.IsValid() {
-		d.kv(1, "unicast_src_ip", v.UnicastSrc)
-	}
-	if v.McastSrc.IsValid() {
-		d.kv(1, "mcast_src_ip", v.McastSrc)
-	}
-	for _, p := range v.UnicastPeers {
-		d.line(1, "unicast_peer %s min_ttl %d max_ttl %d", p.Addr, p.MinTTL, p.MaxTTL)
-	}
-	d.kv(1, "preempt", v.Preempt)
-	d.kv(1, "preempt_delay", v.PreemptDelay)
-	d.kv(1, "accept", v.Accept)
-	d.kv(1, "strict_mode", v.Strict)
-	d.kv(1, "lower_prio_no_advert", v.LowerPrioNoAdvert)
-	d.kv(1, "higher_prio_send_advert", v.HigherPrioSendAdvert)
-	d.kv(1, "down_timer_adverts", v.DownTimerAdverts)
-	d.garp(1, v.GARP)
-	d.tracks(1, "track_interface", v.TrackInterface)
-	d.tracks(1, "track_script", v.TrackScript)
-	d.tracks(1, "track_file", v.TrackFile)
-	d.tracks(1, "track_process", v.TrackProcess)
-	d.notify(1, v.Notify)
-	if v.UseVMAC {
-		d.kv(1, "use_vmac", strings.TrimSpace(v.VMACName+" "+v.VMACAddr))
-	}
+func (d *dumper) instance(i int, v *Instance) {
+	d.block(i, "vrrp_instance "+v.Name+"  # "+v.Pos.String(), spec("vrrp_instance"), v)
 	if v.SyncGroup != "" {
-		d.kv(1, "sync_group", v.SyncGroup)
+		d.kv(i+1, "sync_group", v.SyncGroup)
+	}
+}
+
+func (d *dumper) vsGroup(i int, g *VirtualServerGroup) {
+	d.line(i, "virtual_server_group %s  # %s", g.Name, g.Pos)
+	for _, e := range g.Entries {
+		if e.FWMark != 0 {
+			d.line(i+1, "fwmark %d %s", e.FWMark, e.Family)
+		} else {
+			d.line(i+1, "%s-%s port %d", e.First, e.Last, e.Port)
+		}
 	}
 }
 

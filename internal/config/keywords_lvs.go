@@ -1,5 +1,7 @@
 package config
 
+import "gokeepalived/internal/config/syntax"
+
 // LVS blocks of keepalived 2.2.7 (keepalived/check/check_parser.c,
 // check_api.c install_checker_common_keywords and check_*.c). Which common
 // keywords each checker accepts was checked with `keepalived -t` 2.2.7:
@@ -15,7 +17,14 @@ var (
 func vsGroupKeyword() *Keyword {
 	k := vblock("virtual_server_group").repeat()
 	k.MinArgs, k.MaxArgs, k.Args = 1, 1, []ArgSpec{tStr}
-	return k
+	set(k, func(b *builder, c *Config, n *syntax.Node) {
+		c.VirtualServerGroups = append(c.VirtualServerGroups, b.vsGroup(n))
+	})
+	return show(k, func(d *dumper, i int, c *Config) {
+		for _, g := range c.VirtualServerGroups {
+			d.vsGroup(i, g)
+		}
+	})
 }
 
 // vsTimingKeywords are the checker defaults a virtual or real server may set.
