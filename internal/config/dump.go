@@ -161,30 +161,7 @@ func addrString(a interface{ IsValid() bool }) string {
 }
 
 func (d *dumper) checkerDetails(i int, c *Checker) {
-	switch {
-	case c.HTTP != nil:
-		d.kv(i, "http_protocol", c.HTTP.Protocol)
-		if c.HTTP.VirtualHost != "" {
-			d.kv(i, "virtualhost", c.HTTP.VirtualHost)
-		}
-		for _, u := range c.HTTP.URLs {
-			var codes []string
-			for _, s := range u.StatusCodes {
-				codes = append(codes, fmt.Sprintf("%d-%d", s.From, s.To))
-			}
-			d.line(i, "url path %s digest %s status_code %s", u.Path, orDefault(u.Digest, "-"), strings.Join(codes, ","))
-		}
-	case c.Misc != nil:
-		d.kv(i, "misc_path", joinWords(c.Misc.Command.Args))
-		d.kv(i, "misc_timeout", c.Misc.Timeout)
-		d.kv(i, "misc_dynamic", c.Misc.Dynamic)
-	case c.DNS != nil:
-		d.line(i, "type %s name %s", c.DNS.Type, c.DNS.Name)
-	case c.File != nil:
-		d.line(i, "track_file %s weight %s", c.File.TrackFile, weightStr(c.File.Weight, c.File.Reverse))
-	case c.UDP != nil:
-		d.line(i, "payload %x require_reply %v %s length %d..%d", c.UDP.Payload, c.UDP.RequireReply, c.UDP.ReplyPattern, c.UDP.MinReplyLength, c.UDP.MaxReplyLength)
-	case c.SMTP != nil:
-		d.kv(i, "helo_name", orDefault(c.SMTP.HeloName, "(host name)"))
+	if k := checkerKindOf(c.Type); k != nil && k.dump != nil {
+		k.dump(d, i, c)
 	}
 }
