@@ -2,6 +2,7 @@ package config
 
 import (
 	"encoding/hex"
+	"math/bits"
 	"net"
 	"net/netip"
 	"strings"
@@ -159,40 +160,66 @@ func (t *Timing) inherit(parent Timing) {
 }
 
 // method reads `lvs_method NAT|DR|TUN [type ipip|gue port N|gre] [nocsum|csum|remcsum]`.
-func (b *builder) method(n *syntax.Node) (string, []string, bool) {
+func (b *builder) method(n *syntax.Node) (string, []string, Tunnel, bool) {
 	m := n.Args[0].Text
-	rest := argTexts(n.Args[1:])
-	if m != "TUN" && len(rest) > 0 {
-		b.ds.Errorf(n.Args[1].Pos, "%s %s takes no options, got '%s'", n.Keyword, m, rest[0])
-		return "", nil, false
+	args := n.Args[1:]
+	var t Tunnel
+	fail := func(a syntax.Arg, format string, v ...any) (string, []string, Tunnel, bool) {
+		b.ds.Errorf(a.Pos, format, v...)
+		return "", nil, Tunnel{}, false
 	}
-	for i := 0; i < len(rest); i++ {
-		switch rest[i] {
+	if m != "TUN" && len(args) > 0 {
+		return fail(args[0], "%s %s takes no options, got '%s'", n.Keyword, m, args[0].Text)
+	}
+	for i := 0; i < len(args); i++ {
+		switch args[i].Text {
 		case "type":
-			if i+1 >= len(rest) {
-				b.ds.Errorf(n.Args[i+1].Pos, "%s TUN: 'type' needs ipip, gue or gre", n.Keyword)
-				return "", nil, false
+			if i+1 >= len(args) {
+				return fail(args[i], "%s TUN: 'type' needs ipip, gue or gre", n.Keyword)
 			}
 			i++
-			switch rest[i] {
-			case "ipip", "gre":
+			switch t.Type = args[i].Text; t.Type {
+			case "ipip":
+				t.Type = ""
+			case "gre":
 			case "gue":
-				if i+2 >= len(rest)+1 || i+1 >= len(rest) || rest[i+1] != "port" {
-					b.ds.Errorf(n.Args[i+1].Pos, "%s TUN type gue needs 'port N'", n.Keyword)
-					return "", nil, false
+				if i+2 >= len(args) || args[i+1].Text != "port" {
+					return fail(args[i], "%s TUN type gue needs 'port N'", n.Keyword)
 				}
+				if msg := checkArg("gue port", ArgSpec{Kind: ArgPort, Min: 1, Max: 65535}, args[i+2].Text); msg != "" {
+					return fail(args[i+2], "%s TUN: %s", n.Keyword, msg)
+				}
+				t.Port = uint16(mustInt(args[i+2].Text))
 				i += 2
 			default:
-				b.ds.Errorf(n.Args[i+1].Pos, "%s TUN: type '%s' is not ipip, gue or gre", n.Keyword, rest[i])
-				return "", nil, false
+				return fail(args[i], "%s TUN: type '%s' is not ipip, gue or gre", n.Keyword, args[i].Text)
 			}
-		case "nocsum", "csum", "remcsum":
+		case "nocsum":
+			t.Checksum = ""
+		case "csum", "remcsum":
+			t.Checksum = args[i].Text
 		default:
-			b.ds.Errorf(n.Args[i+1].Pos, "%s TUN: unexpected '%s'", n.Keyword, rest[i])
-			return "", nil, false
+			return fail(args[i], "%s TUN: unexpected '%s'", n.Keyword, args[i].Text)
 		}
 	}
-	return m, rest, true
+	return m, argTexts(args), t, true
+}
+
+// granularity reads persistence_granularity: a dotted IPv4 netmask or a
+// prefix length 1-128.
+func granularity(s string) (int, bool) {
+	if strings.Contains(s, ".") {
+		a, ok := parseIP(s)
+		if !ok || !a.Is4() {
+			return 0, false
+		}
+		b := a.As4()
+		m := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+		n := bits.LeadingZeros32(^m)
+		return n, m<<n == 0
+	}
+	n, ok := parseInt(s)
+	return int(n), ok && n >= 1 && n <= 128
 }
 
 func (b *builder) virtualServer(vn *syntax.Node) *VirtualServer {
@@ -305,7 +332,7 @@ func (b *builder) realServer(rn *syntax.Node) *RealServer {
 // then each checker type's own defaults for what nobody set.
 func (b *builder) resolveRS(vs *VirtualServer, rs *RealServer) {
 	if rs.Method == "" {
-		rs.Method, rs.TunnelArgs = vs.Method, vs.TunnelArgs
+		rs.Method, rs.TunnelArgs, rs.Tunnel = vs.Method, vs.TunnelArgs, vs.Tunnel
 	}
 	if vs.Addr.IsValid() && rs.Method != "TUN" && vs.Addr.Is4() != rs.Addr.Is4() {
 		b.ds.Errorf(rs.Pos, "real_server %s: address family differs from virtual_server %s (only TUN real servers may differ)", rs.Addr, vs.Addr)

@@ -82,12 +82,25 @@ func vsTimingKeywords() []*Keyword {
 	}
 }
 
+// forwarder is the model of a block with a forwarding method (virtual
+// and real server).
+type forwarder interface {
+	forwarding() (method *string, args *[]string, tun *Tunnel)
+}
+
+func (vs *VirtualServer) forwarding() (*string, *[]string, *Tunnel) {
+	return &vs.Method, &vs.TunnelArgs, &vs.Tunnel
+}
+func (rs *RealServer) forwarding() (*string, *[]string, *Tunnel) {
+	return &rs.Method, &rs.TunnelArgs, &rs.Tunnel
+}
+
 // methodKw is `lvs_method NAT|DR|TUN [TUN options]` (and its old name).
-func methodKw[T any](name string, f func(T) (*string, *[]string)) *Keyword {
-	return set(kw(name, 1, 6, tEnum(lvsMethods...)), func(b *builder, t T, n *syntax.Node) {
-		if m, args, ok := b.method(n); ok {
-			mp, ap := f(t)
-			*mp, *ap = m, args
+func methodKw(name string) *Keyword {
+	return set(kw(name, 1, 6, tEnum(lvsMethods...)), func(b *builder, t forwarder, n *syntax.Node) {
+		if m, args, tun, ok := b.method(n); ok {
+			mp, ap, tp := t.forwarding()
+			*mp, *ap, *tp = m, args, tun
 		}
 	})
 }
@@ -95,12 +108,11 @@ func methodKw[T any](name string, f func(T) (*string, *[]string)) *Keyword {
 func virtualServerBlock() *BlockSpec {
 	type vs = *VirtualServer
 	sched := func(v vs) *string { return &v.Scheduler }
-	method := func(v vs) (*string, *[]string) { return &v.Method, &v.TunnelArgs }
 	b := newBlock("virtual_server",
 		enumKw("lvs_sched", sched, schedulers...),
 		enumKw("lb_algo", sched, schedulers...).alias("lvs_sched", ""),
-		methodKw("lvs_method", method),
-		methodKw("lb_kind", method).alias("lvs_method", ""),
+		methodKw("lvs_method"),
+		methodKw("lb_kind").alias("lvs_method", ""),
 		enumKw("protocol", func(v vs) *string { return &v.Protocol }, "TCP", "UDP", "SCTP"),
 		set(kw("persistence_timeout", 0, 1, tUint), func(b *builder, v vs, n *syntax.Node) {
 			v.Persistence = 360 * time.Second
@@ -108,7 +120,14 @@ func virtualServerBlock() *BlockSpec {
 				v.Persistence = b.secs(n, 0)
 			}
 		}),
-		strKw("persistence_granularity", func(v vs) *string { return &v.PersistenceGranularity }),
+		set(kw("persistence_granularity", 1, 1, tStr), func(b *builder, v vs, n *syntax.Node) {
+			bits, ok := granularity(n.Args[0].Text)
+			if !ok {
+				b.ds.Errorf(n.Args[0].Pos, "persistence_granularity '%s' is not a netmask (255.255.255.0) or a prefix length [1, 128]", n.Args[0].Text)
+				return
+			}
+			v.PersistenceGranularity, v.PersistenceBits = n.Args[0].Text, bits
+		}),
 		enumKw("ip_family", func(v vs) *string { return &v.IPFamily }, "inet", "inet6"),
 		set(kw("sorry_server", 1, 2, tIP, tPort), func(b *builder, v vs, n *syntax.Node) {
 			rs := &RealServer{Pos: n.Pos, Addr: b.ip(n, 0), Weight: 1}
@@ -155,7 +174,7 @@ func realServerBlock() *BlockSpec {
 	type rs = *RealServer
 	b := newBlock("real_server",
 		intKw("weight", 0, 65535, func(r rs) *int { return &r.Weight }),
-		methodKw("lvs_method", func(r rs) (*string, *[]string) { return &r.Method, &r.TunnelArgs }),
+		methodKw("lvs_method"),
 		scriptKw("notify_up", func(r rs) **ScriptRef { return &r.NotifyUp }),
 		scriptKw("notify_down", func(r rs) **ScriptRef { return &r.NotifyDown }),
 		alertKw("smtp_alert", func(r rs) **bool { return &r.SMTPAlert }),

@@ -267,14 +267,16 @@ type VirtualServer struct {
 	Pos                    Pos
 	Addr                   netip.Addr // set for `virtual_server IP [PORT]`
 	Port                   uint16
-	FWMark                 uint32 // set for `virtual_server fwmark N`
-	Group                  string // set for `virtual_server group NAME`
-	Protocol               string // TCP, UDP or SCTP
-	Scheduler              string // lvs_sched / lb_algo; default "wlc"
-	Method                 string // lvs_method / lb_kind: NAT (default), DR, TUN
-	TunnelArgs             []string
+	FWMark                 uint32        // set for `virtual_server fwmark N`
+	Group                  string        // set for `virtual_server group NAME`
+	Protocol               string        // TCP, UDP or SCTP
+	Scheduler              string        // lvs_sched / lb_algo; default "wlc"
+	Method                 string        // lvs_method / lb_kind: NAT (default), DR, TUN
+	TunnelArgs             []string      // the words after TUN, as written
+	Tunnel                 Tunnel        // TunnelArgs, parsed
 	Persistence            time.Duration // 0 = none; bare keyword = 360s
-	PersistenceGranularity string
+	PersistenceGranularity string        // as written
+	PersistenceBits        int           // PersistenceGranularity as a prefix length; 0 = not set
 	IPFamily               string
 	Sorry                  *RealServer // sorry_server, if any
 	HASuspend              bool
@@ -299,6 +301,14 @@ func (vs *VirtualServer) Name() string {
 		return "fwmark " + itoa(int64(vs.FWMark))
 	}
 	return netip.AddrPortFrom(vs.Addr, vs.Port).String() + "/" + vs.Protocol
+}
+
+// Tunnel is the encapsulation of `lvs_method TUN [type ipip|gue port N|gre]
+// [nocsum|csum|remcsum]`, normalised to what the kernel reports back.
+type Tunnel struct {
+	Type     string // "" (ipip, the default), "gue" or "gre"
+	Port     uint16 // GUE destination port
+	Checksum string // "" (nocsum, the default), "csum" or "remcsum"
 }
 
 // Timing is the checker timing a virtual server, real server or checker
@@ -328,6 +338,7 @@ type RealServer struct {
 	Weight           int    // default 1
 	Method           string // default: the virtual server's
 	TunnelArgs       []string
+	Tunnel           Tunnel
 	NotifyUp         *ScriptRef
 	NotifyDown       *ScriptRef
 	InhibitOnFailure bool
