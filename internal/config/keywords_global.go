@@ -74,7 +74,7 @@ func rootBlock() *BlockSpec {
 		block("bfd_instance", 1, 1, bfdInstanceBlock()).repeat().unimpl(),
 
 		// LVS (check_parser.c).
-		set(block("SSL", 0, 0, newBlock("SSL",
+		show(set(block("SSL", 0, 0, newBlock("SSL",
 			strKw("password", func(s *SSLConfig) *string { return &s.Password }),
 			pathKw("ca", func(s *SSLConfig) *string { return &s.CA }),
 			pathKw("certificate", func(s *SSLConfig) *string { return &s.Certificate }),
@@ -82,6 +82,10 @@ func rootBlock() *BlockSpec {
 		)), func(b *builder, c *Config, n *syntax.Node) {
 			c.SSL = &SSLConfig{Pos: n.Pos}
 			b.apply(c.SSL, n)
+		}), func(d *dumper, i int, c *Config) {
+			if c.SSL != nil {
+				d.block(i, "SSL  # "+c.SSL.Pos.String(), spec("SSL"), c.SSL)
+			}
 		}),
 		vsGroupKeyword(),
 		show(set(block("virtual_server", 1, 2, virtualServerBlock()).repeat(), func(b *builder, c *Config, n *syntax.Node) {
@@ -90,7 +94,7 @@ func rootBlock() *BlockSpec {
 			}
 		}), func(d *dumper, i int, c *Config) {
 			for _, vs := range c.VirtualServers {
-				d.virtualServer(vs)
+				d.block(i, "virtual_server "+vs.Name()+"  # "+vs.Pos.String(), spec("virtual_server"), vs)
 			}
 		}),
 	)

@@ -45,35 +45,40 @@ func (c *Checker) timing() *Timing        { return &c.Timing }
 
 // timingKw is one checker timing keyword; it records that the value was
 // set at this level (for inheritance, Timing.inherit).
-func timingKw(k *Keyword, bit uint8, f func(b *builder, t *Timing, n *syntax.Node)) *Keyword {
-	return set(k, func(b *builder, t timed, n *syntax.Node) {
-		tm := t.timing()
-		f(b, tm, n)
+// It dumps the value in effect (inherited or default).
+func timingKw(k *Keyword, bit uint8, f func(t *Timing) any, set func(b *builder, t *Timing, n *syntax.Node)) *Keyword {
+	k.set = func(b *builder, obj any, n *syntax.Node) {
+		tm := obj.(timed).timing()
+		set(b, tm, n)
 		tm.set |= bit
-	})
+	}
+	return show(k, func(d *dumper, i int, t timed) { d.kv(i, k.Name, f(t.timing())) })
 }
 
 func retryKw(name string) *Keyword {
-	return timingKw(kw(name, 1, 1, tUint), setRetry, func(b *builder, t *Timing, n *syntax.Node) { t.Retry = b.int(n, 0) })
+	return timingKw(kw(name, 1, 1, tUint), setRetry, func(t *Timing) any { return t.Retry },
+		func(b *builder, t *Timing, n *syntax.Node) { t.Retry = b.int(n, 0) })
 }
 
 func delayBeforeRetryKw() *Keyword {
-	return timingKw(kw("delay_before_retry", 1, 1, tTimer(0, 4294967)), setDelayBeforeRetry,
+	return timingKw(kw("delay_before_retry", 1, 1, tTimer(0, 4294967)), setDelayBeforeRetry, func(t *Timing) any { return t.DelayBeforeRetry },
 		func(b *builder, t *Timing, n *syntax.Node) { t.DelayBeforeRetry = b.dur(n, 0) })
 }
 
 func warmupKw() *Keyword {
-	return timingKw(kw("warmup", 1, 1, tTimer(0, 4294967)), setWarmup, func(b *builder, t *Timing, n *syntax.Node) { t.Warmup = b.dur(n, 0) })
+	return timingKw(kw("warmup", 1, 1, tTimer(0, 4294967)), setWarmup, func(t *Timing) any { return t.Warmup },
+		func(b *builder, t *Timing, n *syntax.Node) { t.Warmup = b.dur(n, 0) })
 }
 
 func delayLoopKw() *Keyword {
-	return timingKw(kw("delay_loop", 1, 1, tDelayTimer), setDelayLoop, func(b *builder, t *Timing, n *syntax.Node) { t.DelayLoop = b.dur(n, 0) })
+	return timingKw(kw("delay_loop", 1, 1, tDelayTimer), setDelayLoop, func(t *Timing) any { return t.DelayLoop },
+		func(b *builder, t *Timing, n *syntax.Node) { t.DelayLoop = b.dur(n, 0) })
 }
 
 // vsTimingKeywords are the checker defaults a virtual or real server may set.
 func vsTimingKeywords() []*Keyword {
 	return []*Keyword{
-		timingKw(kw("connect_timeout", 1, 1, tTimer(0.000001, 4294967)), setConnectTimeout,
+		timingKw(kw("connect_timeout", 1, 1, tTimer(0.000001, 4294967)), setConnectTimeout, func(t *Timing) any { return t.ConnectTimeout },
 			func(b *builder, t *Timing, n *syntax.Node) { t.ConnectTimeout = b.dur(n, 0) }),
 		retryKw("retry"),
 		delayBeforeRetryKw(),
@@ -97,11 +102,15 @@ func (rs *RealServer) forwarding() (*string, *[]string, *Tunnel) {
 
 // methodKw is `lvs_method NAT|DR|TUN [TUN options]` (and its old name).
 func methodKw(name string) *Keyword {
-	return set(kw(name, 1, 6, tEnum(lvsMethods...)), func(b *builder, t forwarder, n *syntax.Node) {
+	k := set(kw(name, 1, 6, tEnum(lvsMethods...)), func(b *builder, t forwarder, n *syntax.Node) {
 		if m, args, tun, ok := b.method(n); ok {
 			mp, ap, tp := t.forwarding()
 			*mp, *ap, *tp = m, args, tun
 		}
+	})
+	return show(k, func(d *dumper, i int, t forwarder) {
+		m, args, _ := t.forwarding()
+		d.kv(i, name, strings.TrimSpace(*m+" "+joinWords(*args)))
 	})
 }
 
@@ -114,27 +123,35 @@ func virtualServerBlock() *BlockSpec {
 		methodKw("lvs_method"),
 		methodKw("lb_kind").alias("lvs_method", ""),
 		enumKw("protocol", func(v vs) *string { return &v.Protocol }, "TCP", "UDP", "SCTP"),
-		set(kw("persistence_timeout", 0, 1, tUint), func(b *builder, v vs, n *syntax.Node) {
+		show(set(kw("persistence_timeout", 0, 1, tUint), func(b *builder, v vs, n *syntax.Node) {
 			v.Persistence = 360 * time.Second
 			if len(n.Args) == 1 {
 				v.Persistence = b.secs(n, 0)
 			}
-		}),
-		set(kw("persistence_granularity", 1, 1, tStr), func(b *builder, v vs, n *syntax.Node) {
+		}), func(d *dumper, i int, v vs) { d.kv(i, "persistence_timeout", v.Persistence) }),
+		show(set(kw("persistence_granularity", 1, 1, tStr), func(b *builder, v vs, n *syntax.Node) {
 			bits, ok := granularity(n.Args[0].Text)
 			if !ok {
 				b.ds.Errorf(n.Args[0].Pos, "persistence_granularity '%s' is not a netmask (255.255.255.0) or a prefix length [1, 128]", n.Args[0].Text)
 				return
 			}
 			v.PersistenceGranularity, v.PersistenceBits = n.Args[0].Text, bits
+		}), func(d *dumper, i int, v vs) {
+			if v.PersistenceBits != 0 {
+				d.kv(i, "persistence_granularity", fmt.Sprintf("/%d", v.PersistenceBits))
+			}
 		}),
 		enumKw("ip_family", func(v vs) *string { return &v.IPFamily }, "inet", "inet6"),
-		set(kw("sorry_server", 1, 2, tIP, tPort), func(b *builder, v vs, n *syntax.Node) {
+		show(set(kw("sorry_server", 1, 2, tIP, tPort), func(b *builder, v vs, n *syntax.Node) {
 			rs := &RealServer{Pos: n.Pos, Addr: b.ip(n, 0), Weight: 1}
 			if len(n.Args) > 1 {
 				rs.Port = uint16(b.int(n, 1))
 			}
 			v.Sorry = rs
+		}), func(d *dumper, i int, v vs) {
+			if v.Sorry != nil {
+				d.line(i, "sorry_server %s port %d", v.Sorry.Addr, v.Sorry.Port)
+			}
 		}),
 		flagKw("ha_suspend", func(v vs) *bool { return &v.HASuspend }, true),
 		alertKw("smtp_alert", func(v vs) **bool { return &v.SMTPAlert }),
@@ -146,9 +163,13 @@ func virtualServerBlock() *BlockSpec {
 		scriptKw("quorum_up", func(v vs) **ScriptRef { return &v.QuorumUp }),
 		scriptKw("quorum_down", func(v vs) **ScriptRef { return &v.QuorumDown }),
 		optBoolKw("inhibit_on_failure", func(v vs) *bool { return &v.InhibitOnFailure }),
-		set(block("real_server", 1, 2, realServerBlock()).repeat(), func(b *builder, v vs, n *syntax.Node) {
+		show(set(block("real_server", 1, 2, realServerBlock()).repeat(), func(b *builder, v vs, n *syntax.Node) {
 			if rs := b.realServer(n); rs != nil {
 				v.RealServers = append(v.RealServers, rs)
+			}
+		}), func(d *dumper, i int, v vs) {
+			for _, rs := range v.RealServers {
+				d.block(i, fmt.Sprintf("real_server %s port %d  # %s", rs.Addr, rs.Port, rs.Pos), spec("virtual_server", "real_server"), rs)
 			}
 		}),
 
@@ -192,8 +213,14 @@ func realServerBlock() *BlockSpec {
 			b.add(k.unimpl())
 			continue
 		}
-		b.add(set(k, func(b *builder, r rs, n *syntax.Node) {
+		b.add(show(set(k, func(b *builder, r rs, n *syntax.Node) {
 			r.Checkers = append(r.Checkers, b.checker(ck, n))
+		}), func(d *dumper, i int, r rs) {
+			for _, c := range r.Checkers {
+				if c.Type == ck.name {
+					d.block(i, c.Type+"  # "+c.Pos.String(), k.Block, c)
+				}
+			}
 		}))
 	}
 	return b
@@ -203,7 +230,7 @@ func realServerBlock() *BlockSpec {
 
 // checkerKind is one kind of health checker: its block schema (each row
 // with its setter), the specifics a new checker of the kind starts with,
-// the checks of a whole block, its timing defaults and its dump.
+// the checks of a whole block and its timing defaults.
 type checkerKind struct {
 	name  string
 	block func() *BlockSpec
@@ -216,8 +243,6 @@ type checkerKind struct {
 	// checker, its real server nor its virtual server set (the bits in
 	// above), and fills values inherited from the real server.
 	defaults func(c *Checker, above uint8, rs *RealServer)
-	// dump prints the kind's specifics.
-	dump func(d *dumper, i int, c *Checker)
 }
 
 // checkerKinds are the checkers of a real_server, in keepalived's order.
@@ -240,11 +265,6 @@ var checkerKinds = []*checkerKind{
 				c.Misc.Timeout = c.Timing.DelayLoop
 			}
 		},
-		dump: func(d *dumper, i int, c *Checker) {
-			d.kv(i, "misc_path", joinWords(c.Misc.Command.Args))
-			d.kv(i, "misc_timeout", c.Misc.Timeout)
-			d.kv(i, "misc_dynamic", c.Misc.Dynamic)
-		},
 	},
 	{name: "SMTP_CHECK",
 		block: func() *BlockSpec {
@@ -254,7 +274,6 @@ var checkerKinds = []*checkerKind{
 			)
 		},
 		init: func(c *Checker) { c.SMTP = &SMTPCheck{} },
-		dump: func(d *dumper, i int, c *Checker) { d.kv(i, "helo_name", orDefault(c.SMTP.HeloName, "(host name)")) },
 	},
 	{name: "DNS_CHECK",
 		block: func() *BlockSpec {
@@ -272,20 +291,23 @@ var checkerKinds = []*checkerKind{
 				c.Timing.DelayBeforeRetry = c.Timing.DelayLoop
 			}
 		},
-		dump: func(d *dumper, i int, c *Checker) { d.line(i, "type %s name %s", c.DNS.Type, c.DNS.Name) },
 	},
 	{name: "UDP_CHECK",
 		block: func() *BlockSpec {
 			return checkerBlock("UDP_CHECK", true).add(
-				set(kw("payload", 1, -1), func(b *builder, c *Checker, n *syntax.Node) {
+				show(set(kw("payload", 1, -1), func(b *builder, c *Checker, n *syntax.Node) {
 					p, err := hexPayload(argTexts(n.Args), false)
 					if err != "" {
 						b.ds.Errorf(n.Args[0].Pos, "payload: %s", err)
 						return
 					}
 					c.UDP.Payload, _ = hex.DecodeString(p)
+				}), func(d *dumper, i int, c *Checker) {
+					if len(c.UDP.Payload) > 0 {
+						d.line(i, "payload %x", c.UDP.Payload)
+					}
 				}),
-				set(kw("require_reply", 0, -1), func(b *builder, c *Checker, n *syntax.Node) {
+				show(set(kw("require_reply", 0, -1), func(b *builder, c *Checker, n *syntax.Node) {
 					c.UDP.RequireReply = true
 					if len(n.Args) > 0 {
 						p, err := hexPayload(argTexts(n.Args), true)
@@ -294,6 +316,10 @@ var checkerKinds = []*checkerKind{
 							return
 						}
 						c.UDP.ReplyPattern = p
+					}
+				}), func(d *dumper, i int, c *Checker) {
+					if c.UDP.RequireReply {
+						d.kv(i, "require_reply", orDefault(c.UDP.ReplyPattern, "(any)"))
 					}
 				}),
 				intKw("min_reply_length", 0, 65535, func(c *Checker) *int { return &c.UDP.MinReplyLength }),
@@ -305,9 +331,6 @@ var checkerKinds = []*checkerKind{
 			if c.UDP.MinReplyLength > c.UDP.MaxReplyLength {
 				b.ds.Errorf(n.Pos, "UDP_CHECK: min_reply_length %d is above max_reply_length %d", c.UDP.MinReplyLength, c.UDP.MaxReplyLength)
 			}
-		},
-		dump: func(d *dumper, i int, c *Checker) {
-			d.line(i, "payload %x require_reply %v %s length %d..%d", c.UDP.Payload, c.UDP.RequireReply, c.UDP.ReplyPattern, c.UDP.MinReplyLength, c.UDP.MaxReplyLength)
 		},
 	},
 	{name: "PING_CHECK", block: func() *BlockSpec { return checkerBlock("PING_CHECK", true) }, init: func(*Checker) {}},
@@ -324,9 +347,6 @@ var checkerKinds = []*checkerKind{
 			if c.File.TrackFile == "" {
 				b.ds.Errorf(n.Pos, "FILE_CHECK has no track_file")
 			}
-		},
-		dump: func(d *dumper, i int, c *Checker) {
-			d.line(i, "track_file %s weight %s", c.File.TrackFile, weightStr(c.File.Weight, c.File.Reverse))
 		},
 	},
 	{name: "BFD_CHECK", block: func() *BlockSpec { return newBlock("BFD_CHECK", str("name"), optBool("alpha")) }},
@@ -350,11 +370,22 @@ func checkerBlock(name string, withRetryAlias bool) *BlockSpec {
 	port := ArgSpec{Kind: ArgPort, Min: 1, Max: 65535}
 	b := newBlock(name,
 		ipKw("connect_ip", func(c ck) *netip.Addr { return &c.ConnectIP }),
-		set(kw("connect_port", 1, 1, port), func(b *builder, c ck, n *syntax.Node) { c.ConnectPort = uint16(b.int(n, 0)) }),
+		show(set(kw("connect_port", 1, 1, port), func(b *builder, c ck, n *syntax.Node) { c.ConnectPort = uint16(b.int(n, 0)) }),
+			func(d *dumper, i int, c ck) { d.kv(i, "connect_port", c.ConnectPort) }),
 		ipKw("bindto", func(c ck) *netip.Addr { return &c.BindTo }),
 		strKw("bind_if", func(c ck) *string { return &c.BindIf }),
-		set(kw("bind_port", 1, 1, port), func(b *builder, c ck, n *syntax.Node) { c.BindPort = uint16(b.int(n, 0)) }),
-		set(kw("fwmark", 1, 1, tUint), func(b *builder, c ck, n *syntax.Node) { c.FWMark = uint32(b.int(n, 0)) }),
+		show(set(kw("bind_port", 1, 1, port), func(b *builder, c ck, n *syntax.Node) { c.BindPort = uint16(b.int(n, 0)) }),
+			func(d *dumper, i int, c ck) {
+				if c.BindPort != 0 {
+					d.kv(i, "bind_port", c.BindPort)
+				}
+			}),
+		show(set(kw("fwmark", 1, 1, tUint), func(b *builder, c ck, n *syntax.Node) { c.FWMark = uint32(b.int(n, 0)) }),
+			func(d *dumper, i int, c ck) {
+				if c.FWMark != 0 {
+					d.kv(i, "fwmark", c.FWMark)
+				}
+			}),
 		optBoolKw("alpha", func(c ck) *bool { return &c.Alpha }),
 		optBoolKw("log_all_failures", func(c ck) *bool { return &c.LogAllFailures }),
 	)
@@ -368,9 +399,9 @@ func checkerBlock(name string, withRetryAlias bool) *BlockSpec {
 func miscCheckBlock() *BlockSpec {
 	type ck = *Checker
 	return newBlock("MISC_CHECK",
-		set(kw("misc_path", 1, -1, tPath), func(b *builder, c ck, n *syntax.Node) {
+		show(set(kw("misc_path", 1, -1, tPath), func(b *builder, c ck, n *syntax.Node) {
 			c.Misc.Command.Pos, c.Misc.Command.Args = n.Pos, argv(n.Args)
-		}),
+		}), func(d *dumper, i int, c ck) { d.kv(i, "misc_path", joinWords(c.Misc.Command.Args)) }),
 		secsKw("misc_timeout", 1, 4294967, func(c ck) *time.Duration { return &c.Misc.Timeout }),
 		flagKw("misc_dynamic", func(c ck) *bool { return &c.Misc.Dynamic }, true),
 		userKw(func(c ck) *ScriptRef { return &c.Misc.Command }),
@@ -402,29 +433,16 @@ func httpKind(name string) *checkerKind {
 				c.HTTP.VirtualHost = rs.VirtualHost
 			}
 		},
-		dump: func(d *dumper, i int, c *Checker) {
-			d.kv(i, "http_protocol", c.HTTP.Protocol)
-			if c.HTTP.VirtualHost != "" {
-				d.kv(i, "virtualhost", c.HTTP.VirtualHost)
-			}
-			for _, u := range c.HTTP.URLs {
-				var codes []string
-				for _, s := range u.StatusCodes {
-					codes = append(codes, fmt.Sprintf("%d-%d", s.From, s.To))
-				}
-				d.line(i, "url path %s digest %s status_code %s", u.Path, orDefault(u.Digest, "-"), strings.Join(codes, ","))
-			}
-		},
 	}
 }
 
 func httpCheckBlock(name string) *BlockSpec {
 	type ck = *Checker
 	b := checkerBlock(name, true)
-	return b.add(
-		set(kw("http_protocol", 1, 1, tEnum("1.0", "1.0C", "1.0c", "1.1")), func(b *builder, c ck, n *syntax.Node) {
+	b.add(
+		show(set(kw("http_protocol", 1, 1, tEnum("1.0", "1.0C", "1.0c", "1.1")), func(b *builder, c ck, n *syntax.Node) {
 			c.HTTP.Protocol = strings.ToUpper(n.Args[0].Text)
-		}),
+		}), func(d *dumper, i int, c ck) { d.kv(i, "http_protocol", c.HTTP.Protocol) }),
 		optBoolKw("fast_recovery", func(c ck) *bool { return &c.HTTP.FastRecovery }),
 		strKw("virtualhost", func(c ck) *string { return &c.HTTP.VirtualHost }),
 		flagKw("enable_sni", func(c ck) *bool { return &c.HTTP.EnableSNI }, true),
@@ -467,4 +485,18 @@ func httpCheckBlock(name string) *BlockSpec {
 			}
 		}),
 	)
+	show(b.Lookup("url"), func(d *dumper, i int, c ck) {
+		for _, u := range c.HTTP.URLs {
+			var codes []string
+			for _, s := range u.StatusCodes {
+				codes = append(codes, fmt.Sprintf("%d-%d", s.From, s.To))
+			}
+			line := fmt.Sprintf("url path %s digest %s status_code %s", u.Path, orDefault(u.Digest, "-"), strings.Join(codes, ","))
+			if u.VirtualHost != "" {
+				line += " virtualhost " + u.VirtualHost
+			}
+			d.line(i, "%s", line)
+		}
+	})
+	return b
 }

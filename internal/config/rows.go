@@ -43,12 +43,14 @@ func (b *builder) apply(obj any, parent *syntax.Node) map[string]*syntax.Node {
 	return nodes
 }
 
-// rows dumps obj through the dumpers of spec's rows, in table order;
-// aliases are dumped under their canonical keyword only.
+// rows dumps obj through the dumpers of spec's rows, in table order with
+// nested blocks last; aliases are dumped under their canonical keyword only.
 func (d *dumper) rows(i int, spec *BlockSpec, obj any) {
-	for _, name := range spec.order {
-		if k := spec.Keywords[name]; k.dump != nil && k.AliasOf == "" {
-			k.dump(d, i, obj)
+	for _, blocks := range []bool{false, true} {
+		for _, name := range spec.order {
+			if k := spec.Keywords[name]; k.dump != nil && k.AliasOf == "" && (k.Block != nil) == blocks {
+				k.dump(d, i, obj)
+			}
 		}
 	}
 }
@@ -83,8 +85,7 @@ func timerKw[T any](name string, min, max float64, f func(T) *time.Duration) *Ke
 	return show(k, func(d *dumper, i int, t T) { d.kv(i, name, *f(t)) })
 }
 
-// strKw is `name WORD`; the dump shows "" as none (or not at all with
-// quietEmpty).
+// strKw is `name WORD`; the dump shows it when set.
 func strKw[T any](name string, f func(T) *string) *Keyword {
 	k := set(kw(name, 1, 1, tStr), func(b *builder, t T, n *syntax.Node) { *f(t) = n.Args[0].Text })
 	return show(k, func(d *dumper, i int, t T) {
@@ -94,10 +95,14 @@ func strKw[T any](name string, f func(T) *string) *Keyword {
 	})
 }
 
-// enumKw is `name WORD` with WORD one of vals.
+// enumKw is `name WORD` with WORD one of vals; the dump shows it when set.
 func enumKw[T any](name string, f func(T) *string, vals ...string) *Keyword {
 	k := set(kw(name, 1, 1, tEnum(vals...)), func(b *builder, t T, n *syntax.Node) { *f(t) = n.Args[0].Text })
-	return show(k, func(d *dumper, i int, t T) { d.kv(i, name, *f(t)) })
+	return show(k, func(d *dumper, i int, t T) {
+		if *f(t) != "" {
+			d.kv(i, name, *f(t))
+		}
+	})
 }
 
 // ipKw is `name ADDR`; the dump shows it when set.
