@@ -188,3 +188,16 @@ const cfgText6 = `vrrp_instance V6 {
     }
 }
 `
+
+func TestParseScope(t *testing.T) {
+	for in, want := range map[string]Scope{"global": 0, "universe": 0, "site": 200, "link": 253, "host": 254, "nowhere": 255, "17": 17} {
+		if got, ok := parseScope(in); !ok || got != want {
+			t.Errorf("parseScope(%q) = %v, %v; want %v", in, got, ok, want)
+		}
+	}
+	for _, in := range []string{"", "lan", "256", "-1"} {
+		if _, ok := parseScope(in); ok {
+			t.Errorf("parseScope(%q) accepted", in)
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"gokeepalived/internal/config"
+	"gokeepalived/internal/linux/addr"
 )
 
 // TestKernelMapping: the typed virtual_ipaddress, virtual_routes and
@@ -55,5 +56,24 @@ func TestKernelMapping(t *testing.T) {
 	}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("kernel values (-want +got):\n%s", d)
+	}
+}
+
+// TestKernelNumbers: config's scopes and route types are the kernel's
+// numbers, which kernelAddrs and kernelRoutes convert without a table.
+func TestKernelNumbers(t *testing.T) {
+	scopes := map[config.Scope]addr.Scope{config.ScopeGlobal: addr.ScopeGlobal, config.ScopeSite: addr.ScopeSite,
+		config.ScopeLink: addr.ScopeLink, config.ScopeHost: addr.ScopeHost, config.ScopeNowhere: addr.ScopeNowhere}
+	for c, a := range scopes {
+		if addr.Scope(c) != a || c.String() != a.String() {
+			t.Errorf("scope %v (%d) is %v (%d) in addr", c, c, a, a)
+		}
+	}
+	types := map[config.RouteType]addr.RouteType{config.RouteUnicast: addr.Unicast, config.RouteBlackhole: addr.Blackhole,
+		config.RouteUnreachable: addr.Unreachable, config.RouteProhibit: addr.Prohibit}
+	for c, a := range types {
+		if addr.RouteType(c) != a || c.String() != a.String() {
+			t.Errorf("route type %v (%d) is %v (%d) in addr", c, c, a, a)
+		}
 	}
 }

@@ -50,24 +50,6 @@ func (s Scope) String() string {
 	return strconv.Itoa(int(s))
 }
 
-// ParseScope reads a scope name (global, site, link, host, nowhere; also
-// "universe" for global) or a number 0-255.
-func ParseScope(s string) (Scope, error) {
-	if s == "universe" {
-		return ScopeGlobal, nil
-	}
-	for v, n := range scopeNames {
-		if n == s {
-			return v, nil
-		}
-	}
-	n, err := strconv.ParseUint(s, 10, 8)
-	if err != nil {
-		return 0, fmt.Errorf("unknown scope %q (want global, site, link, host, nowhere or 0-255)", s)
-	}
-	return Scope(n), nil
-}
-
 // Address is one address on a device, as in keepalived's
 // "192.0.2.10/24 brd 192.0.2.255 dev eth0 scope global label eth0:1".
 type Address struct {

@@ -68,16 +68,3 @@ func TestValidate(t *testing.T) {
 		}
 	}
 }
-
-func TestParseScope(t *testing.T) {
-	for in, want := range map[string]Scope{"global": 0, "universe": 0, "site": 200, "link": 253, "host": 254, "nowhere": 255, "17": 17} {
-		if got, err := ParseScope(in); err != nil || got != want {
-			t.Errorf("ParseScope(%q) = %v, %v; want %v", in, got, err, want)
-		}
-	}
-	for _, in := range []string{"", "lan", "256", "-1"} {
-		if _, err := ParseScope(in); err == nil {
-			t.Errorf("ParseScope(%q) accepted", in)
-		}
-	}
-}
