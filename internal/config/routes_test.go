@@ -21,6 +21,15 @@ func withBlocks(vipOpts string, routes, rules []string) string {
 	return strings.Replace(strings.Replace(base, "192.0.2.10/24", "192.0.2.10/24"+vipOpts, 1), "    advert_int 1\n", "    advert_int 1\n"+extra, 1)
 }
 
+// onlyOne returns the one element of list.
+func onlyOne[T any](t *testing.T, list []T) T {
+	t.Helper()
+	if len(list) != 1 {
+		t.Fatalf("got %d lines, want 1", len(list))
+	}
+	return list[0]
+}
+
 var cmpNet = []cmp.Option{
 	cmp.Comparer(func(a, b netip.Addr) bool { return a == b }),
 	cmp.Comparer(func(a, b netip.Prefix) bool { return a == b }),
@@ -53,13 +62,9 @@ func TestRoutes(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.line, func(t *testing.T) {
-			cfg := load(t, withBlocks("", []string{tc.line}, nil))
-			got := cfg.Instances[0].Routes
-			if len(got) != 1 {
-				t.Fatalf("got %d routes, want 1", len(got))
-			}
-			got[0].Pos = Pos{}
-			if d := cmp.Diff(tc.want, got[0], cmpNet...); d != "" {
+			got := onlyOne(t, load(t, withBlocks("", []string{tc.line}, nil)).Instances[0].Routes)
+			got.Pos = Pos{}
+			if d := cmp.Diff(tc.want, got, cmpNet...); d != "" {
 				t.Errorf("route (-want +got):\n%s", d)
 			}
 		})
@@ -79,13 +84,9 @@ func TestRules(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.line, func(t *testing.T) {
-			cfg := load(t, withBlocks("", nil, []string{tc.line}))
-			got := cfg.Instances[0].Rules
-			if len(got) != 1 {
-				t.Fatalf("got %d rules, want 1", len(got))
-			}
-			got[0].Pos = Pos{}
-			if d := cmp.Diff(tc.want, got[0], cmpNet...); d != "" {
+			got := onlyOne(t, load(t, withBlocks("", nil, []string{tc.line})).Instances[0].Rules)
+			got.Pos = Pos{}
+			if d := cmp.Diff(tc.want, got, cmpNet...); d != "" {
 				t.Errorf("rule (-want +got):\n%s", d)
 			}
 		})
