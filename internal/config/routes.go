@@ -126,15 +126,17 @@ func (r Route) String() string {
 }
 
 // Rule is one line of virtual_rules, parsed from keepalived's `ip rule`
-// syntax: [from PREFIX] [to PREFIX] table|lookup N
+// syntax: [from PREFIX] [to PREFIX] [fwmark N[/MASK]] table|lookup N
 // [priority|pref|preference|order N] [inet|inet6] [no_track].
 type Rule struct {
 	Pos      Pos
 	From, To netip.Prefix // zero for "all"
 	Table    int          // always set (> 0)
 	Priority int          // 0 lets the kernel choose
-	IPv6     bool         // the rule's family (from its addresses or inet6)
-	NoTrack  bool
+	// FWMark selects by firewall mark (0: any) under FWMask (0: all bits).
+	FWMark, FWMask uint32
+	IPv6           bool // the rule's family (from its addresses or inet6)
+	NoTrack        bool
 }
 
 // String prints the rule in `ip rule` syntax (for the dump and logs).
@@ -154,6 +156,12 @@ func (r Rule) String() string {
 	}
 	if r.To.IsValid() {
 		b.WriteString(" to " + r.To.String())
+	}
+	if r.FWMark != 0 || r.FWMask != 0 {
+		fmt.Fprintf(&b, " fwmark %#x", r.FWMark)
+		if r.FWMask != 0 {
+			fmt.Fprintf(&b, "/%#x", r.FWMask)
+		}
 	}
 	fmt.Fprintf(&b, " table %d", r.Table)
 	if r.NoTrack {
@@ -385,8 +393,10 @@ func parseRule(l *syntax.Node) (Rule, *wordErr) {
 			r.Table, err = parseTable(val)
 		case "priority", "pref", "preference", "order":
 			r.Priority, err = parseUint32(val, key.Text)
+		case "fwmark":
+			r.FWMark, r.FWMask, err = parseFWMark(val)
 		default:
-			err = errAt(key, "rule selector '%s' is not supported yet (from, to, table, priority are)", key.Text)
+			err = errAt(key, "rule selector '%s' is not supported yet (from, to, fwmark, table, priority are)", key.Text)
 		}
 		return err
 	})
@@ -399,4 +409,18 @@ func parseRule(l *syntax.Node) (Rule, *wordErr) {
 	}
 	r.IPv6 = fam.v6
 	return r, nil
+}
+
+// parseFWMark reads N[/MASK], each decimal, 0x hexadecimal or 0 octal.
+func parseFWMark(w syntax.Arg) (uint32, uint32, *wordErr) {
+	markS, maskS, hasMask := strings.Cut(w.Text, "/")
+	mark, err := strconv.ParseUint(markS, 0, 32)
+	var mask uint64
+	if err == nil && hasMask {
+		mask, err = strconv.ParseUint(maskS, 0, 32)
+	}
+	if err != nil {
+		return 0, 0, errAt(w, "fwmark '%s' is not N or N/MASK (32-bit numbers)", w.Text)
+	}
+	return uint32(mark), uint32(mask), nil
 }

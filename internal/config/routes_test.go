@@ -81,6 +81,8 @@ func TestRules(t *testing.T) {
 		{"to 198.51.100.0/24 lookup 100 preference 200", Rule{To: p("198.51.100.0/24"), Table: 100, Priority: 200}},
 		{"from 2001:db8::/64 to 2001:db8:1::/64 table 7 pref 5 no_track", Rule{From: p("2001:db8::/64"), To: p("2001:db8:1::/64"), Table: 7, Priority: 5, IPv6: true, NoTrack: true}},
 		{"inet6 from all table local", Rule{Table: 255, IPv6: true}},
+		{"fwmark 0x10/0xf0 table 100", Rule{FWMark: 16, FWMask: 0xf0, Table: 100}},
+		{"from 192.0.2.10 fwmark 7 lookup 100", Rule{From: p("192.0.2.10/32"), FWMark: 7, Table: 100}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.line, func(t *testing.T) {
@@ -122,8 +124,10 @@ func TestRouteRuleVIPErrors(t *testing.T) {
 			"t.conf:11:25: error: virtual_routes: 'metric' needs a value"},
 		{"rule without table", withBlocks("", nil, []string{"from 192.0.2.10"}),
 			"t.conf:11:9: error: virtual_rules: 'from 192.0.2.10' has no table (only table/lookup rules are supported)"},
-		{"rule fwmark", withBlocks("", nil, []string{"fwmark 7 table 100"}),
-			"t.conf:11:9: error: virtual_rules: rule selector 'fwmark' is not supported yet (from, to, table, priority are)"},
+		{"rule iif", withBlocks("", nil, []string{"iif eth0 table 100"}),
+			"t.conf:11:9: error: virtual_rules: rule selector 'iif' is not supported yet (from, to, fwmark, table, priority are)"},
+		{"rule bad fwmark", withBlocks("", nil, []string{"fwmark 7/x table 100"}),
+			"t.conf:11:16: error: virtual_rules: fwmark '7/x' is not N or N/MASK (32-bit numbers)"},
 		{"rule bad priority", withBlocks("", nil, []string{"from 192.0.2.10 table 100 priority -1"}),
 			"t.conf:11:44: error: virtual_rules: priority '-1' is not a number in [0, 4294967295]"},
 		{"rule mixed families", withBlocks("", nil, []string{"from 192.0.2.10 to 2001:db8::/64 table 100"}),

@@ -18,7 +18,8 @@ func kernelRoutes(c *config.Instance) ([]addr.Route, []addr.Rule, error) {
 	}
 	var rules []addr.Rule
 	for _, r := range c.Rules {
-		rules = append(rules, addr.Rule{From: r.From, To: r.To, Table: r.Table, Priority: r.Priority, IPv6: r.IPv6})
+		rules = append(rules, addr.Rule{From: r.From, To: r.To, Table: r.Table, Priority: r.Priority,
+			FWMark: r.FWMark, FWMask: r.FWMask, IPv6: r.IPv6})
 	}
 	return routes, rules, nil
 }

@@ -30,6 +30,7 @@ func TestKernelMapping(t *testing.T) {
     }
     virtual_rules {
         from 192.0.2.10 table 100 priority 100
+        fwmark 0x10/0xf0 table 101
     }
 }
 `), config.LoadOptions{})
@@ -52,7 +53,7 @@ func TestKernelMapping(t *testing.T) {
 	want := []string{
 		"[192.0.2.10/24 brd 192.0.2.255 dev vrrp.51 scope host label eth0:1 192.0.2.11/24 dev eth1 scope global noprefixroute 2001:db8::1/64 dev vrrp.51 scope global]",
 		"[203.0.113.0/24 via 192.0.2.1 src 192.0.2.10 dev eth0 table 100 metric 5 blackhole 198.51.100.0/24]",
-		"[100: from 192.0.2.10/32 table 100]",
+		"[100: from 192.0.2.10/32 table 100 from all fwmark 0x10/0xf0 table 101]",
 	}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("kernel values (-want +got):\n%s", d)

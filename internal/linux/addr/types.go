@@ -223,6 +223,9 @@ type Rule struct {
 	From, To netip.Prefix // zero for "all"
 	Table    int          // required
 	Priority int          // zero lets the kernel choose
+	// FWMark selects packets by firewall mark (zero: any), under FWMask
+	// (zero: all bits, as `ip rule ... fwmark N` without a mask).
+	FWMark, FWMask uint32
 	// IPv6 picks the family when neither From nor To is given.
 	IPv6 bool
 }
@@ -264,6 +267,12 @@ func (r Rule) String() string {
 	}
 	if r.To.IsValid() {
 		b.WriteString(" to " + r.To.Masked().String())
+	}
+	if r.FWMark != 0 || r.FWMask != 0 {
+		b.WriteString(" fwmark 0x" + strconv.FormatUint(uint64(r.FWMark), 16))
+		if r.FWMask != 0 {
+			b.WriteString("/0x" + strconv.FormatUint(uint64(r.FWMask), 16))
+		}
 	}
 	b.WriteString(" table " + strconv.Itoa(r.Table))
 	return b.String()

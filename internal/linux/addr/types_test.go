@@ -23,6 +23,7 @@ func TestStrings(t *testing.T) {
 		{"explicit host scope", Route{Dst: p("203.0.113.1/32"), Dev: "lo", Scope: ScopeHost}, "203.0.113.1/32 dev lo scope host"},
 		{"rule", Rule{From: p("192.0.2.10/32"), To: p("198.51.100.0/24"), Table: 100, Priority: 100}, "100: from 192.0.2.10/32 to 198.51.100.0/24 table 100"},
 		{"rule all v6", Rule{Table: 7, IPv6: true}, "inet6 from all table 7"},
+		{"rule fwmark", Rule{FWMark: 16, FWMask: 0xf0, Table: 7}, "from all fwmark 0x10/0xf0 table 7"},
 		{"rule family from prefix", Rule{To: p("2001:db8::/32"), Table: 7}, "inet6 from all to 2001:db8::/32 table 7"},
 	}
 	for _, tt := range tests {
