@@ -17,8 +17,8 @@ import (
 // Diagnostics.HasErrors().
 func FromAST(f *syntax.File) (*Config, Diagnostics) {
 	var ds Diagnostics
-	bad := schemaCheck(f.Nodes, &ds)
-	b := &builder{ds: &ds, bad: bad, cfg: &Config{}}
+	bad, rows := schemaCheck(f.Nodes, &ds)
+	b := &builder{ds: &ds, bad: bad, kw: rows, cfg: &Config{}}
 	b.build(f.Nodes)
 	validate(b.cfg, &ds)
 	ds.Sort()
@@ -28,6 +28,7 @@ func FromAST(f *syntax.File) (*Config, Diagnostics) {
 type builder struct {
 	ds  *Diagnostics
 	bad map[*syntax.Node]bool
+	kw  map[*syntax.Node]*Keyword // each node's row in the keyword table
 	cfg *Config
 	// fwmarkGroups names the virtual_server_groups made only of fwmark
 	// entries: their virtual servers take no protocol and no ports.
@@ -51,7 +52,7 @@ func (b *builder) build(nodes []*syntax.Node) {
 	// global_defs first: instance defaults depend on it wherever it is.
 	for _, n := range b.good(nodes) {
 		if n.Keyword == "global_defs" {
-			b.global(n)
+			b.kw[n].set(b, c, n)
 		}
 	}
 	b.finishGlobal()
@@ -67,25 +68,8 @@ func (b *builder) build(nodes []*syntax.Node) {
 		b.fwmarkGroups[n.Args[0].Text] = only
 	}
 	for _, n := range b.good(nodes) {
-		switch n.Keyword {
-		case "vrrp_script":
-			c.Scripts = append(c.Scripts, b.script(n))
-		case "track_file", "vrrp_track_file":
-			c.TrackFiles = append(c.TrackFiles, b.trackFile(n))
-		case "vrrp_track_process":
-			c.TrackProcesses = append(c.TrackProcesses, b.trackProcess(n))
-		case "vrrp_sync_group":
-			c.SyncGroups = append(c.SyncGroups, b.syncGroup(n))
-		case "vrrp_instance":
-			c.Instances = append(c.Instances, b.instance(n))
-		case "virtual_server_group":
-			c.VirtualServerGroups = append(c.VirtualServerGroups, b.vsGroup(n))
-		case "virtual_server":
-			if vs := b.virtualServer(n); vs != nil {
-				c.VirtualServers = append(c.VirtualServers, vs)
-			}
-		case "SSL":
-			c.SSL = b.ssl(n)
+		if k := b.kw[n]; k.set != nil && n.Keyword != "global_defs" {
+			k.set(b, c, n)
 		}
 	}
 }
@@ -177,112 +161,8 @@ func defaultGlobal() Global {
 }
 
 func (b *builder) global(gn *syntax.Node) {
-	g := &b.cfg.Global
-	g.Pos = gn.Pos
-	for _, n := range b.good(gn.Children) {
-		switch n.Keyword {
-		case "router_id":
-			g.RouterID = n.Args[0].Text
-		case "notification_email":
-			for _, l := range n.Children {
-				g.NotificationEmail = append(g.NotificationEmail, l.Keyword)
-				for _, a := range l.Args {
-					g.NotificationEmail = append(g.NotificationEmail, a.Text)
-				}
-			}
-		case "notification_email_from":
-			g.NotificationEmailFrom = n.Args[0].Text
-		case "smtp_server":
-			g.SMTPServer = n.Args[0].Text
-			if len(n.Args) > 1 {
-				g.SMTPPort = uint16(b.int(n, 1))
-			}
-		case "smtp_helo_name":
-			g.SMTPHeloName = n.Args[0].Text
-		case "smtp_connect_timeout":
-			g.SMTPConnectTimeout = b.secs(n, 0)
-		case "smtp_alert":
-			g.SMTPAlert = boolPtr(b.optBool(n))
-		case "smtp_alert_vrrp":
-			g.SMTPAlertVRRP = boolPtr(b.optBool(n))
-		case "smtp_alert_checker":
-			g.SMTPAlertChecker = boolPtr(b.optBool(n))
-		case "no_email_faults":
-			g.NoEmailFaults = true
-		case "checker_log_all_failures":
-			g.CheckerLogAllFailures = b.optBool(n)
-		case "lvs_flush":
-			g.LVSFlush = true
-		case "lvs_flush_on_stop", "lvs_flush_onstop":
-			g.LVSFlushOnStop = "ALL"
-			if len(n.Args) > 0 {
-				g.LVSFlushOnStop = n.Args[0].Text
-			}
-		case "default_interface":
-			g.DefaultInterface = n.Args[0].Text
-		case "vrrp_mcast_group4":
-			a := b.ip(n, 0)
-			if !a.Is4() || !a.IsMulticast() {
-				b.ds.Errorf(n.Args[0].Pos, "vrrp_mcast_group4 '%s' is not an IPv4 multicast address", a)
-				continue
-			}
-			g.MulticastGroup4 = a
-		case "vrrp_mcast_group6":
-			a := b.ip(n, 0)
-			if !a.Is6() || !a.IsMulticast() {
-				b.ds.Errorf(n.Args[0].Pos, "vrrp_mcast_group6 '%s' is not an IPv6 multicast address", a)
-				continue
-			}
-			g.MulticastGroup6 = a
-		case "vrrp_version":
-			g.VRRPVersion = b.int(n, 0)
-		case "vrrp_strict":
-			g.Strict = true
-		case "v3_checksum_as_v2":
-			g.V3ChecksumAsV2 = b.optBool(n)
-		case "vrrp_skip_check_adv_addr":
-			g.SkipCheckAdvAddr = true
-		case "vrrp_check_unicast_src":
-			g.CheckUnicastSrc = true
-		case "vrrp_lower_prio_no_advert":
-			g.LowerPrioNoAdvert = b.optBool(n)
-		case "vrrp_higher_prio_send_advert":
-			g.HigherPrioSendAdvert = b.optBool(n)
-		case "vrrp_garp_master_delay":
-			g.GARP.MasterDelay = b.secs(n, 0)
-		case "vrrp_garp_master_repeat":
-			g.GARP.MasterRepeat = b.int(n, 0)
-		case "vrrp_garp_master_refresh":
-			g.GARP.MasterRefresh = b.secs(n, 0)
-		case "vrrp_garp_master_refresh_repeat":
-			g.GARP.MasterRefreshRepeat = b.int(n, 0)
-		case "vrrp_garp_lower_prio_delay":
-			g.GARP.LowerPrioDelay = b.secs(n, 0)
-		case "vrrp_garp_lower_prio_repeat":
-			g.GARP.LowerPrioRepeat = b.int(n, 0)
-		case "vrrp_garp_interval":
-			g.GARPInterval = b.dur(n, 0)
-		case "vrrp_gna_interval":
-			g.GNAInterval = b.dur(n, 0)
-		case "vrrp_min_garp":
-			g.MinGARP = b.optBool(n)
-		case "script_user":
-			g.ScriptUser = n.Args[0].Text
-			if len(n.Args) > 1 {
-				g.ScriptGroup = n.Args[1].Text
-			}
-		case "enable_script_security":
-			g.EnableScriptSecurity = true
-		case "notify_fifo":
-			g.NotifyFIFO = b.scriptRef(n)
-		case "notify_fifo_script":
-			g.NotifyFIFOScript = b.scriptRef(n)
-		case "vrrp_notify_fifo":
-			g.VRRPNotifyFIFO = b.scriptRef(n)
-		case "vrrp_notify_fifo_script":
-			g.VRRPNotifyFIFOScript = b.scriptRef(n)
-		}
-	}
+	b.cfg.Global.Pos = gn.Pos
+	b.apply(&b.cfg.Global, gn)
 }
 
 // finishGlobal resolves global defaults that depend on other globals; it
@@ -313,30 +193,7 @@ func (b *builder) weight(n *syntax.Node) (int, bool) {
 
 func (b *builder) script(sn *syntax.Node) *Script {
 	s := &Script{Pos: sn.Pos, Name: sn.Args[0].Text, Interval: time.Second, Rise: 1, Fall: 1}
-	for _, n := range b.good(sn.Children) {
-		switch n.Keyword {
-		case "script":
-			s.Command.Pos = n.Pos
-			s.Command.Args = argv(n.Args)
-		case "interval":
-			s.Interval = b.secs(n, 0)
-		case "timeout":
-			s.Timeout = b.secs(n, 0)
-		case "weight":
-			s.Weight, s.Reverse = b.weight(n)
-		case "rise":
-			s.Rise = b.int(n, 0)
-		case "fall":
-			s.Fall = b.int(n, 0)
-		case "user":
-			s.Command.User = n.Args[0].Text
-			if len(n.Args) > 1 {
-				s.Command.Group = n.Args[1].Text
-			}
-		case "init_fail":
-			s.InitFail = true
-		}
-	}
+	b.apply(s, sn)
 	if len(s.Command.Args) == 0 {
 		b.ds.Errorf(sn.Pos, "vrrp_script %s has no 'script' (keepalived removes it)", s.Name)
 	}
@@ -345,25 +202,7 @@ func (b *builder) script(sn *syntax.Node) *Script {
 
 func (b *builder) trackFile(fn *syntax.Node) *TrackFile {
 	t := &TrackFile{Pos: fn.Pos, Name: fn.Args[0].Text, Weight: 1}
-	for _, n := range b.good(fn.Children) {
-		switch n.Keyword {
-		case "file":
-			t.Path = n.Args[0].Text
-		case "weight":
-			t.Weight, t.Reverse = b.weight(n)
-		case "init_file":
-			t.InitFile = true
-			for _, a := range n.Args {
-				if a.Text == "overwrite" {
-					t.InitOverwrite = true
-				} else if v, ok := parseInt(a.Text); ok {
-					t.InitValue = v
-				} else {
-					b.ds.Errorf(a.Pos, "init_file '%s' is neither a number nor 'overwrite'", a.Text)
-				}
-			}
-		}
-	}
+	b.apply(t, fn)
 	if t.Path == "" {
 		b.ds.Errorf(fn.Pos, "track_file %s has no 'file'", t.Name)
 	}
@@ -372,31 +211,7 @@ func (b *builder) trackFile(fn *syntax.Node) *TrackFile {
 
 func (b *builder) trackProcess(pn *syntax.Node) *TrackProcess {
 	t := &TrackProcess{Pos: pn.Pos, Name: pn.Args[0].Text, Weight: 1, Quorum: 1}
-	for _, n := range b.good(pn.Children) {
-		switch n.Keyword {
-		case "process":
-			t.Process = nil
-			for _, a := range n.Args {
-				t.Process = append(t.Process, a.Text)
-			}
-		case "param_match":
-			t.ParamMatch = n.Args[0].Text
-		case "weight":
-			t.Weight, t.Reverse = b.weight(n)
-		case "quorum":
-			t.Quorum = b.int(n, 0)
-		case "quorum_max":
-			t.QuorumMax = b.int(n, 0)
-		case "delay":
-			t.ForkDelay, t.TerminateDelay = b.dur(n, 0), b.dur(n, 0)
-		case "fork_delay":
-			t.ForkDelay = b.dur(n, 0)
-		case "terminate_delay":
-			t.TerminateDelay = b.dur(n, 0)
-		case "full_command":
-			t.FullCommand = true
-		}
-	}
+	b.apply(t, pn)
 	if len(t.Process) == 0 {
 		b.ds.Errorf(pn.Pos, "vrrp_track_process %s has no 'process'", t.Name)
 	}
@@ -448,53 +263,9 @@ func (b *builder) trackList(n *syntax.Node, min, max int) []Track {
 
 // ---- vrrp_sync_group ----------------------------------------------------
 
-func (b *builder) notify(nt *Notify, n *syntax.Node) bool {
-	switch n.Keyword {
-	case "notify_master":
-		nt.Master = b.scriptRef(n)
-	case "notify_backup":
-		nt.Backup = b.scriptRef(n)
-	case "notify_fault":
-		nt.Fault = b.scriptRef(n)
-	case "notify_stop":
-		nt.Stop = b.scriptRef(n)
-	case "notify":
-		nt.Any = b.scriptRef(n)
-	case "notify_master_rx_lower_pri":
-		nt.MasterRxLowerPri = b.scriptRef(n)
-	case "smtp_alert":
-		nt.SMTPAlert = boolPtr(b.optBool(n))
-	default:
-		return false
-	}
-	return true
-}
-
 func (b *builder) syncGroup(gn *syntax.Node) *SyncGroup {
 	g := &SyncGroup{Pos: gn.Pos, Name: gn.Args[0].Text}
-	for _, n := range b.good(gn.Children) {
-		if b.notify(&g.Notify, n) {
-			continue
-		}
-		switch n.Keyword {
-		case "group":
-			for _, l := range n.Children {
-				names := append([]syntax.Arg{{Pos: l.Pos, Text: l.Keyword}}, l.Args...)
-				for _, a := range names {
-					g.Members = append(g.Members, a.Text)
-					g.MemberPos = append(g.MemberPos, a.Pos)
-				}
-			}
-		case "track_interface":
-			g.TrackInterface = b.trackList(n, -253, 253)
-		case "track_script":
-			g.TrackScript = b.trackList(n, -253, 253)
-		case "track_file":
-			g.TrackFile = b.trackList(n, -254, 254)
-		case "track_process":
-			g.TrackProcess = b.trackList(n, -254, 254)
-		}
-	}
+	b.apply(g, gn)
 	return g
 }
 

@@ -139,26 +139,6 @@ func parseHex16(s string) (uint16, error) {
 	return v, nil
 }
 
-// timing reads the connect_timeout/retry/delay_before_retry/warmup/delay_loop
-// keywords shared by virtual servers, real servers and checkers.
-func (b *builder) timing(t *Timing, n *syntax.Node) bool {
-	switch n.Keyword {
-	case "connect_timeout":
-		t.ConnectTimeout, t.set = b.dur(n, 0), t.set|setConnectTimeout
-	case "retry", "nb_get_retry":
-		t.Retry, t.set = b.int(n, 0), t.set|setRetry
-	case "delay_before_retry":
-		t.DelayBeforeRetry, t.set = b.dur(n, 0), t.set|setDelayBeforeRetry
-	case "warmup":
-		t.Warmup, t.set = b.dur(n, 0), t.set|setWarmup
-	case "delay_loop":
-		t.DelayLoop, t.set = b.dur(n, 0), t.set|setDelayLoop
-	default:
-		return false
-	}
-	return true
-}
-
 // inherit fills the fields of t not set at its level from parent.
 func (t *Timing) inherit(parent Timing) {
 	if t.set&setConnectTimeout == 0 {
@@ -182,74 +162,64 @@ func (t *Timing) inherit(parent Timing) {
 // method reads `lvs_method NAT|DR|TUN [type ipip|gue port N|gre] [nocsum|csum|remcsum]`.
 func (b *builder) method(n *syntax.Node) (string, []string, Tunnel, bool) {
 	m := n.Args[0].Text
-	rest := argTexts(n.Args[1:])
-	t := Tunnel{Type: TunnelIPIP, Checksum: TunnelNoCsum}
-	if m != "TUN" && len(rest) > 0 {
-		b.ds.Errorf(n.Args[1].Pos, "%s %s takes no options, got '%s'", n.Keyword, m, rest[0])
-		return "", nil, t, false
+	args := n.Args[1:]
+	var t Tunnel
+	fail := func(a syntax.Arg, format string, v ...any) (string, []string, Tunnel, bool) {
+		b.ds.Errorf(a.Pos, format, v...)
+		return "", nil, Tunnel{}, false
 	}
-	for i := 0; i < len(rest); i++ {
-		switch rest[i] {
+	if m != "TUN" && len(args) > 0 {
+		return fail(args[0], "%s %s takes no options, got '%s'", n.Keyword, m, args[0].Text)
+	}
+	for i := 0; i < len(args); i++ {
+		switch args[i].Text {
 		case "type":
-			if i+1 >= len(rest) {
-				b.ds.Errorf(n.Args[i+1].Pos, "%s TUN: 'type' needs ipip, gue or gre", n.Keyword)
-				return "", nil, t, false
+			if i+1 >= len(args) {
+				return fail(args[i], "%s TUN: 'type' needs ipip, gue or gre", n.Keyword)
 			}
 			i++
-			switch rest[i] {
-			case "ipip", "gre":
-				t.Type = rest[i]
+			switch t.Type = args[i].Text; t.Type {
+			case "ipip":
+				t.Type = ""
+			case "gre":
 			case "gue":
-				if i+1 >= len(rest) || rest[i+1] != "port" || i+2 >= len(rest) {
-					b.ds.Errorf(n.Args[i+1].Pos, "%s TUN type gue needs 'port N'", n.Keyword)
-					return "", nil, t, false
+				if i+2 >= len(args) || args[i+1].Text != "port" {
+					return fail(args[i], "%s TUN type gue needs 'port N'", n.Keyword)
 				}
-				p, ok := parseInt(rest[i+2])
-				if !ok || p < 1 || p > 65535 {
-					b.ds.Errorf(n.Args[i+3].Pos, "%s TUN type gue: port '%s' is not in [1, 65535]", n.Keyword, rest[i+2])
-					return "", nil, t, false
+				if msg := checkArg("gue port", ArgSpec{Kind: ArgPort, Min: 1, Max: 65535}, args[i+2].Text); msg != "" {
+					return fail(args[i+2], "%s TUN: %s", n.Keyword, msg)
 				}
-				t.Type, t.Port = "gue", uint16(p)
+				t.Port = uint16(mustInt(args[i+2].Text))
 				i += 2
 			default:
-				b.ds.Errorf(n.Args[i+1].Pos, "%s TUN: type '%s' is not ipip, gue or gre", n.Keyword, rest[i])
-				return "", nil, t, false
+				return fail(args[i], "%s TUN: type '%s' is not ipip, gue or gre", n.Keyword, args[i].Text)
 			}
-		case "nocsum", "csum", "remcsum":
-			t.Checksum = rest[i]
+		case "nocsum":
+			t.Checksum = ""
+		case "csum", "remcsum":
+			t.Checksum = args[i].Text
 		default:
-			b.ds.Errorf(n.Args[i+1].Pos, "%s TUN: unexpected '%s'", n.Keyword, rest[i])
-			return "", nil, t, false
+			return fail(args[i], "%s TUN: unexpected '%s'", n.Keyword, args[i].Text)
 		}
 	}
-	return m, rest, t, true
+	return m, argTexts(args), t, true
 }
 
 // granularity reads persistence_granularity: a dotted IPv4 netmask or a
-// prefix length.
-func (b *builder) granularity(n *syntax.Node) int {
-	s := n.Args[0].Text
+// prefix length 1-128.
+func granularity(s string) (int, bool) {
 	if strings.Contains(s, ".") {
-		a, err := netip.ParseAddr(s)
-		if err != nil || !a.Is4() {
-			b.ds.Errorf(n.Args[0].Pos, "persistence_granularity '%s' is not a netmask", s)
-			return 0
+		a, ok := parseIP(s)
+		if !ok || !a.Is4() {
+			return 0, false
 		}
-		v := a.As4()
-		m := uint32(v[0])<<24 | uint32(v[1])<<16 | uint32(v[2])<<8 | uint32(v[3])
-		bitsSet := bits.LeadingZeros32(^m)
-		if m<<bitsSet != 0 {
-			b.ds.Errorf(n.Args[0].Pos, "persistence_granularity '%s' is not a contiguous netmask", s)
-			return 0
-		}
-		return bitsSet
+		b := a.As4()
+		m := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+		n := bits.LeadingZeros32(^m)
+		return n, m<<n == 0
 	}
-	v, ok := parseInt(s)
-	if !ok || v < 1 || v > 128 {
-		b.ds.Errorf(n.Args[0].Pos, "persistence_granularity '%s' is not a netmask or prefix length", s)
-		return 0
-	}
-	return int(v)
+	n, ok := parseInt(s)
+	return int(n), ok && n >= 1 && n <= 128
 }
 
 func (b *builder) virtualServer(vn *syntax.Node) *VirtualServer {
@@ -288,64 +258,11 @@ func (b *builder) virtualServer(vn *syntax.Node) *VirtualServer {
 			vs.Port = uint16(mustInt(a[1].Text))
 		}
 	}
-	var protoSet, persistSet, schedSet, methodSet bool
-	var protoNode *syntax.Node
-	for _, n := range b.good(vn.Children) {
-		if b.timing(&vs.Timing, n) {
-			continue
-		}
-		switch n.Keyword {
-		case "lvs_sched", "lb_algo":
-			vs.Scheduler, schedSet = n.Args[0].Text, true
-		case "lvs_method", "lb_kind":
-			methodSet = true
-			if m, args, t, ok := b.method(n); ok {
-				vs.Method, vs.TunnelArgs, vs.Tunnel = m, args, t
-			}
-		case "protocol":
-			vs.Protocol, protoSet, protoNode = n.Args[0].Text, true, n
-		case "persistence_timeout":
-			persistSet = true
-			vs.Persistence = 360 * time.Second
-			if len(n.Args) == 1 {
-				vs.Persistence = b.secs(n, 0)
-			}
-		case "persistence_granularity":
-			vs.PersistenceBits = b.granularity(n)
-		case "ip_family":
-			vs.IPFamily = n.Args[0].Text
-		case "sorry_server":
-			rs := &RealServer{Pos: n.Pos, Addr: b.ip(n, 0), Weight: 1}
-			if len(n.Args) > 1 {
-				rs.Port = uint16(b.int(n, 1))
-			}
-			vs.Sorry = rs
-		case "ha_suspend":
-			vs.HASuspend = true
-		case "smtp_alert":
-			vs.SMTPAlert = boolPtr(b.optBool(n))
-		case "virtualhost":
-			vs.VirtualHost = n.Args[0].Text
-		case "alpha":
-			vs.Alpha = b.optBool(n)
-		case "omega":
-			vs.Omega = b.optBool(n)
-		case "quorum":
-			vs.Quorum = b.int(n, 0)
-		case "hysteresis":
-			vs.Hysteresis = b.int(n, 0)
-		case "quorum_up":
-			vs.QuorumUp = b.scriptRef(n)
-		case "quorum_down":
-			vs.QuorumDown = b.scriptRef(n)
-		case "inhibit_on_failure":
-			vs.InhibitOnFailure = b.optBool(n)
-		case "real_server":
-			if rs := b.realServer(vs, n); rs != nil {
-				vs.RealServers = append(vs.RealServers, rs)
-			}
-		}
-	}
+	nodes := b.apply(vs, vn)
+	protoNode := nodes["protocol"]
+	protoSet, persistSet := protoNode != nil, nodes["persistence_timeout"] != nil
+	schedSet := nodes["lvs_sched"] != nil || nodes["lb_algo"] != nil
+	methodSet := nodes["lvs_method"] != nil || nodes["lb_kind"] != nil
 	if vs.Timing.set&setWarmup == 0 {
 		vs.Timing.Warmup = vs.Timing.DelayLoop
 	}
@@ -394,7 +311,7 @@ func (b *builder) virtualServer(vn *syntax.Node) *VirtualServer {
 	return vs
 }
 
-func (b *builder) realServer(vs *VirtualServer, rn *syntax.Node) *RealServer {
+func (b *builder) realServer(rn *syntax.Node) *RealServer {
 	rs := &RealServer{Pos: rn.Pos, Addr: b.ip(rn, 0), Weight: 1}
 	if !rs.Addr.IsValid() {
 		b.ds.Errorf(rn.Args[0].Pos, "real_server '%s' is not an IP address", rn.Args[0].Text)
@@ -407,35 +324,7 @@ func (b *builder) realServer(vs *VirtualServer, rn *syntax.Node) *RealServer {
 		}
 		rs.Port = uint16(mustInt(rn.Args[1].Text))
 	}
-	for _, n := range b.good(rn.Children) {
-		if b.timing(&rs.Timing, n) {
-			continue
-		}
-		switch n.Keyword {
-		case "weight":
-			rs.Weight = b.int(n, 0)
-		case "lvs_method":
-			if m, args, t, ok := b.method(n); ok {
-				rs.Method, rs.TunnelArgs, rs.Tunnel = m, args, t
-			}
-		case "notify_up":
-			rs.NotifyUp = b.scriptRef(n)
-		case "notify_down":
-			rs.NotifyDown = b.scriptRef(n)
-		case "smtp_alert":
-			rs.SMTPAlert = boolPtr(b.optBool(n))
-		case "virtualhost":
-			rs.VirtualHost = n.Args[0].Text
-		case "alpha":
-			rs.Alpha = b.optBool(n)
-		case "inhibit_on_failure":
-			rs.InhibitOnFailure = b.optBool(n)
-		default:
-			if c := b.checker(n); c != nil {
-				rs.Checkers = append(rs.Checkers, c)
-			}
-		}
-	}
+	b.apply(rs, rn)
 	return rs
 }
 
@@ -463,35 +352,11 @@ func (b *builder) resolveRS(vs *VirtualServer, rs *RealServer) {
 		// Per-type defaults apply where neither the checker, the real
 		// server nor the virtual server set the value.
 		above := rsSet | vs.Timing.set | own
-		switch c.Type {
-		case "MISC_CHECK":
-			if above&setRetry == 0 {
-				c.Timing.Retry = 0
-			}
-		case "FILE_CHECK":
-			// keepalived's file checker has no retry: it acts on each
-			// change of the file, whatever retry is inherited.
-			c.Timing.Retry = 0
-		case "DNS_CHECK":
-			if above&setRetry == 0 {
-				c.Timing.Retry = 3
-			}
-			if above&setDelayBeforeRetry == 0 {
-				c.Timing.DelayBeforeRetry = c.Timing.DelayLoop
-			}
-		case "HTTP_GET", "SSL_GET":
-			if above&setDelayBeforeRetry == 0 {
-				c.Timing.DelayBeforeRetry = 3 * time.Second
-			}
-			if c.HTTP.VirtualHost == "" {
-				c.HTTP.VirtualHost = rs.VirtualHost
-			}
+		if k := checkerKindOf(c.Type); k.defaults != nil {
+			k.defaults(c, above, rs)
 		}
 		if above&setWarmup == 0 {
 			c.Timing.Warmup = c.Timing.DelayLoop
-		}
-		if c.Misc != nil && c.Misc.Timeout == 0 {
-			c.Misc.Timeout = c.Timing.DelayLoop
 		}
 		if c.ConnectPort == 0 {
 			c.ConnectPort = rs.Port
@@ -499,116 +364,13 @@ func (b *builder) resolveRS(vs *VirtualServer, rs *RealServer) {
 	}
 }
 
-func (b *builder) checker(cn *syntax.Node) *Checker {
-	c := &Checker{Pos: cn.Pos, Type: cn.Keyword}
-	switch c.Type {
-	case "HTTP_GET", "SSL_GET":
-		c.HTTP = &HTTPCheck{Protocol: "1.0"}
-	case "MISC_CHECK":
-		c.Misc = &MiscCheck{}
-	case "SMTP_CHECK":
-		c.SMTP = &SMTPCheck{}
-	case "DNS_CHECK":
-		c.DNS = &DNSCheck{Type: "SOA", Name: "."}
-	case "UDP_CHECK":
-		c.UDP = &UDPCheck{MaxReplyLength: 255}
-	case "FILE_CHECK":
-		c.File = &FileCheck{Weight: 1}
-	case "TCP_CHECK", "PING_CHECK":
-	default:
-		return nil
-	}
-	for _, n := range b.good(cn.Children) {
-		if b.timing(&c.Timing, n) {
-			continue
-		}
-		switch n.Keyword {
-		case "connect_ip":
-			c.ConnectIP = b.ip(n, 0)
-		case "connect_port":
-			c.ConnectPort = uint16(b.int(n, 0))
-		case "bindto":
-			c.BindTo = b.ip(n, 0)
-		case "bind_if":
-			c.BindIf = n.Args[0].Text
-		case "bind_port":
-			c.BindPort = uint16(b.int(n, 0))
-		case "fwmark":
-			c.FWMark = uint32(b.int(n, 0))
-		case "alpha":
-			c.Alpha = b.optBool(n)
-		case "log_all_failures":
-			c.LogAllFailures = b.optBool(n)
-		// HTTP_GET / SSL_GET
-		case "http_protocol":
-			c.HTTP.Protocol = strings.ToUpper(n.Args[0].Text)
-		case "fast_recovery":
-			c.HTTP.FastRecovery = b.optBool(n)
-		case "virtualhost":
-			c.HTTP.VirtualHost = n.Args[0].Text
-		case "enable_sni":
-			c.HTTP.EnableSNI = true
-		case "url":
-			if u, ok := b.url(n); ok {
-				c.HTTP.URLs = append(c.HTTP.URLs, u)
-			}
-		// MISC_CHECK
-		case "misc_path":
-			c.Misc.Command = ScriptRef{Pos: n.Pos, Args: argv(n.Args), User: c.Misc.Command.User, Group: c.Misc.Command.Group}
-		case "misc_timeout":
-			c.Misc.Timeout = b.secs(n, 0)
-		case "misc_dynamic":
-			c.Misc.Dynamic = true
-		case "user":
-			c.Misc.Command.User = n.Args[0].Text
-			if len(n.Args) > 1 {
-				c.Misc.Command.Group = n.Args[1].Text
-			}
-		case "helo_name":
-			c.SMTP.HeloName = n.Args[0].Text
-		case "type":
-			c.DNS.Type = n.Args[0].Text
-		case "name":
-			c.DNS.Name = n.Args[0].Text
-		case "payload":
-			p, err := hexPayload(argTexts(n.Args), false)
-			if err != "" {
-				b.ds.Errorf(n.Args[0].Pos, "payload: %s", err)
-				continue
-			}
-			c.UDP.Payload, _ = hex.DecodeString(p)
-		case "require_reply":
-			c.UDP.RequireReply = true
-			if len(n.Args) > 0 {
-				p, err := hexPayload(argTexts(n.Args), true)
-				if err != "" {
-					b.ds.Errorf(n.Args[0].Pos, "require_reply: %s", err)
-					continue
-				}
-				c.UDP.ReplyPattern = p
-				c.UDP.ReplyValue, c.UDP.ReplyMask = hexPattern(p)
-			}
-		case "min_reply_length":
-			c.UDP.MinReplyLength = b.int(n, 0)
-		case "max_reply_length":
-			c.UDP.MaxReplyLength = b.int(n, 0)
-		case "track_file":
-			c.File.TrackFile = n.Args[0].Text
-		case "dynamic":
-			c.File.Dynamic = true
-		case "weight":
-			c.File.Weight, c.File.Reverse = b.weight(n)
-		}
-	}
-	switch {
-	case c.HTTP != nil && len(c.HTTP.URLs) == 0:
-		b.ds.Errorf(cn.Pos, "%s has no url block", c.Type)
-	case c.Misc != nil && len(c.Misc.Command.Args) == 0:
-		b.ds.Errorf(cn.Pos, "MISC_CHECK has no misc_path")
-	case c.File != nil && c.File.TrackFile == "":
-		b.ds.Errorf(cn.Pos, "FILE_CHECK has no track_file")
-	case c.UDP != nil && c.UDP.MinReplyLength > c.UDP.MaxReplyLength:
-		b.ds.Errorf(cn.Pos, "UDP_CHECK: min_reply_length %d is above max_reply_length %d", c.UDP.MinReplyLength, c.UDP.MaxReplyLength)
+// checker builds one checker of kind k (the registry, keywords_lvs.go).
+func (b *builder) checker(k *checkerKind, cn *syntax.Node) *Checker {
+	c := &Checker{Pos: cn.Pos, Type: k.name}
+	k.init(c)
+	b.apply(c, cn)
+	if k.check != nil {
+		k.check(b, c, cn)
 	}
 	return c
 }
@@ -632,6 +394,19 @@ func hexPayload(words []string, wildcards bool) (string, string) {
 	return sb.String(), ""
 }
 
+func (b *builder) url(un *syntax.Node) (URL, bool) {
+	u := URL{Pos: un.Pos}
+	b.apply(&u, un)
+	if u.Path == "" {
+		b.ds.Errorf(un.Pos, "url has no path")
+		return u, false
+	}
+	if len(u.StatusCodes) == 0 {
+		u.StatusCodes = []StatusRange{{200, 299}}
+	}
+	return u, true
+}
+
 // hexPattern turns a normalised hexPayload (even length, X wildcards) into
 // value and mask bytes.
 func hexPattern(p string) (value, mask []byte) {
@@ -651,63 +426,4 @@ func hexPattern(p string) (value, mask []byte) {
 		mask = append(mask, hm<<4|lm)
 	}
 	return value, mask
-}
-
-func (b *builder) url(un *syntax.Node) (URL, bool) {
-	u := URL{Pos: un.Pos}
-	for _, n := range b.good(un.Children) {
-		switch n.Keyword {
-		case "path":
-			u.Path = n.Args[0].Text
-		case "digest":
-			d := strings.ToLower(n.Args[0].Text)
-			if _, err := hex.DecodeString(d); err != nil || len(d) != 32 {
-				b.ds.Errorf(n.Args[0].Pos, "digest '%s' is not an MD5 sum (32 hexadecimal digits)", n.Args[0].Text)
-				continue
-			}
-			u.Digest = d
-		case "status_code":
-			for _, a := range n.Args {
-				lo, hi, isRange := strings.Cut(a.Text, "-")
-				from, ok1 := parseInt(lo)
-				to := from
-				ok2 := true
-				if isRange {
-					to, ok2 = parseInt(hi)
-				}
-				if !ok1 || !ok2 || from < 100 || to > 599 || to < from {
-					b.ds.Errorf(a.Pos, "status_code '%s' is not a code or range in 100-599", a.Text)
-					continue
-				}
-				u.StatusCodes = append(u.StatusCodes, StatusRange{int(from), int(to)})
-			}
-		case "virtualhost":
-			u.VirtualHost = n.Args[0].Text
-		}
-	}
-	if u.Path == "" {
-		b.ds.Errorf(un.Pos, "url has no path")
-		return u, false
-	}
-	if len(u.StatusCodes) == 0 {
-		u.StatusCodes = []StatusRange{{200, 299}}
-	}
-	return u, true
-}
-
-func (b *builder) ssl(sn *syntax.Node) *SSLConfig {
-	s := &SSLConfig{Pos: sn.Pos}
-	for _, n := range b.good(sn.Children) {
-		switch n.Keyword {
-		case "password":
-			s.Password = n.Args[0].Text
-		case "ca":
-			s.CA = n.Args[0].Text
-		case "certificate":
-			s.Certificate = n.Args[0].Text
-		case "key":
-			s.KeyFile = n.Args[0].Text
-		}
-	}
-	return s
 }

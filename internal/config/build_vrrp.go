@@ -22,113 +22,22 @@ func (b *builder) instance(in *syntax.Node) *Instance {
 		LowerPrioNoAdvert: g.LowerPrioNoAdvert, HigherPrioSendAdvert: g.HigherPrioSendAdvert,
 		DownTimerAdverts: 3, UnicastTTL: 255, GARP: g.GARP,
 	}
-	nodes := map[string]*syntax.Node{} // last node of each keyword, for positions
-	var lowerDelaySet, lowerRepeatSet, acceptSet bool
-	var versionNode *syntax.Node
-	for _, n := range b.good(in.Children) {
-		nodes[n.Keyword] = n
-		if b.notify(&v.Notify, n) {
-			continue
-		}
-		switch n.Keyword {
-		case "state":
-			v.State = n.Args[0].Text
-		case "interface":
-			v.Interface = n.Args[0].Text
-		case "virtual_router_id":
-			v.VRID = b.int(n, 0)
-		case "priority":
-			v.Priority = b.int(n, 0)
-		case "advert_int":
-			v.AdvertInt = b.dur(n, 0)
-		case "version":
-			v.Version = b.int(n, 0)
-			versionNode = n
-		case "authentication":
-			v.Auth = b.auth(n)
-		case "virtual_ipaddress":
-			v.VIPs = b.vips(n)
-		case "virtual_ipaddress_excluded":
-			v.ExcludedVIPs = b.vips(n)
-		case "virtual_routes":
-			v.Routes = b.routes(n)
-		case "virtual_rules":
-			v.Rules = b.rules(n)
-		case "mcast_src_ip":
-			v.McastSrc = b.ip(n, 0)
-		case "unicast_src_ip":
-			v.UnicastSrc = b.ip(n, 0)
-		case "unicast_peer":
-			v.UnicastPeers = append(v.UnicastPeers, b.peers(n)...)
-		case "unicast_fault_no_peer":
-			v.UnicastFaultNoPeer = true
-		case "unicast_ttl":
-			v.UnicastTTL = b.int(n, 0)
-		case "check_unicast_src":
-			v.CheckUnicastSrc = true
-		case "nopreempt":
-			v.Preempt = false
-		case "preempt":
-			v.Preempt = true
-		case "preempt_delay":
-			v.PreemptDelay = b.dur(n, 0)
-		case "accept":
-			v.Accept, acceptSet = true, true
-		case "no_accept":
-			v.Accept, acceptSet = false, true
-		case "strict_mode":
-			v.Strict = b.optBool(n)
-		case "skip_check_adv_addr":
-			v.SkipCheckAdvAddr = b.optBool(n)
-		case "v3_checksum_as_v2":
-			v.V3ChecksumAsV2 = b.optBool(n)
-		case "lower_prio_no_advert":
-			v.LowerPrioNoAdvert = b.optBool(n)
-		case "higher_prio_send_advert":
-			v.HigherPrioSendAdvert = b.optBool(n)
-		case "down_timer_adverts":
-			v.DownTimerAdverts = b.int(n, 0)
-		case "garp_master_delay":
-			v.GARP.MasterDelay = b.secs(n, 0)
-		case "garp_master_repeat":
-			v.GARP.MasterRepeat = b.int(n, 0)
-		case "garp_master_refresh":
-			v.GARP.MasterRefresh = b.secs(n, 0)
-		case "garp_master_refresh_repeat":
-			v.GARP.MasterRefreshRepeat = b.int(n, 0)
-		case "garp_lower_prio_delay":
-			v.GARP.LowerPrioDelay, lowerDelaySet = b.secs(n, 0), true
-		case "garp_lower_prio_repeat":
-			v.GARP.LowerPrioRepeat, lowerRepeatSet = b.int(n, 0), true
-		case "dont_track_primary":
-			v.DontTrackPrimary = true
-		case "track_interface":
-			v.TrackInterface = b.trackList(n, -253, 253)
-		case "track_script":
-			v.TrackScript = b.trackList(n, -253, 253)
-		case "track_file":
-			v.TrackFile = b.trackList(n, -254, 254)
-		case "track_process":
-			v.TrackProcess = b.trackList(n, -254, 254)
-		case "use_vmac":
-			v.UseVMAC = true
-			for _, a := range n.Args {
-				if _, err := parseMAC(a.Text); err == nil {
-					v.VMACAddr = a.Text
-				} else {
-					v.VMACName = a.Text
-				}
-			}
-		case "vmac_xmit_base":
-			v.VMACXmitBase = true
-		}
-	}
+	nodes := b.apply(v, in) // last node of each keyword, for positions
+	lowerDelaySet, lowerRepeatSet := nodes["garp_lower_prio_delay"] != nil, nodes["garp_lower_prio_repeat"] != nil
+	acceptSet := nodes["accept"] != nil || nodes["no_accept"] != nil
+	versionNode := nodes["version"]
 	// Instance-level garp_master_* also move the lower-priority defaults.
 	if !lowerDelaySet && nodes["garp_master_delay"] != nil {
 		v.GARP.LowerPrioDelay = v.GARP.MasterDelay
 	}
 	if !lowerRepeatSet && nodes["garp_master_repeat"] != nil {
 		v.GARP.LowerPrioRepeat = v.GARP.MasterRepeat
+	}
+
+	for i := range v.Routes {
+		if r := &v.Routes[i]; r.Type == RouteUnicast && r.Dev == "" {
+			r.Dev = v.Interface
+		}
 	}
 
 	// Family from the first VIP; IPv6 always runs VRRPv3.
@@ -206,27 +115,6 @@ func (b *builder) checkAdvertInt(v *Instance, n *syntax.Node) {
 	case cs < 1 || cs > 4095:
 		b.ds.Errorf(pos, "vrrp_instance %s: VRRPv3 advert_int must be in [0.01, 40.95] seconds, got %s", v.Name, n.Args[0].Text)
 	}
-}
-
-func (b *builder) auth(n *syntax.Node) *Auth {
-	a := &Auth{Pos: n.Pos}
-	for _, c := range b.good(n.Children) {
-		switch c.Keyword {
-		case "auth_type":
-			a.Type = c.Args[0].Text
-			if a.Type == "AH" {
-				b.ds.Errorf(c.Args[0].Pos, "auth_type AH is known to keepalived but not implemented by gokeepalived yet")
-			}
-		case "auth_pass":
-			p := c.Args[0].Text
-			if len(p) > 8 {
-				b.ds.Warnf(c.Args[0].Pos, "auth_pass is longer than 8 characters; only '%s' is used, as in keepalived", p[:8])
-				p = p[:8]
-			}
-			a.Pass = p
-		}
-	}
-	return a
 }
 
 func (b *builder) checkAuth(v *Instance, n *syntax.Node) {
@@ -327,7 +215,7 @@ func (b *builder) vips(n *syntax.Node) []VIP {
 
 func (b *builder) vipOptions(block string, l *syntax.Node, vip *VIP) bool {
 	args := l.Args
-	ok := true
+	ok, scopeSet := true, false
 	value := func(i int) (string, bool) {
 		if i+1 >= len(args) {
 			b.ds.Errorf(args[i].Pos, "%s %s: '%s' needs a value", block, l.Keyword, args[i].Text)
@@ -347,19 +235,16 @@ func (b *builder) vipOptions(block string, l *syntax.Node, vip *VIP) bool {
 			i++
 			switch a.Text {
 			case "brd", "broadcast":
-				if _, isIP := parseIP(val); !isIP && val != "+" && val != "-" {
-					b.ds.Errorf(args[i].Pos, "%s %s: brd '%s' is not an address, '+' or '-'", block, l.Keyword, val)
-					ok = false
-				}
-				vip.Brd = val
+				ok = b.vipBroadcast(block, l, args[i], vip) && ok
 			case "dev":
 				vip.Dev = val
 			case "scope":
-				if !validScope(val) {
+				s, valid := parseScope(val)
+				if !valid {
 					b.ds.Errorf(args[i].Pos, "%s %s: scope '%s' is not one of global|site|link|host|nowhere or a number", block, l.Keyword, val)
 					ok = false
 				}
-				vip.Scope = val
+				vip.Scope, scopeSet = s, true
 			case "label":
 				vip.Label = val
 			case "peer":
@@ -402,16 +287,43 @@ func (b *builder) vipOptions(block string, l *syntax.Node, vip *VIP) bool {
 			ok = false
 		}
 	}
+	if !scopeSet && vip.Prefix.Addr().Is6() && vip.Prefix.Addr().IsLinkLocalUnicast() {
+		vip.Scope = ScopeLink
+	}
 	return ok
 }
 
-func validScope(s string) bool {
-	switch s {
-	case "global", "site", "link", "host", "nowhere":
-		return true
+// vipBroadcast reads the value of brd: an IPv4 address, '+' (the prefix's
+// last address) or '-' (none). keepalived refuses brd on IPv6 addresses.
+func (b *builder) vipBroadcast(block string, l *syntax.Node, val syntax.Arg, vip *VIP) bool {
+	p := vip.Prefix
+	if p.Addr().Is6() {
+		b.ds.Errorf(val.Pos, "%s %s: brd applies only to IPv4 addresses", block, l.Keyword)
+		return false
 	}
-	v, ok := parseInt(s)
-	return ok && v >= 0 && v <= 255
+	switch val.Text {
+	case "-":
+	case "+":
+		if p.Bits() < 31 {
+			vip.Broadcast = lastAddr(p)
+		}
+	default:
+		a, isIP := parseIP(val.Text)
+		if !isIP || !a.Is4() {
+			b.ds.Errorf(val.Pos, "%s %s: brd '%s' is not an IPv4 address, '+' or '-'", block, l.Keyword, val.Text)
+			return false
+		}
+		vip.Broadcast = a
+	}
+	return true
+}
+
+// lastAddr is the last address of an IPv4 prefix (its broadcast address).
+func lastAddr(p netip.Prefix) netip.Addr {
+	b := p.Masked().Addr().As4()
+	host := uint32(1)<<(32-p.Bits()) - 1
+	v := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3]) | host
+	return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
 }
 
 // suggestFrom returns the word of list nearest to s, or "".
@@ -427,37 +339,17 @@ func wordsAsKeywords(list []string) []*Keyword {
 	return out
 }
 
-// routes parses virtual_routes lines; the destination is the first
-// address or prefix that is not the value of src/via/gw/or, or "default".
+// routes parses virtual_routes lines (routes.go); a unicast route without
+// dev goes on the instance's interface, set by instance once it is known.
 func (b *builder) routes(n *syntax.Node) []Route {
 	var out []Route
 	for _, l := range n.Children {
 		if b.bad[l] {
 			continue
 		}
-		r := Route{Pos: l.Pos, Words: append([]string{l.Keyword}, argTexts(l.Args)...)}
-		found := false
-		for i := 0; i < len(r.Words); i++ {
-			w := r.Words[i]
-			switch w {
-			case "src", "via", "gw", "or", "dev", "table", "metric", "priority", "preference", "protocol", "proto", "scope", "tos", "mtu", "realms", "encap", "nexthop":
-				i++ // skip the value
-				continue
-			case "no_track":
-				r.NoTrack = true
-				continue
-			case "default":
-				if !found {
-					r.Dest, found = netip.MustParsePrefix("0.0.0.0/0"), true
-				}
-				continue
-			}
-			if p, ok := parsePrefix(w); ok && !found {
-				r.Dest, found = p, true
-			}
-		}
-		if !found {
-			b.ds.Errorf(l.Pos, "virtual_routes: no destination address in '%s'", joinWords(r.Words))
+		r, err := parseRoute(l)
+		if err != nil {
+			b.ds.Errorf(err.pos, "%s", err.msg)
 			continue
 		}
 		out = append(out, r)
@@ -465,17 +357,17 @@ func (b *builder) routes(n *syntax.Node) []Route {
 	return out
 }
 
+// rules parses virtual_rules lines (routes.go).
 func (b *builder) rules(n *syntax.Node) []Rule {
 	var out []Rule
 	for _, l := range n.Children {
 		if b.bad[l] {
 			continue
 		}
-		r := Rule{Pos: l.Pos, Words: append([]string{l.Keyword}, argTexts(l.Args)...)}
-		for _, w := range r.Words {
-			if w == "no_track" {
-				r.NoTrack = true
-			}
+		r, err := parseRule(l)
+		if err != nil {
+			b.ds.Errorf(err.pos, "%s", err.msg)
+			continue
 		}
 		out = append(out, r)
 	}

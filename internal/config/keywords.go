@@ -4,6 +4,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+
+	"gokeepalived/internal/config/syntax"
 )
 
 // Status says whether gokeepalived implements a keyword keepalived knows.
@@ -70,6 +72,12 @@ type Keyword struct {
 	// Repeatable keywords may appear more than once in a block (checkers,
 	// real servers, url blocks); for others a repeat is warned about.
 	Repeatable bool
+
+	// set turns one use of the keyword into model and dump prints it
+	// (rows.go); nil for unimplemented keywords and for the few that
+	// their block's builder reads itself.
+	set  func(b *builder, obj any, n *syntax.Node)
+	dump func(d *dumper, i int, obj any)
 }
 
 // OpensBlock reports whether the keyword must be followed by { }.

@@ -1,5 +1,14 @@
 package config
 
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+	"time"
+
+	"gokeepalived/internal/config/syntax"
+)
+
 // Root-level keywords and global_defs of keepalived 2.2.7
 // (keepalived/core/global_parser.c init_global_keywords, checked against
 // keepalived.conf(5) 2.2.7 and the strings of /usr/sbin/keepalived 2.2.7).
@@ -14,15 +23,40 @@ func rootBlock() *BlockSpec {
 		flag("use_pid_dir").unimpl(),
 		flag("linkbeat_use_polling").unimpl(),
 		kw("child_wait_time", 1, 1, tInt(0, 4294967295)).unimpl(),
-		block("global_defs", 0, 0, globalDefsBlock()),
+		show(set(block("global_defs", 0, 0, globalDefsBlock()), func(b *builder, c *Config, n *syntax.Node) { b.global(n) }),
+			func(d *dumper, i int, c *Config) { d.block(i, "global_defs", spec("global_defs"), &c.Global) }),
 
 		// VRRP (vrrp_parser.c init_vrrp_keywords).
-		block("vrrp_script", 1, 1, vrrpScriptBlock()).repeat(),
-		block("vrrp_track_file", 1, 1, trackFileBlock()).repeat().alias("track_file", "'vrrp_track_file' is deprecated; use 'track_file'"),
-		block("track_file", 1, 1, trackFileBlock()).repeat(),
-		block("vrrp_track_process", 1, 1, trackProcessBlock()).repeat(),
-		block("vrrp_sync_group", 1, 1, syncGroupBlock()).repeat(),
-		block("vrrp_instance", 1, 1, instanceBlock()).repeat(),
+		show(set(block("vrrp_script", 1, 1, vrrpScriptBlock()).repeat(), func(b *builder, c *Config, n *syntax.Node) {
+			c.Scripts = append(c.Scripts, b.script(n))
+		}), func(d *dumper, i int, c *Config) {
+			for _, s := range c.Scripts {
+				d.block(i, "vrrp_script "+s.Name+"  # "+s.Pos.String(), spec("vrrp_script"), s)
+			}
+		}),
+		trackFileKeyword("vrrp_track_file").alias("track_file", "'vrrp_track_file' is deprecated; use 'track_file'"),
+		trackFileKeyword("track_file"),
+		show(set(block("vrrp_track_process", 1, 1, trackProcessBlock()).repeat(), func(b *builder, c *Config, n *syntax.Node) {
+			c.TrackProcesses = append(c.TrackProcesses, b.trackProcess(n))
+		}), func(d *dumper, i int, c *Config) {
+			for _, p := range c.TrackProcesses {
+				d.block(i, "vrrp_track_process "+p.Name+"  # "+p.Pos.String(), spec("vrrp_track_process"), p)
+			}
+		}),
+		show(set(block("vrrp_sync_group", 1, 1, syncGroupBlock()).repeat(), func(b *builder, c *Config, n *syntax.Node) {
+			c.SyncGroups = append(c.SyncGroups, b.syncGroup(n))
+		}), func(d *dumper, i int, c *Config) {
+			for _, g := range c.SyncGroups {
+				d.block(i, "vrrp_sync_group "+g.Name+"  # "+g.Pos.String(), spec("vrrp_sync_group"), g)
+			}
+		}),
+		show(set(block("vrrp_instance", 1, 1, instanceBlock()).repeat(), func(b *builder, c *Config, n *syntax.Node) {
+			c.Instances = append(c.Instances, b.instance(n))
+		}), func(d *dumper, i int, c *Config) {
+			for _, v := range c.Instances {
+				d.instance(i, v)
+			}
+		}),
 		block("garp_group", 0, 0, newBlock("garp_group",
 			kw("garp_interval", 1, 1, tTimer(0, 4294)),
 			kw("gna_interval", 1, 1, tTimer(0, 4294)),
@@ -40,14 +74,29 @@ func rootBlock() *BlockSpec {
 		block("bfd_instance", 1, 1, bfdInstanceBlock()).repeat().unimpl(),
 
 		// LVS (check_parser.c).
-		block("SSL", 0, 0, newBlock("SSL",
-			str("password"),
-			kw("ca", 1, 1, tPath),
-			kw("certificate", 1, 1, tPath),
-			kw("key", 1, 1, tPath),
-		)),
+		show(set(block("SSL", 0, 0, newBlock("SSL",
+			strKw("password", func(s *SSLConfig) *string { return &s.Password }),
+			pathKw("ca", func(s *SSLConfig) *string { return &s.CA }),
+			pathKw("certificate", func(s *SSLConfig) *string { return &s.Certificate }),
+			pathKw("key", func(s *SSLConfig) *string { return &s.KeyFile }),
+		)), func(b *builder, c *Config, n *syntax.Node) {
+			c.SSL = &SSLConfig{Pos: n.Pos}
+			b.apply(c.SSL, n)
+		}), func(d *dumper, i int, c *Config) {
+			if c.SSL != nil {
+				d.block(i, "SSL  # "+c.SSL.Pos.String(), spec("SSL"), c.SSL)
+			}
+		}),
 		vsGroupKeyword(),
-		block("virtual_server", 1, 2, virtualServerBlock()).repeat(),
+		show(set(block("virtual_server", 1, 2, virtualServerBlock()).repeat(), func(b *builder, c *Config, n *syntax.Node) {
+			if vs := b.virtualServer(n); vs != nil {
+				c.VirtualServers = append(c.VirtualServers, vs)
+			}
+		}), func(d *dumper, i int, c *Config) {
+			for _, vs := range c.VirtualServers {
+				d.block(i, "virtual_server "+vs.Name()+"  # "+vs.Pos.String(), spec("virtual_server"), vs)
+			}
+		}),
 	)
 }
 
@@ -64,16 +113,33 @@ func globalDefsBlock() *BlockSpec {
 		str("bfd_process_name").unimpl(),
 
 		// Email.
-		str("notification_email_from"),
-		kw("smtp_server", 1, 2, tStr, tPort),
-		str("smtp_helo_name"),
-		kw("smtp_connect_timeout", 1, 1, tInt(1, 4294967295)),
-		vblock("notification_email"),
-		optBool("smtp_alert"),
-		optBool("smtp_alert_vrrp"),
-		optBool("smtp_alert_checker"),
-		optBool("checker_log_all_failures"),
-		flag("no_email_faults"),
+		strKw("notification_email_from", func(g *Global) *string { return &g.NotificationEmailFrom }),
+		show(set(kw("smtp_server", 1, 2, tStr, tPort), func(b *builder, g *Global, n *syntax.Node) {
+			g.SMTPServer = n.Args[0].Text
+			if len(n.Args) > 1 {
+				g.SMTPPort = uint16(b.int(n, 1))
+			}
+		}), func(d *dumper, i int, g *Global) {
+			d.kv(i, "smtp_server", fmt.Sprintf("%s port %d", orDefault(g.SMTPServer, "(none)"), g.SMTPPort))
+		}),
+		strKw("smtp_helo_name", func(g *Global) *string { return &g.SMTPHeloName }),
+		secsKw("smtp_connect_timeout", 1, 4294967295, func(g *Global) *time.Duration { return &g.SMTPConnectTimeout }),
+		show(set(vblock("notification_email"), func(b *builder, g *Global, n *syntax.Node) {
+			for _, l := range n.Children {
+				for _, a := range lineWords(l) {
+					g.NotificationEmail = append(g.NotificationEmail, a.Text)
+				}
+			}
+		}), func(d *dumper, i int, g *Global) {
+			if len(g.NotificationEmail) > 0 {
+				d.kv(i, "notification_email", strings.Join(g.NotificationEmail, ", "))
+			}
+		}),
+		alertKw("smtp_alert", func(g *Global) **bool { return &g.SMTPAlert }),
+		alertKw("smtp_alert_vrrp", func(g *Global) **bool { return &g.SMTPAlertVRRP }),
+		alertKw("smtp_alert_checker", func(g *Global) **bool { return &g.SMTPAlertChecker }),
+		optBoolKw("checker_log_all_failures", func(g *Global) *bool { return &g.CheckerLogAllFailures }),
+		flagKw("no_email_faults", func(g *Global) *bool { return &g.NoEmailFaults }, true),
 		flag("no_checker_emails").unimpl(),
 
 		kw("startup_script", 1, 3, tPath).unimpl(),
@@ -81,41 +147,42 @@ func globalDefsBlock() *BlockSpec {
 		kw("shutdown_script", 1, 3, tPath).unimpl(),
 		kw("shutdown_script_timeout", 1, 1, tInt(1, 1000)).unimpl(),
 
-		str("router_id"),
+		show(set(str("router_id"), func(b *builder, g *Global, n *syntax.Node) { g.RouterID = n.Args[0].Text }),
+			func(d *dumper, i int, g *Global) { d.kv(i, "router_id", orDefault(g.RouterID, "(host name)")) }),
 		kw("max_auto_priority", 0, 1, tInt(-1, 99)).unimpl(),
 		kw("min_auto_priority_delay", 1, 1, tInt(1, 10000000)).unimpl(),
 		kw("dynamic_interfaces", 0, 1, tEnum("allow_if_changes")).unimpl(),
-		str("default_interface"),
+		strKw("default_interface", func(g *Global) *string { return &g.DefaultInterface }),
 		flag("disable_local_igmp").unimpl(),
 
 		// LVS globals.
 		kw("lvs_timeouts", 2, 6).unimpl(),
-		flag("lvs_flush"),
-		kw("lvs_flush_on_stop", 0, 1, tEnum("VS")),
-		kw("lvs_flush_onstop", 0, 1, tEnum("VS")).alias("lvs_flush_on_stop", "'lvs_flush_onstop' is deprecated; use 'lvs_flush_on_stop'"),
+		flagKw("lvs_flush", func(g *Global) *bool { return &g.LVSFlush }, true),
+		lvsFlushOnStop("lvs_flush_on_stop"),
+		lvsFlushOnStop("lvs_flush_onstop").alias("lvs_flush_on_stop", "'lvs_flush_onstop' is deprecated; use 'lvs_flush_on_stop'"),
 		kw("lvs_sync_daemon", 1, 13).unimpl(),
 		kw("lvs_notify_fifo", 1, 3, tPath).unimpl(),
 		kw("lvs_notify_fifo_script", 1, 3, tPath).unimpl(),
 
 		// VRRP globals.
-		kw("vrrp_mcast_group4", 1, 1, tIP),
-		kw("vrrp_mcast_group6", 1, 1, tIP),
-		kw("vrrp_garp_master_delay", 1, 1, tInt(0, 86400)),
-		kw("vrrp_garp_master_repeat", 1, 1, tInt(1, 65535)),
-		kw("vrrp_garp_master_refresh", 1, 1, tInt(0, 86400)),
-		kw("vrrp_garp_master_refresh_repeat", 1, 1, tInt(1, 65535)),
-		kw("vrrp_garp_lower_prio_delay", 1, 1, tInt(0, 86400)),
-		kw("vrrp_garp_lower_prio_repeat", 1, 1, tInt(1, 65535)),
+		mcastGroupKw("vrrp_mcast_group4", false, func(g *Global) *netip.Addr { return &g.MulticastGroup4 }),
+		mcastGroupKw("vrrp_mcast_group6", true, func(g *Global) *netip.Addr { return &g.MulticastGroup6 }),
+		secsKw("vrrp_garp_master_delay", 0, 86400, func(g *Global) *time.Duration { return &g.GARP.MasterDelay }),
+		intKw("vrrp_garp_master_repeat", 1, 65535, func(g *Global) *int { return &g.GARP.MasterRepeat }),
+		secsKw("vrrp_garp_master_refresh", 0, 86400, func(g *Global) *time.Duration { return &g.GARP.MasterRefresh }),
+		intKw("vrrp_garp_master_refresh_repeat", 1, 65535, func(g *Global) *int { return &g.GARP.MasterRefreshRepeat }),
+		secsKw("vrrp_garp_lower_prio_delay", 0, 86400, func(g *Global) *time.Duration { return &g.GARP.LowerPrioDelay }),
+		intKw("vrrp_garp_lower_prio_repeat", 1, 65535, func(g *Global) *int { return &g.GARP.LowerPrioRepeat }),
 		kw("vrrp_down_timer_adverts", 1, 1, tInt(1, 100)).unimpl(),
 		// keepalived 2.2.7: "number '0' outside range [0.000001, 4294.967295]".
-		kw("vrrp_garp_interval", 1, 1, tTimer(0.000001, 4294.967295)),
-		kw("vrrp_gna_interval", 1, 1, tTimer(0.000001, 4294.967295)),
-		optBool("vrrp_min_garp"),
+		timerKw("vrrp_garp_interval", 0.000001, 4294.967295, func(g *Global) *time.Duration { return &g.GARPInterval }),
+		timerKw("vrrp_gna_interval", 0.000001, 4294.967295, func(g *Global) *time.Duration { return &g.GNAInterval }),
+		optBoolKw("vrrp_min_garp", func(g *Global) *bool { return &g.MinGARP }),
 		kw("vrrp_garp_extra_if", 1, 2).unimpl(),
 		kw("vrrp_vmac_garp_intvl", 1, 2).unimpl().alias("vrrp_garp_extra_if", "'vrrp_vmac_garp_intvl' is deprecated; use 'vrrp_garp_extra_if'"),
-		optBool("vrrp_lower_prio_no_advert"),
-		optBool("vrrp_higher_prio_send_advert"),
-		kw("vrrp_version", 1, 1, tInt(2, 3)),
+		optBoolKw("vrrp_lower_prio_no_advert", func(g *Global) *bool { return &g.LowerPrioNoAdvert }),
+		optBoolKw("vrrp_higher_prio_send_advert", func(g *Global) *bool { return &g.HigherPrioSendAdvert }),
+		intKw("vrrp_version", 2, 3, func(g *Global) *int { return &g.VRRPVersion }),
 		kw("vrrp_iptables", 0, 2).unimpl(),
 		kw("vrrp_ipsets", 0, 5).unimpl(),
 		kw("nftables", 0, 1, tStr).unimpl(),
@@ -125,10 +192,11 @@ func globalDefsBlock() *BlockSpec {
 		kw("nftables_ipvs_priority", 1, 1, tInt(-2147483648, 2147483647)).unimpl(),
 		kw("nftables_ipvs_start_fwmark", 1, 1, tUint).unimpl(),
 		flag("nftables_counters").unimpl(),
-		flag("vrrp_check_unicast_src"),
-		flag("vrrp_skip_check_adv_addr"),
-		optBool("v3_checksum_as_v2"), // keepalived >= 2.3 (not in 2.2.7): interop with RFC 9568 / Cisco / Juniper peers
-		flag("vrrp_strict"),
+		flagKw("vrrp_check_unicast_src", func(g *Global) *bool { return &g.CheckUnicastSrc }, true),
+		flagKw("vrrp_skip_check_adv_addr", func(g *Global) *bool { return &g.SkipCheckAdvAddr }, true),
+		// keepalived >= 2.3 (not in 2.2.7): interop with RFC 9568 / Cisco / Juniper peers.
+		optBoolKw("v3_checksum_as_v2", func(g *Global) *bool { return &g.V3ChecksumAsV2 }),
+		flagKw("vrrp_strict", func(g *Global) *bool { return &g.Strict }, true),
 		optBool("vrrp_notify_priority_changes").unimpl(),
 		kw("vrrp_startup_delay", 1, 1, tTimer(0, 3600)).unimpl(),
 		flag("log_unknown_vrids").unimpl(),
@@ -168,12 +236,19 @@ func globalDefsBlock() *BlockSpec {
 		str("dbus_service_name").unimpl(),
 
 		// Scripts and FIFOs.
-		kw("script_user", 1, 2, tStr, tStr),
-		flag("enable_script_security"),
-		kw("notify_fifo", 1, 3, tPath),
-		kw("notify_fifo_script", 1, 3, tPath),
-		kw("vrrp_notify_fifo", 1, 3, tPath),
-		kw("vrrp_notify_fifo_script", 1, 3, tPath),
+		show(set(kw("script_user", 1, 2, tStr, tStr), func(b *builder, g *Global, n *syntax.Node) {
+			g.ScriptUser = n.Args[0].Text
+			if len(n.Args) > 1 {
+				g.ScriptGroup = n.Args[1].Text
+			}
+		}), func(d *dumper, i int, g *Global) {
+			d.kv(i, "script_user", orDefault(strings.TrimSpace(g.ScriptUser+" "+g.ScriptGroup), "(keepalived_script or root)"))
+		}),
+		flagKw("enable_script_security", func(g *Global) *bool { return &g.EnableScriptSecurity }, true),
+		scriptKw("notify_fifo", func(g *Global) **ScriptRef { return &g.NotifyFIFO }),
+		scriptKw("notify_fifo_script", func(g *Global) **ScriptRef { return &g.NotifyFIFOScript }),
+		scriptKw("vrrp_notify_fifo", func(g *Global) **ScriptRef { return &g.VRRPNotifyFIFO }),
+		scriptKw("vrrp_notify_fifo_script", func(g *Global) **ScriptRef { return &g.VRRPNotifyFIFOScript }),
 		flag("fifo_write_vrrp_states_on_reload").unimpl(),
 
 		// Netlink and socket buffers.
@@ -202,4 +277,45 @@ func globalDefsBlock() *BlockSpec {
 		kw("tmp_config_directory", 1, 1, tPath).unimpl(),
 		optBool("data_use_instance").unimpl(),
 	)
+}
+
+// trackFileKeyword is the top-level track_file block (and its old name).
+func trackFileKeyword(name string) *Keyword {
+	k := set(block(name, 1, 1, trackFileBlock()).repeat(), func(b *builder, c *Config, n *syntax.Node) {
+		c.TrackFiles = append(c.TrackFiles, b.trackFile(n))
+	})
+	return show(k, func(d *dumper, i int, c *Config) {
+		for _, f := range c.TrackFiles {
+			d.block(i, "track_file "+f.Name+"  # "+f.Pos.String(), spec("track_file"), f)
+		}
+	})
+}
+
+// lvsFlushOnStop is `lvs_flush_on_stop [VS]`: no argument clears the
+// whole table ("ALL").
+func lvsFlushOnStop(name string) *Keyword {
+	k := set(kw(name, 0, 1, tEnum("VS")), func(b *builder, g *Global, n *syntax.Node) {
+		g.LVSFlushOnStop = "ALL"
+		if len(n.Args) > 0 {
+			g.LVSFlushOnStop = n.Args[0].Text
+		}
+	})
+	return show(k, func(d *dumper, i int, g *Global) {
+		if g.LVSFlushOnStop != "" {
+			d.kv(i, name, g.LVSFlushOnStop)
+		}
+	})
+}
+
+// mcastGroupKw is vrrp_mcast_group4/6: a multicast address of the family.
+func mcastGroupKw(name string, v6 bool, f func(*Global) *netip.Addr) *Keyword {
+	k := set(kw(name, 1, 1, tIP), func(b *builder, g *Global, n *syntax.Node) {
+		a := b.ip(n, 0)
+		if a.Is6() != v6 || !a.IsMulticast() {
+			b.ds.Errorf(n.Args[0].Pos, "%s '%s' is not an IPv%s multicast address", name, a, map[bool]string{false: "4", true: "6"}[v6])
+			return
+		}
+		*f(g) = a
+	})
+	return show(k, func(d *dumper, i int, g *Global) { d.kv(i, name, *f(g)) })
 }

@@ -1,5 +1,15 @@
 package config
 
+import (
+	"encoding/hex"
+	"fmt"
+	"net/netip"
+	"strings"
+	"time"
+
+	"gokeepalived/internal/config/syntax"
+)
+
 // LVS blocks of keepalived 2.2.7 (keepalived/check/check_parser.c,
 // check_api.c install_checker_common_keywords and check_*.c). Which common
 // keywords each checker accepts was checked with `keepalived -t` 2.2.7:
@@ -15,42 +25,153 @@ var (
 func vsGroupKeyword() *Keyword {
 	k := vblock("virtual_server_group").repeat()
 	k.MinArgs, k.MaxArgs, k.Args = 1, 1, []ArgSpec{tStr}
-	return k
+	set(k, func(b *builder, c *Config, n *syntax.Node) {
+		c.VirtualServerGroups = append(c.VirtualServerGroups, b.vsGroup(n))
+	})
+	return show(k, func(d *dumper, i int, c *Config) {
+		for _, g := range c.VirtualServerGroups {
+			d.vsGroup(i, g)
+		}
+	})
+}
+
+// timed is the model of a block with checker timing keywords (virtual
+// server, real server, checker).
+type timed interface{ timing() *Timing }
+
+func (vs *VirtualServer) timing() *Timing { return &vs.Timing }
+func (rs *RealServer) timing() *Timing    { return &rs.Timing }
+func (c *Checker) timing() *Timing        { return &c.Timing }
+
+// timingKw is one checker timing keyword; it records that the value was
+// set at this level (for inheritance, Timing.inherit).
+// It dumps the value in effect (inherited or default).
+func timingKw(k *Keyword, bit uint8, f func(t *Timing) any, set func(b *builder, t *Timing, n *syntax.Node)) *Keyword {
+	k.set = func(b *builder, obj any, n *syntax.Node) {
+		tm := obj.(timed).timing()
+		set(b, tm, n)
+		tm.set |= bit
+	}
+	return show(k, func(d *dumper, i int, t timed) { d.kv(i, k.Name, f(t.timing())) })
+}
+
+func retryKw(name string) *Keyword {
+	return timingKw(kw(name, 1, 1, tUint), setRetry, func(t *Timing) any { return t.Retry },
+		func(b *builder, t *Timing, n *syntax.Node) { t.Retry = b.int(n, 0) })
+}
+
+func delayBeforeRetryKw() *Keyword {
+	return timingKw(kw("delay_before_retry", 1, 1, tTimer(0, 4294967)), setDelayBeforeRetry, func(t *Timing) any { return t.DelayBeforeRetry },
+		func(b *builder, t *Timing, n *syntax.Node) { t.DelayBeforeRetry = b.dur(n, 0) })
+}
+
+func warmupKw() *Keyword {
+	return timingKw(kw("warmup", 1, 1, tTimer(0, 4294967)), setWarmup, func(t *Timing) any { return t.Warmup },
+		func(b *builder, t *Timing, n *syntax.Node) { t.Warmup = b.dur(n, 0) })
+}
+
+func delayLoopKw() *Keyword {
+	return timingKw(kw("delay_loop", 1, 1, tDelayTimer), setDelayLoop, func(t *Timing) any { return t.DelayLoop },
+		func(b *builder, t *Timing, n *syntax.Node) { t.DelayLoop = b.dur(n, 0) })
 }
 
 // vsTimingKeywords are the checker defaults a virtual or real server may set.
 func vsTimingKeywords() []*Keyword {
 	return []*Keyword{
-		kw("connect_timeout", 1, 1, tTimer(0.000001, 4294967)),
-		kw("retry", 1, 1, tUint),
-		kw("delay_before_retry", 1, 1, tTimer(0, 4294967)),
-		kw("warmup", 1, 1, tTimer(0, 4294967)),
-		kw("delay_loop", 1, 1, tDelayTimer),
+		timingKw(kw("connect_timeout", 1, 1, tTimer(0.000001, 4294967)), setConnectTimeout, func(t *Timing) any { return t.ConnectTimeout },
+			func(b *builder, t *Timing, n *syntax.Node) { t.ConnectTimeout = b.dur(n, 0) }),
+		retryKw("retry"),
+		delayBeforeRetryKw(),
+		warmupKw(),
+		delayLoopKw(),
 	}
 }
 
+// forwarder is the model of a block with a forwarding method (virtual
+// and real server).
+type forwarder interface {
+	forwarding() (method *string, args *[]string, tun *Tunnel)
+}
+
+func (vs *VirtualServer) forwarding() (*string, *[]string, *Tunnel) {
+	return &vs.Method, &vs.TunnelArgs, &vs.Tunnel
+}
+func (rs *RealServer) forwarding() (*string, *[]string, *Tunnel) {
+	return &rs.Method, &rs.TunnelArgs, &rs.Tunnel
+}
+
+// methodKw is `lvs_method NAT|DR|TUN [TUN options]` (and its old name).
+func methodKw(name string) *Keyword {
+	k := set(kw(name, 1, 6, tEnum(lvsMethods...)), func(b *builder, t forwarder, n *syntax.Node) {
+		if m, args, tun, ok := b.method(n); ok {
+			mp, ap, tp := t.forwarding()
+			*mp, *ap, *tp = m, args, tun
+		}
+	})
+	return show(k, func(d *dumper, i int, t forwarder) {
+		m, args, _ := t.forwarding()
+		d.kv(i, name, strings.TrimSpace(*m+" "+joinWords(*args)))
+	})
+}
+
 func virtualServerBlock() *BlockSpec {
+	type vs = *VirtualServer
+	sched := func(v vs) *string { return &v.Scheduler }
 	b := newBlock("virtual_server",
-		kw("lvs_sched", 1, 1, tEnum(schedulers...)),
-		kw("lb_algo", 1, 1, tEnum(schedulers...)).alias("lvs_sched", ""),
-		kw("lvs_method", 1, 6, tEnum(lvsMethods...)),
-		kw("lb_kind", 1, 6, tEnum(lvsMethods...)).alias("lvs_method", ""),
-		kw("protocol", 1, 1, tEnum("TCP", "UDP", "SCTP")),
-		kw("persistence_timeout", 0, 1, tUint),
-		kw("persistence_granularity", 1, 1, tStr),
-		kw("ip_family", 1, 1, tEnum("inet", "inet6")),
-		kw("sorry_server", 1, 2, tIP, tPort),
-		flag("ha_suspend"),
-		optBool("smtp_alert"),
-		str("virtualhost"),
-		optBool("alpha"),
-		optBool("omega"),
-		kw("quorum", 1, 1, tUint),
-		kw("hysteresis", 1, 1, tUint),
-		script("quorum_up"),
-		script("quorum_down"),
-		optBool("inhibit_on_failure"),
-		block("real_server", 1, 2, realServerBlock()).repeat(),
+		enumKw("lvs_sched", sched, schedulers...),
+		enumKw("lb_algo", sched, schedulers...).alias("lvs_sched", ""),
+		methodKw("lvs_method"),
+		methodKw("lb_kind").alias("lvs_method", ""),
+		enumKw("protocol", func(v vs) *string { return &v.Protocol }, "TCP", "UDP", "SCTP"),
+		show(set(kw("persistence_timeout", 0, 1, tUint), func(b *builder, v vs, n *syntax.Node) {
+			v.Persistence = 360 * time.Second
+			if len(n.Args) == 1 {
+				v.Persistence = b.secs(n, 0)
+			}
+		}), func(d *dumper, i int, v vs) { d.kv(i, "persistence_timeout", v.Persistence) }),
+		show(set(kw("persistence_granularity", 1, 1, tStr), func(b *builder, v vs, n *syntax.Node) {
+			bits, ok := granularity(n.Args[0].Text)
+			if !ok {
+				b.ds.Errorf(n.Args[0].Pos, "persistence_granularity '%s' is not a netmask (255.255.255.0) or a prefix length [1, 128]", n.Args[0].Text)
+				return
+			}
+			v.PersistenceGranularity, v.PersistenceBits = n.Args[0].Text, bits
+		}), func(d *dumper, i int, v vs) {
+			if v.PersistenceBits != 0 {
+				d.kv(i, "persistence_granularity", fmt.Sprintf("/%d", v.PersistenceBits))
+			}
+		}),
+		enumKw("ip_family", func(v vs) *string { return &v.IPFamily }, "inet", "inet6"),
+		show(set(kw("sorry_server", 1, 2, tIP, tPort), func(b *builder, v vs, n *syntax.Node) {
+			rs := &RealServer{Pos: n.Pos, Addr: b.ip(n, 0), Weight: 1}
+			if len(n.Args) > 1 {
+				rs.Port = uint16(b.int(n, 1))
+			}
+			v.Sorry = rs
+		}), func(d *dumper, i int, v vs) {
+			if v.Sorry != nil {
+				d.line(i, "sorry_server %s port %d", v.Sorry.Addr, v.Sorry.Port)
+			}
+		}),
+		flagKw("ha_suspend", func(v vs) *bool { return &v.HASuspend }, true),
+		alertKw("smtp_alert", func(v vs) **bool { return &v.SMTPAlert }),
+		strKw("virtualhost", func(v vs) *string { return &v.VirtualHost }),
+		optBoolKw("alpha", func(v vs) *bool { return &v.Alpha }),
+		optBoolKw("omega", func(v vs) *bool { return &v.Omega }),
+		intKw("quorum", 0, 4294967295, func(v vs) *int { return &v.Quorum }),
+		intKw("hysteresis", 0, 4294967295, func(v vs) *int { return &v.Hysteresis }),
+		scriptKw("quorum_up", func(v vs) **ScriptRef { return &v.QuorumUp }),
+		scriptKw("quorum_down", func(v vs) **ScriptRef { return &v.QuorumDown }),
+		optBoolKw("inhibit_on_failure", func(v vs) *bool { return &v.InhibitOnFailure }),
+		show(set(block("real_server", 1, 2, realServerBlock()).repeat(), func(b *builder, v vs, n *syntax.Node) {
+			if rs := b.realServer(n); rs != nil {
+				v.RealServers = append(v.RealServers, rs)
+			}
+		}), func(d *dumper, i int, v vs) {
+			for _, rs := range v.RealServers {
+				d.block(i, fmt.Sprintf("real_server %s port %d  # %s", rs.Addr, rs.Port, rs.Pos), spec("virtual_server", "real_server"), rs)
+			}
+		}),
 
 		str("persistence_engine").unimpl(),
 		flag("hashed").unimpl(),
@@ -71,106 +192,315 @@ func virtualServerBlock() *BlockSpec {
 }
 
 func realServerBlock() *BlockSpec {
+	type rs = *RealServer
 	b := newBlock("real_server",
-		kw("weight", 1, 1, tInt(0, 65535)),
-		kw("lvs_method", 1, 6, tEnum(lvsMethods...)),
-		script("notify_up"),
-		script("notify_down"),
-		optBool("smtp_alert"),
-		str("virtualhost"),
-		optBool("alpha"),
-		optBool("inhibit_on_failure"),
+		intKw("weight", 0, 65535, func(r rs) *int { return &r.Weight }),
+		methodKw("lvs_method"),
+		scriptKw("notify_up", func(r rs) **ScriptRef { return &r.NotifyUp }),
+		scriptKw("notify_down", func(r rs) **ScriptRef { return &r.NotifyDown }),
+		alertKw("smtp_alert", func(r rs) **bool { return &r.SMTPAlert }),
+		strKw("virtualhost", func(r rs) *string { return &r.VirtualHost }),
+		optBoolKw("alpha", func(r rs) *bool { return &r.Alpha }),
+		optBoolKw("inhibit_on_failure", func(r rs) *bool { return &r.InhibitOnFailure }),
 		kw("uthreshold", 1, 1, tUint).unimpl(),
 		kw("lthreshold", 1, 1, tUint).unimpl(),
 		str("snmp_name").unimpl(),
 	)
 	b.add(vsTimingKeywords()...)
-	http := httpCheckBlock("HTTP_GET")
-	ssl := httpCheckBlock("SSL_GET")
-	return b.add(
-		block("TCP_CHECK", 0, 0, checkerBlock("TCP_CHECK", true)).repeat(),
-		block("HTTP_GET", 0, 0, http).repeat(),
-		block("SSL_GET", 0, 0, ssl).repeat(),
-		block("MISC_CHECK", 0, 0, miscCheckBlock()).repeat(),
-		block("SMTP_CHECK", 0, 0, checkerBlock("SMTP_CHECK", true).add(
-			kw("helo_name", 1, 1, tStr),
-			block("host", 0, 0, checkerBlock("SMTP_CHECK host", false)).repeat().unimpl(),
-		)).repeat(),
-		block("DNS_CHECK", 0, 0, checkerBlock("DNS_CHECK", false).add(
-			kw("type", 1, 1, tEnum("A", "NS", "CNAME", "SOA", "MX", "TXT", "AAAA")),
-			str("name"),
-		)).repeat(),
-		block("UDP_CHECK", 0, 0, checkerBlock("UDP_CHECK", true).add(
-			kw("payload", 1, -1),
-			kw("require_reply", 0, -1),
-			kw("min_reply_length", 1, 1, tInt(0, 65535)),
-			kw("max_reply_length", 1, 1, tInt(0, 65535)),
-		)).repeat(),
-		block("PING_CHECK", 0, 0, checkerBlock("PING_CHECK", true)).repeat(),
-		block("FILE_CHECK", 0, 0, newBlock("FILE_CHECK",
-			str("track_file"),
-			flag("dynamic"),
-			weightKw(-2147483647, 2147483647),
-		)).repeat(),
-		block("BFD_CHECK", 0, 0, newBlock("BFD_CHECK", str("name"), optBool("alpha"))).repeat().unimpl(),
-	)
+	for _, ck := range checkerKinds {
+		k := block(ck.name, 0, 0, ck.block()).repeat()
+		if ck.init == nil {
+			b.add(k.unimpl())
+			continue
+		}
+		b.add(show(set(k, func(b *builder, r rs, n *syntax.Node) {
+			r.Checkers = append(r.Checkers, b.checker(ck, n))
+		}), func(d *dumper, i int, r rs) {
+			for _, c := range r.Checkers {
+				if c.Type == ck.name {
+					d.block(i, c.Type+"  # "+c.Pos.String(), k.Block, c)
+				}
+			}
+		}))
+	}
+	return b
+}
+
+// ---- the checker registry ------------------------------------------------
+
+// checkerKind is one kind of health checker: its block schema (each row
+// with its setter), the specifics a new checker of the kind starts with,
+// the checks of a whole block and its timing defaults.
+type checkerKind struct {
+	name  string
+	block func() *BlockSpec
+	// init gives a new checker its kind's specifics with their defaults;
+	// nil for a kind gokeepalived does not implement yet.
+	init func(c *Checker)
+	// check reports what is missing once the block is read.
+	check func(b *builder, c *Checker, n *syntax.Node)
+	// defaults applies the kind's own timing defaults to what neither the
+	// checker, its real server nor its virtual server set (the bits in
+	// above), and fills values inherited from the real server.
+	defaults func(c *Checker, above uint8, rs *RealServer)
+}
+
+// checkerKinds are the checkers of a real_server, in keepalived's order.
+var checkerKinds = []*checkerKind{
+	{name: "TCP_CHECK", block: func() *BlockSpec { return checkerBlock("TCP_CHECK", true) }, init: func(*Checker) {}},
+	httpKind("HTTP_GET"),
+	httpKind("SSL_GET"),
+	{name: "MISC_CHECK", block: miscCheckBlock,
+		init: func(c *Checker) { c.Misc = &MiscCheck{} },
+		check: func(b *builder, c *Checker, n *syntax.Node) {
+			if len(c.Misc.Command.Args) == 0 {
+				b.ds.Errorf(n.Pos, "MISC_CHECK has no misc_path")
+			}
+		},
+		defaults: func(c *Checker, above uint8, rs *RealServer) {
+			if above&setRetry == 0 {
+				c.Timing.Retry = 0
+			}
+			if c.Misc.Timeout == 0 {
+				c.Misc.Timeout = c.Timing.DelayLoop
+			}
+		},
+	},
+	{name: "SMTP_CHECK",
+		block: func() *BlockSpec {
+			return checkerBlock("SMTP_CHECK", true).add(
+				strKw("helo_name", func(c *Checker) *string { return &c.SMTP.HeloName }),
+				block("host", 0, 0, checkerBlock("SMTP_CHECK host", false)).repeat().unimpl(),
+			)
+		},
+		init: func(c *Checker) { c.SMTP = &SMTPCheck{} },
+	},
+	{name: "DNS_CHECK",
+		block: func() *BlockSpec {
+			return checkerBlock("DNS_CHECK", false).add(
+				enumKw("type", func(c *Checker) *string { return &c.DNS.Type }, "A", "NS", "CNAME", "SOA", "MX", "TXT", "AAAA"),
+				strKw("name", func(c *Checker) *string { return &c.DNS.Name }),
+			)
+		},
+		init: func(c *Checker) { c.DNS = &DNSCheck{Type: "SOA", Name: "."} },
+		defaults: func(c *Checker, above uint8, rs *RealServer) {
+			if above&setRetry == 0 {
+				c.Timing.Retry = 3
+			}
+			if above&setDelayBeforeRetry == 0 {
+				c.Timing.DelayBeforeRetry = c.Timing.DelayLoop
+			}
+		},
+	},
+	{name: "UDP_CHECK",
+		block: func() *BlockSpec {
+			return checkerBlock("UDP_CHECK", true).add(
+				show(set(kw("payload", 1, -1), func(b *builder, c *Checker, n *syntax.Node) {
+					p, err := hexPayload(argTexts(n.Args), false)
+					if err != "" {
+						b.ds.Errorf(n.Args[0].Pos, "payload: %s", err)
+						return
+					}
+					c.UDP.Payload, _ = hex.DecodeString(p)
+				}), func(d *dumper, i int, c *Checker) {
+					if len(c.UDP.Payload) > 0 {
+						d.line(i, "payload %x", c.UDP.Payload)
+					}
+				}),
+				show(set(kw("require_reply", 0, -1), func(b *builder, c *Checker, n *syntax.Node) {
+					c.UDP.RequireReply = true
+					if len(n.Args) > 0 {
+						p, err := hexPayload(argTexts(n.Args), true)
+						if err != "" {
+							b.ds.Errorf(n.Args[0].Pos, "require_reply: %s", err)
+							return
+						}
+						c.UDP.ReplyPattern = p
+						c.UDP.ReplyValue, c.UDP.ReplyMask = hexPattern(p)
+					}
+				}), func(d *dumper, i int, c *Checker) {
+					if c.UDP.RequireReply {
+						d.kv(i, "require_reply", orDefault(c.UDP.ReplyPattern, "(any)"))
+					}
+				}),
+				intKw("min_reply_length", 0, 65535, func(c *Checker) *int { return &c.UDP.MinReplyLength }),
+				intKw("max_reply_length", 0, 65535, func(c *Checker) *int { return &c.UDP.MaxReplyLength }),
+			)
+		},
+		init: func(c *Checker) { c.UDP = &UDPCheck{MaxReplyLength: 255} },
+		check: func(b *builder, c *Checker, n *syntax.Node) {
+			if c.UDP.MinReplyLength > c.UDP.MaxReplyLength {
+				b.ds.Errorf(n.Pos, "UDP_CHECK: min_reply_length %d is above max_reply_length %d", c.UDP.MinReplyLength, c.UDP.MaxReplyLength)
+			}
+		},
+	},
+	{name: "PING_CHECK", block: func() *BlockSpec { return checkerBlock("PING_CHECK", true) }, init: func(*Checker) {}},
+	{name: "FILE_CHECK",
+		block: func() *BlockSpec {
+			return newBlock("FILE_CHECK",
+				strKw("track_file", func(c *Checker) *string { return &c.File.TrackFile }),
+				flagKw("dynamic", func(c *Checker) *bool { return &c.File.Dynamic }, true),
+				weightRow(-2147483647, 2147483647, func(c *Checker) (*int, *bool) { return &c.File.Weight, &c.File.Reverse }),
+			)
+		},
+		init: func(c *Checker) { c.File = &FileCheck{Weight: 1} },
+		check: func(b *builder, c *Checker, n *syntax.Node) {
+			if c.File.TrackFile == "" {
+				b.ds.Errorf(n.Pos, "FILE_CHECK has no track_file")
+			}
+		},
+		// keepalived's file checker has no retry: it acts on each change
+		// of the file, whatever retry is inherited.
+		defaults: func(c *Checker, _ uint8, _ *RealServer) { c.Timing.Retry = 0 },
+	},
+	{name: "BFD_CHECK", block: func() *BlockSpec { return newBlock("BFD_CHECK", str("name"), optBool("alpha")) }},
+}
+
+// checkerKindOf returns the registry entry of a checker type name.
+func checkerKindOf(name string) *checkerKind {
+	for _, k := range checkerKinds {
+		if k.name == name {
+			return k
+		}
+	}
+	return nil
 }
 
 // checkerBlock holds the common checker keywords (check_api.c). withRetryAlias
 // adds the deprecated nb_get_retry, which 2.2.7 accepts in every checker with
 // the common keywords except DNS_CHECK.
 func checkerBlock(name string, withRetryAlias bool) *BlockSpec {
+	type ck = *Checker
+	port := ArgSpec{Kind: ArgPort, Min: 1, Max: 65535}
 	b := newBlock(name,
-		kw("connect_ip", 1, 1, tIP),
-		kw("connect_port", 1, 1, ArgSpec{Kind: ArgPort, Min: 1, Max: 65535}),
-		kw("bindto", 1, 1, tIP),
-		str("bind_if"),
-		kw("bind_port", 1, 1, ArgSpec{Kind: ArgPort, Min: 1, Max: 65535}),
-		kw("fwmark", 1, 1, tUint),
-		optBool("alpha"),
-		optBool("log_all_failures"),
+		ipKw("connect_ip", func(c ck) *netip.Addr { return &c.ConnectIP }),
+		show(set(kw("connect_port", 1, 1, port), func(b *builder, c ck, n *syntax.Node) { c.ConnectPort = uint16(b.int(n, 0)) }),
+			func(d *dumper, i int, c ck) { d.kv(i, "connect_port", c.ConnectPort) }),
+		ipKw("bindto", func(c ck) *netip.Addr { return &c.BindTo }),
+		strKw("bind_if", func(c ck) *string { return &c.BindIf }),
+		show(set(kw("bind_port", 1, 1, port), func(b *builder, c ck, n *syntax.Node) { c.BindPort = uint16(b.int(n, 0)) }),
+			func(d *dumper, i int, c ck) {
+				if c.BindPort != 0 {
+					d.kv(i, "bind_port", c.BindPort)
+				}
+			}),
+		show(set(kw("fwmark", 1, 1, tUint), func(b *builder, c ck, n *syntax.Node) { c.FWMark = uint32(b.int(n, 0)) }),
+			func(d *dumper, i int, c ck) {
+				if c.FWMark != 0 {
+					d.kv(i, "fwmark", c.FWMark)
+				}
+			}),
+		optBoolKw("alpha", func(c ck) *bool { return &c.Alpha }),
+		optBoolKw("log_all_failures", func(c ck) *bool { return &c.LogAllFailures }),
 	)
 	b.add(vsTimingKeywords()...)
 	if withRetryAlias {
-		b.add(kw("nb_get_retry", 1, 1, tUint).alias("retry", "'nb_get_retry' is deprecated; use 'retry'"))
+		b.add(retryKw("nb_get_retry").alias("retry", "'nb_get_retry' is deprecated; use 'retry'"))
 	}
 	return b
 }
 
 func miscCheckBlock() *BlockSpec {
+	type ck = *Checker
 	return newBlock("MISC_CHECK",
-		kw("misc_path", 1, -1, tPath),
-		kw("misc_timeout", 1, 1, tInt(1, 4294967)),
-		flag("misc_dynamic"),
-		kw("user", 1, 2, tStr, tStr),
-		optBool("alpha"),
-		optBool("log_all_failures"),
-		kw("retry", 1, 1, tUint),
-		kw("nb_get_retry", 1, 1, tUint).alias("retry", "'nb_get_retry' is deprecated; use 'retry'"),
-		kw("delay_before_retry", 1, 1, tTimer(0, 4294967)),
-		kw("warmup", 1, 1, tTimer(0, 4294967)),
-		kw("delay_loop", 1, 1, tDelayTimer),
+		show(set(kw("misc_path", 1, -1, tPath), func(b *builder, c ck, n *syntax.Node) {
+			c.Misc.Command.Pos, c.Misc.Command.Args = n.Pos, argv(n.Args)
+		}), func(d *dumper, i int, c ck) { d.kv(i, "misc_path", joinWords(c.Misc.Command.Args)) }),
+		secsKw("misc_timeout", 1, 4294967, func(c ck) *time.Duration { return &c.Misc.Timeout }),
+		flagKw("misc_dynamic", func(c ck) *bool { return &c.Misc.Dynamic }, true),
+		userKw(func(c ck) *ScriptRef { return &c.Misc.Command }),
+		optBoolKw("alpha", func(c ck) *bool { return &c.Alpha }),
+		optBoolKw("log_all_failures", func(c ck) *bool { return &c.LogAllFailures }),
+		retryKw("retry"),
+		retryKw("nb_get_retry").alias("retry", "'nb_get_retry' is deprecated; use 'retry'"),
+		delayBeforeRetryKw(),
+		warmupKw(),
+		delayLoopKw(),
 	)
 }
 
+// httpKind is HTTP_GET or SSL_GET.
+func httpKind(name string) *checkerKind {
+	return &checkerKind{name: name,
+		block: func() *BlockSpec { return httpCheckBlock(name) },
+		init:  func(c *Checker) { c.HTTP = &HTTPCheck{Protocol: "1.0"} },
+		check: func(b *builder, c *Checker, n *syntax.Node) {
+			if len(c.HTTP.URLs) == 0 {
+				b.ds.Errorf(n.Pos, "%s has no url block", c.Type)
+			}
+		},
+		defaults: func(c *Checker, above uint8, rs *RealServer) {
+			if above&setDelayBeforeRetry == 0 {
+				c.Timing.DelayBeforeRetry = 3 * time.Second
+			}
+			if c.HTTP.VirtualHost == "" {
+				c.HTTP.VirtualHost = rs.VirtualHost
+			}
+		},
+	}
+}
+
 func httpCheckBlock(name string) *BlockSpec {
+	type ck = *Checker
 	b := checkerBlock(name, true)
-	return b.add(
-		kw("http_protocol", 1, 1, tEnum("1.0", "1.0C", "1.0c", "1.1")),
-		optBool("fast_recovery"),
-		str("virtualhost"),
-		flag("enable_sni"),
-		block("url", 0, 0, newBlock(name+" url",
-			kw("path", 1, 1, tStr),
-			kw("digest", 1, 1, tStr),
-			kw("status_code", 1, -1),
-			str("virtualhost"),
+	b.add(
+		show(set(kw("http_protocol", 1, 1, tEnum("1.0", "1.0C", "1.0c", "1.1")), func(b *builder, c ck, n *syntax.Node) {
+			c.HTTP.Protocol = strings.ToUpper(n.Args[0].Text)
+		}), func(d *dumper, i int, c ck) { d.kv(i, "http_protocol", c.HTTP.Protocol) }),
+		optBoolKw("fast_recovery", func(c ck) *bool { return &c.HTTP.FastRecovery }),
+		strKw("virtualhost", func(c ck) *string { return &c.HTTP.VirtualHost }),
+		flagKw("enable_sni", func(c ck) *bool { return &c.HTTP.EnableSNI }, true),
+		set(block("url", 0, 0, newBlock(name+" url",
+			strKw("path", func(u *URL) *string { return &u.Path }),
+			set(kw("digest", 1, 1, tStr), func(b *builder, u *URL, n *syntax.Node) {
+				d := strings.ToLower(n.Args[0].Text)
+				if _, err := hex.DecodeString(d); err != nil || len(d) != 32 {
+					b.ds.Errorf(n.Args[0].Pos, "digest '%s' is not an MD5 sum (32 hexadecimal digits)", n.Args[0].Text)
+					return
+				}
+				u.Digest = d
+			}),
+			set(kw("status_code", 1, -1), func(b *builder, u *URL, n *syntax.Node) {
+				for _, a := range n.Args {
+					lo, hi, isRange := strings.Cut(a.Text, "-")
+					from, ok1 := parseInt(lo)
+					to := from
+					ok2 := true
+					if isRange {
+						to, ok2 = parseInt(hi)
+					}
+					if !ok1 || !ok2 || from < 100 || to > 599 || to < from {
+						b.ds.Errorf(a.Pos, "status_code '%s' is not a code or range in 100-599", a.Text)
+						continue
+					}
+					u.StatusCodes = append(u.StatusCodes, StatusRange{int(from), int(to)})
+				}
+			}),
+			strKw("virtualhost", func(u *URL) *string { return &u.VirtualHost }),
 			kw("regex", 1, 1, tStr).unimpl(),
 			flag("regex_no_match").unimpl(),
 			kw("regex_options", 1, -1).unimpl(),
 			kw("regex_stack", 2, 2, tUint, tUint).unimpl(),
 			kw("regex_min_offset", 1, 1, tUint).unimpl(),
 			kw("regex_max_offset", 1, 1, tUint).unimpl(),
-		)).repeat(),
+		)).repeat(), func(b *builder, c ck, n *syntax.Node) {
+			if u, ok := b.url(n); ok {
+				c.HTTP.URLs = append(c.HTTP.URLs, u)
+			}
+		}),
 	)
+	show(b.Lookup("url"), func(d *dumper, i int, c ck) {
+		for _, u := range c.HTTP.URLs {
+			var codes []string
+			for _, s := range u.StatusCodes {
+				codes = append(codes, fmt.Sprintf("%d-%d", s.From, s.To))
+			}
+			line := fmt.Sprintf("url path %s digest %s status_code %s", u.Path, orDefault(u.Digest, "-"), strings.Join(codes, ","))
+			if u.VirtualHost != "" {
+				line += " virtualhost " + u.VirtualHost
+			}
+			d.line(i, "%s", line)
+		}
+	})
+	return b
 }

@@ -1,5 +1,14 @@
 package config
 
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+	"time"
+
+	"gokeepalived/internal/config/syntax"
+)
+
 // VRRP and BFD blocks of keepalived 2.2.7 (keepalived/vrrp/vrrp_parser.c
 // init_vrrp_keywords, keepalived/bfd/bfd_parser.c). Ranges were checked
 // against `keepalived -t` 2.2.7 where noted.
@@ -11,136 +20,236 @@ func weightKw(min, max float64) *Keyword {
 
 func vrrpScriptBlock() *BlockSpec {
 	return newBlock("vrrp_script",
-		kw("script", 1, -1, tPath),
+		show(set(kw("script", 1, -1, tPath), func(b *builder, s *Script, n *syntax.Node) {
+			s.Command.Pos, s.Command.Args = n.Pos, argv(n.Args)
+		}), func(d *dumper, i int, s *Script) { d.kv(i, "script", strings.Join(s.Command.Args, " ")) }),
 		// 2.2.7 reads interval/timeout as whole seconds: "vrrp script
 		// interval '0.5' must be between 1 and 4294".
-		kw("interval", 1, 1, tInt(1, 4294)),
-		kw("timeout", 1, 1, tInt(1, 4294)),
-		weightKw(-253, 253),
-		kw("rise", 1, 1, tInt(1, 2147483647)),
-		kw("fall", 1, 1, tInt(1, 2147483647)),
-		kw("user", 1, 2, tStr, tStr),
-		flag("init_fail"),
+		secsKw("interval", 1, 4294, func(s *Script) *time.Duration { return &s.Interval }),
+		secsKw("timeout", 1, 4294, func(s *Script) *time.Duration { return &s.Timeout }),
+		weightRow(-253, 253, func(s *Script) (*int, *bool) { return &s.Weight, &s.Reverse }),
+		intKw("rise", 1, 2147483647, func(s *Script) *int { return &s.Rise }),
+		intKw("fall", 1, 2147483647, func(s *Script) *int { return &s.Fall }),
+		userKw(func(s *Script) *ScriptRef { return &s.Command }),
+		flagKw("init_fail", func(s *Script) *bool { return &s.InitFail }, true),
 	)
 }
 
 func trackFileBlock() *BlockSpec {
 	return newBlock("track_file",
-		kw("file", 1, 1, tPath),
-		weightKw(-2147483647, 2147483647),
-		kw("init_file", 0, 2),
+		pathKw("file", func(t *TrackFile) *string { return &t.Path }),
+		weightRow(-2147483647, 2147483647, func(t *TrackFile) (*int, *bool) { return &t.Weight, &t.Reverse }),
+		show(set(kw("init_file", 0, 2), func(b *builder, t *TrackFile, n *syntax.Node) {
+			t.InitFile = true
+			for _, a := range n.Args {
+				if a.Text == "overwrite" {
+					t.InitOverwrite = true
+				} else if v, ok := parseInt(a.Text); ok {
+					t.InitValue = v
+				} else {
+					b.ds.Errorf(a.Pos, "init_file '%s' is neither a number nor 'overwrite'", a.Text)
+				}
+			}
+		}), func(d *dumper, i int, t *TrackFile) {
+			if t.InitFile {
+				d.line(i, "init_file %d%s", t.InitValue, map[bool]string{true: " overwrite"}[t.InitOverwrite])
+			}
+		}),
 	)
 }
 
 func trackProcessBlock() *BlockSpec {
 	return newBlock("vrrp_track_process",
-		kw("process", 1, -1, tStr),
-		kw("param_match", 1, 1, tEnum("initial", "partial")),
-		weightKw(-254, 254),
-		kw("quorum", 1, 1, tInt(0, 65535)),
-		kw("quorum_max", 1, 1, tInt(0, 65535)),
-		kw("delay", 1, 1, tTimer(0, 3600)),
-		kw("fork_delay", 1, 1, tTimer(0, 3600)),
-		kw("terminate_delay", 1, 1, tTimer(0, 3600)),
-		flag("full_command"),
+		show(set(kw("process", 1, -1, tStr), func(b *builder, t *TrackProcess, n *syntax.Node) {
+			t.Process = argTexts(n.Args)
+		}), func(d *dumper, i int, t *TrackProcess) { d.kv(i, "process", strings.Join(t.Process, " ")) }),
+		enumKw("param_match", func(t *TrackProcess) *string { return &t.ParamMatch }, "initial", "partial"),
+		weightRow(-254, 254, func(t *TrackProcess) (*int, *bool) { return &t.Weight, &t.Reverse }),
+		intKw("quorum", 0, 65535, func(t *TrackProcess) *int { return &t.Quorum }),
+		intKw("quorum_max", 0, 65535, func(t *TrackProcess) *int { return &t.QuorumMax }),
+		// delay sets both delays; they are dumped under their own names.
+		set(kw("delay", 1, 1, tTimer(0, 3600)), func(b *builder, t *TrackProcess, n *syntax.Node) {
+			t.ForkDelay, t.TerminateDelay = b.dur(n, 0), b.dur(n, 0)
+		}),
+		timerKw("fork_delay", 0, 3600, func(t *TrackProcess) *time.Duration { return &t.ForkDelay }),
+		timerKw("terminate_delay", 0, 3600, func(t *TrackProcess) *time.Duration { return &t.TerminateDelay }),
+		flagKw("full_command", func(t *TrackProcess) *bool { return &t.FullCommand }, true),
 	)
 }
 
+// notifier is the model of a block with notify scripts (vrrp_instance,
+// vrrp_sync_group).
+type notifier interface{ notifyScripts() *Notify }
+
+func (v *Instance) notifyScripts() *Notify  { return &v.Notify }
+func (g *SyncGroup) notifyScripts() *Notify { return &g.Notify }
+
+// notifyKw is a notify script of an instance or sync group.
+func notifyKw(name string, f func(*Notify) **ScriptRef) *Keyword {
+	return scriptKw(name, func(t notifier) **ScriptRef { return f(t.notifyScripts()) })
+}
+
+// notifyRows are the notify keywords instances and sync groups share.
+func notifyRows() []*Keyword {
+	return []*Keyword{
+		notifyKw("notify_master", func(n *Notify) **ScriptRef { return &n.Master }),
+		notifyKw("notify_backup", func(n *Notify) **ScriptRef { return &n.Backup }),
+		notifyKw("notify_fault", func(n *Notify) **ScriptRef { return &n.Fault }),
+		notifyKw("notify_stop", func(n *Notify) **ScriptRef { return &n.Stop }),
+		notifyKw("notify", func(n *Notify) **ScriptRef { return &n.Any }),
+	}
+}
+
 func syncGroupBlock() *BlockSpec {
-	return newBlock("vrrp_sync_group",
-		vblock("group"),
-		vblock("track_interface"),
-		vblock("track_script"),
-		vblock("track_file"),
-		vblock("track_process"),
+	b := newBlock("vrrp_sync_group",
+		show(set(vblock("group"), func(b *builder, g *SyncGroup, n *syntax.Node) {
+			for _, l := range n.Children {
+				for _, a := range lineWords(l) {
+					g.Members = append(g.Members, a.Text)
+					g.MemberPos = append(g.MemberPos, a.Pos)
+				}
+			}
+		}), func(d *dumper, i int, g *SyncGroup) { d.kv(i, "group", strings.Join(g.Members, " ")) }),
+		tracksKw("track_interface", -253, 253, func(g *SyncGroup) *[]Track { return &g.TrackInterface }),
+		tracksKw("track_script", -253, 253, func(g *SyncGroup) *[]Track { return &g.TrackScript }),
+		tracksKw("track_file", -254, 254, func(g *SyncGroup) *[]Track { return &g.TrackFile }),
+		tracksKw("track_process", -254, 254, func(g *SyncGroup) *[]Track { return &g.TrackProcess }),
 		vblock("track_bfd").unimpl(),
-		script("notify_backup"),
-		script("notify_master"),
-		script("notify_fault"),
-		script("notify_stop"),
-		script("notify"),
+	)
+	b.add(notifyRows()...)
+	return b.add(
 		optBool("notify_priority_changes").unimpl(),
-		optBool("smtp_alert"),
+		alertKw("smtp_alert", func(t notifier) **bool { return &t.notifyScripts().SMTPAlert }),
 		flag("global_tracking").unimpl().alias("", "'global_tracking' is deprecated; use track_* blocks on the vrrp_sync_group"),
 		flag("sync_group_tracking_weight").unimpl(),
 	)
 }
 
 func instanceBlock() *BlockSpec {
-	return newBlock("vrrp_instance",
+	type inst = *Instance
+	b := newBlock("vrrp_instance",
 		// Core protocol.
-		kw("state", 1, 1, tEnum("MASTER", "BACKUP")),
-		str("interface"),
-		kw("virtual_router_id", 1, 1, tInt(1, 255)),
-		kw("priority", 1, 1, tInt(1, 255)),
+		enumKw("state", func(v inst) *string { return &v.State }, "MASTER", "BACKUP"),
+		show(set(str("interface"), func(b *builder, v inst, n *syntax.Node) { v.Interface = n.Args[0].Text }),
+			func(d *dumper, i int, v inst) { d.kv(i, "interface", orDefault(v.Interface, "(none)")) }),
+		intKw("virtual_router_id", 1, 255, func(v inst) *int { return &v.VRID }),
+		intKw("priority", 1, 255, func(v inst) *int { return &v.Priority }),
 		// Range depends on the version; checked semantically.
-		kw("advert_int", 1, 1, tTimer(0.01, 255)),
-		kw("version", 1, 1, tInt(2, 3)),
-		block("authentication", 0, 0, newBlock("authentication",
-			kw("auth_type", 1, 1, tEnum("PASS", "AH")),
-			kw("auth_pass", 1, 1, tStr),
-		)),
-		vblock("virtual_ipaddress"),
-		vblock("virtual_ipaddress_excluded"),
-		vblock("virtual_routes"),
-		vblock("virtual_rules"),
+		timerKw("advert_int", 0.01, 255, func(v inst) *time.Duration { return &v.AdvertInt }),
+		show(intKw("version", 2, 3, func(v inst) *int { return &v.Version }), func(d *dumper, i int, v inst) {
+			d.kv(i, "version", v.Version)
+			d.kv(i, "family", fmt.Sprintf("IPv%d", v.Family))
+		}),
+		show(set(block("authentication", 0, 0, newBlock("authentication",
+			set(kw("auth_type", 1, 1, tEnum("PASS", "AH")), func(b *builder, a *Auth, n *syntax.Node) {
+				a.Type = n.Args[0].Text
+				if a.Type == "AH" {
+					b.ds.Errorf(n.Args[0].Pos, "auth_type AH is known to keepalived but not implemented by gokeepalived yet")
+				}
+			}),
+			set(kw("auth_pass", 1, 1, tStr), func(b *builder, a *Auth, n *syntax.Node) {
+				p := n.Args[0].Text
+				if len(p) > 8 {
+					b.ds.Warnf(n.Args[0].Pos, "auth_pass is longer than 8 characters; only '%s' is used, as in keepalived", p[:8])
+					p = p[:8]
+				}
+				a.Pass = p
+			}),
+		)), func(b *builder, v inst, n *syntax.Node) {
+			v.Auth = &Auth{Pos: n.Pos}
+			b.apply(v.Auth, n)
+		}), func(d *dumper, i int, v inst) {
+			if v.Auth != nil {
+				d.kv(i, "authentication", v.Auth.Type+" "+v.Auth.Pass)
+			}
+		}),
+		vipsKw("virtual_ipaddress", func(v inst) *[]VIP { return &v.VIPs }),
+		vipsKw("virtual_ipaddress_excluded", func(v inst) *[]VIP { return &v.ExcludedVIPs }),
+		show(set(vblock("virtual_routes"), func(b *builder, v inst, n *syntax.Node) { v.Routes = b.routes(n) }),
+			func(d *dumper, i int, v inst) {
+				for _, r := range v.Routes {
+					d.line(i, "virtual_route %s", r)
+				}
+			}),
+		show(set(vblock("virtual_rules"), func(b *builder, v inst, n *syntax.Node) { v.Rules = b.rules(n) }),
+			func(d *dumper, i int, v inst) {
+				for _, r := range v.Rules {
+					d.line(i, "virtual_rule %s", r)
+				}
+			}),
 
 		// Unicast and sources.
-		kw("mcast_src_ip", 1, 1, tIP),
-		kw("unicast_src_ip", 1, 1, tIP),
-		vblock("unicast_peer"),
-		flag("unicast_fault_no_peer"),
-		kw("unicast_ttl", 1, 1, tInt(0, 255)),
-		flag("check_unicast_src"),
+		ipKw("mcast_src_ip", func(v inst) *netip.Addr { return &v.McastSrc }),
+		ipKw("unicast_src_ip", func(v inst) *netip.Addr { return &v.UnicastSrc }),
+		show(set(vblock("unicast_peer"), func(b *builder, v inst, n *syntax.Node) {
+			v.UnicastPeers = append(v.UnicastPeers, b.peers(n)...)
+		}), func(d *dumper, i int, v inst) {
+			for _, p := range v.UnicastPeers {
+				d.line(i, "unicast_peer %s min_ttl %d max_ttl %d", p.Addr, p.MinTTL, p.MaxTTL)
+			}
+		}),
+		flagKw("unicast_fault_no_peer", func(v inst) *bool { return &v.UnicastFaultNoPeer }, true),
+		intKw("unicast_ttl", 0, 255, func(v inst) *int { return &v.UnicastTTL }),
+		flagKw("check_unicast_src", func(v inst) *bool { return &v.CheckUnicastSrc }, true),
 		kw("mcast_dst_ip", 1, 1, tIP).unimpl(),
 		flag("track_src_ip").unimpl(),
 		kw("old_unicast_checksum", 0, 1, tEnum("never")).unimpl(),
 
 		// Preemption and accept mode.
-		flag("nopreempt"),
-		flag("preempt"),
-		kw("preempt_delay", 1, 1, tTimer(0, 1000)),
-		flag("accept"),
-		flag("no_accept"),
-		optBool("strict_mode"),
-		optBool("skip_check_adv_addr"),
-		optBool("v3_checksum_as_v2"), // keepalived >= 2.3 (not in 2.2.7)
-		optBool("lower_prio_no_advert"),
-		optBool("higher_prio_send_advert"),
-		kw("down_timer_adverts", 1, 1, tInt(1, 100)),
+		flagKw("nopreempt", func(v inst) *bool { return &v.Preempt }, false),
+		flagKw("preempt", func(v inst) *bool { return &v.Preempt }, true),
+		timerKw("preempt_delay", 0, 1000, func(v inst) *time.Duration { return &v.PreemptDelay }),
+		flagKw("accept", func(v inst) *bool { return &v.Accept }, true),
+		flagKw("no_accept", func(v inst) *bool { return &v.Accept }, false),
+		optBoolKw("strict_mode", func(v inst) *bool { return &v.Strict }),
+		optBoolKw("skip_check_adv_addr", func(v inst) *bool { return &v.SkipCheckAdvAddr }),
+		optBoolKw("v3_checksum_as_v2", func(v inst) *bool { return &v.V3ChecksumAsV2 }), // keepalived >= 2.3 (not in 2.2.7)
+		optBoolKw("lower_prio_no_advert", func(v inst) *bool { return &v.LowerPrioNoAdvert }),
+		optBoolKw("higher_prio_send_advert", func(v inst) *bool { return &v.HigherPrioSendAdvert }),
+		intKw("down_timer_adverts", 1, 100, func(v inst) *int { return &v.DownTimerAdverts }),
 
 		// Gratuitous ARP / NA.
-		kw("garp_master_delay", 1, 1, tInt(0, 4294)),
-		kw("garp_master_repeat", 1, 1, tInt(1, 65535)),
-		kw("garp_master_refresh", 1, 1, tInt(0, 4294)),
-		kw("garp_master_refresh_repeat", 1, 1, tInt(1, 65535)),
-		kw("garp_lower_prio_delay", 1, 1, tInt(0, 4294)),
-		kw("garp_lower_prio_repeat", 1, 1, tInt(1, 65535)),
+		secsKw("garp_master_delay", 0, 4294, func(v inst) *time.Duration { return &v.GARP.MasterDelay }),
+		intKw("garp_master_repeat", 1, 65535, func(v inst) *int { return &v.GARP.MasterRepeat }),
+		secsKw("garp_master_refresh", 0, 4294, func(v inst) *time.Duration { return &v.GARP.MasterRefresh }),
+		intKw("garp_master_refresh_repeat", 1, 65535, func(v inst) *int { return &v.GARP.MasterRefreshRepeat }),
+		secsKw("garp_lower_prio_delay", 0, 4294, func(v inst) *time.Duration { return &v.GARP.LowerPrioDelay }),
+		intKw("garp_lower_prio_repeat", 1, 65535, func(v inst) *int { return &v.GARP.LowerPrioRepeat }),
 		kw("garp_extra_if", 1, 2).unimpl(),
 		kw("vmac_garp_intvl", 1, 2).unimpl().alias("garp_extra_if", "'vmac_garp_intvl' is deprecated; use 'garp_extra_if'"),
 
 		// Tracking.
-		flag("dont_track_primary"),
-		vblock("track_interface"),
-		vblock("track_script"),
-		vblock("track_file"),
-		vblock("track_process"),
+		flagKw("dont_track_primary", func(v inst) *bool { return &v.DontTrackPrimary }, true),
+		tracksKw("track_interface", -253, 253, func(v inst) *[]Track { return &v.TrackInterface }),
+		tracksKw("track_script", -253, 253, func(v inst) *[]Track { return &v.TrackScript }),
+		tracksKw("track_file", -254, 254, func(v inst) *[]Track { return &v.TrackFile }),
+		tracksKw("track_process", -254, 254, func(v inst) *[]Track { return &v.TrackProcess }),
 		vblock("track_bfd").unimpl(),
-
-		// Notification.
-		script("notify_master"),
-		script("notify_backup"),
-		script("notify_fault"),
-		script("notify_stop"),
-		script("notify"),
-		script("notify_master_rx_lower_pri"),
+	)
+	// Notification.
+	b.add(notifyRows()...)
+	return b.add(
+		scriptKw("notify_master_rx_lower_pri", func(v inst) **ScriptRef { return &v.Notify.MasterRxLowerPri }),
 		kw("notify_deleted", 0, 3, tPath).unimpl(),
 		optBool("notify_priority_changes").unimpl(),
-		optBool("smtp_alert"),
+		alertKw("smtp_alert", func(t notifier) **bool { return &t.notifyScripts().SMTPAlert }),
 
 		// Interfaces.
-		kw("use_vmac", 0, 2),
-		flag("vmac_xmit_base"),
+		show(set(kw("use_vmac", 0, 2), func(b *builder, v inst, n *syntax.Node) {
+			v.UseVMAC = true
+			for _, a := range n.Args {
+				if _, err := parseMAC(a.Text); err == nil {
+					v.VMACAddr = a.Text
+				} else {
+					v.VMACName = a.Text
+				}
+			}
+		}), func(d *dumper, i int, v inst) {
+			if v.UseVMAC {
+				d.kv(i, "use_vmac", strings.TrimSpace(v.VMACName+" "+v.VMACAddr))
+			}
+		}),
+		flagKw("vmac_xmit_base", func(v inst) *bool { return &v.VMACXmitBase }, true),
 		flag("use_vmac_addr").unimpl(),
 		kw("use_ipvlan", 0, 3).unimpl(),
 		str("vrf").unimpl(),
@@ -151,6 +260,16 @@ func instanceBlock() *BlockSpec {
 		kw("debug", 0, 1, tInt(0, 4)).unimpl(),
 		str("lvs_sync_daemon_interface").unimpl().alias("lvs_sync_daemon", "'lvs_sync_daemon_interface' is deprecated; use global_defs 'lvs_sync_daemon'"),
 	)
+}
+
+// vipsKw is virtual_ipaddress(_excluded): ADDR[/LEN] [options] lines.
+func vipsKw(name string, f func(*Instance) *[]VIP) *Keyword {
+	k := set(vblock(name), func(b *builder, v *Instance, n *syntax.Node) { *f(v) = b.vips(n) })
+	return show(k, func(d *dumper, i int, v *Instance) {
+		for _, ip := range *f(v) {
+			d.line(i, "%s %s", name, vipString(ip))
+		}
+	})
 }
 
 func bfdInstanceBlock() *BlockSpec {

@@ -166,9 +166,9 @@ type SyncGroup struct {
 type VIP struct {
 	Pos           Pos
 	Prefix        netip.Prefix
-	Brd           string // address, "+" or "-"; "" = none
-	Dev           string // "" = the instance's interface
-	Scope         string // "" = global
+	Broadcast     netip.Addr // IPv4 only; brd + is resolved to the prefix's last address; zero = none
+	Dev           string     // "" = the instance's interface
+	Scope         Scope      // default global (link for an IPv6 link-local address)
 	Label         string
 	Peer          netip.Addr
 	Home          bool
@@ -179,23 +179,6 @@ type VIP struct {
 	NoTrack       bool
 	PreferredLft  string // "", a number or "forever"
 	UseVMAC       bool
-}
-
-// Route is one line of virtual_routes, in `ip route` syntax. Dest is the
-// destination prefix (invalid for blackhole-less special forms), Words the
-// whole line for the adapter to translate.
-type Route struct {
-	Pos     Pos
-	Dest    netip.Prefix
-	Words   []string
-	NoTrack bool
-}
-
-// Rule is one line of virtual_rules, in `ip rule` syntax.
-type Rule struct {
-	Pos     Pos
-	Words   []string
-	NoTrack bool
 }
 
 // UnicastPeer is one line of unicast_peer.
@@ -292,37 +275,35 @@ const (
 	ProtoSCTP   = "SCTP"
 	FamilyInet  = "inet"
 	FamilyInet6 = "inet6"
-	// Tunnel defaults (Tunnel.Type, Tunnel.Checksum).
-	TunnelIPIP   = "ipip"
-	TunnelNoCsum = "nocsum"
 )
 
 // VirtualServer is a virtual_server.
 type VirtualServer struct {
-	Pos                  Pos
-	Addr                 netip.Addr // set for `virtual_server IP [PORT]`
-	Port                 uint16
-	FWMark               uint32        // set for `virtual_server fwmark N`
-	Group                string        // set for `virtual_server group NAME`
-	Protocol             string        // TCP, UDP or SCTP
-	Scheduler            string        // lvs_sched / lb_algo; default "wlc"
-	Method               string        // lvs_method / lb_kind: NAT (default), DR, TUN
-	TunnelArgs           []string      // the words after TUN, as written (for the dump)
-	Tunnel               Tunnel        // the same, typed
-	Persistence          time.Duration // 0 = none; bare keyword = 360s
-	PersistenceBits      int           // persistence_granularity as a prefix length; 0 = one client address
-	IPFamily             string
-	Sorry                *RealServer // sorry_server, if any
-	HASuspend            bool
-	Alpha, Omega         bool
-	Quorum               int // default 1
-	Hysteresis           int
-	QuorumUp, QuorumDown *ScriptRef
-	VirtualHost          string
-	SMTPAlert            *bool
-	Timing               Timing // defaults inherited by real servers and checkers
-	InhibitOnFailure     bool
-	RealServers          []*RealServer
+	Pos                    Pos
+	Addr                   netip.Addr // set for `virtual_server IP [PORT]`
+	Port                   uint16
+	FWMark                 uint32        // set for `virtual_server fwmark N`
+	Group                  string        // set for `virtual_server group NAME`
+	Protocol               string        // TCP, UDP or SCTP
+	Scheduler              string        // lvs_sched / lb_algo; default "wlc"
+	Method                 string        // lvs_method / lb_kind: NAT (default), DR, TUN
+	TunnelArgs             []string      // the words after TUN, as written
+	Tunnel                 Tunnel        // TunnelArgs, parsed
+	Persistence            time.Duration // 0 = none; bare keyword = 360s
+	PersistenceGranularity string        // as written
+	PersistenceBits        int           // PersistenceGranularity as a prefix length; 0 = not set
+	IPFamily               string
+	Sorry                  *RealServer // sorry_server, if any
+	HASuspend              bool
+	Alpha, Omega           bool
+	Quorum                 int // default 1
+	Hysteresis             int
+	QuorumUp, QuorumDown   *ScriptRef
+	VirtualHost            string
+	SMTPAlert              *bool
+	Timing                 Timing // defaults inherited by real servers and checkers
+	InhibitOnFailure       bool
+	RealServers            []*RealServer
 }
 
 // Name is the server's identity for logs and diffs: "IP:PORT/PROTO",
@@ -338,11 +319,11 @@ func (vs *VirtualServer) Name() string {
 }
 
 // Tunnel is the encapsulation of `lvs_method TUN [type ipip|gue port N|gre]
-// [nocsum|csum|remcsum]`.
+// [nocsum|csum|remcsum]`, normalised to what the kernel reports back.
 type Tunnel struct {
-	Type     string // "ipip" (default), "gue" or "gre"
-	Port     uint16 // the gue port
-	Checksum string // "nocsum" (default), "csum" or "remcsum"
+	Type     string // "" (ipip, the default), "gue" or "gre"
+	Port     uint16 // GUE destination port
+	Checksum string // "" (nocsum, the default), "csum" or "remcsum"
 }
 
 // Timing is the checker timing a virtual server, real server or checker

@@ -104,7 +104,7 @@ func TestIPv6InstanceRunsV3(t *testing.T) {
     }
 }
 `)
-	if v := cfg.Instances[0]; v.Version != 3 || v.Family != 6 || v.VIPs[0].Scope != "link" {
+	if v := cfg.Instances[0]; v.Version != 3 || v.Family != 6 || v.VIPs[0].Scope != ScopeLink {
 		t.Errorf("got version %d family %d vip %+v", v.Version, v.Family, v.VIPs[0])
 	}
 }

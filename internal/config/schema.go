@@ -18,16 +18,18 @@ type (
 // misplaced and unimplemented keywords, argument count and type errors,
 // missing or unexpected blocks and repeated keywords, and returns the set
 // of nodes that must not be turned into model (they were reported).
-func schemaCheck(nodes []*syntax.Node, ds *Diagnostics) map[*syntax.Node]bool {
-	c := &schemaChecker{s: Table(), ds: ds, bad: map[*syntax.Node]bool{}}
+// It also returns the row of every node it matched, for the model builder.
+func schemaCheck(nodes []*syntax.Node, ds *Diagnostics) (bad map[*syntax.Node]bool, rows map[*syntax.Node]*Keyword) {
+	c := &schemaChecker{s: Table(), ds: ds, bad: map[*syntax.Node]bool{}, kw: map[*syntax.Node]*Keyword{}}
 	c.block(c.s.Root, nodes)
-	return c.bad
+	return c.bad, c.kw
 }
 
 type schemaChecker struct {
 	s   *Schema
 	ds  *Diagnostics
 	bad map[*syntax.Node]bool
+	kw  map[*syntax.Node]*Keyword
 }
 
 func (c *schemaChecker) block(b *BlockSpec, nodes []*syntax.Node) {
@@ -39,6 +41,7 @@ func (c *schemaChecker) block(b *BlockSpec, nodes []*syntax.Node) {
 			c.bad[n] = true
 			continue
 		}
+		c.kw[n] = k
 		if k.Status == Unimplemented {
 			c.ds.Errorf(n.Pos, "keyword '%s' is known to keepalived but not implemented by gokeepalived yet", n.Keyword)
 			c.bad[n] = true

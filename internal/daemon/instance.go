@@ -1,7 +1,6 @@
 package daemon
 
 import (
-	"fmt"
 	"net/netip"
 	"strings"
 	"sync/atomic"
@@ -110,51 +109,26 @@ func coreConfig(c *config.Instance, g *config.Global, src netip.Addr, vips []net
 	return vc
 }
 
-// kernelAddrs maps virtual_ipaddress lines to kernel addresses.
+// kernelAddrs maps virtual_ipaddress(_excluded) lines, which package config
+// has parsed and checked, to kernel addresses field by field; an address
+// without dev goes on the VMAC, if any, else the instance's interface. It
+// cannot fail; the error result keeps its caller's shape.
 func kernelAddrs(c *config.Instance, vmac string) ([]addr.Address, error) {
 	var out []addr.Address
 	for _, list := range [][]config.VIP{c.VIPs, c.ExcludedVIPs} {
 		for _, v := range list {
-			a := addr.Address{Prefix: v.Prefix, Dev: v.Dev, Label: v.Label, NoPrefixRoute: v.NoPrefixRoute}
+			a := addr.Address{Prefix: v.Prefix, Dev: v.Dev, Broadcast: v.Broadcast, Scope: addr.Scope(v.Scope),
+				Label: v.Label, NoPrefixRoute: v.NoPrefixRoute}
 			if a.Dev == "" {
 				a.Dev = c.Interface
 				if vmac != "" {
 					a.Dev = vmac
 				}
 			}
-			if v.Scope != "" {
-				s, err := addr.ParseScope(v.Scope)
-				if err != nil {
-					return nil, fmt.Errorf("%s: %w", v.Pos, err)
-				}
-				a.Scope = s
-			} else if v.Prefix.Addr().Is6() && v.Prefix.Addr().IsLinkLocalUnicast() {
-				a.Scope = addr.ScopeLink
-			}
-			switch v.Brd {
-			case "", "-":
-			case "+":
-				if v.Prefix.Addr().Is4() && v.Prefix.Bits() < 31 {
-					a.Broadcast = lastAddr(v.Prefix)
-				}
-			default:
-				b, err := netip.ParseAddr(v.Brd)
-				if err != nil {
-					return nil, fmt.Errorf("%s: broadcast %q: %w", v.Pos, v.Brd, err)
-				}
-				a.Broadcast = b
-			}
 			out = append(out, a)
 		}
 	}
 	return out, nil
-}
-
-func lastAddr(p netip.Prefix) netip.Addr {
-	b := p.Masked().Addr().As4()
-	host := uint32(1)<<(32-p.Bits()) - 1
-	v := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3]) | host
-	return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
 }
 
 func (in *instance) family() string {

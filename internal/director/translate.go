@@ -58,15 +58,9 @@ func dest(rs *config.RealServer) (lb.Dest, error) {
 	}
 	d.Method = m
 	if m == lb.TUN {
-		// Normalised to what the kernel reports back: ipip and nocsum
-		// are the defaults.
+		// The configuration normalises it as the kernel reports it back:
+		// "" for the defaults ipip and nocsum.
 		d.Tunnel = lb.Tunnel{Type: rs.Tunnel.Type, Port: rs.Tunnel.Port, Checksum: rs.Tunnel.Checksum}
-		if d.Tunnel.Type == config.TunnelIPIP {
-			d.Tunnel.Type = ""
-		}
-		if d.Tunnel.Checksum == config.TunnelNoCsum {
-			d.Tunnel.Checksum = ""
-		}
 	}
 	return d, nil
 }

@@ -189,7 +189,24 @@ func (r Rule) netlink() *netlink.Rule {
 	if r.To.IsValid() {
 		nr.Dst = ipnet(r.To.Masked())
 	}
+	nr.Mark = r.FWMark
+	if r.FWMask != 0 {
+		m := r.FWMask
+		nr.Mask = &m
+	}
 	return nr
+}
+
+// fwmask is the mask the kernel applies to a rule's mark: all bits for a
+// mark without a mask, none without a mark.
+func fwmask(mark uint32, mask *uint32) uint32 {
+	switch {
+	case mask != nil:
+		return *mask
+	case mark != 0:
+		return 0xffffffff
+	}
+	return 0
 }
 
 // AddRule adds the rule; an identical rule already present is fine.
@@ -241,7 +258,8 @@ func ruleExists(r Rule) (bool, error) {
 	}
 	for _, got := range rules {
 		if got.Table == want.Table && same(got.Src, want.Src) && same(got.Dst, want.Dst) &&
-			got.Mark == 0 && got.IifName == "" && got.OifName == "" && !got.Invert {
+			got.Mark == want.Mark && fwmask(got.Mark, got.Mask) == fwmask(want.Mark, want.Mask) &&
+			got.IifName == "" && got.OifName == "" && !got.Invert {
 			return true, nil
 		}
 	}

@@ -1,6 +1,7 @@
 package addr_test
 
 import (
+	"fmt"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -180,7 +181,11 @@ func rules(t *testing.T, table int) []string {
 		}
 		for _, r := range rs {
 			if r.Table == table {
-				out = append(out, strconv.Itoa(r.Priority)+": "+r.String())
+				s := strconv.Itoa(r.Priority) + ": " + r.String()
+				if r.Mask != nil {
+					s += fmt.Sprintf(" fwmark %#x/%#x", r.Mark, *r.Mask)
+				}
+				out = append(out, s)
 			}
 		}
 	}
@@ -197,6 +202,8 @@ func TestRuleLifecycle(t *testing.T) {
 			{From: p("192.0.2.101/32"), To: p("198.51.100.0/24"), Table: 100, Priority: 101},
 			{To: p("2001:db8:1::/48"), Table: 100, Priority: 102},
 			{From: p("203.0.113.0/24"), Table: 100}, // kernel-chosen priority
+			{FWMark: 7, Table: 100},                 // kernel-chosen priority, any address
+			{From: p("203.0.113.0/24"), FWMark: 0x10, FWMask: 0xf0, Table: 100, Priority: 103},
 		}
 		for _, r := range append(rs, rs...) {
 			if err := addr.AddRule(r); err != nil {
@@ -204,8 +211,13 @@ func TestRuleLifecycle(t *testing.T) {
 			}
 		}
 		got := rules(t, 100)
-		if len(got) != 4 {
-			t.Fatalf("rules for table 100 after adding each twice: %q, want 4 rules", got)
+		if len(got) != len(rs) {
+			t.Fatalf("rules for table 100 after adding each twice: %q, want %d rules", got, len(rs))
+		}
+		for _, want := range []string{"fwmark 0x7/0xffffffff", "fwmark 0x10/0xf0"} {
+			if !slices.ContainsFunc(got, func(s string) bool { return strings.Contains(s, want) }) {
+				t.Errorf("rules for table 100: %q, want one with %q", got, want)
+			}
 		}
 		for _, r := range append(rs, rs...) {
 			if err := addr.DelRule(r); err != nil {

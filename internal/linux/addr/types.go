@@ -50,24 +50,6 @@ func (s Scope) String() string {
 	return strconv.Itoa(int(s))
 }
 
-// ParseScope reads a scope name (global, site, link, host, nowhere; also
-// "universe" for global) or a number 0-255.
-func ParseScope(s string) (Scope, error) {
-	if s == "universe" {
-		return ScopeGlobal, nil
-	}
-	for v, n := range scopeNames {
-		if n == s {
-			return v, nil
-		}
-	}
-	n, err := strconv.ParseUint(s, 10, 8)
-	if err != nil {
-		return 0, fmt.Errorf("unknown scope %q (want global, site, link, host, nowhere or 0-255)", s)
-	}
-	return Scope(n), nil
-}
-
 // Address is one address on a device, as in keepalived's
 // "192.0.2.10/24 brd 192.0.2.255 dev eth0 scope global label eth0:1".
 type Address struct {
@@ -241,6 +223,9 @@ type Rule struct {
 	From, To netip.Prefix // zero for "all"
 	Table    int          // required
 	Priority int          // zero lets the kernel choose
+	// FWMark selects packets by firewall mark (zero: any), under FWMask
+	// (zero: all bits, as `ip rule ... fwmark N` without a mask).
+	FWMark, FWMask uint32
 	// IPv6 picks the family when neither From nor To is given.
 	IPv6 bool
 }
@@ -282,6 +267,12 @@ func (r Rule) String() string {
 	}
 	if r.To.IsValid() {
 		b.WriteString(" to " + r.To.Masked().String())
+	}
+	if r.FWMark != 0 || r.FWMask != 0 {
+		b.WriteString(" fwmark 0x" + strconv.FormatUint(uint64(r.FWMark), 16))
+		if r.FWMask != 0 {
+			b.WriteString("/0x" + strconv.FormatUint(uint64(r.FWMask), 16))
+		}
 	}
 	b.WriteString(" table " + strconv.Itoa(r.Table))
 	return b.String()

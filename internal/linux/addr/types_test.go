@@ -23,6 +23,7 @@ func TestStrings(t *testing.T) {
 		{"explicit host scope", Route{Dst: p("203.0.113.1/32"), Dev: "lo", Scope: ScopeHost}, "203.0.113.1/32 dev lo scope host"},
 		{"rule", Rule{From: p("192.0.2.10/32"), To: p("198.51.100.0/24"), Table: 100, Priority: 100}, "100: from 192.0.2.10/32 to 198.51.100.0/24 table 100"},
 		{"rule all v6", Rule{Table: 7, IPv6: true}, "inet6 from all table 7"},
+		{"rule fwmark", Rule{FWMark: 16, FWMask: 0xf0, Table: 7}, "from all fwmark 0x10/0xf0 table 7"},
 		{"rule family from prefix", Rule{To: p("2001:db8::/32"), Table: 7}, "inet6 from all to 2001:db8::/32 table 7"},
 	}
 	for _, tt := range tests {
@@ -65,19 +66,6 @@ func TestValidate(t *testing.T) {
 	for i, err := range good {
 		if err != nil {
 			t.Errorf("good case %d rejected: %v", i, err)
-		}
-	}
-}
-
-func TestParseScope(t *testing.T) {
-	for in, want := range map[string]Scope{"global": 0, "universe": 0, "site": 200, "link": 253, "host": 254, "nowhere": 255, "17": 17} {
-		if got, err := ParseScope(in); err != nil || got != want {
-			t.Errorf("ParseScope(%q) = %v, %v; want %v", in, got, err, want)
-		}
-	}
-	for _, in := range []string{"", "lan", "256", "-1"} {
-		if _, err := ParseScope(in); err == nil {
-			t.Errorf("ParseScope(%q) accepted", in)
 		}
 	}
 }
