@@ -54,8 +54,10 @@ var rules = []struct {
 		"the configuration model depends on nothing that runs"},
 	{"internal/linux", []string{mod + "internal/daemon", mod + "internal/config", mod + "internal/cli"},
 		"kernel adapters know nothing of the daemon or the configuration"},
-	{"internal/ctl", []string{mod + "internal/daemon"}, "the status protocol is rendered from a snapshot, not the daemon"},
-	{"internal/metrics", []string{mod + "internal/daemon"}, "metrics render the status snapshot"},
+	{"internal/ctl", []string{mod + "internal/daemon", mod + "internal/linux", mod + "internal/config", mod + "internal/lb",
+		mod + "internal/check"}, "the status protocol is rendered from a snapshot, not the daemon"},
+	{"internal/metrics", []string{mod + "internal/daemon", mod + "internal/linux", mod + "internal/config", mod + "internal/lb",
+		mod + "internal/check"}, "metrics render the status snapshot (ctl.Snapshot), not the runtimes"},
 }
 
 func forbidden(imp string, list []string) bool {

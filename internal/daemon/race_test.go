@@ -66,7 +66,7 @@ func TestReloadDoesNotRaceReader(t *testing.T) {
 		}
 	}
 	st, ok := instanceStatus(t, d, "VI_1")
-	if !ok || st.Drops["AuthMismatch"] == 0 {
+	if !ok || st.Dropped(packet.DropAuthMismatch) == 0 {
 		t.Fatalf("reader dropped nothing (drops %v): the test did not exercise it", st.Drops)
 	}
 }

@@ -8,10 +8,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	"gokeepalived/internal/config"
-	"gokeepalived/internal/ctl"
 	"gokeepalived/internal/metrics"
 )
 
@@ -27,7 +25,8 @@ func manyInstances(n int) string {
 }
 
 // BenchmarkMetricsScrape200 is one Prometheus scrape of a running daemon
-// with 200 instances, the HTTP handler included.
+// with 200 instances, the HTTP handler included. It reads the published
+// snapshot: the loop does nothing per scrape (TestReadersDoNotEnterTheLoop).
 func BenchmarkMetricsScrape200(b *testing.B) {
 	cfg, ds := config.LoadBytes("bench.conf", []byte(manyInstances(200)), config.LoadOptions{})
 	if ds.HasErrors() {
@@ -41,13 +40,7 @@ func BenchmarkMetricsScrape200(b *testing.B) {
 		cancel()
 		<-done
 	}()
-	snap := func() *ctl.Status {
-		sctx, c := context.WithTimeout(ctx, time.Second)
-		defer c()
-		st, _ := d.Status(sctx)
-		return st
-	}
-	h := metrics.Handler(snap)
+	h := metrics.Handler(d.Snapshot)
 	req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
 	scrape := func() int {
 		rec := httptest.NewRecorder()
@@ -85,4 +78,40 @@ func BenchmarkStatus200(b *testing.B) {
 			b.Fatalf("status: %v", err)
 		}
 	}
+}
+
+// BenchmarkPublish200 is the loop's side: publishing a snapshot of 200
+// instances after one of them changed (a transition), and after all did (a
+// reload, a tracker change).
+func BenchmarkPublish200(b *testing.B) {
+	cfg, ds := config.LoadBytes("bench.conf", []byte(manyInstances(200)), config.LoadOptions{})
+	if ds.HasErrors() {
+		b.Fatal(ds)
+	}
+	d := New(cfg, Options{Env: newFakeEnv().env()})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cleanup, err := d.start(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer func() {
+		d.finish()
+		cleanup()
+	}()
+	b.Run("one-changed", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; b.Loop(); i++ {
+			d.instances[i%len(d.instances)].pub = nil
+			d.snapDirty = true
+			d.publish()
+		}
+	})
+	b.Run("all-changed", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			d.snapshotAll()
+			d.publish()
+		}
+	})
 }
