@@ -40,6 +40,9 @@ func BenchmarkMetricsScrape200(b *testing.B) {
 		cancel()
 		<-done
 	}()
+	if _, err := d.Status(ctx); err != nil { // waits for the first snapshot
+		b.Fatal(err)
+	}
 	h := metrics.Handler(d.Snapshot)
 	req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
 	scrape := func() int {
