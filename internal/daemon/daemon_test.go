@@ -151,7 +151,7 @@ func load(t *testing.T, text string) *config.Config {
 }
 
 // loadRaw loads text as it is (keepalived's defaults: VRRPv2).
-func loadRaw(t *testing.T, text string) *config.Config {
+func loadRaw(t testing.TB, text string) *config.Config {
 	t.Helper()
 	cfg, ds := config.LoadBytes("test.conf", []byte(text), config.LoadOptions{})
 	if ds.HasErrors() {
@@ -191,7 +191,7 @@ func instanceStatus(t *testing.T, d *Daemon, name string) (ctl.InstanceStatus, b
 	return ctl.InstanceStatus{}, false
 }
 
-func startDaemon(t *testing.T, cfg *config.Config, f *fakeEnv) (*Daemon, func()) {
+func startDaemon(t testing.TB, cfg *config.Config, f *fakeEnv) (*Daemon, func()) {
 	d := New(cfg, Options{Env: f.env()})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)

@@ -3,13 +3,11 @@ package daemon
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
-	"gokeepalived/internal/config"
 	"gokeepalived/internal/metrics"
 )
 
@@ -28,53 +26,42 @@ func manyInstances(n int) string {
 // with 200 instances, the HTTP handler included. It reads the published
 // snapshot: the loop does nothing per scrape (TestReadersDoNotEnterTheLoop).
 func BenchmarkMetricsScrape200(b *testing.B) {
-	cfg, ds := config.LoadBytes("bench.conf", []byte(manyInstances(200)), config.LoadOptions{})
-	if ds.HasErrors() {
-		b.Fatal(ds)
-	}
-	d := New(cfg, Options{Env: newFakeEnv().env()})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- d.Run(ctx) }()
-	defer func() {
-		cancel()
-		<-done
-	}()
+	d, stop := startDaemon(b, loadRaw(b, manyInstances(200)), newFakeEnv())
+	defer stop()
+	ctx := context.Background()
 	if _, err := d.Status(ctx); err != nil { // waits for the first snapshot
 		b.Fatal(err)
 	}
 	h := metrics.Handler(d.Snapshot)
 	req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
-	scrape := func() int {
+	scrape := func() string {
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
-		n, _ := io.Copy(io.Discard, rec.Body)
-		return int(n)
+		return rec.Body.String()
 	}
-	if n := scrape(); n < 200*1000 {
-		b.Fatalf("scrape returned %d bytes: the daemon is not running its 200 instances", n)
+	body := scrape()
+	if len(body) < 200*1000 {
+		b.Fatalf("scrape returned %d bytes: the daemon is not running its 200 instances", len(body))
+	}
+	series := 0
+	for line := range strings.Lines(body) {
+		if strings.HasPrefix(line, "gokeepalived_vrrp_") {
+			series++
+		}
 	}
 	b.ReportAllocs()
 	for b.Loop() {
 		scrape()
 	}
+	b.ReportMetric(float64(series), "vrrp-series")
 }
 
 // BenchmarkStatus200 is one status read of a running daemon with 200
 // instances (what gokeepalivedctl status asks for).
 func BenchmarkStatus200(b *testing.B) {
-	cfg, ds := config.LoadBytes("bench.conf", []byte(manyInstances(200)), config.LoadOptions{})
-	if ds.HasErrors() {
-		b.Fatal(ds)
-	}
-	d := New(cfg, Options{Env: newFakeEnv().env()})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- d.Run(ctx) }()
-	defer func() {
-		cancel()
-		<-done
-	}()
+	d, stop := startDaemon(b, loadRaw(b, manyInstances(200)), newFakeEnv())
+	defer stop()
+	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
 		if st, err := d.Status(ctx); err != nil || len(st.Instances) != 200 {
@@ -87,11 +74,7 @@ func BenchmarkStatus200(b *testing.B) {
 // instances after one of them changed (a transition), and after all did (a
 // reload, a tracker change).
 func BenchmarkPublish200(b *testing.B) {
-	cfg, ds := config.LoadBytes("bench.conf", []byte(manyInstances(200)), config.LoadOptions{})
-	if ds.HasErrors() {
-		b.Fatal(ds)
-	}
-	d := New(cfg, Options{Env: newFakeEnv().env()})
+	d := New(loadRaw(b, manyInstances(200)), Options{Env: newFakeEnv().env()})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	cleanup, err := d.start(ctx)
