@@ -308,7 +308,8 @@ func (d *Daemon) fireTimers() {
 	}
 }
 
-// Do runs f on the daemon loop and waits for it (ctl requests, reloads).
+// Do runs f on the daemon loop and waits for it (reloads; status readers
+// use the published snapshot instead).
 func (d *Daemon) Do(ctx context.Context, f func()) error {
 	done := make(chan struct{})
 	select {
