@@ -20,6 +20,7 @@ import (
 	"github.com/vishvananda/netlink"
 	vnetns "github.com/vishvananda/netns"
 
+	"gokeepalived/bench/internal/benchdoc"
 	"gokeepalived/test/e2e/netns"
 )
 
@@ -286,7 +287,7 @@ func (p *pair) trial(c benchCase, phase time.Duration) (tr trial, err error) {
 	if !ok {
 		return tr, errors.New("no answer from the backup after the fault")
 	}
-	tr.Failover = s.Done.Sub(fault)
+	tr.Failover = s.Done().Sub(fault)
 	if a, ok := p.sniff.next(netip.MustParsePrefix(backupAddr).Addr(), fault, time.Second); ok {
 		tr.Wire = a.At.Sub(fault)
 	}
@@ -329,9 +330,9 @@ func (p *pair) trial(c benchCase, phase time.Duration) (tr trial, err error) {
 	if !ok {
 		return tr, errors.New("no answer from the master after it returned")
 	}
-	tr.Rec.ToMaster = m.Done.Sub(rec)
+	tr.Rec.ToMaster = m.Done().Sub(rec)
 	// Watch for a while after the preemption: a late flap back or a lost request counts.
-	end := m.Done.Add(max(3*c.Interval, 500*time.Millisecond))
+	end := m.Done().Add(max(3*c.Interval, 500*time.Millisecond))
 	time.Sleep(time.Until(end.Add(probeTimeout + 20*time.Millisecond)))
 	if err := p.waitHolders(10*time.Second, true, false); err != nil {
 		return tr, err
@@ -352,11 +353,11 @@ func (p *pair) trial(c benchCase, phase time.Duration) (tr trial, err error) {
 			}
 			continue
 		}
-		if !prev.IsZero() && s.Done.Sub(prev) > tr.Rec.LongestGap {
-			tr.Rec.LongestGap = s.Done.Sub(prev)
+		if !prev.IsZero() && s.Done().Sub(prev) > tr.Rec.LongestGap {
+			tr.Rec.LongestGap = s.Done().Sub(prev)
 		}
-		if s.Done.After(prev) {
-			prev = s.Done
+		if s.Done().After(prev) {
+			prev = s.Done()
 		}
 	}
 	if tr.Rec.Lost+tr.Rec.Reset > 0 {
@@ -369,8 +370,8 @@ func (p *pair) trial(c benchCase, phase time.Duration) (tr trial, err error) {
 func lastAnswer(samples []sample) time.Time {
 	var t time.Time
 	for _, s := range samples {
-		if s.Err == nil && s.Done.After(t) {
-			t = s.Done
+		if s.Err == nil && s.Done().After(t) {
+			t = s.Done()
 		}
 	}
 	return t
@@ -500,7 +501,7 @@ func TestFailoverBench(t *testing.T) {
 		fmt.Println(miss)
 	}
 	if *flagOut != "" {
-		if err := writeSection(*flagOut, run.document(table, *flagCommand)); err != nil {
+		if err := benchdoc.WriteSection(*flagOut, sectionHeading, run.document(table, *flagCommand)); err != nil {
 			t.Fatal(err)
 		}
 		t.Logf("wrote %s", *flagOut)

@@ -10,19 +10,15 @@ import (
 	"net"
 	"runtime"
 	"sort"
+	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"gokeepalived/test/e2e/netns"
 )
 
-// sample is one HTTP request of the probe.
-type sample struct {
-	At, Done time.Time // request start (before connect) and end (answer or error)
-	Answer   string    // page of the node that answered, if any
-	Err      error
-}
+// sample is one HTTP request of the probe (its end is s.Done()).
+type sample = netns.Sample
 
 // fastProbe requests http://VIP/ from inside a namespace every interval, each on a fresh TCP
 // connection with its own timeout. Unlike the e2e harness's sequential probe, requests
@@ -93,19 +89,10 @@ func (p *fastProbe) dispatch() {
 func (p *fastProbe) worker(ns string, ready chan<- error) {
 	defer p.wg.Done()
 	runtime.LockOSThread() // never unlocked: the thread exits with the goroutine
-	want, err := netns.JoinNetNS(ns)
+	dialer, err := netns.JoinDialer(ns, p.timeout)
 	ready <- err
 	if err != nil {
 		return
-	}
-	dialer := net.Dialer{
-		Timeout: p.timeout,
-		Control: func(_, _ string, _ syscall.RawConn) error {
-			if got, err := netns.ThreadNetNS(); err != nil || got != want {
-				return fmt.Errorf("socket not in namespace %s; refusing to connect", ns)
-			}
-			return nil
-		},
 	}
 	buf := make([]byte, 4096)
 	for {
@@ -113,7 +100,7 @@ func (p *fastProbe) worker(ns string, ready chan<- error) {
 		case <-p.stop:
 			return
 		case <-p.jobs:
-			s := p.request(&dialer, buf)
+			s := p.request(dialer, buf)
 			p.mu.Lock()
 			p.samples = append(p.samples, s)
 			p.mu.Unlock()
@@ -156,7 +143,7 @@ func (p *fastProbe) request(d *net.Dialer, buf []byte) sample {
 		}
 		return string(bytes.TrimSpace(resp[i+4:])), nil
 	}()
-	s.Done = time.Now()
+	s.Took = time.Since(s.At)
 	return s
 }
 
@@ -188,7 +175,7 @@ func (p *fastProbe) firstAnswer(page string, since time.Time) (sample, bool) {
 	var best sample
 	found := false
 	for _, s := range p.Samples() {
-		if s.Err == nil && s.Answer == page && !s.At.Before(since) && (!found || s.Done.Before(best.Done)) {
+		if s.Err == nil && s.Answer == page && !s.At.Before(since) && (!found || s.Done().Before(best.Done())) {
 			best, found = s, true
 		}
 	}
@@ -210,32 +197,14 @@ func (p *fastProbe) waitAnswer(page string, since time.Time, timeout time.Durati
 	}
 }
 
-// timeline summarises the samples started in [from, to) as runs of equal outcomes.
+// timeline summarises the samples started in [from, to) as runs of equal
+// outcomes (netns.Timeline), indented.
 func timeline(samples []sample, from, to time.Time) string {
-	var b bytes.Buffer
-	key := func(s sample) string {
-		if s.Err != nil {
-			return "error"
-		}
-		return s.Answer
-	}
 	var in []sample
 	for _, s := range samples {
 		if !s.At.Before(from) && s.At.Before(to) {
 			in = append(in, s)
 		}
 	}
-	for i := 0; i < len(in); {
-		j := i
-		for j < len(in) && key(in[j]) == key(in[i]) {
-			j++
-		}
-		fmt.Fprintf(&b, "  %s +%dms %s x%d", in[i].At.Format("15:04:05.000"), in[j-1].At.Sub(in[i].At).Milliseconds(), key(in[i]), j-i)
-		if in[j-1].Err != nil {
-			fmt.Fprintf(&b, " (%v)", in[j-1].Err)
-		}
-		b.WriteByte('\n')
-		i = j
-	}
-	return b.String()
+	return strings.TrimSuffix("  "+strings.ReplaceAll(netns.Timeline(in), "\n", "\n  "), "  ")
 }

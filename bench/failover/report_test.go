@@ -5,11 +5,12 @@ package failover
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"runtime"
 	"slices"
 	"strings"
 	"time"
+
+	"gokeepalived/bench/internal/benchdoc"
 )
 
 type key struct{ caseID, daemon string }
@@ -30,7 +31,7 @@ func newRun(cases []benchCase, daemons []string) *benchRun {
 	return &benchRun{
 		cases: cases, daemons: daemons,
 		trials: map[key][]trial{}, failures: map[key][]string{},
-		started: time.Now(), loadBefore: loadavg(),
+		started: time.Now(), loadBefore: benchdoc.LoadAvg(),
 	}
 }
 
@@ -47,7 +48,7 @@ func (r *benchRun) fail(c benchCase, daemon string, err error) {
 
 func (r *benchRun) finish() {
 	r.finished = time.Now()
-	r.loadAfter = loadavg()
+	r.loadAfter = benchdoc.LoadAvg()
 }
 
 type stats struct {
@@ -285,45 +286,19 @@ func (r *benchRun) document(table, command string) string {
 // benchmarks share; it ends at the next level-2 heading.
 const sectionHeading = "## Failover: gokeepalived vs keepalived (`bench/failover`)"
 
-// writeSection replaces this benchmark's section in the markdown file at path (or appends
-// it), leaving every other section as it is.
-func writeSection(path, section string) error {
-	old, err := os.ReadFile(path)
-	if err != nil && !os.IsNotExist(err) {
-		return err
-	}
-	doc := string(old)
-	if doc == "" {
-		doc = "# Benchmarks\n"
-	}
-	section = strings.TrimRight(section, "\n") + "\n"
-	if i := strings.Index(doc, sectionHeading); i >= 0 {
-		rest := doc[i+len(sectionHeading):]
-		end := len(doc)
-		if j := strings.Index(rest, "\n## "); j >= 0 {
-			end = i + len(sectionHeading) + j + 1
-			section += "\n"
-		}
-		doc = doc[:i] + section + doc[end:]
-	} else {
-		doc = strings.TrimRight(doc, "\n") + "\n\n" + section
-	}
-	return os.WriteFile(path, []byte(doc), 0o644)
-}
-
 func (r *benchRun) machine() []string {
 	var out []string
 	out = append(out, "Date: "+r.started.UTC().Format("2006-01-02 15:04 MST")+
 		fmt.Sprintf(", run took %s", r.finished.Sub(r.started).Round(time.Second)))
-	if s := cmdOut("uname", "-srm"); s != "" {
+	if s := benchdoc.CmdOut("uname", "-srm"); s != "" {
 		out = append(out, "Kernel: "+s)
 	}
-	if cpu := cpuModel(); cpu != "" {
+	if cpu := benchdoc.CPUModel(); cpu != "" {
 		out = append(out, fmt.Sprintf("CPU: %s, %d logical CPUs visible to Go", cpu, runtime.NumCPU()))
 	}
 	out = append(out, fmt.Sprintf("Load average before / after: %s / %s", r.loadBefore, r.loadAfter))
 	out = append(out, "Go: "+runtime.Version())
-	if s := firstLine(cmdOut("/usr/sbin/keepalived", "--version")); s != "" {
+	if s := benchdoc.FirstLine(benchdoc.CmdOut("/usr/sbin/keepalived", "--version")); s != "" {
 		out = append(out, "keepalived: "+s+" (Debian package), run with `-P`")
 	}
 	if s := os.Getenv("GOKEEPALIVED_BENCH_REV"); s != "" {
@@ -331,42 +306,4 @@ func (r *benchRun) machine() []string {
 	}
 	out = append(out, fmt.Sprintf("Trials per case and daemon: %d", *flagTrials))
 	return out
-}
-
-func loadavg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "?"
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "?"
-	}
-	return strings.Join(f[:3], " ")
-}
-
-func cpuModel() string {
-	b, err := os.ReadFile("/proc/cpuinfo")
-	if err != nil {
-		return ""
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
-			return strings.TrimSpace(v)
-		}
-	}
-	return ""
-}
-
-func cmdOut(name string, args ...string) string {
-	out, err := exec.Command(name, args...).CombinedOutput()
-	if err != nil {
-		return ""
-	}
-	return strings.TrimSpace(string(out))
-}
-
-func firstLine(s string) string {
-	l, _, _ := strings.Cut(s, "\n")
-	return l
 }

@@ -14,29 +14,21 @@ CASES=${CASES:-a,b,c}
 DAEMONS=${DAEMONS:-gokeepalived,keepalived}
 OUT=${OUT:-docs/benchmarks.md}
 
-if [ "$(id -u)" != 0 ]; then
-	echo "run.sh: needs root (network namespaces, veth, bridges); try: sudo $0" >&2
-	exit 1
-fi
-for bin in ip nft tcpdump /usr/sbin/keepalived /usr/sbin/nginx; do
-	command -v "$bin" >/dev/null 2>&1 || { echo "run.sh: $bin not found" >&2; exit 1; }
-done
+. bench/lib.sh
+need_root "network namespaces, veth, bridges"
+need_bins ip nft tcpdump /usr/sbin/keepalived /usr/sbin/nginx
 
 bindir=$(mktemp -d /tmp/gkbench-bin.XXXXXX)
 trap 'rm -rf "$bindir"' EXIT
 go build -o "$bindir/gokeepalived" ./cmd/gokeepalived
-rev=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-dirty=$(git status --porcelain -- cmd internal go.mod go.sum 2>/dev/null | awk '{print $2}' | tr '\n' ' ')
-if [ -n "$dirty" ]; then
-	rev="$rev + uncommitted changes in: $dirty"
-fi
+rev=$(bench_rev)
 
 cmd="bench/failover/run.sh"
 [ "$TRIALS" != 10 ] && cmd="TRIALS=$TRIALS $cmd"
 [ "$CASES" != a,b,c ] && cmd="CASES=$CASES $cmd"
 [ "$DAEMONS" != gokeepalived,keepalived ] && cmd="DAEMONS=$DAEMONS $cmd"
 
-case "$OUT" in /*) out=$OUT ;; *) out=$PWD/$OUT ;; esac
+out=$(abs_path "$OUT")
 GOKEEPALIVED_BIN="$bindir/gokeepalived" GOKEEPALIVED_BENCH_REV="$rev" \
 	go test -tags failoverbench -count=1 -timeout 30m -v -run '^TestFailoverBench$' ./bench/failover \
 	-args -trials "$TRIALS" -cases "$CASES" -daemons "$DAEMONS" -out "$out" -command "$cmd"

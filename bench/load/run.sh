@@ -9,9 +9,11 @@
 #   bench/load/run.sh
 #   OUT=docs/benchmarks.md bench/load/run.sh
 #   SPINNERS=16 DURATION=40s BASELINE=15s DAEMONS=keepalived,keepalived-rt,gokeepalived bench/load/run.sh
+#   LIST=1 bench/load/run.sh     # print the runs only
 #
-# Namespaces are "gkload-<pid>-…"; on exit (even on failure) the processes left in them
-# (only ones this run started) are killed by PID and the namespaces deleted.
+# The topologies are the e2e harness's (test/e2e/netns): namespaces "gke2e-<pid>x…-load-…",
+# removed with every process the run started when each run ends, even on failure; one left
+# by a killed run is removed by the next run of any harness test.
 set -eu
 cd "$(dirname "$0")/../.."
 
@@ -20,44 +22,31 @@ DURATION=${DURATION:-40s}
 BASELINE=${BASELINE:-15s}
 DAEMONS=${DAEMONS:-keepalived,keepalived-rt,gokeepalived}
 OUT=${OUT:-}
+LIST=${LIST:-}
 
-if [ "$(id -u)" != 0 ]; then
-	echo "run.sh: needs root (network namespaces, veth, bridges, SCHED_RR); try: sudo $0" >&2
-	exit 1
+args="-daemons $DAEMONS -spinners $SPINNERS -duration $DURATION -baseline $BASELINE"
+if [ -n "$LIST" ]; then
+	# shellcheck disable=SC2086
+	exec go test -count=1 -v -run '^TestLoadBench$' ./bench/load -args -list $args
 fi
-for bin in ip tcpdump chrt /usr/sbin/keepalived; do
-	command -v "$bin" >/dev/null 2>&1 || { echo "run.sh: $bin not found (scripts/deps.sh installs it)" >&2; exit 1; }
-done
 
-prefix=gkload-$$
-tmp=$(mktemp -d /tmp/gkload-run.XXXXXX)
-cleanup() {
-	for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^$prefix-" || true); do
-		for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
-		ip netns del "$ns" 2>/dev/null || true
-	done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+. bench/lib.sh
+need_root "network namespaces, veth, bridges, SCHED_RR"
+need_bins ip nft tcpdump /usr/sbin/keepalived
 
-go build -o "$tmp/gokeepalived" ./cmd/gokeepalived
-go build -o "$tmp/loadbench" ./bench/load
-rev=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-dirty=$(git status --porcelain -- cmd internal go.mod go.sum 2>/dev/null | awk '{print $2}' | tr '\n' ' ')
-[ -n "$dirty" ] && rev="$rev + uncommitted changes in: $dirty"
+bindir=$(mktemp -d /tmp/gkload-bin.XXXXXX)
+trap 'rm -rf "$bindir"' EXIT
+go build -o "$bindir/gokeepalived" ./cmd/gokeepalived
+rev=$(bench_rev)
 
 cmd="bench/load/run.sh"
 [ "$SPINNERS" != 16 ] && cmd="SPINNERS=$SPINNERS $cmd"
 [ "$DURATION" != 40s ] && cmd="DURATION=$DURATION $cmd"
 [ "$BASELINE" != 15s ] && cmd="BASELINE=$BASELINE $cmd"
 [ "$DAEMONS" != keepalived,keepalived-rt,gokeepalived ] && cmd="DAEMONS=$DAEMONS $cmd"
-out=
-if [ -n "$OUT" ]; then
-	case "$OUT" in /*) out=$OUT ;; *) out=$PWD/$OUT ;; esac
-fi
+out=$(abs_path "$OUT")
 
-# timeout bounds a run that hangs (the benchmark cleans up on SIGTERM).
-timeout 600 "$tmp/loadbench" -prefix "$prefix" -gokeepalived "$tmp/gokeepalived" \
-	-daemons "$DAEMONS" -spinners "$SPINNERS" -duration "$DURATION" -baseline "$BASELINE" \
-	-scratch "$tmp" -rev "$rev" -command "$cmd" ${out:+-out "$out"}
+# -timeout bounds a run that hangs (the harness cleans up on the test's end).
+# shellcheck disable=SC2086
+GOKEEPALIVED_BIN="$bindir/gokeepalived" go test -count=1 -timeout 15m -v -run '^TestLoadBench$' ./bench/load \
+	-args -loadbench $args -rev "$rev" -command "$cmd" ${out:+-out "$out"}

@@ -36,6 +36,7 @@ import (
 	"gokeepalived/internal/check/probe"
 	"gokeepalived/internal/check/tcpcheck"
 	"gokeepalived/internal/config"
+	gkdirector "gokeepalived/internal/director"
 	"gokeepalived/internal/lb"
 	"gokeepalived/internal/lb/lbtest"
 	"gokeepalived/internal/lb/nft"
@@ -160,7 +161,7 @@ func confText(servers []netip.AddrPort, vss int) string {
 // and every full interval reads the whole table back (lb.Reconcile, the
 // drift repair), as internal/daemon does.
 type director struct {
-	cfg      *config.Config
+	vss      []*lb.VirtualServer // the configuration, translated once
 	rec      *lb.Reconciler
 	coalesce time.Duration
 	full     time.Duration
@@ -182,13 +183,9 @@ func (d *director) reconcile(full bool) error {
 	t0 := time.Now()
 	d.mu.Lock()
 	var desired []lb.Service
-	for _, vs := range d.cfg.VirtualServers {
-		r, err := lb.Desired(vs, d.cfg.VirtualServerGroups, d.health, d.quorum[vs.Name()])
-		if err != nil {
-			d.mu.Unlock()
-			return err
-		}
-		d.quorum[vs.Name()] = r.Quorum
+	for _, vs := range d.vss {
+		r := lb.Desired(vs, d.health, d.quorum[vs.Name])
+		d.quorum[vs.Name] = r.Quorum
 		desired = append(desired, r.Services...)
 	}
 	d.mu.Unlock()
@@ -328,7 +325,15 @@ func benchMain(servers []netip.AddrPort, vss int, backend string, nkill int, dur
 	default:
 		return fmt.Errorf("unknown backend %q", backend)
 	}
-	d := &director{cfg: cfg, rec: lb.NewReconciler(b, nil), coalesce: coalesce, full: full, health: lb.HealthMap{},
+	var lbvss []*lb.VirtualServer
+	for _, cvs := range cfg.VirtualServers {
+		vs, err := gkdirector.VirtualServer(cvs, cfg.VirtualServerGroups)
+		if err != nil {
+			return err
+		}
+		lbvss = append(lbvss, vs)
+	}
+	d := &director{vss: lbvss, rec: lb.NewReconciler(b, nil), coalesce: coalesce, full: full, health: lb.HealthMap{},
 		quorum: map[string]lb.Quorum{}, dirty: make(chan struct{}, 1), removed: map[netip.AddrPort]time.Time{}}
 	t0 := time.Now()
 	if err := d.reconcile(true); err != nil {

@@ -54,10 +54,17 @@ var rules = []struct {
 		"the configuration model depends on nothing that runs"},
 	{"internal/linux", []string{mod + "internal/daemon", mod + "internal/config", mod + "internal/cli"},
 		"kernel adapters know nothing of the daemon or the configuration"},
-	{"internal/ctl", []string{mod + "internal/daemon", mod + "internal/linux", mod + "internal/config", mod + "internal/lb",
-		mod + "internal/check"}, "the status protocol is rendered from a snapshot, not the daemon"},
-	{"internal/metrics", []string{mod + "internal/daemon", mod + "internal/linux", mod + "internal/config", mod + "internal/lb",
-		mod + "internal/check"}, "metrics render the status snapshot (ctl.Snapshot), not the runtimes"},
+	{"internal/lb", []string{mod + "internal/config", mod + "internal/daemon", mod + "internal/director", mod + "internal/cli"},
+		"the load balancer takes its own typed desired state; internal/director translates the configuration"},
+	{"internal/director", []string{mod + "internal/daemon", mod + "internal/cli"},
+		"the load-balancer runtime hears the VRRP runtime through events only; the command line wires them"},
+	{"internal/daemon", []string{mod + "internal/director", mod + "internal/lb", mod + "internal/check"},
+		"the VRRP runtime holds no load-balancer code; it publishes state events and includes the published status"},
+	{"internal/ctl", []string{mod + "internal/daemon", mod + "internal/director", mod + "internal/linux", mod + "internal/config",
+		mod + "internal/lb", mod + "internal/check"}, "the status protocol is rendered from a snapshot, not the runtimes"},
+	{"internal/metrics", []string{mod + "internal/daemon", mod + "internal/director", mod + "internal/linux", mod + "internal/config",
+		mod + "internal/lb", mod + "internal/check"}, "metrics render the status snapshot (ctl.Snapshot), not the runtimes"},
+	{"internal/testutil", []string{mod + "internal", mod + "test", mod + "cmd"}, "test support is a leaf that any test can import"},
 }
 
 func forbidden(imp string, list []string) bool {
@@ -83,6 +90,9 @@ func TestLayers(t *testing.T) {
 			if strings.HasPrefix(rel, "internal/vrrp/vrrpsim") && r.pkgs == "internal/vrrp" {
 				continue // the simulator drives the core; it is test tooling, not the core
 			}
+			if strings.HasPrefix(rel, "internal/lb/internal/lbnet") && r.pkgs == "internal/lb" {
+				continue // the backends' traffic tests load configurations; test tooling, not the load balancer
+			}
 			for _, imp := range p.Imports {
 				if forbidden(imp, r.forbid) {
 					t.Errorf("%s imports %s: %s", p.ImportPath, imp, r.why)
@@ -98,30 +108,47 @@ func TestLayers(t *testing.T) {
 	}
 }
 
+var clockCalls = map[string]bool{"Now": true, "Since": true, "Until": true, "Sleep": true, "After": true,
+	"AfterFunc": true, "NewTimer": true, "NewTicker": true, "Tick": true}
+
 // The VRRP core never reads the clock or sleeps: time is an input.
 func TestVRRPCoreHasNoClock(t *testing.T) {
-	banned := map[string]bool{"Now": true, "Since": true, "Until": true, "Sleep": true, "After": true,
-		"AfterFunc": true, "NewTimer": true, "NewTicker": true, "Tick": true}
 	for _, p := range list(t, "gokeepalived/internal/vrrp/...") {
 		if strings.Contains(p.ImportPath, "vrrpsim") {
 			continue
 		}
-		for _, f := range p.GoFiles {
-			path := filepath.Join(p.Dir, f)
-			file, err := parser.ParseFile(token.NewFileSet(), path, nil, 0)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ast.Inspect(file, func(n ast.Node) bool {
-				sel, ok := n.(*ast.SelectorExpr)
-				if !ok {
-					return true
-				}
-				if id, ok := sel.X.(*ast.Ident); ok && id.Name == "time" && banned[sel.Sel.Name] {
-					t.Errorf("%s: time.%s in the pure VRRP core", path, sel.Sel.Name)
-				}
-				return true
-			})
+		noClock(t, p, "the pure VRRP core", nil)
+	}
+}
+
+// The load-balancer runtime takes time from its injected clock (tests step
+// it); only real.go holds the real clock, timer and prober.
+func TestDirectorClockInjected(t *testing.T) {
+	for _, p := range list(t, "gokeepalived/internal/director") {
+		noClock(t, p, "the load-balancer runtime (outside real.go)", map[string]bool{"real.go": true})
+	}
+}
+
+func noClock(t *testing.T, p pkg, what string, skip map[string]bool) {
+	t.Helper()
+	for _, f := range p.GoFiles {
+		if skip[f] {
+			continue
 		}
+		path := filepath.Join(p.Dir, f)
+		file, err := parser.ParseFile(token.NewFileSet(), path, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ast.Inspect(file, func(n ast.Node) bool {
+			sel, ok := n.(*ast.SelectorExpr)
+			if !ok {
+				return true
+			}
+			if id, ok := sel.X.(*ast.Ident); ok && id.Name == "time" && clockCalls[sel.Sel.Name] {
+				t.Errorf("%s: time.%s in %s", path, sel.Sel.Name, what)
+			}
+			return true
+		})
 	}
 }

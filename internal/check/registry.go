@@ -31,18 +31,6 @@ const (
 	KindFile    Kind = "FILE_CHECK"
 )
 
-// Defaults are a kind's keepalived defaults (man 5 keepalived.conf 2.2.7,
-// check_api.c queue_checker, and each check_*.c).
-type Defaults struct {
-	Retry            int
-	DelayBeforeRetry time.Duration
-	// DelayBeforeRetryIsDelayLoop: DNS_CHECK retries after delay_loop.
-	DelayBeforeRetryIsDelayLoop bool
-	// ConnKeywords: the kind takes connect_ip, connect_port, bindto,
-	// bind_port, bind_if, connect_timeout and fwmark.
-	ConnKeywords bool
-}
-
 // Spec describes one checker to build: its kind, its connection options and
 // the kind's own config (see Entry.Config for the type expected).
 type Spec struct {
@@ -57,8 +45,7 @@ type Spec struct {
 
 // Entry is one row of the registry.
 type Entry struct {
-	Kind     Kind
-	Defaults Defaults
+	Kind Kind
 	// Config is a zero value of the Spec.Config type the kind expects.
 	Config any
 	// Build makes the checker and returns the hard timeout the runner puts
@@ -73,15 +60,15 @@ const timeoutSlack = time.Second
 // function so that the table cannot be mutated.
 func Registry() []Entry {
 	return []Entry{
-		{KindHTTPGet, Defaults{Retry: 1, DelayBeforeRetry: 3 * time.Second, ConnKeywords: true}, httpget.Config{}, buildHTTP(false)},
-		{KindSSLGet, Defaults{Retry: 1, DelayBeforeRetry: 3 * time.Second, ConnKeywords: true}, httpget.Config{}, buildHTTP(true)},
-		{KindTCP, Defaults{Retry: 1, DelayBeforeRetry: time.Second, ConnKeywords: true}, nil, buildTCP},
-		{KindSMTP, Defaults{Retry: 1, DelayBeforeRetry: time.Second, ConnKeywords: true}, smtpcheck.Config{}, buildSMTP},
-		{KindDNS, Defaults{Retry: 3, DelayBeforeRetryIsDelayLoop: true, ConnKeywords: true}, dnscheck.Config{}, buildDNS},
-		{KindMisc, Defaults{Retry: 0, DelayBeforeRetry: time.Second}, misccheck.Config{}, buildMisc},
-		{KindPing, Defaults{Retry: 1, DelayBeforeRetry: time.Second, ConnKeywords: true}, nil, buildPing},
-		{KindUDP, Defaults{Retry: 1, DelayBeforeRetry: time.Second, ConnKeywords: true}, udpcheck.Config{}, buildUDP},
-		{KindFile, Defaults{Retry: 0, DelayBeforeRetry: time.Second}, filecheck.Config{}, buildFile},
+		{KindHTTPGet, httpget.Config{}, buildHTTP(false)},
+		{KindSSLGet, httpget.Config{}, buildHTTP(true)},
+		{KindTCP, nil, buildTCP},
+		{KindSMTP, smtpcheck.Config{}, buildSMTP},
+		{KindDNS, dnscheck.Config{}, buildDNS},
+		{KindMisc, misccheck.Config{}, buildMisc},
+		{KindPing, nil, buildPing},
+		{KindUDP, udpcheck.Config{}, buildUDP},
+		{KindFile, filecheck.Config{}, buildFile},
 	}
 }
 

@@ -146,10 +146,12 @@ func (r *Runner) Run(ctx context.Context) error {
 			go func(id CheckID) {
 				defer wg.Done()
 				cctx, cancel := context.WithTimeout(ctx, timeout)
+				start := clock.Now()
 				res := c.Check(cctx)
 				if cctx.Err() == context.DeadlineExceeded && res.OK {
 					res = probe.Failf("hard timeout after %s", timeout)
 				}
+				res.Duration = clock.Now().Sub(start)
 				cancel()
 				results <- done{id, res}
 			}(run.ID)

@@ -107,6 +107,9 @@ func TestRunnerHardTimeout(t *testing.T) {
 		if res.OK || res.Reason != "hard timeout after 50ms" {
 			t.Errorf("got %+v", res)
 		}
+		if res.Duration <= 0 {
+			t.Errorf("the runner did not measure the run: duration %v", res.Duration)
+		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("hard timeout never enforced")
 	}

@@ -267,27 +267,3 @@ func TestSchedulerDueLimitAndDuplicates(t *testing.T) {
 		t.Fatal("running checks must not be due again until completed")
 	}
 }
-
-func TestResolveDefaults(t *testing.T) {
-	d := func(x time.Duration) *time.Duration { return &x }
-	i := func(x int) *int { return &x }
-	tests := []struct {
-		kind   Kind
-		levels []Timing
-		want   Params
-	}{
-		{KindTCP, nil, Params{DelayLoop: 60 * time.Second, DelayBeforeRetry: time.Second, Retry: 1, Warmup: 60 * time.Second}},
-		{KindHTTPGet, nil, Params{DelayLoop: 60 * time.Second, DelayBeforeRetry: 3 * time.Second, Retry: 1, Warmup: 60 * time.Second}},
-		{KindDNS, []Timing{{DelayLoop: d(7 * time.Second)}}, Params{DelayLoop: 7 * time.Second, DelayBeforeRetry: 7 * time.Second, Retry: 3, Warmup: 7 * time.Second}},
-		{KindMisc, nil, Params{DelayLoop: 60 * time.Second, DelayBeforeRetry: time.Second, Retry: 0, Warmup: 60 * time.Second}},
-		{KindHTTPGet, []Timing{{Retry: i(5), Warmup: d(0)}, {Retry: i(3), DelayBeforeRetry: d(2 * time.Second)}},
-			Params{DelayLoop: 60 * time.Second, DelayBeforeRetry: 2 * time.Second, Retry: 3}},
-	}
-	for _, tt := range tests {
-		t.Run(string(tt.kind), func(t *testing.T) {
-			if diff := cmp.Diff(tt.want, Resolve(tt.kind, tt.levels...)); diff != "" {
-				t.Errorf("Resolve (-want +got):\n%s", diff)
-			}
-		})
-	}
-}

@@ -22,6 +22,8 @@ import (
 	"gokeepalived/internal/config/syntax"
 	"gokeepalived/internal/ctl"
 	"gokeepalived/internal/daemon"
+	"gokeepalived/internal/director"
+	"gokeepalived/internal/lb/backend"
 	"gokeepalived/internal/metrics"
 )
 
@@ -194,9 +196,25 @@ func runDaemon(o Options, cfg *config.Config, stderr io.Writer) int {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	cfg = subsystems(o, cfg)
+	// The load-balancer runtime (health checkers and the kernel table)
+	// runs beside the VRRP loop: it follows VRRP state changes for
+	// ha_suspend, and the daemon's snapshot includes its status. It starts
+	// first and stops after the VRRP loop has released its addresses.
+	var lvs *director.Director
+	var states daemon.StateSink
+	var vsStatus daemon.VirtualServerStatus
+	if !o.VRRPOnly {
+		lvs = director.New(director.Options{Backend: o.LBBackend, DontRelease: o.DontReleaseLB, Logger: log, Open: openBackend})
+		if err := lvs.Start(cfg); err != nil {
+			log.Error("gokeepalived stopped", "err", err)
+			fmt.Fprintf(stderr, "gokeepalived: %v\n", err)
+			return ExitFatal
+		}
+		defer lvs.Stop()
+		states, vsStatus = lvs, lvs
+	}
 	d := daemon.New(cfg, daemon.Options{ConfigFile: o.ConfigFile, DontRelease: o.DontReleaseVR, Logger: log,
-		Env: daemon.Linux(), Notifier: daemon.NewNotifier(cfg, log),
-		LVS: daemon.LVSOptions{Disabled: o.VRRPOnly, Backend: o.LBBackend, DontRelease: o.DontReleaseLB},
+		Env: daemon.Linux(), Notifier: daemon.NewNotifier(cfg, log), States: states, VirtualServers: vsStatus,
 		Ready: func() {
 			if err := sdNotify(fmt.Sprintf("READY=1\nMAINPID=%d\nSTATUS=running %d VRRP instances", os.Getpid(), len(cfg.Instances))); err != nil {
 				log.Warn("systemd readiness notification failed", "err", err)
@@ -216,7 +234,7 @@ func runDaemon(o Options, cfg *config.Config, stderr io.Writer) int {
 				}
 				return ctl.Response{Status: st}
 			case ctl.CmdReload:
-				if msg, err := reload(rctx, o, d, log); err != nil {
+				if msg, err := reload(rctx, o, d, lvs, log); err != nil {
 					return ctl.Response{Error: err.Error()}
 				} else {
 					return ctl.Response{Message: msg}
@@ -253,7 +271,7 @@ func runDaemon(o Options, cfg *config.Config, stderr io.Writer) int {
 			case syscall.SIGHUP:
 				log.Info("received SIGHUP: reloading configuration", "config", o.ConfigFile)
 				_ = sdNotify("RELOADING=1")
-				if _, err := reload(ctx, o, d, log); err != nil {
+				if _, err := reload(ctx, o, d, lvs, log); err != nil {
 					log.Error("reload failed; the previous configuration keeps running", "err", err)
 				}
 				_ = sdNotify("READY=1")
@@ -282,12 +300,24 @@ func runDaemon(o Options, cfg *config.Config, stderr io.Writer) int {
 	return ExitOK
 }
 
+// openBackend opens the kernel table --lb-backend names, for the
+// load-balancer runtime (a failed open returns a nil interface).
+func openBackend(choice string) (director.Backend, error) {
+	t, err := backend.Open(choice)
+	if err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
 // minProcs is the least GOMAXPROCS the daemon runs with (see runDaemon).
 const minProcs = 8
 
-// reload loads the configuration again and applies it by difference. A
-// configuration with errors is refused and the running one kept.
-func reload(ctx context.Context, o Options, d *daemon.Daemon, log *slog.Logger) (string, error) {
+// reload loads the configuration again and applies it by difference, to
+// the VRRP loop, then (if that succeeded) to the load-balancer runtime,
+// which takes it without making the caller wait. A configuration with
+// errors is refused and the running one kept.
+func reload(ctx context.Context, o Options, d *daemon.Daemon, lvs *director.Director, log *slog.Logger) (string, error) {
 	cfg, ds := config.Load(o.ConfigFile, config.LoadOptions{Syntax: syntax.Options{ConfigID: o.ConfigID}})
 	if cfg != nil && !ds.HasErrors() {
 		ds = append(ds, config.CheckHost(cfg, func(name string) bool {
@@ -308,8 +338,12 @@ func reload(ctx context.Context, o Options, d *daemon.Daemon, log *slog.Logger) 
 	if len(errs) > 0 {
 		return "", fmt.Errorf("new configuration refused, previous one keeps running:\n%s", strings.Join(errs, "\n"))
 	}
-	if err := d.Reload(ctx, subsystems(o, cfg)); err != nil {
+	cfg = subsystems(o, cfg)
+	if err := d.Reload(ctx, cfg); err != nil {
 		return "", fmt.Errorf("applying new configuration failed, previous one keeps running: %w", err)
+	}
+	if lvs != nil {
+		lvs.Reload(cfg)
 	}
 	return "configuration reloaded", nil
 }

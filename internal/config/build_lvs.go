@@ -2,6 +2,7 @@ package config
 
 import (
 	"encoding/hex"
+	"math/bits"
 	"net"
 	"net/netip"
 	"strings"
@@ -179,40 +180,76 @@ func (t *Timing) inherit(parent Timing) {
 }
 
 // method reads `lvs_method NAT|DR|TUN [type ipip|gue port N|gre] [nocsum|csum|remcsum]`.
-func (b *builder) method(n *syntax.Node) (string, []string, bool) {
+func (b *builder) method(n *syntax.Node) (string, []string, Tunnel, bool) {
 	m := n.Args[0].Text
 	rest := argTexts(n.Args[1:])
+	t := Tunnel{Type: TunnelIPIP, Checksum: TunnelNoCsum}
 	if m != "TUN" && len(rest) > 0 {
 		b.ds.Errorf(n.Args[1].Pos, "%s %s takes no options, got '%s'", n.Keyword, m, rest[0])
-		return "", nil, false
+		return "", nil, t, false
 	}
 	for i := 0; i < len(rest); i++ {
 		switch rest[i] {
 		case "type":
 			if i+1 >= len(rest) {
 				b.ds.Errorf(n.Args[i+1].Pos, "%s TUN: 'type' needs ipip, gue or gre", n.Keyword)
-				return "", nil, false
+				return "", nil, t, false
 			}
 			i++
 			switch rest[i] {
 			case "ipip", "gre":
+				t.Type = rest[i]
 			case "gue":
-				if i+2 >= len(rest)+1 || i+1 >= len(rest) || rest[i+1] != "port" {
+				if i+1 >= len(rest) || rest[i+1] != "port" || i+2 >= len(rest) {
 					b.ds.Errorf(n.Args[i+1].Pos, "%s TUN type gue needs 'port N'", n.Keyword)
-					return "", nil, false
+					return "", nil, t, false
 				}
+				p, ok := parseInt(rest[i+2])
+				if !ok || p < 1 || p > 65535 {
+					b.ds.Errorf(n.Args[i+3].Pos, "%s TUN type gue: port '%s' is not in [1, 65535]", n.Keyword, rest[i+2])
+					return "", nil, t, false
+				}
+				t.Type, t.Port = "gue", uint16(p)
 				i += 2
 			default:
 				b.ds.Errorf(n.Args[i+1].Pos, "%s TUN: type '%s' is not ipip, gue or gre", n.Keyword, rest[i])
-				return "", nil, false
+				return "", nil, t, false
 			}
 		case "nocsum", "csum", "remcsum":
+			t.Checksum = rest[i]
 		default:
 			b.ds.Errorf(n.Args[i+1].Pos, "%s TUN: unexpected '%s'", n.Keyword, rest[i])
-			return "", nil, false
+			return "", nil, t, false
 		}
 	}
-	return m, rest, true
+	return m, rest, t, true
+}
+
+// granularity reads persistence_granularity: a dotted IPv4 netmask or a
+// prefix length.
+func (b *builder) granularity(n *syntax.Node) int {
+	s := n.Args[0].Text
+	if strings.Contains(s, ".") {
+		a, err := netip.ParseAddr(s)
+		if err != nil || !a.Is4() {
+			b.ds.Errorf(n.Args[0].Pos, "persistence_granularity '%s' is not a netmask", s)
+			return 0
+		}
+		v := a.As4()
+		m := uint32(v[0])<<24 | uint32(v[1])<<16 | uint32(v[2])<<8 | uint32(v[3])
+		bitsSet := bits.LeadingZeros32(^m)
+		if m<<bitsSet != 0 {
+			b.ds.Errorf(n.Args[0].Pos, "persistence_granularity '%s' is not a contiguous netmask", s)
+			return 0
+		}
+		return bitsSet
+	}
+	v, ok := parseInt(s)
+	if !ok || v < 1 || v > 128 {
+		b.ds.Errorf(n.Args[0].Pos, "persistence_granularity '%s' is not a netmask or prefix length", s)
+		return 0
+	}
+	return int(v)
 }
 
 func (b *builder) virtualServer(vn *syntax.Node) *VirtualServer {
@@ -262,8 +299,8 @@ func (b *builder) virtualServer(vn *syntax.Node) *VirtualServer {
 			vs.Scheduler, schedSet = n.Args[0].Text, true
 		case "lvs_method", "lb_kind":
 			methodSet = true
-			if m, args, ok := b.method(n); ok {
-				vs.Method, vs.TunnelArgs = m, args
+			if m, args, t, ok := b.method(n); ok {
+				vs.Method, vs.TunnelArgs, vs.Tunnel = m, args, t
 			}
 		case "protocol":
 			vs.Protocol, protoSet, protoNode = n.Args[0].Text, true, n
@@ -274,7 +311,7 @@ func (b *builder) virtualServer(vn *syntax.Node) *VirtualServer {
 				vs.Persistence = b.secs(n, 0)
 			}
 		case "persistence_granularity":
-			vs.PersistenceGranularity = n.Args[0].Text
+			vs.PersistenceBits = b.granularity(n)
 		case "ip_family":
 			vs.IPFamily = n.Args[0].Text
 		case "sorry_server":
@@ -378,8 +415,8 @@ func (b *builder) realServer(vs *VirtualServer, rn *syntax.Node) *RealServer {
 		case "weight":
 			rs.Weight = b.int(n, 0)
 		case "lvs_method":
-			if m, args, ok := b.method(n); ok {
-				rs.Method, rs.TunnelArgs = m, args
+			if m, args, t, ok := b.method(n); ok {
+				rs.Method, rs.TunnelArgs, rs.Tunnel = m, args, t
 			}
 		case "notify_up":
 			rs.NotifyUp = b.scriptRef(n)
@@ -406,7 +443,7 @@ func (b *builder) realServer(vs *VirtualServer, rn *syntax.Node) *RealServer {
 // then each checker type's own defaults for what nobody set.
 func (b *builder) resolveRS(vs *VirtualServer, rs *RealServer) {
 	if rs.Method == "" {
-		rs.Method, rs.TunnelArgs = vs.Method, vs.TunnelArgs
+		rs.Method, rs.TunnelArgs, rs.Tunnel = vs.Method, vs.TunnelArgs, vs.Tunnel
 	}
 	if vs.Addr.IsValid() && rs.Method != "TUN" && vs.Addr.Is4() != rs.Addr.Is4() {
 		b.ds.Errorf(rs.Pos, "real_server %s: address family differs from virtual_server %s (only TUN real servers may differ)", rs.Addr, vs.Addr)
@@ -431,6 +468,10 @@ func (b *builder) resolveRS(vs *VirtualServer, rs *RealServer) {
 			if above&setRetry == 0 {
 				c.Timing.Retry = 0
 			}
+		case "FILE_CHECK":
+			// keepalived's file checker has no retry: it acts on each
+			// change of the file, whatever retry is inherited.
+			c.Timing.Retry = 0
 		case "DNS_CHECK":
 			if above&setRetry == 0 {
 				c.Timing.Retry = 3
@@ -545,6 +586,7 @@ func (b *builder) checker(cn *syntax.Node) *Checker {
 					continue
 				}
 				c.UDP.ReplyPattern = p
+				c.UDP.ReplyValue, c.UDP.ReplyMask = hexPattern(p)
 			}
 		case "min_reply_length":
 			c.UDP.MinReplyLength = b.int(n, 0)
@@ -588,6 +630,27 @@ func hexPayload(words []string, wildcards bool) (string, string) {
 		sb.WriteString(strings.ToUpper(w))
 	}
 	return sb.String(), ""
+}
+
+// hexPattern turns a normalised hexPayload (even length, X wildcards) into
+// value and mask bytes.
+func hexPattern(p string) (value, mask []byte) {
+	nibble := func(c byte) (v, m byte) {
+		switch {
+		case c == 'X':
+			return 0, 0
+		case c >= 'A':
+			return c - 'A' + 10, 0xf
+		}
+		return c - '0', 0xf
+	}
+	for i := 0; i+1 < len(p); i += 2 {
+		hv, hm := nibble(p[i])
+		lv, lm := nibble(p[i+1])
+		value = append(value, hv<<4|lv)
+		mask = append(mask, hm<<4|lm)
+	}
+	return value, mask
 }
 
 func (b *builder) url(un *syntax.Node) (URL, bool) {

@@ -279,31 +279,50 @@ type VSGroupEntry struct {
 	Family      string // for fwmarks: "", "inet", "inet6"
 }
 
+// The values the schema allows for lvs_method (VirtualServer.Method,
+// RealServer.Method), protocol (VirtualServer.Protocol) and ip_family or a
+// group's fwmark family (VirtualServer.IPFamily, VSGroupEntry.Family; ""
+// when not set). Nothing else reaches the model.
+const (
+	MethodNAT   = "NAT"
+	MethodDR    = "DR"
+	MethodTUN   = "TUN"
+	ProtoTCP    = "TCP"
+	ProtoUDP    = "UDP"
+	ProtoSCTP   = "SCTP"
+	FamilyInet  = "inet"
+	FamilyInet6 = "inet6"
+	// Tunnel defaults (Tunnel.Type, Tunnel.Checksum).
+	TunnelIPIP   = "ipip"
+	TunnelNoCsum = "nocsum"
+)
+
 // VirtualServer is a virtual_server.
 type VirtualServer struct {
-	Pos                    Pos
-	Addr                   netip.Addr // set for `virtual_server IP [PORT]`
-	Port                   uint16
-	FWMark                 uint32 // set for `virtual_server fwmark N`
-	Group                  string // set for `virtual_server group NAME`
-	Protocol               string // TCP, UDP or SCTP
-	Scheduler              string // lvs_sched / lb_algo; default "wlc"
-	Method                 string // lvs_method / lb_kind: NAT (default), DR, TUN
-	TunnelArgs             []string
-	Persistence            time.Duration // 0 = none; bare keyword = 360s
-	PersistenceGranularity string
-	IPFamily               string
-	Sorry                  *RealServer // sorry_server, if any
-	HASuspend              bool
-	Alpha, Omega           bool
-	Quorum                 int // default 1
-	Hysteresis             int
-	QuorumUp, QuorumDown   *ScriptRef
-	VirtualHost            string
-	SMTPAlert              *bool
-	Timing                 Timing // defaults inherited by real servers and checkers
-	InhibitOnFailure       bool
-	RealServers            []*RealServer
+	Pos                  Pos
+	Addr                 netip.Addr // set for `virtual_server IP [PORT]`
+	Port                 uint16
+	FWMark               uint32        // set for `virtual_server fwmark N`
+	Group                string        // set for `virtual_server group NAME`
+	Protocol             string        // TCP, UDP or SCTP
+	Scheduler            string        // lvs_sched / lb_algo; default "wlc"
+	Method               string        // lvs_method / lb_kind: NAT (default), DR, TUN
+	TunnelArgs           []string      // the words after TUN, as written (for the dump)
+	Tunnel               Tunnel        // the same, typed
+	Persistence          time.Duration // 0 = none; bare keyword = 360s
+	PersistenceBits      int           // persistence_granularity as a prefix length; 0 = one client address
+	IPFamily             string
+	Sorry                *RealServer // sorry_server, if any
+	HASuspend            bool
+	Alpha, Omega         bool
+	Quorum               int // default 1
+	Hysteresis           int
+	QuorumUp, QuorumDown *ScriptRef
+	VirtualHost          string
+	SMTPAlert            *bool
+	Timing               Timing // defaults inherited by real servers and checkers
+	InhibitOnFailure     bool
+	RealServers          []*RealServer
 }
 
 // Name is the server's identity for logs and diffs: "IP:PORT/PROTO",
@@ -316,6 +335,14 @@ func (vs *VirtualServer) Name() string {
 		return "fwmark " + itoa(int64(vs.FWMark))
 	}
 	return netip.AddrPortFrom(vs.Addr, vs.Port).String() + "/" + vs.Protocol
+}
+
+// Tunnel is the encapsulation of `lvs_method TUN [type ipip|gue port N|gre]
+// [nocsum|csum|remcsum]`.
+type Tunnel struct {
+	Type     string // "ipip" (default), "gue" or "gre"
+	Port     uint16 // the gue port
+	Checksum string // "nocsum" (default), "csum" or "remcsum"
 }
 
 // Timing is the checker timing a virtual server, real server or checker
@@ -345,6 +372,7 @@ type RealServer struct {
 	Weight           int    // default 1
 	Method           string // default: the virtual server's
 	TunnelArgs       []string
+	Tunnel           Tunnel
 	NotifyUp         *ScriptRef
 	NotifyDown       *ScriptRef
 	InhibitOnFailure bool
@@ -416,11 +444,14 @@ type DNSCheck struct {
 
 // UDPCheck holds UDP_CHECK specifics.
 type UDPCheck struct {
-	Payload        []byte
-	RequireReply   bool
-	ReplyPattern   string // hex with X wildcards
-	MinReplyLength int
-	MaxReplyLength int // default 255
+	Payload      []byte
+	RequireReply bool
+	ReplyPattern string // hex with X wildcards
+	// ReplyValue and ReplyMask are ReplyPattern as bytes: a reply byte b
+	// matches when b&mask == value (an X nibble has mask 0).
+	ReplyValue, ReplyMask []byte
+	MinReplyLength        int
+	MaxReplyLength        int // default 255
 }
 
 // FileCheck holds FILE_CHECK specifics.

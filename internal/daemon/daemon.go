@@ -40,8 +40,24 @@ type Options struct {
 	// Ready, if set, is called once every instance has started (systemd
 	// readiness).
 	Ready func()
-	// LVS configures the health-checker / load-balancer subsystem.
-	LVS LVSOptions
+	// States, if set, receives every VRRP instance state change (the
+	// load balancer's ha_suspend follows them).
+	States StateSink
+	// VirtualServers, if set, supplies the load balancer's status for the
+	// snapshot.
+	VirtualServers VirtualServerStatus
+}
+
+// StateSink takes VRRP instance state changes. It is called on the VRRP
+// loop and must not block.
+type StateSink interface {
+	VRRPState(vrrp.StateEvent)
+}
+
+// VirtualServerStatus is the load-balancer runtime's published status; it
+// never blocks.
+type VirtualServerStatus interface {
+	VirtualServers() []ctl.VirtualServerStatus
 }
 
 // Notifier is the port to notify scripts, FIFOs and mail.
@@ -76,11 +92,10 @@ type Daemon struct {
 	wake     atomic.Pointer[waker] // set by Run
 	// trackerWake carries tracker changes to the loop (relayed from trackers.wake).
 	trackerWake chan struct{}
-	lvs         *lvs // nil while no virtual_server is configured (or with -P)
 
 	// The status snapshot (snapshot.go): the latest one published, and
 	// whether something visible changed since (all entries, with snapAll).
-	published          atomic.Pointer[published]
+	published          atomic.Pointer[ctl.Snapshot]
 	firstPublished     chan struct{} // closed by the first publication
 	snapDirty, snapAll bool
 }
@@ -151,7 +166,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 }
 
 // start does everything Run does before its loop: the link watcher, the
-// notifier, the trackers, the load balancer, then every instance. The
+// notifier, the trackers, then every instance. The
 // returned cleanup stops what start started (after finish).
 func (d *Daemon) start(ctx context.Context) (cleanup func(), err error) {
 	var undo []func()
@@ -216,10 +231,6 @@ func (d *Daemon) start(ctx context.Context) (cleanup func(), err error) {
 			}
 		}
 	}()
-	if err := d.startLVS(ctx, d.cfg); err != nil {
-		return cleanup, err
-	}
-	undo = append(undo, d.stopLVS)
 	if err := d.build(d.cfg); err != nil {
 		d.closeConns()
 		return cleanup, err
@@ -461,14 +472,21 @@ func (d *Daemon) finishInstance(cfg *config.Config, ci *config.Instance, in *ins
 		return fail(err)
 	}
 	// Our source address: unicast_src_ip / mcast_src_ip, else the
-	// interface's primary (IPv4) or link-local (IPv6) address.
+	// interface's primary (IPv4) or link-local (IPv6) address. An IPv6
+	// VMAC carries a copy of its parent's link-local address (vmac.Create),
+	// and the adverts it sends must come from an address of its own: the
+	// kernel refuses a link-local source of another interface (EINVAL).
+	srcIf := ci.Interface
+	if in.vmac != "" && in.ipv6 && !ci.VMACXmitBase {
+		srcIf = in.vmac
+	}
 	switch {
 	case ci.UnicastSrc.IsValid():
 		in.src = ci.UnicastSrc
 	case ci.McastSrc.IsValid():
 		in.src = ci.McastSrc
 	default:
-		in.src, err = d.env.Primary(ci.Interface, in.ipv6)
+		in.src, err = d.env.Primary(srcIf, in.ipv6)
 		if err != nil {
 			return fail(err)
 		}
@@ -646,6 +664,13 @@ func (d *Daemon) transition(in *instance, now time.Time, t vrrp.Transition) {
 	in.clearWarnings()
 	d.log.Info("state change", "instance", in.cfg.Name, "vrid", in.cfg.VRID, "af", in.family(),
 		"from", t.From.String(), "to", t.To.String(), "reason", t.Reason)
+	if d.opts.States != nil {
+		ev := vrrp.StateEvent{Instance: in.cfg.Name, State: t.To}
+		for _, a := range in.addrs {
+			ev.Addrs = append(ev.Addrs, a.Prefix.Addr())
+		}
+		d.opts.States.VRRPState(ev)
+	}
 }
 
 // act carries out one action of the core.
@@ -673,9 +698,14 @@ func (d *Daemon) act(in *instance, now time.Time, a vrrp.Action) {
 		}
 	case vrrp.SplitBrainSuspect:
 		in.count(ctl.SplitBrainSuspected)
+		cause := "check that VRRP (IP protocol 112) is not filtered by a firewall on that host, and that both use the same VRID, version, authentication and " + modeHint(in)
+		if trouble := in.sendTrouble(now); trouble != "" {
+			// Our own failed sends come first (issue 9: the IPv6 use_vmac adverts that never left).
+			cause = "this node fails to send them (" + trouble + "): fix that here first (see the \"sending advert failed\" log lines); a firewall on that host is not the likely cause"
+		}
 		msg := fmt.Sprintf("split brain suspected: %s (priority %d) also advertises as MASTER for VRID %d on %s while we are MASTER (priority %d); "+
-			"both hold the virtual addresses until it yields. It is not hearing our adverts: check that VRRP (IP protocol 112) is not filtered by a firewall on that host, and that both use the same VRID, version, authentication and %s",
-			a.Peer, a.PeerPriority, in.cfg.VRID, in.cfg.Interface, in.core.Priority(), modeHint(in))
+			"both hold the virtual addresses until it yields. It is not hearing our adverts: %s",
+			a.Peer, a.PeerPriority, in.cfg.VRID, in.cfg.Interface, in.core.Priority(), cause)
 		// Raised again by every advert of the other master: expires soon after it yields.
 		in.warn(now, msg, 3*in.cfg.AdvertInt+time.Second)
 		d.rateLimitedWarn(in, now, "split-brain", msg, "peer", a.Peer.String(), "peer_priority", a.PeerPriority)
@@ -695,9 +725,14 @@ func (d *Daemon) act(in *instance, now time.Time, a vrrp.Action) {
 				"vrid", in.cfg.VRID, "af", in.family(), "since", a.Since.Format("15:04:05.000"))
 			return
 		}
-		msg := fmt.Sprintf("became MASTER without ever hearing another router since %s: if another node should be MASTER, "+
-			"this node cannot hear it; check that VRRP (IP protocol 112) to %s is not filtered by a firewall, and that peers use VRID %d, version %d and the same authentication",
-			a.Since.Format("15:04:05.000"), fmtAddrs(in.dsts), in.cfg.VRID, in.cfg.Version)
+		cause := fmt.Sprintf("check that VRRP (IP protocol 112) to %s is not filtered by a firewall, and that peers use VRID %d, version %d and the same authentication",
+			fmtAddrs(in.dsts), in.cfg.VRID, in.cfg.Version)
+		if trouble := in.sendTrouble(now); trouble != "" {
+			cause = "and this node fails to send its own adverts (" + trouble + "): the likely cause is on this node " +
+				"(its interface, addresses or sockets; see the \"sending advert failed\" log lines), not a firewall on a peer"
+		}
+		msg := fmt.Sprintf("became MASTER without ever hearing another router since %s: if another node should be MASTER, this node cannot hear it; %s",
+			a.Since.Format("15:04:05.000"), cause)
 		in.warn(now, msg, 10*time.Minute)
 		d.rateLimitedWarn(in, now, "no-master", msg)
 	}
@@ -723,13 +758,19 @@ func (d *Daemon) rateLimitedWarn(in *instance, now time.Time, kind, msg string, 
 
 func (d *Daemon) shuttingDown() bool { return d.runCtx != nil && d.runCtx.Err() != nil }
 
+// sendAdvert sends one advert to every destination. Failures are counted
+// (send_errors), logged, and kept as a run (sendfail.go) that the status
+// and the split-brain and no-master diagnoses name first.
 func (d *Daemon) sendAdvert(in *instance, prio uint8) {
 	in.advert.Priority = prio
 	opts := packet.Options{ChecksumAsV2: in.cfg.V3ChecksumAsV2}
+	now := d.env.Now()
+	sent, failed := false, false
 	for _, dst := range in.dsts {
 		b, err := in.advert.AppendBinary(in.sendBuf[:0], in.src, dst, opts)
 		if err != nil {
 			in.count(ctl.SendErrors)
+			in.sendFailed(now, err)
 			d.log.Error("encoding advert", "instance", in.cfg.Name, "err", err)
 			return
 		}
@@ -745,13 +786,22 @@ func (d *Daemon) sendAdvert(in *instance, prio uint8) {
 				d.log.Debug("priority-0 advert not sent: the interface is down", "instance", in.cfg.Name, "to", dst.String(), "err", err.Error())
 				continue
 			}
-			d.rateLimitedWarn(in, d.env.Now(), "send", "sending advert failed", "to", dst.String(), "err", err.Error())
+			failed = true
+			in.sendFailed(now, err)
+			d.rateLimitedWarn(in, now, "send", "sending advert failed", "to", dst.String(), "err", err.Error(),
+				"send_errors", in.sendFail.n, "since", in.sendFail.since.Format("15:04:05.000"))
 			continue
 		}
+		sent = true
 		in.count(ctl.AdvertsSent)
 		if prio == 0 {
 			in.count(ctl.PriorityZeroSent)
 		}
+	}
+	if sent && !failed && in.sendFail.n > 0 {
+		run := in.sendSucceeded()
+		d.log.Info("adverts are sent again", "instance", in.cfg.Name, "vrid", in.cfg.VRID, "af", in.family(),
+			"send_errors", run.n, "since", run.since.Format("15:04:05.000"), "last_err", run.last)
 	}
 }
 

@@ -56,6 +56,7 @@ type instance struct {
 	warnedAt       map[string]time.Time // rate limit of warning log lines
 	warnUntil      map[string]time.Time // status warnings → when they expire
 	warnGen        uint64               // bumped when warnings or their expiry change
+	sendFail       sendFailure          // adverts failing to leave (sendfail.go)
 
 	// The entry of the last published snapshot (nil: rebuild it) and what
 	// it showed (snapshot.go).

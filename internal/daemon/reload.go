@@ -147,9 +147,6 @@ func (d *Daemon) applyReload(newCfg *config.Config) error {
 		n.SetConfig(newCfg)
 	}
 	d.reloaded = d.env.Now()
-	if err := d.reloadLVS(newCfg); err != nil {
-		d.log.Error("health checkers and load balancer not started by the reload", "err", err)
-	}
 	var added, removed []string
 	added = append(added, diff.Instances.Added...)
 	removed = append(removed, diff.Instances.Removed...)

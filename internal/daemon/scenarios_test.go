@@ -31,9 +31,18 @@ const vip1 = "203.0.113.10/32"
 
 // pair starts nodes a and b on one segment (a has the lower address).
 func pair(t *testing.T, confA, confB string) (*harness, *node, *node) {
+	return pairAt(t, "192.0.2.1", "192.0.2.2", confA, confB)
+}
+
+// pair6 is pair over IPv6: a is fe80::1, b fe80::2.
+func pair6(t *testing.T, confA, confB string) (*harness, *node, *node) {
+	return pairAt(t, "fe80::1", "fe80::2", confA, confB)
+}
+
+func pairAt(t *testing.T, addrA, addrB, confA, confB string) (*harness, *node, *node) {
 	h := newHarness(t)
-	a := h.node("a", map[string]string{"eth0": "lan 192.0.2.1"}, confA)
-	b := h.node("b", map[string]string{"eth0": "lan 192.0.2.2"}, confB)
+	a := h.node("a", map[string]string{"eth0": "lan " + addrA}, confA)
+	b := h.node("b", map[string]string{"eth0": "lan " + addrB}, confB)
 	a.start()
 	b.start()
 	return h, a, b
@@ -472,11 +481,7 @@ func TestSegmentIPv6Pair(t *testing.T) {
 }
 `, prio)
 	}
-	h := newHarness(t)
-	a := h.node("a", map[string]string{"eth0": "lan fe80::1"}, conf(150))
-	b := h.node("b", map[string]string{"eth0": "lan fe80::2"}, conf(100))
-	a.start()
-	b.start()
+	h, a, _ := pair6(t, conf(150), conf(100))
 	h.advance(10 * time.Second)
 	h.expect("V6", "2001:db8::10/128", "MASTER", "BACKUP")
 	a.stop()

@@ -58,9 +58,11 @@ type node struct {
 	up     bool // started and not crashed or stopped
 
 	mu      sync.Mutex
-	addrs   map[string]bool // the "kernel": addresses on the node's interfaces
-	vmacs   map[string]bool // macvlans that exist
-	failAdd map[string]bool // AddAddr fails for these prefixes
+	addrs   map[string]bool       // the "kernel": addresses on the node's interfaces
+	vmacs   map[string]bool       // macvlans that exist
+	vmacLL  map[string]netip.Addr // IPv6 VMAC → its copy of the parent's link-local
+	failAdd map[string]bool       // AddAddr fails for these prefixes
+	sendErr error                 // SendFrom fails with it (the advert does not leave)
 	ops     []string
 	conns   []*segConn
 }
@@ -94,7 +96,7 @@ func newHarness(t *testing.T) *harness {
 // node adds a daemon; ifaces maps interface names to "segment address".
 func (h *harness) node(name string, ifaces map[string]string, cfgText string) *node {
 	n := &node{h: h, name: name, ifaces: map[string]*nodeIface{}, rec: &stateRecorder{},
-		links: make(chan link.Event, 64), addrs: map[string]bool{}, vmacs: map[string]bool{}, failAdd: map[string]bool{}}
+		links: make(chan link.Event, 64), addrs: map[string]bool{}, vmacs: map[string]bool{}, vmacLL: map[string]netip.Addr{}, failAdd: map[string]bool{}}
 	for ifname, spec := range ifaces {
 		seg, a, _ := strings.Cut(spec, " ")
 		n.ifaces[ifname] = &nodeIface{seg: h.segment(seg), addr: netip.MustParseAddr(a), up: true}
@@ -171,6 +173,12 @@ func (n *node) env() Env {
 			if i, ok := n.ifaces[ifname]; ok && i.addr.Is6() == ipv6 {
 				return i.addr, nil
 			}
+			n.mu.Lock()
+			ll, ok := n.vmacLL[ifname]
+			n.mu.Unlock()
+			if ok && ipv6 {
+				return ll, nil
+			}
 			return netip.Addr{}, fmt.Errorf("interface %s has no address", ifname)
 		},
 		LinkUp: func(ifname string) (bool, error) {
@@ -187,6 +195,9 @@ func (n *node) env() Env {
 			n.mu.Lock()
 			defer n.mu.Unlock()
 			n.vmacs[name] = true
+			if p := n.ifaces[parent].addr; ipv6 && p.Is6() {
+				n.vmacLL[name] = p // vmac.Create copies the parent's link-local
+			}
 			n.ops = append(n.ops, "vmac+ "+name)
 			return nil
 		},
@@ -194,6 +205,7 @@ func (n *node) env() Env {
 			n.mu.Lock()
 			defer n.mu.Unlock()
 			delete(n.vmacs, name)
+			delete(n.vmacLL, name)
 			n.ops = append(n.ops, "vmac- "+name)
 			return nil
 		},
@@ -220,8 +232,27 @@ func (c *segConn) SendFrom(p []byte, src, dst netip.Addr) error {
 	if ifc == nil || !ifc.up {
 		return fmt.Errorf("send on %s: %w", ifname, syscall.ENETDOWN)
 	}
+	c.n.mu.Lock()
+	sendErr := c.n.sendErr
+	c.n.mu.Unlock()
+	if sendErr != nil {
+		return fmt.Errorf("send to %v on %s: %w", dst, ifname, sendErr)
+	}
 	if !src.IsValid() {
 		src = ifc.addr
+	}
+	// The kernel's rule: a link-local source must be an address of the
+	// interface the packet leaves by.
+	c.n.mu.Lock()
+	own := ifc.addr
+	if ll, ok := c.n.vmacLL[ifname]; ok {
+		own = ll
+	} else if ifname != parent {
+		own = netip.Addr{} // a VMAC without addresses
+	}
+	c.n.mu.Unlock()
+	if src.Is6() && src.IsLinkLocalUnicast() && src != own {
+		return fmt.Errorf("send to %v on %s from %v: %w", dst, ifname, src, syscall.EINVAL)
 	}
 	fam := packet.IPv4
 	if c.ipv6 {

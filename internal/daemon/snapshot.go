@@ -22,12 +22,6 @@ import (
 // drops, the last advert's time) are atomics the snapshot points to, so
 // adverts alone never cause a publication.
 
-// published is what the loop stores for readers.
-type published struct {
-	snap ctl.Snapshot
-	lvs  *lvs // its virtual servers are read from its own published status
-}
-
 // instView is what the snapshot shows of an instance, apart from its
 // counters: when it differs from the view last published, the instance's
 // entry is rebuilt.
@@ -86,7 +80,7 @@ func (d *Daemon) publish() {
 	}
 	slices.SortStableFunc(snap.Instances, func(a, b *ctl.InstanceSnapshot) int { return strings.Compare(a.Name, b.Name) })
 	first := d.published.Load() == nil
-	d.published.Store(&published{snap: snap, lvs: d.lvs})
+	d.published.Store(&snap)
 	d.snapDirty, d.snapAll = false, false
 	if first {
 		close(d.firstPublished)
@@ -137,8 +131,11 @@ func (d *Daemon) Snapshot() *ctl.Snapshot {
 	if p == nil {
 		return nil
 	}
-	s := p.snap
-	s.VirtualServers = p.lvs.snapshot()
+	s := *p
+	if d.opts.VirtualServers != nil {
+		// The load balancer's own published status, as it is now.
+		s.VirtualServers = d.opts.VirtualServers.VirtualServers()
+	}
 	return &s
 }
 

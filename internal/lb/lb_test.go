@@ -9,10 +9,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
-	"gokeepalived/internal/config"
 	"gokeepalived/internal/lb"
 	"gokeepalived/internal/lb/lbtest"
 )
@@ -38,66 +38,39 @@ func golden(t *testing.T, name, got string) {
 	}
 }
 
-func load(t *testing.T, text string) *config.Config {
-	t.Helper()
-	cfg, ds := config.LoadBytes("test.conf", []byte(text), config.LoadOptions{})
-	if ds.HasErrors() {
-		t.Fatalf("config: %v", ds)
+// web is the test's configuration, as internal/director translates:
+//
+//	virtual_server 192.0.2.100 80 { lb_algo wrr; lb_kind NAT; protocol TCP
+//	    persistence_timeout 300; persistence_granularity 255.255.255.0
+//	    sorry_server 198.18.0.9 8080
+//	    real_server 198.18.0.2 80 { weight 1 }
+//	    real_server 198.18.0.3 80 { weight 3; inhibit_on_failure }
+//	    real_server 198.18.0.4 80 { weight 2 } }
+//	virtual_server fwmark 7 { lb_algo sh; lb_kind DR
+//	    real_server 198.18.0.2 { weight 1 }
+//	    real_server 198.18.0.3 { weight 1; lvs_method TUN type gue port 6080 } }
+//	virtual_server_group web { 192.0.2.110-111 443; fwmark 9 }
+//	virtual_server group web { lb_algo rr; protocol TCP; quorum 3; hysteresis 1
+//	    real_server 198.51.100.2 443 { weight 2 }
+//	    real_server 198.51.100.3 443 { weight 2 } }
+func web() []*lb.VirtualServer {
+	a := netip.MustParseAddr
+	nat := func(addr string, port uint16, w int) lb.Dest { return lb.Dest{Addr: a(addr), Port: port, Weight: w} }
+	sorry := nat("198.18.0.9", 8080, 1)
+	return []*lb.VirtualServer{
+		{Name: "192.0.2.100:80/TCP", Keys: []lb.Key{{Addr: a("192.0.2.100"), Port: 80, Proto: lb.TCP, Family: lb.Inet}},
+			Scheduler: "wrr", Persistence: 300 * time.Second, PersistenceBits: 24, Quorum: 1, Sorry: &sorry,
+			Reals: []lb.Real{{Dest: nat("198.18.0.2", 80, 1)}, {Dest: nat("198.18.0.3", 80, 3), InhibitOnFailure: true},
+				{Dest: nat("198.18.0.4", 80, 2)}}},
+		{Name: "fwmark 7", Keys: []lb.Key{{FWMark: 7, Family: lb.Inet}}, Scheduler: "sh", Quorum: 1,
+			Reals: []lb.Real{{Dest: lb.Dest{Addr: a("198.18.0.2"), Weight: 1, Method: lb.DR}},
+				{Dest: lb.Dest{Addr: a("198.18.0.3"), Weight: 1, Method: lb.TUN, Tunnel: lb.Tunnel{Type: "gue", Port: 6080}}}}},
+		{Name: "group web", Keys: []lb.Key{{Addr: a("192.0.2.110"), Port: 443, Proto: lb.TCP, Family: lb.Inet},
+			{Addr: a("192.0.2.111"), Port: 443, Proto: lb.TCP, Family: lb.Inet}, {FWMark: 9, Family: lb.Inet}},
+			Scheduler: "rr", Quorum: 3, Hysteresis: 1,
+			Reals: []lb.Real{{Dest: nat("198.51.100.2", 443, 2)}, {Dest: nat("198.51.100.3", 443, 2)}}},
 	}
-	return cfg
 }
-
-const webConf = `
-virtual_server 192.0.2.100 80 {
-    delay_loop 1
-    lb_algo wrr
-    lb_kind NAT
-    protocol TCP
-    persistence_timeout 300
-    persistence_granularity 255.255.255.0
-    sorry_server 198.18.0.9 8080
-    real_server 198.18.0.2 80 {
-        weight 1
-        TCP_CHECK { connect_timeout 1 }
-    }
-    real_server 198.18.0.3 80 {
-        weight 3
-        inhibit_on_failure
-        TCP_CHECK { connect_timeout 1 }
-    }
-    real_server 198.18.0.4 80 {
-        weight 2
-        TCP_CHECK { connect_timeout 1 }
-    }
-}
-virtual_server fwmark 7 {
-    lb_algo sh
-    lb_kind DR
-    real_server 198.18.0.2 {
-        weight 1
-    }
-    real_server 198.18.0.3 {
-        weight 1
-        lvs_method TUN type gue port 6080
-    }
-}
-virtual_server_group web {
-    192.0.2.110-111 443
-    fwmark 9
-}
-virtual_server group web {
-    lb_algo rr
-    protocol TCP
-    quorum 3
-    hysteresis 1
-    real_server 198.51.100.2 443 {
-        weight 2
-    }
-    real_server 198.51.100.3 443 {
-        weight 2
-    }
-}
-`
 
 var (
 	rs2   = netip.MustParseAddrPort("198.18.0.2:80")
@@ -113,18 +86,15 @@ var (
 
 // desiredAll computes every virtual server's services with quorum carried
 // in qs between calls.
-func desiredAll(t *testing.T, cfg *config.Config, h lb.HealthMap, qs map[string]lb.Quorum) ([]lb.Service, []string) {
+func desiredAll(t *testing.T, vss []*lb.VirtualServer, h lb.HealthMap, qs map[string]lb.Quorum) ([]lb.Service, []string) {
 	t.Helper()
 	var all []lb.Service
 	var notes []string
-	for _, vs := range cfg.VirtualServers {
-		r, err := lb.Desired(vs, cfg.VirtualServerGroups, h, qs[vs.Name()])
-		if err != nil {
-			t.Fatalf("Desired(%s): %v", vs.Name(), err)
-		}
-		qs[vs.Name()] = r.Quorum
+	for _, vs := range vss {
+		r := lb.Desired(vs, h, qs[vs.Name])
+		qs[vs.Name] = r.Quorum
 		if r.QuorumChanged {
-			notes = append(notes, vs.Name()+": "+r.Reason)
+			notes = append(notes, vs.Name+": "+r.Reason)
 		}
 		all = append(all, r.Services...)
 	}
@@ -134,7 +104,7 @@ func desiredAll(t *testing.T, cfg *config.Config, h lb.HealthMap, qs map[string]
 // TestScenario drives the reconciler through health changes and drift and
 // records the table and the operations after each step in one golden file.
 func TestScenario(t *testing.T) {
-	cfg := load(t, webConf)
+	cfg := web()
 	fake := lbtest.New()
 	rec := lb.NewReconciler(fake, nil)
 	qs := map[string]lb.Quorum{}
@@ -189,7 +159,7 @@ func TestScenario(t *testing.T) {
 
 	// A virtual server leaves the configuration: its services go, the
 	// foreign one stays.
-	cfg.VirtualServers = cfg.VirtualServers[:1]
+	cfg = cfg[:1]
 	step("fwmark and group removed from config", lb.HealthMap{})
 
 	ops, err := rec.Flush(lb.FlushOwned)
@@ -205,7 +175,7 @@ func TestScenario(t *testing.T) {
 }
 
 func TestReconcileRetriesAfterFailure(t *testing.T) {
-	cfg := load(t, webConf)
+	cfg := web()
 	fake := lbtest.New()
 	rec := lb.NewReconciler(fake, nil)
 	desired, _ := desiredAll(t, cfg, lb.HealthMap{}, map[string]lb.Quorum{})
@@ -224,7 +194,7 @@ func TestReconcileRetriesAfterFailure(t *testing.T) {
 }
 
 func TestFlushModes(t *testing.T) {
-	cfg := load(t, webConf)
+	cfg := web()
 	for _, tc := range []struct {
 		mode lb.FlushMode
 		left int // services left, of 5 ours + 1 foreign
@@ -246,40 +216,11 @@ func TestFlushModes(t *testing.T) {
 	}
 }
 
-func TestDesiredErrors(t *testing.T) {
-	for _, tc := range []struct{ name, conf, want string }{
-		{"bad granularity", `virtual_server 192.0.2.1 80 {
-    protocol TCP
-    persistence_timeout 10
-    persistence_granularity 255.0.255.0
-    real_server 198.18.0.2 80 { weight 1 }
-}`, "not a contiguous netmask"},
-		{"unknown group", `virtual_server group nosuch {
-    real_server 198.18.0.2 80 { weight 1 }
-}`, "no such virtual_server_group"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			cfg, ds := config.LoadBytes("t.conf", []byte(tc.conf), config.LoadOptions{})
-			if ds.HasErrors() {
-				// The config layer may already refuse it; that is fine too.
-				if strings.Contains(ds.Error(), "group") || strings.Contains(ds.Error(), "granularity") {
-					return
-				}
-				t.Fatalf("config: %v", ds)
-			}
-			_, err := lb.Desired(cfg.VirtualServers[0], cfg.VirtualServerGroups, nil, lb.Quorum{})
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Errorf("Desired error = %v, want it to contain %q", err, tc.want)
-			}
-		})
-	}
-}
-
 // TestReconcileChangedTouchesOnlyItsService: a health change reads back and
 // changes only the service whose desired state changed; drift elsewhere is
 // left for the full pass, which repairs it.
 func TestReconcileChangedTouchesOnlyItsService(t *testing.T) {
-	cfg := load(t, webConf)
+	cfg := web()
 	fake := lbtest.New()
 	rec := lb.NewReconciler(fake, nil)
 	qs := map[string]lb.Quorum{}

@@ -15,7 +15,6 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
-	"strings"
 	"time"
 )
 
@@ -41,19 +40,6 @@ func (p Proto) String() string {
 	return fmt.Sprintf("proto(%d)", uint8(p))
 }
 
-// ParseProto reads keepalived's protocol keyword value.
-func ParseProto(s string) (Proto, error) {
-	switch strings.ToUpper(s) {
-	case "", "TCP":
-		return TCP, nil
-	case "UDP":
-		return UDP, nil
-	case "SCTP":
-		return SCTP, nil
-	}
-	return 0, fmt.Errorf("protocol %q is not TCP, UDP or SCTP", s)
-}
-
 // Method is the forwarding method (lvs_method / lb_kind).
 type Method uint8
 
@@ -74,19 +60,6 @@ func (m Method) String() string {
 		return "TUN"
 	}
 	return fmt.Sprintf("method(%d)", uint8(m))
-}
-
-// ParseMethod reads lvs_method's first word.
-func ParseMethod(s string) (Method, error) {
-	switch strings.ToUpper(s) {
-	case "", "NAT":
-		return NAT, nil
-	case "DR":
-		return DR, nil
-	case "TUN":
-		return TUN, nil
-	}
-	return 0, fmt.Errorf("lvs_method %q is not NAT, DR or TUN", s)
 }
 
 // Family is the address family of a service (needed for fwmark services,

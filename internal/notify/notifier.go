@@ -249,36 +249,29 @@ func (n *Notifier) Enqueue(e Event) bool {
 		h := fnv.New32a()
 		h.Write([]byte(e.Kind.String()))
 		h.Write([]byte(e.Name))
-		n.pending.Add(1)
-		select {
-		case n.scripts[h.Sum32()%uint32(len(n.scripts))] <- e:
-		default:
-			n.pending.Add(-1)
-			n.c.scriptsDropped.Add(1)
-			ok = false
-		}
+		ok = n.offer(n.scripts[h.Sum32()%uint32(len(n.scripts))], e, &n.c.scriptsDropped) && ok
 	}
 	if n.fifo != nil {
-		n.pending.Add(1)
-		select {
-		case n.fifo <- e:
-		default:
-			n.pending.Add(-1)
-			n.c.fifoDropped.Add(1)
-			ok = false
-		}
+		ok = n.offer(n.fifo, e, &n.c.fifoDropped) && ok
 	}
 	if n.mail != nil && e.SMTPAlert && mailWanted(e, n.cfg.SMTP) {
-		n.pending.Add(1)
-		select {
-		case n.mail <- e:
-		default:
-			n.pending.Add(-1)
-			n.c.mailDropped.Add(1)
-			ok = false
-		}
+		ok = n.offer(n.mail, e, &n.c.mailDropped) && ok
 	}
 	return ok
+}
+
+// offer queues e on q without waiting, counted in pending until a worker has
+// handled it; a full queue drops e and counts it in dropped.
+func (n *Notifier) offer(q chan<- Event, e Event, dropped *atomic.Uint64) bool {
+	n.pending.Add(1)
+	select {
+	case q <- e:
+		return true
+	default:
+		n.pending.Add(-1)
+		dropped.Add(1)
+		return false
+	}
 }
 
 // Stats returns the counters.

@@ -15,19 +15,15 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"golang.org/x/sys/unix"
+
+	"gokeepalived/internal/testutil/poll"
 )
 
-// waitFor polls cond until it holds or 10 s pass; the bound only stops a
-// broken test from hanging, it is never what makes a test pass.
+// waitFor polls cond (poll.Until every 5 ms) until it holds; the 10 s bound
+// only stops a broken test from hanging.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	poll.Until(t, 10*time.Second, 5*time.Millisecond, func() (bool, string) { return cond(), "waiting for " + what })
 }
 
 // writeScript writes an executable shell script into dir.

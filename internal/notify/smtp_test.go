@@ -2,82 +2,23 @@ package notify
 
 import (
 	"net"
-	"net/textproto"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
+
+	"gokeepalived/internal/notify/smtptest"
 )
 
-type mail struct {
-	helo, from string
-	rcpt       []string
-	data       string
-}
-
-// smtpServer is a minimal in-process SMTP server on 127.0.0.1. The first
-// rejectFirst connections get "421" instead of a greeting.
-func smtpServer(t *testing.T, rejectFirst int32) (addr *net.TCPAddr, mails <-chan mail) {
+// smtpServer is a minimal SMTP server on 127.0.0.1 that refuses EHLO. The
+// first rejectFirst connections get "421" instead of a greeting.
+func smtpServer(t *testing.T, rejectFirst int32) (addr *net.TCPAddr, mails <-chan smtptest.Mail) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { ln.Close() })
-	ch := make(chan mail, 16)
-	var conns atomic.Int32
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				tp := textproto.NewConn(c)
-				if conns.Add(1) <= rejectFirst {
-					tp.PrintfLine("421 try later")
-					return
-				}
-				tp.PrintfLine("220 test ESMTP")
-				var m mail
-				for {
-					line, err := tp.ReadLine()
-					if err != nil {
-						return
-					}
-					verb, arg, _ := strings.Cut(line, " ")
-					switch strings.ToUpper(verb) {
-					case "EHLO":
-						tp.PrintfLine("502 no EHLO")
-					case "HELO":
-						m.helo = arg
-						tp.PrintfLine("250 hello")
-					case "MAIL":
-						m.from = strings.TrimPrefix(arg, "FROM:")
-						tp.PrintfLine("250 ok")
-					case "RCPT":
-						m.rcpt = append(m.rcpt, strings.TrimPrefix(arg, "TO:"))
-						tp.PrintfLine("250 ok")
-					case "DATA":
-						tp.PrintfLine("354 go")
-						b, err := tp.ReadDotBytes()
-						if err != nil {
-							return
-						}
-						m.data = string(b)
-						tp.PrintfLine("250 queued")
-						ch <- m
-					case "QUIT":
-						tp.PrintfLine("221 bye")
-						return
-					default:
-						tp.PrintfLine("500 what")
-					}
-				}
-			}()
-		}
-	}()
+	ch := make(chan smtptest.Mail, 16)
+	(&smtptest.Server{RejectFirst: rejectFirst, NoEHLO: true, Received: ch}).Serve(t, ln)
 	return ln.Addr().(*net.TCPAddr), ch
 }
 
@@ -115,14 +56,14 @@ func TestSMTPAlertPerTransition(t *testing.T) {
 			"=> All VRRP group instances are now in FAULT state <=\r\n\r\nGroup: G1\r\nTransition: BACKUP -> FAULT\r\nReason: eth1 down\r\n"},
 	}
 	for i, w := range wants {
-		var m mail
+		var m smtptest.Mail
 		select {
 		case m = <-mails:
 		case <-time.After(10 * time.Second):
 			t.Fatalf("mail %d not received; stats %+v", i, nt.Stats())
 		}
-		if m.helo != "lb1.example" || m.from != "<keepalived@example.com>" ||
-			strings.Join(m.rcpt, ",") != "<ops@example.com>,<oncall@example.com>" {
+		if m.Helo != "lb1.example" || m.From != "<keepalived@example.com>" ||
+			strings.Join(m.To, ",") != "<ops@example.com>,<oncall@example.com>" {
 			t.Errorf("mail %d envelope = %+v", i, m)
 		}
 		// ReadDotBytes turns CRLF into LF; compare in that form.
@@ -131,8 +72,8 @@ func TestSMTPAlertPerTransition(t *testing.T) {
 			"Subject: "+w.subject+"\r\n"+
 			"X-Mailer: gokeepalived\r\n"+
 			"To: ops@example.com, oncall@example.com\r\n\r\n"+w.body, "\r\n", "\n")
-		if m.data != wantData {
-			t.Errorf("mail %d data:\n%s\nwant:\n%s", i, m.data, wantData)
+		if m.Data != wantData {
+			t.Errorf("mail %d data:\n%s\nwant:\n%s", i, m.Data, wantData)
 		}
 	}
 	select {

@@ -11,6 +11,8 @@ package track
 import (
 	"fmt"
 	"strings"
+
+	"gokeepalived/internal/vrrp"
 )
 
 // Status is a tracker's current result.
@@ -33,13 +35,6 @@ func (s Status) String() string {
 	}
 	return "INIT"
 }
-
-// Priority limits (RFC 5798 and keepalived VRRP_PRIO_OWNER).
-const (
-	PriorityOwner = 255
-	PriorityMax   = 254 // the highest priority trackers can produce
-	PriorityMin   = 1
-)
 
 // Effect is what one tracker does to one instance.
 type Effect struct {
@@ -133,10 +128,10 @@ type Priority struct {
 	Reason string // the trackers that matter, "; "-separated
 }
 
-// EffectivePriority adds the effects to base as keepalived does
-// (vrrp_set_effective_priority): the sum is clamped to [1, 254]; an address
-// owner (base 255) keeps 255 whatever the weights. FAULT and INIT apply to
-// owners too.
+// EffectivePriority adds the effects to base and applies the core's rule,
+// vrrp.EffectivePriority: the sum is clamped to [1, 254]; an address owner
+// (base 255) keeps 255 whatever the weights. FAULT and INIT apply to owners
+// too.
 func EffectivePriority(base int, effects ...Effect) Priority {
 	p := Priority{}
 	total := base
@@ -152,16 +147,7 @@ func EffectivePriority(base int, effects ...Effect) Priority {
 			deltas = append(deltas, e.Reason)
 		}
 	}
-	switch {
-	case base >= PriorityOwner:
-		p.Value = PriorityOwner
-	case total < PriorityMin:
-		p.Value = PriorityMin
-	case total > PriorityMax:
-		p.Value = PriorityMax
-	default:
-		p.Value = total
-	}
+	p.Value = int(vrrp.EffectivePriority(base, total))
 	p.Fault = len(faults) > 0
 	p.Init = !p.Fault && len(inits) > 0
 	switch {
@@ -169,7 +155,7 @@ func EffectivePriority(base int, effects ...Effect) Priority {
 		p.Reason = strings.Join(faults, "; ")
 	case p.Init:
 		p.Reason = strings.Join(inits, "; ")
-	case len(deltas) > 0 && base < PriorityOwner:
+	case len(deltas) > 0 && base < vrrp.PriorityOwner:
 		p.Reason = fmt.Sprintf("base %d, %s → %d", base, strings.Join(deltas, ", "), p.Value)
 	}
 	return p

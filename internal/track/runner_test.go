@@ -11,19 +11,14 @@ import (
 	"time"
 
 	"gokeepalived/internal/notify"
+	"gokeepalived/internal/testutil/poll"
 )
 
-// waitFor polls cond until it holds; the 10 s bound only stops a broken
-// test from hanging.
+// waitFor polls cond (poll.Until every 5 ms) until it holds; the 10 s bound
+// only stops a broken test from hanging.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	poll.Until(t, 10*time.Second, 5*time.Millisecond, func() (bool, string) { return cond(), "waiting for " + what })
 }
 
 func run(t *testing.T, r interface{ Run(context.Context) error }) {
@@ -50,9 +45,11 @@ func TestScriptTrackerRunner(t *testing.T) {
 	}
 	run(t, tr)
 	waitFor(t, "UP", func() bool { return tr.Snapshot().Status == StatusUp })
+	// The tracker publishes the status, then logs, then wakes: the wake may
+	// follow the status by a moment.
 	select {
 	case <-wake:
-	default:
+	case <-time.After(10 * time.Second):
 		t.Error("no wake on INIT -> UP")
 	}
 	os.WriteFile(ctl, []byte("1"), 0o644)

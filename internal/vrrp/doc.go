@@ -55,7 +55,7 @@
 //     preempt_delay. An owner goes MASTER at Startup whatever its configured
 //     state, per RFC 9568 §6.4.1.
 //   - Tracker priorities are clamped to 1..254 and cannot touch an owner
-//     (keepalived). A MASTER whose priority changes advertises the new value
+//     (keepalived; EffectivePriority, which internal/track uses too). A MASTER whose priority changes advertises the new value
 //     from its next advert.
 //
 // What this package does not do: receive validation (TTL, checksum, auth,

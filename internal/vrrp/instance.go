@@ -445,15 +445,15 @@ func (i *Instance) lastHeardOrSince() time.Time {
 	return i.backupSince
 }
 
-// priorityChanged applies a new effective priority. The owner keeps 255 and
-// others are clamped to 1..254 (keepalived: trackers cannot make or unmake
-// an owner). Skew_Time and Master_Down_Interval use it from the next reset;
-// a MASTER advertises it from its next advert.
+// priorityChanged applies a new effective priority through EffectivePriority:
+// the owner keeps 255 and others are clamped to 1..254 (keepalived: trackers
+// cannot make or unmake an owner). Skew_Time and Master_Down_Interval use it
+// from the next reset; a MASTER advertises it from its next advert.
 func (i *Instance) priorityChanged(p uint8) IgnoreReason {
-	if i.cfg.Priority == 255 {
+	if i.cfg.Priority == PriorityOwner {
 		return IgnoreOwner
 	}
-	p = min(max(p, 1), 254)
+	p = EffectivePriority(int(i.cfg.Priority), int(p))
 	if p == i.prio {
 		return IgnoreAlreadyInSt
 	}

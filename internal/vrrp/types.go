@@ -75,8 +75,9 @@ type AdvertReceived struct {
 type TimerFired struct{}
 
 // PriorityChanged carries the new effective priority (configured priority
-// plus tracking weights, computed by the tracker). It is clamped to 1..254;
-// an address owner (configured 255) ignores it, as keepalived does.
+// plus tracking weights, computed by the tracker with EffectivePriority). The
+// core applies EffectivePriority again: it is clamped to 1..254, and an
+// address owner (configured 255) ignores it, as keepalived does.
 type PriorityChanged struct{ Effective uint8 }
 
 // ConfiguredPriority carries a new configured priority (a reload that

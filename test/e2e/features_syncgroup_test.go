@@ -5,7 +5,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -35,19 +34,7 @@ var (
 // is not keepalived's contract).
 func TestFeatureSyncGroup(t *testing.T) {
 	t.Parallel()
-	var mu sync.Mutex
-	got := map[string]map[string]syncRecords{}
-	t.Run("run", func(t *testing.T) {
-		for _, kind := range bothDaemons {
-			t.Run(kind, func(t *testing.T) {
-				t.Parallel()
-				r := syncGroupScenario(t, kind)
-				mu.Lock()
-				got[kind] = r
-				mu.Unlock()
-			})
-		}
-	})
+	got := runBoth(t, syncGroupScenario)
 	k, g := got["keepalived"], got["gokeepalived"]
 	if k == nil || g == nil {
 		t.Skip("one daemon's run failed: no comparison")

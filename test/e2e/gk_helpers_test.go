@@ -28,6 +28,7 @@ type vrrpConf struct {
 	VIPs       []string // virtual_ipaddress lines
 	UnicastSrc string   // unicast_src_ip
 	Peers      []string // unicast_peer
+	Extra      string   // more instance lines (e.g. "    use_vmac\n")
 }
 
 func (c vrrpConf) String() string {
@@ -69,6 +70,7 @@ func (c vrrpConf) String() string {
 		}
 		b.WriteString("    }\n")
 	}
+	b.WriteString(c.Extra)
 	b.WriteString("    virtual_ipaddress {\n")
 	for _, v := range c.VIPs {
 		fmt.Fprintf(&b, "        %s\n", v)

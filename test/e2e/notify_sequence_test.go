@@ -5,12 +5,12 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
+	"gokeepalived/internal/notify/smtptest"
 	"gokeepalived/test/e2e/netns"
 )
 
@@ -88,19 +88,7 @@ func chkScriptBlock(path string, weight int) string {
 // sequences.
 func TestTrackScriptNotify(t *testing.T) {
 	t.Parallel()
-	var mu sync.Mutex
-	got := map[string]map[string]records{} // daemon → node → records
-	t.Run("run", func(t *testing.T) {
-		for _, kind := range bothDaemons {
-			t.Run(kind, func(t *testing.T) {
-				t.Parallel()
-				r := trackScriptNotify(t, kind)
-				mu.Lock()
-				got[kind] = r
-				mu.Unlock()
-			})
-		}
-	})
+	got := runBoth(t, trackScriptNotify)
 	ka, gk := got["keepalived"], got["gokeepalived"]
 	if ka == nil || gk == nil {
 		t.Fatal("a run failed; nothing to compare")
@@ -268,7 +256,7 @@ func trackScriptNotify(t *testing.T, kind string) map[string]records {
 		return n >= len(wantMails["master"])+len(wantMails["backup"]), fmt.Sprintf("%d mails so far: %q", n, subjects(smtp.Mails()))
 	})
 	for _, m := range smtp.Mails() {
-		subj := m.header("Subject")
+		subj := m.Header("Subject")
 		name, _, _ := strings.Cut(strings.TrimPrefix(subj, "["), "]")
 		r, ok := out[name]
 		if !ok {
@@ -295,10 +283,10 @@ func trackScriptNotify(t *testing.T, kind string) map[string]records {
 }
 
 // checkMail asserts a gokeepalived alert is well formed and says what happened.
-func checkMail(t *testing.T, m mail) {
+func checkMail(t *testing.T, m smtptest.Mail) {
 	t.Helper()
 	for _, h := range []string{"Date", "From", "To", "Subject"} {
-		if m.header(h) == "" {
+		if m.Header(h) == "" {
 			t.Errorf("mail has no %s header:\n%s", h, m.Data)
 		}
 	}
@@ -312,10 +300,10 @@ func checkMail(t *testing.T, m mail) {
 	}
 }
 
-func subjects(ms []mail) []string {
+func subjects(ms []smtptest.Mail) []string {
 	var out []string
 	for _, m := range ms {
-		out = append(out, m.header("Subject"))
+		out = append(out, m.Header("Subject"))
 	}
 	return out
 }

@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/textproto"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -24,12 +23,33 @@ import (
 	"golang.org/x/sys/unix"
 
 	"gokeepalived/internal/ctl"
+	"gokeepalived/internal/notify/smtptest"
 	"gokeepalived/test/e2e/netns"
 )
 
 // bothDaemons are the daemons every tracking/notify scenario runs with: real keepalived
 // is the reference, gokeepalived must behave the same.
 var bothDaemons = []string{"keepalived", "gokeepalived"}
+
+// runBoth runs scenario under each of bothDaemons in parallel subtests
+// ("run/keepalived", "run/gokeepalived"), waits for both, and returns what
+// each returned; a daemon whose run failed has no entry.
+func runBoth[R any](t *testing.T, scenario func(t *testing.T, kind string) R) map[string]R {
+	var mu sync.Mutex
+	got := map[string]R{}
+	t.Run("run", func(t *testing.T) {
+		for _, kind := range bothDaemons {
+			t.Run(kind, func(t *testing.T) {
+				t.Parallel()
+				r := scenario(t, kind)
+				mu.Lock()
+				got[kind] = r
+				mu.Unlock()
+			})
+		}
+	})
+	return got
+}
 
 // nodeConf is what differs between the generated configs of the two nodes.
 type nodeConf struct {
@@ -244,45 +264,10 @@ func instanceStatus(n *node) (ctl.InstanceStatus, string) {
 	return st.Instances[0], ""
 }
 
-// mail is one message received by smtpServer.
-type mail struct {
-	At   time.Time
-	Helo string
-	From string
-	To   []string
-	Data string
-}
-
-func (m mail) header(name string) string {
-	for _, l := range strings.Split(m.Data, "\n") {
-		l = strings.TrimRight(l, "\r")
-		if l == "" {
-			break
-		}
-		if k, v, ok := strings.Cut(l, ":"); ok && strings.EqualFold(k, name) {
-			return strings.TrimSpace(v)
-		}
-	}
-	return ""
-}
-
-// smtpServer is a minimal SMTP server listening inside a node (for daemons in the other
-// nodes to send their alerts to).
-type smtpServer struct {
-	mu    sync.Mutex
-	mails []mail
-}
-
-func (s *smtpServer) Mails() []mail {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]mail(nil), s.mails...)
-}
-
 // startSMTP listens on addr:25 inside n. The listening socket is created by a goroutine
 // whose OS thread joined n's network namespace; that thread is never given back to the
 // runtime (the goroutine exits locked), and the socket stays in n's namespace.
-func startSMTP(t *testing.T, n *netns.Node, addr string) *smtpServer {
+func startSMTP(t *testing.T, n *netns.Node, addr string) *smtptest.Server {
 	t.Helper()
 	type res struct {
 		l   net.Listener
@@ -291,14 +276,8 @@ func startSMTP(t *testing.T, n *netns.Node, addr string) *smtpServer {
 	ch := make(chan res)
 	go func() {
 		runtime.LockOSThread() // never unlocked: the thread ends with this goroutine
-		f, err := os.Open("/run/netns/" + n.NS)
-		if err != nil {
+		if _, err := netns.JoinNetNS(n.NS); err != nil {
 			ch <- res{err: err}
-			return
-		}
-		defer f.Close()
-		if err := unix.Setns(int(f.Fd()), unix.CLONE_NEWNET); err != nil {
-			ch <- res{err: fmt.Errorf("setns %s: %w", n.NS, err)}
 			return
 		}
 		l, err := net.Listen("tcp", net.JoinHostPort(addr, "25"))
@@ -308,64 +287,9 @@ func startSMTP(t *testing.T, n *netns.Node, addr string) *smtpServer {
 	if r.err != nil {
 		t.Fatalf("e2e: SMTP server in %s: %v", n.Name, r.err)
 	}
-	s := &smtpServer{}
-	var wg sync.WaitGroup
-	t.Cleanup(func() { r.l.Close(); wg.Wait() })
-	wg.Go(func() {
-		for {
-			c, err := r.l.Accept()
-			if err != nil {
-				return
-			}
-			wg.Go(func() { s.serve(c) })
-		}
-	})
+	s := &smtptest.Server{}
+	s.Serve(t, r.l)
 	return s
-}
-
-func (s *smtpServer) serve(c net.Conn) {
-	defer c.Close()
-	_ = c.SetDeadline(time.Now().Add(30 * time.Second))
-	tp := textproto.NewConn(c)
-	_ = tp.PrintfLine("220 e2e.example.com ESMTP test server")
-	var m mail
-	for {
-		line, err := tp.ReadLine()
-		if err != nil {
-			return
-		}
-		verb, arg, _ := strings.Cut(line, " ")
-		switch strings.ToUpper(verb) {
-		case "EHLO", "HELO":
-			m.Helo = arg
-			_ = tp.PrintfLine("250 e2e.example.com")
-		case "MAIL":
-			m.From = strings.TrimSpace(arg[strings.Index(arg, ":")+1:])
-			_ = tp.PrintfLine("250 ok")
-		case "RCPT":
-			m.To = append(m.To, strings.TrimSpace(arg[strings.Index(arg, ":")+1:]))
-			_ = tp.PrintfLine("250 ok")
-		case "DATA":
-			_ = tp.PrintfLine("354 end with <CRLF>.<CRLF>")
-			b, err := tp.ReadDotBytes()
-			if err != nil {
-				return
-			}
-			m.Data, m.At = string(b), time.Now()
-			s.mu.Lock()
-			s.mails = append(s.mails, m)
-			s.mu.Unlock()
-			m = mail{Helo: m.Helo}
-			_ = tp.PrintfLine("250 queued")
-		case "RSET", "NOOP":
-			_ = tp.PrintfLine("250 ok")
-		case "QUIT":
-			_ = tp.PrintfLine("221 bye")
-			return
-		default:
-			_ = tp.PrintfLine("502 not implemented")
-		}
-	}
 }
 
 // pidNS is a private PID namespace (with its own /proc) inside a node, so that a process

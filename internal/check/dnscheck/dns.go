@@ -11,7 +11,6 @@ import (
 	"net"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/miekg/dns"
 
@@ -62,13 +61,6 @@ func New(cfg Config) (*Checker, error) {
 
 // Check sends one query and waits for the answer.
 func (c *Checker) Check(ctx context.Context) probe.Result {
-	start := time.Now()
-	r := c.check(ctx)
-	r.Duration = time.Since(start)
-	return r
-}
-
-func (c *Checker) check(ctx context.Context) probe.Result {
 	addr := c.cfg.Conn.Addr
 	nc, done, err := c.cfg.Conn.Connect(ctx, "udp")
 	if err != nil {

@@ -1,16 +1,15 @@
 package dnscheck
 
 import (
-	"context"
 	"net"
 	"net/netip"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/miekg/dns"
 
 	"gokeepalived/internal/check/probe"
+	"gokeepalived/internal/check/probe/probetest"
 )
 
 func dnsServer(t *testing.T, rcode int) netip.AddrPort {
@@ -60,10 +59,7 @@ func TestDNSCheck(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			r := c.Check(context.Background())
-			if r.OK != tt.wantOK || !strings.Contains(r.Reason, tt.reason) {
-				t.Errorf("got %+v, want OK=%v reason ~ %q", r, tt.wantOK, tt.reason)
-			}
+			probetest.Check(t, c, tt.wantOK, tt.reason)
 		})
 	}
 	for _, bad := range []Config{{Type: "PTR"}, {Name: "a..b"}, {Name: ".x"}} {

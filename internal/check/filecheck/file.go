@@ -19,7 +19,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"time"
 
 	"gokeepalived/internal/check/probe"
 )
@@ -111,16 +110,12 @@ func mulSat(a, b int64) int64 {
 
 // Check reads the file.
 func (c *Checker) Check(ctx context.Context) probe.Result {
-	start := time.Now()
 	b, err := os.ReadFile(c.cfg.Path)
-	var r probe.Result
 	if err != nil {
 		// keepalived treats an unreadable file as value 0.
-		r = c.Evaluate(0)
+		r := c.Evaluate(0)
 		r.Reason = fmt.Sprintf("%s (read %s: %s)", r.Reason, c.cfg.Path, errors.Unwrap(err))
-	} else {
-		r = c.Evaluate(ParseValue(string(b)))
+		return r
 	}
-	r.Duration = time.Since(start)
-	return r
+	return c.Evaluate(ParseValue(string(b)))
 }

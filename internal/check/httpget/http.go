@@ -157,13 +157,6 @@ func compileRegex(expr string, opts []string) (*regexp.Regexp, error) {
 
 // Check fetches every url.
 func (c *Checker) Check(ctx context.Context) probe.Result {
-	start := time.Now()
-	r := c.check(ctx)
-	r.Duration = time.Since(start)
-	return r
-}
-
-func (c *Checker) check(ctx context.Context) probe.Result {
 	for _, u := range c.urls {
 		if r := c.fetchOne(ctx, u); !r.OK {
 			return r

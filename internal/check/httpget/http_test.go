@@ -17,6 +17,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"gokeepalived/internal/check/probe"
+	"gokeepalived/internal/check/probe/probetest"
 )
 
 const body = "hello from the real server\n"
@@ -128,10 +129,7 @@ func TestHTTPGet(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			r := c.Check(context.Background())
-			if r.OK != tt.wantOK || !strings.Contains(r.Reason, tt.wantReason) {
-				t.Errorf("Check() = {OK:%v Reason:%q}, want OK %v and reason containing %q", r.OK, r.Reason, tt.wantOK, tt.wantReason)
-			}
+			probetest.Check(t, c, tt.wantOK, tt.wantReason)
 		})
 	}
 }

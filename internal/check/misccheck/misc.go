@@ -102,13 +102,6 @@ func SplitCommand(s string) ([]string, error) {
 
 // Check runs the program once.
 func (c *Checker) Check(ctx context.Context) probe.Result {
-	start := time.Now()
-	r := c.check(ctx)
-	r.Duration = time.Since(start)
-	return r
-}
-
-func (c *Checker) check(ctx context.Context) probe.Result {
 	name := c.cfg.Argv[0]
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"gokeepalived/internal/check/probe/probetest"
 )
 
 func script(t *testing.T, body string) string {
@@ -45,10 +47,7 @@ func TestMiscCheckExitCodes(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			r := c.Check(context.Background())
-			if r.OK != tt.wantOK || !strings.Contains(r.Reason, tt.reason) {
-				t.Errorf("got %+v, want OK=%v reason ~ %q", r, tt.wantOK, tt.reason)
-			}
+			r := probetest.Check(t, c, tt.wantOK, tt.reason)
 			if diff := cmp.Diff(tt.wantWeight, r.Weight); diff != "" {
 				t.Errorf("weight (-want +got):\n%s", diff)
 			}

@@ -35,14 +35,6 @@ type Checker struct{ cfg Config }
 // New returns a PING_CHECK. It opens nothing.
 func New(cfg Config) *Checker { return &Checker{cfg: cfg} }
 
-// Check sends one echo request.
-func (c *Checker) Check(ctx context.Context) probe.Result {
-	start := time.Now()
-	r := c.check(ctx)
-	r.Duration = time.Since(start)
-	return r
-}
-
 type family struct {
 	dgram, raw string
 	proto      int
@@ -54,7 +46,8 @@ var (
 	v6 = family{"udp6", "ip6:ipv6-icmp", 58, ipv6.ICMPTypeEchoRequest, ipv6.ICMPTypeEchoReply}
 )
 
-func (c *Checker) check(ctx context.Context) probe.Result {
+// Check sends one echo request.
+func (c *Checker) Check(ctx context.Context) probe.Result {
 	dst := c.cfg.Conn.Addr.Addr().Unmap()
 	to := c.cfg.Conn.ConnectTimeout()
 	f := v4

@@ -26,7 +26,7 @@ type Result struct {
 	OK bool
 	// Reason says why, for humans: "connect 198.51.100.2:80: connection refused".
 	Reason string
-	// Duration is how long the check took.
+	// Duration is how long the check took; the runner measures it.
 	Duration time.Duration
 	// Weight is a dynamic weight (MISC_CHECK misc_dynamic, FILE_CHECK); nil
 	// means "keep the configured weight".

@@ -7,7 +7,6 @@ import (
 	"context"
 	"fmt"
 	"net/textproto"
-	"time"
 
 	"gokeepalived/internal/check/probe"
 )
@@ -35,13 +34,6 @@ func New(cfg Config) *Checker {
 
 // Check runs one SMTP dialogue.
 func (c *Checker) Check(ctx context.Context) probe.Result {
-	start := time.Now()
-	r := c.check(ctx)
-	r.Duration = time.Since(start)
-	return r
-}
-
-func (c *Checker) check(ctx context.Context) probe.Result {
 	addr := c.cfg.Conn.Addr
 	nc, done, err := c.cfg.Conn.Connect(ctx, "tcp")
 	if err != nil {

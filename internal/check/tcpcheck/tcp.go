@@ -6,7 +6,6 @@ package tcpcheck
 
 import (
 	"context"
-	"time"
 
 	"gokeepalived/internal/check/probe"
 )
@@ -26,18 +25,13 @@ func New(cfg Config) *Checker { return &Checker{cfg: cfg} }
 
 // Check connects and closes.
 func (c *Checker) Check(ctx context.Context) probe.Result {
-	start := time.Now()
 	to := c.cfg.Conn.ConnectTimeout()
 	ctx, cancel := context.WithTimeout(ctx, to)
 	defer cancel()
 	conn, err := c.cfg.Conn.Dialer("tcp").DialContext(ctx, "tcp", c.cfg.Conn.Addr.String())
 	if err != nil {
-		r := probe.Failf("%s", probe.ConnectReason(c.cfg.Conn.Addr, err, to))
-		r.Duration = time.Since(start)
-		return r
+		return probe.Failf("%s", probe.ConnectReason(c.cfg.Conn.Addr, err, to))
 	}
 	_ = conn.Close()
-	r := probe.Okf("connected to %s", c.cfg.Conn.Addr)
-	r.Duration = time.Since(start)
-	return r
+	return probe.Okf("connected to %s", c.cfg.Conn.Addr)
 }

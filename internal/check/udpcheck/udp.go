@@ -16,7 +16,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"strings"
-	"time"
 
 	"gokeepalived/internal/check/probe"
 )
@@ -103,13 +102,6 @@ func New(cfg Config) (*Checker, error) {
 
 // Check sends one datagram.
 func (c *Checker) Check(ctx context.Context) probe.Result {
-	start := time.Now()
-	r := c.check(ctx)
-	r.Duration = time.Since(start)
-	return r
-}
-
-func (c *Checker) check(ctx context.Context) probe.Result {
 	addr, to := c.cfg.Conn.Addr, c.cfg.Conn.ConnectTimeout()
 	nc, done, err := c.cfg.Conn.Connect(ctx, "udp")
 	if err != nil {

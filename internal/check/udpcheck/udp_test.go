@@ -2,16 +2,15 @@ package udpcheck
 
 import (
 	"bytes"
-	"context"
 	"net"
 	"net/netip"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"gokeepalived/internal/check/probe"
+	"gokeepalived/internal/check/probe/probetest"
 )
 
 // udpServer echoes with a transform, or stays silent when reply is nil.
@@ -88,10 +87,7 @@ func TestUDPCheck(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			r := c.Check(context.Background())
-			if r.OK != tt.wantOK || !strings.Contains(r.Reason, tt.reason) {
-				t.Errorf("got %+v, want OK=%v reason ~ %q", r, tt.wantOK, tt.reason)
-			}
+			probetest.Check(t, c, tt.wantOK, tt.reason)
 		})
 	}
 }

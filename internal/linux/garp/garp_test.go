@@ -2,7 +2,6 @@ package garp
 
 import (
 	"bytes"
-	"encoding/binary"
 	"encoding/hex"
 	"net"
 	"net/netip"
@@ -11,6 +10,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/mdlayher/ndp"
+
+	"gokeepalived/internal/linux/netnstest"
 )
 
 var testMAC = net.HardwareAddr{0x02, 0x00, 0x5e, 0x10, 0x20, 0x30}
@@ -63,7 +64,7 @@ func TestNAFrame(t *testing.T) {
 			t.Fatalf("router=%v headers =\n%x\nwant\n%x", router, f[:54], wantHdr)
 		}
 		icmp := f[54:]
-		if sum := checksum6(vip, netip.MustParseAddr("ff02::1"), 58, icmp); sum != 0xffff {
+		if sum := netnstest.PseudoSum6(vip, netip.MustParseAddr("ff02::1"), 58, icmp); sum != 0xffff {
 			t.Errorf("ICMPv6 checksum does not verify (sum %#04x)", sum)
 		}
 		m, err := ndp.ParseMessage(icmp)
@@ -79,25 +80,4 @@ func TestNAFrame(t *testing.T) {
 	if _, err := NAFrame(testMAC, netip.MustParseAddr("192.0.2.1"), false); err == nil {
 		t.Error("NAFrame accepted an IPv4 address")
 	}
-}
-
-// checksum6 is the RFC 1071 sum over the IPv6 pseudo-header and msg;
-// 0xffff means the embedded checksum is right.
-func checksum6(src, dst netip.Addr, proto byte, msg []byte) uint16 {
-	s, d := src.As16(), dst.As16()
-	b := append(append([]byte(nil), s[:]...), d[:]...)
-	b = binary.BigEndian.AppendUint32(b, uint32(len(msg)))
-	b = append(b, 0, 0, 0, proto)
-	b = append(b, msg...)
-	if len(b)%2 == 1 {
-		b = append(b, 0)
-	}
-	var sum uint32
-	for i := 0; i < len(b); i += 2 {
-		sum += uint32(binary.BigEndian.Uint16(b[i:]))
-	}
-	for sum > 0xffff {
-		sum = sum>>16 + sum&0xffff
-	}
-	return uint16(sum)
 }

@@ -1,9 +1,11 @@
 package netnstest
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"testing"
 	"time"
@@ -69,3 +71,26 @@ func (c *Capture) Next(t testing.TB, timeout time.Duration, match func(frame []b
 
 // String describes the capture for messages.
 func (c *Capture) String() string { return fmt.Sprintf("capture on %v", c.c.LocalAddr()) }
+
+// PseudoSum6 is the RFC 1071 sum over the IPv6 pseudo-header (RFC 8200
+// §8.1: src, dst, upper-layer length, next header proto) and msg, folded;
+// 0xffff means the checksum embedded in a captured msg is right. It is the
+// tests' own oracle, independent of the code under test.
+func PseudoSum6(src, dst netip.Addr, proto byte, msg []byte) uint16 {
+	s, d := src.As16(), dst.As16()
+	b := append(append([]byte(nil), s[:]...), d[:]...)
+	b = binary.BigEndian.AppendUint32(b, uint32(len(msg)))
+	b = append(b, 0, 0, 0, proto)
+	b = append(b, msg...)
+	if len(b)%2 == 1 {
+		b = append(b, 0)
+	}
+	var sum uint32
+	for i := 0; i < len(b); i += 2 {
+		sum += uint32(binary.BigEndian.Uint16(b[i:]))
+	}
+	for sum > 0xffff {
+		sum = sum>>16 + sum&0xffff
+	}
+	return uint16(sum)
+}

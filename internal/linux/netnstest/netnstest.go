@@ -373,20 +373,3 @@ func NewPair(t testing.TB) *Pair {
 	p.AIndex, p.BIndex = p.A.Interface(t, p.AIf).Index, p.B.Interface(t, p.BIf).Index
 	return p
 }
-
-// Eventually calls cond until it returns nil or timeout passes, polling every
-// 10 ms; on timeout it fails the test with cond's last error.
-func Eventually(t testing.TB, timeout time.Duration, cond func() error) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		err := cond()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("condition not met within %v: %v", timeout, err)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}

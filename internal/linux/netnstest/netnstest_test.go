@@ -92,16 +92,3 @@ func TestBridge(t *testing.T) {
 		t.Errorf("ReadFrom = %q from %v, %v; want hello from 203.0.113.1", buf[:n], from, err)
 	}
 }
-
-func TestEventually(t *testing.T) {
-	calls := 0
-	Eventually(t, time.Second, func() error {
-		if calls++; calls < 3 {
-			return os.ErrNotExist
-		}
-		return nil
-	})
-	if calls != 3 {
-		t.Errorf("cond called %d times, want 3", calls)
-	}
-}

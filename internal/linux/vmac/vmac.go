@@ -3,9 +3,17 @@
 // carrying the VRRP virtual router MAC 00:00:5e:00:01:{VRID} (IPv4) or
 // 00:00:5e:00:02:{VRID} (IPv6) (RFC 5798 §7.3).
 //
-// Kept simple on purpose: the interface is created and set up; keepalived's
-// extra tuning (arp_ignore/arp_filter sysctls on the VMAC and its parent,
-// addrgenmode and a link-local address for IPv6 VMACs) is not done here.
+// Like keepalived (netlink_link_add_vmac in vrrp_vmac.c), a VMAC's IPv6
+// address generation is turned off before it comes up, so the kernel does
+// not give it an EUI-64 link-local address built from the virtual MAC
+// (RFC 5798 §7.4 forbids it; every router's VMAC would get the same one).
+// An IPv6 VMAC carries a copy of the parent's link-local address instead,
+// added with nodad so it is usable at once. The instance's adverts leave
+// through the VMAC from that address: the kernel refuses a link-local source
+// that is not an address of the outgoing interface (EINVAL).
+//
+// The IPv4 sysctls keepalived sets with use_vmac (arp_ignore/arp_filter on
+// the VMAC and its parent) are not done here (see the daemon's tuner).
 package vmac
 
 import (
@@ -13,8 +21,10 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 
 	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
 )
 
 // MAC returns the VRRP virtual router MAC address for vrid.
@@ -49,7 +59,10 @@ func (c Config) validate() error {
 
 // Create makes the macvlan and sets it up. If an interface of that name
 // already exists it is accepted when it is a macvlan on Parent with the
-// right MAC (and set up); anything else is an error, never modified.
+// right MAC (and set up); anything else is an error, never modified. Before
+// setting it up it turns IPv6 address generation off (removing an address
+// the kernel generated from the virtual MAC on an existing macvlan) and, for
+// IPv6, adds the parent's link-local address (see the package comment).
 func Create(cfg Config) error {
 	if err := cfg.validate(); err != nil {
 		return err
@@ -80,10 +93,96 @@ func Create(cfg Config) error {
 	default:
 		return fmt.Errorf("vmac %s: %w", cfg.Name, err)
 	}
+	// No IPv6 address generated from the virtual MAC, whatever the family
+	// (keepalived turns generation off on every VMAC): the VMACs of all the
+	// routers share the MAC, so they would all get the same address.
+	if err := netlink.LinkSetIP6AddrGenMode(existing, in6AddrGenModeNone); err != nil && cfg.IPv6 {
+		return fmt.Errorf("vmac %s: turning IPv6 address generation off: %w", cfg.Name, err)
+	} // IPv4: a kernel without IPv6 refuses, and has nothing to generate either
+	if err := removeGenerated(cfg, existing); err != nil {
+		return err
+	}
+	if cfg.IPv6 {
+		if err := linkLocal(cfg, existing, parent); err != nil {
+			return err
+		}
+	}
 	if err := netlink.LinkSetUp(existing); err != nil {
 		return fmt.Errorf("vmac %s: set up: %w", cfg.Name, err)
 	}
 	return nil
+}
+
+// in6AddrGenModeNone is IN6_ADDR_GEN_MODE_NONE (linux/if_link.h), which
+// x/sys does not define: no automatic IPv6 addresses on the link.
+const in6AddrGenModeNone = 1
+
+// removeGenerated removes the EUI-64 link-local address the kernel may
+// have generated from the virtual MAC on an existing VMAC l (one set up
+// before address generation was turned off).
+func removeGenerated(cfg Config, l netlink.Link) error {
+	auto := EUI64LinkLocal(l.Attrs().HardwareAddr)
+	have, err := netlink.AddrList(l, netlink.FAMILY_V6)
+	if err != nil {
+		return fmt.Errorf("vmac %s: listing addresses: %w", cfg.Name, err)
+	}
+	for _, a := range have {
+		if ip, ok := netip.AddrFromSlice(a.IP); ok && ip == auto {
+			if err := netlink.AddrDel(l, &a); err != nil {
+				return fmt.Errorf("vmac %s: removing the generated link-local address %s: %w", cfg.Name, ip, err)
+			}
+		}
+	}
+	return nil
+}
+
+// linkLocal gives the VMAC l the parent's link-local address (nodad, so
+// never tentative).
+func linkLocal(cfg Config, l, parent netlink.Link) error {
+	ll, err := ParentLinkLocal(parent)
+	if err != nil {
+		return fmt.Errorf("vmac %s: %w", cfg.Name, err)
+	}
+	a := &netlink.Addr{
+		IPNet: &net.IPNet{IP: ll.AsSlice(), Mask: net.CIDRMask(64, 128)},
+		Flags: unix.IFA_F_NODAD, Scope: unix.RT_SCOPE_LINK,
+	}
+	if err := netlink.AddrReplace(l, a); err != nil {
+		return fmt.Errorf("vmac %s: adding %s's link-local address %s: %w", cfg.Name, cfg.Parent, ll, err)
+	}
+	return nil
+}
+
+// ParentLinkLocal returns the IPv6 link-local address an IPv6 VMAC on
+// parent carries: parent's first link-local address, or, when it has none
+// (down, or its address generation is off), the EUI-64 address of its MAC,
+// as keepalived does (set_link_local_address in vrrp_vmac.c).
+func ParentLinkLocal(parent netlink.Link) (netip.Addr, error) {
+	as, err := netlink.AddrList(parent, netlink.FAMILY_V6)
+	if err != nil {
+		return netip.Addr{}, fmt.Errorf("addresses of %s: %w", parent.Attrs().Name, err)
+	}
+	for _, a := range as {
+		if ip, ok := netip.AddrFromSlice(a.IP); ok && ip.IsLinkLocalUnicast() {
+			return ip, nil
+		}
+	}
+	if mac := parent.Attrs().HardwareAddr; len(mac) == 6 {
+		return EUI64LinkLocal(mac), nil
+	}
+	return netip.Addr{}, fmt.Errorf("%s has no IPv6 link-local address and no Ethernet MAC to build one from", parent.Attrs().Name)
+}
+
+// EUI64LinkLocal is the link-local address the kernel generates from an
+// Ethernet MAC (RFC 4291 appendix A): fe80::, then the MAC with the
+// universal/local bit flipped and ff:fe in the middle. Invalid for a MAC
+// that is not 6 bytes long.
+func EUI64LinkLocal(mac net.HardwareAddr) netip.Addr {
+	if len(mac) != 6 {
+		return netip.Addr{}
+	}
+	return netip.AddrFrom16([16]byte{0: 0xfe, 1: 0x80,
+		8: mac[0] ^ 0x02, 9: mac[1], 10: mac[2], 11: 0xff, 12: 0xfe, 13: mac[3], 14: mac[4], 15: mac[5]})
 }
 
 func matches(l netlink.Link, parentIndex int, mac net.HardwareAddr) error {
@@ -103,7 +202,8 @@ func matches(l netlink.Link, parentIndex int, mac net.HardwareAddr) error {
 	return nil
 }
 
-// Delete removes the named interface; an absent one is not an error.
+// Delete removes the named interface (and with it the addresses on it, the
+// IPv6 link-local copy included); an absent one is not an error.
 func Delete(name string) error {
 	l, err := netlink.LinkByName(name)
 	var nf netlink.LinkNotFoundError

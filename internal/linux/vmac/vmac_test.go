@@ -1,6 +1,10 @@
 package vmac
 
-import "testing"
+import (
+	"net"
+	"net/netip"
+	"testing"
+)
 
 func TestMAC(t *testing.T) {
 	for _, tt := range []struct {
@@ -31,5 +35,15 @@ func TestConfigValidate(t *testing.T) {
 	}
 	if err := (Config{Name: "vrrp.1", Parent: "eth0", VRID: 1}).validate(); err != nil {
 		t.Error(err)
+	}
+}
+
+func TestEUI64LinkLocal(t *testing.T) {
+	mac := net.HardwareAddr{0x52, 0x54, 0x00, 0x12, 0x34, 0x56}
+	if got, want := EUI64LinkLocal(mac), netip.MustParseAddr("fe80::5054:ff:fe12:3456"); got != want {
+		t.Errorf("EUI64LinkLocal(%s) = %s, want %s", mac, got, want)
+	}
+	if got := EUI64LinkLocal(net.HardwareAddr{1, 2, 3}); got.IsValid() {
+		t.Errorf("EUI64LinkLocal of a 3-byte MAC = %s, want invalid", got)
 	}
 }

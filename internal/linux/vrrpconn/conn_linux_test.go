@@ -109,7 +109,7 @@ func TestMulticastIPv6LinkLocal(t *testing.T) {
 		t.Fatalf("payload = %x, want %x apart from the checksum", got, msg)
 	}
 	// The kernel (IPV6_CHECKSUM, offset 6) filled the RFC 8200 pseudo-header checksum.
-	if sum := pseudoSum6(m.Src, m.Dst, got); sum != 0xffff {
+	if sum := netnstest.PseudoSum6(m.Src, m.Dst, vrrpconn.Protocol, got); sum != 0xffff {
 		t.Errorf("checksum %#04x does not verify with the IPv6 pseudo-header (sum %#04x)", binary.BigEndian.Uint16(got[6:]), sum)
 	}
 	f := capB.Next(t, wait, func(f []byte) bool { return len(f) >= 54 && f[20] == vrrpconn.Protocol })
@@ -176,7 +176,7 @@ func TestUnicastIPv6SendFrom(t *testing.T) {
 	if want := (vrrpconn.Meta{Src: p.A6, Dst: p.B6, TTL: 255, IfIndex: p.BIndex}); m != want {
 		t.Errorf("meta = %+v, want %+v", m, want)
 	}
-	if sum := pseudoSum6(m.Src, m.Dst, got); sum != 0xffff {
+	if sum := netnstest.PseudoSum6(m.Src, m.Dst, vrrpconn.Protocol, got); sum != 0xffff {
 		t.Errorf("checksum does not verify with the unicast pseudo-header (sum %#04x)", sum)
 	}
 
@@ -277,29 +277,6 @@ func TestOpenErrors(t *testing.T) {
 	if err := c.Send(advert(1), p.B6); err == nil {
 		t.Error("IPv4 Conn sent to an IPv6 destination")
 	}
-}
-
-// pseudoSum6 is the RFC 1071 sum of the IPv6 pseudo-header and msg, folded;
-// 0xffff means the checksum inside msg is right.
-func pseudoSum6(src, dst netip.Addr, msg []byte) uint16 {
-	var b []byte
-	s, d := src.As16(), dst.As16()
-	b = append(b, s[:]...)
-	b = append(b, d[:]...)
-	b = binary.BigEndian.AppendUint32(b, uint32(len(msg)))
-	b = append(b, 0, 0, 0, vrrpconn.Protocol)
-	b = append(b, msg...)
-	if len(b)%2 == 1 {
-		b = append(b, 0)
-	}
-	var sum uint32
-	for i := 0; i < len(b); i += 2 {
-		sum += uint32(binary.BigEndian.Uint16(b[i:]))
-	}
-	for sum > 0xffff {
-		sum = sum>>16 + sum&0xffff
-	}
-	return uint16(sum)
 }
 
 // The send and receive paths allocate nothing (DESIGN "Timing under load").

@@ -2,11 +2,8 @@ package netns_test
 
 import (
 	osexec "os/exec"
-	"runtime"
 	"testing"
 )
-
-func runtimeGoexit() { runtime.Goexit() }
 
 func exec(t *testing.T, name string, args ...string) (string, error) {
 	t.Helper()

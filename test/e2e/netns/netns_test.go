@@ -153,33 +153,21 @@ func TestRemoveStale(t *testing.T) {
 	}
 }
 
-// TestEventually checks both outcomes, including that a timeout fails with the reason.
-func TestEventually(t *testing.T) {
-	calls := 0
-	netns.Eventually(t, time.Second, func() (bool, string) { calls++; return calls == 3, "not yet" })
-	if calls != 3 {
-		t.Fatalf("cond called %d times, want 3", calls)
+// TestTimeline: runs of equal outcomes, with the last error of an error run.
+func TestTimeline(t *testing.T) {
+	t0 := time.Date(2026, 1, 2, 15, 4, 5, 0, time.UTC)
+	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
+	refused := errors.New("connection refused")
+	samples := []netns.Sample{
+		{At: at(0), Answer: "master"}, {At: at(10), Answer: "master"},
+		{At: at(20), Err: errors.New("timeout")}, {At: at(30), Err: refused},
+		{At: at(40), Answer: "backup"},
 	}
-
-	rec := &recorder{TB: t}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		netns.Eventually(rec, 100*time.Millisecond, func() (bool, string) { return false, "backup holds no VIP" })
-	}()
-	<-done
-	if !strings.Contains(rec.fatal, "backup holds no VIP") || !strings.Contains(rec.fatal, "100ms") {
-		t.Fatalf("timeout message %q does not explain itself", rec.fatal)
+	want := "15:04:05.000 +10ms master x2\n15:04:05.020 +10ms error x2 (connection refused)\n15:04:05.040 +0s backup x1\n"
+	if got := netns.Timeline(samples); got != want {
+		t.Errorf("Timeline =\n%s\nwant\n%s", got, want)
 	}
-}
-
-type recorder struct {
-	testing.TB
-	fatal string
-}
-
-func (r *recorder) Helper() {}
-func (r *recorder) Fatalf(format string, args ...any) {
-	r.fatal = fmt.Sprintf(format, args...)
-	runtimeGoexit()
+	if s := (netns.Sample{At: t0, Took: time.Second}); !s.Done().Equal(t0.Add(time.Second)) {
+		t.Errorf("Done = %v", s.Done())
+	}
 }

@@ -79,25 +79,15 @@ func (p *Probe) loop(ready chan<- error) {
 	// The thread enters the namespace and is never unlocked: when this goroutine returns the
 	// runtime ends the thread instead of reusing it in the host namespace.
 	runtime.LockOSThread()
-	want, err := JoinNetNS(p.node.NS)
+	dialer, err := JoinDialer(p.node.NS, p.timeout)
 	ready <- err
 	if err != nil {
 		return
 	}
-	dialer := net.Dialer{
-		Timeout: p.timeout,
-		Control: func(_, _ string, _ syscall.RawConn) error {
-			// Runs on the calling thread after socket(2), before connect(2).
-			if got, err := ThreadNetNS(); err != nil || got != want {
-				return fmt.Errorf("socket not in namespace %s (thread netns %v, want %v, err %v); refusing to connect", p.node.NS, got, want, err)
-			}
-			return nil
-		},
-	}
 	tick := time.NewTicker(p.interval)
 	defer tick.Stop()
 	for {
-		s := p.request(&dialer)
+		s := p.request(dialer)
 		p.mu.Lock()
 		p.samples = append(p.samples, s)
 		p.mu.Unlock()
@@ -169,6 +159,27 @@ func JoinNetNS(name string) (NSID, error) {
 	return want, nil
 }
 
+// JoinDialer moves the calling OS thread (which the caller must have locked
+// and must never unlock) into the named namespace and returns a dialer whose
+// sockets are checked to be created there, after socket(2) and before
+// connect(2): no probe traffic can leak onto the host.
+func JoinDialer(ns string, timeout time.Duration) (*net.Dialer, error) {
+	want, err := JoinNetNS(ns)
+	if err != nil {
+		return nil, err
+	}
+	return &net.Dialer{
+		Timeout: timeout,
+		Control: func(_, _ string, _ syscall.RawConn) error {
+			// Runs on the calling thread after socket(2), before connect(2).
+			if got, err := ThreadNetNS(); err != nil || got != want {
+				return fmt.Errorf("socket not in namespace %s (thread netns %v, want %v, err %v); refusing to connect", ns, got, want, err)
+			}
+			return nil
+		},
+	}, nil
+}
+
 // ThreadNetNS identifies the calling thread's network namespace.
 func ThreadNetNS() (NSID, error) {
 	var st unix.Stat_t
@@ -235,22 +246,30 @@ func (p *Probe) Gaps() []Gap {
 	return gaps
 }
 
-// String summarises the samples as runs: "15:04:05.000 +2.1s master x21", one per line.
-func (p *Probe) String() string {
+// String summarises the samples as runs (Timeline).
+func (p *Probe) String() string { return Timeline(p.Samples()) }
+
+// Done is when the request ended (answer or error).
+func (s Sample) Done() time.Time { return s.At.Add(s.Took) }
+
+// Timeline summarises samples as runs of equal outcomes, one per line:
+// "15:04:05.000 +2.1s master x21" (start of the run, its length, who
+// answered or "error", how many requests), with the last error of an error
+// run in parentheses.
+func Timeline(samples []Sample) string {
 	var b strings.Builder
-	samples := p.Samples()
+	key := func(s Sample) string {
+		if s.Err != nil {
+			return "error"
+		}
+		return s.Answer
+	}
 	for i := 0; i < len(samples); {
 		j := i
-		key := func(s Sample) string {
-			if s.Err != nil {
-				return "error"
-			}
-			return s.Answer
-		}
 		for j < len(samples) && key(samples[j]) == key(samples[i]) {
 			j++
 		}
-		fmt.Fprintf(&b, "%s +%.1fs %s x%d", samples[i].At.Format("15:04:05.000"), samples[j-1].At.Sub(samples[i].At).Seconds(), key(samples[i]), j-i)
+		fmt.Fprintf(&b, "%s +%s %s x%d", samples[i].At.Format("15:04:05.000"), samples[j-1].At.Sub(samples[i].At).Round(time.Millisecond), key(samples[i]), j-i)
 		if samples[j-1].Err != nil {
 			fmt.Fprintf(&b, " (%v)", samples[j-1].Err)
 		}

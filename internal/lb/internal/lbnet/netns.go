@@ -122,7 +122,7 @@ func (n *NS) setUp(t testing.TB, name string) {
 
 func (n *NS) waitUp(t testing.TB, name string) {
 	t.Helper()
-	Eventually(t, 5*time.Second, func() error {
+	netnstest.Eventually(t, 5*time.Second, func() error {
 		return n.Do(func() error {
 			l, err := netlink.LinkByName(name)
 			if err != nil {
@@ -176,21 +176,4 @@ func (n *NS) Bridge(t testing.TB, name string, members ...string) {
 		}
 		return netlink.LinkSetUp(br)
 	})
-}
-
-// Eventually polls cond every 20 ms until it returns nil; after timeout it
-// fails the test with the last error.
-func Eventually(t testing.TB, timeout time.Duration, cond func() error) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		err := cond()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("not within %v: %v", timeout, err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }

@@ -17,7 +17,9 @@ import (
 	"gokeepalived/internal/check/probe"
 	"gokeepalived/internal/check/tcpcheck"
 	"gokeepalived/internal/config"
+	"gokeepalived/internal/director"
 	"gokeepalived/internal/lb"
+	"gokeepalived/internal/linux/netnstest"
 )
 
 // Director is what the daemon will do, reduced to the load balancer: TCP
@@ -78,16 +80,8 @@ func StartDirector(t testing.TB, tp *Topo, cfgText string, b lb.Backend) *Direct
 				if c.Type != "TCP_CHECK" {
 					t.Fatalf("lbnet runs TCP_CHECK only, got %s", c.Type)
 				}
-				addr := c.ConnectIP
-				if !addr.IsValid() {
-					addr = rs.Addr
-				}
-				port := c.ConnectPort
-				if port == 0 {
-					port = rs.Port
-				}
 				ap := netip.AddrPortFrom(rs.Addr, rs.Port)
-				conn := probe.Conn{Addr: netip.AddrPortFrom(addr, port), Timeout: c.Timing.ConnectTimeout}
+				conn := probe.Conn{Addr: director.ConnectAddr(rs, c), Timeout: c.Timing.ConnectTimeout}
 				jobs = append(jobs, check.Job{
 					Spec: check.CheckSpec{
 						ID:     check.CheckID(fmt.Sprintf("%s %s #%d", vs.Name(), ap, i)),
@@ -155,12 +149,13 @@ func (d *Director) ReconcileOps() ([]lb.Op, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	var desired []lb.Service
-	for _, vs := range d.cfg.VirtualServers {
-		r, err := lb.Desired(vs, d.cfg.VirtualServerGroups, d.health, d.quorum[vs.Name()])
+	for _, cvs := range d.cfg.VirtualServers {
+		vs, err := director.VirtualServer(cvs, d.cfg.VirtualServerGroups)
 		if err != nil {
 			return nil, err
 		}
-		d.quorum[vs.Name()] = r.Quorum
+		r := lb.Desired(vs, d.health, d.quorum[vs.Name])
+		d.quorum[vs.Name] = r.Quorum
 		desired = append(desired, r.Services...)
 	}
 	ops, err := d.rec.Reconcile(desired)
@@ -194,7 +189,7 @@ func Conf(tp *Topo, sched string, weights []int, extra ...string) string {
 // given destinations (address:port → weight).
 func WaitTable(t testing.TB, b lb.Backend, timeout time.Duration, want map[string]int) {
 	t.Helper()
-	Eventually(t, timeout, func() error {
+	netnstest.Eventually(t, timeout, func() error {
 		ss, err := b.Services()
 		if err != nil {
 			return err

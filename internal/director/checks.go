@@ -1,4 +1,4 @@
-package daemon
+package director
 
 import (
 	"crypto/tls"
@@ -22,11 +22,11 @@ import (
 	"gokeepalived/internal/config"
 )
 
-// lvsJob is one configured checker, ready for the check runner, with a
+// job is one configured checker, ready for the check runner, with a
 // fingerprint of everything that defines it: a reload keeps a running
 // checker (and its state) when the fingerprint is unchanged.
-type lvsJob struct {
-	job         check.Job
+type job struct {
+	check.Job
 	vs          string // VirtualServer.Name()
 	fingerprint string
 }
@@ -42,10 +42,11 @@ func rsAddr(rs *config.RealServer) netip.AddrPort {
 	return netip.AddrPortFrom(rs.Addr.Unmap(), rs.Port)
 }
 
-// lvsJobs maps every checker of cfg's virtual servers to a check.Job.
-// Checkers that cannot be built are returned as errors (the rest run).
-func lvsJobs(cfg *config.Config) ([]lvsJob, []error) {
-	var jobs []lvsJob
+// jobs maps every checker of cfg's virtual servers to a check.Job, its
+// checker made by build (check.Build, or fakes in tests). Checkers that
+// cannot be built are returned as errors (the rest run).
+func jobs(cfg *config.Config, build BuildChecker) ([]job, []error) {
+	var out []job
 	var errs []error
 	tlsCfg, err := sslConfig(cfg.SSL)
 	if err != nil {
@@ -54,22 +55,21 @@ func lvsJobs(cfg *config.Config) ([]lvsJob, []error) {
 	for _, vs := range cfg.VirtualServers {
 		for _, rs := range vs.RealServers {
 			for i, c := range rs.Checkers {
-				j, err := checkJob(cfg, vs, rs, i, c, tlsCfg)
+				j, err := checkJob(cfg, vs, rs, i, c, tlsCfg, build)
 				if err != nil {
 					errs = append(errs, fmt.Errorf("%s: virtual_server %s real_server %s %s: %w", c.Pos, vs.Name(), rsAddr(rs), c.Type, err))
 					continue
 				}
-				jobs = append(jobs, j)
+				out = append(out, j)
 			}
 		}
 	}
-	return jobs, errs
+	return out, errs
 }
 
-// checkJob builds one checker: its connection (connect_ip/port default to
-// the real server), its kind's config, its resolved timing and hard timeout.
-func checkJob(cfg *config.Config, vs *config.VirtualServer, rs *config.RealServer, i int, c *config.Checker, tlsCfg *tls.Config) (lvsJob, error) {
-	spec := check.Spec{Kind: check.Kind(c.Type)}
+// ConnectAddr is where a checker connects: connect_ip and connect_port,
+// each defaulting to the real server's.
+func ConnectAddr(rs *config.RealServer, c *config.Checker) netip.AddrPort {
 	addr := c.ConnectIP
 	if !addr.IsValid() {
 		addr = rs.Addr
@@ -78,7 +78,14 @@ func checkJob(cfg *config.Config, vs *config.VirtualServer, rs *config.RealServe
 	if port == 0 {
 		port = rs.Port
 	}
-	spec.Conn = probe.Conn{Addr: netip.AddrPortFrom(addr.Unmap(), port), BindAddr: c.BindTo, BindPort: c.BindPort,
+	return netip.AddrPortFrom(addr.Unmap(), port)
+}
+
+// checkJob builds one checker: its connection (connect_ip/port default to
+// the real server), its kind's config, its resolved timing and hard timeout.
+func checkJob(cfg *config.Config, vs *config.VirtualServer, rs *config.RealServer, i int, c *config.Checker, tlsCfg *tls.Config, build BuildChecker) (job, error) {
+	spec := check.Spec{Kind: check.Kind(c.Type)}
+	spec.Conn = probe.Conn{Addr: ConnectAddr(rs, c), BindAddr: c.BindTo, BindPort: c.BindPort,
 		BindIf: c.BindIf, Fwmark: c.FWMark, Timeout: c.Timing.ConnectTimeout}
 	// The config package has already resolved inheritance (virtual server →
 	// real server → checker) and each kind's defaults into c.Timing.
@@ -108,12 +115,8 @@ func checkJob(cfg *config.Config, vs *config.VirtualServer, rs *config.RealServe
 	case "UDP_CHECK":
 		u := udpcheck.Config{Payload: c.UDP.Payload, RequireReply: c.UDP.RequireReply,
 			MinReplyLength: c.UDP.MinReplyLength, MaxReplyLength: c.UDP.MaxReplyLength}
-		if c.UDP.ReplyPattern != "" {
-			p, err := udpcheck.ParseHex(c.UDP.ReplyPattern, true)
-			if err != nil {
-				return lvsJob{}, err
-			}
-			u.ReplyPattern = p
+		if len(c.UDP.ReplyValue) > 0 {
+			u.ReplyPattern = udpcheck.Pattern{Value: c.UDP.ReplyValue, Mask: c.UDP.ReplyMask}
 		}
 		spec.Config = u
 	case "MISC_CHECK":
@@ -125,7 +128,7 @@ func checkJob(cfg *config.Config, vs *config.VirtualServer, rs *config.RealServe
 		if user != "" {
 			cred, err := credential(user, group)
 			if err != nil {
-				return lvsJob{}, err
+				return job{}, err
 			}
 			m.Credential = cred
 		}
@@ -141,7 +144,7 @@ func checkJob(cfg *config.Config, vs *config.VirtualServer, rs *config.RealServe
 			}
 		}
 		if f.Path == "" {
-			return lvsJob{}, fmt.Errorf("track_file %q is not defined", c.File.TrackFile)
+			return job{}, fmt.Errorf("track_file %q is not defined", c.File.TrackFile)
 		}
 		spec.Config = f
 	}
@@ -151,19 +154,19 @@ func checkJob(cfg *config.Config, vs *config.VirtualServer, rs *config.RealServe
 		TLS    bool
 	}{spec, params, tlsCfg != nil})
 	if err != nil {
-		return lvsJob{}, fmt.Errorf("fingerprint: %w", err)
+		return job{}, fmt.Errorf("fingerprint: %w", err)
 	}
 	if hc, ok := spec.Config.(httpget.Config); ok && tlsCfg != nil {
 		hc.TLSConfig = tlsCfg
 		spec.Config = hc
 	}
-	checker, timeout, err := check.Build(spec, params)
+	checker, timeout, err := build(spec, params)
 	if err != nil {
-		return lvsJob{}, err
+		return job{}, err
 	}
 	sid := serverID(vs, rs)
-	return lvsJob{
-		job: check.Job{
+	return job{
+		Job: check.Job{
 			Spec:    check.CheckSpec{ID: check.CheckID(fmt.Sprintf("%s %s#%d", sid, c.Type, i)), Server: sid, Params: params, Timeout: timeout},
 			Checker: checker,
 		},

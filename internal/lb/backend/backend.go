@@ -1,0 +1,106 @@
+// Package backend opens the kernel load-balancing table that --lb-backend
+// names: IPVS (internal/lb/ipvs), nftables (internal/lb/nft), or auto
+// (IPVS when the kernel has it, loading the ip_vs module if needed).
+// Opening may run modprobe for seconds: the load-balancer runtime calls it
+// on its own goroutine.
+package backend
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"gokeepalived/internal/lb"
+	"gokeepalived/internal/lb/ipvs"
+	"gokeepalived/internal/lb/nft"
+	"gokeepalived/internal/linux/kmod"
+)
+
+// Backend names (--lb-backend).
+const (
+	Auto = "auto"
+	IPVS = "ipvs"
+	NFT  = "nft"
+)
+
+// Table is an opened backend with its name and why it was chosen.
+type Table struct {
+	table lb.Backend
+	name  string
+	why   string
+	close func() error
+	// check, if set, says whether the backend can program a service
+	// (nftables cannot do every IPVS scheduler or forwarding method).
+	check func(lb.Service) error
+}
+
+// Table is what the reconciler reads and writes (the backend itself, so
+// that its optional interfaces such as lb.KeyedBackend are seen).
+func (t *Table) Table() lb.Backend { return t.table }
+
+// Name is ipvs or nft.
+func (t *Table) Name() string { return t.name }
+
+// Why says why this backend was chosen.
+func (t *Table) Why() string { return t.why }
+
+// Close releases the backend (the table's contents stay).
+func (t *Table) Close() error { return t.close() }
+
+// Check reports a service the backend cannot program.
+func (t *Table) Check(s lb.Service) error {
+	if t.check == nil {
+		return nil
+	}
+	return t.check(s)
+}
+
+// procIPVS exists when the kernel has IPVS loaded.
+const procIPVS = "/proc/net/ip_vs"
+
+// ipvsAvailable reports whether the kernel has IPVS: /proc/net/ip_vs
+// exists, or loading the ip_vs module makes it appear.
+func ipvsAvailable() (bool, string) {
+	if _, err := os.Stat(procIPVS); err == nil {
+		return true, procIPVS + " exists"
+	}
+	err := kmod.Load(context.Background(), "ip_vs")
+	if err == nil {
+		if _, err := os.Stat(procIPVS); err == nil {
+			return true, "module ip_vs loaded"
+		}
+	}
+	why := fmt.Sprintf("%s is missing and modprobe ip_vs failed", procIPVS)
+	if err != nil {
+		why += fmt.Sprintf(" (%v)", err)
+	}
+	return false, why
+}
+
+// Open opens the backend named by choice (auto, ipvs or nft).
+func Open(choice string) (*Table, error) { return open(choice, ipvsAvailable) }
+
+func open(choice string, probeIPVS func() (bool, string)) (*Table, error) {
+	why := "chosen by --lb-backend"
+	switch choice {
+	case "", Auto:
+		ok, reason := probeIPVS()
+		if ok {
+			choice, why = IPVS, "auto: the kernel has IPVS ("+reason+")"
+		} else {
+			choice, why = NFT, "auto: no IPVS in this kernel ("+reason+"), using nftables"
+		}
+	}
+	switch choice {
+	case IPVS:
+		b := ipvs.New()
+		if err := b.Open(); err != nil {
+			return nil, err
+		}
+		return &Table{table: b, name: IPVS, close: b.Close, why: why}, nil
+	case NFT:
+		b := nft.New(nft.Options{})
+		return &Table{table: b, name: NFT, close: func() error { return nil }, why: why, check: nft.Check}, nil
+	}
+	return nil, fmt.Errorf("load-balancer backend %q: want auto, ipvs or nft", choice)
+}
