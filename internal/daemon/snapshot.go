@@ -57,6 +57,9 @@ func (d *Daemon) noteChanges(u *unit) {
 	}
 }
 
+// pid is this process's, for the snapshot (read once: publish runs often).
+var pid = os.Getpid()
+
 // snapshotAll makes the next publication rebuild every instance's entry
 // (a reload, a ctl command, a tracker or link change).
 func (d *Daemon) snapshotAll() {
@@ -69,7 +72,7 @@ func (d *Daemon) publish() {
 	if !d.snapDirty {
 		return
 	}
-	snap := ctl.Snapshot{PID: os.Getpid(), ConfigFile: d.opts.ConfigFile, StartedAt: d.started, ReloadedAt: d.reloaded,
+	snap := ctl.Snapshot{PID: pid, ConfigFile: d.opts.ConfigFile, StartedAt: d.started, ReloadedAt: d.reloaded,
 		Instances: make([]*ctl.InstanceSnapshot, 0, len(d.instances))}
 	for _, in := range d.instances {
 		if in.pub == nil || d.snapAll {
