@@ -64,8 +64,10 @@ var rules = []struct {
 		"the load-balancer runtime hears the VRRP runtime through events only; the command line wires them"},
 	{"internal/daemon", []string{mod + "internal/director", mod + "internal/lb", mod + "internal/check"},
 		"the VRRP runtime holds no load-balancer code; it publishes state events and includes the published status"},
-	{"internal/ctl", []string{mod + "internal/daemon"}, "the status protocol is rendered from a snapshot, not the daemon"},
-	{"internal/metrics", []string{mod + "internal/daemon"}, "metrics render the status snapshot"},
+	{"internal/ctl", []string{mod + "internal/daemon", mod + "internal/director", mod + "internal/linux", mod + "internal/config",
+		mod + "internal/lb", mod + "internal/check"}, "the status protocol is rendered from a snapshot, not the runtimes"},
+	{"internal/metrics", []string{mod + "internal/daemon", mod + "internal/director", mod + "internal/linux", mod + "internal/config",
+		mod + "internal/lb", mod + "internal/check"}, "metrics render the status snapshot (ctl.Snapshot), not the runtimes"},
 	{"internal/testutil", []string{mod + "internal", mod + "test", mod + "cmd"}, "test support is a leaf that any test can import"},
 }
 

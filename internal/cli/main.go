@@ -249,13 +249,8 @@ func runDaemon(o Options, cfg *config.Config, stderr io.Writer) int {
 	}
 
 	if o.MetricsListen != "" {
-		snap := func() *ctl.Status {
-			sctx, c := context.WithTimeout(ctx, time.Second)
-			defer c()
-			st, _ := d.Status(sctx)
-			return st
-		}
-		srv := &http.Server{Addr: o.MetricsListen, Handler: metrics.Handler(snap), ReadHeaderTimeout: 5 * time.Second}
+		// A scrape reads the latest published snapshot: it never enters the VRRP loop.
+		srv := &http.Server{Addr: o.MetricsListen, Handler: metrics.Handler(d.Snapshot), ReadHeaderTimeout: 5 * time.Second}
 		go func() {
 			log.Info("serving Prometheus metrics", "address", o.MetricsListen, "path", "/metrics")
 			if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {

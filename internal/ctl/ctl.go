@@ -1,7 +1,12 @@
 // Package ctl is the control-socket protocol between the gokeepalived daemon
 // and gokeepalivedctl: one JSON request and one JSON response per connection
 // over a root-only unix socket. The server only translates: it hands each
-// request to a handler (the daemon's loop) and writes back its answer.
+// request to a handler and writes back its answer.
+//
+// It also holds the status types every presentation reads: the Snapshot the
+// daemon's loop publishes (snapshot.go), the typed instance counters
+// (Counter, InstanceCounters in counters.go), and Status, the JSON answer
+// rendered from a Snapshot.
 package ctl
 
 import (
@@ -69,12 +74,15 @@ type InstanceStatus struct {
 	LastAdvert     time.Time `json:"last_advert,omitzero"`
 	LastAdvertAge  string    `json:"last_advert_age,omitempty"`
 	// LastTransition is the most recent state change with its reason.
-	LastTransition *Transition       `json:"last_transition,omitempty"`
-	Counters       map[string]uint64 `json:"counters"`
-	Drops          map[string]uint64 `json:"drops,omitempty"`
-	Warnings       []string          `json:"warnings,omitempty"`
-	Trackers       []TrackerStatus   `json:"trackers,omitempty"`
-	Extra          map[string]string `json:"extra,omitempty"`
+	LastTransition *Transition `json:"last_transition,omitempty"`
+	// Counters holds every Counter by its name, zero included (read one
+	// with the Counter method); Drops the non-zero drops by
+	// packet.DropReason name (the Dropped method).
+	Counters map[string]uint64 `json:"counters"`
+	Drops    map[string]uint64 `json:"drops,omitempty"`
+	Warnings []string          `json:"warnings,omitempty"`
+	Trackers []TrackerStatus   `json:"trackers,omitempty"`
+	Extra    map[string]string `json:"extra,omitempty"`
 }
 
 // Transition is one state change.

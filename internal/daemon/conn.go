@@ -6,7 +6,6 @@ import (
 	"net/netip"
 	"runtime"
 	"slices"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -32,18 +31,10 @@ type sharedConn struct {
 	// Unicast source check (vrrp_check_unicast_src; on by default in
 	// gokeepalived): adverts from addresses that are not configured peers.
 	peers       atomic.Pointer[map[netip.Addr]bool]
-	srcDrops    sync.Map // *instance → *atomic.Uint64
 	unknownVRID atomic.Uint64
 	malformed   atomic.Uint64
 	overflow    atomic.Uint64 // accepted adverts dropped because the loop was behind
 	done        chan struct{}
-}
-
-func (sc *sharedConn) unicastSrcDrops(in *instance) uint64 {
-	if v, ok := sc.srcDrops.Load(in); ok {
-		return v.(*atomic.Uint64).Load()
-	}
-	return 0
 }
 
 // conn returns the shared socket for the instance's interface and family:
@@ -168,7 +159,7 @@ func (d *Daemon) receive(sc *sharedConn, raw []byte, meta vrrpconn.Meta, fam pac
 			if in := (*sc.targets.Load())[raw[1]]; in != nil {
 				var pe packet.ParseError
 				if errors.As(err, &pe) {
-					in.drops[pe.Reason()].Add(1)
+					in.stats.Drop(pe.Reason())
 					return
 				}
 			}
@@ -183,7 +174,7 @@ func (d *Daemon) receive(sc *sharedConn, raw []byte, meta vrrpconn.Meta, fam pac
 	}
 	m := packet.Meta{Family: fam, TTL: uint8(min(max(meta.TTL, 0), 255)), Src: meta.Src, Dst: meta.Dst}
 	if r := packet.Validate(*adv, raw, m, in.expect); r != packet.OK {
-		in.drops[r].Add(1)
+		in.stats.Drop(r)
 		d.logDrop(in, r, meta.Src)
 		return
 	}
@@ -192,9 +183,8 @@ func (d *Daemon) receive(sc *sharedConn, raw []byte, meta vrrpconn.Meta, fam pac
 	// is not a configured peer is dropped and counted.
 	if in.unicast {
 		if p := sc.peers.Load(); p != nil && !(*p)[meta.Src] {
-			v, _ := sc.srcDrops.LoadOrStore(in, new(atomic.Uint64))
-			v.(*atomic.Uint64).Add(1)
-			d.logDropText(in, "unicast-src", "source is not one of the configured unicast_peer addresses", meta.Src)
+			in.stats.Drop(packet.DropUnicastSrc)
+			d.logDrop(in, packet.DropUnicastSrc, meta.Src)
 			return
 		}
 	}
@@ -215,19 +205,15 @@ func isClosedErr(err error) bool {
 	return errors.As(err, &oe) && errors.Is(oe.Err, net.ErrClosed)
 }
 
-// logDrop logs a dropped advert at most once per 10 s per instance and
-// reason, from the reader goroutine (the count is always kept).
+// logDrop logs a dropped advert at most once per 10 s per instance, from
+// the reader goroutine (the count is always kept).
 func (d *Daemon) logDrop(in *instance, r packet.DropReason, src netip.Addr) {
-	d.logDropText(in, r.String(), r.Description(), src)
-}
-
-func (d *Daemon) logDropText(in *instance, reason, desc string, src netip.Addr) {
 	now := time.Now().UnixNano()
 	slot := &in.dropLogged
 	last := slot.Load()
 	if now-last < int64(10*time.Second) || !slot.CompareAndSwap(last, now) {
 		return
 	}
-	d.log.Warn("dropped VRRP advertisement: "+desc, "instance", in.name, "vrid", in.vrid,
-		"from", src.String(), "drop", reason)
+	d.log.Warn("dropped VRRP advertisement: "+r.Description(), "instance", in.name, "vrid", in.vrid,
+		"from", src.String(), "drop", r.String())
 }

@@ -15,9 +15,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/netip"
-	"os"
 	"runtime"
-	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -87,6 +85,12 @@ type Daemon struct {
 	reloadMu sync.Mutex
 	// trackerWake carries tracker changes to the loop (relayed from trackers.wake).
 	trackerWake chan struct{}
+
+	// The status snapshot (snapshot.go): the latest one published, and
+	// whether something visible changed since (all entries, with snapAll).
+	published          atomic.Pointer[ctl.Snapshot]
+	firstPublished     chan struct{} // closed by the first publication
+	snapDirty, snapAll bool
 }
 
 // New builds a daemon for cfg. It has no side effects.
@@ -103,6 +107,8 @@ func New(cfg *config.Config, opts Options) *Daemon {
 		rx:       make(chan rxEvent, 1024),
 		cmds:     make(chan func(), 16),
 		notifier: opts.Notifier,
+
+		firstPublished: make(chan struct{}),
 	}
 }
 
@@ -224,6 +230,8 @@ func (d *Daemon) start(ctx context.Context) (cleanup func(), err error) {
 	}
 	d.install(p, nil)
 	d.startAll(d.units)
+	d.snapshotAll()
+	d.publish()
 	if d.opts.Ready != nil {
 		d.opts.Ready()
 	}
@@ -234,10 +242,12 @@ func (d *Daemon) start(ctx context.Context) (cleanup func(), err error) {
 func (d *Daemon) now() time.Time { return d.ports.Clock.Now() }
 
 // step handles every pending input (adverts, link and tracker changes,
-// ctl requests and reloads), then every timer due at the clock's now.
+// ctl requests and reloads), then every timer due at the clock's now, then
+// publishes the status snapshot if anything visible changed.
 func (d *Daemon) step() {
 	d.drain()
 	d.fireTimers()
+	d.publish()
 }
 
 // finish shuts every instance down (priority 0, VIPs released) and closes
@@ -247,6 +257,8 @@ func (d *Daemon) finish() {
 	d.trackers.stop()
 	d.closeConns()
 	d.removeVMACs(d.instances)
+	d.snapshotAll()
+	d.publish()
 }
 
 // kick wakes the loop if it runs (events posted before Run are handled
@@ -270,10 +282,13 @@ func (d *Daemon) drain() {
 				continue
 			}
 			d.linkChanged(le.Name, le.Up && !le.Deleted)
+			d.snapshotAll()
 		case <-d.trackerWake:
 			d.trackersChanged()
+			d.snapshotAll()
 		case f := <-d.cmds:
 			f()
+			d.snapshotAll()
 		default:
 			return
 		}
@@ -300,7 +315,8 @@ func (d *Daemon) fireTimers() {
 	}
 }
 
-// Do runs f on the daemon loop and waits for it (ctl requests, reloads).
+// Do runs f on the daemon loop and waits for it (reloads; status readers
+// use the published snapshot instead).
 func (d *Daemon) Do(ctx context.Context, f func()) error {
 	done := make(chan struct{})
 	select {
@@ -386,7 +402,6 @@ func (d *Daemon) newInstance(p *reloadPlan, ci *config.Instance) (*instance, err
 		cfg:       ci,
 		ipv6:      ci.Family == 6,
 		faults:    map[string]string{},
-		counters:  map[string]uint64{},
 		warnedAt:  map[string]time.Time{},
 		warnUntil: map[string]time.Time{},
 		sendBuf:   make([]byte, 0, 1500),
@@ -543,19 +558,21 @@ func (d *Daemon) handle(in *instance, input vrrp.Input) {
 
 func (d *Daemon) handleUnit(u *unit, member int, input vrrp.Input) {
 	now := d.now()
+	defer d.noteChanges(u)
 	if adv, ok := input.(vrrp.AdvertReceived); ok {
 		in := u.members[max(member, 0)]
-		in.lastAdvert, in.lastAdvertFrom, in.lastAdvertPrio = now, adv.Src, adv.Advert.Priority
-		in.counters["adverts_received"]++
+		in.lastAdvertFrom, in.lastAdvertPrio = adv.Src, adv.Advert.Priority
+		in.stats.SetLastAdvert(now)
+		in.count(ctl.AdvertsReceived)
 		if adv.Advert.Priority == 0 {
-			in.counters["priority_zero_received"]++
+			in.count(ctl.PriorityZeroReceived)
 		}
 	}
 	if u.group == nil {
 		in := u.members[0]
 		out := in.core.Handle(now, input)
 		if out.Ignored != vrrp.IgnoreNone {
-			in.count("ignored_" + string(out.Ignored))
+			in.count(ctl.IgnoredCounter(out.Ignored))
 		}
 		if out.Transition != nil {
 			d.transition(in, now, *out.Transition)
@@ -568,7 +585,7 @@ func (d *Daemon) handleUnit(u *unit, member int, input vrrp.Input) {
 	}
 	out := u.group.Handle(now, member, input)
 	if out.Ignored != vrrp.IgnoreNone && member >= 0 {
-		u.members[member].count("ignored_" + string(out.Ignored))
+		u.members[member].count(ctl.IgnoredCounter(out.Ignored))
 	}
 	for _, t := range out.Transitions {
 		d.transition(u.members[t.Member], now, t.Transition)
@@ -611,12 +628,12 @@ func (d *Daemon) groupState(u *unit, out vrrp.GroupOutput) {
 // transition logs one state change, exactly one Info line with its reason.
 func (d *Daemon) transition(in *instance, now time.Time, t vrrp.Transition) {
 	in.lastTransition = &transitionRecord{from: t.From, to: t.To, reason: t.Reason, at: now}
-	in.count("transitions")
+	in.count(ctl.Transitions)
 	if t.To == vrrp.StateMaster {
-		in.count("became_master")
+		in.count(ctl.BecameMaster)
 	}
 	if t.From == vrrp.StateMaster {
-		in.count("released_master")
+		in.count(ctl.ReleasedMaster)
 	}
 	in.clearWarnings()
 	d.log.Info("state change", "instance", in.cfg.Name, "vrid", in.cfg.VRID, "af", in.family(),
@@ -654,7 +671,7 @@ func (d *Daemon) act(in *instance, now time.Time, a vrrp.Action) {
 			d.notifier.StateChanged(in.cfg, in.scripts, prev, a.State, int(in.core.Priority()), a.Reason)
 		}
 	case vrrp.SplitBrainSuspect:
-		in.count("split_brain_suspected")
+		in.count(ctl.SplitBrainSuspected)
 		cause := "check that VRRP (IP protocol 112) is not filtered by a firewall on that host, and that both use the same VRID, version, authentication and " + modeHint(in)
 		if trouble := in.sendTrouble(now); trouble != "" {
 			// Our own failed sends come first (issue 9: the IPv6 use_vmac adverts that never left).
@@ -666,12 +683,12 @@ func (d *Daemon) act(in *instance, now time.Time, a vrrp.Action) {
 		// Raised again by every advert of the other master: expires soon after it yields.
 		in.warn(now, msg, 3*in.cfg.AdvertInt+time.Second)
 		d.rateLimitedWarn(in, now, "split-brain", msg, "peer", a.Peer.String(), "peer_priority", a.PeerPriority)
-		in.count("master_rx_lower_pri")
+		in.count(ctl.MasterRxLowerPri)
 		if d.notifier != nil {
 			d.notifier.MasterRxLowerPri(in.cfg, in.scripts, int(in.core.Priority()), a.Peer, int(a.PeerPriority))
 		}
 	case vrrp.NoMasterHeard:
-		in.count("no_master_heard")
+		in.count(ctl.NoMasterHeard)
 		if strings.EqualFold(in.cfg.State, "MASTER") {
 			// Configured to be master: hearing nobody is what a cold start of
 			// the cluster looks like (the other nodes wait silently in
@@ -726,14 +743,14 @@ func (d *Daemon) sendAdvert(in *instance, prio uint8) {
 	for _, dst := range in.dsts {
 		b, err := in.advert.AppendBinary(in.sendBuf[:0], in.src, dst, opts)
 		if err != nil {
-			in.count("send_errors")
+			in.count(ctl.SendErrors)
 			in.sendFailed(now, err)
 			d.log.Error("encoding advert", "instance", in.cfg.Name, "err", err)
 			return
 		}
 		in.sendBuf = b
 		if err := in.conn.c.SendFrom(b, in.src, dst); err != nil {
-			in.count("send_errors")
+			in.count(ctl.SendErrors)
 			if prio == 0 && (errors.Is(err, ErrLinkDown) || (errors.Is(err, ErrSendRefused) && !d.trackers.linkUp(in.cfg.Interface))) {
 				// The farewell advert of a master whose link just went down
 				// cannot leave (IPv4 says ENETUNREACH; IPv6 EINVAL, since the
@@ -749,9 +766,9 @@ func (d *Daemon) sendAdvert(in *instance, prio uint8) {
 			continue
 		}
 		sent = true
-		in.count("adverts_sent")
+		in.count(ctl.AdvertsSent)
 		if prio == 0 {
-			in.count("priority_zero_sent")
+			in.count(ctl.PriorityZeroSent)
 		}
 	}
 	if sent && !failed && in.sendFail.n > 0 {
@@ -766,7 +783,7 @@ func (d *Daemon) acquire(in *instance) {
 	var failed []string
 	for _, a := range in.addrs {
 		if err := d.ports.Addresses.Add(a); err != nil {
-			in.count("vip_errors")
+			in.count(ctl.VIPErrors)
 			failed = append(failed, a.Prefix.String())
 			d.log.Error("adding virtual address failed", "instance", in.cfg.Name, "address", a.String(), "err", err)
 			continue
@@ -808,7 +825,7 @@ func (d *Daemon) release(in *instance) {
 	}
 	for _, a := range in.addrs {
 		if err := d.ports.Addresses.Del(a); err != nil {
-			in.count("vip_errors")
+			in.count(ctl.VIPErrors)
 			d.log.Error("removing virtual address failed", "instance", in.cfg.Name, "address", a.String(), "err", err)
 		}
 	}
@@ -830,13 +847,13 @@ func (d *Daemon) gratuitous(in *instance, repeat int) {
 	for i := 0; i < max(repeat, 1); i++ {
 		for _, dev := range devs {
 			if err := d.ports.Announcer.Gratuitous(dev, byDev[dev]); err != nil {
-				in.count("garp_errors")
+				in.count(ctl.GARPErrors)
 				d.rateLimitedWarn(in, d.now(), "garp", "sending gratuitous ARP/NA failed", "dev", dev, "err", err.Error())
 				return
 			}
 		}
 	}
-	in.counters["garp_sent"] += uint64(max(repeat, 1))
+	in.stats.Add(ctl.GARPSent, uint64(max(repeat, 1)))
 }
 
 func fmtAddrs(as []netip.Addr) string {
@@ -848,64 +865,4 @@ func fmtAddrs(as []netip.Addr) string {
 		s += a.String()
 	}
 	return s
-}
-
-// Status returns the daemon's snapshot (runs on the loop).
-func (d *Daemon) Status(ctx context.Context) (*ctl.Status, error) {
-	var st *ctl.Status
-	err := d.Do(ctx, func() { st = d.snapshot() })
-	return st, err
-}
-
-func (d *Daemon) snapshot() *ctl.Status {
-	now := d.now()
-	st := &ctl.Status{PID: os.Getpid(), ConfigFile: d.opts.ConfigFile, StartedAt: d.started, ReloadedAt: d.reloaded}
-	if c, ok := d.notifier.(interface{ Counters() map[string]uint64 }); ok {
-		st.Notify = c.Counters()
-	}
-	for _, in := range d.instances {
-		is := ctl.InstanceStatus{
-			Name: in.cfg.Name, Interface: in.cfg.Interface, VRID: in.cfg.VRID, Family: in.family(),
-			Version: in.cfg.Version, State: in.core.State().String(), BasePriority: in.cfg.Priority,
-			EffectivePriority: int(in.core.Priority()), AdvertInterval: in.cfg.AdvertInt.String(),
-			VIPsHeld: in.vipsHeld, Counters: map[string]uint64{}, Drops: map[string]uint64{},
-		}
-		for _, v := range in.cfg.VIPs {
-			is.VIPs = append(is.VIPs, v.Prefix.String())
-		}
-		if m, p := in.core.Master(); m.IsValid() {
-			is.Master, is.MasterPriority = m.String(), int(p)
-		}
-		if !in.lastAdvert.IsZero() {
-			is.LastAdvert = in.lastAdvert
-			is.LastAdvertAge = now.Sub(in.lastAdvert).Round(time.Millisecond).String()
-			if is.Extra == nil {
-				is.Extra = map[string]string{}
-			}
-			is.Extra["last_advert_from"] = in.lastAdvertFrom.String()
-			is.Extra["last_advert_priority"] = fmt.Sprint(in.lastAdvertPrio)
-		}
-		if t := in.lastTransition; t != nil {
-			is.LastTransition = &ctl.Transition{From: t.from.String(), To: t.to.String(), Reason: t.reason, At: t.at}
-		}
-		for k, v := range in.counters {
-			is.Counters[k] = v
-		}
-		for r := packet.DropReason(1); r < packet.NumDropReasons; r++ {
-			if n := in.drops[r].Load(); n > 0 {
-				is.Drops[r.String()] = n
-			}
-		}
-		if n := in.conn.unicastSrcDrops(in); n > 0 {
-			is.Drops["unicast-src"] = n
-		}
-		is.Warnings = in.activeWarnings(now)
-		is.Trackers = d.trackers.status(in)
-		st.Instances = append(st.Instances, is)
-	}
-	sort.SliceStable(st.Instances, func(i, j int) bool { return st.Instances[i].Name < st.Instances[j].Name })
-	if d.opts.VirtualServers != nil {
-		st.VirtualServers = d.opts.VirtualServers.VirtualServers()
-	}
-	return st
 }

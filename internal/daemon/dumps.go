@@ -21,21 +21,6 @@ const (
 	DataFile  = "/tmp/keepalived.data"  // SIGUSR1
 )
 
-// keepalived's numeric states (include/vrrp.h).
-func kaState(s vrrp.State) int {
-	switch s {
-	case vrrp.StateBackup:
-		return 1
-	case vrrp.StateMaster:
-		return 2
-	case vrrp.StateFault:
-		return 3
-	case vrrp.StateStop:
-		return 98
-	}
-	return 0
-}
-
 // DumpKind selects the content of a dump file.
 type DumpKind int
 
@@ -46,24 +31,25 @@ const (
 	DumpJSON                  // JSONFile
 )
 
-// WriteDump writes a dump of the given kind to path from the loop's
-// current state, mode 0600, atomically (write to a temporary file, rename).
-func (d *Daemon) WriteDump(ctx context.Context, kind DumpKind, path string) error {
+// WriteDump writes a dump of the given kind to path from the latest
+// published snapshot (it does not enter the loop), mode 0600, atomically
+// (write to a temporary file, rename).
+func (d *Daemon) WriteDump(_ context.Context, kind DumpKind, path string) error {
+	snap := d.Snapshot()
+	if snap == nil {
+		return errNotStarted
+	}
 	var body []byte
 	var err error
-	if derr := d.Do(ctx, func() {
-		switch kind {
-		case DumpJSON:
-			body, err = d.jsonDump()
-		case DumpStats:
-			body = []byte(d.statsDump())
-		default:
-			var b strings.Builder
-			err = ctl.WriteTable(&b, d.snapshot())
-			body = []byte(b.String())
-		}
-	}); derr != nil {
-		return derr
+	switch kind {
+	case DumpJSON:
+		body, err = jsonDump(snap)
+	case DumpStats:
+		body = []byte(statsDump(snap))
+	default:
+		var b strings.Builder
+		err = ctl.WriteTable(&b, snap.Status(d.now()))
+		body = []byte(b.String())
 	}
 	if err != nil {
 		return err
@@ -87,7 +73,7 @@ func (d *Daemon) WriteDump(ctx context.Context, kind DumpKind, path string) erro
 	return os.Rename(tmp.Name(), path)
 }
 
-func (d *Daemon) jsonDump() ([]byte, error) {
+func jsonDump(snap *ctl.Snapshot) ([]byte, error) {
 	type data struct {
 		IName             string   `json:"iname"`
 		IfpIfname         string   `json:"ifp_ifname"`
@@ -112,25 +98,22 @@ func (d *Daemon) jsonDump() ([]byte, error) {
 		Stats map[string]uint64 `json:"stats"`
 	}
 	var out []entry
-	for _, in := range d.instances {
+	for _, in := range snap.Instances {
 		e := entry{Data: data{
-			IName: in.cfg.Name, IfpIfname: in.cfg.Interface, VRID: in.cfg.VRID, BasePriority: in.cfg.Priority,
-			EffectivePriority: int(in.core.Priority()), VIPSet: in.vipsHeld, AdverInt: in.cfg.AdvertInt.Seconds(),
-			MasterAdverInt: in.core.MasterAdverInterval().Duration().Seconds(), NoPreempt: !in.cfg.Preempt,
-			PreemptDelay: in.cfg.PreemptDelay.Seconds(), State: kaState(in.core.State()), WantState: kaState(in.core.State()),
-			Version: in.cfg.Version,
-		}, Stats: d.kaStats(in)}
-		if in.cfg.Accept {
+			IName: in.Name, IfpIfname: in.Interface, VRID: in.VRID, BasePriority: in.BasePriority,
+			EffectivePriority: in.EffectivePriority, VIPSet: in.VIPsHeld, AdverInt: in.AdvertInterval.Seconds(),
+			MasterAdverInt: in.MasterAdverInterval.Seconds(), NoPreempt: in.NoPreempt,
+			PreemptDelay: in.PreemptDelay.Seconds(), State: in.State.KeepalivedCode(), WantState: in.State.KeepalivedCode(),
+			Version: in.Version, VIPs: in.KernelAddrs,
+		}, Stats: kaStats(in)}
+		if in.Accept {
 			e.Data.Accept = 1
 		}
-		if _, p := in.core.Master(); in.core.State() != vrrp.StateMaster {
-			e.Data.MasterPriority = int(p)
+		if in.State != vrrp.StateMaster {
+			e.Data.MasterPriority = in.MasterPriority
 		}
-		if t := in.lastTransition; t != nil {
-			e.Data.LastTransition = float64(t.at.UnixMicro()) / 1e6
-		}
-		for _, a := range in.addrs {
-			e.Data.VIPs = append(e.Data.VIPs, a.String())
+		if t := in.LastTransition; t != nil {
+			e.Data.LastTransition = float64(t.At.UnixMicro()) / 1e6
 		}
 		out = append(out, e)
 	}
@@ -138,34 +121,31 @@ func (d *Daemon) jsonDump() ([]byte, error) {
 }
 
 // kaStats maps our counters to keepalived's stats names.
-func (d *Daemon) kaStats(in *instance) map[string]uint64 {
-	drop := func(names ...string) uint64 {
+func kaStats(in *ctl.InstanceSnapshot) map[string]uint64 {
+	c := in.Counters
+	drop := func(rs ...packet.DropReason) uint64 {
 		var n uint64
-		for _, name := range names {
-			for r := range in.drops {
-				if packet.DropReason(r).String() == name {
-					n += in.drops[r].Load()
-				}
-			}
+		for _, r := range rs {
+			n += c.Dropped(r)
 		}
 		return n
 	}
 	return map[string]uint64{
-		"advert_rcvd": in.counters["adverts_received"], "advert_sent": in.counters["adverts_sent"],
-		"become_master": in.counters["became_master"], "release_master": in.counters["released_master"],
-		"packet_len_err": drop("Length", "Malformed"), "advert_interval_err": drop("IntervalMismatch", "IntervalZero"),
-		"ip_ttl_err": drop("TTL"), "invalid_type_rcvd": drop("Type"), "addr_list_err": drop("AddrList", "AddrCount"),
-		"invalid_authtype": drop("AuthType", "AuthUnsupported"), "authtype_mismatch": drop("AuthType"),
-		"auth_failure": drop("AuthMismatch"), "pri_zero_rcvd": in.counters["priority_zero_received"],
-		"pri_zero_sent": in.counters["priority_zero_sent"],
+		"advert_rcvd": c.Get(ctl.AdvertsReceived), "advert_sent": c.Get(ctl.AdvertsSent),
+		"become_master": c.Get(ctl.BecameMaster), "release_master": c.Get(ctl.ReleasedMaster),
+		"packet_len_err": drop(packet.DropLength, packet.DropMalformed), "advert_interval_err": drop(packet.DropIntervalMismatch, packet.DropIntervalZero),
+		"ip_ttl_err": drop(packet.DropTTL), "invalid_type_rcvd": drop(packet.DropType), "addr_list_err": drop(packet.DropAddrList, packet.DropAddrCount),
+		"invalid_authtype": drop(packet.DropAuthType, packet.DropAuthUnsupported), "authtype_mismatch": drop(packet.DropAuthType),
+		"auth_failure": drop(packet.DropAuthMismatch), "pri_zero_rcvd": c.Get(ctl.PriorityZeroReceived),
+		"pri_zero_sent": c.Get(ctl.PriorityZeroSent),
 	}
 }
 
-func (d *Daemon) statsDump() string {
+func statsDump(snap *ctl.Snapshot) string {
 	var b strings.Builder
-	for _, in := range d.instances {
-		s := d.kaStats(in)
-		fmt.Fprintf(&b, "VRRP Instance: %s\n", in.cfg.Name)
+	for _, in := range snap.Instances {
+		s := kaStats(in)
+		fmt.Fprintf(&b, "VRRP Instance: %s\n", in.Name)
 		fmt.Fprintf(&b, "  Advertisements:\n    Received: %d\n    Sent: %d\n", s["advert_rcvd"], s["advert_sent"])
 		fmt.Fprintf(&b, "  Became master: %d\n  Released master: %d\n", s["become_master"], s["release_master"])
 		fmt.Fprintf(&b, "  Packet Errors:\n    Length: %d\n    TTL: %d\n    Invalid Type: %d\n    Advertisement Interval: %d\n    Address List: %d\n",

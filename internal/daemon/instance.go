@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"gokeepalived/internal/config"
+	"gokeepalived/internal/ctl"
 	"gokeepalived/internal/linux/addr"
 	"gokeepalived/internal/notify"
 	"gokeepalived/internal/vrrp"
@@ -14,7 +15,7 @@ import (
 )
 
 // instance is the runtime of one vrrp_instance. Everything except the
-// atomic drop counters is owned by the daemon loop, but the socket readers
+// atomic counters (stats) is owned by the daemon loop, but the socket readers
 // also read the fields set at construction that never change afterwards
 // (name, vrid, unicast, expect): a reload that keeps the instance swaps cfg,
 // which the readers therefore never touch.
@@ -42,22 +43,27 @@ type instance struct {
 	advert  packet.Advert
 	sendBuf []byte
 
-	// receive-side (atomic: written by the socket goroutine)
-	drops      [packet.NumDropReasons]atomic.Uint64
-	dropLogged atomic.Int64 // unix nanos of the last drop log line
+	// Counters, drops and the last advert's time: atomics, written by the
+	// loop and the socket reader, read by status renderers.
+	stats      ctl.InstanceCounters
+	dropLogged atomic.Int64 // unix nanos of the last drop log line (socket reader)
 
 	// loop-owned status
 	vipsHeld       bool
 	faults         map[string]string // active fault sources → reason
-	lastAdvert     time.Time
 	lastAdvertFrom netip.Addr
 	lastAdvertPrio uint8
 	lastTransition *transitionRecord
-	counters       map[string]uint64
 	warnings       []string
 	warnedAt       map[string]time.Time // rate limit of warning log lines
 	warnUntil      map[string]time.Time // status warnings → when they expire
+	warnGen        uint64               // bumped when warnings or their expiry change
 	sendFail       sendFailure          // adverts failing to leave (sendfail.go)
+
+	// The entry of the last published snapshot (nil: rebuild it) and what
+	// it showed (snapshot.go).
+	pub     *ctl.InstanceSnapshot
+	pubView instView
 }
 
 type transitionRecord struct {
@@ -138,13 +144,14 @@ func (in *instance) family() string {
 	return "ipv4"
 }
 
-func (in *instance) count(name string) { in.counters[name]++ }
+func (in *instance) count(c ctl.Counter) { in.stats.Inc(c) }
 
 // warn records a warning for the status (deduplicated, the most recent
 // 8). It stays visible until ttl after it was last raised, so a condition
 // that went away (the other master yielded) stops being reported.
 func (in *instance) warn(now time.Time, msg string, ttl time.Duration) {
 	in.warnUntil[msg] = now.Add(ttl)
+	in.warnGen++
 	for _, w := range in.warnings {
 		if w == msg {
 			return
@@ -157,19 +164,9 @@ func (in *instance) warn(now time.Time, msg string, ttl time.Duration) {
 	}
 }
 
-// activeWarnings returns the warnings still current at now.
-func (in *instance) activeWarnings(now time.Time) []string {
-	var out []string
-	for _, w := range in.warnings {
-		if now.Before(in.warnUntil[w]) {
-			out = append(out, w)
-		}
-	}
-	return out
-}
-
 // clearWarnings drops warnings that no longer apply after a state change.
 func (in *instance) clearWarnings() {
+	in.warnGen++
 	in.warnings = in.warnings[:0]
 	clear(in.warnUntil)
 }

@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/netip"
 	"strings"
@@ -80,8 +81,11 @@ func TestReloadDoesNotRaceReader(t *testing.T) {
 	if opened < 10 {
 		t.Errorf("%d sockets opened over 40 reloads, want eth1's reopened every fourth", opened)
 	}
-	st, ok := instanceStatus(t, d, "VI_1")
-	if !ok || st.Drops["AuthMismatch"] == 0 {
-		t.Fatalf("reader dropped nothing (drops %v): the test did not exercise it", st.Drops)
-	}
+	// The reloads can all finish before the reader has read a packet for
+	// the current instance: wait for its first drop.
+	eventually(t, 5*time.Second, func() (bool, string) {
+		st, ok := instanceStatus(t, d, "VI_1")
+		return ok && st.Dropped(packet.DropAuthMismatch) > 0,
+			fmt.Sprintf("reader dropped nothing (drops %v): the test did not exercise it", st.Drops)
+	})
 }

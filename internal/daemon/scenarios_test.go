@@ -8,6 +8,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"gokeepalived/internal/ctl"
+	"gokeepalived/internal/vrrp/packet"
 )
 
 // pairConf is one vrrp_instance VI_1 (VRID 51, VIP 203.0.113.10, 1 s
@@ -120,7 +123,7 @@ func TestSegmentPreemption(t *testing.T) {
 	h.expect("VI_1", vip1, "BACKUP", "MASTER")
 	h.advance(1 * time.Second) // a preempts after its master down interval
 	h.expect("VI_1", vip1, "MASTER", "BACKUP")
-	if c := a.status("VI_1").Counters["ignored_lower-priority"]; c < 3 {
+	if c := a.status("VI_1").Counters[ctl.IgnoredLowerPriority.String()]; c < 3 {
 		t.Errorf("a ignored %d lower-priority adverts before preempting", c)
 	}
 }
@@ -343,7 +346,7 @@ func TestSegmentReloadRestartChangedInstance(t *testing.T) {
 	h.advance(30 * time.Second)
 	// v2 intervals now differ: each drops the other's adverts, both master.
 	h.expect("VI_1", vip1, "MASTER", "MASTER")
-	if a.status("VI_1").Drops["IntervalMismatch"] == 0 {
+	if a.status("VI_1").Drops[packet.DropIntervalMismatch.String()] == 0 {
 		t.Errorf("interval mismatch not counted: drops %v counters %v", a.status("VI_1").Drops, a.status("VI_1").Counters)
 	}
 }
@@ -478,8 +481,8 @@ func TestSegmentAuthMismatchDropped(t *testing.T) {
 	h, _, b := pair(t, pairConf(150, auth("secret1")), pairConf(100, auth("secret2")))
 	h.advance(10 * time.Second)
 	h.expect("VI_1", "", "MASTER", "MASTER")
-	if len(b.status("VI_1").Drops) == 0 {
-		t.Errorf("b's drops %v, want the authentication mismatch counted", b.status("VI_1").Drops)
+	if b.status("VI_1").Drops[packet.DropAuthMismatch.String()] == 0 {
+		t.Errorf("b's drops %v, want the authentication mismatch counted as auth_mismatch", b.status("VI_1").Drops)
 	}
 }
 
@@ -499,8 +502,8 @@ func TestSegmentUnicastPeers(t *testing.T) {
 	if a.state("VI_1") != "MASTER" || b.state("VI_1") != "BACKUP" {
 		t.Fatalf("a %s b %s", a.state("VI_1"), b.state("VI_1"))
 	}
-	if b.status("VI_1").Drops["unicast-src"] == 0 {
-		t.Errorf("b's drops %v, want c's adverts counted as unicast-src", b.status("VI_1").Drops)
+	if b.status("VI_1").Drops[packet.DropUnicastSrc.String()] == 0 {
+		t.Errorf("b's drops %v, want c's adverts counted as unicast_src", b.status("VI_1").Drops)
 	}
 }
 

@@ -524,7 +524,11 @@ func (n *node) status(name string) (st struct {
 	Drops    map[string]uint64
 	Warnings []string
 }) {
-	for _, is := range n.d.snapshot().Instances {
+	snap, err := n.d.Status(context.Background())
+	if err != nil {
+		n.h.t.Fatalf("%s: status: %v", n.name, err)
+	}
+	for _, is := range snap.Instances {
 		if is.Name == name {
 			st.State, st.Prio, st.Held, st.Counters, st.Drops, st.Warnings = is.State, is.EffectivePriority, is.VIPsHeld, is.Counters, is.Drops, is.Warnings
 		}

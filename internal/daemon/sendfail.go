@@ -41,6 +41,7 @@ func (in *instance) sendFailed(now time.Time, err error) {
 	in.dropWarning(msg)
 	in.warnings = slices.Insert(in.warnings, 0, msg)
 	in.warnUntil[msg] = now.Add(sendTroubleWindow(in))
+	in.warnGen++
 	if len(in.warnings) > 8 {
 		delete(in.warnUntil, in.warnings[8])
 		in.warnings = in.warnings[:8]
@@ -77,4 +78,5 @@ func (in *instance) dropWarning(msg string) {
 	}
 	in.warnings = slices.DeleteFunc(in.warnings, func(w string) bool { return w == msg })
 	delete(in.warnUntil, msg)
+	in.warnGen++
 }

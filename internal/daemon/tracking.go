@@ -329,26 +329,28 @@ func (d *Daemon) trackersChanged() {
 	}
 }
 
-// status reports the trackers of one instance.
-func (ts *trackerSet) status(in *instance) []ctl.TrackerStatus {
-	var out []ctl.TrackerStatus
+// status reports the trackers of one instance for the status snapshot
+// (on the loop); a script's run counts are read when it is rendered.
+func (ts *trackerSet) status(in *instance) []ctl.TrackerSnapshot {
+	var out []ctl.TrackerSnapshot
+	row := func(s ctl.TrackerStatus) { out = append(out, ctl.TrackerSnapshot{TrackerStatus: s}) }
 	if !in.cfg.DontTrackPrimary && in.cfg.Interface != "" {
-		out = append(out, ctl.TrackerStatus{Kind: "interface", Name: in.cfg.Interface, OK: ts.links[in.cfg.Interface]})
+		row(ctl.TrackerStatus{Kind: "interface", Name: in.cfg.Interface, OK: ts.links[in.cfg.Interface]})
 	}
 	ifs, scripts, files, procs := ts.d.tracks(in)
 	for _, t := range ifs {
-		out = append(out, ctl.TrackerStatus{Kind: "interface", Name: t.Name, OK: ts.links[t.Name], Weight: t.Weight})
+		row(ctl.TrackerStatus{Kind: "interface", Name: t.Name, OK: ts.links[t.Name], Weight: t.Weight})
 	}
 	add := func(kind string, t config.Track, s track.Snapshot, w int) {
 		if t.HasWeight {
 			w = t.Weight
 		}
-		out = append(out, ctl.TrackerStatus{Kind: kind, Name: t.Name, OK: s.Status == track.StatusUp, Weight: w, Reason: s.Reason, LastChange: s.Since})
+		row(ctl.TrackerStatus{Kind: kind, Name: t.Name, OK: s.Status == track.StatusUp, Weight: w, Reason: s.Reason, LastChange: s.Since})
 	}
 	for _, t := range scripts {
 		if rt := ts.scripts[t.Name]; rt != nil {
 			add("script", t, rt.t.Snapshot(), rt.t.Config().Weight)
-			out[len(out)-1].Runs, out[len(out)-1].Failures = rt.t.Counts()
+			out[len(out)-1].Counts = rt.t.Counts
 		}
 	}
 	for _, t := range files {

@@ -16,8 +16,8 @@ import (
 // real servers up, down and kept at weight 0; a fwmark service below quorum,
 // so its sorry_server serves and its live real server is out of the table;
 // and an IPv6 service whose checkers ha_suspend holds.
-func lvsStatus() *ctl.Status {
-	return &ctl.Status{
+func lvsStatus() *ctl.Snapshot {
+	return &ctl.Snapshot{
 		VirtualServers: []ctl.VirtualServerStatus{
 			{
 				Name: "192.0.2.100:80/TCP", Backend: "ipvs", Algo: "wrr", Kind: "NAT", Protocol: "TCP",
@@ -123,8 +123,8 @@ func TestCollectorLVSExposition(t *testing.T) {
 }
 
 func TestCollectorLVSLint(t *testing.T) {
-	both := func() *ctl.Status {
-		st := fakeStatus()
+	both := func() *ctl.Snapshot {
+		st := fakeSnapshot()
 		st.VirtualServers = lvsStatus().VirtualServers
 		return st
 	}
@@ -161,12 +161,12 @@ func lvsFamilies(t *testing.T, c prometheus.Collector) []string {
 func TestCollectorNoVirtualServers(t *testing.T) {
 	for _, tc := range []struct {
 		name string
-		snap func() *ctl.Status
+		snap func() *ctl.Snapshot
 		want []string
 	}{
-		{"vrrp only", fakeStatus, nil},
-		{"empty slice", func() *ctl.Status {
-			st := fakeStatus()
+		{"vrrp only", fakeSnapshot, nil},
+		{"empty slice", func() *ctl.Snapshot {
+			st := fakeSnapshot()
 			st.VirtualServers = []ctl.VirtualServerStatus{}
 			return st
 		}, nil},
@@ -194,8 +194,8 @@ func TestCollectorNoVirtualServers(t *testing.T) {
 // A virtual server without real servers still reports its own series, with
 // zero counts; a real server that never changed state has no timestamp.
 func TestCollectorLVSEmptyVirtualServer(t *testing.T) {
-	c := New(func() *ctl.Status {
-		return &ctl.Status{VirtualServers: []ctl.VirtualServerStatus{{Name: "group web", Backend: "ipvs"}}}
+	c := New(func() *ctl.Snapshot {
+		return &ctl.Snapshot{VirtualServers: []ctl.VirtualServerStatus{{Name: "group web", Backend: "ipvs"}}}
 	})
 	want := `
 # HELP gokeepalived_lvs_virtual_server_real_servers Real servers of the virtual server, by health state (up or down).
@@ -220,7 +220,7 @@ gokeepalived_lvs_virtual_server_up{backend="ipvs",vs="group web"} 0
 // reached the snapshot anyway, the scrape must still succeed (a duplicate
 // series fails Gather), keeping the first.
 func TestCollectorLVSDuplicates(t *testing.T) {
-	c := New(func() *ctl.Status {
+	c := New(func() *ctl.Snapshot {
 		st := lvsStatus()
 		vs := &st.VirtualServers[0]
 		vs.RealServers = append(vs.RealServers, ctl.RealServerStatus{Addr: "198.18.0.2:80", Weight: 9})

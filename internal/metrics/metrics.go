@@ -1,12 +1,13 @@
-// Package metrics exposes the daemon's status snapshot to Prometheus. A
-// Collector reads the snapshot at scrape time (gobgp's pkg/metrics shape), so
-// the daemon keeps no metric objects and the advert path never touches a
-// Prometheus lock. Nothing is registered globally: Handler builds its own
-// registry.
+// Package metrics exposes the daemon's status snapshot (ctl.Snapshot) to
+// Prometheus. A Collector reads the latest published snapshot at scrape time
+// (gobgp's pkg/metrics shape), so the daemon keeps no metric objects, the
+// advert path never touches a Prometheus lock, and a scrape never enters the
+// VRRP loop. Nothing is registered globally: Handler builds its own registry.
 //
 // Labels come from the configuration only: instance (vrrp_instance name),
-// vrid, interface, plus reason (a drop reason from a fixed list), state (one
-// of the state names), and kind/tracker for tracked objects; for the load
+// vrid, interface, plus reason (a packet.DropReason or an ignored input's
+// reason, spelled as in the status and the logs), state (a vrrp.State), and
+// kind/tracker for tracked objects; for the load
 // balancer vs (virtual server name as configured), rs (real server IP:PORT)
 // and backend (ipvs or nft, on the virtual server series only).
 //
@@ -17,18 +18,13 @@
 //	gokeepalived_vrrp_base_priority                          configured priority
 //	gokeepalived_vrrp_effective_priority                     priority after tracker weights
 //	gokeepalived_vrrp_vips_held                              1 while the instance holds its virtual addresses
-//	gokeepalived_vrrp_adverts_sent_total                     counter "adverts_sent"
-//	gokeepalived_vrrp_adverts_received_total                 counter "adverts_received"
-//	gokeepalived_vrrp_transitions_total                      counter "transitions"
-//	gokeepalived_vrrp_split_brain_suspected_total            counter "split_brain_suspected"
-//	gokeepalived_vrrp_priority_zero_{sent,received}_total    counters "priority_zero_sent", "priority_zero_received"
-//	gokeepalived_vrrp_{became,released}_master_total          counters "became_master", "released_master"
-//	gokeepalived_vrrp_no_master_heard_total                  counter "no_master_heard"
-//	gokeepalived_vrrp_advert_send_errors_total               counter "send_errors"
-//	gokeepalived_vrrp_vip_errors_total                       counter "vip_errors"
-//	gokeepalived_vrrp_garp_{sent,errors}_total               counters "garp_sent", "garp_errors"
-//	gokeepalived_vrrp_inputs_ignored_total{…,reason}         counters "ignored_<reason>"
-//	gokeepalived_vrrp_drops_total{…,reason}                  received adverts dropped, per reason
+//	gokeepalived_vrrp_<counter>_total                        one per ctl.Counter: adverts_sent, adverts_received,
+//	                                                         priority_zero_{sent,received}, transitions,
+//	                                                         {became,released}_master, split_brain_suspected,
+//	                                                         master_rx_lower_pri, no_master_heard, vip_errors,
+//	                                                         garp_{sent,errors}; send_errors is advert_send_errors_total
+//	gokeepalived_vrrp_inputs_ignored_total{…,reason}         the ignored-input counters (ignored_<reason>), when non-zero
+//	gokeepalived_vrrp_drops_total{…,reason}                  received adverts dropped, per packet.DropReason
 //	gokeepalived_vrrp_last_advert_age_seconds                time since the last advert was received
 //	gokeepalived_vrrp_last_transition_timestamp_seconds      when the state last changed
 //	gokeepalived_vrrp_tracker_up{…,kind,tracker}             1 when a tracked object is OK
@@ -44,68 +40,38 @@
 //	gokeepalived_lvs_real_server_in_table                    1 while in the kernel table
 //	gokeepalived_lvs_real_server_last_change_timestamp_seconds  when the health state last changed
 //
-// A counter whose key is missing from InstanceStatus.Counters is not exported
-// (absent, not zero), so a daemon that does not count something yet does not
-// claim a zero. Drops are exported for every packet.DropReason, zero when
-// absent, so rate() works from the first scrape.
+// Every counter and every drop reason is exported from the first scrape, at
+// zero, so rate() works from the start; the ignored-input counters only once
+// non-zero (they are diagnostics, and many). The names come from one
+// definition: ctl.Counter and packet.DropReason's String.
 package metrics
 
 import (
 	"net/http"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
-	"unicode"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"gokeepalived/internal/ctl"
+	"gokeepalived/internal/vrrp"
 	"gokeepalived/internal/vrrp/packet"
 )
 
-// Keys of ctl.InstanceStatus.Counters that this package exports. The daemon
-// fills the map with these names.
-const (
-	CounterAdvertsSent         = "adverts_sent"
-	CounterAdvertsReceived     = "adverts_received"
-	CounterTransitions         = "transitions"
-	CounterSplitBrainSuspected = "split_brain_suspected"
-	CounterPriorityZeroSent    = "priority_zero_sent"
-	CounterPriorityZeroRecv    = "priority_zero_received"
-	CounterBecameMaster        = "became_master"
-	CounterReleasedMaster      = "released_master"
-	CounterNoMasterHeard       = "no_master_heard"
-	CounterSendErrors          = "send_errors"
-	CounterVIPErrors           = "vip_errors"
-	CounterGARPSent            = "garp_sent"
-	CounterGARPErrors          = "garp_errors"
-	// CounterIgnoredPrefix starts the keys "ignored_<vrrp.IgnoreReason>":
-	// inputs the VRRP core ignored, exported with a reason label.
-	CounterIgnoredPrefix = "ignored_"
-)
+// metricNames are the metric names (before _total) that differ from their
+// counter's name; every other counter's metric is named after it.
+var metricNames = map[ctl.Counter]string{
+	ctl.SendErrors: "advert_send_errors", // named before the counter; kept for dashboards
+}
 
 const (
 	namespace = "gokeepalived"
 	subVRRP   = "vrrp"
 	subDaemon = "daemon"
 )
-
-// stateCodes is keepalived's numeric state (keepalived/include/vrrp.h, the
-// "state" field of /tmp/keepalived.json), used by gokeepalived_vrrp_state_code.
-var stateCodes = map[string]float64{
-	"INIT":   0,
-	"BACKUP": 1,
-	"MASTER": 2,
-	"FAULT":  3,
-	"STOP":   98,
-}
-
-// stateNames are the states exported by gokeepalived_vrrp_state, in
-// keepalived's numeric order.
-var stateNames = []string{"INIT", "BACKUP", "MASTER", "FAULT", "STOP"}
 
 var instanceLabels = []string{"instance", "vrid", "interface"}
 
@@ -114,16 +80,16 @@ func instanceDesc(name, help string, extra ...string) *prometheus.Desc {
 		append(slices.Clone(instanceLabels), extra...), nil)
 }
 
-// counterSpec maps one Counters key to a metric.
+// counterSpec maps one counter to a metric.
 type counterSpec struct {
-	key  string
+	c    ctl.Counter
 	desc *prometheus.Desc
 }
 
 // Collector is a prometheus.Collector over a snapshot function. It holds no
 // metric state of its own; every Collect calls the snapshot once.
 type Collector struct {
-	snapshot func() *ctl.Status
+	snapshot func() *ctl.Snapshot
 	now      func() time.Time
 
 	state, stateCode      *prometheus.Desc
@@ -148,7 +114,7 @@ func WithClock(now func() time.Time) Option { return func(c *Collector) { c.now 
 // New returns a Collector that reads snapshot at every scrape. snapshot must
 // be safe to call from the HTTP server's goroutines and may return nil (the
 // daemon is not ready): then no metric is exported.
-func New(snapshot func() *ctl.Status, opts ...Option) *Collector {
+func New(snapshot func() *ctl.Snapshot, opts ...Option) *Collector {
 	c := &Collector{
 		snapshot: snapshot,
 		now:      time.Now,
@@ -178,24 +144,15 @@ func New(snapshot func() *ctl.Status, opts ...Option) *Collector {
 			"Unix time of the last successful configuration reload; absent if never reloaded.", nil, nil),
 		lvs: newLVSDescs(),
 	}
-	for _, s := range []struct{ key, name, help string }{
-		{CounterAdvertsSent, "adverts_sent_total", "Advertisements sent."},
-		{CounterAdvertsReceived, "adverts_received_total", "Valid advertisements received."},
-		{CounterTransitions, "transitions_total", "VRRP state changes."},
-		{CounterSplitBrainSuspected, "split_brain_suspected_total",
-			"Adverts from another master while this instance was MASTER and out-ranked it: both held the virtual addresses."},
-		{CounterPriorityZeroSent, "priority_zero_sent_total", "Priority 0 adverts sent (giving up mastership)."},
-		{CounterPriorityZeroRecv, "priority_zero_received_total", "Priority 0 adverts received (the master gave up)."},
-		{CounterBecameMaster, "became_master_total", "Transitions into MASTER."},
-		{CounterReleasedMaster, "released_master_total", "Transitions out of MASTER."},
-		{CounterNoMasterHeard, "no_master_heard_total",
-			"Master down timer expiries with no advert heard since start: alone, or cut off from the peers (firewall, unicast_peer, VRID)."},
-		{CounterSendErrors, "advert_send_errors_total", "Adverts that could not be sent."},
-		{CounterVIPErrors, "vip_errors_total", "Failures adding or removing virtual addresses, routes or rules."},
-		{CounterGARPSent, "garp_sent_total", "Gratuitous ARPs / unsolicited neighbour advertisements sent."},
-		{CounterGARPErrors, "garp_errors_total", "Gratuitous ARP / NA send failures."},
-	} {
-		c.counters = append(c.counters, counterSpec{key: s.key, desc: instanceDesc(s.name, s.help)})
+	for k := range ctl.NumCounters {
+		if _, ignored := k.IgnoreReason(); ignored {
+			continue // one series per reason of inputs_ignored_total
+		}
+		name, ok := metricNames[k]
+		if !ok {
+			name = k.String()
+		}
+		c.counters = append(c.counters, counterSpec{c: k, desc: instanceDesc(name+"_total", k.Description())})
 	}
 	for _, o := range opts {
 		o(c)
@@ -230,112 +187,54 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(c.lastReload, prometheus.GaugeValue, unixSeconds(st.ReloadedAt))
 	}
 	now := c.now()
-	for i := range st.Instances {
-		c.collectInstance(ch, &st.Instances[i], now)
+	for _, in := range st.Instances {
+		c.collectInstance(ch, in, now)
 	}
 	c.lvs.collect(ch, st.VirtualServers)
 }
 
-func (c *Collector) collectInstance(ch chan<- prometheus.Metric, in *ctl.InstanceStatus, now time.Time) {
+func (c *Collector) collectInstance(ch chan<- prometheus.Metric, in *ctl.InstanceSnapshot, now time.Time) {
 	lv := []string{in.Name, strconv.Itoa(in.VRID), in.Interface}
-	gauge := func(d *prometheus.Desc, v float64, extra ...string) {
-		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, append(slices.Clone(lv), extra...)...)
+	with := func(extra string) []string { return append(lv[:len(lv):len(lv)], extra) }
+	gauge := func(d *prometheus.Desc, v float64, labels []string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
 	}
-	counter := func(d *prometheus.Desc, v uint64, extra ...string) {
-		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v), append(slices.Clone(lv), extra...)...)
+	counter := func(d *prometheus.Desc, v uint64, labels []string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v), labels...)
 	}
 
-	state := strings.ToUpper(in.State)
-	for _, s := range stateNames {
-		gauge(c.state, b2f(s == state), s)
+	for s := range vrrp.NumStates {
+		gauge(c.state, b2f(s == in.State), with(s.String()))
 	}
-	if code, ok := stateCodes[state]; ok {
-		gauge(c.stateCode, code)
+	if in.State < vrrp.NumStates {
+		gauge(c.stateCode, float64(in.State.KeepalivedCode()), lv)
 	}
-	gauge(c.basePrio, float64(in.BasePriority))
-	gauge(c.effPrio, float64(in.EffectivePriority))
-	gauge(c.vipsHeld, b2f(in.VIPsHeld))
+	gauge(c.basePrio, float64(in.BasePriority), lv)
+	gauge(c.effPrio, float64(in.EffectivePriority), lv)
+	gauge(c.vipsHeld, b2f(in.VIPsHeld), lv)
 
 	for _, s := range c.counters {
-		if v, ok := in.Counters[s.key]; ok {
-			counter(s.desc, v)
-		}
+		counter(s.desc, in.Counters.Get(s.c), lv)
 	}
-	for _, d := range dropCounts(in.Drops) {
-		counter(c.drops, d.n, d.reason)
-	}
-	for _, d := range ignoredCounts(in.Counters) {
-		counter(c.ignored, d.n, d.reason)
-	}
-	if !in.LastAdvert.IsZero() {
-		gauge(c.lastAdvertAge, max(now.Sub(in.LastAdvert).Seconds(), 0))
-	}
-	if in.LastTransition != nil && !in.LastTransition.At.IsZero() {
-		gauge(c.lastTransition, unixSeconds(in.LastTransition.At))
-	}
-	for _, t := range in.Trackers {
-		gauge(c.trackerUp, b2f(t.OK), t.Kind, t.Name)
-	}
-}
-
-type dropCount struct {
-	reason string
-	n      uint64
-}
-
-// dropCounts returns one count per packet.DropReason (zero when absent) plus
-// any other key the daemon reports, with reasons in snake_case ("TTL" →
-// "ttl", "VRIDMismatch" → "vrid_mismatch"). Keys may be given in either
-// form; both forms of one reason are summed.
-func dropCounts(m map[string]uint64) []dropCount {
-	sum := make(map[string]uint64, int(packet.NumDropReasons)+len(m))
-	for r := packet.DropReason(1); r < packet.NumDropReasons; r++ {
-		sum[snake(r.String())] = 0
-	}
-	for k, v := range m {
-		sum[snake(k)] += v
-	}
-	out := make([]dropCount, 0, len(sum))
-	for k, v := range sum {
-		out = append(out, dropCount{k, v})
-	}
-	slices.SortFunc(out, func(a, b dropCount) int { return strings.Compare(a.reason, b.reason) })
-	return out
-}
-
-// ignoredCounts returns the "ignored_<reason>" counters, reason in
-// snake_case, sorted.
-func ignoredCounts(m map[string]uint64) []dropCount {
-	var out []dropCount
-	for k, v := range m {
-		if r, ok := strings.CutPrefix(k, CounterIgnoredPrefix); ok && r != "" {
-			out = append(out, dropCount{snake(r), v})
-		}
-	}
-	slices.SortFunc(out, func(a, b dropCount) int { return strings.Compare(a.reason, b.reason) })
-	return out
-}
-
-// snake turns a CamelCase name into snake_case, keeping acronyms together:
-// "VRIDMismatch" → "vrid_mismatch", "ChecksumV2Form" → "checksum_v2_form".
-// Hyphens become underscores; snake_case input is returned unchanged.
-func snake(s string) string {
-	r := []rune(s)
-	var b strings.Builder
-	for i, c := range r {
-		if unicode.IsUpper(c) && i > 0 && r[i-1] != '_' {
-			prevLower := unicode.IsLower(r[i-1]) || unicode.IsDigit(r[i-1])
-			nextLower := i+1 < len(r) && unicode.IsLower(r[i+1])
-			if prevLower || (unicode.IsUpper(r[i-1]) && nextLower) {
-				b.WriteByte('_')
+	for k := range ctl.NumCounters {
+		if r, ok := k.IgnoreReason(); ok {
+			if n := in.Counters.Get(k); n > 0 {
+				counter(c.ignored, n, with(r))
 			}
 		}
-		if c == '-' {
-			c = '_'
-		}
-		b.WriteRune(unicode.ToLower(c))
 	}
-	return b.String()
+	for r := packet.DropReason(1); r < packet.NumDropReasons; r++ {
+		counter(c.drops, in.Counters.Dropped(r), with(r.String()))
+	}
+	if last := in.Counters.LastAdvert(); !last.IsZero() {
+		gauge(c.lastAdvertAge, max(now.Sub(last).Seconds(), 0), lv)
+	}
+	if in.LastTransition != nil && !in.LastTransition.At.IsZero() {
+		gauge(c.lastTransition, unixSeconds(in.LastTransition.At), lv)
+	}
+	for _, t := range in.Trackers {
+		gauge(c.trackerUp, b2f(t.OK), append(lv[:len(lv):len(lv)], t.Kind, t.Name))
+	}
 }
 
 func b2f(b bool) float64 {
@@ -349,7 +248,7 @@ func unixSeconds(t time.Time) float64 { return float64(t.UnixNano()) / 1e9 }
 
 // NewRegistry returns a fresh registry holding a Collector over snapshot plus
 // the Go runtime and process collectors (memory, GC, CPU, file descriptors).
-func NewRegistry(snapshot func() *ctl.Status, opts ...Option) *prometheus.Registry {
+func NewRegistry(snapshot func() *ctl.Snapshot, opts ...Option) *prometheus.Registry {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(
 		New(snapshot, opts...),
@@ -361,7 +260,7 @@ func NewRegistry(snapshot func() *ctl.Status, opts ...Option) *prometheus.Regist
 
 // Handler serves the metrics of NewRegistry(snapshot) at /metrics; every
 // other path is 404. Mount it on the daemon's metrics listener.
-func Handler(snapshot func() *ctl.Status, opts ...Option) http.Handler {
+func Handler(snapshot func() *ctl.Snapshot, opts ...Option) http.Handler {
 	reg := NewRegistry(snapshot, opts...)
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{

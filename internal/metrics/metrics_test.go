@@ -12,6 +12,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"gokeepalived/internal/ctl"
+	"gokeepalived/internal/vrrp"
+	"gokeepalived/internal/vrrp/packet"
 )
 
 var (
@@ -19,51 +21,43 @@ var (
 	fixedNow = func() time.Time { return t0 }
 )
 
-// fakeStatus is one MASTER instance with every field the collector reads.
-func fakeStatus() *ctl.Status {
-	return &ctl.Status{
+// fakeSnapshot is one MASTER instance with every field the collector reads.
+func fakeSnapshot() *ctl.Snapshot {
+	var c ctl.InstanceCounters
+	for k, n := range map[ctl.Counter]uint64{
+		ctl.AdvertsSent: 120, ctl.AdvertsReceived: 7, ctl.Transitions: 2, ctl.SplitBrainSuspected: 1,
+		ctl.MasterRxLowerPri: 1, ctl.PriorityZeroSent: 1, ctl.BecameMaster: 1, ctl.ReleasedMaster: 1,
+		ctl.NoMasterHeard: 1, ctl.GARPSent: 10, ctl.IgnoredLowerPriority: 3, ctl.IgnoredNotRunning: 4,
+	} {
+		c.Add(k, n)
+	}
+	for r, n := range map[packet.DropReason]int{packet.DropTTL: 4, packet.DropAuthMismatch: 2, packet.DropUnicastSrc: 5} {
+		for range n {
+			c.Drop(r)
+		}
+	}
+	c.SetLastAdvert(t0.Add(-1500 * time.Millisecond))
+	return &ctl.Snapshot{
 		PID:        42,
 		ConfigFile: "/etc/keepalived/keepalived.conf",
 		StartedAt:  t0.Add(-time.Hour),
 		ReloadedAt: t0.Add(-10 * time.Minute),
-		Instances: []ctl.InstanceStatus{{
+		Instances: []*ctl.InstanceSnapshot{{
 			Name:              "VI_1",
 			Interface:         "eth0",
 			VRID:              51,
-			Family:            "ipv4",
 			Version:           2,
-			State:             "MASTER",
+			State:             vrrp.StateMaster,
 			BasePriority:      150,
 			EffectivePriority: 130,
 			VIPs:              []string{"192.0.2.100/24"},
 			VIPsHeld:          true,
-			LastAdvert:        t0.Add(-1500 * time.Millisecond),
 			LastTransition:    &ctl.Transition{From: "BACKUP", To: "MASTER", Reason: "no advert", At: t0.Add(-30 * time.Second)},
-			Counters: map[string]uint64{
-				CounterAdvertsSent:         120,
-				CounterAdvertsReceived:     7,
-				CounterTransitions:         2,
-				CounterSplitBrainSuspected: 1,
-				CounterPriorityZeroSent:    1,
-				CounterPriorityZeroRecv:    0,
-				CounterBecameMaster:        1,
-				CounterReleasedMaster:      1,
-				CounterNoMasterHeard:       1,
-				CounterSendErrors:          0,
-				CounterVIPErrors:           0,
-				CounterGARPSent:            10,
-				CounterGARPErrors:          0,
-				"ignored_lower-priority":   3,
-				"ignored_not-running":      4,
-				"something_else":           9, // not exported
+			Trackers: []ctl.TrackerSnapshot{
+				{TrackerStatus: ctl.TrackerStatus{Kind: "script", Name: "chk_nginx", OK: true, Weight: -20}},
+				{TrackerStatus: ctl.TrackerStatus{Kind: "interface", Name: "eth1", OK: false}},
 			},
-			// As the daemon reports them (DropReason.String(), plus its own
-			// "unicast-src"); both spellings of a reason are summed.
-			Drops: map[string]uint64{"TTL": 3, "ttl": 1, "AuthMismatch": 2, "unicast-src": 5},
-			Trackers: []ctl.TrackerStatus{
-				{Kind: "script", Name: "chk_nginx", OK: true, Weight: -20},
-				{Kind: "interface", Name: "eth1", OK: false},
-			},
+			Counters: &c,
 		}},
 	}
 }
@@ -130,6 +124,9 @@ gokeepalived_vrrp_last_advert_age_seconds{instance="VI_1",interface="eth0",vrid=
 # HELP gokeepalived_vrrp_last_transition_timestamp_seconds Unix time of the instance's last state change; absent if none yet.
 # TYPE gokeepalived_vrrp_last_transition_timestamp_seconds gauge
 gokeepalived_vrrp_last_transition_timestamp_seconds{instance="VI_1",interface="eth0",vrid="51"} 1.77236637e+09
+# HELP gokeepalived_vrrp_master_rx_lower_pri_total Adverts from a lower-priority master while MASTER (keepalived's MASTER_RX_LOWER_PRI event, notify_master_rx_lower_pri).
+# TYPE gokeepalived_vrrp_master_rx_lower_pri_total counter
+gokeepalived_vrrp_master_rx_lower_pri_total{instance="VI_1",interface="eth0",vrid="51"} 1
 # HELP gokeepalived_vrrp_no_master_heard_total Master down timer expiries with no advert heard since start: alone, or cut off from the peers (firewall, unicast_peer, VRID).
 # TYPE gokeepalived_vrrp_no_master_heard_total counter
 gokeepalived_vrrp_no_master_heard_total{instance="VI_1",interface="eth0",vrid="51"} 1
@@ -171,14 +168,14 @@ gokeepalived_vrrp_vips_held{instance="VI_1",interface="eth0",vrid="51"} 1
 `
 
 func TestCollectorFullExposition(t *testing.T) {
-	c := New(fakeStatus, WithClock(fixedNow))
+	c := New(fakeSnapshot, WithClock(fixedNow))
 	if err := testutil.CollectAndCompare(c, strings.NewReader(wantFull)); err != nil {
 		t.Fatal(err)
 	}
 }
 
 func TestCollectorLint(t *testing.T) {
-	problems, err := testutil.CollectAndLint(New(fakeStatus, WithClock(fixedNow)))
+	problems, err := testutil.CollectAndLint(New(fakeSnapshot, WithClock(fixedNow)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,15 +184,20 @@ func TestCollectorLint(t *testing.T) {
 	}
 }
 
-// A BACKUP that has heard nothing, never changed state and whose daemon
-// counts nothing yet: the optional series are absent, not zero.
+// A BACKUP that has heard nothing and never changed state: the optional
+// series (advert age, last transition, trackers, daemon times, ignored
+// inputs) are absent; every counter and drop reason is there, at zero.
 func TestCollectorSparseInstance(t *testing.T) {
-	snap := func() *ctl.Status {
-		return &ctl.Status{Instances: []ctl.InstanceStatus{{
-			Name: "VI_6", Interface: "eth1", VRID: 7, State: "backup", BasePriority: 100, EffectivePriority: 100,
+	snap := func() *ctl.Snapshot {
+		return &ctl.Snapshot{Instances: []*ctl.InstanceSnapshot{{
+			Name: "VI_6", Interface: "eth1", VRID: 7, State: vrrp.StateBackup, BasePriority: 100, EffectivePriority: 100,
+			Counters: &ctl.InstanceCounters{},
 		}}}
 	}
 	want := `
+# HELP gokeepalived_vrrp_adverts_sent_total Advertisements sent.
+# TYPE gokeepalived_vrrp_adverts_sent_total counter
+gokeepalived_vrrp_adverts_sent_total{instance="VI_6",interface="eth1",vrid="7"} 0
 # HELP gokeepalived_vrrp_state_code Current VRRP state as keepalived numbers it: 0 INIT, 1 BACKUP, 2 MASTER, 3 FAULT, 98 STOP.
 # TYPE gokeepalived_vrrp_state_code gauge
 gokeepalived_vrrp_state_code{instance="VI_6",interface="eth1",vrid="7"} 1
@@ -205,25 +207,44 @@ gokeepalived_vrrp_vips_held{instance="VI_6",interface="eth1",vrid="7"} 0
 `
 	c := New(snap, WithClock(fixedNow))
 	absent := []string{
-		"gokeepalived_vrrp_adverts_sent_total", "gokeepalived_vrrp_adverts_received_total",
-		"gokeepalived_vrrp_transitions_total", "gokeepalived_vrrp_split_brain_suspected_total",
+		"gokeepalived_vrrp_inputs_ignored_total",
 		"gokeepalived_vrrp_last_advert_age_seconds", "gokeepalived_vrrp_last_transition_timestamp_seconds",
 		"gokeepalived_vrrp_tracker_up", "gokeepalived_daemon_start_time_seconds",
 		"gokeepalived_daemon_last_reload_timestamp_seconds",
 	}
 	if err := testutil.CollectAndCompare(c, strings.NewReader(want),
-		append(absent, "gokeepalived_vrrp_state_code", "gokeepalived_vrrp_vips_held")...); err != nil {
+		append(absent, "gokeepalived_vrrp_adverts_sent_total", "gokeepalived_vrrp_state_code", "gokeepalived_vrrp_vips_held")...); err != nil {
 		t.Fatal(err)
 	}
-	// 5 state series + state_code + 2 priorities + vips_held + one drop series per DropReason.
-	if got, want := testutil.CollectAndCount(c), 5+1+2+1+18; got != want {
+	// 5 state series + state_code + 2 priorities + vips_held + 14 counters
+	// (the 10 ignored-input ones are absent at zero) + one drop series per
+	// DropReason but OK.
+	if got, want := testutil.CollectAndCount(c), 5+1+2+1+14+int(packet.NumDropReasons)-1; got != want {
 		t.Errorf("CollectAndCount = %d, want %d", got, want)
 	}
 }
 
+// Every counter is exported under a name derived from its one definition
+// (ctl.Counter's String), the ignored-input ones under a reason label.
+func TestCounterMetricNames(t *testing.T) {
+	c := New(fakeSnapshot, WithClock(fixedNow))
+	for k := range ctl.NumCounters {
+		name := "gokeepalived_vrrp_" + k.String() + "_total"
+		if k == ctl.SendErrors {
+			name = "gokeepalived_vrrp_advert_send_errors_total"
+		}
+		if _, ok := k.IgnoreReason(); ok {
+			continue
+		}
+		if n := testutil.CollectAndCount(c, name); n != 1 {
+			t.Errorf("counter %v: %d series named %s, want 1", k, n, name)
+		}
+	}
+}
+
 func TestCollectorUnknownStateAndNil(t *testing.T) {
-	unknown := New(func() *ctl.Status {
-		return &ctl.Status{Instances: []ctl.InstanceStatus{{Name: "VI_1", Interface: "eth0", VRID: 1, State: "WEIRD"}}}
+	unknown := New(func() *ctl.Snapshot {
+		return &ctl.Snapshot{Instances: []*ctl.InstanceSnapshot{{Name: "VI_1", Interface: "eth0", VRID: 1, State: vrrp.State(200)}}}
 	})
 	// No state is 1 and there is no state_code for a state we cannot number.
 	if got := testutil.CollectAndCount(unknown, "gokeepalived_vrrp_state_code"); got != 0 {
@@ -242,7 +263,7 @@ gokeepalived_vrrp_state{instance="VI_1",interface="eth0",state="STOP",vrid="1"} 
 		t.Error(err)
 	}
 
-	none := New(func() *ctl.Status { return nil })
+	none := New(func() *ctl.Snapshot { return nil })
 	if got := testutil.CollectAndCount(none); got != 0 {
 		t.Errorf("nil snapshot exported %d series, want 0", got)
 	}
@@ -259,8 +280,10 @@ func TestLastAdvertAge(t *testing.T) {
 		{"clock stepped back", t0.Add(2 * time.Second), "0"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c := New(func() *ctl.Status {
-				return &ctl.Status{Instances: []ctl.InstanceStatus{{Name: "VI_1", Interface: "eth0", VRID: 1, LastAdvert: tc.last}}}
+			var counters ctl.InstanceCounters
+			counters.SetLastAdvert(tc.last)
+			c := New(func() *ctl.Snapshot {
+				return &ctl.Snapshot{Instances: []*ctl.InstanceSnapshot{{Name: "VI_1", Interface: "eth0", VRID: 1, Counters: &counters}}}
 			}, WithClock(fixedNow))
 			want := `
 # HELP gokeepalived_vrrp_last_advert_age_seconds Seconds since the last valid advertisement was received; absent if none yet.
@@ -273,28 +296,9 @@ gokeepalived_vrrp_last_advert_age_seconds{instance="VI_1",interface="eth0",vrid=
 	}
 }
 
-func TestSnake(t *testing.T) {
-	for in, want := range map[string]string{
-		"TTL":                      "ttl",
-		"VRIDMismatch":             "vrid_mismatch",
-		"ChecksumV2Form":           "checksum_v2_form",
-		"ChecksumPseudoHeaderForm": "checksum_pseudo_header_form",
-		"AddrCount":                "addr_count",
-		"auth_mismatch":            "auth_mismatch",
-		"ttl":                      "ttl",
-		"unicast-src":              "unicast_src",
-		"lower-priority":           "lower_priority",
-		"":                         "",
-	} {
-		if got := snake(in); got != want {
-			t.Errorf("snake(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 func TestHandlerScrape(t *testing.T) {
 	calls := 0
-	snap := func() *ctl.Status { calls++; return fakeStatus() }
+	snap := func() *ctl.Snapshot { calls++; return fakeSnapshot() }
 	srv := httptest.NewServer(Handler(snap, WithClock(fixedNow)))
 	t.Cleanup(srv.Close)
 
@@ -354,9 +358,9 @@ func TestHandlerScrape(t *testing.T) {
 // Two handlers (two daemons in one test binary) must not collide: no global
 // registration.
 func TestHandlersAreIndependent(t *testing.T) {
-	_ = Handler(fakeStatus)
-	_ = Handler(fakeStatus) // would panic on duplicate registration with a global registry
-	if _, err := NewRegistry(fakeStatus).Gather(); err != nil {
+	_ = Handler(fakeSnapshot)
+	_ = Handler(fakeSnapshot) // would panic on duplicate registration with a global registry
+	if _, err := NewRegistry(fakeSnapshot).Gather(); err != nil {
 		t.Fatal(err)
 	}
 }

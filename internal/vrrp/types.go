@@ -25,13 +25,29 @@ const (
 	StateStop
 )
 
-var stateNames = [...]string{"INIT", "BACKUP", "MASTER", "FAULT", "STOP"}
+// NumStates is the number of states; every State is below it.
+const NumStates = StateStop + 1
+
+var stateNames = [NumStates]string{"INIT", "BACKUP", "MASTER", "FAULT", "STOP"}
+
+// keepalivedCodes are keepalived's numbers for the states
+// (keepalived/include/vrrp.h), as its JSON dump and exporters show them.
+var keepalivedCodes = [NumStates]int{0, 1, 2, 3, 98}
 
 func (s State) String() string {
 	if int(s) < len(stateNames) {
 		return stateNames[s]
 	}
 	return "UNKNOWN"
+}
+
+// KeepalivedCode is keepalived's number for the state: 0 INIT, 1 BACKUP,
+// 2 MASTER, 3 FAULT, 98 STOP (the "state" field of keepalived.json).
+func (s State) KeepalivedCode() int {
+	if s < NumStates {
+		return keepalivedCodes[s]
+	}
+	return 0
 }
 
 // Input is one event fed to Instance.Handle. The concrete types are Startup,
@@ -142,22 +158,23 @@ type Transition struct {
 	Reason   string
 }
 
-// IgnoreReason says why an input was ignored; empty when it was not.
-// The daemon counts these by value.
+// IgnoreReason says why an input was ignored; empty when it was not. The
+// daemon counts each under one typed counter (ctl.IgnoredCounter); the value
+// is the reason's one spelling (snake_case) in the status and the metrics.
 type IgnoreReason string
 
 // Reasons an input is ignored.
 const (
 	IgnoreNone          IgnoreReason = ""
-	IgnoreNotRunning    IgnoreReason = "not-running"      // advert in INIT, FAULT or STOP
-	IgnoreWrongVRID     IgnoreReason = "wrong-vrid"       // defensive: the packet layer demuxes by VRID
-	IgnoreWrongVersion  IgnoreReason = "wrong-version"    // RFC 9568 §7.1 / RFC 3768 §7.1
-	IgnoreIntervalV2    IgnoreReason = "v2-interval"      // RFC 3768 §7.1: Adver Int must match ours
-	IgnoreZeroInterval  IgnoreReason = "zero-interval"    // RFC 9568 erratum 8301
-	IgnoreOwnAdvert     IgnoreReason = "own-advert"       // looped back from our own address
+	IgnoreNotRunning    IgnoreReason = "not_running"      // advert in INIT, FAULT or STOP
+	IgnoreWrongVRID     IgnoreReason = "wrong_vrid"       // defensive: the packet layer demuxes by VRID
+	IgnoreWrongVersion  IgnoreReason = "wrong_version"    // RFC 9568 §7.1 / RFC 3768 §7.1
+	IgnoreIntervalV2    IgnoreReason = "v2_interval"      // RFC 3768 §7.1: Adver Int must match ours
+	IgnoreZeroInterval  IgnoreReason = "zero_interval"    // RFC 9568 erratum 8301
+	IgnoreOwnAdvert     IgnoreReason = "own_advert"       // looped back from our own address
 	IgnoreOwner         IgnoreReason = "owner"            // owner_ignore_adverts (RFC 3768 §7.1 as published)
-	IgnoreLowerPriority IgnoreReason = "lower-priority"   // BACKUP, preempting: RFC 9568 §6.4.2
-	IgnoreAlreadyInSt   IgnoreReason = "already-in-state" // Startup when running, Shutdown when stopped
+	IgnoreLowerPriority IgnoreReason = "lower_priority"   // BACKUP, preempting: RFC 9568 §6.4.2
+	IgnoreAlreadyInSt   IgnoreReason = "already_in_state" // Startup when running, Shutdown when stopped
 )
 
 // Output is what Handle returns. Actions and Transition point into buffers

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"testing"
 
+	"gokeepalived/internal/ctl"
 	"gokeepalived/test/e2e/netns"
 )
 
@@ -41,7 +42,7 @@ func TestInteropKeepalived(t *testing.T) {
 						if x == b && (st.Master != m.addr || st.MasterPriority != 100) {
 							t.Errorf("gokeepalived backup follows %s priority %d, want %s priority 100", st.Master, st.MasterPriority, m.addr)
 						}
-						if x == m && st.Counters["split_brain_suspected"] > 0 {
+						if x == m && st.Counter(ctl.SplitBrainSuspected) > 0 {
 							t.Errorf("gokeepalived master suspects a split brain with keepalived: %q", st.Warnings)
 						}
 					}

@@ -34,9 +34,9 @@ func TestReload(t *testing.T) {
 		if in.State != "MASTER" || !in.VIPsHeld || !m.node.HasAddr(vip) {
 			t.Errorf("%s: master is %s, vips_held %v, has %s: %v; want MASTER holding the VIP", step, in.State, in.VIPsHeld, vip, m.node.HasAddr(vip))
 		}
-		if in.Counters["transitions"] != in0.Counters["transitions"] || in.Counters["released_master"] != in0.Counters["released_master"] {
+		if in.Counter(ctl.Transitions) != in0.Counter(ctl.Transitions) || in.Counter(ctl.ReleasedMaster) != in0.Counter(ctl.ReleasedMaster) {
 			t.Errorf("%s: state changed: transitions %d → %d, released_master %d → %d, last %+v", step,
-				in0.Counters["transitions"], in.Counters["transitions"], in0.Counters["released_master"], in.Counters["released_master"], in.LastTransition)
+				in0.Counter(ctl.Transitions), in.Counter(ctl.Transitions), in0.Counter(ctl.ReleasedMaster), in.Counter(ctl.ReleasedMaster), in.LastTransition)
 		}
 		if n := removedLines(); n != removed0 {
 			t.Errorf("%s: the VIP left the master during the reload (%d \"virtual addresses removed\" lines, was %d)", step, n, removed0)

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"gokeepalived/internal/ctl"
 	"gokeepalived/test/e2e/netns"
 )
 
@@ -22,7 +23,7 @@ func assertSplitBrainDetected(t *testing.T, g *netns.GokeepalivedRunner, peer st
 		for _, w := range in.Warnings {
 			warned = warned || (strings.Contains(w, peer) && strings.Contains(w, "firewall"))
 		}
-		return in.State == "MASTER" && in.Counters["split_brain_suspected"] > 0 && warned,
+		return in.State == "MASTER" && in.Counter(ctl.SplitBrainSuspected) > 0 && warned,
 			fmt.Sprintf("master does not report a split brain with %s: state %s, counters %v, warnings %q",
 				peer, in.State, in.Counters, in.Warnings)
 	})
@@ -32,7 +33,7 @@ func assertSplitBrainDetected(t *testing.T, g *netns.GokeepalivedRunner, peer st
 			"master's log has no split-brain warning naming " + peer + ":\n" + lastLines(logs, 10)
 	})
 	in, _ := g.Instance("VI_1")
-	t.Logf("master reports: split_brain_suspected=%d; %q", in.Counters["split_brain_suspected"], in.Warnings)
+	t.Logf("master reports: split_brain_suspected=%d; %q", in.Counter(ctl.SplitBrainSuspected), in.Warnings)
 }
 
 // TestSplitBrainFirewallAtStart: the backup's host firewall drops VRRP before its daemon
@@ -62,14 +63,14 @@ func TestSplitBrainFirewallAtStart(t *testing.T) {
 		for _, w := range st.Warnings {
 			warned = warned || (strings.Contains(w, "without ever hearing another router") && strings.Contains(w, "firewall"))
 		}
-		return ok && st.Counters["no_master_heard"] > 0 && warned,
+		return ok && st.Counter(ctl.NoMasterHeard) > 0 && warned,
 			fmt.Sprintf("backup does not warn that it hears no master: counters %v, warnings %q", st.Counters, st.Warnings)
 	})
 	if logs := b.d.Logs(); !strings.Contains(logs, "without ever hearing another router") || !strings.Contains(logs, "firewall") {
 		t.Errorf("backup's log does not explain the missing master:\n%s", lastLines(logs, 10))
 	}
 	st, _ := c.status(b)
-	t.Logf("backup reports: no_master_heard=%d; %q", st.Counters["no_master_heard"], st.Warnings)
+	t.Logf("backup reports: no_master_heard=%d; %q", st.Counter(ctl.NoMasterHeard), st.Warnings)
 	assertSplitBrainDetected(t, m.gk(), b.addr)
 	// The master is configured MASTER: starting alone was a cold start, not a fault, so it
 	// must not also claim it cannot hear anybody.

@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"gokeepalived/internal/ctl"
+	"gokeepalived/internal/vrrp/packet"
 	"gokeepalived/test/e2e/netns"
 )
 
@@ -65,7 +67,7 @@ func TestIPv6Pair(t *testing.T) {
 // TestUnicastPair: the pair with unicast_src_ip / unicast_peer. A stray third node (not a
 // configured peer, priority 120, same VRID, VIP and auth) advertises to both: gokeepalived
 // accepts adverts only from configured peers, so both drop its packets and count them
-// (drops["unicast-src"]); were they accepted, the 120 would win. Failover and preemption
+// (drops["unicast_src"]); were they accepted, the 120 would win. Failover and preemption
 // then work over unicast.
 func TestUnicastPair(t *testing.T) {
 	t.Parallel()
@@ -109,16 +111,16 @@ func TestUnicastPair(t *testing.T) {
 			for _, who := range []*member{m, b} {
 				netns.Eventually(t, converge, func() (bool, string) {
 					st, ok := c.status(who)
-					return ok && st.Drops["unicast-src"] >= 3, fmt.Sprintf("%s has not dropped 3 adverts from the stray %s: drops %v\n--- stray:\n%s",
+					return ok && st.Dropped(packet.DropUnicastSrc) >= 3, fmt.Sprintf("%s has not dropped 3 adverts from the stray %s: drops %v\n--- stray:\n%s",
 						who, strayAddr, st.Drops, lastLines(sd.Logs(), 6))
 				})
 			}
 			if ok, why := c.only(m)(); !ok {
 				t.Errorf("the stray's adverts moved the VIP: %s", why)
 			}
-			if st, _ := c.status(m); st.Counters["transitions"] != mst.Counters["transitions"] {
+			if st, _ := c.status(m); st.Counter(ctl.Transitions) != mst.Counter(ctl.Transitions) {
 				t.Errorf("master changed state while the stray advertised: transitions %d → %d (%+v)",
-					mst.Counters["transitions"], st.Counters["transitions"], st.LastTransition)
+					mst.Counter(ctl.Transitions), st.Counter(ctl.Transitions), st.LastTransition)
 			}
 			if st, _ := c.status(b); st.Master != m.addr {
 				t.Errorf("backup follows %q, want the master %s", st.Master, m.addr)
@@ -164,14 +166,14 @@ func TestThreeNodes(t *testing.T) {
 			c.failover(p, n100, n90)
 			c.transitionReason(n90, "MASTER", "no advertisement from 192.0.2.1")
 			netns.Eventually(t, converge, c.hears(n80, n90))
-			if st, ok := c.status(n80); ok && st.Counters["transitions"] != st80.Counters["transitions"] {
+			if st, ok := c.status(n80); ok && st.Counter(ctl.Transitions) != st80.Counter(ctl.Transitions) {
 				t.Errorf("n80 changed state during the failover: %+v", st.LastTransition)
 			}
 
 			c.preemptBack(p, n100)
 			c.transitionReason(n90, "BACKUP", "higher priority 100 from 192.0.2.1")
 			netns.Eventually(t, converge, c.hears(n80, n100))
-			if st, ok := c.status(n80); ok && st.Counters["transitions"] != st80.Counters["transitions"] {
+			if st, ok := c.status(n80); ok && st.Counter(ctl.Transitions) != st80.Counter(ctl.Transitions) {
 				t.Errorf("n80 changed state during the preemption: %+v", st.LastTransition)
 			}
 			logGaps(t, p)

@@ -3,7 +3,9 @@ package packet
 import "strconv"
 
 // DropReason says why a received advert was dropped, or OK. A receiver
-// counts drops per reason; NumDropReasons sizes a counter array.
+// counts drops per reason; NumDropReasons sizes a counter array. String is
+// the one spelling of a reason (snake_case) that logs (drop=), the status,
+// the dump files and the metrics' reason label all use.
 type DropReason uint8
 
 // Drop reasons, in the order Validate checks them (FRR's
@@ -71,31 +73,37 @@ const (
 	DropAddrList
 	// DropMalformed: Parse or SplitIPv4 refused the bytes for another reason.
 	DropMalformed
+	// DropUnicastSrc: a unicast advert whose source is not a configured
+	// unicast_peer. Validate does not return it: the receiver checks the
+	// source against its peers (always in gokeepalived; keepalived only with
+	// vrrp_check_unicast_src).
+	DropUnicastSrc
 
 	// NumDropReasons is the number of DropReason values, OK included.
 	NumDropReasons = iota
 )
 
 var dropReasonNames = [NumDropReasons]string{
-	OK:                           "OK",
-	DropTTL:                      "TTL",
-	DropLength:                   "Length",
-	DropVersion:                  "Version",
-	DropChecksum:                 "Checksum",
-	DropChecksumV2Form:           "ChecksumV2Form",
-	DropChecksumPseudoHeaderForm: "ChecksumPseudoHeaderForm",
-	DropType:                     "Type",
-	DropOwnAddress:               "OwnAddress",
-	DropDestination:              "Destination",
-	DropVRIDMismatch:             "VRIDMismatch",
-	DropAddrCount:                "AddrCount",
-	DropAuthType:                 "AuthType",
-	DropAuthMismatch:             "AuthMismatch",
-	DropAuthUnsupported:          "AuthUnsupported",
-	DropIntervalMismatch:         "IntervalMismatch",
-	DropIntervalZero:             "IntervalZero",
-	DropAddrList:                 "AddrList",
-	DropMalformed:                "Malformed",
+	OK:                           "ok",
+	DropTTL:                      "ttl",
+	DropLength:                   "length",
+	DropVersion:                  "version",
+	DropChecksum:                 "checksum",
+	DropChecksumV2Form:           "checksum_v2_form",
+	DropChecksumPseudoHeaderForm: "checksum_pseudo_header_form",
+	DropType:                     "type",
+	DropOwnAddress:               "own_address",
+	DropDestination:              "destination",
+	DropVRIDMismatch:             "vrid_mismatch",
+	DropAddrCount:                "addr_count",
+	DropAuthType:                 "auth_type",
+	DropAuthMismatch:             "auth_mismatch",
+	DropAuthUnsupported:          "auth_unsupported",
+	DropIntervalMismatch:         "interval_mismatch",
+	DropIntervalZero:             "interval_zero",
+	DropAddrList:                 "addr_list",
+	DropMalformed:                "malformed",
+	DropUnicastSrc:               "unicast_src",
 }
 
 var dropReasonText = [NumDropReasons]string{
@@ -118,6 +126,7 @@ var dropReasonText = [NumDropReasons]string{
 	DropIntervalZero:             "VRRPv3 Max Adver Int is 0 (RFC 9568 erratum 8301)",
 	DropAddrList:                 "virtual addresses differ from the configured ones",
 	DropMalformed:                "malformed packet",
+	DropUnicastSrc:               "source is not one of the configured unicast_peer addresses",
 }
 
 func (r DropReason) String() string {
