@@ -17,6 +17,7 @@ import (
 	"gokeepalived/internal/linux/addr"
 	"gokeepalived/internal/linux/link"
 	"gokeepalived/internal/linux/vrrpconn"
+	"gokeepalived/internal/testutil/poll"
 	"gokeepalived/internal/vrrp/packet"
 )
 
@@ -224,17 +225,7 @@ func loadRaw(t testing.TB, text string) *config.Config {
 
 func eventually(t *testing.T, timeout time.Duration, cond func() (bool, string)) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		ok, why := cond()
-		if ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("condition not met within %v: %s", timeout, why)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	poll.Until(t, timeout, 10*time.Millisecond, cond)
 }
 
 func instanceStatus(t *testing.T, d *Daemon, name string) (ctl.InstanceStatus, bool) {
