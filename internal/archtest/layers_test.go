@@ -56,6 +56,8 @@ var rules = []struct {
 		"kernel adapters know nothing of the daemon or the configuration"},
 	{"internal/ctl", []string{mod + "internal/daemon"}, "the status protocol is rendered from a snapshot, not the daemon"},
 	{"internal/metrics", []string{mod + "internal/daemon"}, "metrics render the status snapshot"},
+	{"internal/docgen", []string{mod + "internal/daemon", mod + "internal/linux", mod + "internal/cli"},
+		"man pages and completion are generated from the tables and flag sets they are given, not from what runs"},
 }
 
 func forbidden(imp string, list []string) bool {
