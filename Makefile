@@ -15,6 +15,10 @@ build:
 man:
 	$(GO) run ./internal/cli/mangen -o $(BIN)/share
 
+## deb: the Debian package in bin/ (packaging/build-deb.sh, with dpkg-deb); check it: lintian bin/gokeepalived_*.deb
+deb:
+	OUT=$(BIN) GO=$(GO) bash packaging/build-deb.sh
+
 deps:
 	@bash scripts/deps.sh
 

@@ -64,7 +64,9 @@ var Files = []string{
 
 // Generate writes every file of Files under dir.
 func Generate(dir, version, date string) error {
-	src := "gokeepalived " + version
+	// The footer has room for the release, not the build revision.
+	release, _, _ := strings.Cut(version, "+")
+	src := "gokeepalived " + release
 	daemon, ctlPage, conf := daemonPage(src, date), ctlManPage(src, date), confPage(src, date)
 	gen := map[string]func(io.Writer) error{
 		Files[0]: daemon.Write,

@@ -20,7 +20,7 @@ import (
 func generate(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
-	if err := Generate(dir, "1.2.3-test", "2026-01-02"); err != nil {
+	if err := Generate(dir, "1.2.3-test+0123abc", "2026-01-02"); err != nil {
 		t.Fatal(err)
 	}
 	return dir
