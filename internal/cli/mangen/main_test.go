@@ -281,3 +281,21 @@ func TestDefaultDate(t *testing.T) {
 		t.Errorf("SOURCE_DATE_EPOCH=86400: %s", got)
 	}
 }
+
+// The options file the package installs as /etc/default/gokeepalived
+// explains every flag, in its long and short forms.
+func TestOptionsFileNamesEveryFlag(t *testing.T) {
+	b, err := os.ReadFile("../../../packaging/default.gokeepalived")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(b)
+	cli.FlagSet().VisitAll(func(f *pflag.Flag) {
+		if !regexp.MustCompile(`--` + regexp.QuoteMeta(f.Name) + `\b`).MatchString(text) {
+			t.Errorf("packaging/default.gokeepalived does not mention --%s", f.Name)
+		}
+		if f.Shorthand != "" && !regexp.MustCompile(`(\s|,)-`+regexp.QuoteMeta(f.Shorthand)+`\b`).MatchString(text) {
+			t.Errorf("packaging/default.gokeepalived does not mention -%s (--%s)", f.Shorthand, f.Name)
+		}
+	})
+}
