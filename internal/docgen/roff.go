@@ -102,12 +102,7 @@ func (p *Page) Write(w io.Writer) error {
 	line(ew, escape(p.Name)+` \- `+escape(p.Summary))
 	if len(p.Synopsis) > 0 {
 		fmt.Fprintln(ew, ".SH SYNOPSIS")
-		for i, s := range p.Synopsis {
-			if i > 0 {
-				fmt.Fprintln(ew, ".br")
-			}
-			line(ew, Text(s))
-		}
+		brokenLines(ew, p.Synopsis)
 	}
 	for _, s := range p.Sections {
 		writeSection(ew, ".SH", s)
@@ -130,15 +125,20 @@ func writeSection(w io.Writer, macro string, s Section) {
 			tag = "`" + tag + "`"
 		}
 		line(w, Text(tag))
-		for i, t := range it.Text {
-			if i > 0 {
-				fmt.Fprintln(w, ".br")
-			}
-			line(w, Text(t))
-		}
+		brokenLines(w, it.Text)
 	}
 	for _, sub := range s.Subsections {
 		writeSection(w, ".SS", sub)
+	}
+}
+
+// brokenLines writes each of ss (inline markup) on a line of its own.
+func brokenLines(w io.Writer, ss []string) {
+	for i, s := range ss {
+		if i > 0 {
+			fmt.Fprintln(w, ".br")
+		}
+		line(w, Text(s))
 	}
 }
 
