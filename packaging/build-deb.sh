@@ -47,9 +47,9 @@ install -d "$pkg/DEBIAN" "$pkg/usr/sbin" "$pkg/usr/bin" "$doc"
 # (script_user, vrrp_script user) are then looked up in /etc/passwd and
 # /etc/group only, not through NSS.
 ldflags="-s -w -X gokeepalived/internal/cli.Version=$VERSION"
-for cmd in gokeepalived:usr/sbin gokeepalivedctl:usr/bin; do
-  CGO_ENABLED=0 GOARCH=$goarch $GO build -trimpath -ldflags "$ldflags" -o "$pkg/${cmd#*:}/${cmd%%:*}" "./cmd/${cmd%%:*}"
-done
+CGO_ENABLED=0 GOARCH=$goarch $GO build -trimpath -ldflags "$ldflags" -o "$stage/bin/" ./cmd/gokeepalived ./cmd/gokeepalivedctl
+install -m 0755 "$stage/bin/gokeepalived" "$pkg/usr/sbin/"
+install -m 0755 "$stage/bin/gokeepalivedctl" "$pkg/usr/bin/"
 
 $GO run ./internal/cli/mangen -o "$stage/share" -version "$VERSION"
 for page in "$stage"/share/man/man*/*; do
