@@ -93,6 +93,9 @@ func Generate(dir, version, date string) error {
 	return nil
 }
 
+// noEffect notes a flag that internal/cli accepts with a warning.
+const noEffect = "Accepted with a warning; no effect yet."
+
 // flagDocs name each value flag's placeholder, and say which flags have no
 // effect (internal/cli warns about the same ones at start).
 var flagDocs = map[string]docgen.FlagDoc{
@@ -105,14 +108,14 @@ var flagDocs = map[string]docgen.FlagDoc{
 	"checkers_pid":       {Value: "FILE", Note: "Accepted; not written: there is no checker child."},
 	"bfd_pid":            {Value: "FILE", Note: "Accepted; not written: there is no BFD child."},
 	"genhash":            {Note: "The arguments after it are genhash's: `gokeepalived -T -s` <host> `-p` <port> `-u` <url> prints the digest for HTTP_GET."},
-	"release-vips":       {Note: "Accepted with a warning; no effect yet."},
-	"address-monitoring": {Note: "Accepted with a warning; no effect yet."},
-	"snmp":               {Note: "Accepted with a warning; no effect yet."},
-	"snmp-agent-socket":  {Value: "SOCKET", Note: "Accepted with a warning; no effect yet."},
+	"release-vips":       {Note: noEffect},
+	"address-monitoring": {Note: noEffect},
+	"snmp":               {Note: noEffect},
+	"snmp-agent-socket":  {Value: "SOCKET", Note: noEffect},
 	"namespace":          {Value: "NAME", Note: "Refused (exit 2): run gokeepalived inside the namespace instead, with `ip netns exec` <name>."},
-	"core-dump":          {Note: "Accepted with a warning; no effect yet."},
-	"core-dump-pattern":  {Value: "PATN", Note: "Accepted with a warning; no effect yet."},
-	"all-config":         {Note: "Accepted with a warning; no effect yet: use `includem` or `--strict`."},
+	"core-dump":          {Note: noEffect},
+	"core-dump-pattern":  {Value: "PATN", Note: noEffect},
+	"all-config":         {Note: noEffect + " Use `includem`, or `--strict`."},
 	"config-id":          {Value: "ID", Note: "Default: the host name up to its first dot."},
 	"signum":             {Value: "SIGFUNC"},
 	"config-test":        {Value: "LOG_FILE", Note: "See EXIT STATUS."},

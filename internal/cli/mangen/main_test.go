@@ -299,3 +299,33 @@ func TestOptionsFileNamesEveryFlag(t *testing.T) {
 		}
 	})
 }
+
+// The man page says "no effect" for exactly the flags the daemon warns
+// about at start.
+func TestNoEffectNotesMatchTheDaemon(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "missing.conf")
+	cli.FlagSet().VisitAll(func(f *pflag.Flag) {
+		switch f.Name {
+		case "genhash", "help", "version", "signum", "unsupported-keywords", "namespace", "config-test", "use-file":
+			return // they exit before the warnings, or are the test's own
+		}
+		arg := "--" + f.Name
+		if f.Value.Type() != "bool" {
+			arg += "=x"
+			if f.Name == "log-facility" {
+				arg = "--log-facility=daemon"
+			} else if f.Name == "umask" {
+				arg = "--umask=022"
+			} else if f.Name == "lb-backend" {
+				arg = "--lb-backend=auto"
+			}
+		}
+		var stdout, stderr bytes.Buffer
+		cli.Main([]string{arg, "-t", "-f", missing}, &stdout, &stderr)
+		warns := strings.Contains(stderr.String(), "not implemented yet; it has no effect")
+		documented := strings.HasPrefix(flagDocs[f.Name].Note, noEffect)
+		if warns != documented {
+			t.Errorf("%s: the daemon warns %v, the man page says no effect %v\n%s", arg, warns, documented, stderr.String())
+		}
+	})
+}
