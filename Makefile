@@ -4,12 +4,20 @@ BIN     := $(CURDIR)/bin
 PKGS    := ./...
 TESTFLAGS ?= -count=1 -timeout 20m
 
-.PHONY: all build deps test lint unit race fmt-check vet staticcheck demo fuzz bench clean
+.PHONY: all build man deb deps test lint unit race fmt-check vet staticcheck demo fuzz bench clean
 
 all: build
 
 build:
 	$(GO) build -o $(BIN)/ ./cmd/...
+
+## man: manual pages and bash/zsh completion, generated from the flag sets and the keyword table, under bin/share.
+man:
+	$(GO) run ./internal/cli/mangen -o $(BIN)/share
+
+## deb: the Debian package in bin/ (packaging/build-deb.sh, with dpkg-deb); check it: lintian bin/gokeepalived_*.deb
+deb:
+	OUT=$(BIN) GO=$(GO) bash packaging/build-deb.sh
 
 deps:
 	@bash scripts/deps.sh

@@ -7,18 +7,15 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"time"
 
-	"github.com/spf13/pflag"
-
+	"gokeepalived/internal/cli/ctlcli"
 	"gokeepalived/internal/ctl"
 )
 
 func main() {
-	fs := pflag.NewFlagSet("gokeepalivedctl", pflag.ContinueOnError)
-	sock := fs.String("socket", "/run/gokeepalived/control.sock", "control socket of the daemon")
-	asJSON := fs.Bool("json", false, "print the status as JSON")
-	timeout := fs.Duration("timeout", 5*time.Second, "how long to wait for the daemon")
+	var o ctlcli.Options
+	fs := ctlcli.NewFlagSet(&o)
+	sock, asJSON, timeout := &o.Socket, &o.JSON, &o.Timeout
 	fs.Usage = func() {
 		fmt.Fprintf(os.Stderr, "Usage: gokeepalivedctl [--socket PATH] [--json] status|reload\n%s", fs.FlagUsages())
 	}
