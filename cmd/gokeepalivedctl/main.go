@@ -19,8 +19,9 @@ func main() {
 	sock := fs.String("socket", "/run/gokeepalived/control.sock", "control socket of the daemon")
 	asJSON := fs.Bool("json", false, "print the status as JSON")
 	timeout := fs.Duration("timeout", 5*time.Second, "how long to wait for the daemon")
+	allowEmpty := fs.Bool("allow-empty", false, "reload: apply a configuration even if it stops every VRRP instance and virtual server")
 	fs.Usage = func() {
-		fmt.Fprintf(os.Stderr, "Usage: gokeepalivedctl [--socket PATH] [--json] status|reload\n%s", fs.FlagUsages())
+		fmt.Fprintf(os.Stderr, "Usage: gokeepalivedctl [--socket PATH] [--json] status|reload [--allow-empty]\n%s", fs.FlagUsages())
 	}
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		os.Exit(2)
@@ -35,7 +36,7 @@ func main() {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
-	resp, err := ctl.Call(ctx, *sock, ctl.Request{Cmd: cmd})
+	resp, err := ctl.Call(ctx, *sock, ctl.Request{Cmd: cmd, AllowEmpty: *allowEmpty})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "gokeepalivedctl:", err)
 		os.Exit(1)
