@@ -222,12 +222,25 @@ func (d *Daemon) logDrop(in *instance, r packet.DropReason, src netip.Addr) {
 }
 
 func (d *Daemon) logDropText(in *instance, reason, desc string, src netip.Addr) {
-	now := time.Now().UnixNano()
-	slot := &in.dropLogged
-	last := slot.Load()
-	if now-last < int64(10*time.Second) || !slot.CompareAndSwap(last, now) {
+	if !in.dropLogDue(reason, time.Now().UnixNano()) {
 		return
 	}
 	d.log.Warn("dropped VRRP advertisement: "+desc, "instance", in.name, "vrid", in.vrid,
 		"from", src.String(), "drop", reason)
+}
+
+// dropLogInterval is how often drops of one reason are logged per instance.
+const dropLogInterval = int64(10 * time.Second)
+
+// dropLogDue reports whether a drop for reason at now (unix nanos) is
+// logged, and if so takes the slot: a flood of one kind (say, adverts with
+// the wrong TTL) must not hide another kind (a wrong password) for 10 s.
+func (in *instance) dropLogDue(reason string, now int64) bool {
+	v, ok := in.dropLogged.Load(reason)
+	if !ok {
+		v, _ = in.dropLogged.LoadOrStore(reason, new(atomic.Int64))
+	}
+	slot := v.(*atomic.Int64)
+	last := slot.Load()
+	return (last == 0 || now-last >= dropLogInterval) && slot.CompareAndSwap(last, now)
 }

@@ -3,6 +3,7 @@ package daemon
 import (
 	"net/netip"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -44,7 +45,7 @@ type instance struct {
 
 	// receive-side (atomic: written by the socket goroutine)
 	drops      [packet.NumDropReasons]atomic.Uint64
-	dropLogged atomic.Int64 // unix nanos of the last drop log line
+	dropLogged sync.Map // drop reason → *atomic.Int64: unix nanos of its last log line
 
 	// loop-owned status
 	vipsHeld       bool
