@@ -35,8 +35,18 @@ func Serve(ctx context.Context, l net.Listener, h Handler) error {
 	return ServeLimits(ctx, l, h, DefaultLimits)
 }
 
-// ServeLimits is Serve with the given limits.
+// ServeLimits is Serve with the given limits; a zero field takes its
+// value from DefaultLimits.
 func ServeLimits(ctx context.Context, l net.Listener, h Handler, lim Limits) error {
+	if lim.MaxRequest <= 0 {
+		lim.MaxRequest = DefaultLimits.MaxRequest
+	}
+	if lim.ReadTimeout <= 0 {
+		lim.ReadTimeout = DefaultLimits.ReadTimeout
+	}
+	if lim.MaxConns <= 0 {
+		lim.MaxConns = DefaultLimits.MaxConns
+	}
 	go func() {
 		<-ctx.Done()
 		l.Close()

@@ -88,7 +88,7 @@ func TestServeRequestTooLarge(t *testing.T) {
 // TestServeSlowClientCutOff: a client that does not finish its request
 // within ReadTimeout is answered with an error and disconnected.
 func TestServeSlowClientCutOff(t *testing.T) {
-	path := serveTest(t, Limits{MaxRequest: 1024, ReadTimeout: 20 * time.Millisecond, MaxConns: 4})
+	path := serveTest(t, Limits{ReadTimeout: 20 * time.Millisecond})
 	c := dial(t, path)
 	if _, err := c.Write([]byte(`{"cmd":`)); err != nil {
 		t.Fatal(err)
