@@ -117,9 +117,10 @@ func (p *parser) include(l line, kind includeFlags, arg line) {
 	// keepalived reports one "Config files missing" line per include; here
 	// each missing name is named, up to maxMissingNamed, then summarised.
 	missing := 0
+	var unnamed includeFlags // the checks of the missing files not named
 	defer func() {
 		if missing > maxMissingNamed {
-			report(incBraceMatch, "include: %d more config files from %q not found", missing-maxMissingNamed, string(arg.text))
+			report(unnamed, "include: %d more config files from %q not found", missing-maxMissingNamed, string(arg.text))
 		}
 	}()
 	for _, alt := range alts {
@@ -139,6 +140,8 @@ func (p *parser) include(l line, kind includeFlags, arg line) {
 			if len(matches) == 0 {
 				if missing++; missing <= maxMissingNamed {
 					report(incWildcardMatch, "include: no config files matched %q", alt)
+				} else {
+					unnamed |= incWildcardMatch
 				}
 			}
 		} else if _, err := fs.Stat(p.fsys, p.fsKey(alt)); err != nil {
@@ -148,6 +151,8 @@ func (p *parser) include(l line, kind includeFlags, arg line) {
 			}
 			if missing++; missing <= maxMissingNamed {
 				report(check, "include: config file %q not found", alt)
+			} else {
+				unnamed |= check
 			}
 			continue
 		} else {

@@ -71,8 +71,9 @@ func TestParseInclude(t *testing.T) {
 			`main.conf:1:9: error: include: "` + strings.Repeat("{a,b}", 20) + `.conf" expands to more than 1024 file names; split it into several include lines`,
 		},
 	}, {
+		// The summary is an error if a file it counts would have been one.
 		name:  "missing files named up to 8, then summarised",
-		files: main("include {a,b}{c,d}{e,f}{g,h}.conf\nincludeb x{1,2,3,4,5,6,7,8,9}/*.conf\n"),
+		files: main("include {a,b}{c,d}{e,f}{g,h}.conf\nincludeb x{1,2,3,4,5,6,7,8,9}/*.conf\nincludeb {1,2,3,4,5,6,7,8,9,a}.conf\n"),
 		diags: []string{
 			`main.conf:1:1: warning: include: config file "aceg.conf" not found`,
 			`main.conf:1:1: warning: include: config file "aceh.conf" not found`,
@@ -91,7 +92,16 @@ func TestParseInclude(t *testing.T) {
 			`main.conf:2:1: warning: include: no config files matched "x6/*.conf"`,
 			`main.conf:2:1: warning: include: no config files matched "x7/*.conf"`,
 			`main.conf:2:1: warning: include: no config files matched "x8/*.conf"`,
-			`main.conf:2:1: error: include: 1 more config files from "x{1,2,3,4,5,6,7,8,9}/*.conf" not found`,
+			`main.conf:2:1: warning: include: 1 more config files from "x{1,2,3,4,5,6,7,8,9}/*.conf" not found`,
+			`main.conf:3:1: error: include: config file "1.conf" not found`,
+			`main.conf:3:1: error: include: config file "2.conf" not found`,
+			`main.conf:3:1: error: include: config file "3.conf" not found`,
+			`main.conf:3:1: error: include: config file "4.conf" not found`,
+			`main.conf:3:1: error: include: config file "5.conf" not found`,
+			`main.conf:3:1: error: include: config file "6.conf" not found`,
+			`main.conf:3:1: error: include: config file "7.conf" not found`,
+			`main.conf:3:1: error: include: config file "8.conf" not found`,
+			`main.conf:3:1: error: include: 2 more config files from "{1,2,3,4,5,6,7,8,9,a}.conf" not found`,
 		},
 	}, {
 		name: "cycle and directory",
