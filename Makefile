@@ -50,9 +50,23 @@ race:
 demo: deps build
 	@bash scripts/demo.sh
 
+## fuzz: every fuzz target for FUZZTIME each (go test runs one -fuzz target per package at a time).
+FUZZTIME ?= 60s
+FUZZ_TARGETS = \
+	FuzzParse:./internal/config/syntax/ \
+	FuzzLoad:./internal/config/ \
+	FuzzParseAdvert:./internal/vrrp/packet/ \
+	FuzzDecodeRequest:./internal/ctl/ \
+	FuzzCheckReply:./internal/check/httpget/ \
+	FuzzCheckReply:./internal/check/dnscheck/ \
+	FuzzCheckReply:./internal/check/smtpcheck/ \
+	FuzzCheckReply:./internal/check/udpcheck/
+
 fuzz:
-	$(GO) test -run '^$$' -fuzz=FuzzParse -fuzztime=30s ./internal/config/syntax/
-	$(GO) test -run '^$$' -fuzz=FuzzParseAdvert -fuzztime=30s ./internal/vrrp/packet/
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		echo "== $${t%%:*} $${t#*:} ($(FUZZTIME))"; \
+		$(GO) test -run '^$$' -fuzz="^$${t%%:*}\$$" -fuzztime=$(FUZZTIME) "$${t#*:}"; \
+	done
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/vrrp/...

@@ -17,7 +17,7 @@ func main() {
 	fs := ctlcli.NewFlagSet(&o)
 	sock, asJSON, timeout := &o.Socket, &o.JSON, &o.Timeout
 	fs.Usage = func() {
-		fmt.Fprintf(os.Stderr, "Usage: gokeepalivedctl [--socket PATH] [--json] status|reload\n%s", fs.FlagUsages())
+		fmt.Fprintf(os.Stderr, "Usage: gokeepalivedctl [--socket PATH] [--json] status|reload [--allow-empty]\n%s", fs.FlagUsages())
 	}
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		os.Exit(2)
@@ -32,7 +32,7 @@ func main() {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
-	resp, err := ctl.Call(ctx, *sock, ctl.Request{Cmd: cmd})
+	resp, err := ctl.Call(ctx, *sock, ctl.Request{Cmd: cmd, AllowEmpty: o.AllowEmpty})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "gokeepalivedctl:", err)
 		os.Exit(1)

@@ -224,6 +224,10 @@ func runDaemon(o Options, cfg *config.Config, stderr io.Writer) int {
 			}
 		}})
 
+	targets := &reloadTargets{vrrp: d, running: cfg}
+	if lvs != nil {
+		targets.lb = lvs
+	}
 	l, err := ctl.Listen(o.ControlSocket)
 	if err != nil {
 		log.Error("control socket unavailable; gokeepalivedctl will not work", "err", err)
@@ -237,7 +241,7 @@ func runDaemon(o Options, cfg *config.Config, stderr io.Writer) int {
 				}
 				return ctl.Response{Status: st}
 			case ctl.CmdReload:
-				if msg, err := reload(rctx, o, d, lvs, log); err != nil {
+				if msg, err := reload(rctx, o, targets, log, req.AllowEmpty); err != nil {
 					return ctl.Response{Error: err.Error()}
 				} else {
 					return ctl.Response{Message: msg}
@@ -274,7 +278,7 @@ func runDaemon(o Options, cfg *config.Config, stderr io.Writer) int {
 			case syscall.SIGHUP:
 				log.Info("received SIGHUP: reloading configuration", "config", o.ConfigFile)
 				_ = sdNotify("RELOADING=1")
-				if _, err := reload(ctx, o, d, lvs, log); err != nil {
+				if _, err := reload(ctx, o, targets, log, false); err != nil {
 					log.Error("reload failed; the previous configuration keeps running", "err", err)
 				}
 				_ = sdNotify("READY=1")
@@ -320,7 +324,10 @@ const minProcs = 8
 // the VRRP loop, then (if that succeeded) to the load-balancer runtime,
 // which takes it without making the caller wait. A configuration with
 // errors is refused and the running one kept.
-func reload(ctx context.Context, o Options, d *daemon.Daemon, lvs *director.Director, log *slog.Logger) (string, error) {
+//
+// A configuration that would stop every running VRRP instance and virtual
+// server is refused unless allowEmpty (see emptyReloadRefusal).
+func reload(ctx context.Context, o Options, t *reloadTargets, log *slog.Logger, allowEmpty bool) (string, error) {
 	cfg, ds := config.Load(o.ConfigFile, config.LoadOptions{Syntax: syntax.Options{ConfigID: o.ConfigID}})
 	if cfg != nil && !ds.HasErrors() {
 		ds = append(ds, config.CheckHost(cfg, func(name string) bool {
@@ -342,12 +349,20 @@ func reload(ctx context.Context, o Options, d *daemon.Daemon, lvs *director.Dire
 		return "", fmt.Errorf("new configuration refused, previous one keeps running:\n%s", strings.Join(errs, "\n"))
 	}
 	cfg = subsystems(o, cfg)
-	if err := d.Reload(ctx, cfg); err != nil {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if why := emptyReloadRefusal(t.running, cfg); why != "" && !allowEmpty {
+		return "", fmt.Errorf("new configuration refused: %s", why)
+	} else if why != "" {
+		log.Warn("reloading a configuration without any VRRP instance or virtual server, as asked (--allow-empty)")
+	}
+	if err := t.vrrp.Reload(ctx, cfg); err != nil {
 		return "", fmt.Errorf("applying new configuration failed, previous one keeps running: %w", err)
 	}
-	if lvs != nil {
-		lvs.Reload(cfg)
+	if t.lb != nil {
+		t.lb.Reload(cfg)
 	}
+	t.running = cfg
 	return "configuration reloaded", nil
 }
 

@@ -10,7 +10,6 @@
 package ctl
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -30,6 +29,9 @@ const (
 // Request is what a client sends.
 type Request struct {
 	Cmd string `json:"cmd"`
+	// AllowEmpty lets a reload through that would stop every VRRP
+	// instance and virtual server (gokeepalivedctl reload --allow-empty).
+	AllowEmpty bool `json:"allow_empty,omitempty"`
 }
 
 // Response is what the daemon answers. Error is set when the command failed.
@@ -131,38 +133,6 @@ func Listen(path string) (net.Listener, error) {
 		return nil, fmt.Errorf("control socket: %w", err)
 	}
 	return l, nil
-}
-
-// Serve accepts connections on l until ctx ends, answering each with h.
-func Serve(ctx context.Context, l net.Listener, h Handler) error {
-	go func() {
-		<-ctx.Done()
-		l.Close()
-	}()
-	for {
-		c, err := l.Accept()
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
-			if errors.Is(err, net.ErrClosed) {
-				return nil
-			}
-			continue
-		}
-		go serveConn(ctx, c, h)
-	}
-}
-
-func serveConn(ctx context.Context, c net.Conn, h Handler) {
-	defer c.Close()
-	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
-	var req Request
-	if err := json.NewDecoder(bufio.NewReader(c)).Decode(&req); err != nil {
-		_ = json.NewEncoder(c).Encode(Response{Error: "bad request: " + err.Error()})
-		return
-	}
-	_ = json.NewEncoder(c).Encode(h(ctx, req))
 }
 
 // Call sends one request to the daemon at path and returns its response.

@@ -205,15 +205,27 @@ func isClosedErr(err error) bool {
 	return errors.As(err, &oe) && errors.Is(oe.Err, net.ErrClosed)
 }
 
-// logDrop logs a dropped advert at most once per 10 s per instance, from
-// the reader goroutine (the count is always kept).
+// logDrop logs a dropped advert at most once per 10 s per instance and
+// reason, from the reader goroutine (the count is always kept).
 func (d *Daemon) logDrop(in *instance, r packet.DropReason, src netip.Addr) {
-	now := time.Now().UnixNano()
-	slot := &in.dropLogged
-	last := slot.Load()
-	if now-last < int64(10*time.Second) || !slot.CompareAndSwap(last, now) {
+	if !in.dropLogDue(r, time.Now().UnixNano()) {
 		return
 	}
 	d.log.Warn("dropped VRRP advertisement: "+r.Description(), "instance", in.name, "vrid", in.vrid,
 		"from", src.String(), "drop", r.String())
+}
+
+// dropLogInterval is how often drops of one reason are logged per instance.
+const dropLogInterval = int64(10 * time.Second)
+
+// dropLogDue reports whether a drop for reason r at now (unix nanos) is
+// logged, and if so takes the slot: a flood of one kind (say, adverts with
+// the wrong TTL) must not hide another kind (a wrong password) for 10 s.
+func (in *instance) dropLogDue(r packet.DropReason, now int64) bool {
+	if int(r) >= len(in.dropLogged) {
+		return false
+	}
+	slot := &in.dropLogged[r]
+	last := slot.Load()
+	return (last == 0 || now-last >= dropLogInterval) && slot.CompareAndSwap(last, now)
 }

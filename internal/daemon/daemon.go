@@ -320,7 +320,9 @@ func (d *Daemon) fireTimers() {
 func (d *Daemon) Do(ctx context.Context, f func()) error {
 	done := make(chan struct{})
 	select {
-	case d.cmds <- func() { f(); close(done) }:
+	// What f changed is published before the caller returns, so a status
+	// read after a reload or a ctl command sees its effect.
+	case d.cmds <- func() { f(); d.snapshotAll(); d.publish(); close(done) }:
 		d.kick()
 	case <-ctx.Done():
 		return ctx.Err()

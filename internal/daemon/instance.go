@@ -45,8 +45,10 @@ type instance struct {
 
 	// Counters, drops and the last advert's time: atomics, written by the
 	// loop and the socket reader, read by status renderers.
-	stats      ctl.InstanceCounters
-	dropLogged atomic.Int64 // unix nanos of the last drop log line (socket reader)
+	stats ctl.InstanceCounters
+	// dropLogged is, per drop reason, the unix nanos of its last log line
+	// (socket reader).
+	dropLogged [packet.NumDropReasons]atomic.Int64
 
 	// loop-owned status
 	vipsHeld       bool

@@ -18,6 +18,9 @@ type Options struct {
 	Socket  string
 	JSON    bool
 	Timeout time.Duration
+	// AllowEmpty lets a reload apply a configuration that stops every VRRP
+	// instance and virtual server (refused otherwise).
+	AllowEmpty bool
 }
 
 // Command is one gokeepalivedctl command.
@@ -39,5 +42,6 @@ func NewFlagSet(o *Options) *pflag.FlagSet {
 	fs.StringVar(&o.Socket, "socket", DefaultSocket, "control socket of the daemon")
 	fs.BoolVar(&o.JSON, "json", false, "print the status as JSON")
 	fs.DurationVar(&o.Timeout, "timeout", 5*time.Second, "how long to wait for the daemon")
+	fs.BoolVar(&o.AllowEmpty, "allow-empty", false, "reload: apply a configuration even if it stops every VRRP instance and virtual server")
 	return fs
 }

@@ -106,8 +106,23 @@ func (p *parser) include(l line, kind includeFlags, arg line) {
 	if !path.IsAbs(pattern) {
 		pattern = path.Join(path.Dir(p.curFile), pattern)
 	}
-	alts := expandBraces(pattern)
+	alts, ok := expandBraces(pattern, maxBraceNames)
+	if !ok {
+		// glob(3) with GLOB_BRACE, which keepalived calls, has no limit:
+		// 20 "{a,b}" groups make it stat a million names.
+		p.diags.Errorf(arg.pos(0), "include: %q expands to more than %d file names; split it into several include lines", string(arg.text), maxBraceNames)
+		return
+	}
 	braced := len(alts) > 1 || alts[0] != pattern
+	// keepalived reports one "Config files missing" line per include; here
+	// each missing name is named, up to maxMissingNamed, then summarised.
+	missing := 0
+	var unnamed includeFlags // the checks of the missing files not named
+	defer func() {
+		if missing > maxMissingNamed {
+			report(unnamed, "include: %d more config files from %q not found", missing-maxMissingNamed, string(arg.text))
+		}
+	}()
 	for _, alt := range alts {
 		var matches []string
 		if strings.ContainsAny(alt, "*?[") {
@@ -123,14 +138,22 @@ func (p *parser) include(l line, kind includeFlags, arg line) {
 				matches = append(matches, displayName(alt, k, p.osFS))
 			}
 			if len(matches) == 0 {
-				report(incWildcardMatch, "include: no config files matched %q", alt)
+				if missing++; missing <= maxMissingNamed {
+					report(incWildcardMatch, "include: no config files matched %q", alt)
+				} else {
+					unnamed |= incWildcardMatch
+				}
 			}
 		} else if _, err := fs.Stat(p.fsys, p.fsKey(alt)); err != nil {
 			check := incMatch
 			if braced {
 				check = incBraceMatch
 			}
-			report(check, "include: config file %q not found", alt)
+			if missing++; missing <= maxMissingNamed {
+				report(check, "include: config file %q not found", alt)
+			} else {
+				unnamed |= check
+			}
 			continue
 		} else {
 			matches = []string{alt}
@@ -197,10 +220,28 @@ func displayName(pattern, key string, osFS bool) string {
 	return key
 }
 
+// Bounds of one include line.
+const (
+	maxBraceNames   = 1024 // file names one include's {a,b} groups may expand to
+	maxMissingNamed = 8    // missing files named one by one before a summary
+)
+
 // expandBraces performs csh-style brace expansion as glob(3) does with
 // GLOB_BRACE: "a{b,c{d,e}}f" → abf, acdf, acef. Unbalanced braces are
-// literal.
-func expandBraces(s string) []string {
+// literal. It gives up (ok false) once more than limit names would result,
+// before building them: the count grows exponentially with the groups.
+func expandBraces(s string, limit int) (names []string, ok bool) {
+	budget := limit
+	names = expandBracesBudget(s, &budget)
+	if budget < 0 {
+		return nil, false
+	}
+	return names, true
+}
+
+// expandBracesBudget expands s, taking each name it returns from *budget;
+// once *budget is negative the result is incomplete and must be discarded.
+func expandBracesBudget(s string, budget *int) []string {
 	open := -1
 	for i := 0; i < len(s); i++ {
 		if s[i] == '\\' {
@@ -212,7 +253,11 @@ func expandBraces(s string) []string {
 			break
 		}
 	}
+	if *budget < 0 {
+		return nil
+	}
 	if open < 0 {
+		*budget--
 		return []string{s}
 	}
 	depth := 0
@@ -234,7 +279,7 @@ func expandBraces(s string) []string {
 				alts = append(alts, s[start:i])
 				if len(alts) == 1 && alts[0] == "" {
 					// "{}" is literal, as in glob(3).
-					rest := expandBraces(s[i+1:])
+					rest := expandBracesBudget(s[i+1:], budget)
 					out := make([]string, len(rest))
 					for k, r := range rest {
 						out[k] = s[:i+1] + r
@@ -243,11 +288,15 @@ func expandBraces(s string) []string {
 				}
 				var out []string
 				for _, a := range alts {
-					out = append(out, expandBraces(s[:open]+a+s[i+1:])...)
+					if *budget < 0 {
+						return nil
+					}
+					out = append(out, expandBracesBudget(s[:open]+a+s[i+1:], budget)...)
 				}
 				return out
 			}
 		}
 	}
+	*budget--
 	return []string{s}
 }

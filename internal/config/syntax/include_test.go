@@ -1,6 +1,7 @@
 package syntax
 
 import (
+	"strings"
 	"testing"
 	"testing/fstest"
 
@@ -61,6 +62,48 @@ func TestParseInclude(t *testing.T) {
 			`main.conf:10:15: error: include_check: unknown check "bogus" (want readable, match, wildcard_match or brace_match)`,
 		},
 	}, {
+		// Issue 10 fault 8: 20 "{a,b}" groups made a million names (9.7 s,
+		// 425 MB, a warning each). The expansion stops at maxBraceNames.
+		name:  "brace expansion capped",
+		files: main("include " + strings.Repeat("{a,b}", 20) + ".conf\nok\n"),
+		want:  []*Node{nd("2:1", "ok")},
+		diags: []string{
+			`main.conf:1:9: error: include: "` + strings.Repeat("{a,b}", 20) + `.conf" expands to more than 1024 file names; split it into several include lines`,
+		},
+	}, {
+		// The summary is an error if a file it counts would have been one.
+		name:  "missing files named up to 8, then summarised",
+		files: main("include {a,b}{c,d}{e,f}{g,h}.conf\nincludeb x{1,2,3,4,5,6,7,8,9}/*.conf\nincludeb {1,2,3,4,5,6,7,8,9,a}.conf\n"),
+		diags: []string{
+			`main.conf:1:1: warning: include: config file "aceg.conf" not found`,
+			`main.conf:1:1: warning: include: config file "aceh.conf" not found`,
+			`main.conf:1:1: warning: include: config file "acfg.conf" not found`,
+			`main.conf:1:1: warning: include: config file "acfh.conf" not found`,
+			`main.conf:1:1: warning: include: config file "adeg.conf" not found`,
+			`main.conf:1:1: warning: include: config file "adeh.conf" not found`,
+			`main.conf:1:1: warning: include: config file "adfg.conf" not found`,
+			`main.conf:1:1: warning: include: config file "adfh.conf" not found`,
+			`main.conf:1:1: warning: include: 8 more config files from "{a,b}{c,d}{e,f}{g,h}.conf" not found`,
+			`main.conf:2:1: warning: include: no config files matched "x1/*.conf"`,
+			`main.conf:2:1: warning: include: no config files matched "x2/*.conf"`,
+			`main.conf:2:1: warning: include: no config files matched "x3/*.conf"`,
+			`main.conf:2:1: warning: include: no config files matched "x4/*.conf"`,
+			`main.conf:2:1: warning: include: no config files matched "x5/*.conf"`,
+			`main.conf:2:1: warning: include: no config files matched "x6/*.conf"`,
+			`main.conf:2:1: warning: include: no config files matched "x7/*.conf"`,
+			`main.conf:2:1: warning: include: no config files matched "x8/*.conf"`,
+			`main.conf:2:1: warning: include: 1 more config files from "x{1,2,3,4,5,6,7,8,9}/*.conf" not found`,
+			`main.conf:3:1: error: include: config file "1.conf" not found`,
+			`main.conf:3:1: error: include: config file "2.conf" not found`,
+			`main.conf:3:1: error: include: config file "3.conf" not found`,
+			`main.conf:3:1: error: include: config file "4.conf" not found`,
+			`main.conf:3:1: error: include: config file "5.conf" not found`,
+			`main.conf:3:1: error: include: config file "6.conf" not found`,
+			`main.conf:3:1: error: include: config file "7.conf" not found`,
+			`main.conf:3:1: error: include: config file "8.conf" not found`,
+			`main.conf:3:1: error: include: 2 more config files from "{1,2,3,4,5,6,7,8,9,a}.conf" not found`,
+		},
+	}, {
 		name: "cycle and directory",
 		files: map[string]string{
 			mainFile:   "include b.conf\ninclude d\n",
@@ -97,9 +140,19 @@ func TestExpandBraces(t *testing.T) {
 		"{foo/{,cat,dog},bar}": {"foo/", "foo/cat", "foo/dog", "bar"},
 		"x{}y{1,2}":            {"x{}y1", "x{}y2"},
 		"open{a,b":             {"open{a,b"},
+		"{1,2,3,4,5,6,7,8}":    {"1", "2", "3", "4", "5", "6", "7", "8"},
 	} {
-		if diff := cmp.Diff(want, expandBraces(in)); diff != "" {
+		got, ok := expandBraces(in, 8)
+		if !ok {
+			t.Errorf("expandBraces(%q, 8) gave up", in)
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("expandBraces(%q) (-want +got):\n%s", in, diff)
+		}
+	}
+	for _, in := range []string{"{1,2,3,4,5,6,7,8,9}", "{a,b}{c,d}{e,f}{g,h}", strings.Repeat("{a,b}", 40)} {
+		if got, ok := expandBraces(in, 8); ok || got != nil {
+			t.Errorf("expandBraces(%q, 8) = %q, %v; want nil, false", in, got, ok)
 		}
 	}
 }
