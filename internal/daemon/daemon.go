@@ -23,6 +23,7 @@ import (
 
 	"gokeepalived/internal/config"
 	"gokeepalived/internal/ctl"
+	"gokeepalived/internal/linux/addr"
 	"gokeepalived/internal/linux/link"
 	"gokeepalived/internal/vrrp"
 	"gokeepalived/internal/vrrp/packet"
@@ -75,6 +76,7 @@ type Daemon struct {
 	rx       chan rxEvent
 	cmds     chan func()
 	linkEv   <-chan link.Event
+	addrEv   <-chan addr.Event
 	started  time.Time
 	reloaded time.Time
 	trackers *trackerSet
@@ -156,8 +158,8 @@ func (d *Daemon) Run(ctx context.Context) error {
 	return nil
 }
 
-// start does everything Run does before its loop: the link watcher, the
-// notifier, the trackers, then every instance. The
+// start does everything Run does before its loop: the link and address
+// watchers, the notifier, the trackers, then every instance. The
 // returned cleanup stops what start started (after finish).
 func (d *Daemon) start(ctx context.Context) (cleanup func(), err error) {
 	var undo []func()
@@ -180,6 +182,11 @@ func (d *Daemon) start(ctx context.Context) (cleanup func(), err error) {
 		return cleanup, fmt.Errorf("watching links: %w", err)
 	}
 	d.linkEv = evs
+	aevs, err := d.ports.Addresses.Watch(lctx, d.kick)
+	if err != nil {
+		return cleanup, fmt.Errorf("watching addresses: %w", err)
+	}
+	d.addrEv = aevs
 	if r, ok := d.notifier.(notifierRunner); ok {
 		nctx, stopNotify := context.WithCancel(context.Background())
 		done := make(chan struct{})
@@ -282,6 +289,13 @@ func (d *Daemon) drain() {
 				continue
 			}
 			d.linkChanged(le.Name, le.Up && !le.Deleted)
+			d.snapshotAll()
+		case ae, ok := <-d.addrEv:
+			if !ok {
+				d.addrEv = nil
+				continue
+			}
+			d.addrChanged(ae)
 			d.snapshotAll()
 		case <-d.trackerWake:
 			d.trackersChanged()
@@ -518,6 +532,12 @@ func (d *Daemon) startAll(units []*unit) {
 				d.log.Warn("accept mode is off (no_accept or vrrp_strict): keepalived would install firewall rules dropping traffic to the virtual addresses on a non-owner master; gokeepalived does not install them yet, so the addresses stay reachable",
 					"instance", in.cfg.Name, "vrid", in.cfg.VRID)
 			}
+		}
+		for _, in := range u.members {
+			// Addresses of ours left on the interface (a crash, a -V exit,
+			// a hand): the instance does not hold them yet (keepalived
+			// removes them at start too).
+			d.removeStaleAtStart(in)
 		}
 		d.startUnit(u)
 	}

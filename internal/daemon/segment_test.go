@@ -55,10 +55,13 @@ type node struct {
 	d      *Daemon
 	rec    *stateRecorder
 	links  chan link.Event
-	ctx    context.Context
-	cancel context.CancelFunc
-	clean  func()
-	up     bool // started and not crashed or stopped
+	// addrEvents are the fake kernel's address notifications: every
+	// change to addrs, by the daemon or by hand.
+	addrEvents chan addr.Event
+	ctx        context.Context
+	cancel     context.CancelFunc
+	clean      func()
+	up         bool // started and not crashed or stopped
 
 	// kernelDelay is what each socket open or close and each VMAC create or
 	// delete costs in this fake kernel (zero in the scenarios).
@@ -68,7 +71,7 @@ type node struct {
 	openGate, opening chan struct{}
 
 	mu      sync.Mutex
-	addrs   map[string]bool       // the "kernel": addresses on the node's interfaces
+	addrs   map[string]string     // the "kernel": address → the interface it is on
 	vmacs   map[string]bool       // macvlans that exist
 	vmacLL  map[string]netip.Addr // IPv6 VMAC → its copy of the parent's link-local
 	failAdd map[string]bool       // AddAddr fails for these prefixes
@@ -106,7 +109,7 @@ func newHarness(t testing.TB) *harness {
 // node adds a daemon; ifaces maps interface names to "segment address".
 func (h *harness) node(name string, ifaces map[string]string, cfgText string) *node {
 	n := &node{h: h, name: name, ifaces: map[string]*nodeIface{}, rec: &stateRecorder{},
-		links: make(chan link.Event, 64), addrs: map[string]bool{}, vmacs: map[string]bool{}, vmacLL: map[string]netip.Addr{}, failAdd: map[string]bool{}}
+		links: make(chan link.Event, 64), addrEvents: make(chan addr.Event, 1024), addrs: map[string]string{}, vmacs: map[string]bool{}, vmacLL: map[string]netip.Addr{}, failAdd: map[string]bool{}}
 	for ifname, spec := range ifaces {
 		seg, a, _ := strings.Cut(spec, " ")
 		n.ifaces[ifname] = &nodeIface{seg: h.segment(seg), addr: netip.MustParseAddr(a), up: true}
@@ -188,16 +191,57 @@ func (a nodeAddrs) Add(p addr.Address) error {
 	if n.failAdd[p.Prefix.String()] {
 		return fmt.Errorf("add %s: %w", p.Prefix, syscall.EADDRNOTAVAIL)
 	}
-	n.addrs[p.Prefix.String()] = true
 	n.ops = append(n.ops, "add "+p.Prefix.String())
+	n.setAddrLocked(p.Prefix, p.Dev, true)
 	return nil
+}
+
+// setAddrLocked changes the fake kernel's addresses and, like the kernel,
+// notifies a change (n.mu held).
+func (n *node) setAddrLocked(p netip.Prefix, dev string, present bool) {
+	k := p.String()
+	if _, had := n.addrs[k]; had == present {
+		return
+	}
+	if present {
+		n.addrs[k] = dev
+	} else {
+		dev = n.addrs[k]
+		delete(n.addrs, k)
+	}
+	n.addrEvents <- addr.Event{Prefix: p, Dev: dev, Deleted: !present}
+}
+
+// setAddr adds or removes an address by hand (not through the daemon).
+func (n *node) setAddr(prefix, dev string, present bool) {
+	n.mu.Lock()
+	n.setAddrLocked(netip.MustParsePrefix(prefix), dev, present)
+	n.mu.Unlock()
+	n.h.settle()
+}
+
+func (a nodeAddrs) List(dev string) ([]addr.Address, error) {
+	n := a.n
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	var out []addr.Address
+	for p, d := range n.addrs {
+		if d == dev {
+			out = append(out, addr.Address{Prefix: netip.MustParsePrefix(p), Dev: dev})
+		}
+	}
+	return out, nil
+}
+
+func (a nodeAddrs) Watch(context.Context, func()) (<-chan addr.Event, error) {
+	return a.n.addrEvents, nil
 }
 
 func (a nodeAddrs) Del(p addr.Address) error {
 	n := a.n
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	delete(n.addrs, p.Prefix.String())
+	n.setAddrLocked(p.Prefix, p.Dev, false)
 	n.ops = append(n.ops, "del "+p.Prefix.String())
 	return nil
 }
@@ -445,7 +489,7 @@ func (n *node) stepUntil(done <-chan error, timed func(time.Duration)) error {
 }
 
 func (n *node) idle() bool {
-	return len(n.d.rx) == 0 && len(n.d.cmds) == 0 && len(n.links) == 0
+	return len(n.d.rx) == 0 && len(n.d.cmds) == 0 && len(n.links) == 0 && len(n.addrEvents) == 0
 }
 
 // settle steps every running node until no input is pending.
@@ -513,7 +557,8 @@ func (n *node) state(name string) string {
 func (n *node) holds(prefix string) bool {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	return n.addrs[prefix]
+	_, ok := n.addrs[prefix]
+	return ok
 }
 
 func (n *node) status(name string) (st struct {

@@ -133,6 +133,12 @@ type addresses struct{}
 
 func (addresses) Add(a addr.Address) error { return addr.Add(a) }
 func (addresses) Del(a addr.Address) error { return addr.Del(a) }
+func (addresses) List(dev string) ([]addr.Address, error) {
+	return addr.List(dev)
+}
+func (addresses) Watch(ctx context.Context, wake func()) (<-chan addr.Event, error) {
+	return addr.Watch(ctx, wake)
+}
 
 type routes struct{}
 

@@ -1,0 +1,89 @@
+package daemon
+
+import (
+	"testing"
+	"time"
+
+	"gokeepalived/internal/ctl"
+)
+
+// Issue 10, fault 1: a VIP removed under the MASTER (by hand, or by the
+// kernel with the interface's primary address) is put back at once,
+// counted and reported; status says what the kernel has.
+func TestVIPRemovedUnderMasterIsRestored(t *testing.T) {
+	h, a, _ := pair(t, pairConf(150, ""), pairConf(100, ""))
+	h.advance(5 * time.Second)
+	h.expect("VI_1", vip1, "MASTER", "BACKUP")
+
+	a.setAddr(vip1, "eth0", false) // ip addr del 203.0.113.10/32 dev eth0
+	if !a.holds(vip1) {
+		t.Fatalf("the VIP removed by hand was not restored")
+	}
+	st := a.status("VI_1")
+	if st.Counters[ctl.VIPsRestored.String()] != 1 || !st.Held {
+		t.Errorf("status: vips_restored %d held %v, want 1 true", st.Counters[ctl.VIPsRestored.String()], st.Held)
+	}
+	// Again later: every removal is repaired.
+	h.advance(10 * time.Second)
+	a.setAddr(vip1, "eth0", false)
+	h.advance(time.Second)
+	h.expect("VI_1", vip1, "MASTER", "BACKUP")
+	if n := a.status("VI_1").Counters[ctl.VIPsRestored.String()]; n != 2 {
+		t.Errorf("vips_restored %d, want 2", n)
+	}
+}
+
+// Issue 10, fault 1: when putting the VIP back fails, status no longer
+// says it is held.
+func TestVIPNotRestorableIsNotReportedHeld(t *testing.T) {
+	h, a, _ := pair(t, pairConf(150, ""), pairConf(100, ""))
+	h.advance(5 * time.Second)
+	h.expect("VI_1", vip1, "MASTER", "BACKUP")
+	a.mu.Lock()
+	a.failAdd[vip1] = true
+	a.mu.Unlock()
+	a.setAddr(vip1, "eth0", false)
+	h.advance(time.Second)
+	st := a.status("VI_1")
+	if st.Held || a.holds(vip1) {
+		t.Errorf("held %v (kernel has it: %v), want not held", st.Held, a.holds(vip1))
+	}
+	if len(st.Warnings) == 0 {
+		t.Errorf("no warning says the MASTER lost its VIP")
+	}
+}
+
+// Issue 10, fault 1 (the other direction): a VIP of ours added by hand on a
+// BACKUP is removed: two nodes must not answer for it.
+func TestVIPAddedUnderBackupIsRemoved(t *testing.T) {
+	h, _, b := pair(t, pairConf(150, ""), pairConf(100, ""))
+	h.advance(5 * time.Second)
+	b.setAddr(vip1, "eth0", true)
+	h.expect("VI_1", vip1, "MASTER", "BACKUP")
+	if n := b.status("VI_1").Counters[ctl.StaleVIPsRemoved.String()]; n != 1 {
+		t.Errorf("stale_vips_removed %d, want 1", n)
+	}
+}
+
+// Issue 10, fault 4: after a crash (kill -9), the restarted daemon finds
+// its old VIP on the interface; it removes it before starting as BACKUP,
+// so the VIP is not duplicated with the real master.
+func TestStaleVIPRemovedAtStart(t *testing.T) {
+	h := newHarness(t)
+	a := h.node("a", map[string]string{"eth0": "lan 192.0.2.1"}, pairConf(100, ""))
+	b := h.node("b", map[string]string{"eth0": "lan 192.0.2.2"}, pairConf(150, ""))
+	b.start()
+	h.advance(5 * time.Second)
+	a.setAddr(vip1, "eth0", true) // left by the crashed run
+	if !a.holds(vip1) {
+		t.Fatal("setup: the stale VIP is not there")
+	}
+	a.start()
+	h.expect("VI_1", vip1, "BACKUP", "MASTER")
+	h.advance(10 * time.Second)
+	h.expect("VI_1", vip1, "BACKUP", "MASTER")
+	st := a.status("VI_1")
+	if st.Held || st.Counters[ctl.StaleVIPsRemoved.String()] != 1 {
+		t.Errorf("status: held %v stale_vips_removed %d, want false 1", st.Held, st.Counters[ctl.StaleVIPsRemoved.String()])
+	}
+}
