@@ -1,0 +1,89 @@
+package e2e
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"gokeepalived/internal/ctl"
+	"gokeepalived/test/e2e/netns"
+)
+
+// Issue 10: the kernel matches what the daemon says, under faults made by
+// hand in the namespaces (each of these failed on fb7b5b7).
+
+// reconcilePair is a gokeepalived pair, master 100 and backup 90, with the
+// VIP in the LAN's /24 (so the kernel removes it with the primary address).
+func reconcilePair(t *testing.T, tag string, extra string) (*cluster, *member, *member) {
+	t.Helper()
+	conf := func(state string, prio int) string {
+		return vrrpConf{State: state, Priority: prio, Auth: true, VIPs: []string{vip + "/24"}, Extra: extra}.String()
+	}
+	c := newCluster(t, tag, vip, clientAddr)
+	m := c.add("master", netns.Gokeepalived, conf("MASTER", 100), masterAddr)
+	b := c.add("backup", netns.Gokeepalived, conf("BACKUP", 90), backupAddr)
+	c.start(m, b)
+	netns.Eventually(t, converge, c.only(m))
+	netns.Eventually(t, converge, c.hears(b, m))
+	return c, m, b
+}
+
+func counter(c *cluster, m *member, k ctl.Counter) uint64 {
+	st, _ := c.status(m)
+	return st.Counter(k)
+}
+
+// TestReconcileVIPRemoved (fault 1): a VIP deleted by hand on the MASTER is
+// put back and counted; the interface's primary address removed and put
+// back (which takes the VIP in its subnet with it) leaves the master
+// holding the VIP again, not MASTER with no VIP on either node.
+func TestReconcileVIPRemoved(t *testing.T) {
+	t.Parallel()
+	c, m, _ := reconcilePair(t, "rcv", "")
+	g := m.gk()
+
+	m.node.MustExec("ip", "addr", "del", vip+"/24", "dev", ifname)
+	netns.Eventually(t, converge, func() (bool, string) {
+		return m.node.HasAddr(vip) && counter(c, m, ctl.VIPsRestored) >= 1,
+			fmt.Sprintf("the VIP deleted by hand is not back (vips_restored %d):%s", counter(c, m, ctl.VIPsRestored), c.describe())
+	})
+	if !strings.Contains(g.Logs(), "virtual address restored") {
+		t.Errorf("no \"virtual address restored\" log line:\n%s", lastLines(g.Logs(), 8))
+	}
+	netns.Eventually(t, converge, c.only(m))
+
+	restored := counter(c, m, ctl.VIPsRestored)
+	m.node.MustExec("ip", "addr", "del", masterAddr, "dev", ifname)
+	netns.Eventually(t, converge, func() (bool, string) {
+		return counter(c, m, ctl.VIPsRestored) > restored, "the VIP flushed with the primary address is not restored:" + c.describe()
+	})
+	time.Sleep(time.Second) // the primary address stays away a moment (a fault, not a wait for a result)
+	m.node.MustExec("ip", "addr", "add", masterAddr, "dev", ifname)
+	netns.Eventually(t, converge, c.only(m))
+}
+
+// TestReconcileStaleVIPAfterKill (fault 4): the master is killed (kill -9)
+// and leaves its VIP behind; the backup takes over; the daemon restarted
+// as a lower priority BACKUP removes the stale VIP, so only the new master
+// holds it.
+func TestReconcileStaleVIPAfterKill(t *testing.T) {
+	t.Parallel()
+	c, m, b := reconcilePair(t, "rck", "")
+	g := m.gk()
+	g.Kill()
+	if !m.node.HasAddr(vip) {
+		t.Fatal("setup: the killed master's VIP is gone already")
+	}
+	netns.Eventually(t, converge, c.state(b, "MASTER"))
+	if err := g.Rewrite(vrrpConf{State: "BACKUP", Priority: 50, Auth: true, VIPs: []string{vip + "/24"}}.String()); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Start(); err != nil {
+		t.Fatal(err)
+	}
+	netns.Eventually(t, converge, c.only(b))
+	netns.Eventually(t, converge, func() (bool, string) {
+		return counter(c, m, ctl.StaleVIPsRemoved) == 1, fmt.Sprintf("stale_vips_removed %d, want 1:%s", counter(c, m, ctl.StaleVIPsRemoved), c.describe())
+	})
+}
