@@ -73,16 +73,22 @@ type Daemon struct {
 	instances []*instance
 	conns     map[connKey]*sharedConn
 
-	rx       chan rxEvent
-	cmds     chan func()
-	linkEv   <-chan link.Event
-	addrEv   <-chan addr.Event
-	started  time.Time
-	reloaded time.Time
-	trackers *trackerSet
-	notifier Notifier
-	runCtx   context.Context
-	wake     atomic.Pointer[Waker] // set by Run
+	rx     chan rxEvent
+	cmds   chan func()
+	linkEv <-chan link.Event
+	addrEv <-chan addr.Event
+	// Interfaces deleted or re-created under their instances (relink.go):
+	// the last index seen per name, and those awaiting a rebuild.
+	ifIndex     map[string]int
+	ifs         map[string]ifState
+	rebinding   atomic.Bool // a rebuild runs (set and cleared on the loop)
+	rebindAgain bool
+	started     time.Time
+	reloaded    time.Time
+	trackers    *trackerSet
+	notifier    Notifier
+	runCtx      context.Context
+	wake        atomic.Pointer[Waker] // set by Run
 	// reloadMu makes reloads one at a time (held by Reload, off the loop).
 	reloadMu sync.Mutex
 	// trackerWake carries tracker changes to the loop (relayed from trackers.wake).
@@ -106,6 +112,8 @@ func New(cfg *config.Config, opts Options) *Daemon {
 		ports:    opts.Ports,
 		cfg:      cfg,
 		conns:    map[connKey]*sharedConn{},
+		ifIndex:  map[string]int{},
+		ifs:      map[string]ifState{},
 		rx:       make(chan rxEvent, 1024),
 		cmds:     make(chan func(), 16),
 		notifier: opts.Notifier,
@@ -288,7 +296,7 @@ func (d *Daemon) drain() {
 				d.linkEv = nil
 				continue
 			}
-			d.linkChanged(le.Name, le.Up && !le.Deleted)
+			d.linkEvent(le)
 			d.snapshotAll()
 		case ae, ok := <-d.addrEv:
 			if !ok {

@@ -31,6 +31,7 @@ func (d *Daemon) addrChanged(e addr.Event) {
 		}
 		return
 	}
+	d.rebindOnAddress(e)
 	ip := e.Prefix.Addr()
 	for _, in := range d.instances {
 		var mine []addr.Address
@@ -43,6 +44,9 @@ func (d *Daemon) addrChanged(e addr.Event) {
 			continue
 		}
 		switch {
+		case e.Deleted && e.Dev == "":
+			// The interface itself is gone: its link event follows
+			// (relink.go), nothing can be put back on it.
 		case e.Deleted && d.holding(in):
 			d.restore(in, mine, "removed from "+devName(e)+" while MASTER (not by this daemon)")
 		case !e.Deleted && !d.holding(in) && !d.heldByAny(ip):

@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -85,5 +86,42 @@ func TestStaleVIPRemovedAtStart(t *testing.T) {
 	st := a.status("VI_1")
 	if st.Held || st.Counters[ctl.StaleVIPsRemoved.String()] != 1 {
 		t.Errorf("status: held %v stale_vips_removed %d, want false 1", st.Held, st.Counters[ctl.StaleVIPsRemoved.String()])
+	}
+}
+
+// Issue 10, fault 2: the interface is deleted and re-created (a new
+// index). While it is gone the instance is in FAULT, the reason naming
+// it; once back, the instance gets a new socket and takes part again:
+// its adverts reach the peer (before, the old socket could send nothing
+// and both nodes stayed MASTER).
+func TestInterfaceRecreatedRebindsSocket(t *testing.T) {
+	h, a, b := pair(t, pairConf(150, ""), pairConf(100, ""))
+	h.advance(5 * time.Second)
+	h.expect("VI_1", vip1, "MASTER", "BACKUP")
+
+	a.deleteLink("eth0")
+	if st := a.state("VI_1"); st != "FAULT" {
+		t.Fatalf("a is %s after its interface was deleted, want FAULT", st)
+	}
+	if lt := a.d.find("VI_1").lastTransition; lt == nil || !strings.Contains(lt.reason, "eth0 deleted") {
+		t.Errorf("FAULT reason %+v, want it to name the deleted eth0", lt)
+	}
+	h.advance(5 * time.Second)
+	h.expect("VI_1", vip1, "FAULT", "MASTER")
+
+	a.recreateLink("eth0")
+	since := h.now
+	h.advance(10 * time.Second)
+	h.expect("VI_1", vip1, "MASTER", "BACKUP")
+	if n := h.sentBy("a", 51, 150, since); n < 5 {
+		t.Errorf("a sent %d adverts after the interface came back, want one a second", n)
+	}
+	errs := a.status("VI_1").Counters[ctl.SendErrors.String()]
+	h.advance(10 * time.Second)
+	if n := a.status("VI_1").Counters[ctl.SendErrors.String()]; n != errs {
+		t.Errorf("send_errors %d → %d after the rebuild: adverts still fail", errs, n)
+	}
+	if got := b.state("VI_1"); got != "BACKUP" {
+		t.Errorf("b is %s, want BACKUP (it hears a)", got)
 	}
 }

@@ -63,6 +63,12 @@ type reloadPlan struct {
 	// runningVMACs are the VMACs running instances use: never removed by
 	// an undo (an idempotent create may have found one).
 	runningVMACs map[string]bool
+	// rebind, if set, says why this plan rebuilds instances whose interface
+	// was re-created (not a reload); replaced are the sockets it does not
+	// reuse (bound to the old interface), retired by the commit.
+	rebind    string
+	rebindIfs []string
+	replaced  []*sharedConn
 
 	// Set by prepare.
 	units    []*unit
@@ -106,11 +112,18 @@ func (d *Daemon) newPlan(cfg *config.Config) *reloadPlan {
 }
 
 // plan computes what a reload to newCfg changes (on the loop; cheap).
-func (d *Daemon) plan(newCfg *config.Config) *reloadPlan {
+func (d *Daemon) plan(newCfg *config.Config) *reloadPlan { return d.planWith(newCfg, nil) }
+
+// planWith is plan with instances that restart whatever changed (name →
+// why).
+func (d *Daemon) planWith(newCfg *config.Config, force map[string]string) *reloadPlan {
 	p := d.newPlan(newCfg)
 	p.diff = config.Diff(d.cfg, newCfg)
 	diff := p.diff
 	restart := p.restart
+	for n, why := range force {
+		restart[n] = why
+	}
 	for _, n := range diff.Instances.Removed {
 		restart[n] = "removed"
 	}
@@ -119,6 +132,9 @@ func (d *Daemon) plan(newCfg *config.Config) *reloadPlan {
 		newByName[ci.Name] = ci
 	}
 	for _, n := range diff.Instances.Changed {
+		if _, forced := restart[n]; forced {
+			continue
+		}
 		if old := d.find(n); old != nil && onlyPriorityChanged(old.cfg, newByName[n]) {
 			p.priorityOnly[n] = true
 			continue
@@ -299,6 +315,15 @@ func (d *Daemon) commit(p *reloadPlan) retiredObjects {
 	if n, ok := d.notifier.(notifierConfigurable); ok {
 		n.SetConfig(p.cfg)
 	}
+	if p.rebind != "" {
+		for _, n := range p.rebindIfs {
+			if d.ifs[n] == ifBack {
+				delete(d.ifs, n)
+			}
+		}
+		d.log.Info("instances rebuilt", "why", p.rebind, "restarted", len(p.stop))
+		return retired
+	}
 	d.reloaded = d.now()
 	d.log.Info("configuration reloaded", "kept", len(p.keep), "restarted", len(p.stop),
 		"added", strings.Join(p.diff.Instances.Added, ","), "removed", strings.Join(p.diff.Instances.Removed, ","))
@@ -320,6 +345,14 @@ func (d *Daemon) install(p *reloadPlan, keep []*unit) []*sharedConn {
 		used[in.conn] = true
 	}
 	var unused []*sharedConn
+	for _, sc := range p.replaced {
+		empty := map[uint8]*instance{}
+		sc.targets.Store(&empty)
+		unused = append(unused, sc)
+		if d.conns[sc.key] == sc {
+			delete(d.conns, sc.key)
+		}
+	}
 	for k, sc := range p.conns {
 		if !used[sc] {
 			empty := map[uint8]*instance{}

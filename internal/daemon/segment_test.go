@@ -84,6 +84,10 @@ type nodeIface struct {
 	seg  *segment
 	addr netip.Addr // primary IPv4 address, or the IPv6 link-local
 	up   bool
+	// gone: deleted; gen counts re-creations (a socket opened on an
+	// earlier one can send nothing, and receives nothing).
+	gone bool
+	gen  int
 }
 
 type segment struct {
@@ -97,6 +101,7 @@ type segment struct {
 type segConn struct {
 	n      *node
 	iface  string
+	gen    int // the interface's generation when opened
 	ipv6   bool
 	closed chan struct{}
 	once   sync.Once
@@ -162,7 +167,15 @@ func (n *node) Now() time.Time { return n.h.now }
 
 func (n *node) Open(cfg vrrpconn.Config) (Conn, error) {
 	ifname := cfg.Interface
-	if _, ok := n.ifaces[ifname]; !ok && !n.hasVMAC(ifname) {
+	n.mu.Lock()
+	ifc, ok := n.ifaces[ifname]
+	gone := ok && ifc.gone
+	gen := 0
+	if ok {
+		gen = ifc.gen
+	}
+	n.mu.Unlock()
+	if (!ok && !n.hasVMAC(ifname)) || gone {
 		return nil, fmt.Errorf("open socket on %s: no such device", ifname)
 	}
 	time.Sleep(n.kernelDelay)
@@ -174,7 +187,7 @@ func (n *node) Open(cfg vrrpconn.Config) (Conn, error) {
 			return nil, fmt.Errorf("open socket on %s: never released (was it opened on the loop?)", ifname)
 		}
 	}
-	c := &segConn{n: n, iface: ifname, ipv6: cfg.Family == vrrpconn.IPv6, closed: make(chan struct{})}
+	c := &segConn{n: n, iface: ifname, gen: gen, ipv6: cfg.Family == vrrpconn.IPv6, closed: make(chan struct{})}
 	n.mu.Lock()
 	n.conns = append(n.conns, c)
 	n.mu.Unlock()
@@ -247,7 +260,14 @@ func (a nodeAddrs) Del(p addr.Address) error {
 }
 
 func (n *node) Primary(ifname string, ipv6 bool) (netip.Addr, error) {
-	if i, ok := n.ifaces[ifname]; ok && i.addr.Is6() == ipv6 {
+	n.mu.Lock()
+	i, ok := n.ifaces[ifname]
+	gone := ok && i.gone
+	n.mu.Unlock()
+	if gone {
+		return netip.Addr{}, fmt.Errorf("interface %s: no such device", ifname)
+	}
+	if ok && i.addr.Is6() == ipv6 {
 		return i.addr, nil
 	}
 	n.mu.Lock()
@@ -309,6 +329,12 @@ func (c *segConn) SendFrom(p []byte, src, dst netip.Addr) error {
 	ifname := c.iface
 	parent := c.n.parentOf(ifname)
 	ifc := c.n.ifaces[parent]
+	c.n.mu.Lock()
+	stale := ifc != nil && (ifc.gone || (ifname == parent && c.gen != ifc.gen))
+	c.n.mu.Unlock()
+	if stale {
+		return fmt.Errorf("send on %s: no such device", ifname)
+	}
 	if ifc == nil || !ifc.up {
 		return fmt.Errorf("send on %s: %w", ifname, ErrLinkDown)
 	}
@@ -361,6 +387,9 @@ func (c *segConn) SendFrom(p []byte, src, dst netip.Addr) error {
 			for key, sc := range o.d.conns {
 				if key.ipv6 != c.ipv6 || o.parentOf(key.iface) != oname {
 					continue
+				}
+				if c, ok := sc.c.(*segConn); ok && c.iface == oname && c.gen != oif.gen {
+					continue // bound to a deleted interface
 				}
 				var a packet.Advert
 				o.d.receive(sc, slices.Clone(p), vrrpconn.Meta{Src: src, Dst: dst, TTL: 255}, fam, &a)
@@ -446,6 +475,54 @@ func (n *node) kill() {
 func (n *node) setLink(ifname string, up bool) {
 	n.ifaces[ifname].up = up
 	n.links <- link.Event{Name: ifname, Up: up}
+	n.h.settle()
+}
+
+// deleteLink deletes an interface (ip link del): its sockets are dead, its
+// addresses and VMACs gone, and the daemon hears of it.
+func (n *node) deleteLink(ifname string) {
+	n.mu.Lock()
+	ifc := n.ifaces[ifname]
+	ifc.gone, ifc.up = true, false
+	for p, dev := range n.addrs {
+		if dev == ifname {
+			delete(n.addrs, p)
+			// The kernel's event names an index whose name is gone.
+			n.addrEvents <- addr.Event{Prefix: netip.MustParsePrefix(p), Index: 10 + ifc.gen, Deleted: true}
+		}
+	}
+	n.mu.Unlock()
+	n.links <- link.Event{Name: ifname, Index: 10 + ifc.gen, Deleted: true}
+	n.h.settle()
+}
+
+// recreateLink creates the interface again (a new index), up, with its
+// address, and waits for the daemon's rebuild of its instances.
+func (n *node) recreateLink(ifname string) {
+	n.mu.Lock()
+	ifc := n.ifaces[ifname]
+	ifc.gone, ifc.up = false, true
+	ifc.gen++
+	n.mu.Unlock()
+	n.links <- link.Event{Name: ifname, Index: 10 + ifc.gen, Up: true}
+	n.h.settle()
+	n.awaitRebind()
+}
+
+// awaitRebind steps the node until no rebuild of its instances runs.
+func (n *node) awaitRebind() {
+	n.h.t.Helper()
+	deadline := time.Now().Add(time.Minute) // a bound on a hang, not a timing assertion
+	for n.d.rebinding.Load() || !n.idle() {
+		if time.Now().After(deadline) {
+			n.h.t.Fatal("the rebuild never finished")
+		}
+		if n.idle() {
+			runtime.Gosched()
+			continue
+		}
+		n.d.step()
+	}
 	n.h.settle()
 }
 
