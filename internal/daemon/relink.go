@@ -3,6 +3,7 @@ package daemon
 import (
 	"slices"
 	"strings"
+	"time"
 
 	"gokeepalived/internal/linux/addr"
 	"gokeepalived/internal/linux/link"
@@ -66,6 +67,9 @@ func (d *Daemon) interfaceDeleted(name, reason string) {
 			continue
 		}
 		in.faults[key] = reason
+		// Status shows it even when the link's down event faulted the
+		// instance first (the kernel reports the link down, then deleted).
+		in.warn(d.now(), reason+": the instance waits in FAULT for it to be re-created", 24*time.Hour)
 		d.log.Warn("interface of the instance deleted: its socket is bound to the old interface; FAULT until it is re-created",
 			"instance", in.cfg.Name, "vrid", in.cfg.VRID, "interface", name)
 		d.handle(in, vrrp.Fault{Source: key, Reason: reason})

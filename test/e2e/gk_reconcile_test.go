@@ -87,3 +87,25 @@ func TestReconcileStaleVIPAfterKill(t *testing.T) {
 		return counter(c, m, ctl.StaleVIPsRemoved) == 1, fmt.Sprintf("stale_vips_removed %d, want 1:%s", counter(c, m, ctl.StaleVIPsRemoved), c.describe())
 	})
 }
+
+// TestReconcileInterfaceRecreated (fault 2): the master's interface is
+// deleted (FAULT, the reason naming it; the backup takes over) and created
+// again with a new index: the master rebinds its socket, its adverts reach
+// the backup again and it takes the VIP back (before: both stayed MASTER).
+func TestReconcileInterfaceRecreated(t *testing.T) {
+	t.Parallel()
+	c, m, b := reconcilePair(t, "rci", "")
+	m.node.MustExec("ip", "link", "del", ifname)
+	netns.Eventually(t, converge, func() (bool, string) {
+		st, ok := c.status(m)
+		return ok && st.State == "FAULT" && strings.Contains(strings.Join(st.Warnings, "\n"), ifname+" deleted"),
+			"the master is not in FAULT naming the deleted interface:" + c.describe()
+	})
+	netns.Eventually(t, converge, c.only(b))
+	c.topo.Link(m.node, c.lan, ifname, masterAddr)
+	netns.Eventually(t, converge, c.only(m))
+	netns.Eventually(t, converge, c.hears(b, m))
+	if !strings.Contains(m.gk().Logs(), "instances rebuilt") {
+		t.Errorf("no \"instances rebuilt\" log line:\n%s", lastLines(m.gk().Logs(), 8))
+	}
+}
