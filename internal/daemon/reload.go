@@ -246,6 +246,10 @@ func (d *Daemon) commitOnLoop(ctx context.Context, p *reloadPlan, retired *retir
 		defer close(done)
 		if p.state.CompareAndSwap(planPending, planCommitted) {
 			*retired = d.commit(p)
+			// Published before Reload returns: a status read after it
+			// sees the new configuration.
+			d.snapshotAll()
+			d.publish()
 		}
 	}
 	select {
