@@ -508,7 +508,7 @@ func (d *Daemon) finishInstance(p *reloadPlan, ci *config.Instance, in *instance
 	} else {
 		in.advert.AdverInt = uint16(ci.AdvertInt / (10 * time.Millisecond))
 	}
-	in.expect = packet.Expect{
+	expect := packet.Expect{
 		VRID: uint8(ci.VRID), Version: uint8(ci.Version), AdverInt: in.advert.AdverInt,
 		VIPs: in.vips, SkipCheckAdvAddr: ci.SkipCheckAdvAddr, OwnAddrs: []netip.Addr{in.src},
 		Unicast: in.unicast, Strict: ci.Strict, ChecksumAsV2: ci.V3ChecksumAsV2,
@@ -516,8 +516,9 @@ func (d *Daemon) finishInstance(p *reloadPlan, ci *config.Instance, in *instance
 	if ci.Auth != nil && ci.Version == 2 {
 		in.advert.AuthType = 1
 		in.advert.AuthData = packet.PassAuth(ci.Auth.Pass)
-		in.expect.AuthType, in.expect.AuthPass = 1, in.advert.AuthData
+		expect.AuthType, expect.AuthPass = 1, in.advert.AuthData
 	}
+	in.expect.Store(&expect)
 	conn, err := d.conn(p, ci, in)
 	if err != nil {
 		return fail(err)

@@ -3,6 +3,8 @@ package daemon
 import (
 	"fmt"
 	"net/netip"
+	"slices"
+	"strings"
 	"time"
 
 	"gokeepalived/internal/ctl"
@@ -178,5 +180,65 @@ func (d *Daemon) removeStaleAtStart(in *instance) {
 	}
 	if len(stale) > 0 {
 		d.removeStale(in, stale, "found on the interface when the instance started (left by a crash or a -V exit?)")
+	}
+}
+
+// applyAddrChanges takes a kept instance's new virtual addresses, routes
+// and rules in place (a reload): a MASTER removes those dropped and adds
+// the new ones, with no gap for those kept; the core and the advert get
+// the new list.
+func (d *Daemon) applyAddrChanges(in *instance) {
+	addrs, _ := kernelAddrs(in.cfg, in.vmac)
+	routes, rules, _ := kernelRoutes(in.cfg)
+	var vips []netip.Addr
+	for _, v := range in.cfg.VIPs {
+		vips = append(vips, v.Prefix.Addr())
+	}
+	held := d.holding(in)
+	var added, removed []string
+	for _, r := range in.rules {
+		if !slices.Contains(rules, r) && held {
+			if err := d.ports.Rules.Del(r); err != nil {
+				d.log.Error("removing virtual rule failed", "instance", in.cfg.Name, "rule", r.String(), "err", err)
+			}
+		}
+	}
+	for _, r := range in.routes {
+		if !slices.Contains(routes, r) && held {
+			if err := d.ports.Routes.Del(r); err != nil {
+				d.log.Error("removing virtual route failed", "instance", in.cfg.Name, "route", r.String(), "err", err)
+			}
+		}
+	}
+	for _, a := range in.addrs {
+		if slices.Contains(addrs, a) {
+			continue
+		}
+		removed = append(removed, a.Prefix.String())
+		if held {
+			if err := d.ports.Addresses.Del(a); err != nil {
+				in.count(ctl.VIPErrors)
+				d.log.Error("removing virtual address failed", "instance", in.cfg.Name, "address", a.String(), "err", err)
+			}
+		}
+	}
+	for _, a := range addrs {
+		if !slices.Contains(in.addrs, a) {
+			added = append(added, a.Prefix.String())
+		}
+	}
+	sameVIPs := slices.Equal(vips, in.vips)
+	in.addrs, in.routes, in.rules, in.vips = addrs, routes, rules, vips
+	in.advert.Addrs = vips
+	e := *in.expect.Load()
+	e.VIPs = vips
+	in.expect.Store(&e)
+	d.log.Info("virtual addresses changed in place by reload", "instance", in.cfg.Name, "vrid", in.cfg.VRID,
+		"state", in.core.State().String(), "added", strings.Join(added, ","), "removed", strings.Join(removed, ","))
+	if !sameVIPs {
+		// A MASTER adds the new ones, advertises and announces them.
+		d.handle(in, vrrp.ConfiguredVIPs{VIPs: vips})
+	} else if held {
+		d.acquire(in) // excluded addresses, routes or rules
 	}
 }

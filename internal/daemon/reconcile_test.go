@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -123,5 +124,89 @@ func TestInterfaceRecreatedRebindsSocket(t *testing.T) {
 	}
 	if got := b.state("VI_1"); got != "BACKUP" {
 		t.Errorf("b is %s, want BACKUP (it hears a)", got)
+	}
+}
+
+// Issue 10, fault 3: a reload that changes only the VIP list is applied in
+// place: the MASTER adds the new address and removes the dropped one
+// without a restart, so the addresses kept never leave it (before, the
+// instance restarted and the VIP was on neither node for seconds).
+func TestReloadChangesVIPsInPlace(t *testing.T) {
+	const vip2 = "203.0.113.11/32"
+	h, a, b := pair(t, pairConf(150, ""), pairConf(100, ""))
+	h.advance(5 * time.Second)
+	h.expect("VI_1", vip1, "MASTER", "BACKUP")
+	trans := a.status("VI_1").Counters[ctl.Transitions.String()]
+	a.mu.Lock()
+	ops0 := len(a.ops)
+	a.mu.Unlock()
+	vips := func(conf string, lines ...string) string {
+		return strings.Replace(conf, "        203.0.113.10/32\n", "        "+strings.Join(lines, "\n        ")+"\n", 1)
+	}
+	if err := a.reload(vips(pairConf(150, ""), vip1, vip2)); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.reload(vips(pairConf(100, ""), vip1, vip2)); err != nil {
+		t.Fatal(err)
+	}
+	h.expect("VI_1", vip2, "MASTER", "BACKUP")
+	h.expect("VI_1", vip1, "MASTER", "BACKUP")
+	h.advance(10 * time.Second)
+	h.expect("VI_1", vip2, "MASTER", "BACKUP")
+
+	if err := a.reload(vips(pairConf(150, ""), vip2)); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.reload(vips(pairConf(100, ""), vip2)); err != nil {
+		t.Fatal(err)
+	}
+	h.advance(10 * time.Second)
+	h.expect("VI_1", vip2, "MASTER", "BACKUP")
+	if a.holds(vip1) {
+		t.Errorf("the VIP dropped from the configuration is still held")
+	}
+	if n := a.status("VI_1").Counters[ctl.Transitions.String()]; n != trans {
+		t.Errorf("transitions %d → %d: the reload restarted the instance", trans, n)
+	}
+	a.mu.Lock()
+	ops := slices.Clone(a.ops[ops0:])
+	a.mu.Unlock()
+	if want := []string{"add " + vip1, "add " + vip2, "del " + vip1, "add " + vip2}; !slices.Equal(ops, want) {
+		t.Errorf("kernel operations %q, want %q (no removal of a kept VIP, no socket reopened)", ops, want)
+	}
+	// b accepts a's adverts with the new list (only those sent between
+	// the two nodes' reloads were dropped, as a different list).
+	rx := b.status("VI_1").Counters[ctl.AdvertsReceived.String()]
+	h.advance(5 * time.Second)
+	if n := b.status("VI_1").Counters[ctl.AdvertsReceived.String()]; n < rx+4 {
+		t.Errorf("b received %d adverts in 5 s after the reloads, want about 5", n-rx)
+	}
+}
+
+// Which reload changes apply in place and which restart the instance.
+func TestInPlaceChanges(t *testing.T) {
+	base := pairConf(100, "")
+	for _, c := range []struct {
+		name, conf string
+		fields     string
+		ok         bool
+	}{
+		{"unchanged", base, "", true},
+		{"priority", pairConf(120, ""), "priority", true},
+		{"VIPs and priority", strings.Replace(pairConf(120, ""), "203.0.113.10/32", "203.0.113.11/32", 1), "priority,virtual_ipaddress", true},
+		{"track_interface", pairConf(100, "    track_interface {\n        eth1\n    }"), "track_interface", true},
+		{"notify", pairConf(100, "    notify_master /bin/true"), "notify", true},
+		{"interface", strings.Replace(base, "interface eth0", "interface eth1", 1), "", false},
+		{"VRID", strings.Replace(base, "virtual_router_id 51", "virtual_router_id 52", 1), "", false},
+		{"family", strings.Replace(base, "203.0.113.10/32", "2001:db8::10/128", 1), "", false},
+		{"advert_int", strings.Replace(base, "advert_int 1", "advert_int 2", 1), "", false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			old, new := loadRaw(t, base).Instances[0], loadRaw(t, c.conf).Instances[0]
+			fields, ok := inPlaceChanges(old, new)
+			if ok != c.ok || (ok && strings.Join(fields, ",") != c.fields) {
+				t.Errorf("inPlaceChanges = %q %v, want %q %v", fields, ok, c.fields, c.ok)
+			}
+		})
 	}
 }

@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"fmt"
 	"maps"
 	"net/netip"
 	"slices"
@@ -9,6 +10,7 @@ import (
 	"sync/atomic"
 
 	"gokeepalived/internal/config"
+	"gokeepalived/internal/notify"
 	"gokeepalived/internal/vrrp"
 )
 
@@ -52,8 +54,10 @@ func (d *Daemon) Reload(ctx context.Context, cfg *config.Config) error {
 type reloadPlan struct {
 	cfg          *config.Config
 	diff         config.ConfigDiff
-	restart      map[string]string // old instance name → why it restarts
-	priorityOnly map[string]bool
+	restart map[string]string // old instance name → why it restarts
+	// inPlace: kept instances changed without a restart → what changed
+	// (inPlaceFields names).
+	inPlace map[string][]string
 	keep, stop   []*unit
 	toStart      []*config.Instance
 	// conns are the loop's sockets when planned, plus those prepare opens;
@@ -76,6 +80,9 @@ type reloadPlan struct {
 	created  []*instance   // built instances with a VMAC no running instance uses
 	trackers trackerWants
 	links    map[string]bool // the new instances' interfaces: up?
+	// scripts are the notify scripts of instances whose notify settings
+	// changed in place (users resolved off the loop).
+	scripts map[string]*notify.Scripts
 
 	// state: planned, committed or abandoned (the caller gave up waiting
 	// for the loop and undid what prepare built).
@@ -97,7 +104,7 @@ type retiredObjects struct {
 
 // newPlan is a plan with the loop's sockets and VMACs (none at start).
 func (d *Daemon) newPlan(cfg *config.Config) *reloadPlan {
-	p := &reloadPlan{cfg: cfg, restart: map[string]string{}, priorityOnly: map[string]bool{},
+	p := &reloadPlan{cfg: cfg, restart: map[string]string{}, inPlace: map[string][]string{}, scripts: map[string]*notify.Scripts{},
 		conns: map[connKey]*sharedConn{}, groups: map[connKey]map[netip.Addr]bool{}, runningVMACs: map[string]bool{}}
 	for k, sc := range d.conns {
 		p.conns[k] = sc
@@ -135,9 +142,11 @@ func (d *Daemon) planWith(newCfg *config.Config, force map[string]string) *reloa
 		if _, forced := restart[n]; forced {
 			continue
 		}
-		if old := d.find(n); old != nil && onlyPriorityChanged(old.cfg, newByName[n]) {
-			p.priorityOnly[n] = true
-			continue
+		if old := d.find(n); old != nil {
+			if fields, ok := inPlaceChanges(old.cfg, newByName[n]); ok {
+				p.inPlace[n] = fields
+				continue
+			}
 		}
 		restart[n] = "its configuration changed"
 	}
@@ -201,6 +210,14 @@ func (d *Daemon) prepare(p *reloadPlan) error {
 		return err
 	}
 	p.units = units
+	for _, ci := range p.cfg.Instances {
+		if slices.Contains(p.inPlace[ci.Name], "notify") {
+			if p.scripts[ci.Name], err = scriptsOf(ci.Notify, &p.cfg.Global); err != nil {
+				d.undo(p)
+				return fmt.Errorf("vrrp_instance %s: %w", ci.Name, err)
+			}
+		}
+	}
 	p.trackers = d.wantTrackers(p.cfg)
 	// The state of the interfaces the new instances track, so their start
 	// on the loop asks the kernel nothing (the link watcher keeps it).
@@ -299,8 +316,9 @@ func (d *Daemon) commit(p *reloadPlan) retiredObjects {
 	for _, u := range p.keep {
 		for _, in := range u.members {
 			in.cfg = newByName[in.cfg.Name]
-			if p.priorityOnly[in.cfg.Name] {
-				d.log.Info("priority changed by reload", "instance", in.cfg.Name, "vrid", in.cfg.VRID, "priority", in.cfg.Priority)
+			if fields := p.inPlace[in.cfg.Name]; len(fields) > 0 {
+				d.log.Info("instance changed in place by reload (no restart)", "instance", in.cfg.Name, "vrid", in.cfg.VRID,
+					"changed", strings.Join(fields, ","), "priority", in.cfg.Priority)
 			}
 		}
 	}
@@ -308,7 +326,14 @@ func (d *Daemon) commit(p *reloadPlan) retiredObjects {
 	d.startAll(p.units)
 	for _, u := range p.keep {
 		for _, in := range u.members {
-			if p.priorityOnly[in.cfg.Name] {
+			fields := p.inPlace[in.cfg.Name]
+			if slices.Contains(fields, "notify") {
+				in.scripts = p.scripts[in.cfg.Name]
+			}
+			if slices.ContainsFunc(fields, func(f string) bool { return addrFields[f] }) {
+				d.applyAddrChanges(in)
+			}
+			if slices.Contains(fields, "priority") {
 				// In place, through the core: a change to or from 255 makes
 				// or unmakes the address owner.
 				d.handle(in, vrrp.ConfiguredPriority{Priority: uint8(in.cfg.Priority)})
@@ -398,15 +423,49 @@ func (d *Daemon) find(name string) *instance {
 	return nil
 }
 
-// onlyPriorityChanged reports whether two versions of an instance differ in
-// nothing but their priority.
-func onlyPriorityChanged(old, new *config.Instance) bool {
+// inPlaceFields are what a reload changes in a running instance without
+// restarting it (keepalived adds and removes addresses in place), each with
+// how to copy it from the new configuration. Anything else (interface,
+// VRID, family, version, ...) restarts the instance.
+var inPlaceFields = []struct {
+	name string
+	copy func(dst, src *config.Instance)
+}{
+	{"priority", func(d, s *config.Instance) { d.Priority = s.Priority }},
+	{"virtual_ipaddress", func(d, s *config.Instance) { d.VIPs = s.VIPs }},
+	{"virtual_ipaddress_excluded", func(d, s *config.Instance) { d.ExcludedVIPs = s.ExcludedVIPs }},
+	{"virtual_routes", func(d, s *config.Instance) { d.Routes = s.Routes }},
+	{"virtual_rules", func(d, s *config.Instance) { d.Rules = s.Rules }},
+	{"track_interface", func(d, s *config.Instance) { d.TrackInterface = s.TrackInterface }},
+	{"track_script", func(d, s *config.Instance) { d.TrackScript = s.TrackScript }},
+	{"track_file", func(d, s *config.Instance) { d.TrackFile = s.TrackFile }},
+	{"track_process", func(d, s *config.Instance) { d.TrackProcess = s.TrackProcess }},
+	{"notify", func(d, s *config.Instance) { d.Notify = s.Notify }},
+}
+
+// addrFields are the in-place fields the kernel's addresses, routes and
+// rules follow.
+var addrFields = map[string]bool{"virtual_ipaddress": true, "virtual_ipaddress_excluded": true, "virtual_routes": true, "virtual_rules": true}
+
+// inPlaceChanges reports which in-place fields differ between two versions
+// of an instance, and whether they are all that differs.
+func inPlaceChanges(old, new *config.Instance) (changed []string, ok bool) {
 	if old == nil || new == nil {
-		return false
+		return nil, false
 	}
-	c := *old
-	c.Priority = new.Priority
-	return config.Diff(&config.Config{Instances: []*config.Instance{&c}}, &config.Config{Instances: []*config.Instance{new}}).Instances.Empty()
+	same := func(a, b *config.Instance) bool {
+		return config.Diff(&config.Config{Instances: []*config.Instance{a}}, &config.Config{Instances: []*config.Instance{b}}).Instances.Empty()
+	}
+	all := *old
+	for _, f := range inPlaceFields {
+		one := *old
+		f.copy(&one, new)
+		if !same(old, &one) {
+			changed = append(changed, f.name)
+		}
+		f.copy(&all, new)
+	}
+	return changed, same(&all, new)
 }
 
 func vmacInUse(units []*unit, name string) bool {
