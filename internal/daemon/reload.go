@@ -52,14 +52,14 @@ func (d *Daemon) Reload(ctx context.Context, cfg *config.Config) error {
 // part on the loop; prepare fills the second off the loop; commit installs
 // it on the loop.
 type reloadPlan struct {
-	cfg          *config.Config
-	diff         config.ConfigDiff
+	cfg     *config.Config
+	diff    config.ConfigDiff
 	restart map[string]string // old instance name → why it restarts
 	// inPlace: kept instances changed without a restart → what changed
 	// (inPlaceFields names).
-	inPlace map[string][]string
-	keep, stop   []*unit
-	toStart      []*config.Instance
+	inPlace    map[string][]string
+	keep, stop []*unit
+	toStart    []*config.Instance
 	// conns are the loop's sockets when planned, plus those prepare opens;
 	// groups the multicast groups each has joined (a copy prepare extends).
 	conns  map[connKey]*sharedConn
