@@ -3,6 +3,7 @@ package e2e
 import (
 	"fmt"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -107,5 +108,55 @@ func TestReconcileInterfaceRecreated(t *testing.T) {
 	netns.Eventually(t, converge, c.hears(b, m))
 	if !strings.Contains(m.gk().Logs(), "instances rebuilt") {
 		t.Errorf("no \"instances rebuilt\" log line:\n%s", lastLines(m.gk().Logs(), 8))
+	}
+}
+
+// TestReconcileReloadVIPsInPlace (fault 3): a reload (SIGHUP on both nodes)
+// that adds a VIP, then removes it again, is applied in place: the master
+// never restarts the instance, the kept VIP never leaves it, and the client
+// is answered by the master throughout (before: the instance restarted and
+// the VIP was on neither node for seconds).
+func TestReconcileReloadVIPsInPlace(t *testing.T) {
+	t.Parallel()
+	const vip2 = "192.0.2.101"
+	c, m, b := reconcilePair(t, "rcr", "")
+	p := c.client.Probe(vip, 100*time.Millisecond)
+	netns.Eventually(t, converge, answersFrom(p, m, time.Now()))
+	g := m.gk()
+	in0, _ := c.status(m)
+	reload := func(mb *member, state string, prio int, vips ...string) {
+		t.Helper()
+		if err := mb.gk().Rewrite(vrrpConf{State: state, Priority: prio, Auth: true, VIPs: vips}.String()); err != nil {
+			t.Fatal(err)
+		}
+		if err := mb.gk().Signal(syscall.SIGHUP); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reload(m, "MASTER", 100, vip+"/24", vip2+"/24")
+	reload(b, "BACKUP", 90, vip+"/24", vip2+"/24")
+	netns.Eventually(t, converge, func() (bool, string) {
+		return m.node.HasAddr(vip2) && m.node.HasAddr(vip) && !b.node.HasAddr(vip2), "the master does not hold both VIPs:" + c.describe()
+	})
+	reload(m, "MASTER", 100, vip+"/24")
+	reload(b, "BACKUP", 90, vip+"/24")
+	netns.Eventually(t, converge, func() (bool, string) {
+		return !m.node.HasAddr(vip2) && m.node.HasAddr(vip), "the master still holds the VIP dropped by the reload:" + c.describe()
+	})
+	netns.Eventually(t, converge, c.only(m))
+	netns.Eventually(t, converge, c.hears(b, m))
+	in, _ := c.status(m)
+	if in.Counter(ctl.Transitions) != in0.Counter(ctl.Transitions) {
+		t.Errorf("the master's instance changed state across the reloads: transitions %d → %d, last %+v",
+			in0.Counter(ctl.Transitions), in.Counter(ctl.Transitions), in.LastTransition)
+	}
+	if strings.Contains(g.Logs(), "stopping VRRP instance") || strings.Count(g.Logs(), "changed in place") < 2 {
+		t.Errorf("the reloads did not apply in place:\n%s", lastLines(g.Logs(), 12))
+	}
+	for _, s := range p.Samples() {
+		if s.Err != nil || s.Answer != "master" {
+			t.Errorf("client not answered by the master at %s: %q %v", s.At.Format("15:04:05.000"), s.Answer, s.Err)
+			break
+		}
 	}
 }
