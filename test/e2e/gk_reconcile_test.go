@@ -97,12 +97,11 @@ func TestReconcileInterfaceRecreated(t *testing.T) {
 	t.Parallel()
 	c, m, b := reconcilePair(t, "rci", "")
 	m.node.MustExec("ip", "link", "del", ifname)
-	netns.Eventually(t, converge, func() (bool, string) {
-		st, ok := c.status(m)
-		return ok && st.State == "FAULT" && strings.Contains(strings.Join(st.Warnings, "\n"), ifname+" deleted"),
-			"the master is not in FAULT naming the deleted interface:" + c.describe()
-	})
+	netns.Eventually(t, converge, c.state(m, "FAULT"))
 	netns.Eventually(t, converge, c.only(b))
+	if st, _ := c.status(m); !strings.Contains(strings.Join(st.Warnings, "\n"), ifname+" deleted") {
+		t.Errorf("the master's status does not name the deleted interface: warnings %q, last transition %+v", st.Warnings, st.LastTransition)
+	}
 	c.topo.Link(m.node, c.lan, ifname, masterAddr)
 	netns.Eventually(t, converge, c.only(m))
 	netns.Eventually(t, converge, c.hears(b, m))
