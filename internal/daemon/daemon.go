@@ -665,6 +665,11 @@ func (d *Daemon) transition(in *instance, now time.Time, t vrrp.Transition) {
 		in.count(ctl.ReleasedMaster)
 	}
 	in.clearWarnings()
+	if (t.To == vrrp.StateBackup || t.To == vrrp.StateFault) && t.From != vrrp.StateMaster && t.From != vrrp.StateInit {
+		// Whatever was added while we did not look (a MASTER leaving
+		// releases its own; INIT: the start removed them).
+		defer d.removeStaleAtStart(in)
+	}
 	d.log.Info("state change", "instance", in.cfg.Name, "vrid", in.cfg.VRID, "af", in.family(),
 		"from", t.From.String(), "to", t.To.String(), "reason", t.Reason)
 	if d.opts.States != nil {

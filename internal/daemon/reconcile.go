@@ -25,10 +25,15 @@ import (
 // addrChanged handles one address event on the loop.
 func (d *Daemon) addrChanged(e addr.Event) {
 	if e.Resync {
-		d.log.Warn("address events were missed (netlink overflow): checking every held virtual address")
+		d.log.Warn("address events were missed (netlink overflow): checking every virtual address")
 		for _, in := range d.instances {
 			if d.holding(in) {
 				d.restore(in, in.addrs, "address events were missed")
+			}
+		}
+		for _, in := range d.instances {
+			if !d.holding(in) {
+				d.removeStaleAtStart(in)
 			}
 		}
 		return
@@ -170,7 +175,9 @@ func (d *Daemon) removeStale(in *instance, as []addr.Address, why string) {
 }
 
 // removeStaleAtStart removes the instance's addresses found on its
-// interfaces before it starts, unless another running instance holds them.
+// interfaces before it starts (or when it enters BACKUP or FAULT other than
+// from MASTER, or after missed address events), unless another running
+// instance holds them.
 func (d *Daemon) removeStaleAtStart(in *instance) {
 	var stale []addr.Address
 	for _, a := range in.addrs {
@@ -179,7 +186,7 @@ func (d *Daemon) removeStaleAtStart(in *instance) {
 		}
 	}
 	if len(stale) > 0 {
-		d.removeStale(in, stale, "found on the interface when the instance started (left by a crash or a -V exit?)")
+		d.removeStale(in, stale, "found on the interface while the instance does not hold it (left by a crash or a -V exit?)")
 	}
 }
 
