@@ -112,23 +112,7 @@ func (d *Daemon) rebindSoon() {
 // (one at a time with reloads), then tells the loop how it went.
 func (d *Daemon) rebind() {
 	ctx := d.runCtx
-	err := func() error {
-		d.reloadMu.Lock()
-		defer d.reloadMu.Unlock()
-		var p *reloadPlan
-		if err := d.Do(ctx, func() { p = d.rebindPlan() }); err != nil || p == nil {
-			return err
-		}
-		if err := d.prepare(p); err != nil {
-			return err
-		}
-		var retired retiredObjects
-		if err := d.commitOnLoop(ctx, p, &retired); err != nil {
-			return err
-		}
-		d.retire(retired)
-		return nil
-	}()
+	err := d.applyPlan(ctx, d.rebindPlan)
 	_ = d.Do(ctx, func() { d.rebindDone(err) })
 }
 

@@ -30,11 +30,18 @@ import (
 // in and started). Sockets and VMACs the new configuration no longer uses
 // are then closed and removed, again off the loop.
 func (d *Daemon) Reload(ctx context.Context, cfg *config.Config) error {
-	// One reload at a time: a second one plans against the first one's result.
+	return d.applyPlan(ctx, func() *reloadPlan { return d.plan(cfg) })
+}
+
+// applyPlan runs plan on the loop, then prepare here, then commit on the
+// loop, then retires what the commit took out of service; a nil plan does
+// nothing. One at a time (reloads and interface rebuilds): a second one
+// plans against the first one's result.
+func (d *Daemon) applyPlan(ctx context.Context, plan func() *reloadPlan) error {
 	d.reloadMu.Lock()
 	defer d.reloadMu.Unlock()
 	var p *reloadPlan
-	if err := d.Do(ctx, func() { p = d.plan(cfg) }); err != nil {
+	if err := d.Do(ctx, func() { p = plan() }); err != nil || p == nil {
 		return err
 	}
 	if err := d.prepare(p); err != nil {
