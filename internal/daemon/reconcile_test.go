@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"gokeepalived/internal/ctl"
+	"gokeepalived/internal/linux/addr"
 )
 
 // Issue 10, fault 1: a VIP removed under the MASTER (by hand, or by the
@@ -209,4 +210,23 @@ func TestInPlaceChanges(t *testing.T) {
 			}
 		})
 	}
+}
+
+// After missed address events (a netlink overflow: one Resync event), the
+// MASTER puts back what it lost and a BACKUP removes what it should not
+// have.
+func TestAddressResync(t *testing.T) {
+	h, a, b := pair(t, pairConf(150, ""), pairConf(100, ""))
+	h.advance(5 * time.Second)
+	h.expect("VI_1", vip1, "MASTER", "BACKUP")
+	a.mu.Lock()
+	delete(a.addrs, vip1) // silently: the event was lost
+	a.mu.Unlock()
+	b.mu.Lock()
+	b.addrs[vip1] = "eth0"
+	b.mu.Unlock()
+	a.addrEvents <- addr.Event{Resync: true}
+	b.addrEvents <- addr.Event{Resync: true}
+	h.settle()
+	h.expect("VI_1", vip1, "MASTER", "BACKUP")
 }
