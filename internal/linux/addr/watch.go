@@ -33,6 +33,17 @@ func (e Event) String() string {
 	return fmt.Sprintf("%s added to %s (index %d)", e.Prefix, e.Dev, e.Index)
 }
 
+// RouteEvent is one route added or removed (RTM_NEWROUTE / RTM_DELROUTE),
+// or a Resync as for Event. Dst is 0.0.0.0/0 or ::/0 for a default route;
+// Table is the kernel's (254 for main). The kernel does not report the
+// routes it flushes with an address or a link (IPv4).
+type RouteEvent struct {
+	Dst     netip.Prefix
+	Table   int
+	Deleted bool
+	Resync  bool
+}
+
 // Watch streams address changes of both families until ctx is done, then
 // closes the channel, calling wake (if set) after each event it queues.
 // Existing addresses are not listed. Netlink subscriptions can overflow
@@ -40,52 +51,96 @@ func (e Event) String() string {
 // Resync event. Everything happens in the network namespace of the thread
 // that called Watch.
 func Watch(ctx context.Context, wake func()) (<-chan Event, error) {
-	ns, err := netns.Get()
+	w, err := newWatcher()
 	if err != nil {
-		return nil, fmt.Errorf("address watch: current netns: %w", err)
-	}
-	h, err := netlink.NewHandleAt(ns, unix.NETLINK_ROUTE)
-	if err != nil {
-		ns.Close()
-		return nil, fmt.Errorf("address watch: netlink handle: %w", err)
-	}
-	w := &addrWatcher{ns: ns, h: h}
-	updates, done, err := w.subscribe()
-	if err != nil {
-		h.Close()
-		ns.Close()
 		return nil, fmt.Errorf("address watch: %w", err)
 	}
-	out := make(chan Event, 256)
-	go w.run(ctx, updates, done, out, wake)
-	return out, nil
+	subscribe := func() (chan netlink.AddrUpdate, chan struct{}, error) {
+		updates, done := make(chan netlink.AddrUpdate, 256), make(chan struct{})
+		ns := w.ns
+		err := netlink.AddrSubscribeWithOptions(updates, done, netlink.AddrSubscribeOptions{
+			Namespace: &ns, ReceiveBufferSize: 1 << 20,
+			ErrorCallback: func(error) {}, // a fatal error closes updates; we resubscribe
+		})
+		return updates, done, err
+	}
+	convert := func(u netlink.AddrUpdate) (Event, bool) {
+		ip, ok := netip.AddrFromSlice(u.LinkAddress.IP)
+		if !ok {
+			return Event{}, false
+		}
+		bits, _ := u.LinkAddress.Mask.Size()
+		// The name is looked up for every event: an index can be reused
+		// by a re-created interface.
+		return Event{Prefix: netip.PrefixFrom(ip.Unmap(), bits), Index: u.LinkIndex, Dev: w.name(u.LinkIndex), Deleted: !u.NewAddr}, true
+	}
+	return relay(ctx, w, subscribe, convert, Event{Resync: true}, wake)
 }
 
-type addrWatcher struct {
+// WatchRoutes streams route changes of both families, like Watch.
+func WatchRoutes(ctx context.Context, wake func()) (<-chan RouteEvent, error) {
+	w, err := newWatcher()
+	if err != nil {
+		return nil, fmt.Errorf("route watch: %w", err)
+	}
+	subscribe := func() (chan netlink.RouteUpdate, chan struct{}, error) {
+		updates, done := make(chan netlink.RouteUpdate, 256), make(chan struct{})
+		ns := w.ns
+		err := netlink.RouteSubscribeWithOptions(updates, done, netlink.RouteSubscribeOptions{
+			Namespace: &ns, ReceiveBufferSize: 1 << 20,
+			ErrorCallback: func(error) {},
+		})
+		return updates, done, err
+	}
+	convert := func(u netlink.RouteUpdate) (RouteEvent, bool) {
+		if u.Type != unix.RTM_NEWROUTE && u.Type != unix.RTM_DELROUTE {
+			return RouteEvent{}, false
+		}
+		e := RouteEvent{Table: u.Table, Deleted: u.Type == unix.RTM_DELROUTE}
+		if u.Dst == nil {
+			e.Dst = netip.PrefixFrom(netip.IPv4Unspecified(), 0)
+			if u.Family == netlink.FAMILY_V6 {
+				e.Dst = netip.PrefixFrom(netip.IPv6Unspecified(), 0)
+			}
+			return e, true
+		}
+		ip, ok := netip.AddrFromSlice(u.Dst.IP)
+		if !ok {
+			return RouteEvent{}, false
+		}
+		bits, _ := u.Dst.Mask.Size()
+		e.Dst = netip.PrefixFrom(ip.Unmap(), bits)
+		return e, true
+	}
+	return relay(ctx, w, subscribe, convert, RouteEvent{Resync: true}, wake)
+}
+
+type watcher struct {
 	ns netns.NsHandle
 	h  *netlink.Handle
 }
 
-func (w *addrWatcher) subscribe() (chan netlink.AddrUpdate, chan struct{}, error) {
-	updates := make(chan netlink.AddrUpdate, 256)
-	done := make(chan struct{})
-	ns := w.ns
-	err := netlink.AddrSubscribeWithOptions(updates, done, netlink.AddrSubscribeOptions{
-		Namespace:         &ns,
-		ReceiveBufferSize: 1 << 20,
-		ErrorCallback:     func(error) {}, // a fatal error closes updates; we resubscribe
-	})
+func newWatcher() (*watcher, error) {
+	ns, err := netns.Get()
 	if err != nil {
-		close(done)
-		return nil, nil, fmt.Errorf("subscribe to address changes: %w", err)
+		return nil, fmt.Errorf("current netns: %w", err)
 	}
-	return updates, done, nil
+	// Only NETLINK_ROUTE (see internal/linux/link).
+	h, err := netlink.NewHandleAt(ns, unix.NETLINK_ROUTE)
+	if err != nil {
+		ns.Close()
+		return nil, fmt.Errorf("netlink handle: %w", err)
+	}
+	return &watcher{ns: ns, h: h}, nil
+}
+
+func (w *watcher) close() {
+	w.h.Close()
+	w.ns.Close()
 }
 
 // name returns the interface name of index ("" if it no longer exists).
-// It is looked up for every event: an index can be reused by a re-created
-// interface.
-func (w *addrWatcher) name(index int) string {
+func (w *watcher) name(index int) string {
 	l, err := w.h.LinkByIndex(index)
 	if err != nil {
 		return ""
@@ -93,72 +148,70 @@ func (w *addrWatcher) name(index int) string {
 	return l.Attrs().Name
 }
 
-func eventOfUpdate(u netlink.AddrUpdate) (Event, bool) {
-	ip, ok := netip.AddrFromSlice(u.LinkAddress.IP)
-	if !ok {
-		return Event{}, false
-	}
-	ip = ip.Unmap()
-	bits, _ := u.LinkAddress.Mask.Size()
-	return Event{Prefix: netip.PrefixFrom(ip, bits), Index: u.LinkIndex, Deleted: !u.NewAddr}, true
-}
-
-func (w *addrWatcher) run(ctx context.Context, updates chan netlink.AddrUpdate, done chan struct{}, out chan<- Event, wake func()) {
-	defer close(out)
-	defer w.ns.Close()
-	defer w.h.Close()
-	stop := func() {
+// relay subscribes, then converts every update to an event on the returned
+// channel (calling wake after each) until ctx ends; a subscription that
+// dies is renewed and resync is delivered.
+func relay[U, E any](ctx context.Context, w *watcher, subscribe func() (chan U, chan struct{}, error),
+	convert func(U) (E, bool), resync E, wake func()) (<-chan E, error) {
+	updates, done, err := subscribe()
+	if err != nil {
 		close(done)
-		for range updates { // let the library's reader finish
-		}
+		w.close()
+		return nil, fmt.Errorf("subscribe: %w", err)
 	}
-	emit := func(e Event) bool {
-		select {
-		case out <- e:
-			if wake != nil {
-				wake()
+	out := make(chan E, 256)
+	go func() {
+		defer close(out)
+		defer w.close()
+		stop := func() {
+			close(done)
+			for range updates { // let the library's reader finish
 			}
-			return true
-		case <-ctx.Done():
-			return false
 		}
-	}
-	for {
-		select {
-		case <-ctx.Done():
-			stop()
-			return
-		case u, ok := <-updates:
-			if !ok {
-				// The subscription died (typically ENOBUFS): start over.
-				for {
-					var err error
-					if updates, done, err = w.subscribe(); err == nil {
-						break
+		emit := func(e E) bool {
+			select {
+			case out <- e:
+				if wake != nil {
+					wake()
+				}
+				return true
+			case <-ctx.Done():
+				return false
+			}
+		}
+		for {
+			select {
+			case <-ctx.Done():
+				stop()
+				return
+			case u, ok := <-updates:
+				if !ok {
+					// The subscription died (typically ENOBUFS): start over.
+					for {
+						if updates, done, err = subscribe(); err == nil {
+							break
+						}
+						close(done)
+						t := time.NewTimer(100 * time.Millisecond)
+						select {
+						case <-t.C:
+						case <-ctx.Done():
+							t.Stop()
+							return
+						}
 					}
-					t := time.NewTimer(100 * time.Millisecond)
-					select {
-					case <-t.C:
-					case <-ctx.Done():
-						t.Stop()
+					if !emit(resync) {
+						stop()
 						return
 					}
+					continue
 				}
-				if !emit(Event{Resync: true}) {
+				if e, ok := convert(u); ok && !emit(e) {
 					stop()
 					return
 				}
-				continue
-			}
-			e, ok := eventOfUpdate(u)
-			if !ok {
-				continue
-			}
-			e.Dev = w.name(e.Index)
-			if !emit(e) {
-				stop()
-				return
 			}
 		}
-	}
+	}()
+	return out, nil
 }

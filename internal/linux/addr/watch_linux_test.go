@@ -63,3 +63,43 @@ func TestWatch(t *testing.T) {
 	for range ch { // closed after ctx ends
 	}
 }
+
+// WatchRoutes reports a route added and deleted by hand, with its table.
+func TestWatchRoutes(t *testing.T) {
+	ns := node(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var ch <-chan addr.RouteEvent
+	ns.Do(t, func() {
+		var err error
+		if ch, err = addr.WatchRoutes(ctx, nil); err != nil {
+			t.Fatal(err)
+		}
+	})
+	want := netip.MustParsePrefix("198.51.100.0/24")
+	next := func(deleted bool) addr.RouteEvent {
+		t.Helper()
+		timeout := time.After(5 * time.Second)
+		for {
+			select {
+			case e, ok := <-ch:
+				if !ok {
+					t.Fatal("event channel closed")
+				}
+				if e.Dst == want && e.Deleted == deleted {
+					return e
+				}
+			case <-timeout:
+				t.Fatalf("no event for %s (deleted %v)", want, deleted)
+			}
+		}
+	}
+	ns.Run(t, "ip", "route", "add", "198.51.100.0/24", "dev", "veth0", "table", "100")
+	if e := next(false); e.Table != 100 {
+		t.Errorf("add event %+v, want table 100", e)
+	}
+	ns.Run(t, "ip", "route", "del", "198.51.100.0/24", "dev", "veth0", "table", "100")
+	if e := next(true); e.Table != 100 {
+		t.Errorf("delete event %+v, want table 100", e)
+	}
+}
