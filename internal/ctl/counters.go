@@ -33,6 +33,7 @@ const (
 	GARPErrors
 	VIPsRestored
 	StaleVIPsRemoved
+	RoutesRestored
 
 	// Inputs the VRRP core ignored, one counter per vrrp.IgnoreReason
 	// (IgnoredCounter maps them); named "ignored_<reason>".
@@ -81,6 +82,8 @@ var counterInfo = [NumCounters]struct {
 	GARPErrors: {name: "garp_errors", help: "Gratuitous ARP / NA send failures."},
 	VIPsRestored: {name: "vips_restored",
 		help: "Virtual addresses put back after something else removed them from the kernel while this instance was MASTER."},
+	RoutesRestored: {name: "routes_restored",
+		help: "Virtual routes put back after something else deleted them while this instance was MASTER."},
 	StaleVIPsRemoved: {name: "stale_vips_removed",
 		help: "Virtual addresses found on an interface while this instance was not MASTER (left by a crash, or added by hand) and removed."},
 

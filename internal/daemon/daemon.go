@@ -73,10 +73,11 @@ type Daemon struct {
 	instances []*instance
 	conns     map[connKey]*sharedConn
 
-	rx     chan rxEvent
-	cmds   chan func()
-	linkEv <-chan link.Event
-	addrEv <-chan addr.Event
+	rx      chan rxEvent
+	cmds    chan func()
+	linkEv  <-chan link.Event
+	addrEv  <-chan addr.Event
+	routeEv <-chan addr.RouteEvent
 	// Interfaces deleted or re-created under their instances (relink.go):
 	// the last index seen per name, and those awaiting a rebuild.
 	ifIndex     map[string]int
@@ -195,6 +196,11 @@ func (d *Daemon) start(ctx context.Context) (cleanup func(), err error) {
 		return cleanup, fmt.Errorf("watching addresses: %w", err)
 	}
 	d.addrEv = aevs
+	revs, err := d.ports.Routes.Watch(lctx, d.kick)
+	if err != nil {
+		return cleanup, fmt.Errorf("watching routes: %w", err)
+	}
+	d.routeEv = revs
 	if r, ok := d.notifier.(notifierRunner); ok {
 		nctx, stopNotify := context.WithCancel(context.Background())
 		done := make(chan struct{})
@@ -305,6 +311,12 @@ func (d *Daemon) drain() {
 			}
 			d.addrChanged(ae)
 			d.snapshotAll()
+		case re, ok := <-d.routeEv:
+			if !ok {
+				d.routeEv = nil
+				continue
+			}
+			d.routeChanged(re)
 		case <-d.trackerWake:
 			d.trackersChanged()
 			d.snapshotAll()

@@ -153,8 +153,11 @@ type (
 	wallClock    struct{}
 )
 
-func (nopRoutes) Add(addr.Route) error                     { return nil }
-func (nopRoutes) Del(addr.Route) error                     { return nil }
+func (nopRoutes) Add(addr.Route) error { return nil }
+func (nopRoutes) Del(addr.Route) error { return nil }
+func (nopRoutes) Watch(context.Context, func()) (<-chan addr.RouteEvent, error) {
+	return make(chan addr.RouteEvent), nil
+}
 func (nopRules) Add(addr.Rule) error                       { return nil }
 func (nopRules) Del(addr.Rule) error                       { return nil }
 func (nopAnnouncer) Gratuitous(string, []netip.Addr) error { return nil }

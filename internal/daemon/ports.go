@@ -121,10 +121,13 @@ type Addresses interface {
 	Watch(ctx context.Context, wake func()) (<-chan addr.Event, error)
 }
 
-// Routes adds and removes virtual_routes.
+// Routes adds and removes virtual_routes, and watches what anyone changes.
 type Routes interface {
 	Add(r addr.Route) error
 	Del(r addr.Route) error
+	// Watch delivers every route added or removed until ctx ends, calling
+	// wake after each one is queued.
+	Watch(ctx context.Context, wake func()) (<-chan addr.RouteEvent, error)
 }
 
 // Rules adds and removes virtual_rules.

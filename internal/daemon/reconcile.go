@@ -249,3 +249,39 @@ func (d *Daemon) applyAddrChanges(in *instance) {
 		d.acquire(in) // excluded addresses, routes or rules
 	}
 }
+
+// routeChanged handles one route event on the loop: a virtual route
+// deleted while its instance is MASTER is put back (the kernel does not
+// report the routes it flushes with an address or a link; those come back
+// with the next transition). Our own deletions arrive when the instance no
+// longer holds the route, or no longer has it.
+func (d *Daemon) routeChanged(e addr.RouteEvent) {
+	if !e.Deleted && !e.Resync {
+		return
+	}
+	for _, in := range d.instances {
+		if !d.holding(in) {
+			continue
+		}
+		for _, r := range in.routes {
+			table := r.Table
+			if table == 0 {
+				table = 254 // main
+			}
+			if !e.Resync && (r.Dst.Masked() != e.Dst.Masked() || table != e.Table) {
+				continue
+			}
+			if err := d.ports.Routes.Add(r); err != nil {
+				in.count(ctl.VIPErrors)
+				d.log.Error("restoring virtual route failed", "instance", in.cfg.Name, "vrid", in.cfg.VRID, "route", r.String(), "err", err)
+				continue
+			}
+			if e.Resync {
+				continue // idempotent; nothing known to be lost
+			}
+			in.count(ctl.RoutesRestored)
+			d.log.Warn("virtual route restored", "instance", in.cfg.Name, "vrid", in.cfg.VRID, "route", r.String(),
+				"why", "deleted while MASTER (not by this daemon)")
+		}
+	}
+}

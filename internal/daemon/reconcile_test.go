@@ -230,3 +230,38 @@ func TestAddressResync(t *testing.T) {
 	h.settle()
 	h.expect("VI_1", vip1, "MASTER", "BACKUP")
 }
+
+// A virtual route deleted by hand while MASTER is put back and counted.
+func TestVirtualRouteDeletedUnderMasterIsRestored(t *testing.T) {
+	routes := "    virtual_routes {\n        198.51.100.0/24 dev eth0 table 100\n    }"
+	h, a, _ := pair(t, pairConf(150, routes), pairConf(100, routes))
+	h.advance(5 * time.Second)
+	h.expect("VI_1", vip1, "MASTER", "BACKUP")
+	rt := a.d.find("VI_1").routes[0]
+	if !a.hasRoute(rt.String()) {
+		t.Fatalf("the MASTER has no route %s", rt)
+	}
+	if err := a.delRoute(rt); err != nil { // ip route del ... table 100
+		t.Fatal(err)
+	}
+	h.settle()
+	if !a.hasRoute(rt.String()) {
+		t.Errorf("the route deleted by hand was not restored")
+	}
+	if n := a.status("VI_1").Counters[ctl.RoutesRestored.String()]; n != 1 {
+		t.Errorf("routes_restored %d, want 1", n)
+	}
+	// A reload dropping the route removes it in place: our own deletion is
+	// no loss.
+	if err := a.reload(pairConf(150, "")); err != nil {
+		t.Fatal(err)
+	}
+	h.advance(time.Second)
+	h.expect("VI_1", vip1, "MASTER", "BACKUP")
+	if a.hasRoute(rt.String()) {
+		t.Errorf("the route dropped by the reload is still there")
+	}
+	if n := a.status("VI_1").Counters[ctl.RoutesRestored.String()]; n != 1 {
+		t.Errorf("routes_restored %d after the reload, want still 1", n)
+	}
+}

@@ -58,10 +58,13 @@ type node struct {
 	// addrEvents are the fake kernel's address notifications: every
 	// change to addrs, by the daemon or by hand.
 	addrEvents chan addr.Event
-	ctx        context.Context
-	cancel     context.CancelFunc
-	clean      func()
-	up         bool // started and not crashed or stopped
+	// routes and routeEvents: the fake kernel's routes (by their String).
+	routes      map[string]bool
+	routeEvents chan addr.RouteEvent
+	ctx         context.Context
+	cancel      context.CancelFunc
+	clean       func()
+	up          bool // started and not crashed or stopped
 
 	// kernelDelay is what each socket open or close and each VMAC create or
 	// delete costs in this fake kernel (zero in the scenarios).
@@ -114,7 +117,7 @@ func newHarness(t testing.TB) *harness {
 // node adds a daemon; ifaces maps interface names to "segment address".
 func (h *harness) node(name string, ifaces map[string]string, cfgText string) *node {
 	n := &node{h: h, name: name, ifaces: map[string]*nodeIface{}, rec: &stateRecorder{},
-		links: make(chan link.Event, 64), addrEvents: make(chan addr.Event, 1024), addrs: map[string]string{}, vmacs: map[string]bool{}, vmacLL: map[string]netip.Addr{}, failAdd: map[string]bool{}}
+		links: make(chan link.Event, 64), addrEvents: make(chan addr.Event, 1024), routes: map[string]bool{}, routeEvents: make(chan addr.RouteEvent, 1024), addrs: map[string]string{}, vmacs: map[string]bool{}, vmacLL: map[string]netip.Addr{}, failAdd: map[string]bool{}}
 	for ifname, spec := range ifaces {
 		seg, a, _ := strings.Cut(spec, " ")
 		n.ifaces[ifname] = &nodeIface{seg: h.segment(seg), addr: netip.MustParseAddr(a), up: true}
@@ -160,7 +163,7 @@ func (n *node) record(op string) {
 // ports are the node's fake kernel: its clock is the harness's.
 func (n *node) ports() Ports {
 	return Ports{Clock: n, Thread: testThread{}, Sockets: n, Links: n, Addresses: nodeAddrs{n},
-		Routes: nopRoutes{}, Rules: nopRules{}, Announcer: nopAnnouncer{}, VMACs: n}
+		Routes: nodeRoutes{n}, Rules: nopRules{}, Announcer: nopAnnouncer{}, VMACs: n}
 }
 
 func (n *node) Now() time.Time { return n.h.now }
@@ -231,6 +234,44 @@ func (n *node) setAddr(prefix, dev string, present bool) {
 	n.setAddrLocked(netip.MustParsePrefix(prefix), dev, present)
 	n.mu.Unlock()
 	n.h.settle()
+}
+
+type nodeRoutes struct{ n *node }
+
+func (r nodeRoutes) Add(rt addr.Route) error {
+	r.n.mu.Lock()
+	defer r.n.mu.Unlock()
+	r.n.routes[rt.String()] = true
+	return nil
+}
+
+func (r nodeRoutes) Del(rt addr.Route) error { return r.n.delRoute(rt) }
+
+func (r nodeRoutes) Watch(context.Context, func()) (<-chan addr.RouteEvent, error) {
+	return r.n.routeEvents, nil
+}
+
+// delRoute deletes a route (the daemon, or a hand) and, like the kernel,
+// notifies it.
+func (n *node) delRoute(rt addr.Route) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if !n.routes[rt.String()] {
+		return nil
+	}
+	delete(n.routes, rt.String())
+	table := rt.Table
+	if table == 0 {
+		table = 254
+	}
+	n.routeEvents <- addr.RouteEvent{Dst: rt.Dst.Masked(), Table: table, Deleted: true}
+	return nil
+}
+
+func (n *node) hasRoute(s string) bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.routes[s]
 }
 
 func (a nodeAddrs) List(dev string) ([]addr.Address, error) {
@@ -566,7 +607,7 @@ func (n *node) stepUntil(done <-chan error, timed func(time.Duration)) error {
 }
 
 func (n *node) idle() bool {
-	return len(n.d.rx) == 0 && len(n.d.cmds) == 0 && len(n.links) == 0 && len(n.addrEvents) == 0
+	return len(n.d.rx) == 0 && len(n.d.cmds) == 0 && len(n.links) == 0 && len(n.addrEvents) == 0 && len(n.routeEvents) == 0
 }
 
 // settle steps every running node until no input is pending.

@@ -144,6 +144,9 @@ type routes struct{}
 
 func (routes) Add(r addr.Route) error { return addr.AddRoute(r) }
 func (routes) Del(r addr.Route) error { return addr.DelRoute(r) }
+func (routes) Watch(ctx context.Context, wake func()) (<-chan addr.RouteEvent, error) {
+	return addr.WatchRoutes(ctx, wake)
+}
 
 type rules struct{}
 
