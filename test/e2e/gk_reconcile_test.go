@@ -35,14 +35,24 @@ func counter(c *cluster, m *member, k ctl.Counter) uint64 {
 	return st.Counter(k)
 }
 
-// TestReconcileVIPRemoved (fault 1): a VIP deleted by hand on the MASTER is
-// put back and counted; the interface's primary address removed and put
+// TestReconcileVIPRemoved (fault 1): a virtual route, then a VIP, deleted by
+// hand on the MASTER are put back and counted; the interface's primary address removed and put
 // back (which takes the VIP in its subnet with it) leaves the master
 // holding the VIP again, not MASTER with no VIP on either node.
 func TestReconcileVIPRemoved(t *testing.T) {
 	t.Parallel()
-	c, m, _ := reconcilePair(t, "rcv", "")
+	const route = "198.51.100.0/24"
+	c, m, _ := reconcilePair(t, "rcv", "    virtual_routes {\n        "+route+" dev "+ifname+" table 100\n    }\n")
 	g := m.gk()
+	hasRoute := func() bool { return strings.Contains(m.node.MustExec("ip", "route", "show", "table", "100"), route) }
+	if !hasRoute() {
+		t.Fatalf("the master has no virtual route:\n%s", m.node.MustExec("ip", "route", "show", "table", "100"))
+	}
+	m.node.MustExec("ip", "route", "del", route, "dev", ifname, "table", "100")
+	netns.Eventually(t, converge, func() (bool, string) {
+		return hasRoute() && counter(c, m, ctl.RoutesRestored) == 1,
+			fmt.Sprintf("the route deleted by hand is not back (routes_restored %d):%s", counter(c, m, ctl.RoutesRestored), c.describe())
+	})
 
 	m.node.MustExec("ip", "addr", "del", vip+"/24", "dev", ifname)
 	netns.Eventually(t, converge, func() (bool, string) {
