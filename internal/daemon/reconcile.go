@@ -56,7 +56,10 @@ func (d *Daemon) addrChanged(e addr.Event) {
 			// (relink.go), nothing can be put back on it.
 		case e.Deleted && d.holding(in):
 			d.restore(in, mine, "removed from "+devName(e)+" while MASTER (not by this daemon)")
-		case !e.Deleted && !d.holding(in) && !d.heldByAny(ip):
+		case !e.Deleted && in.unit != nil && in.core.State() == vrrp.StateMaster:
+			// A MASTER that could not put it back has it again.
+			d.recheckHeld(in)
+		case !e.Deleted && !d.heldByAny(ip):
 			d.removeStale(in, mine, "added to "+devName(e)+" while the instance is "+in.core.State().String())
 		}
 	}
@@ -74,10 +77,11 @@ func (d *Daemon) holding(in *instance) bool {
 	return in.unit != nil && in.vipsHeld && in.core.State() == vrrp.StateMaster
 }
 
-// heldByAny reports whether a running instance holds ip.
+// heldByAny reports whether a running instance is MASTER for ip (whether
+// or not the kernel has it).
 func (d *Daemon) heldByAny(ip netip.Addr) bool {
 	for _, in := range d.instances {
-		if !d.holding(in) {
+		if in.unit == nil || in.core.State() != vrrp.StateMaster {
 			continue
 		}
 		for _, a := range in.addrs {

@@ -54,6 +54,11 @@ func TestVIPNotRestorableIsNotReportedHeld(t *testing.T) {
 	if len(st.Warnings) == 0 {
 		t.Errorf("no warning says the MASTER lost its VIP")
 	}
+	// Put back by hand: the MASTER keeps it and reports it held again.
+	a.setAddr(vip1, "eth0", true)
+	if st := a.status("VI_1"); !st.Held || !a.holds(vip1) {
+		t.Errorf("after the VIP came back: held %v, kernel has it %v; want both", st.Held, a.holds(vip1))
+	}
 }
 
 // Issue 10, fault 1 (the other direction): a VIP of ours added by hand on a
