@@ -31,6 +31,9 @@ const (
 	VIPErrors
 	GARPSent
 	GARPErrors
+	VIPsRestored
+	StaleVIPsRemoved
+	RoutesRestored
 
 	// Inputs the VRRP core ignored, one counter per vrrp.IgnoreReason
 	// (IgnoredCounter maps them); named "ignored_<reason>".
@@ -77,6 +80,12 @@ var counterInfo = [NumCounters]struct {
 	VIPErrors:  {name: "vip_errors", help: "Failures adding or removing virtual addresses, routes or rules."},
 	GARPSent:   {name: "garp_sent", help: "Gratuitous ARPs / unsolicited neighbour advertisements sent."},
 	GARPErrors: {name: "garp_errors", help: "Gratuitous ARP / NA send failures."},
+	VIPsRestored: {name: "vips_restored",
+		help: "Virtual addresses put back after something else removed them from the kernel while this instance was MASTER."},
+	RoutesRestored: {name: "routes_restored",
+		help: "Virtual routes put back after something else deleted them while this instance was MASTER."},
+	StaleVIPsRemoved: {name: "stale_vips_removed",
+		help: "Virtual addresses found on an interface while this instance was not MASTER (left by a crash, or added by hand) and removed."},
 
 	IgnoredNotRunning:     {ignore: vrrp.IgnoreNotRunning},
 	IgnoredWrongVRID:      {ignore: vrrp.IgnoreWrongVRID},

@@ -173,7 +173,7 @@ func (d *Daemon) receive(sc *sharedConn, raw []byte, meta vrrpconn.Meta, fam pac
 		return
 	}
 	m := packet.Meta{Family: fam, TTL: uint8(min(max(meta.TTL, 0), 255)), Src: meta.Src, Dst: meta.Dst}
-	if r := packet.Validate(*adv, raw, m, in.expect); r != packet.OK {
+	if r := packet.Validate(*adv, raw, m, *in.expect.Load()); r != packet.OK {
 		in.stats.Drop(r)
 		d.logDrop(in, r, meta.Src)
 		return

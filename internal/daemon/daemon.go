@@ -23,6 +23,7 @@ import (
 
 	"gokeepalived/internal/config"
 	"gokeepalived/internal/ctl"
+	"gokeepalived/internal/linux/addr"
 	"gokeepalived/internal/linux/link"
 	"gokeepalived/internal/vrrp"
 	"gokeepalived/internal/vrrp/packet"
@@ -72,15 +73,23 @@ type Daemon struct {
 	instances []*instance
 	conns     map[connKey]*sharedConn
 
-	rx       chan rxEvent
-	cmds     chan func()
-	linkEv   <-chan link.Event
-	started  time.Time
-	reloaded time.Time
-	trackers *trackerSet
-	notifier Notifier
-	runCtx   context.Context
-	wake     atomic.Pointer[Waker] // set by Run
+	rx      chan rxEvent
+	cmds    chan func()
+	linkEv  <-chan link.Event
+	addrEv  <-chan addr.Event
+	routeEv <-chan addr.RouteEvent
+	// Interfaces deleted or re-created under their instances (relink.go):
+	// the last index seen per name, and those awaiting a rebuild.
+	ifIndex     map[string]int
+	ifs         map[string]ifState
+	rebinding   atomic.Bool // a rebuild runs (set and cleared on the loop)
+	rebindAgain bool
+	started     time.Time
+	reloaded    time.Time
+	trackers    *trackerSet
+	notifier    Notifier
+	runCtx      context.Context
+	wake        atomic.Pointer[Waker] // set by Run
 	// reloadMu makes reloads one at a time (held by Reload, off the loop).
 	reloadMu sync.Mutex
 	// trackerWake carries tracker changes to the loop (relayed from trackers.wake).
@@ -104,6 +113,8 @@ func New(cfg *config.Config, opts Options) *Daemon {
 		ports:    opts.Ports,
 		cfg:      cfg,
 		conns:    map[connKey]*sharedConn{},
+		ifIndex:  map[string]int{},
+		ifs:      map[string]ifState{},
 		rx:       make(chan rxEvent, 1024),
 		cmds:     make(chan func(), 16),
 		notifier: opts.Notifier,
@@ -156,8 +167,8 @@ func (d *Daemon) Run(ctx context.Context) error {
 	return nil
 }
 
-// start does everything Run does before its loop: the link watcher, the
-// notifier, the trackers, then every instance. The
+// start does everything Run does before its loop: the link and address
+// watchers, the notifier, the trackers, then every instance. The
 // returned cleanup stops what start started (after finish).
 func (d *Daemon) start(ctx context.Context) (cleanup func(), err error) {
 	var undo []func()
@@ -180,6 +191,16 @@ func (d *Daemon) start(ctx context.Context) (cleanup func(), err error) {
 		return cleanup, fmt.Errorf("watching links: %w", err)
 	}
 	d.linkEv = evs
+	aevs, err := d.ports.Addresses.Watch(lctx, d.kick)
+	if err != nil {
+		return cleanup, fmt.Errorf("watching addresses: %w", err)
+	}
+	d.addrEv = aevs
+	revs, err := d.ports.Routes.Watch(lctx, d.kick)
+	if err != nil {
+		return cleanup, fmt.Errorf("watching routes: %w", err)
+	}
+	d.routeEv = revs
 	if r, ok := d.notifier.(notifierRunner); ok {
 		nctx, stopNotify := context.WithCancel(context.Background())
 		done := make(chan struct{})
@@ -281,8 +302,21 @@ func (d *Daemon) drain() {
 				d.linkEv = nil
 				continue
 			}
-			d.linkChanged(le.Name, le.Up && !le.Deleted)
+			d.linkEvent(le)
 			d.snapshotAll()
+		case ae, ok := <-d.addrEv:
+			if !ok {
+				d.addrEv = nil
+				continue
+			}
+			d.addrChanged(ae)
+			d.snapshotAll()
+		case re, ok := <-d.routeEv:
+			if !ok {
+				d.routeEv = nil
+				continue
+			}
+			d.routeChanged(re)
 		case <-d.trackerWake:
 			d.trackersChanged()
 			d.snapshotAll()
@@ -488,7 +522,7 @@ func (d *Daemon) finishInstance(p *reloadPlan, ci *config.Instance, in *instance
 	} else {
 		in.advert.AdverInt = uint16(ci.AdvertInt / (10 * time.Millisecond))
 	}
-	in.expect = packet.Expect{
+	expect := packet.Expect{
 		VRID: uint8(ci.VRID), Version: uint8(ci.Version), AdverInt: in.advert.AdverInt,
 		VIPs: in.vips, SkipCheckAdvAddr: ci.SkipCheckAdvAddr, OwnAddrs: []netip.Addr{in.src},
 		Unicast: in.unicast, Strict: ci.Strict, ChecksumAsV2: ci.V3ChecksumAsV2,
@@ -496,8 +530,9 @@ func (d *Daemon) finishInstance(p *reloadPlan, ci *config.Instance, in *instance
 	if ci.Auth != nil && ci.Version == 2 {
 		in.advert.AuthType = 1
 		in.advert.AuthData = packet.PassAuth(ci.Auth.Pass)
-		in.expect.AuthType, in.expect.AuthPass = 1, in.advert.AuthData
+		expect.AuthType, expect.AuthPass = 1, in.advert.AuthData
 	}
+	in.expect.Store(&expect)
 	conn, err := d.conn(p, ci, in)
 	if err != nil {
 		return fail(err)
@@ -520,6 +555,12 @@ func (d *Daemon) startAll(units []*unit) {
 				d.log.Warn("accept mode is off (no_accept or vrrp_strict): keepalived would install firewall rules dropping traffic to the virtual addresses on a non-owner master; gokeepalived does not install them yet, so the addresses stay reachable",
 					"instance", in.cfg.Name, "vrid", in.cfg.VRID)
 			}
+		}
+		for _, in := range u.members {
+			// Addresses of ours left on the interface (a crash, a -V exit,
+			// a hand): the instance does not hold them yet (keepalived
+			// removes them at start too).
+			d.removeStaleAtStart(in)
 		}
 		d.startUnit(u)
 	}
@@ -638,6 +679,11 @@ func (d *Daemon) transition(in *instance, now time.Time, t vrrp.Transition) {
 		in.count(ctl.ReleasedMaster)
 	}
 	in.clearWarnings()
+	if (t.To == vrrp.StateBackup || t.To == vrrp.StateFault) && t.From != vrrp.StateMaster && t.From != vrrp.StateInit {
+		// Whatever was added while we did not look (a MASTER leaving
+		// releases its own; INIT: the start removed them).
+		defer d.removeStaleAtStart(in)
+	}
 	d.log.Info("state change", "instance", in.cfg.Name, "vrid", in.cfg.VRID, "af", in.family(),
 		"from", t.From.String(), "to", t.To.String(), "reason", t.Reason)
 	if d.opts.States != nil {

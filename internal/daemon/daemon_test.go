@@ -112,6 +112,20 @@ func (a fakeAddrs) Del(p addr.Address) error {
 	return nil
 }
 
+func (a fakeAddrs) List(dev string) ([]addr.Address, error) {
+	a.f.mu.Lock()
+	defer a.f.mu.Unlock()
+	var out []addr.Address
+	for p := range a.f.addrs {
+		out = append(out, addr.Address{Prefix: netip.MustParsePrefix(p), Dev: dev})
+	}
+	return out, nil
+}
+
+func (fakeAddrs) Watch(context.Context, func()) (<-chan addr.Event, error) {
+	return make(chan addr.Event), nil
+}
+
 // fakeLinks: eth0 and eth1 have addresses and are up; no link changes.
 type fakeLinks struct{}
 
@@ -140,8 +154,11 @@ type (
 	wallClock    struct{}
 )
 
-func (nopRoutes) Add(addr.Route) error                     { return nil }
-func (nopRoutes) Del(addr.Route) error                     { return nil }
+func (nopRoutes) Add(addr.Route) error { return nil }
+func (nopRoutes) Del(addr.Route) error { return nil }
+func (nopRoutes) Watch(context.Context, func()) (<-chan addr.RouteEvent, error) {
+	return make(chan addr.RouteEvent), nil
+}
 func (nopRules) Add(addr.Rule) error                       { return nil }
 func (nopRules) Del(addr.Rule) error                       { return nil }
 func (nopAnnouncer) Gratuitous(string, []netip.Addr) error { return nil }

@@ -15,9 +15,9 @@ import (
 )
 
 // instance is the runtime of one vrrp_instance. Everything except the
-// atomic counters (stats) is owned by the daemon loop, but the socket readers
-// also read the fields set at construction that never change afterwards
-// (name, vrid, unicast, expect): a reload that keeps the instance swaps cfg,
+// atomic counters (stats) and expect is owned by the daemon loop, but the
+// socket readers also read the fields set at construction that never
+// change afterwards (name, vrid, unicast): a reload that keeps the instance swaps cfg,
 // which the readers therefore never touch.
 type instance struct {
 	name  string // cfg.Name, for the readers
@@ -39,7 +39,9 @@ type instance struct {
 	addrs   []addr.Address // VIPs and excluded VIPs as the kernel sees them
 	routes  []addr.Route
 	rules   []addr.Rule
-	expect  packet.Expect
+	// expect is what the socket reader checks adverts against: replaced
+	// (never changed) by a reload that changes the VIPs in place.
+	expect  atomic.Pointer[packet.Expect]
 	advert  packet.Advert
 	sendBuf []byte
 

@@ -109,16 +109,25 @@ type Links interface {
 	Watch(ctx context.Context, wake func()) (<-chan link.Event, error)
 }
 
-// Addresses adds and removes virtual addresses (idempotent).
+// Addresses adds and removes virtual addresses (idempotent), lists what
+// the kernel has, and watches what anyone changes.
 type Addresses interface {
 	Add(a addr.Address) error
 	Del(a addr.Address) error
+	// List returns the addresses on dev as the kernel has them.
+	List(dev string) ([]addr.Address, error)
+	// Watch delivers every address added or removed (by us or anyone
+	// else) until ctx ends, calling wake after each one is queued.
+	Watch(ctx context.Context, wake func()) (<-chan addr.Event, error)
 }
 
-// Routes adds and removes virtual_routes.
+// Routes adds and removes virtual_routes, and watches what anyone changes.
 type Routes interface {
 	Add(r addr.Route) error
 	Del(r addr.Route) error
+	// Watch delivers every route added or removed until ctx ends, calling
+	// wake after each one is queued.
+	Watch(ctx context.Context, wake func()) (<-chan addr.RouteEvent, error)
 }
 
 // Rules adds and removes virtual_rules.

@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"fmt"
 	"maps"
 	"net/netip"
 	"slices"
@@ -9,6 +10,7 @@ import (
 	"sync/atomic"
 
 	"gokeepalived/internal/config"
+	"gokeepalived/internal/notify"
 	"gokeepalived/internal/vrrp"
 )
 
@@ -28,11 +30,18 @@ import (
 // in and started). Sockets and VMACs the new configuration no longer uses
 // are then closed and removed, again off the loop.
 func (d *Daemon) Reload(ctx context.Context, cfg *config.Config) error {
-	// One reload at a time: a second one plans against the first one's result.
+	return d.applyPlan(ctx, func() *reloadPlan { return d.plan(cfg) })
+}
+
+// applyPlan runs plan on the loop, then prepare here, then commit on the
+// loop, then retires what the commit took out of service; a nil plan does
+// nothing. One at a time (reloads and interface rebuilds): a second one
+// plans against the first one's result.
+func (d *Daemon) applyPlan(ctx context.Context, plan func() *reloadPlan) error {
 	d.reloadMu.Lock()
 	defer d.reloadMu.Unlock()
 	var p *reloadPlan
-	if err := d.Do(ctx, func() { p = d.plan(cfg) }); err != nil {
+	if err := d.Do(ctx, func() { p = plan() }); err != nil || p == nil {
 		return err
 	}
 	if err := d.prepare(p); err != nil {
@@ -50,12 +59,14 @@ func (d *Daemon) Reload(ctx context.Context, cfg *config.Config) error {
 // part on the loop; prepare fills the second off the loop; commit installs
 // it on the loop.
 type reloadPlan struct {
-	cfg          *config.Config
-	diff         config.ConfigDiff
-	restart      map[string]string // old instance name → why it restarts
-	priorityOnly map[string]bool
-	keep, stop   []*unit
-	toStart      []*config.Instance
+	cfg     *config.Config
+	diff    config.ConfigDiff
+	restart map[string]string // old instance name → why it restarts
+	// inPlace: kept instances changed without a restart → what changed
+	// (inPlaceFields names).
+	inPlace    map[string][]string
+	keep, stop []*unit
+	toStart    []*config.Instance
 	// conns are the loop's sockets when planned, plus those prepare opens;
 	// groups the multicast groups each has joined (a copy prepare extends).
 	conns  map[connKey]*sharedConn
@@ -63,6 +74,12 @@ type reloadPlan struct {
 	// runningVMACs are the VMACs running instances use: never removed by
 	// an undo (an idempotent create may have found one).
 	runningVMACs map[string]bool
+	// rebind, if set, says why this plan rebuilds instances whose interface
+	// was re-created (not a reload); replaced are the sockets it does not
+	// reuse (bound to the old interface), retired by the commit.
+	rebind    string
+	rebindIfs []string
+	replaced  []*sharedConn
 
 	// Set by prepare.
 	units    []*unit
@@ -70,6 +87,9 @@ type reloadPlan struct {
 	created  []*instance   // built instances with a VMAC no running instance uses
 	trackers trackerWants
 	links    map[string]bool // the new instances' interfaces: up?
+	// scripts are the notify scripts of instances whose notify settings
+	// changed in place (users resolved off the loop).
+	scripts map[string]*notify.Scripts
 
 	// state: planned, committed or abandoned (the caller gave up waiting
 	// for the loop and undid what prepare built).
@@ -91,7 +111,7 @@ type retiredObjects struct {
 
 // newPlan is a plan with the loop's sockets and VMACs (none at start).
 func (d *Daemon) newPlan(cfg *config.Config) *reloadPlan {
-	p := &reloadPlan{cfg: cfg, restart: map[string]string{}, priorityOnly: map[string]bool{},
+	p := &reloadPlan{cfg: cfg, restart: map[string]string{}, inPlace: map[string][]string{}, scripts: map[string]*notify.Scripts{},
 		conns: map[connKey]*sharedConn{}, groups: map[connKey]map[netip.Addr]bool{}, runningVMACs: map[string]bool{}}
 	for k, sc := range d.conns {
 		p.conns[k] = sc
@@ -106,11 +126,18 @@ func (d *Daemon) newPlan(cfg *config.Config) *reloadPlan {
 }
 
 // plan computes what a reload to newCfg changes (on the loop; cheap).
-func (d *Daemon) plan(newCfg *config.Config) *reloadPlan {
+func (d *Daemon) plan(newCfg *config.Config) *reloadPlan { return d.planWith(newCfg, nil) }
+
+// planWith is plan with instances that restart whatever changed (name →
+// why).
+func (d *Daemon) planWith(newCfg *config.Config, force map[string]string) *reloadPlan {
 	p := d.newPlan(newCfg)
 	p.diff = config.Diff(d.cfg, newCfg)
 	diff := p.diff
 	restart := p.restart
+	for n, why := range force {
+		restart[n] = why
+	}
 	for _, n := range diff.Instances.Removed {
 		restart[n] = "removed"
 	}
@@ -119,9 +146,14 @@ func (d *Daemon) plan(newCfg *config.Config) *reloadPlan {
 		newByName[ci.Name] = ci
 	}
 	for _, n := range diff.Instances.Changed {
-		if old := d.find(n); old != nil && onlyPriorityChanged(old.cfg, newByName[n]) {
-			p.priorityOnly[n] = true
+		if _, forced := restart[n]; forced {
 			continue
+		}
+		if old := d.find(n); old != nil {
+			if fields, ok := inPlaceChanges(old.cfg, newByName[n]); ok {
+				p.inPlace[n] = fields
+				continue
+			}
 		}
 		restart[n] = "its configuration changed"
 	}
@@ -185,6 +217,14 @@ func (d *Daemon) prepare(p *reloadPlan) error {
 		return err
 	}
 	p.units = units
+	for _, ci := range p.cfg.Instances {
+		if slices.Contains(p.inPlace[ci.Name], "notify") {
+			if p.scripts[ci.Name], err = scriptsOf(ci.Notify, &p.cfg.Global); err != nil {
+				d.undo(p)
+				return fmt.Errorf("vrrp_instance %s: %w", ci.Name, err)
+			}
+		}
+	}
 	p.trackers = d.wantTrackers(p.cfg)
 	// The state of the interfaces the new instances track, so their start
 	// on the loop asks the kernel nothing (the link watcher keeps it).
@@ -283,8 +323,9 @@ func (d *Daemon) commit(p *reloadPlan) retiredObjects {
 	for _, u := range p.keep {
 		for _, in := range u.members {
 			in.cfg = newByName[in.cfg.Name]
-			if p.priorityOnly[in.cfg.Name] {
-				d.log.Info("priority changed by reload", "instance", in.cfg.Name, "vrid", in.cfg.VRID, "priority", in.cfg.Priority)
+			if fields := p.inPlace[in.cfg.Name]; len(fields) > 0 {
+				d.log.Info("instance changed in place by reload (no restart)", "instance", in.cfg.Name, "vrid", in.cfg.VRID,
+					"changed", strings.Join(fields, ","), "priority", in.cfg.Priority)
 			}
 		}
 	}
@@ -292,7 +333,14 @@ func (d *Daemon) commit(p *reloadPlan) retiredObjects {
 	d.startAll(p.units)
 	for _, u := range p.keep {
 		for _, in := range u.members {
-			if p.priorityOnly[in.cfg.Name] {
+			fields := p.inPlace[in.cfg.Name]
+			if slices.Contains(fields, "notify") {
+				in.scripts = p.scripts[in.cfg.Name]
+			}
+			if slices.ContainsFunc(fields, func(f string) bool { return addrFields[f] }) {
+				d.applyAddrChanges(in)
+			}
+			if slices.Contains(fields, "priority") {
 				// In place, through the core: a change to or from 255 makes
 				// or unmakes the address owner.
 				d.handle(in, vrrp.ConfiguredPriority{Priority: uint8(in.cfg.Priority)})
@@ -302,6 +350,15 @@ func (d *Daemon) commit(p *reloadPlan) retiredObjects {
 	}
 	if n, ok := d.notifier.(notifierConfigurable); ok {
 		n.SetConfig(p.cfg)
+	}
+	if p.rebind != "" {
+		for _, n := range p.rebindIfs {
+			if d.ifs[n] == ifBack {
+				delete(d.ifs, n)
+			}
+		}
+		d.log.Info("instances rebuilt", "why", p.rebind, "restarted", len(p.stop))
+		return retired
 	}
 	d.reloaded = d.now()
 	d.log.Info("configuration reloaded", "kept", len(p.keep), "restarted", len(p.stop),
@@ -324,6 +381,14 @@ func (d *Daemon) install(p *reloadPlan, keep []*unit) []*sharedConn {
 		used[in.conn] = true
 	}
 	var unused []*sharedConn
+	for _, sc := range p.replaced {
+		empty := map[uint8]*instance{}
+		sc.targets.Store(&empty)
+		unused = append(unused, sc)
+		if d.conns[sc.key] == sc {
+			delete(d.conns, sc.key)
+		}
+	}
 	for k, sc := range p.conns {
 		if !used[sc] {
 			empty := map[uint8]*instance{}
@@ -365,15 +430,49 @@ func (d *Daemon) find(name string) *instance {
 	return nil
 }
 
-// onlyPriorityChanged reports whether two versions of an instance differ in
-// nothing but their priority.
-func onlyPriorityChanged(old, new *config.Instance) bool {
+// inPlaceFields are what a reload changes in a running instance without
+// restarting it (keepalived adds and removes addresses in place), each with
+// how to copy it from the new configuration. Anything else (interface,
+// VRID, family, version, ...) restarts the instance.
+var inPlaceFields = []struct {
+	name string
+	copy func(dst, src *config.Instance)
+}{
+	{"priority", func(d, s *config.Instance) { d.Priority = s.Priority }},
+	{"virtual_ipaddress", func(d, s *config.Instance) { d.VIPs = s.VIPs }},
+	{"virtual_ipaddress_excluded", func(d, s *config.Instance) { d.ExcludedVIPs = s.ExcludedVIPs }},
+	{"virtual_routes", func(d, s *config.Instance) { d.Routes = s.Routes }},
+	{"virtual_rules", func(d, s *config.Instance) { d.Rules = s.Rules }},
+	{"track_interface", func(d, s *config.Instance) { d.TrackInterface = s.TrackInterface }},
+	{"track_script", func(d, s *config.Instance) { d.TrackScript = s.TrackScript }},
+	{"track_file", func(d, s *config.Instance) { d.TrackFile = s.TrackFile }},
+	{"track_process", func(d, s *config.Instance) { d.TrackProcess = s.TrackProcess }},
+	{"notify", func(d, s *config.Instance) { d.Notify = s.Notify }},
+}
+
+// addrFields are the in-place fields the kernel's addresses, routes and
+// rules follow.
+var addrFields = map[string]bool{"virtual_ipaddress": true, "virtual_ipaddress_excluded": true, "virtual_routes": true, "virtual_rules": true}
+
+// inPlaceChanges reports which in-place fields differ between two versions
+// of an instance, and whether they are all that differs.
+func inPlaceChanges(old, new *config.Instance) (changed []string, ok bool) {
 	if old == nil || new == nil {
-		return false
+		return nil, false
 	}
-	c := *old
-	c.Priority = new.Priority
-	return config.Diff(&config.Config{Instances: []*config.Instance{&c}}, &config.Config{Instances: []*config.Instance{new}}).Instances.Empty()
+	same := func(a, b *config.Instance) bool {
+		return config.Diff(&config.Config{Instances: []*config.Instance{a}}, &config.Config{Instances: []*config.Instance{b}}).Instances.Empty()
+	}
+	all := *old
+	for _, f := range inPlaceFields {
+		one := *old
+		f.copy(&one, new)
+		if !same(old, &one) {
+			changed = append(changed, f.name)
+		}
+		f.copy(&all, new)
+	}
+	return changed, same(&all, new)
 }
 
 func vmacInUse(units []*unit, name string) bool {

@@ -55,10 +55,16 @@ type node struct {
 	d      *Daemon
 	rec    *stateRecorder
 	links  chan link.Event
-	ctx    context.Context
-	cancel context.CancelFunc
-	clean  func()
-	up     bool // started and not crashed or stopped
+	// addrEvents are the fake kernel's address notifications: every
+	// change to addrs, by the daemon or by hand.
+	addrEvents chan addr.Event
+	// routes and routeEvents: the fake kernel's routes (by their String).
+	routes      map[string]bool
+	routeEvents chan addr.RouteEvent
+	ctx         context.Context
+	cancel      context.CancelFunc
+	clean       func()
+	up          bool // started and not crashed or stopped
 
 	// kernelDelay is what each socket open or close and each VMAC create or
 	// delete costs in this fake kernel (zero in the scenarios).
@@ -68,7 +74,7 @@ type node struct {
 	openGate, opening chan struct{}
 
 	mu      sync.Mutex
-	addrs   map[string]bool       // the "kernel": addresses on the node's interfaces
+	addrs   map[string]string     // the "kernel": address → the interface it is on
 	vmacs   map[string]bool       // macvlans that exist
 	vmacLL  map[string]netip.Addr // IPv6 VMAC → its copy of the parent's link-local
 	failAdd map[string]bool       // AddAddr fails for these prefixes
@@ -81,6 +87,10 @@ type nodeIface struct {
 	seg  *segment
 	addr netip.Addr // primary IPv4 address, or the IPv6 link-local
 	up   bool
+	// gone: deleted; gen counts re-creations (a socket opened on an
+	// earlier one can send nothing, and receives nothing).
+	gone bool
+	gen  int
 }
 
 type segment struct {
@@ -94,6 +104,7 @@ type segment struct {
 type segConn struct {
 	n      *node
 	iface  string
+	gen    int // the interface's generation when opened
 	ipv6   bool
 	closed chan struct{}
 	once   sync.Once
@@ -106,7 +117,7 @@ func newHarness(t testing.TB) *harness {
 // node adds a daemon; ifaces maps interface names to "segment address".
 func (h *harness) node(name string, ifaces map[string]string, cfgText string) *node {
 	n := &node{h: h, name: name, ifaces: map[string]*nodeIface{}, rec: &stateRecorder{},
-		links: make(chan link.Event, 64), addrs: map[string]bool{}, vmacs: map[string]bool{}, vmacLL: map[string]netip.Addr{}, failAdd: map[string]bool{}}
+		links: make(chan link.Event, 64), addrEvents: make(chan addr.Event, 1024), routes: map[string]bool{}, routeEvents: make(chan addr.RouteEvent, 1024), addrs: map[string]string{}, vmacs: map[string]bool{}, vmacLL: map[string]netip.Addr{}, failAdd: map[string]bool{}}
 	for ifname, spec := range ifaces {
 		seg, a, _ := strings.Cut(spec, " ")
 		n.ifaces[ifname] = &nodeIface{seg: h.segment(seg), addr: netip.MustParseAddr(a), up: true}
@@ -152,14 +163,22 @@ func (n *node) record(op string) {
 // ports are the node's fake kernel: its clock is the harness's.
 func (n *node) ports() Ports {
 	return Ports{Clock: n, Thread: testThread{}, Sockets: n, Links: n, Addresses: nodeAddrs{n},
-		Routes: nopRoutes{}, Rules: nopRules{}, Announcer: nopAnnouncer{}, VMACs: n}
+		Routes: nodeRoutes{n}, Rules: nopRules{}, Announcer: nopAnnouncer{}, VMACs: n}
 }
 
 func (n *node) Now() time.Time { return n.h.now }
 
 func (n *node) Open(cfg vrrpconn.Config) (Conn, error) {
 	ifname := cfg.Interface
-	if _, ok := n.ifaces[ifname]; !ok && !n.hasVMAC(ifname) {
+	n.mu.Lock()
+	ifc, ok := n.ifaces[ifname]
+	gone := ok && ifc.gone
+	gen := 0
+	if ok {
+		gen = ifc.gen
+	}
+	n.mu.Unlock()
+	if (!ok && !n.hasVMAC(ifname)) || gone {
 		return nil, fmt.Errorf("open socket on %s: no such device", ifname)
 	}
 	time.Sleep(n.kernelDelay)
@@ -171,7 +190,7 @@ func (n *node) Open(cfg vrrpconn.Config) (Conn, error) {
 			return nil, fmt.Errorf("open socket on %s: never released (was it opened on the loop?)", ifname)
 		}
 	}
-	c := &segConn{n: n, iface: ifname, ipv6: cfg.Family == vrrpconn.IPv6, closed: make(chan struct{})}
+	c := &segConn{n: n, iface: ifname, gen: gen, ipv6: cfg.Family == vrrpconn.IPv6, closed: make(chan struct{})}
 	n.mu.Lock()
 	n.conns = append(n.conns, c)
 	n.mu.Unlock()
@@ -188,22 +207,108 @@ func (a nodeAddrs) Add(p addr.Address) error {
 	if n.failAdd[p.Prefix.String()] {
 		return fmt.Errorf("add %s: %w", p.Prefix, syscall.EADDRNOTAVAIL)
 	}
-	n.addrs[p.Prefix.String()] = true
 	n.ops = append(n.ops, "add "+p.Prefix.String())
+	n.setAddrLocked(p.Prefix, p.Dev, true)
 	return nil
+}
+
+// setAddrLocked changes the fake kernel's addresses and, like the kernel,
+// notifies a change (n.mu held).
+func (n *node) setAddrLocked(p netip.Prefix, dev string, present bool) {
+	k := p.String()
+	if _, had := n.addrs[k]; had == present {
+		return
+	}
+	if present {
+		n.addrs[k] = dev
+	} else {
+		dev = n.addrs[k]
+		delete(n.addrs, k)
+	}
+	n.addrEvents <- addr.Event{Prefix: p, Dev: dev, Deleted: !present}
+}
+
+// setAddr adds or removes an address by hand (not through the daemon).
+func (n *node) setAddr(prefix, dev string, present bool) {
+	n.mu.Lock()
+	n.setAddrLocked(netip.MustParsePrefix(prefix), dev, present)
+	n.mu.Unlock()
+	n.h.settle()
+}
+
+type nodeRoutes struct{ n *node }
+
+func (r nodeRoutes) Add(rt addr.Route) error {
+	r.n.mu.Lock()
+	defer r.n.mu.Unlock()
+	r.n.routes[rt.String()] = true
+	return nil
+}
+
+func (r nodeRoutes) Del(rt addr.Route) error { return r.n.delRoute(rt) }
+
+func (r nodeRoutes) Watch(context.Context, func()) (<-chan addr.RouteEvent, error) {
+	return r.n.routeEvents, nil
+}
+
+// delRoute deletes a route (the daemon, or a hand) and, like the kernel,
+// notifies it.
+func (n *node) delRoute(rt addr.Route) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if !n.routes[rt.String()] {
+		return nil
+	}
+	delete(n.routes, rt.String())
+	table := rt.Table
+	if table == 0 {
+		table = 254
+	}
+	n.routeEvents <- addr.RouteEvent{Dst: rt.Dst.Masked(), Table: table, Deleted: true}
+	return nil
+}
+
+func (n *node) hasRoute(s string) bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.routes[s]
+}
+
+func (a nodeAddrs) List(dev string) ([]addr.Address, error) {
+	n := a.n
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	var out []addr.Address
+	for p, d := range n.addrs {
+		if d == dev {
+			out = append(out, addr.Address{Prefix: netip.MustParsePrefix(p), Dev: dev})
+		}
+	}
+	return out, nil
+}
+
+func (a nodeAddrs) Watch(context.Context, func()) (<-chan addr.Event, error) {
+	return a.n.addrEvents, nil
 }
 
 func (a nodeAddrs) Del(p addr.Address) error {
 	n := a.n
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	delete(n.addrs, p.Prefix.String())
+	n.setAddrLocked(p.Prefix, p.Dev, false)
 	n.ops = append(n.ops, "del "+p.Prefix.String())
 	return nil
 }
 
 func (n *node) Primary(ifname string, ipv6 bool) (netip.Addr, error) {
-	if i, ok := n.ifaces[ifname]; ok && i.addr.Is6() == ipv6 {
+	n.mu.Lock()
+	i, ok := n.ifaces[ifname]
+	gone := ok && i.gone
+	n.mu.Unlock()
+	if gone {
+		return netip.Addr{}, fmt.Errorf("interface %s: no such device", ifname)
+	}
+	if ok && i.addr.Is6() == ipv6 {
 		return i.addr, nil
 	}
 	n.mu.Lock()
@@ -265,6 +370,12 @@ func (c *segConn) SendFrom(p []byte, src, dst netip.Addr) error {
 	ifname := c.iface
 	parent := c.n.parentOf(ifname)
 	ifc := c.n.ifaces[parent]
+	c.n.mu.Lock()
+	stale := ifc != nil && (ifc.gone || (ifname == parent && c.gen != ifc.gen))
+	c.n.mu.Unlock()
+	if stale {
+		return fmt.Errorf("send on %s: no such device", ifname)
+	}
 	if ifc == nil || !ifc.up {
 		return fmt.Errorf("send on %s: %w", ifname, ErrLinkDown)
 	}
@@ -317,6 +428,9 @@ func (c *segConn) SendFrom(p []byte, src, dst netip.Addr) error {
 			for key, sc := range o.d.conns {
 				if key.ipv6 != c.ipv6 || o.parentOf(key.iface) != oname {
 					continue
+				}
+				if c, ok := sc.c.(*segConn); ok && c.iface == oname && c.gen != oif.gen {
+					continue // bound to a deleted interface
 				}
 				var a packet.Advert
 				o.d.receive(sc, slices.Clone(p), vrrpconn.Meta{Src: src, Dst: dst, TTL: 255}, fam, &a)
@@ -405,6 +519,54 @@ func (n *node) setLink(ifname string, up bool) {
 	n.h.settle()
 }
 
+// deleteLink deletes an interface (ip link del): its sockets are dead, its
+// addresses and VMACs gone, and the daemon hears of it.
+func (n *node) deleteLink(ifname string) {
+	n.mu.Lock()
+	ifc := n.ifaces[ifname]
+	ifc.gone, ifc.up = true, false
+	for p, dev := range n.addrs {
+		if dev == ifname {
+			delete(n.addrs, p)
+			// The kernel's event names an index whose name is gone.
+			n.addrEvents <- addr.Event{Prefix: netip.MustParsePrefix(p), Index: 10 + ifc.gen, Deleted: true}
+		}
+	}
+	n.mu.Unlock()
+	n.links <- link.Event{Name: ifname, Index: 10 + ifc.gen, Deleted: true}
+	n.h.settle()
+}
+
+// recreateLink creates the interface again (a new index), up, with its
+// address, and waits for the daemon's rebuild of its instances.
+func (n *node) recreateLink(ifname string) {
+	n.mu.Lock()
+	ifc := n.ifaces[ifname]
+	ifc.gone, ifc.up = false, true
+	ifc.gen++
+	n.mu.Unlock()
+	n.links <- link.Event{Name: ifname, Index: 10 + ifc.gen, Up: true}
+	n.h.settle()
+	n.awaitRebind()
+}
+
+// awaitRebind steps the node until no rebuild of its instances runs.
+func (n *node) awaitRebind() {
+	n.h.t.Helper()
+	deadline := time.Now().Add(time.Minute) // a bound on a hang, not a timing assertion
+	for n.d.rebinding.Load() || !n.idle() {
+		if time.Now().After(deadline) {
+			n.h.t.Fatal("the rebuild never finished")
+		}
+		if n.idle() {
+			runtime.Gosched()
+			continue
+		}
+		n.d.step()
+	}
+	n.h.settle()
+}
+
 // reload runs Reload as ctl or SIGHUP would, on another goroutine (its
 // prepare step runs there, off the loop), stepping the node's loop for its
 // plan and commit steps until it returns; the clock does not move.
@@ -445,7 +607,7 @@ func (n *node) stepUntil(done <-chan error, timed func(time.Duration)) error {
 }
 
 func (n *node) idle() bool {
-	return len(n.d.rx) == 0 && len(n.d.cmds) == 0 && len(n.links) == 0
+	return len(n.d.rx) == 0 && len(n.d.cmds) == 0 && len(n.links) == 0 && len(n.addrEvents) == 0 && len(n.routeEvents) == 0
 }
 
 // settle steps every running node until no input is pending.
@@ -513,7 +675,8 @@ func (n *node) state(name string) string {
 func (n *node) holds(prefix string) bool {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	return n.addrs[prefix]
+	_, ok := n.addrs[prefix]
+	return ok
 }
 
 func (n *node) status(name string) (st struct {

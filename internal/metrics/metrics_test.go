@@ -139,9 +139,15 @@ gokeepalived_vrrp_priority_zero_sent_total{instance="VI_1",interface="eth0",vrid
 # HELP gokeepalived_vrrp_released_master_total Transitions out of MASTER.
 # TYPE gokeepalived_vrrp_released_master_total counter
 gokeepalived_vrrp_released_master_total{instance="VI_1",interface="eth0",vrid="51"} 1
+# HELP gokeepalived_vrrp_routes_restored_total Virtual routes put back after something else deleted them while this instance was MASTER.
+# TYPE gokeepalived_vrrp_routes_restored_total counter
+gokeepalived_vrrp_routes_restored_total{instance="VI_1",interface="eth0",vrid="51"} 0
 # HELP gokeepalived_vrrp_split_brain_suspected_total Adverts from another master while this instance was MASTER and out-ranked it: both held the virtual addresses.
 # TYPE gokeepalived_vrrp_split_brain_suspected_total counter
 gokeepalived_vrrp_split_brain_suspected_total{instance="VI_1",interface="eth0",vrid="51"} 1
+# HELP gokeepalived_vrrp_stale_vips_removed_total Virtual addresses found on an interface while this instance was not MASTER (left by a crash, or added by hand) and removed.
+# TYPE gokeepalived_vrrp_stale_vips_removed_total counter
+gokeepalived_vrrp_stale_vips_removed_total{instance="VI_1",interface="eth0",vrid="51"} 0
 # HELP gokeepalived_vrrp_state 1 for the instance's current VRRP state, 0 for the other states.
 # TYPE gokeepalived_vrrp_state gauge
 gokeepalived_vrrp_state{instance="VI_1",interface="eth0",state="BACKUP",vrid="51"} 0
@@ -165,6 +171,9 @@ gokeepalived_vrrp_vip_errors_total{instance="VI_1",interface="eth0",vrid="51"} 0
 # HELP gokeepalived_vrrp_vips_held 1 while the instance holds its virtual addresses on the interface, else 0.
 # TYPE gokeepalived_vrrp_vips_held gauge
 gokeepalived_vrrp_vips_held{instance="VI_1",interface="eth0",vrid="51"} 1
+# HELP gokeepalived_vrrp_vips_restored_total Virtual addresses put back after something else removed them from the kernel while this instance was MASTER.
+# TYPE gokeepalived_vrrp_vips_restored_total counter
+gokeepalived_vrrp_vips_restored_total{instance="VI_1",interface="eth0",vrid="51"} 0
 `
 
 func TestCollectorFullExposition(t *testing.T) {
@@ -216,10 +225,10 @@ gokeepalived_vrrp_vips_held{instance="VI_6",interface="eth1",vrid="7"} 0
 		append(absent, "gokeepalived_vrrp_adverts_sent_total", "gokeepalived_vrrp_state_code", "gokeepalived_vrrp_vips_held")...); err != nil {
 		t.Fatal(err)
 	}
-	// 5 state series + state_code + 2 priorities + vips_held + 14 counters
+	// 5 state series + state_code + 2 priorities + vips_held + 17 counters
 	// (the 10 ignored-input ones are absent at zero) + one drop series per
 	// DropReason but OK.
-	if got, want := testutil.CollectAndCount(c), 5+1+2+1+14+int(packet.NumDropReasons)-1; got != want {
+	if got, want := testutil.CollectAndCount(c), 5+1+2+1+17+int(packet.NumDropReasons)-1; got != want {
 		t.Errorf("CollectAndCount = %d, want %d", got, want)
 	}
 }

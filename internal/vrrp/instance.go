@@ -3,6 +3,7 @@ package vrrp
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"time"
 
 	"gokeepalived/internal/vrrp/packet"
@@ -130,6 +131,8 @@ func (i *Instance) Handle(now time.Time, in Input) Output {
 		ign = i.priorityChanged(in.Effective)
 	case ConfiguredPriority:
 		ign = i.configuredPriority(now, in.Priority)
+	case ConfiguredVIPs:
+		ign = i.configuredVIPs(now, in.VIPs)
 	case Fault:
 		i.fault(now, in.Source, in.Reason)
 	case FaultCleared:
@@ -496,6 +499,24 @@ func (i *Instance) configuredPriority(now time.Time, p uint8) IgnoreReason {
 		i.push(SendAdvert{Priority: i.prio})
 		i.adverTimer = now.Add(i.adverInt.Duration())
 	}
+	return IgnoreNone
+}
+
+// configuredVIPs takes a new VIP list in place (a reload).
+func (i *Instance) configuredVIPs(now time.Time, vips []netip.Addr) IgnoreReason {
+	if slices.Equal(vips, i.cfg.VIPs) {
+		return IgnoreAlreadyInSt
+	}
+	i.cfg.VIPs = slices.Clone(vips)
+	if i.state != StateMaster {
+		return IgnoreNone
+	}
+	// As on becoming MASTER: addresses, then the advert (so backups see
+	// the new list now, not at the next interval), then the announcement.
+	i.push(AcquireVIPs{})
+	i.push(SendAdvert{Priority: i.prio})
+	i.push(SendGratuitous{Repeat: i.cfg.GARPMasterRepeat})
+	i.adverTimer = now.Add(i.adverInt.Duration())
 	return IgnoreNone
 }
 

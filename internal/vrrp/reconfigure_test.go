@@ -1,6 +1,7 @@
 package vrrp
 
 import (
+	"net/netip"
 	"slices"
 	"testing"
 	"time"
@@ -66,6 +67,47 @@ func TestConfiguredPriority(t *testing.T) {
 		i := startBackup(t, baseConfig(2, 100))
 		if out := i.Handle(t0, ConfiguredPriority{Priority: 100}); out.Ignored != IgnoreAlreadyInSt {
 			t.Errorf("ignored = %q", out.Ignored)
+		}
+	})
+}
+
+// A reload that changes only the VIP list is applied in place (issue 10,
+// fault 3: the instance was restarted, and the VIP was on neither node for
+// seconds): a MASTER stays MASTER, adds the addresses, advertises the new
+// list at once and announces it; a BACKUP only takes the list.
+func TestConfiguredVIPs(t *testing.T) {
+	other := netip.MustParseAddr("198.51.100.2")
+	t.Run("MASTER stays MASTER and advertises the new list", func(t *testing.T) {
+		i, now := startMaster(t, baseConfig(2, 100))
+		now = now.Add(100 * time.Millisecond)
+		out := i.Handle(now, ConfiguredVIPs{VIPs: []netip.Addr{vip, other}})
+		if out.Transition != nil || i.State() != StateMaster {
+			t.Fatalf("transition %+v state %v, want none and MASTER", out.Transition, i.State())
+		}
+		if got, want := render(out.Actions), []string{"AcquireVIPs", "SendAdvert(100)", "SendGratuitous(5)"}; !slices.Equal(got, want) {
+			t.Errorf("actions %q, want %q", got, want)
+		}
+		if !slices.Equal(i.Config().VIPs, []netip.Addr{vip, other}) {
+			t.Errorf("VIPs %v", i.Config().VIPs)
+		}
+		if !out.Deadline.Equal(now.Add(time.Second)) {
+			t.Errorf("deadline %v, want the next advert a second after this one", out.Deadline.Sub(now))
+		}
+	})
+	t.Run("BACKUP takes the list and does nothing", func(t *testing.T) {
+		i := startBackup(t, baseConfig(2, 100))
+		out := i.Handle(t0.Add(time.Second), ConfiguredVIPs{VIPs: []netip.Addr{other}})
+		if len(out.Actions) != 0 || out.Transition != nil || i.State() != StateBackup {
+			t.Errorf("actions %q transition %+v state %v, want nothing", render(out.Actions), out.Transition, i.State())
+		}
+		if !slices.Equal(i.Config().VIPs, []netip.Addr{other}) {
+			t.Errorf("VIPs %v", i.Config().VIPs)
+		}
+	})
+	t.Run("same list is ignored", func(t *testing.T) {
+		i, now := startMaster(t, baseConfig(2, 100))
+		if out := i.Handle(now, ConfiguredVIPs{VIPs: []netip.Addr{vip}}); out.Ignored != IgnoreAlreadyInSt || len(out.Actions) != 0 {
+			t.Errorf("ignored %q actions %q", out.Ignored, render(out.Actions))
 		}
 	})
 }

@@ -87,6 +87,13 @@ type PriorityChanged struct{ Effective uint8 }
 // the new priority; its trackers then apply through PriorityChanged.
 type ConfiguredPriority struct{ Priority uint8 }
 
+// ConfiguredVIPs carries a new list of virtual addresses (a reload that
+// changed the instance's virtual_ipaddress in place, without a restart).
+// A MASTER adds them (AcquireVIPs: the daemon has removed the dropped
+// ones), advertises the new list at once and announces them; in any other
+// state only the list changes, for the next time it becomes MASTER.
+type ConfiguredVIPs struct{ VIPs []netip.Addr }
+
 // Fault reports that a tracked object failed. Source identifies it (for
 // example "interface eth0"); the instance stays in FAULT until every Source
 // that faulted has been cleared. Reason is the human text.
@@ -101,6 +108,7 @@ func (AdvertReceived) isInput()     {}
 func (TimerFired) isInput()         {}
 func (PriorityChanged) isInput()    {}
 func (ConfiguredPriority) isInput() {}
+func (ConfiguredVIPs) isInput()     {}
 func (Fault) isInput()              {}
 func (FaultCleared) isInput()       {}
 

@@ -133,11 +133,20 @@ type addresses struct{}
 
 func (addresses) Add(a addr.Address) error { return addr.Add(a) }
 func (addresses) Del(a addr.Address) error { return addr.Del(a) }
+func (addresses) List(dev string) ([]addr.Address, error) {
+	return addr.List(dev)
+}
+func (addresses) Watch(ctx context.Context, wake func()) (<-chan addr.Event, error) {
+	return addr.Watch(ctx, wake)
+}
 
 type routes struct{}
 
 func (routes) Add(r addr.Route) error { return addr.AddRoute(r) }
 func (routes) Del(r addr.Route) error { return addr.DelRoute(r) }
+func (routes) Watch(ctx context.Context, wake func()) (<-chan addr.RouteEvent, error) {
+	return addr.WatchRoutes(ctx, wake)
+}
 
 type rules struct{}
 
