@@ -71,8 +71,10 @@ type Daemon struct {
 	units     []*unit
 	instances []*instance
 	conns     map[connKey]*sharedConn
+	timers    timerHeap // units with a deadline, earliest first (timers.go)
+	due       []*unit   // fireTimers' scratch
 
-	rx       chan rxEvent
+	rx       chan *rxBatch
 	cmds     chan func()
 	linkEv   <-chan link.Event
 	started  time.Time
@@ -104,7 +106,7 @@ func New(cfg *config.Config, opts Options) *Daemon {
 		ports:    opts.Ports,
 		cfg:      cfg,
 		conns:    map[connKey]*sharedConn{},
-		rx:       make(chan rxEvent, 1024),
+		rx:       make(chan *rxBatch, 1024),
 		cmds:     make(chan func(), 16),
 		notifier: opts.Notifier,
 
@@ -274,8 +276,12 @@ func (d *Daemon) kick() {
 func (d *Daemon) drain() {
 	for {
 		select {
-		case ev := <-d.rx:
-			d.handle(ev.in, vrrp.AdvertReceived{Src: ev.src, Advert: ev.adv})
+		case b := <-d.rx:
+			for i := range b.evs {
+				ev := &b.evs[i]
+				d.handle(ev.in, vrrp.AdvertReceived{Src: ev.src, Advert: ev.adv})
+			}
+			putBatch(b)
 		case le, ok := <-d.linkEv:
 			if !ok {
 				d.linkEv = nil
@@ -291,26 +297,6 @@ func (d *Daemon) drain() {
 			d.snapshotAll()
 		default:
 			return
-		}
-	}
-}
-
-// nextDeadline is the earliest timer of any unit (zero: none).
-func (d *Daemon) nextDeadline() time.Time {
-	var next time.Time
-	for _, u := range d.units {
-		if !u.deadline.IsZero() && (next.IsZero() || u.deadline.Before(next)) {
-			next = u.deadline
-		}
-	}
-	return next
-}
-
-func (d *Daemon) fireTimers() {
-	now := d.now()
-	for _, u := range d.units {
-		if !u.deadline.IsZero() && !u.deadline.After(now) {
-			d.handleUnit(u, vrrp.AllMembers, vrrp.TimerFired{})
 		}
 	}
 }
@@ -580,7 +566,7 @@ func (d *Daemon) handleUnit(u *unit, member int, input vrrp.Input) {
 		for _, a := range out.Actions {
 			d.act(in, now, a)
 		}
-		u.deadline = out.Deadline
+		d.setDeadline(u, out.Deadline)
 		return
 	}
 	out := u.group.Handle(now, member, input)
@@ -593,7 +579,7 @@ func (d *Daemon) handleUnit(u *unit, member int, input vrrp.Input) {
 	for _, a := range out.Actions {
 		d.act(u.members[a.Member], now, a.Action)
 	}
-	u.deadline = out.Deadline
+	d.setDeadline(u, out.Deadline)
 	d.groupState(u, out)
 }
 

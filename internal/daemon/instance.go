@@ -77,7 +77,8 @@ type unit struct {
 	name     string
 	members  []*instance
 	group    *vrrp.SyncGroup // nil for a lone instance
-	deadline time.Time
+	deadline time.Time       // set through Daemon.setDeadline only
+	heapIdx  int             // position in the loop's timer heap + 1; 0: not in it
 	// groupState is the members' common state last notified (groups only).
 	groupState vrrp.State
 	// scripts are the sync group's notify scripts (groups only).
