@@ -24,6 +24,7 @@ import (
 	"gokeepalived/internal/config"
 	"gokeepalived/internal/ctl"
 	"gokeepalived/internal/linux/link"
+	"gokeepalived/internal/linux/vrrpconn"
 	"gokeepalived/internal/vrrp"
 	"gokeepalived/internal/vrrp/packet"
 )
@@ -73,6 +74,11 @@ type Daemon struct {
 	conns     map[connKey]*sharedConn
 	timers    timerHeap // units with a deadline, earliest first (timers.go)
 	due       []*unit   // fireTimers' scratch
+	// Adverts queued while timers fire, sent in batches (sendbatch.go).
+	txBatching bool
+	txq        []queuedAdvert
+	txMsgs     []vrrpconn.Out
+	txErrs     []error
 
 	rx       chan *rxBatch
 	cmds     chan func()
@@ -635,6 +641,12 @@ func (d *Daemon) transition(in *instance, now time.Time, t vrrp.Transition) {
 
 // act carries out one action of the core.
 func (d *Daemon) act(in *instance, now time.Time, a vrrp.Action) {
+	switch a.(type) {
+	case vrrp.AcquireVIPs, vrrp.ReleaseVIPs, vrrp.SendGratuitous:
+		// Adverts queued in this tick leave before the slow kernel work,
+		// as they would unbatched.
+		d.flushSends()
+	}
 	switch a := a.(type) {
 	case vrrp.SendAdvert:
 		d.sendAdvert(in, a.Priority)
@@ -720,11 +732,29 @@ func (d *Daemon) shuttingDown() bool { return d.runCtx != nil && d.runCtx.Err() 
 
 // sendAdvert sends one advert to every destination. Failures are counted
 // (send_errors), logged, and kept as a run (sendfail.go) that the status
-// and the split-brain and no-master diagnoses name first.
+// and the split-brain and no-master diagnoses name first. While the loop
+// fires timers, an advert to one destination on a socket that sends in
+// batches is queued instead, and leaves with the others of the tick
+// (flushSends).
 func (d *Daemon) sendAdvert(in *instance, prio uint8) {
 	in.advert.Priority = prio
 	opts := packet.Options{ChecksumAsV2: in.cfg.V3ChecksumAsV2}
 	now := d.now()
+	if d.txBatching && len(in.dsts) == 1 && !in.txQueued {
+		if _, ok := in.conn.c.(batchSender); ok {
+			b, err := in.advert.AppendBinary(in.sendBuf[:0], in.src, in.dsts[0], opts)
+			if err != nil {
+				in.count(ctl.SendErrors)
+				in.sendFailed(now, err)
+				d.log.Error("encoding advert", "instance", in.cfg.Name, "err", err)
+				return
+			}
+			in.sendBuf = b
+			in.txQueued = true
+			d.txq = append(d.txq, queuedAdvert{in: in, prio: prio})
+			return
+		}
+	}
 	sent, failed := false, false
 	for _, dst := range in.dsts {
 		b, err := in.advert.AppendBinary(in.sendBuf[:0], in.src, dst, opts)
@@ -735,28 +765,40 @@ func (d *Daemon) sendAdvert(in *instance, prio uint8) {
 			return
 		}
 		in.sendBuf = b
-		if err := in.conn.c.SendFrom(b, in.src, dst); err != nil {
-			in.count(ctl.SendErrors)
-			if prio == 0 && (errors.Is(err, ErrLinkDown) || (errors.Is(err, ErrSendRefused) && !d.trackers.linkUp(in.cfg.Interface))) {
-				// The farewell advert of a master whose link just went down
-				// cannot leave (IPv4 says ENETUNREACH; IPv6 EINVAL, since the
-				// link-local source is gone); that is expected, not worth a
-				// warning.
-				d.log.Debug("priority-0 advert not sent: the interface is down", "instance", in.cfg.Name, "to", dst.String(), "err", err.Error())
-				continue
-			}
-			failed = true
-			in.sendFailed(now, err)
-			d.rateLimitedWarn(in, now, "send", "sending advert failed", "to", dst.String(), "err", err.Error(),
-				"send_errors", in.sendFail.n, "since", in.sendFail.since.Format("15:04:05.000"))
-			continue
-		}
-		sent = true
-		in.count(ctl.AdvertsSent)
-		if prio == 0 {
-			in.count(ctl.PriorityZeroSent)
-		}
+		ok, bad := d.sent(in, prio, dst, now, in.conn.c.SendFrom(b, in.src, dst))
+		sent, failed = sent || ok, failed || bad
 	}
+	d.sendsDone(in, sent, failed)
+}
+
+// sent accounts for one advert to dst: counted, or its failure counted,
+// logged and kept. ok: it left; failed: it failed for a reason worth
+// reporting (a farewell advert on a link that went down is not).
+func (d *Daemon) sent(in *instance, prio uint8, dst netip.Addr, now time.Time, err error) (ok, failed bool) {
+	if err != nil {
+		in.count(ctl.SendErrors)
+		if prio == 0 && (errors.Is(err, ErrLinkDown) || (errors.Is(err, ErrSendRefused) && !d.trackers.linkUp(in.cfg.Interface))) {
+			// The farewell advert of a master whose link just went down
+			// cannot leave (IPv4 says ENETUNREACH; IPv6 EINVAL, since the
+			// link-local source is gone); that is expected, not worth a
+			// warning.
+			d.log.Debug("priority-0 advert not sent: the interface is down", "instance", in.cfg.Name, "to", dst.String(), "err", err.Error())
+			return false, false
+		}
+		in.sendFailed(now, err)
+		d.rateLimitedWarn(in, now, "send", "sending advert failed", "to", dst.String(), "err", err.Error(),
+			"send_errors", in.sendFail.n, "since", in.sendFail.since.Format("15:04:05.000"))
+		return false, true
+	}
+	in.count(ctl.AdvertsSent)
+	if prio == 0 {
+		in.count(ctl.PriorityZeroSent)
+	}
+	return true, false
+}
+
+// sendsDone ends a run of failed sends once an advert left everywhere.
+func (d *Daemon) sendsDone(in *instance, sent, failed bool) {
 	if sent && !failed && in.sendFail.n > 0 {
 		run := in.sendSucceeded()
 		d.log.Info("adverts are sent again", "instance", in.cfg.Name, "vrid", in.cfg.VRID, "af", in.family(),

@@ -42,6 +42,8 @@ type instance struct {
 	expect  packet.Expect
 	advert  packet.Advert
 	sendBuf []byte
+	// txQueued: sendBuf holds an advert queued for the tick's batch.
+	txQueued bool
 
 	// Counters, drops and the last advert's time: atomics, written by the
 	// loop and the socket reader, read by status renderers.

@@ -4,9 +4,11 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 
+	"gokeepalived/internal/ctl"
 	"gokeepalived/internal/linux/vrrpconn"
 	"gokeepalived/internal/vrrp/packet"
 )
@@ -227,4 +229,36 @@ func later(a, b time.Time) time.Time {
 		return b
 	}
 	return a
+}
+
+// The adverts of the units whose timers fire in the same step leave in one
+// batch per socket, and reach the peer as before.
+func TestSendBatchPerTick(t *testing.T) {
+	h := newHarness(t)
+	h.quiet = true
+	a := h.node("a", map[string]string{"eth0": "lan 192.0.2.1"}, strings.ReplaceAll(manyInstances(3), "priority 100", "priority 200"))
+	a.batchSend = true
+	b := h.node("b", map[string]string{"eth0": "lan 192.0.2.2"}, manyInstances(3))
+	a.start()
+	b.start()
+	h.advance(10 * time.Second)
+	for i := 1; i <= 3; i++ {
+		name := fmt.Sprintf("VI_%03d", i)
+		if sa, sb := a.state(name), b.state(name); sa != "MASTER" || sb != "BACKUP" {
+			t.Errorf("%s: a is %s, b is %s; want MASTER, BACKUP", name, sa, sb)
+		}
+	}
+	full := 0
+	for _, n := range a.batches {
+		if n == 3 {
+			full++
+		}
+	}
+	// advert_int 1: about 8 ticks as master, all three instances in step.
+	if full < 5 {
+		t.Errorf("batches sent %v; want most of them holding all 3 adverts", a.batches)
+	}
+	if sent := a.d.instances[0].stats.Get(ctl.AdvertsSent); sent < 5 {
+		t.Errorf("adverts_sent = %d, want the batched adverts counted", sent)
+	}
 }

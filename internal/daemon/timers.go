@@ -81,6 +81,12 @@ func (d *Daemon) nextDeadline() time.Time {
 // A unit whose deadline another unit's handling moved is fired only if it
 // is still due.
 func (d *Daemon) fireTimers() {
+	// The adverts of the due units leave together (sendbatch.go).
+	d.txBatching = true
+	defer func() {
+		d.txBatching = false
+		d.flushSends()
+	}()
 	now := d.now()
 	due := d.due[:0]
 	for len(d.timers) > 0 && !d.timers[0].deadline.After(now) {

@@ -107,6 +107,17 @@ func (c conn) RecvBatch(b *vrrpconn.Batch) error {
 	}
 }
 
+// SendBatch sends the adverts of a tick with one sendmmsg, each error
+// classified as SendFrom's are.
+func (c conn) SendBatch(msgs []vrrpconn.Out, errs []error) {
+	c.c.SendBatch(msgs, errs)
+	for i, err := range errs[:len(msgs)] {
+		if err != nil {
+			errs[i] = classify(err)
+		}
+	}
+}
+
 func (c conn) Drops() uint64                 { return c.c.Drops() }
 func (c conn) SetReadBuffer(bytes int) error { return c.c.SetReadBuffer(bytes) }
 

@@ -106,3 +106,63 @@ func lastVRID(b *vrrpconn.Batch) byte {
 	pl, _ := b.Packet(b.Len() - 1)
 	return pl[1]
 }
+
+// SendBatch sends every message with its own source and destination; the
+// peer reads them back as one batch. A message for the wrong family gets
+// its own error and the others still leave. Once grown, it allocates
+// nothing.
+func TestSendBatch(t *testing.T) {
+	p := netnstest.NewPair(t)
+	for _, fam := range []vrrpconn.Family{vrrpconn.IPv4, vrrpconn.IPv6} {
+		t.Run(fam.String(), func(t *testing.T) {
+			g := vrrpconn.DefaultGroup(fam)
+			tx := open(t, p.A, vrrpconn.Config{Interface: p.AIf, Family: fam})
+			rx := open(t, p.B, vrrpconn.Config{Interface: p.BIf, Family: fam, Groups: []netip.Addr{g}})
+			src, unicast, wrong := p.A4, p.B4, p.B6
+			if fam == vrrpconn.IPv6 {
+				src, unicast, wrong = p.ALL, p.B6, p.B4
+			}
+			msgs := []vrrpconn.Out{
+				{Payload: advert(1), Src: src, Dst: g},
+				{Payload: advert(2), Dst: g},
+				{Payload: advert(3), Src: src, Dst: unicast},
+			}
+			errs := make([]error, len(msgs))
+			tx.SendBatch(msgs, errs)
+			for i, err := range errs {
+				if err != nil {
+					t.Errorf("message %d: %v", i, err)
+				}
+			}
+			b := vrrpconn.NewBatch(8)
+			var got []vrrpconn.Meta
+			var vrids []byte
+			for len(got) < len(msgs) {
+				if err := rx.SetReadDeadline(time.Now().Add(wait)); err != nil {
+					t.Fatal(err)
+				}
+				if err := rx.RecvBatch(b); err != nil {
+					t.Fatalf("RecvBatch after %d: %v", len(got), err)
+				}
+				for i := range b.Len() {
+					pl, m := b.Packet(i)
+					got, vrids = append(got, m), append(vrids, pl[1])
+				}
+			}
+			for i, m := range got {
+				if vrids[i] != byte(i+1) || m.Dst != msgs[i].Dst || m.TTL != 255 || (fam == vrrpconn.IPv4 && m.Src != p.A4) || (fam == vrrpconn.IPv6 && m.Src != p.ALL) {
+					t.Errorf("packet %d: vrid %d meta %+v; want vrid %d to %v", i, vrids[i], m, i+1, msgs[i].Dst)
+				}
+			}
+			bad := []vrrpconn.Out{{Payload: advert(4), Dst: g}, {Payload: advert(5), Dst: wrong}}
+			tx.SendBatch(bad, errs)
+			if errs[0] != nil || errs[1] == nil {
+				t.Errorf("errors %v, %v; want nil, then the family mismatch", errs[0], errs[1])
+			}
+			allocs := testing.AllocsPerRun(10, func() { tx.SendBatch(msgs, errs) })
+			if allocs != 0 {
+				t.Errorf("SendBatch allocates %v times per call, want 0", allocs)
+			}
+		})
+	}
+}

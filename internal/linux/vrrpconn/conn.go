@@ -127,6 +127,17 @@ type Conn struct {
 	sdst    netip.Addr
 	serr    error
 
+	// Batched send state (sendbatch.go), under smu.
+	batchFn    func(fd uintptr) bool
+	bhdrs      []mmsghdr
+	biovs      []unix.Iovec
+	boob       []byte
+	bsa4       []unix.RawSockaddrInet4
+	bsa6       []unix.RawSockaddrInet6
+	bfrom, bto int
+	bn         int
+	berr       error
+
 	// drops is the latest SO_RXQ_OVFL count a received packet carried.
 	drops atomic.Uint32
 }
@@ -204,6 +215,7 @@ func (c *Conn) setup() error {
 	c.oob = make([]byte, 128)
 	c.readFn = c.recvmsg
 	c.writeFn = c.sendmsg
+	c.batchFn = c.sendmmsg
 	if c.cfg.Family == IPv4 {
 		p := ipv4.NewPacketConn(c.ipc)
 		c.p4 = p
