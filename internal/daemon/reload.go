@@ -230,6 +230,10 @@ func (d *Daemon) commitOnLoop(ctx context.Context, p *reloadPlan, retired *retir
 		defer close(done)
 		if p.state.CompareAndSwap(planPending, planCommitted) {
 			*retired = d.commit(p)
+			// Published before Reload returns, so its caller's next status
+			// read shows the new configuration.
+			d.snapshotAll()
+			d.publish()
 		}
 	}
 	select {
