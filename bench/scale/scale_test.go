@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -55,6 +56,7 @@ type result struct {
 	vipsB     int
 	vipsBoth  int
 	load      string
+	notes     string // gokeepalived: why the backup became MASTER, kernel overruns
 	err       string
 }
 
@@ -89,8 +91,8 @@ func TestScaleBench(t *testing.T) {
 				}()
 				measure(t, &r)
 			})
-			t.Logf("%s N=%d: converged %s, CPU %.1f / %.1f %%, RSS %d / %d kB, backup→MASTER %d, VIPs %d / %d, both %d, load %s %s",
-				r.daemon, r.n, r.converged, r.cpuM, r.cpuB, r.rssM, r.rssB, r.entries, r.vipsM, r.vipsB, r.vipsBoth, r.load, r.err)
+			t.Logf("%s N=%d: converged %s, CPU %.1f / %.1f %%, RSS %d / %d kB, backup→MASTER %d, VIPs %d / %d, both %d, load %s; %s %s",
+				r.daemon, r.n, r.converged, r.cpuM, r.cpuB, r.rssM, r.rssB, r.entries, r.vipsM, r.vipsB, r.vipsBoth, r.load, r.notes, r.err)
 			results = append(results, r)
 		}
 	}
@@ -280,6 +282,7 @@ func measure(t *testing.T, r *result) {
 	}
 	// Wait for the status socket too (gokeepalived), so the count works.
 	before := db.masterEntries(t)
+	logFrom := len(db.r.Logs())
 	cm0, cb0, w0 := cpuTicks(pm), cpuTicks(pb), time.Now()
 	var profiles []chan error
 	if *flagPprof != "" && dm.gk != nil {
@@ -311,6 +314,9 @@ func measure(t *testing.T, r *result) {
 		}
 	}
 	r.load = benchdoc.LoadAvg()
+	if db.gk != nil {
+		r.notes = notes(db.r.Logs()[logFrom:], dm.r.Logs()+db.r.Logs())
+	}
 	for _, p := range profiles {
 		if err := <-p; err != nil {
 			t.Errorf("CPU profile: %v", err)
@@ -318,6 +324,34 @@ func measure(t *testing.T, r *result) {
 	}
 	_ = dm.r.Stop()
 	_ = db.r.Stop()
+}
+
+// notes summarises a gokeepalived run from its logs: the reasons the
+// backup gave for becoming MASTER in the window (most frequent first), and
+// the receive-queue overruns either node logged.
+func notes(window, all string) string {
+	count := map[string]int{}
+	var reasons []string
+	for _, line := range strings.Split(window, "\n") {
+		if !strings.Contains(line, `msg="state change"`) || !strings.Contains(line, "to=MASTER") {
+			continue
+		}
+		_, r, _ := strings.Cut(line, "reason=")
+		r = strings.Trim(r, `"`)
+		if count[r] == 0 {
+			reasons = append(reasons, r)
+		}
+		count[r]++
+	}
+	slices.SortStableFunc(reasons, func(a, b string) int { return count[b] - count[a] })
+	var parts []string
+	for _, r := range reasons[:min(len(reasons), 2)] {
+		parts = append(parts, fmt.Sprintf("%d× %s", count[r], r))
+	}
+	if n := strings.Count(all, "receive queue overran"); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d overrun warnings", n))
+	}
+	return strings.Join(parts, "; ")
 }
 
 func runIP(args ...string) (string, error) {
@@ -350,19 +384,19 @@ func report(rs []result, started time.Time) string {
 		fmt.Fprintf(&b, "- gokeepalived: %s\n", *flagRev)
 	}
 	b.WriteString("- The machine is shared with other builds and tests (load average 10-20), so CPU figures vary run to run by tens of per cent.\n\n")
-	b.WriteString("| N | daemon | window | converged after | CPU master / backup (% of a core) | RSS master / backup | backup → MASTER in the window | VIPs master / backup / on both |\n")
-	b.WriteString("|---:|---|---:|---:|---:|---:|---:|---:|\n")
+	b.WriteString("| N | daemon | window | converged after | CPU master / backup (% of a core) | RSS master / backup | backup → MASTER in the window | VIPs master / backup / on both | notes (gokeepalived's logs) |\n")
+	b.WriteString("|---:|---|---:|---:|---:|---:|---:|---:|---|\n")
 	for _, r := range rs {
 		if r.err != "" {
-			fmt.Fprintf(&b, "| %d | %s | %s | failed: %s | | | | |\n", r.n, r.daemon, r.window, strings.ReplaceAll(r.err, "|", "/"))
+			fmt.Fprintf(&b, "| %d | %s | %s | failed: %s | | | | | |\n", r.n, r.daemon, r.window, strings.ReplaceAll(r.err, "|", "/"))
 			continue
 		}
 		conv := "not within " + flagSettle.String()
 		if r.converged > 0 {
 			conv = r.converged.Round(100 * time.Millisecond).String()
 		}
-		fmt.Fprintf(&b, "| %d | %s | %s | %s | %.1f / %.1f | %d / %d MB | %d | %d / %d / %d |\n",
-			r.n, r.daemon, r.window, conv, r.cpuM, r.cpuB, r.rssM/1024, r.rssB/1024, r.entries, r.vipsM, r.vipsB, r.vipsBoth)
+		fmt.Fprintf(&b, "| %d | %s | %s | %s | %.1f / %.1f | %d / %d MB | %d | %d / %d / %d | %s |\n",
+			r.n, r.daemon, r.window, conv, r.cpuM, r.cpuB, r.rssM/1024, r.rssB/1024, r.entries, r.vipsM, r.vipsB, r.vipsBoth, strings.ReplaceAll(r.notes, "|", "/"))
 	}
 	return b.String()
 }

@@ -29,10 +29,12 @@
 // IPV6_PKTINFO and IPV6_HOPLIMIT.
 //
 // Recv and Send do not allocate (they issue recvmsg(2) / sendmsg(2) with
-// buffers kept in the Conn; SendFrom allocates its control message). Recv
-// must be called from one goroutine at a time; Send and SendFrom are safe for
-// concurrent use (serialised by a lock only senders share) and may run
-// concurrently with Recv.
+// buffers kept in the Conn; SendFrom allocates its control message), nor do
+// their batched forms RecvBatch (recvmmsg(2) into a Batch) and SendBatch
+// (sendmmsg(2)). Recv and RecvBatch must be called from one goroutine at a
+// time; Send, SendFrom and SendBatch are safe for concurrent use (serialised
+// by a lock only senders share) and may run concurrently with Recv. The
+// socket counts receive-queue overruns (SO_RXQ_OVFL, Drops).
 package vrrpconn
 
 import (
