@@ -74,6 +74,7 @@ type Daemon struct {
 	conns     map[connKey]*sharedConn
 	timers    timerHeap // units with a deadline, earliest first (timers.go)
 	due       []*unit   // fireTimers' scratch
+	slack     time.Duration
 	// Adverts queued while timers fire, sent in batches (sendbatch.go).
 	txBatching bool
 	txq        []queuedAdvert
@@ -158,7 +159,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}()
 	for ctx.Err() == nil {
 		d.step()
-		w.Wait(d.nextDeadline(), d.now())
+		w.Wait(d.wakeAt(), d.now())
 	}
 	d.finish()
 	return nil

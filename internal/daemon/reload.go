@@ -320,6 +320,7 @@ func (d *Daemon) install(p *reloadPlan, keep []*unit) []*sharedConn {
 	for _, u := range d.units {
 		d.instances = append(d.instances, u.members...)
 	}
+	d.resetSlack()
 	used := map[*sharedConn]bool{}
 	for _, in := range d.instances {
 		used[in.conn] = true

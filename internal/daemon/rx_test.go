@@ -262,3 +262,25 @@ func TestSendBatchPerTick(t *testing.T) {
 		t.Errorf("adverts_sent = %d, want the batched adverts counted", sent)
 	}
 }
+
+// Run wakes for the timers 1/100 of the shortest advert interval late (at
+// most 1 ms), so the timers due meanwhile fire, and send, together.
+func TestTimerSlack(t *testing.T) {
+	for _, tt := range []struct {
+		conf string
+		want time.Duration
+	}{
+		{manyInstances(2), time.Millisecond},                                             // advert_int 1
+		{"global_defs {\n    vrrp_version 3\n}\n" + oneInstance, 500 * time.Microsecond}, // advert_int 0.05
+		{manyInstances(2) + oneInstance, 500 * time.Microsecond},                         // the shortest
+	} {
+		h := newHarness(t)
+		h.quiet = true
+		n := h.node("a", map[string]string{"eth0": "lan 192.0.2.1"}, tt.conf)
+		n.start()
+		next := n.d.nextDeadline()
+		if n.d.slack != tt.want || next.IsZero() || !n.d.wakeAt().Equal(next.Add(tt.want)) {
+			t.Errorf("slack %v, wake at %v for the deadline %v; want slack %v", n.d.slack, n.d.wakeAt(), next, tt.want)
+		}
+	}
+}
