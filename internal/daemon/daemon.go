@@ -743,14 +743,9 @@ func (d *Daemon) sendAdvert(in *instance, prio uint8) {
 	now := d.now()
 	if d.txBatching && len(in.dsts) == 1 && !in.txQueued {
 		if _, ok := in.conn.c.(batchSender); ok {
-			b, err := in.advert.AppendBinary(in.sendBuf[:0], in.src, in.dsts[0], opts)
-			if err != nil {
-				in.count(ctl.SendErrors)
-				in.sendFailed(now, err)
-				d.log.Error("encoding advert", "instance", in.cfg.Name, "err", err)
+			if !d.encode(in, in.dsts[0], opts, now) {
 				return
 			}
-			in.sendBuf = b
 			in.txQueued = true
 			d.txq = append(d.txq, queuedAdvert{in: in, prio: prio})
 			return
@@ -758,18 +753,27 @@ func (d *Daemon) sendAdvert(in *instance, prio uint8) {
 	}
 	sent, failed := false, false
 	for _, dst := range in.dsts {
-		b, err := in.advert.AppendBinary(in.sendBuf[:0], in.src, dst, opts)
-		if err != nil {
-			in.count(ctl.SendErrors)
-			in.sendFailed(now, err)
-			d.log.Error("encoding advert", "instance", in.cfg.Name, "err", err)
+		if !d.encode(in, dst, opts, now) {
 			return
 		}
-		in.sendBuf = b
-		ok, bad := d.sent(in, prio, dst, now, in.conn.c.SendFrom(b, in.src, dst))
+		ok, bad := d.sent(in, prio, dst, now, in.conn.c.SendFrom(in.sendBuf, in.src, dst))
 		sent, failed = sent || ok, failed || bad
 	}
 	d.sendsDone(in, sent, failed)
+}
+
+// encode writes the instance's advert to dst into its sendBuf; a failure
+// is counted, kept and logged.
+func (d *Daemon) encode(in *instance, dst netip.Addr, opts packet.Options, now time.Time) bool {
+	b, err := in.advert.AppendBinary(in.sendBuf[:0], in.src, dst, opts)
+	if err != nil {
+		in.count(ctl.SendErrors)
+		in.sendFailed(now, err)
+		d.log.Error("encoding advert", "instance", in.cfg.Name, "err", err)
+		return false
+	}
+	in.sendBuf = b
+	return true
 }
 
 // sent accounts for one advert to dst: counted, or its failure counted,
