@@ -264,6 +264,11 @@ func runDaemon(o Options, cfg *config.Config, stderr io.Writer) int {
 		defer srv.Close()
 	}
 
+	if o.PprofListen != "" {
+		stop := servePprof(o.PprofListen, log)
+		defer stop()
+	}
+
 	sigJSON := syscall.Signal(sigRTMin() + 2)
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP, syscall.SIGUSR1, syscall.SIGUSR2, sigJSON)

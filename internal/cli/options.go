@@ -7,6 +7,7 @@ package cli
 import (
 	"fmt"
 	"io"
+	"net/netip"
 	"strconv"
 	"strings"
 
@@ -62,6 +63,7 @@ type Options struct {
 	Strict              bool   // --strict: warnings are errors too
 	MetricsListen       string // --metrics-listen: serve Prometheus /metrics on this address
 	LBBackend           string // --lb-backend: auto, ipvs or nft
+	PprofListen         string // --pprof-listen (hidden): net/http/pprof on a loopback address, for bench/scale
 
 	// GenhashArgs are the arguments after -T, handed to genhash mode.
 	GenhashArgs []string
@@ -118,6 +120,11 @@ func Parse(args []string, hostname func() (string, error)) (Options, error) {
 	default:
 		return o, &UsageError{fmt.Sprintf("--lb-backend %q: want auto, ipvs or nft", o.LBBackend)}
 	}
+	if o.PprofListen != "" {
+		if ap, err := netip.ParseAddrPort(o.PprofListen); err != nil || !ap.Addr().IsLoopback() {
+			return o, &UsageError{fmt.Sprintf("--pprof-listen %q: want a loopback address and port such as 127.0.0.1:6060", o.PprofListen)}
+		}
+	}
 	if o.VRRPOnly && o.CheckOnly {
 		return o, &UsageError{"-P/--vrrp and -C/--check exclude each other"}
 	}
@@ -173,6 +180,10 @@ func newFlagSet(o *Options) *pflag.FlagSet {
 	fs.BoolVar(&o.Strict, "strict", false, "Treat configuration warnings as errors")
 	fs.StringVar(&o.LBBackend, "lb-backend", "auto", "Kernel load balancer for virtual_server blocks: auto (IPVS when the kernel has it, else nftables), ipvs or nft")
 	fs.StringVar(&o.MetricsListen, "metrics-listen", "", "Serve Prometheus metrics at http://ADDR/metrics (e.g. 127.0.0.1:9650); off by default")
+	// A developer's tool (bench/scale profiles both nodes with it), so it is
+	// not in --help or the man page; only a loopback address is accepted.
+	fs.StringVar(&o.PprofListen, "pprof-listen", "", "Serve net/http/pprof at http://ADDR/debug/pprof/ (loopback only)")
+	_ = fs.MarkHidden("pprof-listen")
 	return fs
 }
 

@@ -76,6 +76,8 @@ func TestParseUsageErrors(t *testing.T) {
 		{[]string{"-P", "-C"}, "-P/--vrrp and -C/--check exclude each other"},
 		{[]string{"--lb-backend=lvs"}, `--lb-backend "lvs": want auto, ipvs or nft`},
 		{[]string{"-l", "-T"}, "-T/--genhash must be the first option"},
+		{[]string{"--pprof-listen", "0.0.0.0:6060"}, `--pprof-listen "0.0.0.0:6060": want a loopback address and port such as 127.0.0.1:6060`},
+		{[]string{"--pprof-listen", "localhost"}, `--pprof-listen "localhost": want a loopback address and port such as 127.0.0.1:6060`},
 		{[]string{"stray"}, `unexpected argument "stray" (options only; see --help)`},
 	}
 	for _, tt := range tests {
@@ -84,6 +86,20 @@ func TestParseUsageErrors(t *testing.T) {
 		if !errors.As(err, &ue) || err.Error() != tt.want {
 			t.Errorf("Parse(%q) error = %v, want usage error %q", tt.args, err, tt.want)
 		}
+	}
+}
+
+// --pprof-listen (for bench/scale) takes a loopback address and stays out
+// of --help.
+func TestPprofListenHidden(t *testing.T) {
+	o, err := Parse([]string{"--pprof-listen", "[::1]:6060"}, host)
+	if err != nil || o.PprofListen != "[::1]:6060" {
+		t.Fatalf("Parse: %+v, %v", o.PprofListen, err)
+	}
+	var b strings.Builder
+	Usage(&b)
+	if strings.Contains(b.String(), "pprof") {
+		t.Error("--help lists the hidden --pprof-listen")
 	}
 }
 

@@ -5,7 +5,7 @@ import (
 	"net"
 	"net/netip"
 	"runtime"
-	"slices"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -35,6 +35,12 @@ type sharedConn struct {
 	malformed   atomic.Uint64
 	overflow    atomic.Uint64 // accepted adverts dropped because the loop was behind
 	done        chan struct{}
+
+	// The receive buffer is sized for this many instances (loop-owned), and
+	// the kernel's overrun count last logged (reader-owned).
+	bufferFor  int
+	drops      uint64
+	dropLogged time.Time
 }
 
 // conn returns the shared socket for the instance's interface and family:
@@ -101,7 +107,49 @@ func (d *Daemon) publishTargets() {
 		sc.targets.Store(&m)
 		p := peers[sc]
 		sc.peers.Store(&p)
+		d.sizeBuffer(sc, len(m))
 	}
+}
+
+// Receive buffer per instance sharing a socket: room for several adverts of
+// every instance (an skb takes about 1 kB of the budget), so a loop that
+// falls behind for a moment, or the bursts of adverts whose timers run in
+// step, do not overrun the queue. The kernel default (about 200 kB) holds
+// one advert each of only 200 instances.
+const (
+	bufferPerInstance = 8 << 10
+	bufferMin         = 256 << 10
+	bufferMax         = 32 << 20
+)
+
+// sizeBuffer sizes sc's receive buffer for n instances, when it changed.
+func (d *Daemon) sizeBuffer(sc *sharedConn, n int) {
+	bc, ok := sc.c.(batchConn)
+	if !ok || n == sc.bufferFor {
+		return
+	}
+	sc.bufferFor = n
+	size := min(max(n*bufferPerInstance, bufferMin), bufferMax)
+	if err := bc.SetReadBuffer(size); err != nil {
+		d.log.Warn("cannot size the VRRP socket's receive buffer; adverts may be dropped in bursts", "interface", sc.key.iface,
+			"instances", n, "bytes", size, "err", err)
+	}
+}
+
+// noteDrops logs, at most every 10 s, adverts the kernel dropped because
+// the socket's receive queue was full (SO_RXQ_OVFL). It runs on the reader.
+func (d *Daemon) noteDrops(sc *sharedConn, bc batchConn) {
+	n := bc.Drops()
+	if n <= sc.drops {
+		return
+	}
+	now := time.Now()
+	if now.Sub(sc.dropLogged) < 10*time.Second {
+		return
+	}
+	d.log.Warn("VRRP socket receive queue overran: the kernel dropped adverts before they were read", "interface", sc.key.iface,
+		"ipv6", sc.key.ipv6, "dropped", n-sc.drops, "total", n)
+	sc.drops, sc.dropLogged = n, now
 }
 
 func (d *Daemon) closeConns() {
@@ -112,8 +160,39 @@ func (d *Daemon) closeConns() {
 	}
 }
 
+// batchConn is a Conn that also reads many packets per call (the Linux
+// adapter: recvmmsg), reports the kernel's receive-queue overruns and takes
+// a receive buffer size. Test fakes implement Recv only.
+type batchConn interface {
+	RecvBatch(b *vrrpconn.Batch) error
+	Drops() uint64
+	SetReadBuffer(bytes int) error
+}
+
+// readBatch is how many packets a reader takes from its socket per call.
+const readBatch = 64
+
+// rxBatch carries the adverts a reader accepted from one read to the loop:
+// one channel send and one wake-up per batch, not per packet. The adverts'
+// addresses live in addrs, valid until the loop has handled the batch and
+// recycled it (the core keeps no reference to them).
+type rxBatch struct {
+	evs   []rxEvent
+	addrs []netip.Addr
+}
+
+var rxBatches = sync.Pool{New: func() any { return new(rxBatch) }}
+
+func getBatch() *rxBatch { return rxBatches.Get().(*rxBatch) }
+
+func putBatch(b *rxBatch) {
+	clear(b.evs) // drop the instance pointers
+	b.evs, b.addrs = b.evs[:0], b.addrs[:0]
+	rxBatches.Put(b)
+}
+
 // reader receives, parses and validates packets for one socket. It never
-// blocks on the loop: when the loop is behind, the advert is counted as
+// blocks on the loop: when the loop is behind, the adverts are counted as
 // dropped ("overflow").
 func (d *Daemon) reader(sc *sharedConn) {
 	defer close(sc.done)
@@ -122,24 +201,38 @@ func (d *Daemon) reader(sc *sharedConn) {
 	// never unlocked: it exits with the goroutine.
 	runtime.LockOSThread()
 	_ = d.ports.Thread.RealTime()
-	buf := make([]byte, 65536)
 	fam := packet.IPv4
 	if sc.key.ipv6 {
 		fam = packet.IPv6
 	}
 	var adv packet.Advert
 	adv.Addrs = make([]netip.Addr, 0, packet.MaxAddrs)
+	if bc, ok := sc.c.(batchConn); ok {
+		// Every packet waiting is read with one call, and the adverts
+		// accepted from it reach the loop with one wake-up.
+		vb := vrrpconn.NewBatch(readBatch)
+		for {
+			if err := bc.RecvBatch(vb); err != nil {
+				if d.readerDone(sc, err) {
+					return
+				}
+				continue
+			}
+			sc.malformed.Add(uint64(vb.Truncated()))
+			d.noteDrops(sc, bc)
+			b := getBatch()
+			for i := range vb.Len() {
+				raw, meta := vb.Packet(i)
+				d.accept(sc, b, raw, meta, fam, &adv)
+			}
+			d.deliver(sc, b)
+		}
+	}
+	buf := make([]byte, 65536)
 	for {
 		n, meta, err := sc.c.Recv(buf)
 		if err != nil {
-			if errors.Is(err, net.ErrClosed) || errors.Is(err, errConnClosed) {
-				return
-			}
-			if errors.Is(err, vrrpconn.ErrTruncated) {
-				sc.malformed.Add(1)
-				continue
-			}
-			if isClosedErr(err) {
+			if d.readerDone(sc, err) {
 				return
 			}
 			continue
@@ -148,10 +241,49 @@ func (d *Daemon) reader(sc *sharedConn) {
 	}
 }
 
-// receive parses and validates one packet read from sc (pure code, no
-// allocation on a drop) and queues an accepted advert for the loop. The
-// readers call it; so do tests that deliver packets themselves.
+// readerDone reports whether a receive error ends the reader (the socket
+// was closed); a truncated packet is counted as malformed.
+func (d *Daemon) readerDone(sc *sharedConn, err error) bool {
+	if errors.Is(err, net.ErrClosed) || errors.Is(err, errConnClosed) {
+		return true
+	}
+	if errors.Is(err, vrrpconn.ErrTruncated) {
+		sc.malformed.Add(1)
+		return false
+	}
+	return isClosedErr(err)
+}
+
+// receive parses and validates one packet read from sc and queues it for
+// the loop if accepted: accept then deliver, for one packet. Tests that
+// deliver packets themselves call it.
 func (d *Daemon) receive(sc *sharedConn, raw []byte, meta vrrpconn.Meta, fam packet.Family, adv *packet.Advert) {
+	b := getBatch()
+	d.accept(sc, b, raw, meta, fam, adv)
+	d.deliver(sc, b)
+}
+
+// deliver hands a batch of accepted adverts to the loop and wakes it once;
+// when the loop is behind they are counted as dropped ("overflow").
+func (d *Daemon) deliver(sc *sharedConn, b *rxBatch) {
+	if len(b.evs) == 0 {
+		putBatch(b)
+		return
+	}
+	select {
+	case d.rx <- b:
+		d.kick()
+	default:
+		sc.overflow.Add(uint64(len(b.evs)))
+		putBatch(b)
+	}
+}
+
+// accept parses and validates one packet read from sc, demultiplexes it by
+// VRID (a table lookup) and appends an accepted advert to b. It is pure
+// code and allocates nothing once b has grown to its working size
+// (BenchmarkReceive).
+func (d *Daemon) accept(sc *sharedConn, b *rxBatch, raw []byte, meta vrrpconn.Meta, fam packet.Family, adv *packet.Advert) {
 	n := len(raw)
 	if err := packet.ParseInto(adv, raw, fam); err != nil {
 		// Attribute to the instance if the VRID byte is readable.
@@ -188,14 +320,10 @@ func (d *Daemon) receive(sc *sharedConn, raw []byte, meta vrrpconn.Meta, fam pac
 			return
 		}
 	}
-	ev := rxEvent{in: in, src: meta.Src, adv: *adv}
-	ev.adv.Addrs = slices.Clone(adv.Addrs)
-	select {
-	case d.rx <- ev:
-		d.kick()
-	default:
-		sc.overflow.Add(1)
-	}
+	start := len(b.addrs)
+	b.addrs = append(b.addrs, adv.Addrs...)
+	b.evs = append(b.evs, rxEvent{in: in, src: meta.Src, adv: *adv})
+	b.evs[len(b.evs)-1].adv.Addrs = b.addrs[start:len(b.addrs):len(b.addrs)]
 }
 
 var errConnClosed = errors.New("connection closed")

@@ -25,6 +25,7 @@ import (
 	"gokeepalived/internal/ctl"
 	"gokeepalived/internal/linux/addr"
 	"gokeepalived/internal/linux/link"
+	"gokeepalived/internal/linux/vrrpconn"
 	"gokeepalived/internal/vrrp"
 	"gokeepalived/internal/vrrp/packet"
 )
@@ -72,8 +73,16 @@ type Daemon struct {
 	units     []*unit
 	instances []*instance
 	conns     map[connKey]*sharedConn
+	timers    timerHeap // units with a deadline, earliest first (timers.go)
+	due       []*unit   // fireTimers' scratch
+	slack     time.Duration
+	// Adverts queued while timers fire, sent in batches (sendbatch.go).
+	txBatching bool
+	txq        []queuedAdvert
+	txMsgs     []vrrpconn.Out
+	txErrs     []error
 
-	rx      chan rxEvent
+	rx      chan *rxBatch
 	cmds    chan func()
 	linkEv  <-chan link.Event
 	addrEv  <-chan addr.Event
@@ -115,7 +124,7 @@ func New(cfg *config.Config, opts Options) *Daemon {
 		conns:    map[connKey]*sharedConn{},
 		ifIndex:  map[string]int{},
 		ifs:      map[string]ifState{},
-		rx:       make(chan rxEvent, 1024),
+		rx:       make(chan *rxBatch, 1024),
 		cmds:     make(chan func(), 16),
 		notifier: opts.Notifier,
 
@@ -161,7 +170,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}()
 	for ctx.Err() == nil {
 		d.step()
-		w.Wait(d.nextDeadline(), d.now())
+		w.Wait(d.wakeAt(), d.now())
 	}
 	d.finish()
 	return nil
@@ -295,8 +304,12 @@ func (d *Daemon) kick() {
 func (d *Daemon) drain() {
 	for {
 		select {
-		case ev := <-d.rx:
-			d.handle(ev.in, vrrp.AdvertReceived{Src: ev.src, Advert: ev.adv})
+		case b := <-d.rx:
+			for i := range b.evs {
+				ev := &b.evs[i]
+				d.handle(ev.in, vrrp.AdvertReceived{Src: ev.src, Advert: ev.adv})
+			}
+			putBatch(b)
 		case le, ok := <-d.linkEv:
 			if !ok {
 				d.linkEv = nil
@@ -325,26 +338,6 @@ func (d *Daemon) drain() {
 			d.snapshotAll()
 		default:
 			return
-		}
-	}
-}
-
-// nextDeadline is the earliest timer of any unit (zero: none).
-func (d *Daemon) nextDeadline() time.Time {
-	var next time.Time
-	for _, u := range d.units {
-		if !u.deadline.IsZero() && (next.IsZero() || u.deadline.Before(next)) {
-			next = u.deadline
-		}
-	}
-	return next
-}
-
-func (d *Daemon) fireTimers() {
-	now := d.now()
-	for _, u := range d.units {
-		if !u.deadline.IsZero() && !u.deadline.After(now) {
-			d.handleUnit(u, vrrp.AllMembers, vrrp.TimerFired{})
 		}
 	}
 }
@@ -623,7 +616,7 @@ func (d *Daemon) handleUnit(u *unit, member int, input vrrp.Input) {
 		for _, a := range out.Actions {
 			d.act(in, now, a)
 		}
-		u.deadline = out.Deadline
+		d.setDeadline(u, out.Deadline)
 		return
 	}
 	out := u.group.Handle(now, member, input)
@@ -636,7 +629,7 @@ func (d *Daemon) handleUnit(u *unit, member int, input vrrp.Input) {
 	for _, a := range out.Actions {
 		d.act(u.members[a.Member], now, a.Action)
 	}
-	u.deadline = out.Deadline
+	d.setDeadline(u, out.Deadline)
 	d.groupState(u, out)
 }
 
@@ -697,6 +690,12 @@ func (d *Daemon) transition(in *instance, now time.Time, t vrrp.Transition) {
 
 // act carries out one action of the core.
 func (d *Daemon) act(in *instance, now time.Time, a vrrp.Action) {
+	switch a.(type) {
+	case vrrp.AcquireVIPs, vrrp.ReleaseVIPs, vrrp.SendGratuitous:
+		// Adverts queued in this tick leave before the slow kernel work,
+		// as they would unbatched.
+		d.flushSends()
+	}
 	switch a := a.(type) {
 	case vrrp.SendAdvert:
 		d.sendAdvert(in, a.Priority)
@@ -782,43 +781,77 @@ func (d *Daemon) shuttingDown() bool { return d.runCtx != nil && d.runCtx.Err() 
 
 // sendAdvert sends one advert to every destination. Failures are counted
 // (send_errors), logged, and kept as a run (sendfail.go) that the status
-// and the split-brain and no-master diagnoses name first.
+// and the split-brain and no-master diagnoses name first. While the loop
+// fires timers, an advert to one destination on a socket that sends in
+// batches is queued instead, and leaves with the others of the tick
+// (flushSends).
 func (d *Daemon) sendAdvert(in *instance, prio uint8) {
 	in.advert.Priority = prio
 	opts := packet.Options{ChecksumAsV2: in.cfg.V3ChecksumAsV2}
 	now := d.now()
-	sent, failed := false, false
-	for _, dst := range in.dsts {
-		b, err := in.advert.AppendBinary(in.sendBuf[:0], in.src, dst, opts)
-		if err != nil {
-			in.count(ctl.SendErrors)
-			in.sendFailed(now, err)
-			d.log.Error("encoding advert", "instance", in.cfg.Name, "err", err)
+	if d.txBatching && len(in.dsts) == 1 && !in.txQueued {
+		if _, ok := in.conn.c.(batchSender); ok {
+			if !d.encode(in, in.dsts[0], opts, now) {
+				return
+			}
+			in.txQueued = true
+			d.txq = append(d.txq, queuedAdvert{in: in, prio: prio})
 			return
 		}
-		in.sendBuf = b
-		if err := in.conn.c.SendFrom(b, in.src, dst); err != nil {
-			in.count(ctl.SendErrors)
-			if prio == 0 && (errors.Is(err, ErrLinkDown) || (errors.Is(err, ErrSendRefused) && !d.trackers.linkUp(in.cfg.Interface))) {
-				// The farewell advert of a master whose link just went down
-				// cannot leave (IPv4 says ENETUNREACH; IPv6 EINVAL, since the
-				// link-local source is gone); that is expected, not worth a
-				// warning.
-				d.log.Debug("priority-0 advert not sent: the interface is down", "instance", in.cfg.Name, "to", dst.String(), "err", err.Error())
-				continue
-			}
-			failed = true
-			in.sendFailed(now, err)
-			d.rateLimitedWarn(in, now, "send", "sending advert failed", "to", dst.String(), "err", err.Error(),
-				"send_errors", in.sendFail.n, "since", in.sendFail.since.Format("15:04:05.000"))
-			continue
-		}
-		sent = true
-		in.count(ctl.AdvertsSent)
-		if prio == 0 {
-			in.count(ctl.PriorityZeroSent)
-		}
 	}
+	sent, failed := false, false
+	for _, dst := range in.dsts {
+		if !d.encode(in, dst, opts, now) {
+			return
+		}
+		ok, bad := d.sent(in, prio, dst, now, in.conn.c.SendFrom(in.sendBuf, in.src, dst))
+		sent, failed = sent || ok, failed || bad
+	}
+	d.sendsDone(in, sent, failed)
+}
+
+// encode writes the instance's advert to dst into its sendBuf; a failure
+// is counted, kept and logged.
+func (d *Daemon) encode(in *instance, dst netip.Addr, opts packet.Options, now time.Time) bool {
+	b, err := in.advert.AppendBinary(in.sendBuf[:0], in.src, dst, opts)
+	if err != nil {
+		in.count(ctl.SendErrors)
+		in.sendFailed(now, err)
+		d.log.Error("encoding advert", "instance", in.cfg.Name, "err", err)
+		return false
+	}
+	in.sendBuf = b
+	return true
+}
+
+// sent accounts for one advert to dst: counted, or its failure counted,
+// logged and kept. ok: it left; failed: it failed for a reason worth
+// reporting (a farewell advert on a link that went down is not).
+func (d *Daemon) sent(in *instance, prio uint8, dst netip.Addr, now time.Time, err error) (ok, failed bool) {
+	if err != nil {
+		in.count(ctl.SendErrors)
+		if prio == 0 && (errors.Is(err, ErrLinkDown) || (errors.Is(err, ErrSendRefused) && !d.trackers.linkUp(in.cfg.Interface))) {
+			// The farewell advert of a master whose link just went down
+			// cannot leave (IPv4 says ENETUNREACH; IPv6 EINVAL, since the
+			// link-local source is gone); that is expected, not worth a
+			// warning.
+			d.log.Debug("priority-0 advert not sent: the interface is down", "instance", in.cfg.Name, "to", dst.String(), "err", err.Error())
+			return false, false
+		}
+		in.sendFailed(now, err)
+		d.rateLimitedWarn(in, now, "send", "sending advert failed", "to", dst.String(), "err", err.Error(),
+			"send_errors", in.sendFail.n, "since", in.sendFail.since.Format("15:04:05.000"))
+		return false, true
+	}
+	in.count(ctl.AdvertsSent)
+	if prio == 0 {
+		in.count(ctl.PriorityZeroSent)
+	}
+	return true, false
+}
+
+// sendsDone ends a run of failed sends once an advert left everywhere.
+func (d *Daemon) sendsDone(in *instance, sent, failed bool) {
 	if sent && !failed && in.sendFail.n > 0 {
 		run := in.sendSucceeded()
 		d.log.Info("adverts are sent again", "instance", in.cfg.Name, "vrid", in.cfg.VRID, "af", in.family(),

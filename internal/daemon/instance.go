@@ -44,6 +44,8 @@ type instance struct {
 	expect  atomic.Pointer[packet.Expect]
 	advert  packet.Advert
 	sendBuf []byte
+	// txQueued: sendBuf holds an advert queued for the tick's batch.
+	txQueued bool
 
 	// Counters, drops and the last advert's time: atomics, written by the
 	// loop and the socket reader, read by status renderers.
@@ -81,7 +83,8 @@ type unit struct {
 	name     string
 	members  []*instance
 	group    *vrrp.SyncGroup // nil for a lone instance
-	deadline time.Time
+	deadline time.Time       // set through Daemon.setDeadline only
+	heapIdx  int             // position in the loop's timer heap + 1; 0: not in it
 	// groupState is the members' common state last notified (groups only).
 	groupState vrrp.State
 	// scripts are the sync group's notify scripts (groups only).

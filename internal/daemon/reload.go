@@ -372,10 +372,12 @@ func (d *Daemon) commit(p *reloadPlan) retiredObjects {
 // their readers see no targets).
 func (d *Daemon) install(p *reloadPlan, keep []*unit) []*sharedConn {
 	d.units = append(keep, p.units...)
+	d.resetTimers()
 	d.instances = nil
 	for _, u := range d.units {
 		d.instances = append(d.instances, u.members...)
 	}
+	d.resetSlack()
 	used := map[*sharedConn]bool{}
 	for _, in := range d.instances {
 		used[in.conn] = true

@@ -69,6 +69,10 @@ type node struct {
 	// kernelDelay is what each socket open or close and each VMAC create or
 	// delete costs in this fake kernel (zero in the scenarios).
 	kernelDelay time.Duration
+	// batchSend: its sockets send in batches (SendBatch), each recorded
+	// in batches (its size) and delivered one by one.
+	batchSend bool
+	batches   []int
 	// openGate, when set, holds every socket Open until it is closed,
 	// after a value on opening says an Open is waiting.
 	openGate, opening chan struct{}
@@ -195,7 +199,19 @@ func (n *node) Open(cfg vrrpconn.Config) (Conn, error) {
 	n.conns = append(n.conns, c)
 	n.mu.Unlock()
 	n.record("open " + ifname)
+	if n.batchSend {
+		return batchSegConn{c}, nil
+	}
 	return c, nil
+}
+
+type batchSegConn struct{ *segConn }
+
+func (c batchSegConn) SendBatch(msgs []vrrpconn.Out, errs []error) {
+	c.n.batches = append(c.n.batches, len(msgs))
+	for i, m := range msgs {
+		errs[i] = c.SendFrom(m.Payload, m.Src, m.Dst)
+	}
 }
 
 type nodeAddrs struct{ n *node }

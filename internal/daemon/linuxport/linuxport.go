@@ -93,6 +93,34 @@ func (c conn) Recv(buf []byte) (int, vrrpconn.Meta, error) {
 	}
 }
 
+// RecvBatch is Recv for every packet waiting (recvmmsg), after the same
+// wait in the kernel.
+func (c conn) RecvBatch(b *vrrpconn.Batch) error {
+	for {
+		ready, err := c.c.WaitReadable(recvPoll)
+		if err != nil {
+			return err
+		}
+		if ready {
+			return c.c.RecvBatch(b)
+		}
+	}
+}
+
+// SendBatch sends the adverts of a tick with one sendmmsg, each error
+// classified as SendFrom's are.
+func (c conn) SendBatch(msgs []vrrpconn.Out, errs []error) {
+	c.c.SendBatch(msgs, errs)
+	for i, err := range errs[:len(msgs)] {
+		if err != nil {
+			errs[i] = classify(err)
+		}
+	}
+}
+
+func (c conn) Drops() uint64                 { return c.c.Drops() }
+func (c conn) SetReadBuffer(bytes int) error { return c.c.SetReadBuffer(bytes) }
+
 func (c conn) SendFrom(payload []byte, src, dst netip.Addr) error {
 	return classify(c.c.SendFrom(payload, src, dst))
 }

@@ -25,6 +25,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/mdlayher/ndp"
 	"github.com/mdlayher/packet"
@@ -123,10 +124,26 @@ func SendFrom(ifname string, mac net.HardwareAddr, vips []netip.Addr) error {
 // each announcement (garp_master_repeat 5), long enough for a backup with
 // 10 ms adverts to take over. A Sender is for the network namespace of its
 // callers; it is safe for concurrent use.
+//
+// A Sender also remembers each interface's index and MAC for a second
+// (ifTTL): net.InterfaceByName dumps every link of the namespace over
+// netlink, and at 1,000 instances the gratuitous ARPs of a takeover spent
+// two thirds of the daemon's CPU in it (docs/benchmarks.md, "Scale"). A
+// send that fails forgets the interface, and is tried once more with a
+// fresh lookup (the interface may have been re-created).
 type Sender struct {
 	mu    sync.Mutex
 	conns map[string]*cachedConn // by interface name
+	ifs   map[string]cachedIf    // by interface name
 }
+
+type cachedIf struct {
+	ifi *net.Interface
+	at  time.Time
+}
+
+// ifTTL is how long a Sender trusts an interface's index and MAC.
+const ifTTL = time.Second
 
 type cachedConn struct {
 	index int // interface index the socket is bound to
@@ -135,7 +152,7 @@ type cachedConn struct {
 
 // NewSender returns a Sender with no socket open yet.
 func NewSender() *Sender {
-	return &Sender{conns: map[string]*cachedConn{}}
+	return &Sender{conns: map[string]*cachedConn{}, ifs: map[string]cachedIf{}}
 }
 
 // Send announces every VIP on ifname with the interface's own MAC.
@@ -153,6 +170,7 @@ func (s *Sender) Close() error {
 	s.mu.Lock()
 	conns := s.conns
 	s.conns = map[string]*cachedConn{}
+	clear(s.ifs)
 	s.mu.Unlock()
 	var errs []error
 	for _, cc := range conns {
@@ -193,6 +211,30 @@ func (s *Sender) drop(ifname string, c *packet.Conn) {
 	}
 }
 
+// iface looks ifname up, through the Sender's cache when s is not nil (or
+// fresh, when fresh is set).
+func (s *Sender) iface(ifname string, fresh bool) (*net.Interface, error) {
+	if s == nil {
+		return net.InterfaceByName(ifname)
+	}
+	now := time.Now()
+	s.mu.Lock()
+	ci, ok := s.ifs[ifname]
+	s.mu.Unlock()
+	if ok && !fresh && now.Sub(ci.at) < ifTTL && now.Sub(ci.at) >= 0 {
+		return ci.ifi, nil
+	}
+	ifi, err := net.InterfaceByName(ifname)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err != nil {
+		delete(s.ifs, ifname)
+		return nil, err
+	}
+	s.ifs[ifname] = cachedIf{ifi: ifi, at: now}
+	return ifi, nil
+}
+
 // listen opens a send-only packet socket on ifi (protocol 0: it receives
 // nothing).
 func listen(ifi *net.Interface) (*packet.Conn, error) {
@@ -206,10 +248,19 @@ func listen(ifi *net.Interface) (*packet.Conn, error) {
 // sendFrom builds the frames and writes them through s's socket, or a
 // socket of its own when s is nil.
 func sendFrom(s *Sender, ifname string, mac net.HardwareAddr, vips []netip.Addr) error {
+	err := sendOnce(s, ifname, mac, vips, false)
+	if err != nil && s != nil {
+		// The cached interface may be stale (re-created): look again.
+		err = sendOnce(s, ifname, mac, vips, true)
+	}
+	return err
+}
+
+func sendOnce(s *Sender, ifname string, mac net.HardwareAddr, vips []netip.Addr, fresh bool) error {
 	if len(vips) == 0 {
 		return nil
 	}
-	ifi, err := net.InterfaceByName(ifname)
+	ifi, err := s.iface(ifname, fresh)
 	if err != nil {
 		return fmt.Errorf("garp: %w", err)
 	}

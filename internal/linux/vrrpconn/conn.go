@@ -29,10 +29,12 @@
 // IPV6_PKTINFO and IPV6_HOPLIMIT.
 //
 // Recv and Send do not allocate (they issue recvmsg(2) / sendmsg(2) with
-// buffers kept in the Conn; SendFrom allocates its control message). Recv
-// must be called from one goroutine at a time; Send and SendFrom are safe for
-// concurrent use (serialised by a lock only senders share) and may run
-// concurrently with Recv.
+// buffers kept in the Conn; SendFrom allocates its control message), nor do
+// their batched forms RecvBatch (recvmmsg(2) into a Batch) and SendBatch
+// (sendmmsg(2)). Recv and RecvBatch must be called from one goroutine at a
+// time; Send, SendFrom and SendBatch are safe for concurrent use (serialised
+// by a lock only senders share) and may run concurrently with Recv. The
+// socket counts receive-queue overruns (SO_RXQ_OVFL, Drops).
 package vrrpconn
 
 import (
@@ -43,6 +45,7 @@ import (
 	"net/netip"
 	"os"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 	"unsafe"
@@ -125,6 +128,20 @@ type Conn struct {
 	soob    []byte
 	sdst    netip.Addr
 	serr    error
+
+	// Batched send state (sendbatch.go), under smu.
+	batchFn    func(fd uintptr) bool
+	bhdrs      []mmsghdr
+	biovs      []unix.Iovec
+	boob       []byte
+	bsa4       []unix.RawSockaddrInet4
+	bsa6       []unix.RawSockaddrInet6
+	bfrom, bto int
+	bn         int
+	berr       error
+
+	// drops is the latest SO_RXQ_OVFL count a received packet carried.
+	drops atomic.Uint32
 }
 
 // Open creates, configures and binds the socket described by cfg. It needs
@@ -170,6 +187,10 @@ func presetSocket(fd int, cfg Config) error {
 	if err := unix.SetsockoptString(fd, unix.SOL_SOCKET, unix.SO_BINDTODEVICE, cfg.Interface); err != nil {
 		return fmt.Errorf("SO_BINDTODEVICE %s: %w", cfg.Interface, err)
 	}
+	// Count receive-queue overruns (reported with each packet; see Drops).
+	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RXQ_OVFL, 1); err != nil {
+		return fmt.Errorf("SO_RXQ_OVFL: %w", err)
+	}
 	if cfg.Family == IPv4 {
 		if err := unix.SetsockoptInt(fd, unix.IPPROTO_IP, unix.IP_MULTICAST_ALL, 0); err != nil {
 			return fmt.Errorf("IP_MULTICAST_ALL: %w", err)
@@ -196,6 +217,7 @@ func (c *Conn) setup() error {
 	c.oob = make([]byte, 128)
 	c.readFn = c.recvmsg
 	c.writeFn = c.sendmsg
+	c.batchFn = c.sendmmsg
 	if c.cfg.Family == IPv4 {
 		p := ipv4.NewPacketConn(c.ipc)
 		c.p4 = p
@@ -362,6 +384,7 @@ func (c *Conn) Recv(buf []byte) (int, Meta, error) {
 			}
 			parseControl(oob, &m)
 		}
+		c.noteDrops(m.Drops)
 		return n, m, nil
 	}
 }
@@ -429,6 +452,37 @@ func (c *Conn) sendmsg(fd uintptr) bool {
 		c.serr = errno
 	}
 	return true
+}
+
+func (c *Conn) noteDrops(n uint32) {
+	if n > c.drops.Load() {
+		c.drops.Store(n) // one reader writes it
+	}
+}
+
+// Drops is how many packets the kernel dropped on this socket because its
+// receive queue was full (SO_RXQ_OVFL), as last reported with a received
+// packet: drops show once the next packet arrives.
+func (c *Conn) Drops() uint64 { return uint64(c.drops.Load()) }
+
+// SetReadBuffer sets the socket's receive buffer to bytes: SO_RCVBUFFORCE
+// (which may exceed net.core.rmem_max, with CAP_NET_ADMIN), else SO_RCVBUF.
+// The kernel doubles the value for its bookkeeping.
+func (c *Conn) SetReadBuffer(bytes int) error {
+	var serr error
+	err := c.raw.Control(func(fd uintptr) {
+		serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, bytes)
+		if serr != nil {
+			serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUF, bytes)
+		}
+	})
+	if err == nil {
+		err = serr
+	}
+	if err != nil {
+		return fmt.Errorf("vrrpconn: receive buffer of %d bytes on %s: %w", bytes, c.ifi.Name, err)
+	}
+	return nil
 }
 
 // SetReadDeadline sets the deadline for Recv; zero means none.

@@ -53,6 +53,10 @@ type Meta struct {
 	Src, Dst netip.Addr // IP source and destination (no zone; see IfIndex)
 	TTL      int        // IPv4 TTL or IPv6 hop limit as received; -1 if unknown
 	IfIndex  int        // interface the packet arrived on; 0 if unknown
+	// Drops is the socket's count of packets the kernel dropped because its
+	// receive queue was full (SO_RXQ_OVFL), as it stood when this packet
+	// was queued; 0 when the kernel reported none.
+	Drops uint32
 }
 
 // ErrTruncated is returned by Recv when a packet did not fit in the buffer.
@@ -79,7 +83,7 @@ func parseIPv4Header(b []byte) (hlen int, src, dst netip.Addr, ttl int, err erro
 }
 
 // parseControl extracts destination, interface index and hop limit from
-// ancillary data (IP_PKTINFO, IPV6_PKTINFO, IPV6_HOPLIMIT) without
+// ancillary data (IP_PKTINFO, IPV6_PKTINFO, IPV6_HOPLIMIT, SO_RXQ_OVFL) without
 // allocating. Unknown messages are skipped; malformed trailing data ends the
 // walk. Fields not present keep the values already in m.
 func parseControl(oob []byte, m *Meta) {
@@ -110,6 +114,8 @@ func parseControl(oob []byte, m *Meta) {
 			m.IfIndex = int(int32(binary.NativeEndian.Uint32(data[16:])))
 		case level == unix.IPPROTO_IPV6 && typ == unix.IPV6_HOPLIMIT && len(data) >= 4:
 			m.TTL = int(int32(binary.NativeEndian.Uint32(data)))
+		case level == unix.SOL_SOCKET && typ == unix.SO_RXQ_OVFL && len(data) >= 4:
+			m.Drops = binary.NativeEndian.Uint32(data)
 		}
 		space := unix.CmsgSpace(l - unix.CmsgLen(0))
 		if space > len(oob) {
