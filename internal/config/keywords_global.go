@@ -169,7 +169,7 @@ func globalDefsBlock() *BlockSpec {
 		mcastGroupKw("vrrp_mcast_group6", true, func(g *Global) *netip.Addr { return &g.MulticastGroup6 }),
 		secsKw("vrrp_garp_master_delay", 0, 86400, func(g *Global) *time.Duration { return &g.GARP.MasterDelay }),
 		intKw("vrrp_garp_master_repeat", 1, 65535, func(g *Global) *int { return &g.GARP.MasterRepeat }),
-		secsKw("vrrp_garp_master_refresh", 0, 86400, func(g *Global) *time.Duration { return &g.GARP.MasterRefresh }),
+		secsKw("vrrp_garp_master_refresh", 0, 4294967295, func(g *Global) *time.Duration { return &g.GARP.MasterRefresh }),
 		intKw("vrrp_garp_master_refresh_repeat", 1, 65535, func(g *Global) *int { return &g.GARP.MasterRefreshRepeat }),
 		secsKw("vrrp_garp_lower_prio_delay", 0, 86400, func(g *Global) *time.Duration { return &g.GARP.LowerPrioDelay }),
 		intKw("vrrp_garp_lower_prio_repeat", 1, 65535, func(g *Global) *int { return &g.GARP.LowerPrioRepeat }),

@@ -179,8 +179,8 @@ func instanceBlock() *BlockSpec {
 			}),
 
 		// Unicast and sources.
-		ipKw("mcast_src_ip", func(v inst) *netip.Addr { return &v.McastSrc }),
-		ipKw("unicast_src_ip", func(v inst) *netip.Addr { return &v.UnicastSrc }),
+		srcIPKw("mcast_src_ip", func(v inst) *netip.Addr { return &v.McastSrc }),
+		srcIPKw("unicast_src_ip", func(v inst) *netip.Addr { return &v.UnicastSrc }),
 		show(set(vblock("unicast_peer"), func(b *builder, v inst, n *syntax.Node) {
 			v.UnicastPeers = append(v.UnicastPeers, b.peers(n)...)
 		}), func(d *dumper, i int, v inst) {
@@ -211,7 +211,9 @@ func instanceBlock() *BlockSpec {
 		// Gratuitous ARP / NA.
 		secsKw("garp_master_delay", 0, 4294, func(v inst) *time.Duration { return &v.GARP.MasterDelay }),
 		intKw("garp_master_repeat", 1, 65535, func(v inst) *int { return &v.GARP.MasterRepeat }),
-		secsKw("garp_master_refresh", 0, 4294, func(v inst) *time.Duration { return &v.GARP.MasterRefresh }),
+		// 2.2.7 reads the refresh as unsigned seconds up to UINT_MAX (the
+		// delays are read in microseconds, hence 4294).
+		secsKw("garp_master_refresh", 0, 4294967295, func(v inst) *time.Duration { return &v.GARP.MasterRefresh }),
 		intKw("garp_master_refresh_repeat", 1, 65535, func(v inst) *int { return &v.GARP.MasterRefreshRepeat }),
 		secsKw("garp_lower_prio_delay", 0, 4294, func(v inst) *time.Duration { return &v.GARP.LowerPrioDelay }),
 		intKw("garp_lower_prio_repeat", 1, 65535, func(v inst) *int { return &v.GARP.LowerPrioRepeat }),
@@ -260,6 +262,28 @@ func instanceBlock() *BlockSpec {
 		kw("debug", 0, 1, tInt(0, 4)).unimpl(),
 		str("lvs_sync_daemon_interface").unimpl().alias("lvs_sync_daemon", "'lvs_sync_daemon_interface' is deprecated; use global_defs 'lvs_sync_daemon'"),
 	)
+}
+
+// srcIPKw is mcast_src_ip / unicast_src_ip: ADDR, or ADDR/LEN whose length
+// keepalived 2.2.7 drops on purpose (inet_stosockaddr strips "/len"): we
+// accept it too and warn that the length is ignored.
+func srcIPKw(name string, f func(*Instance) *netip.Addr) *Keyword {
+	k := set(kw(name, 1, 1, tStr), func(b *builder, v *Instance, n *syntax.Node) {
+		a, cut, ok := parseIPDropLen(n.Args[0].Text)
+		switch {
+		case !ok:
+			b.ds.Errorf(n.Args[0].Pos, "%s '%s' is not an IP address", name, n.Args[0].Text)
+			return
+		case cut != "":
+			b.ds.Warnf(n.Args[0].Pos, "%s '%s': '%s' is ignored (as keepalived does); the address is %s", name, n.Args[0].Text, cut, a)
+		}
+		*f(v) = a
+	})
+	return show(k, func(d *dumper, i int, v *Instance) {
+		if f(v).IsValid() {
+			d.kv(i, name, *f(v))
+		}
+	})
 }
 
 // vipsKw is virtual_ipaddress(_excluded): ADDR[/LEN] [options] lines.

@@ -1,6 +1,9 @@
 package config
 
 import (
+	"os/user"
+	"strings"
+
 	"gokeepalived/internal/config/syntax"
 )
 
@@ -67,6 +70,39 @@ func CheckHost(cfg *Config, ifaceExists func(string) bool) Diagnostics {
 			}
 		}
 	}
+	checkDefaultScriptUser(cfg, &ds, userExists)
 	ds.Sort()
 	return ds
+}
+
+// userExists reports whether a user of that name exists (files, NSS).
+func userExists(name string) bool {
+	_, err := user.Lookup(name)
+	return err == nil
+}
+
+// checkDefaultScriptUser refuses enable_script_security with neither
+// script_user nor a keepalived_script user when a script names no user of
+// its own. keepalived 2.2.7 reports "Unable to set default user
+// keepalived_script for script", disables every such script, and runs on
+// without that tracking and those notifications; the fix is to name the
+// user.
+func checkDefaultScriptUser(cfg *Config, ds *Diagnostics, exists func(string) bool) {
+	g := &cfg.Global
+	if !g.EnableScriptSecurity || g.ScriptUser != "" {
+		return
+	}
+	refs := append(scriptRefs(cfg), g.NotifyFIFOScript, g.VRRPNotifyFIFOScript)
+	for _, r := range refs {
+		if r == nil || r.User != "" {
+			continue
+		}
+		if exists("keepalived_script") {
+			return
+		}
+		ds.Errorf(r.Pos, "script '%s': enable_script_security is set but global_defs has no script_user and the user keepalived_script "+
+			"does not exist; keepalived would disable this and every script without its own user (no tracking, no notifications). "+
+			"Add 'script_user root' to global_defs (or create the user keepalived_script)", strings.Join(r.Args, " "))
+		return
+	}
 }

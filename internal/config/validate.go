@@ -102,38 +102,43 @@ func validate(c *Config, ds *Diagnostics) {
 	checkDuplicateVS(c, ds)
 }
 
-func usesScripts(c *Config) bool {
-	if len(c.Scripts) > 0 {
-		return true
+func usesScripts(c *Config) bool { return len(scriptRefs(c)) > 0 }
+
+// scriptRefs returns the scripts the configuration runs (vrrp_script,
+// notify scripts, quorum and real-server notifies, MISC_CHECK), without
+// the FIFO scripts.
+func scriptRefs(c *Config) []*ScriptRef {
+	var out []*ScriptRef
+	add := func(rs ...*ScriptRef) {
+		for _, r := range rs {
+			if r != nil {
+				out = append(out, r)
+			}
+		}
+	}
+	for _, s := range c.Scripts {
+		add(&s.Command)
 	}
 	for _, v := range c.Instances {
 		n := v.Notify
-		if n.Master != nil || n.Backup != nil || n.Fault != nil || n.Stop != nil || n.Any != nil || n.MasterRxLowerPri != nil {
-			return true
-		}
+		add(n.Master, n.Backup, n.Fault, n.Stop, n.Any, n.MasterRxLowerPri)
 	}
 	for _, g := range c.SyncGroups {
 		n := g.Notify
-		if n.Master != nil || n.Backup != nil || n.Fault != nil || n.Stop != nil || n.Any != nil {
-			return true
-		}
+		add(n.Master, n.Backup, n.Fault, n.Stop, n.Any)
 	}
 	for _, vs := range c.VirtualServers {
-		if vs.QuorumUp != nil || vs.QuorumDown != nil {
-			return true
-		}
+		add(vs.QuorumUp, vs.QuorumDown)
 		for _, rs := range vs.RealServers {
-			if rs.NotifyUp != nil || rs.NotifyDown != nil {
-				return true
-			}
+			add(rs.NotifyUp, rs.NotifyDown)
 			for _, ck := range rs.Checkers {
 				if ck.Misc != nil {
-					return true
+					add(&ck.Misc.Command)
 				}
 			}
 		}
 	}
-	return false
+	return out
 }
 
 // uniqueNames reports duplicate names and returns name → first position.
