@@ -195,6 +195,7 @@ func runDaemon(o Options, cfg *config.Config, stderr io.Writer) int {
 		defer pidfile.Remove(p)
 	}
 	log.Info("starting gokeepalived", "version", Version, "config", o.ConfigFile, "pid", os.Getpid(), "instances", len(cfg.Instances))
+	processKnobs(&cfg.Global, log)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

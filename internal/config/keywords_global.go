@@ -104,7 +104,7 @@ func globalDefsBlock() *BlockSpec {
 	nice := tInt(-20, 19)
 	rt := tInt(1, 99)
 	bufs := tUint
-	return newBlock("global_defs",
+	b := newBlock("global_defs",
 		kw("process_names", 0, 0).unimpl(),
 		str("process_name").unimpl(),
 		str("vrrp_process_name").unimpl(),
@@ -149,8 +149,16 @@ func globalDefsBlock() *BlockSpec {
 
 		show(set(str("router_id"), func(b *builder, g *Global, n *syntax.Node) { g.RouterID = n.Args[0].Text }),
 			func(d *dumper, i int, g *Global) { d.kv(i, "router_id", orDefault(g.RouterID, "(host name)")) }),
-		kw("max_auto_priority", 0, 1, tInt(-1, 99)).unimpl(),
-		kw("min_auto_priority_delay", 1, 1, tInt(1, 10000000)).unimpl(),
+		// max_auto_priority without a value is sched_get_priority_max(SCHED_RR).
+		show(set(kw("max_auto_priority", 0, 1, tInt(-1, 99)), func(b *builder, g *Global, n *syntax.Node) {
+			g.MaxAutoPriority = 99
+			if len(n.Args) > 0 {
+				g.MaxAutoPriority = b.int(n, 0)
+			}
+		}), func(d *dumper, i int, g *Global) { d.kv(i, "max_auto_priority", g.MaxAutoPriority) }),
+		show(set(kw("min_auto_priority_delay", 1, 1, tInt(1, 10000000)), func(b *builder, g *Global, n *syntax.Node) {
+			g.MinAutoPriorityDelay = time.Duration(b.int(n, 0)) * time.Microsecond
+		}), func(d *dumper, i int, g *Global) { d.kv(i, "min_auto_priority_delay", g.MinAutoPriorityDelay) }),
 		kw("dynamic_interfaces", 0, 1, tEnum("allow_if_changes")).unimpl(),
 		strKw("default_interface", func(g *Global) *string { return &g.DefaultInterface }),
 		flag("disable_local_igmp").unimpl(),
@@ -203,24 +211,15 @@ func globalDefsBlock() *BlockSpec {
 		str("vmac_prefix").unimpl(),
 		str("vmac_addr_prefix").unimpl(),
 
-		// Process tuning.
-		kw("vrrp_priority", 1, 1, nice).unimpl(),
-		kw("checker_priority", 1, 1, nice).unimpl(),
+		// Process tuning: the VRRP threads (vrrp_*), the checkers (checker_*:
+		// goroutines without threads of their own, so only checker_no_swap
+		// has an effect; the others warn). bfd_* belong to the BFD work.
+		// (procKnobRows, added below)
 		kw("bfd_priority", 1, 1, nice).unimpl(),
-		flag("vrrp_no_swap").unimpl(),
-		flag("checker_no_swap").unimpl(),
 		flag("bfd_no_swap").unimpl(),
-		kw("vrrp_cpu_affinity", 1, -1).unimpl(),
-		kw("checker_cpu_affinity", 1, -1).unimpl(),
 		kw("bfd_cpu_affinity", 1, -1).unimpl(),
-		kw("vrrp_rt_priority", 1, 1, rt).unimpl(),
-		kw("checker_rt_priority", 1, 1, rt).unimpl(),
 		kw("bfd_rt_priority", 1, 1, rt).unimpl(),
-		kw("vrrp_rlimit_rttime", 1, 1, tUint).unimpl(),
-		kw("checker_rlimit_rttime", 1, 1, tUint).unimpl(),
 		kw("bfd_rlimit_rttime", 1, 1, tUint).unimpl(),
-		kw("vrrp_rlimit_rtime", 1, 1, tUint).unimpl().alias("vrrp_rlimit_rttime", "'vrrp_rlimit_rtime' is deprecated; use 'vrrp_rlimit_rttime'"),
-		kw("checker_rlimit_rtime", 1, 1, tUint).unimpl().alias("checker_rlimit_rttime", "'checker_rlimit_rtime' is deprecated; use 'checker_rlimit_rttime'"),
 		kw("bfd_rlimit_rtime", 1, 1, tUint).unimpl().alias("bfd_rlimit_rttime", "'bfd_rlimit_rtime' is deprecated; use 'bfd_rlimit_rttime'"),
 
 		// SNMP and DBus.
@@ -277,6 +276,60 @@ func globalDefsBlock() *BlockSpec {
 		kw("tmp_config_directory", 1, 1, tPath).unimpl(),
 		optBool("data_use_instance").unimpl(),
 	)
+	b.add(procKnobRows("vrrp", func(g *Global) *ProcessKnobs { return &g.VRRPProc })...)
+	return b.add(procKnobRows("checker", func(g *Global) *ProcessKnobs { return &g.CheckerProc })...)
+}
+
+// procKnobRows are a role's process knobs (role "vrrp" or "checker"):
+// <role>_priority, _rt_priority, _no_swap, _cpu_affinity, _rlimit_rttime
+// and the deprecated _rlimit_rtime, with keepalived 2.2.7's ranges.
+func procKnobRows(role string, f func(*Global) *ProcessKnobs) []*Keyword {
+	// checker_* other than no_swap name threads gokeepalived does not
+	// have: the checkers are goroutines on the Go scheduler's threads.
+	noThread := func(b *builder, n *syntax.Node) {
+		if role == "checker" {
+			b.ds.Warnf(n.Pos, "%s has no effect in gokeepalived: the checkers run as goroutines on shared threads, "+
+				"not in a process of their own (see docs/migration.md, Process knobs)", n.Keyword)
+		}
+	}
+	rttime := func(name string) *Keyword {
+		k := set(kw(name, 1, 1, tInt(1, 4294967295)), func(b *builder, g *Global, n *syntax.Node) {
+			noThread(b, n)
+			f(g).RLimitRTTime = int64(max(b.int(n, 0), 2)) // keepalived: "minimum value of 2"
+		})
+		return show(k, func(d *dumper, i int, g *Global) { d.kv(i, role+"_rlimit_rttime", f(g).RLimitRTTime) })
+	}
+	return []*Keyword{
+		show(set(kw(role+"_priority", 1, 1, tInt(-20, 19)), func(b *builder, g *Global, n *syntax.Node) {
+			noThread(b, n)
+			f(g).Nice = b.int(n, 0)
+		}), func(d *dumper, i int, g *Global) { d.kv(i, role+"_priority", f(g).Nice) }),
+		show(set(kw(role+"_rt_priority", 1, 1, tInt(1, 99)), func(b *builder, g *Global, n *syntax.Node) {
+			noThread(b, n)
+			f(g).RTPriority = b.int(n, 0)
+		}), func(d *dumper, i int, g *Global) { d.kv(i, role+"_rt_priority", f(g).RTPriority) }),
+		show(set(flag(role+"_no_swap"), func(b *builder, g *Global, n *syntax.Node) { f(g).NoSwap = true }),
+			func(d *dumper, i int, g *Global) { d.kv(i, role+"_no_swap", f(g).NoSwap) }),
+		show(set(kw(role+"_cpu_affinity", 1, -1), func(b *builder, g *Global, n *syntax.Node) {
+			noThread(b, n)
+			var cpus []int
+			for _, a := range n.Args {
+				v, ok := parseInt(a.Text)
+				if !ok || v < 0 || v > 1023 {
+					b.ds.Errorf(a.Pos, "%s: '%s' is not a CPU number", n.Keyword, a.Text)
+					return
+				}
+				cpus = append(cpus, int(v))
+			}
+			f(g).CPUs = cpus
+		}), func(d *dumper, i int, g *Global) {
+			if c := f(g).CPUs; len(c) > 0 {
+				d.kv(i, role+"_cpu_affinity", strings.Trim(fmt.Sprint(c), "[]"))
+			}
+		}),
+		rttime(role + "_rlimit_rttime"),
+		rttime(role+"_rlimit_rtime").alias(role+"_rlimit_rttime", "'"+role+"_rlimit_rtime' is deprecated; use '"+role+"_rlimit_rttime'"),
+	}
 }
 
 // trackFileKeyword is the top-level track_file block (and its old name).

@@ -2,6 +2,7 @@ package config
 
 import (
 	"os/user"
+	"runtime"
 	"strings"
 
 	"gokeepalived/internal/config/syntax"
@@ -71,8 +72,27 @@ func CheckHost(cfg *Config, ifaceExists func(string) bool) Diagnostics {
 		}
 	}
 	checkDefaultScriptUser(cfg, &ds, userExists)
+	checkCPUs(cfg, &ds, runtime.NumCPU())
 	ds.Sort()
 	return ds
+}
+
+// checkCPUs refuses a vrrp_/checker_cpu_affinity naming a CPU this host
+// does not have (keepalived 2.2.7: "Invalid cpu_id", the whole set
+// dropped).
+func checkCPUs(cfg *Config, ds *Diagnostics, ncpu int) {
+	g := &cfg.Global
+	for _, p := range []struct {
+		name string
+		cpus []int
+	}{{"vrrp_cpu_affinity", g.VRRPProc.CPUs}, {"checker_cpu_affinity", g.CheckerProc.CPUs}} {
+		for _, c := range p.cpus {
+			if c >= ncpu {
+				ds.Errorf(g.Pos, "global_defs %s: CPU %d does not exist (this host has CPUs 0-%d)", p.name, c, ncpu-1)
+				break
+			}
+		}
+	}
 }
 
 // userExists reports whether a user of that name exists (files, NSS).

@@ -69,6 +69,28 @@ type Global struct {
 	NotifyFIFOScript        *ScriptRef
 	VRRPNotifyFIFO          *ScriptRef
 	VRRPNotifyFIFOScript    *ScriptRef
+
+	// Process knobs. keepalived applies vrrp_* to its VRRP child and
+	// checker_* to its checker child; gokeepalived is one process, so
+	// vrrp_* apply to the VRRP loop and socket reader threads, and the
+	// process-wide ones (no_swap: mlockall) to the whole process
+	// (docs/migration.md, "Process knobs").
+	VRRPProc, CheckerProc ProcessKnobs
+	// MaxAutoPriority is max_auto_priority: 0 unset, -1 disabled, else the
+	// highest SCHED_RR priority the VRRP loop is raised to when it runs
+	// late by more than MinAutoPriorityDelay (default 1s).
+	MaxAutoPriority      int
+	MinAutoPriorityDelay time.Duration
+}
+
+// ProcessKnobs are one keepalived child's process settings (global_defs
+// <role>_priority, _rt_priority, _no_swap, _cpu_affinity, _rlimit_rttime).
+type ProcessKnobs struct {
+	Nice         int   // <role>_priority, -20..19; used without an RT priority
+	RTPriority   int   // <role>_rt_priority, 1..99; 0 = not set
+	NoSwap       bool  // <role>_no_swap
+	CPUs         []int // <role>_cpu_affinity; nil = any CPU
+	RLimitRTTime int64 // <role>_rlimit_rttime in microseconds; default 10000
 }
 
 // GARP holds the gratuitous ARP / unsolicited NA timing of keepalived.

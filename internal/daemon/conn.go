@@ -130,7 +130,7 @@ func (d *Daemon) reader(sc *sharedConn) {
 	// read as soon as it arrives even when the CPUs are busy. The thread is
 	// never unlocked: it exits with the goroutine.
 	runtime.LockOSThread()
-	_ = d.ports.Thread.RealTime()
+	_ = d.ports.Thread.Setup(d.sched)
 	buf := make([]byte, 65536)
 	fam := packet.IPv4
 	if sc.key.ipv6 {

@@ -87,6 +87,11 @@ type Daemon struct {
 	reloadMu sync.Mutex
 	// trackerWake carries tracker changes to the loop (relayed from trackers.wake).
 	trackerWake chan struct{}
+	// sched is the VRRP threads' scheduling, set by Run from the
+	// configuration it starts with, before any reader starts; auto raises
+	// the loop's (sched.go).
+	sched ThreadSettings
+	auto  autoPriority
 }
 
 // New builds a daemon for cfg. It has no side effects.
@@ -123,11 +128,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	if err := d.ports.Thread.RealTime(); err != nil {
-		d.log.Warn("cannot give the VRRP loop real-time scheduling; adverts may be delayed when the CPUs are busy", "err", err)
-	} else {
-		d.log.Debug("VRRP loop runs with real-time scheduling")
-	}
+	d.sched, d.auto = threadSettings(&d.cfg.Global), newAutoPriority(&d.cfg.Global)
+	loop := d.sched
+	d.setupLoopThread(loop)
 	w, err := d.ports.Thread.NewWaker()
 	if err != nil {
 		return err
@@ -144,7 +147,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}()
 	for ctx.Err() == nil {
 		d.step()
-		w.Wait(d.nextDeadline(), d.now())
+		next := d.nextDeadline()
+		w.Wait(next, d.now())
+		d.lateWake(&loop, next)
 	}
 	d.finish()
 	return nil
