@@ -205,7 +205,7 @@ func globalDefsBlock() *BlockSpec {
 		// keepalived >= 2.3 (not in 2.2.7): interop with RFC 9568 / Cisco / Juniper peers.
 		optBoolKw("v3_checksum_as_v2", func(g *Global) *bool { return &g.V3ChecksumAsV2 }),
 		flagKw("vrrp_strict", func(g *Global) *bool { return &g.Strict }, true),
-		optBool("vrrp_notify_priority_changes").unimpl(),
+		optBoolKw("vrrp_notify_priority_changes", func(g *Global) *bool { return &g.NotifyPriorityChanges }),
 		kw("vrrp_startup_delay", 1, 1, tTimer(0, 3600)).unimpl(),
 		flag("log_unknown_vrids").unimpl(),
 		str("vmac_prefix").unimpl(),

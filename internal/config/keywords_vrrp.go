@@ -118,7 +118,7 @@ func syncGroupBlock() *BlockSpec {
 	)
 	b.add(notifyRows()...)
 	return b.add(
-		optBool("notify_priority_changes").unimpl(),
+		alertKw("notify_priority_changes", func(t notifier) **bool { return &t.notifyScripts().PriorityChanges }),
 		alertKw("smtp_alert", func(t notifier) **bool { return &t.notifyScripts().SMTPAlert }),
 		flag("global_tracking").unimpl().alias("", "'global_tracking' is deprecated; use track_* blocks on the vrrp_sync_group"),
 		flag("sync_group_tracking_weight").unimpl(),
@@ -233,7 +233,7 @@ func instanceBlock() *BlockSpec {
 	return b.add(
 		scriptKw("notify_master_rx_lower_pri", func(v inst) **ScriptRef { return &v.Notify.MasterRxLowerPri }),
 		kw("notify_deleted", 0, 3, tPath).unimpl(),
-		optBool("notify_priority_changes").unimpl(),
+		alertKw("notify_priority_changes", func(t notifier) **bool { return &t.notifyScripts().PriorityChanges }),
 		alertKw("smtp_alert", func(t notifier) **bool { return &t.notifyScripts().SMTPAlert }),
 
 		// Interfaces.

@@ -69,6 +69,7 @@ type Global struct {
 	NotifyFIFOScript        *ScriptRef
 	VRRPNotifyFIFO          *ScriptRef
 	VRRPNotifyFIFOScript    *ScriptRef
+	NotifyPriorityChanges   bool // vrrp_notify_priority_changes
 
 	// Process knobs. keepalived applies vrrp_* to its VRRP child and
 	// checker_* to its checker child; gokeepalived is one process, so
@@ -166,6 +167,10 @@ type Notify struct {
 	Master, Backup, Fault, Stop, Any *ScriptRef
 	MasterRxLowerPri                 *ScriptRef // instances only
 	SMTPAlert                        *bool
+	// PriorityChanges is notify_priority_changes as written (nil: inherit
+	// from the sync group, then global_defs vrrp_notify_priority_changes);
+	// Instance.NotifyPriorityChanges is the result.
+	PriorityChanges *bool
 }
 
 // SyncGroup is a vrrp_sync_group.
@@ -265,6 +270,11 @@ type Instance struct {
 	VMACXmitBase bool
 
 	SyncGroup string // name of the sync group it belongs to, if any
+	// NotifyPriorityChanges: an effective priority change is written to
+	// the notify FIFOs as INSTANCE "NAME" MASTER_PRIORITY|BACKUP_PRIORITY
+	// PRIO (keepalived's notify_priority_changes, resolved: the
+	// instance's, else its sync group's, else vrrp_notify_priority_changes).
+	NotifyPriorityChanges bool
 }
 
 // VirtualServerGroup is a virtual_server_group.

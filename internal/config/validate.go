@@ -63,8 +63,21 @@ func validate(c *Config, ds *Diagnostics) {
 			member[m] = g.Name
 		}
 	}
+	groups := map[string]*SyncGroup{}
+	for _, g := range c.SyncGroups {
+		groups[g.Name] = g
+	}
 	for _, v := range c.Instances {
 		v.SyncGroup = member[v.Name]
+		// keepalived 2.2.7 (vrrp.c): the instance's notify_priority_changes,
+		// else its sync group's, else the global one.
+		v.NotifyPriorityChanges = c.Global.NotifyPriorityChanges
+		if g := groups[v.SyncGroup]; g != nil && g.Notify.PriorityChanges != nil {
+			v.NotifyPriorityChanges = *g.Notify.PriorityChanges
+		}
+		if p := v.Notify.PriorityChanges; p != nil {
+			v.NotifyPriorityChanges = *p
+		}
 	}
 
 	checkVRIDs(c, ds)

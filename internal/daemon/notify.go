@@ -147,3 +147,20 @@ func (a *notifier) MasterRxLowerPri(in *config.Instance, sc *notify.Scripts, pri
 		From: notify.StateMaster, Priority: prio, Scripts: sc,
 		Reason: fmt.Sprintf("received an advertisement from lower-priority master %s (priority %d, ours %d)", peer, peerPrio, prio)})
 }
+
+// PriorityChanged writes keepalived's priority-change line to the notify
+// FIFOs (vrrp_notify.c send_instance_priority_notifies): INSTANCE "NAME"
+// MASTER_PRIORITY PRIO while MASTER, BACKUP_PRIORITY in any other state.
+// No script, no mail: keepalived sends these to the FIFOs only.
+func (a *notifier) PriorityChanged(in *config.Instance, master bool, prio int) {
+	a.n.Enqueue(priorityEvent(in, master, prio))
+}
+
+func priorityEvent(in *config.Instance, master bool, prio int) notify.Event {
+	ev := notify.EventBackupPriority
+	if master {
+		ev = notify.EventMasterPriority
+	}
+	return notify.Event{Kind: notify.KindInstance, Name: in.Name, State: ev, Priority: prio,
+		Reason: fmt.Sprintf("effective priority changed to %d", prio)}
+}

@@ -172,4 +172,10 @@ type (
 	}
 	// notifierConfigurable takes the configuration a reload installed.
 	notifierConfigurable interface{ SetConfig(cfg *config.Config) }
+	// notifierPriority hears effective priority changes of the instances
+	// with notify_priority_changes (keepalived's MASTER_PRIORITY /
+	// BACKUP_PRIORITY FIFO lines), master: the instance was MASTER.
+	notifierPriority interface {
+		PriorityChanged(inst *config.Instance, master bool, prio int)
+	}
 )

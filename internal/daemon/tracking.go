@@ -268,6 +268,7 @@ func (d *Daemon) applyTracking(in *instance) {
 	if p.Value != int(in.core.Priority()) && p.Value >= 1 && p.Value <= 255 {
 		d.log.Info("effective priority changed", "instance", in.cfg.Name, "vrid", in.cfg.VRID,
 			"from", in.core.Priority(), "to", p.Value, "reason", p.Reason)
+		d.notifyPriority(in, p.Value)
 		d.handle(in, vrrp.PriorityChanged{Effective: uint8(p.Value)})
 	}
 	faulty := p.Fault || p.Init
@@ -362,4 +363,15 @@ func (ts *trackerSet) status(in *instance) []ctl.TrackerStatus {
 		}
 	}
 	return out
+}
+
+// notifyPriority tells the notifier about an effective priority change of
+// an instance with notify_priority_changes, with the state it is in before
+// the core reacts (keepalived notifies as it sets the priority).
+func (d *Daemon) notifyPriority(in *instance, prio int) {
+	n, ok := d.notifier.(notifierPriority)
+	if !ok || !in.cfg.NotifyPriorityChanges {
+		return
+	}
+	n.PriorityChanged(in.cfg, in.core.State() == vrrp.StateMaster, prio)
 }
