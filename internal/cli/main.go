@@ -176,8 +176,8 @@ func runDaemon(o Options, cfg *config.Config, stderr io.Writer) int {
 	if runtime.GOMAXPROCS(0) < minProcs {
 		runtime.GOMAXPROCS(minProcs)
 	}
-	if o.Umask >= 0 {
-		syscall.Umask(o.Umask)
+	if m := umaskFor(o, &cfg.Global); m >= 0 {
+		syscall.Umask(m)
 	}
 	log, closeLog, err := daemon.NewLogger(daemon.LogOptions{Console: o.LogConsole, Detail: o.LogDetail,
 		Facility: o.LogFacility, NoSyslog: o.NoSyslog, File: o.LogFile})

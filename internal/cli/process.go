@@ -34,3 +34,13 @@ func processKnobs(g *config.Global, log *slog.Logger) {
 		}
 	}
 }
+
+// umaskFor is the umask to set at start (-1: leave it): -u/--umask, else
+// global_defs umask (keepalived: "umask command line option specified,
+// ignoring config option").
+func umaskFor(o Options, g *config.Global) int {
+	if o.Umask >= 0 {
+		return o.Umask
+	}
+	return g.Umask
+}

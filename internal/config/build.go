@@ -222,6 +222,8 @@ func defaultGlobal() Global {
 		VRRPProc:             ProcessKnobs{RLimitRTTime: 10000},
 		CheckerProc:          ProcessKnobs{RLimitRTTime: 10000},
 		MinAutoPriorityDelay: time.Second,
+		DownTimerAdverts:     3,
+		Umask:                -1,
 		GARP: GARP{
 			MasterDelay:         5 * time.Second,
 			MasterRepeat:        5,

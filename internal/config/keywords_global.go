@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"net/netip"
+	"strconv"
 	"strings"
 	"time"
 
@@ -22,7 +23,14 @@ func rootBlock() *BlockSpec {
 		str("instance").unimpl(),
 		flag("use_pid_dir").unimpl(),
 		flag("linkbeat_use_polling").unimpl(),
-		kw("child_wait_time", 1, 1, tInt(0, 4294967295)).unimpl(),
+		// No child processes: kept for the dump only (docs/migration.md).
+		show(set(kw("child_wait_time", 1, 1, tInt(0, 4294967295)), func(b *builder, c *Config, n *syntax.Node) {
+			c.Global.ChildWaitTime = b.secs(n, 0)
+		}), func(d *dumper, i int, c *Config) {
+			if c.Global.ChildWaitTime > 0 {
+				d.kv(i, "child_wait_time", c.Global.ChildWaitTime)
+			}
+		}),
 		show(set(block("global_defs", 0, 0, globalDefsBlock()), func(b *builder, c *Config, n *syntax.Node) { b.global(n) }),
 			func(d *dumper, i int, c *Config) { d.block(i, "global_defs", spec("global_defs"), &c.Global) }),
 
@@ -181,7 +189,7 @@ func globalDefsBlock() *BlockSpec {
 		intKw("vrrp_garp_master_refresh_repeat", 1, 65535, func(g *Global) *int { return &g.GARP.MasterRefreshRepeat }),
 		secsKw("vrrp_garp_lower_prio_delay", 0, 86400, func(g *Global) *time.Duration { return &g.GARP.LowerPrioDelay }),
 		intKw("vrrp_garp_lower_prio_repeat", 1, 65535, func(g *Global) *int { return &g.GARP.LowerPrioRepeat }),
-		kw("vrrp_down_timer_adverts", 1, 1, tInt(1, 100)).unimpl(),
+		intKw("vrrp_down_timer_adverts", 1, 100, func(g *Global) *int { return &g.DownTimerAdverts }),
 		// keepalived 2.2.7: "number '0' outside range [0.000001, 4294.967295]".
 		timerKw("vrrp_garp_interval", 0.000001, 4294.967295, func(g *Global) *time.Duration { return &g.GARPInterval }),
 		timerKw("vrrp_gna_interval", 0.000001, 4294.967295, func(g *Global) *time.Duration { return &g.GNAInterval }),
@@ -265,8 +273,14 @@ func globalDefsBlock() *BlockSpec {
 		kw("vrrp_rx_bufs_multiplier", 1, 1, tUint).unimpl(),
 
 		flag("rs_init_notifies").unimpl(),
-		kw("umask", 1, -1).unimpl(),
-		kw("random_seed", 1, 1, tUint).unimpl(),
+		umaskKw(),
+		show(set(kw("random_seed", 1, 1, tUint), func(b *builder, g *Global, n *syntax.Node) {
+			g.RandomSeed, g.RandomSeedSet = int64(b.int(n, 0)), true
+		}), func(d *dumper, i int, g *Global) {
+			if g.RandomSeedSet {
+				d.kv(i, "random_seed", g.RandomSeed)
+			}
+		}),
 		kw("reload_check_config", 0, 1, tPath).unimpl(),
 		kw("reload_time_file", 1, 1, tPath).unimpl(),
 		flag("reload_repeat").unimpl(),
@@ -371,4 +385,59 @@ func mcastGroupKw(name string, v6 bool, f func(*Global) *netip.Addr) *Keyword {
 		*f(g) = a
 	})
 	return show(k, func(d *dumper, i int, g *Global) { d.kv(i, name, *f(g)) })
+}
+
+// umaskKw is `umask MODE`: a number (0022, octal with a leading 0) or
+// keepalived's symbolic form IWGRP|IWOTH (the bits may be split over
+// words). The -u/--umask option wins over it.
+func umaskKw() *Keyword {
+	k := set(kw("umask", 1, -1), func(b *builder, g *Global, n *syntax.Node) {
+		if m, err := parseUmask(argTexts(n.Args)); err != nil {
+			b.ds.Errorf(n.Args[0].Pos, "umask: %v", err)
+		} else {
+			g.Umask = m
+		}
+	})
+	return show(k, func(d *dumper, i int, g *Global) {
+		if g.Umask >= 0 {
+			d.kv(i, "umask", fmt.Sprintf("%#o", g.Umask))
+		}
+	})
+}
+
+// parseUmask reads keepalived's umask forms (global_parser.c umask_handler).
+func parseUmask(words []string) (int, error) {
+	if c := words[0][0]; c >= '0' && c <= '9' {
+		if len(words) != 1 {
+			return 0, fmt.Errorf("extra parameter(s) after %s", words[0])
+		}
+		v, err := strconv.ParseInt(words[0], 0, 32)
+		if err != nil || v < 0 || v&^0o777 != 0 {
+			return 0, fmt.Errorf("invalid umask value %s", words[0])
+		}
+		return int(v), nil
+	}
+	bits := map[string]int{"IRUSR": 0o400, "IWUSR": 0o200, "IXUSR": 0o100, "IRGRP": 0o40, "IWGRP": 0o20, "IXGRP": 0o10,
+		"IROTH": 0o4, "IWOTH": 0o2, "IXOTH": 0o1}
+	m, needOr := 0, false
+	for _, w := range words {
+		for p := w; p != ""; {
+			if needOr {
+				if p[0] != '|' {
+					return 0, fmt.Errorf("invalid umask syntax %s", w)
+				}
+				p, needOr = p[1:], false
+				continue
+			}
+			if len(p) < 5 || bits[p[:5]] == 0 {
+				return 0, fmt.Errorf("unknown umask bit %s (use IRUSR, IWGRP, ... joined by '|', or a number)", p)
+			}
+			m |= bits[p[:5]]
+			p, needOr = p[5:], true
+		}
+	}
+	if !needOr {
+		return 0, fmt.Errorf("umask missing bit value")
+	}
+	return m, nil
 }

@@ -259,7 +259,17 @@ func instanceBlock() *BlockSpec {
 		flag("native_ipv6").unimpl().alias("", "'native_ipv6' is deprecated; the virtual addresses select the family"),
 		flag("linkbeat_use_polling").unimpl().alias("", "'linkbeat_use_polling' in vrrp_instance is deprecated; use linkbeat_interfaces"),
 		kw("kernel_rx_buf_size", 1, 1, tUint).unimpl(),
-		kw("debug", 0, 1, tInt(0, 4)).unimpl(),
+		// keepalived 2.2.7 stores debug and only prints it in its dump.
+		show(set(kw("debug", 0, 1, tInt(0, 4)), func(b *builder, v inst, n *syntax.Node) {
+			v.Debug = 0
+			if len(n.Args) > 0 {
+				v.Debug = b.int(n, 0)
+			}
+		}), func(d *dumper, i int, v inst) {
+			if v.Debug > 0 {
+				d.kv(i, "debug", v.Debug)
+			}
+		}),
 		str("lvs_sync_daemon_interface").unimpl().alias("lvs_sync_daemon", "'lvs_sync_daemon_interface' is deprecated; use global_defs 'lvs_sync_daemon'"),
 	)
 }

@@ -20,14 +20,35 @@ type LoadOptions struct {
 // must not be used if the diagnostics contain an error.
 func Load(path string, opts LoadOptions) (*Config, Diagnostics) {
 	f, ds := syntax.ParseFile(path, opts.Syntax)
-	return finish(f, ds)
+	cfg, ds := finish(f, ds)
+	if seed, again := reseed(cfg, opts); again {
+		opts.Syntax.RandomSeed = seed
+		return Load(path, opts)
+	}
+	return cfg, ds
 }
 
 // LoadBytes is Load for configuration text held in memory; name is used
 // in positions.
 func LoadBytes(name string, data []byte, opts LoadOptions) (*Config, Diagnostics) {
 	f, ds := syntax.ParseBytes(name, data, opts.Syntax)
-	return finish(f, ds)
+	cfg, ds := finish(f, ds)
+	if seed, again := reseed(cfg, opts); again {
+		opts.Syntax.RandomSeed = seed
+		return LoadBytes(name, data, opts)
+	}
+	return cfg, ds
+}
+
+// reseed reports whether the file sets global_defs random_seed to another
+// seed than the one it was read with: keepalived seeds ${_RANDOM} with it
+// (parser.c set_std_definitions), so the file is read again with that seed,
+// and ${_RANDOM} gives the same values for the same random_seed.
+func reseed(cfg *Config, opts LoadOptions) (int64, bool) {
+	if cfg == nil || !cfg.Global.RandomSeedSet || cfg.Global.RandomSeed == opts.Syntax.RandomSeed {
+		return 0, false
+	}
+	return cfg.Global.RandomSeed, true
 }
 
 func finish(f *syntax.File, ds Diagnostics) (*Config, Diagnostics) {

@@ -70,6 +70,18 @@ type Global struct {
 	VRRPNotifyFIFO          *ScriptRef
 	VRRPNotifyFIFOScript    *ScriptRef
 	NotifyPriorityChanges   bool // vrrp_notify_priority_changes
+	DownTimerAdverts        int  // vrrp_down_timer_adverts: the instances' default; 3
+	// Umask is global_defs umask (-1: not set); the -u/--umask command
+	// line option wins over it, as in keepalived.
+	Umask int
+	// RandomSeed seeds ${_RANDOM} (random_seed; the file is read again
+	// with it).
+	RandomSeed    int64
+	RandomSeedSet bool
+	// ChildWaitTime is child_wait_time: keepalived waits that long for its
+	// children at shutdown. gokeepalived has no child processes; kept for
+	// the dump (docs/migration.md).
+	ChildWaitTime time.Duration
 
 	// Process knobs. keepalived applies vrrp_* to its VRRP child and
 	// checker_* to its checker child; gokeepalived is one process, so
@@ -275,6 +287,9 @@ type Instance struct {
 	// PRIO (keepalived's notify_priority_changes, resolved: the
 	// instance's, else its sync group's, else vrrp_notify_priority_changes).
 	NotifyPriorityChanges bool
+	// Debug is the instance's debug level (0-4). keepalived 2.2.7 only
+	// stores it and prints it in its dump; so do we.
+	Debug int
 }
 
 // VirtualServerGroup is a virtual_server_group.
