@@ -215,7 +215,7 @@ func globalDefsBlock() *BlockSpec {
 		flagKw("vrrp_strict", func(g *Global) *bool { return &g.Strict }, true),
 		optBoolKw("vrrp_notify_priority_changes", func(g *Global) *bool { return &g.NotifyPriorityChanges }),
 		kw("vrrp_startup_delay", 1, 1, tTimer(0, 3600)).unimpl(),
-		flag("log_unknown_vrids").unimpl(),
+		flagKw("log_unknown_vrids", func(g *Global) *bool { return &g.LogUnknownVRIDs }, true),
 		str("vmac_prefix").unimpl(),
 		str("vmac_addr_prefix").unimpl(),
 

@@ -71,6 +71,7 @@ type Global struct {
 	VRRPNotifyFIFOScript    *ScriptRef
 	NotifyPriorityChanges   bool // vrrp_notify_priority_changes
 	DownTimerAdverts        int  // vrrp_down_timer_adverts: the instances' default; 3
+	LogUnknownVRIDs         bool // log_unknown_vrids: log adverts for VRIDs not configured
 	// Umask is global_defs umask (-1: not set); the -u/--umask command
 	// line option wins over it, as in keepalived.
 	Umask int

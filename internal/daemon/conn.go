@@ -37,6 +37,9 @@ type sharedConn struct {
 	malformed   atomic.Uint64
 	overflow    atomic.Uint64 // accepted adverts dropped because the loop was behind
 	done        chan struct{}
+
+	// unknownLogged is when an unknown VRID was last logged (unix ns).
+	unknownLogged atomic.Int64
 }
 
 func (sc *sharedConn) unicastSrcDrops(in *instance) uint64 {
@@ -179,6 +182,7 @@ func (d *Daemon) receive(sc *sharedConn, raw []byte, meta vrrpconn.Meta, fam pac
 	in := (*sc.targets.Load())[adv.VRID]
 	if in == nil {
 		sc.unknownVRID.Add(1)
+		d.logUnknownVRID(sc, adv.VRID, meta.Src)
 		return
 	}
 	m := packet.Meta{Family: fam, TTL: uint8(min(max(meta.TTL, 0), 255)), Src: meta.Src, Dst: meta.Dst}
@@ -230,4 +234,21 @@ func (d *Daemon) logDropText(in *instance, reason, desc string, src netip.Addr) 
 	}
 	d.log.Warn("dropped VRRP advertisement: "+desc, "instance", in.name, "vrid", in.vrid,
 		"from", src.String(), "drop", reason)
+}
+
+// logUnknownVRID logs an advert for a VRID no instance on sc has, with
+// log_unknown_vrids (keepalived: "Unknown VRID(N) received on
+// interface(IF). ignoring..."), at most once a second per socket: keepalived
+// logs every one, which a busy segment turns into a flood. The count is
+// always kept.
+func (d *Daemon) logUnknownVRID(sc *sharedConn, vrid uint8, src netip.Addr) {
+	if !d.logUnknown.Load() {
+		return
+	}
+	now := time.Now().UnixNano()
+	last := sc.unknownLogged.Load()
+	if now-last < int64(time.Second) || !sc.unknownLogged.CompareAndSwap(last, now) {
+		return
+	}
+	d.log.Info("unknown VRID received; ignoring (log_unknown_vrids)", "vrid", vrid, "interface", sc.key.iface, "from", src.String())
 }

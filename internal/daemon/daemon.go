@@ -92,6 +92,8 @@ type Daemon struct {
 	// the loop's (sched.go).
 	sched ThreadSettings
 	auto  autoPriority
+	// logUnknown is global_defs log_unknown_vrids, read by the readers.
+	logUnknown atomic.Bool
 }
 
 // New builds a daemon for cfg. It has no side effects.
@@ -159,6 +161,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 // notifier, the trackers, then every instance. The
 // returned cleanup stops what start started (after finish).
 func (d *Daemon) start(ctx context.Context) (cleanup func(), err error) {
+	d.logUnknown.Store(d.cfg.Global.LogUnknownVRIDs)
 	var undo []func()
 	cleanup = func() {
 		for i := len(undo) - 1; i >= 0; i-- {

@@ -259,6 +259,7 @@ func (d *Daemon) commitOnLoop(ctx context.Context, p *reloadPlan, retired *retir
 func (d *Daemon) commit(p *reloadPlan) retiredObjects {
 	var retired retiredObjects
 	d.cfg = p.cfg
+	d.logUnknown.Store(p.cfg.Global.LogUnknownVRIDs)
 	running := slices.Concat(p.keep, p.units)
 	for _, u := range p.stop {
 		for _, in := range u.members {
