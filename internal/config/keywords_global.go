@@ -214,7 +214,7 @@ func globalDefsBlock() *BlockSpec {
 		optBoolKw("v3_checksum_as_v2", func(g *Global) *bool { return &g.V3ChecksumAsV2 }),
 		flagKw("vrrp_strict", func(g *Global) *bool { return &g.Strict }, true),
 		optBoolKw("vrrp_notify_priority_changes", func(g *Global) *bool { return &g.NotifyPriorityChanges }),
-		kw("vrrp_startup_delay", 1, 1, tTimer(0, 3600)).unimpl(),
+		timerKw("vrrp_startup_delay", 0, 3600, func(g *Global) *time.Duration { return &g.StartupDelay }),
 		flagKw("log_unknown_vrids", func(g *Global) *bool { return &g.LogUnknownVRIDs }, true),
 		str("vmac_prefix").unimpl(),
 		str("vmac_addr_prefix").unimpl(),

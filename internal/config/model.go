@@ -72,6 +72,9 @@ type Global struct {
 	NotifyPriorityChanges   bool // vrrp_notify_priority_changes
 	DownTimerAdverts        int  // vrrp_down_timer_adverts: the instances' default; 3
 	LogUnknownVRIDs         bool // log_unknown_vrids: log adverts for VRIDs not configured
+	// StartupDelay is vrrp_startup_delay: the instances start that long
+	// after the daemon (not after a reload).
+	StartupDelay time.Duration
 	// Umask is global_defs umask (-1: not set); the -u/--umask command
 	// line option wins over it, as in keepalived.
 	Umask int

@@ -94,6 +94,9 @@ type Daemon struct {
 	auto  autoPriority
 	// logUnknown is global_defs log_unknown_vrids, read by the readers.
 	logUnknown atomic.Bool
+	// startAt is when the instances may start (vrrp_startup_delay; zero:
+	// now). Until then every unit waits as for its trackers (startUnit).
+	startAt time.Time
 }
 
 // New builds a daemon for cfg. It has no side effects.
@@ -175,6 +178,10 @@ func (d *Daemon) start(ctx context.Context) (cleanup func(), err error) {
 	}()
 	d.runCtx = ctx
 	d.started = d.now()
+	if delay := d.cfg.Global.StartupDelay; delay > 0 {
+		d.startAt = d.started.Add(delay)
+		d.log.Info("delaying the start of the VRRP instances (vrrp_startup_delay)", "delay", delay)
+	}
 	lctx, stopLinks := context.WithCancel(context.Background())
 	undo = append(undo, stopLinks)
 	evs, err := d.ports.Links.Watch(lctx, d.kick)
@@ -290,7 +297,7 @@ func (d *Daemon) drain() {
 
 // nextDeadline is the earliest timer of any unit (zero: none).
 func (d *Daemon) nextDeadline() time.Time {
-	var next time.Time
+	next := d.startAt
 	for _, u := range d.units {
 		if !u.deadline.IsZero() && (next.IsZero() || u.deadline.Before(next)) {
 			next = u.deadline
@@ -301,6 +308,7 @@ func (d *Daemon) nextDeadline() time.Time {
 
 func (d *Daemon) fireTimers() {
 	now := d.now()
+	d.startDelayed(now)
 	for _, u := range d.units {
 		if !u.deadline.IsZero() && !u.deadline.After(now) {
 			d.handleUnit(u, vrrp.AllMembers, vrrp.TimerFired{})

@@ -87,3 +87,20 @@ func (d *Daemon) lateWake(s *ThreadSettings, deadline time.Time) {
 		*s = t
 	}
 }
+
+// startDelayed starts the units held by vrrp_startup_delay once it has
+// passed. keepalived keeps its instances in BACKUP meanwhile with the
+// master down timer running from the end of the delay, so neither becomes
+// MASTER before delay + Master_Down_Interval.
+func (d *Daemon) startDelayed(now time.Time) {
+	if d.startAt.IsZero() || now.Before(d.startAt) {
+		return
+	}
+	d.startAt = time.Time{}
+	d.log.Info("vrrp_startup_delay over: starting the VRRP instances")
+	for _, u := range d.units {
+		if u.awaitingTrackers {
+			d.startUnit(u)
+		}
+	}
+}

@@ -242,6 +242,10 @@ func (ts *trackerSet) linkUp(name string) bool {
 // (num_script_init) instead of reporting a FAULT that clears a moment later.
 // trackersChanged starts it when the results arrive.
 func (d *Daemon) startUnit(u *unit) {
+	if !d.startAt.IsZero() {
+		u.awaitingTrackers = true // vrrp_startup_delay: startDelayed starts it
+		return
+	}
 	for _, in := range u.members {
 		if p := track.EffectivePriority(in.cfg.Priority, d.effects(in)...); p.Init && !p.Fault {
 			if !u.awaitingTrackers {
