@@ -196,6 +196,11 @@ func runDaemon(o Options, cfg *config.Config, stderr io.Writer) int {
 	}
 	log.Info("starting gokeepalived", "version", Version, "config", o.ConfigFile, "pid", os.Getpid(), "instances", len(cfg.Instances))
 	processKnobs(&cfg.Global, log)
+	// startup_script before the runtimes start; shutdown_script after both
+	// stopped (this defer runs after theirs). The configuration is the
+	// one read at start.
+	daemon.RunStartupScript(context.Background(), cfg, log)
+	defer daemon.RunShutdownScript(context.Background(), cfg, log)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

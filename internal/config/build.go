@@ -224,6 +224,9 @@ func defaultGlobal() Global {
 		MinAutoPriorityDelay: time.Second,
 		DownTimerAdverts:     3,
 		Umask:                -1,
+		// keepalived 2.2.7: startup/shutdown_script_timeout default 10 s.
+		StartupScriptTimeout:  10 * time.Second,
+		ShutdownScriptTimeout: 10 * time.Second,
 		GARP: GARP{
 			MasterDelay:         5 * time.Second,
 			MasterRepeat:        5,

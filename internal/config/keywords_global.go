@@ -150,10 +150,13 @@ func globalDefsBlock() *BlockSpec {
 		flagKw("no_email_faults", func(g *Global) *bool { return &g.NoEmailFaults }, true),
 		flag("no_checker_emails").unimpl(),
 
-		kw("startup_script", 1, 3, tPath).unimpl(),
-		kw("startup_script_timeout", 1, 1, tInt(1, 1000)).unimpl(),
-		kw("shutdown_script", 1, 3, tPath).unimpl(),
-		kw("shutdown_script_timeout", 1, 1, tInt(1, 1000)).unimpl(),
+		// Run before the VRRP and LVS runtimes start / after they stopped,
+		// bounded by their timeouts (default 10 s); see internal/daemon
+		// startstop.go.
+		scriptKw("startup_script", func(g *Global) **ScriptRef { return &g.StartupScript }),
+		secsKw("startup_script_timeout", 1, 1000, func(g *Global) *time.Duration { return &g.StartupScriptTimeout }),
+		scriptKw("shutdown_script", func(g *Global) **ScriptRef { return &g.ShutdownScript }),
+		secsKw("shutdown_script_timeout", 1, 1000, func(g *Global) *time.Duration { return &g.ShutdownScriptTimeout }),
 
 		show(set(str("router_id"), func(b *builder, g *Global, n *syntax.Node) { g.RouterID = n.Args[0].Text }),
 			func(d *dumper, i int, g *Global) { d.kv(i, "router_id", orDefault(g.RouterID, "(host name)")) }),

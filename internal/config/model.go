@@ -72,6 +72,10 @@ type Global struct {
 	NotifyPriorityChanges   bool // vrrp_notify_priority_changes
 	DownTimerAdverts        int  // vrrp_down_timer_adverts: the instances' default; 3
 	LogUnknownVRIDs         bool // log_unknown_vrids: log adverts for VRIDs not configured
+	// StartupScript runs before the runtimes start, ShutdownScript after
+	// they stopped, each bounded by its timeout (default 10 s).
+	StartupScript, ShutdownScript               *ScriptRef
+	StartupScriptTimeout, ShutdownScriptTimeout time.Duration
 	// StartupDelay is vrrp_startup_delay: the instances start that long
 	// after the daemon (not after a reload).
 	StartupDelay time.Duration

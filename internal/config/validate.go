@@ -117,8 +117,8 @@ func validate(c *Config, ds *Diagnostics) {
 
 func usesScripts(c *Config) bool { return len(scriptRefs(c)) > 0 }
 
-// scriptRefs returns the scripts the configuration runs (vrrp_script,
-// notify scripts, quorum and real-server notifies, MISC_CHECK), without
+// scriptRefs returns the scripts the configuration runs (startup and
+// shutdown scripts, vrrp_script, notify scripts, quorum and real-server notifies, MISC_CHECK), without
 // the FIFO scripts.
 func scriptRefs(c *Config) []*ScriptRef {
 	var out []*ScriptRef
@@ -129,6 +129,7 @@ func scriptRefs(c *Config) []*ScriptRef {
 			}
 		}
 	}
+	add(c.Global.StartupScript, c.Global.ShutdownScript)
 	for _, s := range c.Scripts {
 		add(&s.Command)
 	}

@@ -58,6 +58,11 @@ func CheckScripts(cfg *config.Config) syntax.Diagnostics {
 			ds.Errorf(pos, "%s: %v", what, err)
 		}
 	}
+	for kw, ref := range map[string]*config.ScriptRef{"startup_script": g.StartupScript, "shutdown_script": g.ShutdownScript} {
+		if ref != nil {
+			check(ref.Pos, kw, ref)
+		}
+	}
 	for _, s := range cfg.Scripts {
 		check(s.Pos, "vrrp_script "+s.Name, &s.Command)
 	}

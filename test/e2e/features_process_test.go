@@ -73,7 +73,13 @@ func TestFeatureProcessKnobs(t *testing.T) {
 	p := newFeatPair(t, "pk", "gokeepalived", false)
 	p.startDaemon(t, p.master, featConf("master", "MASTER", 100,
 		"    vrrp_rt_priority 30\n    vrrp_cpu_affinity 0\n    vrrp_no_swap\n    vrrp_rlimit_rttime 200000\n", "", featInst{}), "")
-	p.startDaemon(t, p.backup, featConf("backup", "BACKUP", 90, "    max_auto_priority -1\n    vrrp_priority 5\n", "", featInst{}), "")
+	// The backup also runs startup_script and shutdown_script (with keepalived's arguments:
+	// none but its own): each appends a line to a log in the node's directory.
+	events := filepath.Join(p.backup.Dir, "startstop.log")
+	up := writeScript(t, p.backup, "up.sh", fmt.Sprintf(`echo "up $*" >> %s`, events))
+	down := writeScript(t, p.backup, "down.sh", fmt.Sprintf(`echo "down $*" >> %s`, events))
+	p.startDaemon(t, p.backup, featConf("backup", "BACKUP", 90, fmt.Sprintf("    max_auto_priority -1\n    vrrp_priority 5\n"+
+		"    startup_script \"%s a1\"\n    shutdown_script %s\n    shutdown_script_timeout 5\n", up, down), "", featInst{}), "")
 	netns.Eventually(t, converge, p.holders("the master", true, false))
 
 	pid := func(n *node) int { return n.D.(*netns.GokeepalivedRunner).Proc.PID() }
@@ -120,5 +126,14 @@ func TestFeatureProcessKnobs(t *testing.T) {
 	})
 	if v := procField(pid(p.backup), "status", "VmLck:"); v != "0 kB" {
 		t.Errorf("backup: VmLck %q, want 0 kB (no vrrp_no_swap)", v)
+	}
+	if got := strings.Join(readLines(events), "|"); got != "up a1" {
+		t.Errorf("backup running: start/stop scripts ran %q, want only the startup_script (\"up a1\")", got)
+	}
+	if err := p.backup.D.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(readLines(events), "|"); got != "up a1|down" {
+		t.Errorf("backup stopped: start/stop scripts ran %q, want \"up a1|down\"", got)
 	}
 }
