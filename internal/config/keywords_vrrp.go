@@ -232,7 +232,21 @@ func instanceBlock() *BlockSpec {
 	b.add(notifyRows()...)
 	return b.add(
 		scriptKw("notify_master_rx_lower_pri", func(v inst) **ScriptRef { return &v.Notify.MasterRxLowerPri }),
-		kw("notify_deleted", 0, 3, tPath).unimpl(),
+		// notify_deleted [SCRIPT [user [group]]]: DELETED instead of FAULT
+		// for an instance a reload removes (vrrp.c clear_diff_vrrp).
+		show(set(kw("notify_deleted", 0, 3, tPath), func(b *builder, v inst, n *syntax.Node) {
+			v.NotifyDeleted = true
+			if len(n.Args) > 0 {
+				v.Notify.Deleted = b.scriptRef(n)
+			}
+		}), func(d *dumper, i int, v inst) {
+			switch {
+			case v.Notify.Deleted != nil:
+				d.script(i, "notify_deleted", v.Notify.Deleted)
+			case v.NotifyDeleted:
+				d.kv(i, "notify_deleted", true)
+			}
+		}),
 		alertKw("notify_priority_changes", func(t notifier) **bool { return &t.notifyScripts().PriorityChanges }),
 		alertKw("smtp_alert", func(t notifier) **bool { return &t.notifyScripts().SMTPAlert }),
 

@@ -186,6 +186,7 @@ type Track struct {
 type Notify struct {
 	Master, Backup, Fault, Stop, Any *ScriptRef
 	MasterRxLowerPri                 *ScriptRef // instances only
+	Deleted                          *ScriptRef // notify_deleted SCRIPT; instances only
 	SMTPAlert                        *bool
 	// PriorityChanges is notify_priority_changes as written (nil: inherit
 	// from the sync group, then global_defs vrrp_notify_priority_changes);
@@ -295,6 +296,9 @@ type Instance struct {
 	// PRIO (keepalived's notify_priority_changes, resolved: the
 	// instance's, else its sync group's, else vrrp_notify_priority_changes).
 	NotifyPriorityChanges bool
+	// NotifyDeleted is notify_deleted: an instance a reload removes is
+	// notified as DELETED (and runs Notify.Deleted) instead of FAULT.
+	NotifyDeleted bool
 	// Debug is the instance's debug level (0-4). keepalived 2.2.7 only
 	// stores it and prints it in its dump; so do we.
 	Debug int

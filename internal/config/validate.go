@@ -135,7 +135,7 @@ func scriptRefs(c *Config) []*ScriptRef {
 	}
 	for _, v := range c.Instances {
 		n := v.Notify
-		add(n.Master, n.Backup, n.Fault, n.Stop, n.Any, n.MasterRxLowerPri)
+		add(n.Master, n.Backup, n.Fault, n.Stop, n.Any, n.MasterRxLowerPri, n.Deleted)
 	}
 	for _, g := range c.SyncGroups {
 		n := g.Notify

@@ -94,6 +94,9 @@ type Daemon struct {
 	auto  autoPriority
 	// logUnknown is global_defs log_unknown_vrids, read by the readers.
 	logUnknown atomic.Bool
+	// deleting marks the instances a reload removes while they shut down
+	// (notifyDeleted).
+	deleting map[*instance]bool
 	// startAt is when the instances may start (vrrp_startup_delay; zero:
 	// now). Until then every unit waits as for its trackers (startUnit).
 	startAt time.Time
@@ -662,6 +665,10 @@ func (d *Daemon) act(in *instance, now time.Time, a vrrp.Action) {
 	case vrrp.SendGratuitous:
 		d.gratuitous(in, a.Repeat)
 	case vrrp.Notify:
+		if d.deleting[in] && a.State == vrrp.StateStop {
+			d.notifyDeleted(in)
+			return
+		}
 		if d.notifier != nil {
 			prev := vrrp.StateInit
 			if in.lastTransition != nil {

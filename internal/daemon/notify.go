@@ -68,7 +68,8 @@ func scriptsOf(n config.Notify, g *config.Global) (*notify.Scripts, error) {
 	}
 	sc := &notify.Scripts{Master: script("notify_master", n.Master), Backup: script("notify_backup", n.Backup),
 		Fault: script("notify_fault", n.Fault), Stop: script("notify_stop", n.Stop),
-		MasterRxLowerPri: script("notify_master_rx_lower_pri", n.MasterRxLowerPri), Notify: script("notify", n.Any)}
+		MasterRxLowerPri: script("notify_master_rx_lower_pri", n.MasterRxLowerPri), Notify: script("notify", n.Any),
+		Deleted: script("notify_deleted", n.Deleted)}
 	return sc, errors.Join(errs...)
 }
 
@@ -115,6 +116,12 @@ func (a *notifier) StateChanged(in *config.Instance, sc *notify.Scripts, from, t
 	if st == notify.StateUnknown {
 		return
 	}
+	a.n.Enqueue(notify.Event{Kind: notify.KindInstance, Name: in.Name, State: st, From: notifyState(from),
+		Priority: prio, Reason: reason, Scripts: sc, SMTPAlert: a.instanceAlert(in)})
+}
+
+// instanceAlert is the instance's smtp_alert after the global defaults.
+func (a *notifier) instanceAlert(in *config.Instance) bool {
 	alert := a.smtp
 	if g := a.cfg.Global.SMTPAlertVRRP; g != nil {
 		alert = alert && *g
@@ -124,8 +131,7 @@ func (a *notifier) StateChanged(in *config.Instance, sc *notify.Scripts, from, t
 	if in.Notify.SMTPAlert != nil {
 		alert = a.smtp && *in.Notify.SMTPAlert
 	}
-	a.n.Enqueue(notify.Event{Kind: notify.KindInstance, Name: in.Name, State: st, From: notifyState(from),
-		Priority: prio, Reason: reason, Scripts: sc, SMTPAlert: alert})
+	return alert
 }
 
 func (a *notifier) GroupChanged(g *config.SyncGroup, sc *notify.Scripts, from, to vrrp.State, reason string) {
@@ -163,4 +169,17 @@ func priorityEvent(in *config.Instance, master bool, prio int) notify.Event {
 	}
 	return notify.Event{Kind: notify.KindInstance, Name: in.Name, State: ev, Priority: prio,
 		Reason: fmt.Sprintf("effective priority changed to %d", prio)}
+}
+
+// InstanceDeleted notifies an instance a reload removed as keepalived
+// does: DELETED (notify_deleted's script, the generic notify script, the
+// FIFOs, mail) with notify_deleted, else FAULT (notify_fault, ...), the
+// state keepalived used to send for it.
+func (a *notifier) InstanceDeleted(in *config.Instance, sc *notify.Scripts, from vrrp.State, prio int) {
+	st := notify.StateFault
+	if in.NotifyDeleted {
+		st = notify.StateDeleted
+	}
+	a.n.Enqueue(notify.Event{Kind: notify.KindInstance, Name: in.Name, State: st, From: notifyState(from),
+		Priority: prio, Reason: "removed by a reload", Scripts: sc, SMTPAlert: a.instanceAlert(in)})
 }

@@ -172,6 +172,11 @@ type (
 	}
 	// notifierConfigurable takes the configuration a reload installed.
 	notifierConfigurable interface{ SetConfig(cfg *config.Config) }
+	// notifierDeleted hears an instance a reload removed: DELETED with
+	// notify_deleted, else FAULT, as keepalived (vrrp.c clear_diff_vrrp).
+	notifierDeleted interface {
+		InstanceDeleted(inst *config.Instance, scripts *notify.Scripts, from vrrp.State, prio int)
+	}
 	// notifierPriority hears effective priority changes of the instances
 	// with notify_priority_changes (keepalived's MASTER_PRIORITY /
 	// BACKUP_PRIORITY FIFO lines), master: the instance was MASTER.

@@ -265,7 +265,12 @@ func (d *Daemon) commit(p *reloadPlan) retiredObjects {
 		for _, in := range u.members {
 			d.log.Info("stopping VRRP instance for reload", "instance", in.cfg.Name, "vrid", in.cfg.VRID, "reason", p.restart[in.cfg.Name])
 		}
+		d.deleting = map[*instance]bool{}
+		for _, in := range u.members {
+			d.deleting[in] = p.restart[in.cfg.Name] == "removed"
+		}
 		d.handleUnit(u, vrrp.AllMembers, vrrp.Shutdown{})
+		d.deleting = nil
 		for _, in := range u.members {
 			in.unit = nil
 			if in.vmac != "" && !vmacInUse(running, in.vmac) {

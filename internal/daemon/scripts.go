@@ -71,7 +71,7 @@ func CheckScripts(cfg *config.Config) syntax.Diagnostics {
 			kw  string
 			ref *config.ScriptRef
 		}{{"notify_master", n.Master}, {"notify_backup", n.Backup}, {"notify_fault", n.Fault}, {"notify_stop", n.Stop},
-			{"notify", n.Any}, {"notify_master_rx_lower_pri", n.MasterRxLowerPri}} {
+			{"notify", n.Any}, {"notify_master_rx_lower_pri", n.MasterRxLowerPri}, {"notify_deleted", n.Deleted}} {
 			if r.ref != nil {
 				check(r.ref.Pos, owner+" "+r.kw, r.ref)
 			}

@@ -379,3 +379,21 @@ func (d *Daemon) notifyPriority(in *instance, prio int) {
 	}
 	n.PriorityChanged(in.cfg, in.core.State() == vrrp.StateMaster, prio)
 }
+
+// notifyDeleted tells the notifier about an instance a reload removed,
+// instead of its STOP. keepalived sends nothing for one that was in FAULT
+// unless notify_deleted is set.
+func (d *Daemon) notifyDeleted(in *instance) {
+	n, ok := d.notifier.(notifierDeleted)
+	if !ok {
+		return
+	}
+	from := vrrp.StateInit
+	if in.lastTransition != nil {
+		from = in.lastTransition.from
+	}
+	if from == vrrp.StateFault && !in.cfg.NotifyDeleted {
+		return
+	}
+	n.InstanceDeleted(in.cfg, in.scripts, from, int(in.core.Priority()))
+}
