@@ -259,7 +259,7 @@ func globalDefsBlock() *BlockSpec {
 		scriptKw("notify_fifo_script", func(g *Global) **ScriptRef { return &g.NotifyFIFOScript }),
 		scriptKw("vrrp_notify_fifo", func(g *Global) **ScriptRef { return &g.VRRPNotifyFIFO }),
 		scriptKw("vrrp_notify_fifo_script", func(g *Global) **ScriptRef { return &g.VRRPNotifyFIFOScript }),
-		flag("fifo_write_vrrp_states_on_reload").unimpl(),
+		flagKw("fifo_write_vrrp_states_on_reload", func(g *Global) *bool { return &g.FIFOWriteStatesOnReload }, true),
 
 		// Netlink and socket buffers.
 		kw("vrrp_netlink_cmd_rcv_bufs", 1, 1, bufs).unimpl(),

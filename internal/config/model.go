@@ -72,6 +72,9 @@ type Global struct {
 	NotifyPriorityChanges   bool // vrrp_notify_priority_changes
 	DownTimerAdverts        int  // vrrp_down_timer_adverts: the instances' default; 3
 	LogUnknownVRIDs         bool // log_unknown_vrids: log adverts for VRIDs not configured
+	// FIFOWriteStatesOnReload: after a reload, the notify FIFOs get the
+	// state of every instance and sync group the reload did not change.
+	FIFOWriteStatesOnReload bool
 	// StartupScript runs before the runtimes start, ShutdownScript after
 	// they stopped, each bounded by its timeout (default 10 s).
 	StartupScript, ShutdownScript               *ScriptRef

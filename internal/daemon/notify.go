@@ -183,3 +183,18 @@ func (a *notifier) InstanceDeleted(in *config.Instance, sc *notify.Scripts, from
 	a.n.Enqueue(notify.Event{Kind: notify.KindInstance, Name: in.Name, State: st, From: notifyState(from),
 		Priority: prio, Reason: "removed by a reload", Scripts: sc, SMTPAlert: a.instanceAlert(in)})
 }
+
+// FIFOState writes keepalived's FIFO line for an instance (g nil) or a
+// sync group in st, without scripts or mail (vrrp_scheduler.c
+// vrrp_init_state, fifo_write_vrrp_states_on_reload).
+func (a *notifier) FIFOState(in *config.Instance, g *config.SyncGroup, st vrrp.State, prio int) {
+	e := notify.Event{Kind: notify.KindInstance, State: notifyState(st), Priority: prio, Reason: "state after reload"}
+	if g != nil {
+		e.Kind, e.Name, e.Priority = notify.KindGroup, g.Name, 0
+	} else {
+		e.Name = in.Name
+	}
+	if e.State != notify.StateUnknown {
+		a.n.Enqueue(e)
+	}
+}

@@ -177,6 +177,11 @@ type (
 	notifierDeleted interface {
 		InstanceDeleted(inst *config.Instance, scripts *notify.Scripts, from vrrp.State, prio int)
 	}
+	// notifierFIFOState writes a state to the notify FIFOs only
+	// (fifo_write_vrrp_states_on_reload); g is nil for an instance.
+	notifierFIFOState interface {
+		FIFOState(inst *config.Instance, g *config.SyncGroup, st vrrp.State, prio int)
+	}
 	// notifierPriority hears effective priority changes of the instances
 	// with notify_priority_changes (keepalived's MASTER_PRIORITY /
 	// BACKUP_PRIORITY FIFO lines), master: the instance was MASTER.

@@ -305,6 +305,7 @@ func (d *Daemon) commit(p *reloadPlan) retiredObjects {
 	if n, ok := d.notifier.(notifierConfigurable); ok {
 		n.SetConfig(p.cfg)
 	}
+	d.fifoStates(p.keep)
 	d.reloaded = d.now()
 	d.log.Info("configuration reloaded", "kept", len(p.keep), "restarted", len(p.stop),
 		"added", strings.Join(p.diff.Instances.Added, ","), "removed", strings.Join(p.diff.Instances.Removed, ","))

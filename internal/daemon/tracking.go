@@ -397,3 +397,26 @@ func (d *Daemon) notifyDeleted(in *instance) {
 	}
 	n.InstanceDeleted(in.cfg, in.scripts, from, int(in.core.Priority()))
 }
+
+// fifoStates writes the state of the units a reload kept as they were to
+// the notify FIFOs, with fifo_write_vrrp_states_on_reload: keepalived
+// writes every instance and group whose state the reload did not change
+// (the others notify their transition anyway).
+func (d *Daemon) fifoStates(kept []*unit) {
+	n, ok := d.notifier.(notifierFIFOState)
+	if !ok || !d.cfg.Global.FIFOWriteStatesOnReload {
+		return
+	}
+	for _, u := range kept {
+		if u.group != nil {
+			for _, g := range d.cfg.SyncGroups {
+				if g.Name == u.name {
+					n.FIFOState(nil, g, u.groupState, 0)
+				}
+			}
+		}
+		for _, in := range u.members {
+			n.FIFOState(in.cfg, nil, in.core.State(), int(in.core.Priority()))
+		}
+	}
+}
