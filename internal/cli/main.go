@@ -186,7 +186,15 @@ func runDaemon(o Options, cfg *config.Config, stderr io.Writer) int {
 		return ExitFatal
 	}
 	defer closeLog()
-	for _, p := range []string{o.PidFile, o.VRRPPidFile} {
+	mainPid, vrrpPid, pidDirectory := pidFiles(o, &cfg.Global)
+	if pidDirectory != "" {
+		if err := os.MkdirAll(pidDirectory, 0o755); err != nil {
+			log.Error("cannot start", "err", err)
+			fmt.Fprintf(stderr, "gokeepalived: %v\n", err)
+			return ExitFatal
+		}
+	}
+	for _, p := range []string{mainPid, vrrpPid} {
 		if err := pidfile.Write(p); err != nil {
 			log.Error("cannot start", "err", err)
 			fmt.Fprintf(stderr, "gokeepalived: %v\n", err)
@@ -297,6 +305,7 @@ func runDaemon(o Options, cfg *config.Config, stderr io.Writer) int {
 				case sigJSON:
 					kind, path = daemon.DumpJSON, daemon.JSONFile
 				}
+				path = dumpPath(path, &cfg.Global)
 				if err := d.WriteDump(ctx, kind, path); err != nil {
 					log.Error("writing dump file failed", "file", path, "err", err)
 				} else {

@@ -2,6 +2,8 @@ package cli
 
 import (
 	"log/slog"
+	"path/filepath"
+	"strings"
 
 	"gokeepalived/internal/config"
 	"gokeepalived/internal/linux/rtsched"
@@ -43,4 +45,44 @@ func umaskFor(o Options, g *config.Global) int {
 		return o.Umask
 	}
 	return g.Umask
+}
+
+// The pid file locations of keepalived 2.2.7 (main.c, pidfile.h).
+const (
+	defaultPidFile     = "/run/keepalived.pid"
+	defaultVRRPPidFile = "/run/vrrp.pid"
+	pidDir             = "/run/keepalived"
+)
+
+// pidFiles are the daemon's pid files: -p/-r when given (anything but
+// their defaults), else with `instance NAME` /run/keepalived/keepalived_NAME.pid
+// and vrrp_NAME.pid, else with use_pid_dir /run/keepalived/keepalived.pid
+// and vrrp.pid, else the defaults. dir is the directory to create ("" none).
+func pidFiles(o Options, g *config.Global) (main, vrrp, dir string) {
+	main, vrrp = o.PidFile, o.VRRPPidFile
+	suffix := ""
+	switch {
+	case g.InstanceName != "":
+		suffix = "_" + g.InstanceName
+	case !g.UsePidDir:
+		return main, vrrp, ""
+	}
+	if main == defaultPidFile {
+		main, dir = filepath.Join(pidDir, "keepalived"+suffix+".pid"), pidDir
+	}
+	if vrrp == defaultVRRPPidFile {
+		vrrp, dir = filepath.Join(pidDir, "vrrp"+suffix+".pid"), pidDir
+	}
+	return main, vrrp, dir
+}
+
+// dumpPath is where a dump file goes: with data_use_instance and an
+// instance name, keepalived writes /tmp/keepalived.NAME.data (.stats,
+// .json) instead of /tmp/keepalived.data (global_data.c open_dump_file).
+func dumpPath(path string, g *config.Global) string {
+	if !g.DataUseInstance || g.InstanceName == "" {
+		return path
+	}
+	ext := filepath.Ext(path)
+	return strings.TrimSuffix(path, ext) + "." + g.InstanceName + ext
 }

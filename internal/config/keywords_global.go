@@ -20,8 +20,20 @@ func rootBlock() *BlockSpec {
 		str("net_namespace").unimpl(),
 		kw("net_namespace_ipvs", 0, 1, tStr).unimpl(),
 		flag("namespace_with_ipsets").unimpl(),
-		str("instance").unimpl(),
-		flag("use_pid_dir").unimpl(),
+		// instance NAME: pid files /run/keepalived/keepalived_NAME.pid etc.;
+		// use_pid_dir: /run/keepalived/keepalived.pid (internal/cli).
+		show(set(str("instance"), func(b *builder, c *Config, n *syntax.Node) { c.Global.InstanceName = n.Args[0].Text }),
+			func(d *dumper, i int, c *Config) {
+				if c.Global.InstanceName != "" {
+					d.kv(i, "instance", c.Global.InstanceName)
+				}
+			}),
+		show(set(flag("use_pid_dir"), func(b *builder, c *Config, n *syntax.Node) { c.Global.UsePidDir = true }),
+			func(d *dumper, i int, c *Config) {
+				if c.Global.UsePidDir {
+					d.kv(i, "use_pid_dir", true)
+				}
+			}),
 		flag("linkbeat_use_polling").unimpl(),
 		// No child processes: kept for the dump only (docs/migration.md).
 		show(set(kw("child_wait_time", 1, 1, tInt(0, 4294967295)), func(b *builder, c *Config, n *syntax.Node) {
@@ -291,7 +303,7 @@ func globalDefsBlock() *BlockSpec {
 		kw("include_check", 0, -1), // handled by the syntax preprocessor; never reaches the schema
 		kw("config_save_dir", 1, 1, tPath).unimpl(),
 		kw("tmp_config_directory", 1, 1, tPath).unimpl(),
-		optBool("data_use_instance").unimpl(),
+		optBoolKw("data_use_instance", func(g *Global) *bool { return &g.DataUseInstance }),
 	)
 	b.add(procKnobRows("vrrp", func(g *Global) *ProcessKnobs { return &g.VRRPProc })...)
 	return b.add(procKnobRows("checker", func(g *Global) *ProcessKnobs { return &g.CheckerProc })...)

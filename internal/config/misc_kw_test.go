@@ -92,3 +92,12 @@ func TestRandomSeed(t *testing.T) {
 		t.Errorf("the seed had no effect: %s with and without it", a1)
 	}
 }
+
+// TestInstanceKeywords: instance, use_pid_dir and data_use_instance reach
+// the model (the command line uses them for pid and dump files).
+func TestInstanceKeywords(t *testing.T) {
+	g := load(t, "instance lb1\nuse_pid_dir\nglobal_defs {\n    data_use_instance\n}\n").Global
+	if g.InstanceName != "lb1" || !g.UsePidDir || !g.DataUseInstance {
+		t.Errorf("instance %q use_pid_dir %v data_use_instance %v", g.InstanceName, g.UsePidDir, g.DataUseInstance)
+	}
+}

@@ -79,6 +79,12 @@ type Global struct {
 	// they stopped, each bounded by its timeout (default 10 s).
 	StartupScript, ShutdownScript               *ScriptRef
 	StartupScriptTimeout, ShutdownScriptTimeout time.Duration
+	// InstanceName is the top-level `instance NAME`; UsePidDir is
+	// use_pid_dir; DataUseInstance is data_use_instance (the dump files
+	// carry the instance name).
+	InstanceName    string
+	UsePidDir       bool
+	DataUseInstance bool
 	// StartupDelay is vrrp_startup_delay: the instances start that long
 	// after the daemon (not after a reload).
 	StartupDelay time.Duration
