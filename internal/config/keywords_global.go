@@ -231,7 +231,7 @@ func globalDefsBlock() *BlockSpec {
 		optBoolKw("vrrp_notify_priority_changes", func(g *Global) *bool { return &g.NotifyPriorityChanges }),
 		timerKw("vrrp_startup_delay", 0, 3600, func(g *Global) *time.Duration { return &g.StartupDelay }),
 		flagKw("log_unknown_vrids", func(g *Global) *bool { return &g.LogUnknownVRIDs }, true),
-		str("vmac_prefix").unimpl(),
+		strKw("vmac_prefix", func(g *Global) *string { return &g.VMACPrefix }),
 		str("vmac_addr_prefix").unimpl(),
 
 		// Process tuning: the VRRP threads (vrrp_*), the checkers (checker_*:

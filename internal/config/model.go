@@ -79,6 +79,9 @@ type Global struct {
 	// they stopped, each bounded by its timeout (default 10 s).
 	StartupScript, ShutdownScript               *ScriptRef
 	StartupScriptTimeout, ShutdownScriptTimeout time.Duration
+	// VMACPrefix is vmac_prefix: use_vmac names its interface
+	// PREFIX.VRID ("" means keepalived's "vrrp").
+	VMACPrefix string
 	// InstanceName is the top-level `instance NAME`; UsePidDir is
 	// use_pid_dir; DataUseInstance is data_use_instance (the dump files
 	// carry the instance name).

@@ -426,7 +426,7 @@ func (d *Daemon) newInstance(p *reloadPlan, ci *config.Instance) (*instance, err
 		}
 		name := ci.VMACName
 		if name == "" {
-			name = fmt.Sprintf("vrrp.%d", ci.VRID)
+			name = vmacName(d.cfg.Global.VMACPrefix, ci.VRID)
 		}
 		if err := d.ports.VMACs.Create(name, ci.Interface, uint8(ci.VRID), in.ipv6); err != nil {
 			return nil, err
