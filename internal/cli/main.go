@@ -176,8 +176,8 @@ func runDaemon(o Options, cfg *config.Config, stderr io.Writer) int {
 	if runtime.GOMAXPROCS(0) < minProcs {
 		runtime.GOMAXPROCS(minProcs)
 	}
-	if o.Umask >= 0 {
-		syscall.Umask(o.Umask)
+	if m := umaskFor(o, &cfg.Global); m >= 0 {
+		syscall.Umask(m)
 	}
 	log, closeLog, err := daemon.NewLogger(daemon.LogOptions{Console: o.LogConsole, Detail: o.LogDetail,
 		Facility: o.LogFacility, NoSyslog: o.NoSyslog, File: o.LogFile})
@@ -186,7 +186,15 @@ func runDaemon(o Options, cfg *config.Config, stderr io.Writer) int {
 		return ExitFatal
 	}
 	defer closeLog()
-	for _, p := range []string{o.PidFile, o.VRRPPidFile} {
+	mainPid, vrrpPid, pidDirectory := pidFiles(o, &cfg.Global)
+	if pidDirectory != "" {
+		if err := os.MkdirAll(pidDirectory, 0o755); err != nil {
+			log.Error("cannot start", "err", err)
+			fmt.Fprintf(stderr, "gokeepalived: %v\n", err)
+			return ExitFatal
+		}
+	}
+	for _, p := range []string{mainPid, vrrpPid} {
 		if err := pidfile.Write(p); err != nil {
 			log.Error("cannot start", "err", err)
 			fmt.Fprintf(stderr, "gokeepalived: %v\n", err)
@@ -195,6 +203,12 @@ func runDaemon(o Options, cfg *config.Config, stderr io.Writer) int {
 		defer pidfile.Remove(p)
 	}
 	log.Info("starting gokeepalived", "version", Version, "config", o.ConfigFile, "pid", os.Getpid(), "instances", len(cfg.Instances))
+	processKnobs(&cfg.Global, log)
+	// startup_script before the runtimes start; shutdown_script after both
+	// stopped (this defer runs after theirs). The configuration is the
+	// one read at start.
+	daemon.RunStartupScript(context.Background(), cfg, log)
+	defer daemon.RunShutdownScript(context.Background(), cfg, log)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -295,6 +309,7 @@ func runDaemon(o Options, cfg *config.Config, stderr io.Writer) int {
 				case sigJSON:
 					kind, path = daemon.DumpJSON, daemon.JSONFile
 				}
+				path = dumpPath(path, &cfg.Global)
 				if err := d.WriteDump(ctx, kind, path); err != nil {
 					log.Error("writing dump file failed", "file", path, "err", err)
 				} else {

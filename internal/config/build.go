@@ -33,6 +33,16 @@ type builder struct {
 	// fwmarkGroups names the virtual_server_groups made only of fwmark
 	// entries: their virtual servers take no protocol and no ports.
 	fwmarkGroups map[string]bool
+	// early are the tracks naming a vrrp_script, track_file or
+	// vrrp_track_process not defined yet where they are used
+	// (noteEarlyTracks).
+	early []earlyTrack
+}
+
+// earlyTrack is a track_* entry read before the object it names.
+type earlyTrack struct {
+	owner, kw, defKind string
+	t                  Track
 }
 
 // good returns the nodes that passed the schema check.
@@ -72,6 +82,64 @@ func (b *builder) build(nodes []*syntax.Node) {
 			k.set(b, c, n)
 		}
 	}
+	b.warnEarlyTracks()
+}
+
+// noteEarlyTracks remembers the track_script / track_file /
+// track_process entries of owner (a vrrp_instance or vrrp_sync_group just
+// built) that name an object not defined so far in the file. keepalived
+// 2.2.7 resolves a track when it reads it, so it ignores these ("track
+// script X not found, ignoring...") and the owner runs without them; we
+// resolve after the whole file, attach them, and warn (warnEarlyTracks).
+func (b *builder) noteEarlyTracks(owner string, scripts, files, procs []Track) {
+	c := b.cfg
+	note := func(kw, defKind string, tracks []Track, defined func(string) bool) {
+		for _, t := range tracks {
+			if !defined(t.Name) {
+				b.early = append(b.early, earlyTrack{owner: owner, kw: kw, defKind: defKind, t: t})
+			}
+		}
+	}
+	note("track_script", "vrrp_script", scripts, func(n string) bool { return hasName(c.Scripts, n) })
+	note("track_file", "track_file", files, func(n string) bool { return hasName(c.TrackFiles, n) })
+	note("track_process", "vrrp_track_process", procs, func(n string) bool { return hasName(c.TrackProcesses, n) })
+}
+
+// warnEarlyTracks warns about each early track whose object was defined
+// later in the file (an undefined one is an error in validate).
+func (b *builder) warnEarlyTracks() {
+	c := b.cfg
+	for _, e := range b.early {
+		var later bool
+		switch e.defKind {
+		case "vrrp_script":
+			later = hasName(c.Scripts, e.t.Name)
+		case "track_file":
+			later = hasName(c.TrackFiles, e.t.Name)
+		default:
+			later = hasName(c.TrackProcesses, e.t.Name)
+		}
+		if later {
+			b.ds.Warnf(e.t.Pos, "%s: %s %s is defined after it: gokeepalived attaches it, but keepalived 2.2.7 would ignore "+
+				"this %s ('not found, ignoring'); define %s %s before %s for both to agree", e.owner, e.kw, e.t.Name, e.kw, e.defKind, e.t.Name, e.owner)
+		}
+	}
+}
+
+// named is a model object with a name (vrrp_script, track_file, ...).
+type named interface{ name() string }
+
+func (s *Script) name() string       { return s.Name }
+func (s *TrackFile) name() string    { return s.Name }
+func (s *TrackProcess) name() string { return s.Name }
+
+func hasName[T named](list []T, name string) bool {
+	for _, o := range list {
+		if o.name() == name {
+			return true
+		}
+	}
+	return false
 }
 
 // ---- argument helpers (the schema check has validated types) -----------
@@ -150,6 +218,15 @@ func defaultGlobal() Global {
 		MulticastGroup4:    netip.MustParseAddr("224.0.0.18"),
 		MulticastGroup6:    netip.MustParseAddr("ff02::12"),
 		VRRPVersion:        2,
+		// keepalived 2.2.7: RT_RLIMIT_DEFAULT 10000 us, 1 s auto-priority delay.
+		VRRPProc:             ProcessKnobs{RLimitRTTime: 10000},
+		CheckerProc:          ProcessKnobs{RLimitRTTime: 10000},
+		MinAutoPriorityDelay: time.Second,
+		DownTimerAdverts:     3,
+		Umask:                -1,
+		// keepalived 2.2.7: startup/shutdown_script_timeout default 10 s.
+		StartupScriptTimeout:  10 * time.Second,
+		ShutdownScriptTimeout: 10 * time.Second,
 		GARP: GARP{
 			MasterDelay:         5 * time.Second,
 			MasterRepeat:        5,
@@ -266,6 +343,7 @@ func (b *builder) trackList(n *syntax.Node, min, max int) []Track {
 func (b *builder) syncGroup(gn *syntax.Node) *SyncGroup {
 	g := &SyncGroup{Pos: gn.Pos, Name: gn.Args[0].Text}
 	b.apply(g, gn)
+	b.noteEarlyTracks("vrrp_sync_group "+g.Name, g.TrackScript, g.TrackFile, g.TrackProcess)
 	return g
 }
 

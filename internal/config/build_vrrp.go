@@ -20,9 +20,10 @@ func (b *builder) instance(in *syntax.Node) *Instance {
 		Strict: g.Strict, SkipCheckAdvAddr: g.SkipCheckAdvAddr, V3ChecksumAsV2: g.V3ChecksumAsV2,
 		CheckUnicastSrc:   g.CheckUnicastSrc,
 		LowerPrioNoAdvert: g.LowerPrioNoAdvert, HigherPrioSendAdvert: g.HigherPrioSendAdvert,
-		DownTimerAdverts: 3, UnicastTTL: 255, GARP: g.GARP,
+		DownTimerAdverts: g.DownTimerAdverts, UnicastTTL: 255, GARP: g.GARP,
 	}
 	nodes := b.apply(v, in) // last node of each keyword, for positions
+	b.noteEarlyTracks("vrrp_instance "+v.Name, v.TrackScript, v.TrackFile, v.TrackProcess)
 	lowerDelaySet, lowerRepeatSet := nodes["garp_lower_prio_delay"] != nil, nodes["garp_lower_prio_repeat"] != nil
 	acceptSet := nodes["accept"] != nil || nodes["no_accept"] != nil
 	versionNode := nodes["version"]
@@ -385,10 +386,13 @@ func (b *builder) peers(n *syntax.Node) []UnicastPeer {
 		if b.bad[l] {
 			continue
 		}
-		a, ok := parseIP(l.Keyword)
+		a, cut, ok := parseIPDropLen(l.Keyword)
 		if !ok {
 			b.ds.Errorf(l.Pos, "unicast_peer: '%s' is not an IP address", l.Keyword)
 			continue
+		}
+		if cut != "" {
+			b.ds.Warnf(l.Pos, "unicast_peer '%s': '%s' is ignored (as keepalived does); the peer is %s", l.Keyword, cut, a)
 		}
 		p := UnicastPeer{Pos: l.Pos, Addr: a, MinTTL: -1, MaxTTL: -1}
 		for i := 0; i < len(l.Args); i++ {

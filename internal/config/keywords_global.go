@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"net/netip"
+	"strconv"
 	"strings"
 	"time"
 
@@ -19,10 +20,29 @@ func rootBlock() *BlockSpec {
 		str("net_namespace").unimpl(),
 		kw("net_namespace_ipvs", 0, 1, tStr).unimpl(),
 		flag("namespace_with_ipsets").unimpl(),
-		str("instance").unimpl(),
-		flag("use_pid_dir").unimpl(),
+		// instance NAME: pid files /run/keepalived/keepalived_NAME.pid etc.;
+		// use_pid_dir: /run/keepalived/keepalived.pid (internal/cli).
+		show(set(str("instance"), func(b *builder, c *Config, n *syntax.Node) { c.Global.InstanceName = n.Args[0].Text }),
+			func(d *dumper, i int, c *Config) {
+				if c.Global.InstanceName != "" {
+					d.kv(i, "instance", c.Global.InstanceName)
+				}
+			}),
+		show(set(flag("use_pid_dir"), func(b *builder, c *Config, n *syntax.Node) { c.Global.UsePidDir = true }),
+			func(d *dumper, i int, c *Config) {
+				if c.Global.UsePidDir {
+					d.kv(i, "use_pid_dir", true)
+				}
+			}),
 		flag("linkbeat_use_polling").unimpl(),
-		kw("child_wait_time", 1, 1, tInt(0, 4294967295)).unimpl(),
+		// No child processes: kept for the dump only (docs/migration.md).
+		show(set(kw("child_wait_time", 1, 1, tInt(0, 4294967295)), func(b *builder, c *Config, n *syntax.Node) {
+			c.Global.ChildWaitTime = b.secs(n, 0)
+		}), func(d *dumper, i int, c *Config) {
+			if c.Global.ChildWaitTime > 0 {
+				d.kv(i, "child_wait_time", c.Global.ChildWaitTime)
+			}
+		}),
 		show(set(block("global_defs", 0, 0, globalDefsBlock()), func(b *builder, c *Config, n *syntax.Node) { b.global(n) }),
 			func(d *dumper, i int, c *Config) { d.block(i, "global_defs", spec("global_defs"), &c.Global) }),
 
@@ -104,7 +124,7 @@ func globalDefsBlock() *BlockSpec {
 	nice := tInt(-20, 19)
 	rt := tInt(1, 99)
 	bufs := tUint
-	return newBlock("global_defs",
+	b := newBlock("global_defs",
 		kw("process_names", 0, 0).unimpl(),
 		str("process_name").unimpl(),
 		str("vrrp_process_name").unimpl(),
@@ -142,15 +162,26 @@ func globalDefsBlock() *BlockSpec {
 		flagKw("no_email_faults", func(g *Global) *bool { return &g.NoEmailFaults }, true),
 		flag("no_checker_emails").unimpl(),
 
-		kw("startup_script", 1, 3, tPath).unimpl(),
-		kw("startup_script_timeout", 1, 1, tInt(1, 1000)).unimpl(),
-		kw("shutdown_script", 1, 3, tPath).unimpl(),
-		kw("shutdown_script_timeout", 1, 1, tInt(1, 1000)).unimpl(),
+		// Run before the VRRP and LVS runtimes start / after they stopped,
+		// bounded by their timeouts (default 10 s); see internal/daemon
+		// startstop.go.
+		scriptKw("startup_script", func(g *Global) **ScriptRef { return &g.StartupScript }),
+		secsKw("startup_script_timeout", 1, 1000, func(g *Global) *time.Duration { return &g.StartupScriptTimeout }),
+		scriptKw("shutdown_script", func(g *Global) **ScriptRef { return &g.ShutdownScript }),
+		secsKw("shutdown_script_timeout", 1, 1000, func(g *Global) *time.Duration { return &g.ShutdownScriptTimeout }),
 
 		show(set(str("router_id"), func(b *builder, g *Global, n *syntax.Node) { g.RouterID = n.Args[0].Text }),
 			func(d *dumper, i int, g *Global) { d.kv(i, "router_id", orDefault(g.RouterID, "(host name)")) }),
-		kw("max_auto_priority", 0, 1, tInt(-1, 99)).unimpl(),
-		kw("min_auto_priority_delay", 1, 1, tInt(1, 10000000)).unimpl(),
+		// max_auto_priority without a value is sched_get_priority_max(SCHED_RR).
+		show(set(kw("max_auto_priority", 0, 1, tInt(-1, 99)), func(b *builder, g *Global, n *syntax.Node) {
+			g.MaxAutoPriority = 99
+			if len(n.Args) > 0 {
+				g.MaxAutoPriority = b.int(n, 0)
+			}
+		}), func(d *dumper, i int, g *Global) { d.kv(i, "max_auto_priority", g.MaxAutoPriority) }),
+		show(set(kw("min_auto_priority_delay", 1, 1, tInt(1, 10000000)), func(b *builder, g *Global, n *syntax.Node) {
+			g.MinAutoPriorityDelay = time.Duration(b.int(n, 0)) * time.Microsecond
+		}), func(d *dumper, i int, g *Global) { d.kv(i, "min_auto_priority_delay", g.MinAutoPriorityDelay) }),
 		kw("dynamic_interfaces", 0, 1, tEnum("allow_if_changes")).unimpl(),
 		strKw("default_interface", func(g *Global) *string { return &g.DefaultInterface }),
 		flag("disable_local_igmp").unimpl(),
@@ -169,11 +200,11 @@ func globalDefsBlock() *BlockSpec {
 		mcastGroupKw("vrrp_mcast_group6", true, func(g *Global) *netip.Addr { return &g.MulticastGroup6 }),
 		secsKw("vrrp_garp_master_delay", 0, 86400, func(g *Global) *time.Duration { return &g.GARP.MasterDelay }),
 		intKw("vrrp_garp_master_repeat", 1, 65535, func(g *Global) *int { return &g.GARP.MasterRepeat }),
-		secsKw("vrrp_garp_master_refresh", 0, 86400, func(g *Global) *time.Duration { return &g.GARP.MasterRefresh }),
+		secsKw("vrrp_garp_master_refresh", 0, 4294967295, func(g *Global) *time.Duration { return &g.GARP.MasterRefresh }),
 		intKw("vrrp_garp_master_refresh_repeat", 1, 65535, func(g *Global) *int { return &g.GARP.MasterRefreshRepeat }),
 		secsKw("vrrp_garp_lower_prio_delay", 0, 86400, func(g *Global) *time.Duration { return &g.GARP.LowerPrioDelay }),
 		intKw("vrrp_garp_lower_prio_repeat", 1, 65535, func(g *Global) *int { return &g.GARP.LowerPrioRepeat }),
-		kw("vrrp_down_timer_adverts", 1, 1, tInt(1, 100)).unimpl(),
+		intKw("vrrp_down_timer_adverts", 1, 100, func(g *Global) *int { return &g.DownTimerAdverts }),
 		// keepalived 2.2.7: "number '0' outside range [0.000001, 4294.967295]".
 		timerKw("vrrp_garp_interval", 0.000001, 4294.967295, func(g *Global) *time.Duration { return &g.GARPInterval }),
 		timerKw("vrrp_gna_interval", 0.000001, 4294.967295, func(g *Global) *time.Duration { return &g.GNAInterval }),
@@ -197,30 +228,21 @@ func globalDefsBlock() *BlockSpec {
 		// keepalived >= 2.3 (not in 2.2.7): interop with RFC 9568 / Cisco / Juniper peers.
 		optBoolKw("v3_checksum_as_v2", func(g *Global) *bool { return &g.V3ChecksumAsV2 }),
 		flagKw("vrrp_strict", func(g *Global) *bool { return &g.Strict }, true),
-		optBool("vrrp_notify_priority_changes").unimpl(),
-		kw("vrrp_startup_delay", 1, 1, tTimer(0, 3600)).unimpl(),
-		flag("log_unknown_vrids").unimpl(),
-		str("vmac_prefix").unimpl(),
+		optBoolKw("vrrp_notify_priority_changes", func(g *Global) *bool { return &g.NotifyPriorityChanges }),
+		timerKw("vrrp_startup_delay", 0, 3600, func(g *Global) *time.Duration { return &g.StartupDelay }),
+		flagKw("log_unknown_vrids", func(g *Global) *bool { return &g.LogUnknownVRIDs }, true),
+		strKw("vmac_prefix", func(g *Global) *string { return &g.VMACPrefix }),
 		str("vmac_addr_prefix").unimpl(),
 
-		// Process tuning.
-		kw("vrrp_priority", 1, 1, nice).unimpl(),
-		kw("checker_priority", 1, 1, nice).unimpl(),
+		// Process tuning: the VRRP threads (vrrp_*), the checkers (checker_*:
+		// goroutines without threads of their own, so only checker_no_swap
+		// has an effect; the others warn). bfd_* belong to the BFD work.
+		// (procKnobRows, added below)
 		kw("bfd_priority", 1, 1, nice).unimpl(),
-		flag("vrrp_no_swap").unimpl(),
-		flag("checker_no_swap").unimpl(),
 		flag("bfd_no_swap").unimpl(),
-		kw("vrrp_cpu_affinity", 1, -1).unimpl(),
-		kw("checker_cpu_affinity", 1, -1).unimpl(),
 		kw("bfd_cpu_affinity", 1, -1).unimpl(),
-		kw("vrrp_rt_priority", 1, 1, rt).unimpl(),
-		kw("checker_rt_priority", 1, 1, rt).unimpl(),
 		kw("bfd_rt_priority", 1, 1, rt).unimpl(),
-		kw("vrrp_rlimit_rttime", 1, 1, tUint).unimpl(),
-		kw("checker_rlimit_rttime", 1, 1, tUint).unimpl(),
 		kw("bfd_rlimit_rttime", 1, 1, tUint).unimpl(),
-		kw("vrrp_rlimit_rtime", 1, 1, tUint).unimpl().alias("vrrp_rlimit_rttime", "'vrrp_rlimit_rtime' is deprecated; use 'vrrp_rlimit_rttime'"),
-		kw("checker_rlimit_rtime", 1, 1, tUint).unimpl().alias("checker_rlimit_rttime", "'checker_rlimit_rtime' is deprecated; use 'checker_rlimit_rttime'"),
 		kw("bfd_rlimit_rtime", 1, 1, tUint).unimpl().alias("bfd_rlimit_rttime", "'bfd_rlimit_rtime' is deprecated; use 'bfd_rlimit_rttime'"),
 
 		// SNMP and DBus.
@@ -249,7 +271,7 @@ func globalDefsBlock() *BlockSpec {
 		scriptKw("notify_fifo_script", func(g *Global) **ScriptRef { return &g.NotifyFIFOScript }),
 		scriptKw("vrrp_notify_fifo", func(g *Global) **ScriptRef { return &g.VRRPNotifyFIFO }),
 		scriptKw("vrrp_notify_fifo_script", func(g *Global) **ScriptRef { return &g.VRRPNotifyFIFOScript }),
-		flag("fifo_write_vrrp_states_on_reload").unimpl(),
+		flagKw("fifo_write_vrrp_states_on_reload", func(g *Global) *bool { return &g.FIFOWriteStatesOnReload }, true),
 
 		// Netlink and socket buffers.
 		kw("vrrp_netlink_cmd_rcv_bufs", 1, 1, bufs).unimpl(),
@@ -266,8 +288,14 @@ func globalDefsBlock() *BlockSpec {
 		kw("vrrp_rx_bufs_multiplier", 1, 1, tUint).unimpl(),
 
 		flag("rs_init_notifies").unimpl(),
-		kw("umask", 1, -1).unimpl(),
-		kw("random_seed", 1, 1, tUint).unimpl(),
+		umaskKw(),
+		show(set(kw("random_seed", 1, 1, tUint), func(b *builder, g *Global, n *syntax.Node) {
+			g.RandomSeed, g.RandomSeedSet = int64(b.int(n, 0)), true
+		}), func(d *dumper, i int, g *Global) {
+			if g.RandomSeedSet {
+				d.kv(i, "random_seed", g.RandomSeed)
+			}
+		}),
 		kw("reload_check_config", 0, 1, tPath).unimpl(),
 		kw("reload_time_file", 1, 1, tPath).unimpl(),
 		flag("reload_repeat").unimpl(),
@@ -275,8 +303,62 @@ func globalDefsBlock() *BlockSpec {
 		kw("include_check", 0, -1), // handled by the syntax preprocessor; never reaches the schema
 		kw("config_save_dir", 1, 1, tPath).unimpl(),
 		kw("tmp_config_directory", 1, 1, tPath).unimpl(),
-		optBool("data_use_instance").unimpl(),
+		optBoolKw("data_use_instance", func(g *Global) *bool { return &g.DataUseInstance }),
 	)
+	b.add(procKnobRows("vrrp", func(g *Global) *ProcessKnobs { return &g.VRRPProc })...)
+	return b.add(procKnobRows("checker", func(g *Global) *ProcessKnobs { return &g.CheckerProc })...)
+}
+
+// procKnobRows are a role's process knobs (role "vrrp" or "checker"):
+// <role>_priority, _rt_priority, _no_swap, _cpu_affinity, _rlimit_rttime
+// and the deprecated _rlimit_rtime, with keepalived 2.2.7's ranges.
+func procKnobRows(role string, f func(*Global) *ProcessKnobs) []*Keyword {
+	// checker_* other than no_swap name threads gokeepalived does not
+	// have: the checkers are goroutines on the Go scheduler's threads.
+	noThread := func(b *builder, n *syntax.Node) {
+		if role == "checker" {
+			b.ds.Warnf(n.Pos, "%s has no effect in gokeepalived: the checkers run as goroutines on shared threads, "+
+				"not in a process of their own (see docs/migration.md, Process knobs)", n.Keyword)
+		}
+	}
+	rttime := func(name string) *Keyword {
+		k := set(kw(name, 1, 1, tInt(1, 4294967295)), func(b *builder, g *Global, n *syntax.Node) {
+			noThread(b, n)
+			f(g).RLimitRTTime = int64(max(b.int(n, 0), 2)) // keepalived: "minimum value of 2"
+		})
+		return show(k, func(d *dumper, i int, g *Global) { d.kv(i, role+"_rlimit_rttime", f(g).RLimitRTTime) })
+	}
+	return []*Keyword{
+		show(set(kw(role+"_priority", 1, 1, tInt(-20, 19)), func(b *builder, g *Global, n *syntax.Node) {
+			noThread(b, n)
+			f(g).Nice = b.int(n, 0)
+		}), func(d *dumper, i int, g *Global) { d.kv(i, role+"_priority", f(g).Nice) }),
+		show(set(kw(role+"_rt_priority", 1, 1, tInt(1, 99)), func(b *builder, g *Global, n *syntax.Node) {
+			noThread(b, n)
+			f(g).RTPriority = b.int(n, 0)
+		}), func(d *dumper, i int, g *Global) { d.kv(i, role+"_rt_priority", f(g).RTPriority) }),
+		show(set(flag(role+"_no_swap"), func(b *builder, g *Global, n *syntax.Node) { f(g).NoSwap = true }),
+			func(d *dumper, i int, g *Global) { d.kv(i, role+"_no_swap", f(g).NoSwap) }),
+		show(set(kw(role+"_cpu_affinity", 1, -1), func(b *builder, g *Global, n *syntax.Node) {
+			noThread(b, n)
+			var cpus []int
+			for _, a := range n.Args {
+				v, ok := parseInt(a.Text)
+				if !ok || v < 0 || v > 1023 {
+					b.ds.Errorf(a.Pos, "%s: '%s' is not a CPU number", n.Keyword, a.Text)
+					return
+				}
+				cpus = append(cpus, int(v))
+			}
+			f(g).CPUs = cpus
+		}), func(d *dumper, i int, g *Global) {
+			if c := f(g).CPUs; len(c) > 0 {
+				d.kv(i, role+"_cpu_affinity", strings.Trim(fmt.Sprint(c), "[]"))
+			}
+		}),
+		rttime(role + "_rlimit_rttime"),
+		rttime(role+"_rlimit_rtime").alias(role+"_rlimit_rttime", "'"+role+"_rlimit_rtime' is deprecated; use '"+role+"_rlimit_rttime'"),
+	}
 }
 
 // trackFileKeyword is the top-level track_file block (and its old name).
@@ -318,4 +400,59 @@ func mcastGroupKw(name string, v6 bool, f func(*Global) *netip.Addr) *Keyword {
 		*f(g) = a
 	})
 	return show(k, func(d *dumper, i int, g *Global) { d.kv(i, name, *f(g)) })
+}
+
+// umaskKw is `umask MODE`: a number (0022, octal with a leading 0) or
+// keepalived's symbolic form IWGRP|IWOTH (the bits may be split over
+// words). The -u/--umask option wins over it.
+func umaskKw() *Keyword {
+	k := set(kw("umask", 1, -1), func(b *builder, g *Global, n *syntax.Node) {
+		if m, err := parseUmask(argTexts(n.Args)); err != nil {
+			b.ds.Errorf(n.Args[0].Pos, "umask: %v", err)
+		} else {
+			g.Umask = m
+		}
+	})
+	return show(k, func(d *dumper, i int, g *Global) {
+		if g.Umask >= 0 {
+			d.kv(i, "umask", fmt.Sprintf("%#o", g.Umask))
+		}
+	})
+}
+
+// parseUmask reads keepalived's umask forms (global_parser.c umask_handler).
+func parseUmask(words []string) (int, error) {
+	if c := words[0][0]; c >= '0' && c <= '9' {
+		if len(words) != 1 {
+			return 0, fmt.Errorf("extra parameter(s) after %s", words[0])
+		}
+		v, err := strconv.ParseInt(words[0], 0, 32)
+		if err != nil || v < 0 || v&^0o777 != 0 {
+			return 0, fmt.Errorf("invalid umask value %s", words[0])
+		}
+		return int(v), nil
+	}
+	bits := map[string]int{"IRUSR": 0o400, "IWUSR": 0o200, "IXUSR": 0o100, "IRGRP": 0o40, "IWGRP": 0o20, "IXGRP": 0o10,
+		"IROTH": 0o4, "IWOTH": 0o2, "IXOTH": 0o1}
+	m, needOr := 0, false
+	for _, w := range words {
+		for p := w; p != ""; {
+			if needOr {
+				if p[0] != '|' {
+					return 0, fmt.Errorf("invalid umask syntax %s", w)
+				}
+				p, needOr = p[1:], false
+				continue
+			}
+			if len(p) < 5 || bits[p[:5]] == 0 {
+				return 0, fmt.Errorf("unknown umask bit %s (use IRUSR, IWGRP, ... joined by '|', or a number)", p)
+			}
+			m |= bits[p[:5]]
+			p, needOr = p[5:], true
+		}
+	}
+	if !needOr {
+		return 0, fmt.Errorf("umask missing bit value")
+	}
+	return m, nil
 }

@@ -118,7 +118,7 @@ func syncGroupBlock() *BlockSpec {
 	)
 	b.add(notifyRows()...)
 	return b.add(
-		optBool("notify_priority_changes").unimpl(),
+		alertKw("notify_priority_changes", func(t notifier) **bool { return &t.notifyScripts().PriorityChanges }),
 		alertKw("smtp_alert", func(t notifier) **bool { return &t.notifyScripts().SMTPAlert }),
 		flag("global_tracking").unimpl().alias("", "'global_tracking' is deprecated; use track_* blocks on the vrrp_sync_group"),
 		flag("sync_group_tracking_weight").unimpl(),
@@ -179,8 +179,8 @@ func instanceBlock() *BlockSpec {
 			}),
 
 		// Unicast and sources.
-		ipKw("mcast_src_ip", func(v inst) *netip.Addr { return &v.McastSrc }),
-		ipKw("unicast_src_ip", func(v inst) *netip.Addr { return &v.UnicastSrc }),
+		srcIPKw("mcast_src_ip", func(v inst) *netip.Addr { return &v.McastSrc }),
+		srcIPKw("unicast_src_ip", func(v inst) *netip.Addr { return &v.UnicastSrc }),
 		show(set(vblock("unicast_peer"), func(b *builder, v inst, n *syntax.Node) {
 			v.UnicastPeers = append(v.UnicastPeers, b.peers(n)...)
 		}), func(d *dumper, i int, v inst) {
@@ -211,7 +211,9 @@ func instanceBlock() *BlockSpec {
 		// Gratuitous ARP / NA.
 		secsKw("garp_master_delay", 0, 4294, func(v inst) *time.Duration { return &v.GARP.MasterDelay }),
 		intKw("garp_master_repeat", 1, 65535, func(v inst) *int { return &v.GARP.MasterRepeat }),
-		secsKw("garp_master_refresh", 0, 4294, func(v inst) *time.Duration { return &v.GARP.MasterRefresh }),
+		// 2.2.7 reads the refresh as unsigned seconds up to UINT_MAX (the
+		// delays are read in microseconds, hence 4294).
+		secsKw("garp_master_refresh", 0, 4294967295, func(v inst) *time.Duration { return &v.GARP.MasterRefresh }),
 		intKw("garp_master_refresh_repeat", 1, 65535, func(v inst) *int { return &v.GARP.MasterRefreshRepeat }),
 		secsKw("garp_lower_prio_delay", 0, 4294, func(v inst) *time.Duration { return &v.GARP.LowerPrioDelay }),
 		intKw("garp_lower_prio_repeat", 1, 65535, func(v inst) *int { return &v.GARP.LowerPrioRepeat }),
@@ -230,8 +232,22 @@ func instanceBlock() *BlockSpec {
 	b.add(notifyRows()...)
 	return b.add(
 		scriptKw("notify_master_rx_lower_pri", func(v inst) **ScriptRef { return &v.Notify.MasterRxLowerPri }),
-		kw("notify_deleted", 0, 3, tPath).unimpl(),
-		optBool("notify_priority_changes").unimpl(),
+		// notify_deleted [SCRIPT [user [group]]]: DELETED instead of FAULT
+		// for an instance a reload removes (vrrp.c clear_diff_vrrp).
+		show(set(kw("notify_deleted", 0, 3, tPath), func(b *builder, v inst, n *syntax.Node) {
+			v.NotifyDeleted = true
+			if len(n.Args) > 0 {
+				v.Notify.Deleted = b.scriptRef(n)
+			}
+		}), func(d *dumper, i int, v inst) {
+			switch {
+			case v.Notify.Deleted != nil:
+				d.script(i, "notify_deleted", v.Notify.Deleted)
+			case v.NotifyDeleted:
+				d.kv(i, "notify_deleted", true)
+			}
+		}),
+		alertKw("notify_priority_changes", func(t notifier) **bool { return &t.notifyScripts().PriorityChanges }),
 		alertKw("smtp_alert", func(t notifier) **bool { return &t.notifyScripts().SMTPAlert }),
 
 		// Interfaces.
@@ -257,9 +273,41 @@ func instanceBlock() *BlockSpec {
 		flag("native_ipv6").unimpl().alias("", "'native_ipv6' is deprecated; the virtual addresses select the family"),
 		flag("linkbeat_use_polling").unimpl().alias("", "'linkbeat_use_polling' in vrrp_instance is deprecated; use linkbeat_interfaces"),
 		kw("kernel_rx_buf_size", 1, 1, tUint).unimpl(),
-		kw("debug", 0, 1, tInt(0, 4)).unimpl(),
+		// keepalived 2.2.7 stores debug and only prints it in its dump.
+		show(set(kw("debug", 0, 1, tInt(0, 4)), func(b *builder, v inst, n *syntax.Node) {
+			v.Debug = 0
+			if len(n.Args) > 0 {
+				v.Debug = b.int(n, 0)
+			}
+		}), func(d *dumper, i int, v inst) {
+			if v.Debug > 0 {
+				d.kv(i, "debug", v.Debug)
+			}
+		}),
 		str("lvs_sync_daemon_interface").unimpl().alias("lvs_sync_daemon", "'lvs_sync_daemon_interface' is deprecated; use global_defs 'lvs_sync_daemon'"),
 	)
+}
+
+// srcIPKw is mcast_src_ip / unicast_src_ip: ADDR, or ADDR/LEN whose length
+// keepalived 2.2.7 drops on purpose (inet_stosockaddr strips "/len"): we
+// accept it too and warn that the length is ignored.
+func srcIPKw(name string, f func(*Instance) *netip.Addr) *Keyword {
+	k := set(kw(name, 1, 1, tStr), func(b *builder, v *Instance, n *syntax.Node) {
+		a, cut, ok := parseIPDropLen(n.Args[0].Text)
+		switch {
+		case !ok:
+			b.ds.Errorf(n.Args[0].Pos, "%s '%s' is not an IP address", name, n.Args[0].Text)
+			return
+		case cut != "":
+			b.ds.Warnf(n.Args[0].Pos, "%s '%s': '%s' is ignored (as keepalived does); the address is %s", name, n.Args[0].Text, cut, a)
+		}
+		*f(v) = a
+	})
+	return show(k, func(d *dumper, i int, v *Instance) {
+		if f(v).IsValid() {
+			d.kv(i, name, *f(v))
+		}
+	})
 }
 
 // vipsKw is virtual_ipaddress(_excluded): ADDR[/LEN] [options] lines.

@@ -1,6 +1,10 @@
 package config
 
 import (
+	"os/user"
+	"runtime"
+	"strings"
+
 	"gokeepalived/internal/config/syntax"
 )
 
@@ -16,14 +20,35 @@ type LoadOptions struct {
 // must not be used if the diagnostics contain an error.
 func Load(path string, opts LoadOptions) (*Config, Diagnostics) {
 	f, ds := syntax.ParseFile(path, opts.Syntax)
-	return finish(f, ds)
+	cfg, ds := finish(f, ds)
+	if seed, again := reseed(cfg, opts); again {
+		opts.Syntax.RandomSeed = seed
+		return Load(path, opts)
+	}
+	return cfg, ds
 }
 
 // LoadBytes is Load for configuration text held in memory; name is used
 // in positions.
 func LoadBytes(name string, data []byte, opts LoadOptions) (*Config, Diagnostics) {
 	f, ds := syntax.ParseBytes(name, data, opts.Syntax)
-	return finish(f, ds)
+	cfg, ds := finish(f, ds)
+	if seed, again := reseed(cfg, opts); again {
+		opts.Syntax.RandomSeed = seed
+		return LoadBytes(name, data, opts)
+	}
+	return cfg, ds
+}
+
+// reseed reports whether the file sets global_defs random_seed to another
+// seed than the one it was read with: keepalived seeds ${_RANDOM} with it
+// (parser.c set_std_definitions), so the file is read again with that seed,
+// and ${_RANDOM} gives the same values for the same random_seed.
+func reseed(cfg *Config, opts LoadOptions) (int64, bool) {
+	if cfg == nil || !cfg.Global.RandomSeedSet || cfg.Global.RandomSeed == opts.Syntax.RandomSeed {
+		return 0, false
+	}
+	return cfg.Global.RandomSeed, true
 }
 
 func finish(f *syntax.File, ds Diagnostics) (*Config, Diagnostics) {
@@ -67,6 +92,58 @@ func CheckHost(cfg *Config, ifaceExists func(string) bool) Diagnostics {
 			}
 		}
 	}
+	checkDefaultScriptUser(cfg, &ds, userExists)
+	checkCPUs(cfg, &ds, runtime.NumCPU())
 	ds.Sort()
 	return ds
+}
+
+// checkCPUs refuses a vrrp_/checker_cpu_affinity naming a CPU this host
+// does not have (keepalived 2.2.7: "Invalid cpu_id", the whole set
+// dropped).
+func checkCPUs(cfg *Config, ds *Diagnostics, ncpu int) {
+	g := &cfg.Global
+	for _, p := range []struct {
+		name string
+		cpus []int
+	}{{"vrrp_cpu_affinity", g.VRRPProc.CPUs}, {"checker_cpu_affinity", g.CheckerProc.CPUs}} {
+		for _, c := range p.cpus {
+			if c >= ncpu {
+				ds.Errorf(g.Pos, "global_defs %s: CPU %d does not exist (this host has CPUs 0-%d)", p.name, c, ncpu-1)
+				break
+			}
+		}
+	}
+}
+
+// userExists reports whether a user of that name exists (files, NSS).
+func userExists(name string) bool {
+	_, err := user.Lookup(name)
+	return err == nil
+}
+
+// checkDefaultScriptUser refuses enable_script_security with neither
+// script_user nor a keepalived_script user when a script names no user of
+// its own. keepalived 2.2.7 reports "Unable to set default user
+// keepalived_script for script", disables every such script, and runs on
+// without that tracking and those notifications; the fix is to name the
+// user.
+func checkDefaultScriptUser(cfg *Config, ds *Diagnostics, exists func(string) bool) {
+	g := &cfg.Global
+	if !g.EnableScriptSecurity || g.ScriptUser != "" {
+		return
+	}
+	refs := append(scriptRefs(cfg), g.NotifyFIFOScript, g.VRRPNotifyFIFOScript)
+	for _, r := range refs {
+		if r == nil || r.User != "" {
+			continue
+		}
+		if exists("keepalived_script") {
+			return
+		}
+		ds.Errorf(r.Pos, "script '%s': enable_script_security is set but global_defs has no script_user and the user keepalived_script "+
+			"does not exist; keepalived would disable this and every script without its own user (no tracking, no notifications). "+
+			"Add 'script_user root' to global_defs (or create the user keepalived_script)", strings.Join(r.Args, " "))
+		return
+	}
 }

@@ -69,6 +69,61 @@ type Global struct {
 	NotifyFIFOScript        *ScriptRef
 	VRRPNotifyFIFO          *ScriptRef
 	VRRPNotifyFIFOScript    *ScriptRef
+	NotifyPriorityChanges   bool // vrrp_notify_priority_changes
+	DownTimerAdverts        int  // vrrp_down_timer_adverts: the instances' default; 3
+	LogUnknownVRIDs         bool // log_unknown_vrids: log adverts for VRIDs not configured
+	// FIFOWriteStatesOnReload: after a reload, the notify FIFOs get the
+	// state of every instance and sync group the reload did not change.
+	FIFOWriteStatesOnReload bool
+	// StartupScript runs before the runtimes start, ShutdownScript after
+	// they stopped, each bounded by its timeout (default 10 s).
+	StartupScript, ShutdownScript               *ScriptRef
+	StartupScriptTimeout, ShutdownScriptTimeout time.Duration
+	// VMACPrefix is vmac_prefix: use_vmac names its interface
+	// PREFIX.VRID ("" means keepalived's "vrrp").
+	VMACPrefix string
+	// InstanceName is the top-level `instance NAME`; UsePidDir is
+	// use_pid_dir; DataUseInstance is data_use_instance (the dump files
+	// carry the instance name).
+	InstanceName    string
+	UsePidDir       bool
+	DataUseInstance bool
+	// StartupDelay is vrrp_startup_delay: the instances start that long
+	// after the daemon (not after a reload).
+	StartupDelay time.Duration
+	// Umask is global_defs umask (-1: not set); the -u/--umask command
+	// line option wins over it, as in keepalived.
+	Umask int
+	// RandomSeed seeds ${_RANDOM} (random_seed; the file is read again
+	// with it).
+	RandomSeed    int64
+	RandomSeedSet bool
+	// ChildWaitTime is child_wait_time: keepalived waits that long for its
+	// children at shutdown. gokeepalived has no child processes; kept for
+	// the dump (docs/migration.md).
+	ChildWaitTime time.Duration
+
+	// Process knobs. keepalived applies vrrp_* to its VRRP child and
+	// checker_* to its checker child; gokeepalived is one process, so
+	// vrrp_* apply to the VRRP loop and socket reader threads, and the
+	// process-wide ones (no_swap: mlockall) to the whole process
+	// (docs/migration.md, "Process knobs").
+	VRRPProc, CheckerProc ProcessKnobs
+	// MaxAutoPriority is max_auto_priority: 0 unset, -1 disabled, else the
+	// highest SCHED_RR priority the VRRP loop is raised to when it runs
+	// late by more than MinAutoPriorityDelay (default 1s).
+	MaxAutoPriority      int
+	MinAutoPriorityDelay time.Duration
+}
+
+// ProcessKnobs are one keepalived child's process settings (global_defs
+// <role>_priority, _rt_priority, _no_swap, _cpu_affinity, _rlimit_rttime).
+type ProcessKnobs struct {
+	Nice         int   // <role>_priority, -20..19; used without an RT priority
+	RTPriority   int   // <role>_rt_priority, 1..99; 0 = not set
+	NoSwap       bool  // <role>_no_swap
+	CPUs         []int // <role>_cpu_affinity; nil = any CPU
+	RLimitRTTime int64 // <role>_rlimit_rttime in microseconds; default 10000
 }
 
 // GARP holds the gratuitous ARP / unsolicited NA timing of keepalived.
@@ -143,7 +198,12 @@ type Track struct {
 type Notify struct {
 	Master, Backup, Fault, Stop, Any *ScriptRef
 	MasterRxLowerPri                 *ScriptRef // instances only
+	Deleted                          *ScriptRef // notify_deleted SCRIPT; instances only
 	SMTPAlert                        *bool
+	// PriorityChanges is notify_priority_changes as written (nil: inherit
+	// from the sync group, then global_defs vrrp_notify_priority_changes);
+	// Instance.NotifyPriorityChanges is the result.
+	PriorityChanges *bool
 }
 
 // SyncGroup is a vrrp_sync_group.
@@ -243,6 +303,17 @@ type Instance struct {
 	VMACXmitBase bool
 
 	SyncGroup string // name of the sync group it belongs to, if any
+	// NotifyPriorityChanges: an effective priority change is written to
+	// the notify FIFOs as INSTANCE "NAME" MASTER_PRIORITY|BACKUP_PRIORITY
+	// PRIO (keepalived's notify_priority_changes, resolved: the
+	// instance's, else its sync group's, else vrrp_notify_priority_changes).
+	NotifyPriorityChanges bool
+	// NotifyDeleted is notify_deleted: an instance a reload removes is
+	// notified as DELETED (and runs Notify.Deleted) instead of FAULT.
+	NotifyDeleted bool
+	// Debug is the instance's debug level (0-4). keepalived 2.2.7 only
+	// stores it and prints it in its dump; so do we.
+	Debug int
 }
 
 // VirtualServerGroup is a virtual_server_group.

@@ -63,8 +63,21 @@ func validate(c *Config, ds *Diagnostics) {
 			member[m] = g.Name
 		}
 	}
+	groups := map[string]*SyncGroup{}
+	for _, g := range c.SyncGroups {
+		groups[g.Name] = g
+	}
 	for _, v := range c.Instances {
 		v.SyncGroup = member[v.Name]
+		// keepalived 2.2.7 (vrrp.c): the instance's notify_priority_changes,
+		// else its sync group's, else the global one.
+		v.NotifyPriorityChanges = c.Global.NotifyPriorityChanges
+		if g := groups[v.SyncGroup]; g != nil && g.Notify.PriorityChanges != nil {
+			v.NotifyPriorityChanges = *g.Notify.PriorityChanges
+		}
+		if p := v.Notify.PriorityChanges; p != nil {
+			v.NotifyPriorityChanges = *p
+		}
 	}
 
 	checkVRIDs(c, ds)
@@ -102,38 +115,44 @@ func validate(c *Config, ds *Diagnostics) {
 	checkDuplicateVS(c, ds)
 }
 
-func usesScripts(c *Config) bool {
-	if len(c.Scripts) > 0 {
-		return true
+func usesScripts(c *Config) bool { return len(scriptRefs(c)) > 0 }
+
+// scriptRefs returns the scripts the configuration runs (startup and
+// shutdown scripts, vrrp_script, notify scripts, quorum and real-server notifies, MISC_CHECK), without
+// the FIFO scripts.
+func scriptRefs(c *Config) []*ScriptRef {
+	var out []*ScriptRef
+	add := func(rs ...*ScriptRef) {
+		for _, r := range rs {
+			if r != nil {
+				out = append(out, r)
+			}
+		}
+	}
+	add(c.Global.StartupScript, c.Global.ShutdownScript)
+	for _, s := range c.Scripts {
+		add(&s.Command)
 	}
 	for _, v := range c.Instances {
 		n := v.Notify
-		if n.Master != nil || n.Backup != nil || n.Fault != nil || n.Stop != nil || n.Any != nil || n.MasterRxLowerPri != nil {
-			return true
-		}
+		add(n.Master, n.Backup, n.Fault, n.Stop, n.Any, n.MasterRxLowerPri, n.Deleted)
 	}
 	for _, g := range c.SyncGroups {
 		n := g.Notify
-		if n.Master != nil || n.Backup != nil || n.Fault != nil || n.Stop != nil || n.Any != nil {
-			return true
-		}
+		add(n.Master, n.Backup, n.Fault, n.Stop, n.Any)
 	}
 	for _, vs := range c.VirtualServers {
-		if vs.QuorumUp != nil || vs.QuorumDown != nil {
-			return true
-		}
+		add(vs.QuorumUp, vs.QuorumDown)
 		for _, rs := range vs.RealServers {
-			if rs.NotifyUp != nil || rs.NotifyDown != nil {
-				return true
-			}
+			add(rs.NotifyUp, rs.NotifyDown)
 			for _, ck := range rs.Checkers {
 				if ck.Misc != nil {
-					return true
+					add(&ck.Misc.Command)
 				}
 			}
 		}
 	}
-	return false
+	return out
 }
 
 // uniqueNames reports duplicate names and returns name → first position.

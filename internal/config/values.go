@@ -51,6 +51,18 @@ func parseIP(s string) (netip.Addr, bool) {
 	return a, true
 }
 
+// parseIPDropLen reads an address the way keepalived 2.2.7's
+// inet_stosockaddr does for unicast_src_ip, mcast_src_ip and unicast_peer:
+// whatever follows a '-' or '/' ("/24", a range) is dropped on purpose.
+// cut is the dropped part ("" if none).
+func parseIPDropLen(s string) (a netip.Addr, cut string, ok bool) {
+	if i := strings.IndexAny(s, "-/"); i >= 0 {
+		s, cut = s[:i], s[i:]
+	}
+	a, ok = parseIP(s)
+	return a, cut, ok
+}
+
 // parsePrefix reads ADDR[/LEN]; without a length the prefix is a host route
 // (/32 or /128), as keepalived does.
 func parsePrefix(s string) (netip.Prefix, bool) {

@@ -36,6 +36,9 @@ type sharedConn struct {
 	overflow    atomic.Uint64 // accepted adverts dropped because the loop was behind
 	done        chan struct{}
 
+	// unknownLogged is when an unknown VRID was last logged (unix ns).
+	unknownLogged atomic.Int64
+
 	// The receive buffer is sized for this many instances (loop-owned), and
 	// the kernel's overrun count last logged (reader-owned).
 	bufferFor  int
@@ -200,7 +203,7 @@ func (d *Daemon) reader(sc *sharedConn) {
 	// read as soon as it arrives even when the CPUs are busy. The thread is
 	// never unlocked: it exits with the goroutine.
 	runtime.LockOSThread()
-	_ = d.ports.Thread.RealTime()
+	_ = d.ports.Thread.Setup(d.sched)
 	fam := packet.IPv4
 	if sc.key.ipv6 {
 		fam = packet.IPv6
@@ -302,6 +305,7 @@ func (d *Daemon) accept(sc *sharedConn, b *rxBatch, raw []byte, meta vrrpconn.Me
 	in := (*sc.targets.Load())[adv.VRID]
 	if in == nil {
 		sc.unknownVRID.Add(1)
+		d.logUnknownVRID(sc, adv.VRID, meta.Src)
 		return
 	}
 	m := packet.Meta{Family: fam, TTL: uint8(min(max(meta.TTL, 0), 255)), Src: meta.Src, Dst: meta.Dst}
@@ -356,4 +360,21 @@ func (in *instance) dropLogDue(r packet.DropReason, now int64) bool {
 	slot := &in.dropLogged[r]
 	last := slot.Load()
 	return (last == 0 || now-last >= dropLogInterval) && slot.CompareAndSwap(last, now)
+}
+
+// logUnknownVRID logs an advert for a VRID no instance on sc has, with
+// log_unknown_vrids (keepalived: "Unknown VRID(N) received on
+// interface(IF). ignoring..."), at most once a second per socket: keepalived
+// logs every one, which a busy segment turns into a flood. The count is
+// always kept.
+func (d *Daemon) logUnknownVRID(sc *sharedConn, vrid uint8, src netip.Addr) {
+	if !d.logUnknown.Load() {
+		return
+	}
+	now := time.Now().UnixNano()
+	last := sc.unknownLogged.Load()
+	if now-last < int64(time.Second) || !sc.unknownLogged.CompareAndSwap(last, now) {
+		return
+	}
+	d.log.Info("unknown VRID received; ignoring (log_unknown_vrids)", "vrid", vrid, "interface", sc.key.iface, "from", src.String())
 }

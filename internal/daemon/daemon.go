@@ -109,6 +109,19 @@ type Daemon struct {
 	published          atomic.Pointer[ctl.Snapshot]
 	firstPublished     chan struct{} // closed by the first publication
 	snapDirty, snapAll bool
+	// sched is the VRRP threads' scheduling, set by Run from the
+	// configuration it starts with, before any reader starts; auto raises
+	// the loop's (sched.go).
+	sched ThreadSettings
+	auto  autoPriority
+	// logUnknown is global_defs log_unknown_vrids, read by the readers.
+	logUnknown atomic.Bool
+	// deleting marks the instances a reload removes while they shut down
+	// (notifyDeleted).
+	deleting map[*instance]bool
+	// startAt is when the instances may start (vrrp_startup_delay; zero:
+	// now). Until then every unit waits as for its trackers (startUnit).
+	startAt time.Time
 }
 
 // New builds a daemon for cfg. It has no side effects.
@@ -149,11 +162,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	if err := d.ports.Thread.RealTime(); err != nil {
-		d.log.Warn("cannot give the VRRP loop real-time scheduling; adverts may be delayed when the CPUs are busy", "err", err)
-	} else {
-		d.log.Debug("VRRP loop runs with real-time scheduling")
-	}
+	d.sched, d.auto = threadSettings(&d.cfg.Global), newAutoPriority(&d.cfg.Global)
+	loop := d.sched
+	d.setupLoopThread(loop)
 	w, err := d.ports.Thread.NewWaker()
 	if err != nil {
 		return err
@@ -170,7 +181,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}()
 	for ctx.Err() == nil {
 		d.step()
-		w.Wait(d.wakeAt(), d.now())
+		next := d.wakeAt()
+		w.Wait(next, d.now())
+		d.lateWake(&loop, next)
 	}
 	d.finish()
 	return nil
@@ -180,6 +193,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 // watchers, the notifier, the trackers, then every instance. The
 // returned cleanup stops what start started (after finish).
 func (d *Daemon) start(ctx context.Context) (cleanup func(), err error) {
+	d.logUnknown.Store(d.cfg.Global.LogUnknownVRIDs)
 	var undo []func()
 	cleanup = func() {
 		for i := len(undo) - 1; i >= 0; i-- {
@@ -193,6 +207,10 @@ func (d *Daemon) start(ctx context.Context) (cleanup func(), err error) {
 	}()
 	d.runCtx = ctx
 	d.started = d.now()
+	if delay := d.cfg.Global.StartupDelay; delay > 0 {
+		d.startAt = d.started.Add(delay)
+		d.log.Info("delaying the start of the VRRP instances (vrrp_startup_delay)", "delay", delay)
+	}
 	lctx, stopLinks := context.WithCancel(context.Background())
 	undo = append(undo, stopLinks)
 	evs, err := d.ports.Links.Watch(lctx, d.kick)
@@ -451,7 +469,7 @@ func (d *Daemon) newInstance(p *reloadPlan, ci *config.Instance) (*instance, err
 		}
 		name := ci.VMACName
 		if name == "" {
-			name = fmt.Sprintf("vrrp.%d", ci.VRID)
+			name = vmacName(d.cfg.Global.VMACPrefix, ci.VRID)
 		}
 		if err := d.ports.VMACs.Create(name, ci.Interface, uint8(ci.VRID), in.ipv6); err != nil {
 			return nil, err
@@ -710,6 +728,10 @@ func (d *Daemon) act(in *instance, now time.Time, a vrrp.Action) {
 	case vrrp.SendGratuitous:
 		d.gratuitous(in, a.Repeat)
 	case vrrp.Notify:
+		if d.deleting[in] && a.State == vrrp.StateStop {
+			d.notifyDeleted(in)
+			return
+		}
 		if d.notifier != nil {
 			prev := vrrp.StateInit
 			if in.lastTransition != nil {

@@ -170,7 +170,7 @@ func (wallClock) Now() time.Time                           { return time.Now() }
 // (the tests that use Run sleep on the wall clock).
 type testThread struct{}
 
-func (testThread) RealTime() error { return nil }
+func (testThread) Setup(ThreadSettings) error { return nil }
 
 func (testThread) NewWaker() (Waker, error) { return chanWaker(make(chan struct{}, 1)), nil }
 

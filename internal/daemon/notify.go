@@ -68,7 +68,8 @@ func scriptsOf(n config.Notify, g *config.Global) (*notify.Scripts, error) {
 	}
 	sc := &notify.Scripts{Master: script("notify_master", n.Master), Backup: script("notify_backup", n.Backup),
 		Fault: script("notify_fault", n.Fault), Stop: script("notify_stop", n.Stop),
-		MasterRxLowerPri: script("notify_master_rx_lower_pri", n.MasterRxLowerPri), Notify: script("notify", n.Any)}
+		MasterRxLowerPri: script("notify_master_rx_lower_pri", n.MasterRxLowerPri), Notify: script("notify", n.Any),
+		Deleted: script("notify_deleted", n.Deleted)}
 	return sc, errors.Join(errs...)
 }
 
@@ -115,6 +116,12 @@ func (a *notifier) StateChanged(in *config.Instance, sc *notify.Scripts, from, t
 	if st == notify.StateUnknown {
 		return
 	}
+	a.n.Enqueue(notify.Event{Kind: notify.KindInstance, Name: in.Name, State: st, From: notifyState(from),
+		Priority: prio, Reason: reason, Scripts: sc, SMTPAlert: a.instanceAlert(in)})
+}
+
+// instanceAlert is the instance's smtp_alert after the global defaults.
+func (a *notifier) instanceAlert(in *config.Instance) bool {
 	alert := a.smtp
 	if g := a.cfg.Global.SMTPAlertVRRP; g != nil {
 		alert = alert && *g
@@ -124,8 +131,7 @@ func (a *notifier) StateChanged(in *config.Instance, sc *notify.Scripts, from, t
 	if in.Notify.SMTPAlert != nil {
 		alert = a.smtp && *in.Notify.SMTPAlert
 	}
-	a.n.Enqueue(notify.Event{Kind: notify.KindInstance, Name: in.Name, State: st, From: notifyState(from),
-		Priority: prio, Reason: reason, Scripts: sc, SMTPAlert: alert})
+	return alert
 }
 
 func (a *notifier) GroupChanged(g *config.SyncGroup, sc *notify.Scripts, from, to vrrp.State, reason string) {
@@ -146,4 +152,49 @@ func (a *notifier) MasterRxLowerPri(in *config.Instance, sc *notify.Scripts, pri
 	a.n.Enqueue(notify.Event{Kind: notify.KindInstance, Name: in.Name, State: notify.EventMasterRxLowerPri,
 		From: notify.StateMaster, Priority: prio, Scripts: sc,
 		Reason: fmt.Sprintf("received an advertisement from lower-priority master %s (priority %d, ours %d)", peer, peerPrio, prio)})
+}
+
+// PriorityChanged writes keepalived's priority-change line to the notify
+// FIFOs (vrrp_notify.c send_instance_priority_notifies): INSTANCE "NAME"
+// MASTER_PRIORITY PRIO while MASTER, BACKUP_PRIORITY in any other state.
+// No script, no mail: keepalived sends these to the FIFOs only.
+func (a *notifier) PriorityChanged(in *config.Instance, master bool, prio int) {
+	a.n.Enqueue(priorityEvent(in, master, prio))
+}
+
+func priorityEvent(in *config.Instance, master bool, prio int) notify.Event {
+	ev := notify.EventBackupPriority
+	if master {
+		ev = notify.EventMasterPriority
+	}
+	return notify.Event{Kind: notify.KindInstance, Name: in.Name, State: ev, Priority: prio,
+		Reason: fmt.Sprintf("effective priority changed to %d", prio)}
+}
+
+// InstanceDeleted notifies an instance a reload removed as keepalived
+// does: DELETED (notify_deleted's script, the generic notify script, the
+// FIFOs, mail) with notify_deleted, else FAULT (notify_fault, ...), the
+// state keepalived used to send for it.
+func (a *notifier) InstanceDeleted(in *config.Instance, sc *notify.Scripts, from vrrp.State, prio int) {
+	st := notify.StateFault
+	if in.NotifyDeleted {
+		st = notify.StateDeleted
+	}
+	a.n.Enqueue(notify.Event{Kind: notify.KindInstance, Name: in.Name, State: st, From: notifyState(from),
+		Priority: prio, Reason: "removed by a reload", Scripts: sc, SMTPAlert: a.instanceAlert(in)})
+}
+
+// FIFOState writes keepalived's FIFO line for an instance (g nil) or a
+// sync group in st, without scripts or mail (vrrp_scheduler.c
+// vrrp_init_state, fifo_write_vrrp_states_on_reload).
+func (a *notifier) FIFOState(in *config.Instance, g *config.SyncGroup, st vrrp.State, prio int) {
+	e := notify.Event{Kind: notify.KindInstance, State: notifyState(st), Priority: prio, Reason: "state after reload"}
+	if g != nil {
+		e.Kind, e.Name, e.Priority = notify.KindGroup, g.Name, 0
+	} else {
+		e.Name = in.Name
+	}
+	if e.State != notify.StateUnknown {
+		a.n.Enqueue(e)
+	}
 }

@@ -52,10 +52,19 @@ type Clock interface{ Now() time.Time }
 // Thread is what the loop asks of its OS thread (and the socket readers of
 // theirs): real-time scheduling, and a sleep the kernel ends.
 type Thread interface {
-	// RealTime gives the calling, locked OS thread real-time scheduling.
-	RealTime() error
+	// Setup gives the calling, locked OS thread the scheduling s.
+	Setup(s ThreadSettings) error
 	// NewWaker returns the loop's sleep: Wait until Kick or a deadline.
 	NewWaker() (Waker, error)
+}
+
+// ThreadSettings are the scheduling of the VRRP loop and socket reader
+// threads (global_defs vrrp_rt_priority, vrrp_priority,
+// vrrp_cpu_affinity; sched.go).
+type ThreadSettings struct {
+	RTPriority int   // SCHED_RR priority; 0: SCHED_OTHER at Nice
+	Nice       int   // -20..19, without RTPriority
+	CPUs       []int // CPUs the thread may run on; empty: any
 }
 
 // Waker lets the loop sleep until another goroutine kicks it or the next
@@ -172,4 +181,20 @@ type (
 	}
 	// notifierConfigurable takes the configuration a reload installed.
 	notifierConfigurable interface{ SetConfig(cfg *config.Config) }
+	// notifierDeleted hears an instance a reload removed: DELETED with
+	// notify_deleted, else FAULT, as keepalived (vrrp.c clear_diff_vrrp).
+	notifierDeleted interface {
+		InstanceDeleted(inst *config.Instance, scripts *notify.Scripts, from vrrp.State, prio int)
+	}
+	// notifierFIFOState writes a state to the notify FIFOs only
+	// (fifo_write_vrrp_states_on_reload); g is nil for an instance.
+	notifierFIFOState interface {
+		FIFOState(inst *config.Instance, g *config.SyncGroup, st vrrp.State, prio int)
+	}
+	// notifierPriority hears effective priority changes of the instances
+	// with notify_priority_changes (keepalived's MASTER_PRIORITY /
+	// BACKUP_PRIORITY FIFO lines), master: the instance was MASTER.
+	notifierPriority interface {
+		PriorityChanged(inst *config.Instance, master bool, prio int)
+	}
 )

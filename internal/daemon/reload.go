@@ -303,12 +303,18 @@ func (d *Daemon) commitOnLoop(ctx context.Context, p *reloadPlan, retired *retir
 func (d *Daemon) commit(p *reloadPlan) retiredObjects {
 	var retired retiredObjects
 	d.cfg = p.cfg
+	d.logUnknown.Store(p.cfg.Global.LogUnknownVRIDs)
 	running := slices.Concat(p.keep, p.units)
 	for _, u := range p.stop {
 		for _, in := range u.members {
 			d.log.Info("stopping VRRP instance for reload", "instance", in.cfg.Name, "vrid", in.cfg.VRID, "reason", p.restart[in.cfg.Name])
 		}
+		d.deleting = map[*instance]bool{}
+		for _, in := range u.members {
+			d.deleting[in] = p.restart[in.cfg.Name] == "removed"
+		}
 		d.handleUnit(u, vrrp.AllMembers, vrrp.Shutdown{})
+		d.deleting = nil
 		for _, in := range u.members {
 			in.unit = nil
 			if in.vmac != "" && !vmacInUse(running, in.vmac) {
@@ -360,6 +366,7 @@ func (d *Daemon) commit(p *reloadPlan) retiredObjects {
 		d.log.Info("instances rebuilt", "why", p.rebind, "restarted", len(p.stop))
 		return retired
 	}
+	d.fifoStates(p.keep)
 	d.reloaded = d.now()
 	d.log.Info("configuration reloaded", "kept", len(p.keep), "restarted", len(p.stop),
 		"added", strings.Join(p.diff.Instances.Added, ","), "removed", strings.Join(p.diff.Instances.Removed, ","))

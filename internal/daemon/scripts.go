@@ -58,6 +58,11 @@ func CheckScripts(cfg *config.Config) syntax.Diagnostics {
 			ds.Errorf(pos, "%s: %v", what, err)
 		}
 	}
+	for kw, ref := range map[string]*config.ScriptRef{"startup_script": g.StartupScript, "shutdown_script": g.ShutdownScript} {
+		if ref != nil {
+			check(ref.Pos, kw, ref)
+		}
+	}
 	for _, s := range cfg.Scripts {
 		check(s.Pos, "vrrp_script "+s.Name, &s.Command)
 	}
@@ -66,7 +71,7 @@ func CheckScripts(cfg *config.Config) syntax.Diagnostics {
 			kw  string
 			ref *config.ScriptRef
 		}{{"notify_master", n.Master}, {"notify_backup", n.Backup}, {"notify_fault", n.Fault}, {"notify_stop", n.Stop},
-			{"notify", n.Any}, {"notify_master_rx_lower_pri", n.MasterRxLowerPri}} {
+			{"notify", n.Any}, {"notify_master_rx_lower_pri", n.MasterRxLowerPri}, {"notify_deleted", n.Deleted}} {
 			if r.ref != nil {
 				check(r.ref.Pos, owner+" "+r.kw, r.ref)
 			}

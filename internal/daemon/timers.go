@@ -95,11 +95,13 @@ func (d *Daemon) wakeAt() time.Time {
 }
 
 // nextDeadline is the earliest timer of any unit (zero: none).
+// vrrp_startup_delay's end counts as a timer.
 func (d *Daemon) nextDeadline() time.Time {
-	if len(d.timers) == 0 {
-		return time.Time{}
+	next := d.startAt
+	if len(d.timers) > 0 && (next.IsZero() || d.timers[0].deadline.Before(next)) {
+		next = d.timers[0].deadline
 	}
-	return d.timers[0].deadline
+	return next
 }
 
 // fireTimers fires every unit whose deadline has passed, each once: the
@@ -115,6 +117,7 @@ func (d *Daemon) fireTimers() {
 		d.flushSends()
 	}()
 	now := d.now()
+	d.startDelayed(now)
 	due := d.due[:0]
 	for len(d.timers) > 0 && !d.timers[0].deadline.After(now) {
 		due = append(due, heap.Pop(&d.timers).(*unit))

@@ -242,6 +242,10 @@ func (ts *trackerSet) linkUp(name string) bool {
 // (num_script_init) instead of reporting a FAULT that clears a moment later.
 // trackersChanged starts it when the results arrive.
 func (d *Daemon) startUnit(u *unit) {
+	if !d.startAt.IsZero() {
+		u.awaitingTrackers = true // vrrp_startup_delay: startDelayed starts it
+		return
+	}
 	for _, in := range u.members {
 		if p := track.EffectivePriority(in.cfg.Priority, d.effects(in)...); p.Init && !p.Fault {
 			if !u.awaitingTrackers {
@@ -268,6 +272,7 @@ func (d *Daemon) applyTracking(in *instance) {
 	if p.Value != int(in.core.Priority()) && p.Value >= 1 && p.Value <= 255 {
 		d.log.Info("effective priority changed", "instance", in.cfg.Name, "vrid", in.cfg.VRID,
 			"from", in.core.Priority(), "to", p.Value, "reason", p.Reason)
+		d.notifyPriority(in, p.Value)
 		d.handle(in, vrrp.PriorityChanged{Effective: uint8(p.Value)})
 	}
 	faulty := p.Fault || p.Init
@@ -364,4 +369,56 @@ func (ts *trackerSet) status(in *instance) []ctl.TrackerSnapshot {
 		}
 	}
 	return out
+}
+
+// notifyPriority tells the notifier about an effective priority change of
+// an instance with notify_priority_changes, with the state it is in before
+// the core reacts (keepalived notifies as it sets the priority).
+func (d *Daemon) notifyPriority(in *instance, prio int) {
+	n, ok := d.notifier.(notifierPriority)
+	if !ok || !in.cfg.NotifyPriorityChanges {
+		return
+	}
+	n.PriorityChanged(in.cfg, in.core.State() == vrrp.StateMaster, prio)
+}
+
+// notifyDeleted tells the notifier about an instance a reload removed,
+// instead of its STOP. keepalived sends nothing for one that was in FAULT
+// unless notify_deleted is set.
+func (d *Daemon) notifyDeleted(in *instance) {
+	n, ok := d.notifier.(notifierDeleted)
+	if !ok {
+		return
+	}
+	from := vrrp.StateInit
+	if in.lastTransition != nil {
+		from = in.lastTransition.from
+	}
+	if from == vrrp.StateFault && !in.cfg.NotifyDeleted {
+		return
+	}
+	n.InstanceDeleted(in.cfg, in.scripts, from, int(in.core.Priority()))
+}
+
+// fifoStates writes the state of the units a reload kept as they were to
+// the notify FIFOs, with fifo_write_vrrp_states_on_reload: keepalived
+// writes every instance and group whose state the reload did not change
+// (the others notify their transition anyway).
+func (d *Daemon) fifoStates(kept []*unit) {
+	n, ok := d.notifier.(notifierFIFOState)
+	if !ok || !d.cfg.Global.FIFOWriteStatesOnReload {
+		return
+	}
+	for _, u := range kept {
+		if u.group != nil {
+			for _, g := range d.cfg.SyncGroups {
+				if g.Name == u.name {
+					n.FIFOState(nil, g, u.groupState, 0)
+				}
+			}
+		}
+		for _, in := range u.members {
+			n.FIFOState(in.cfg, nil, in.core.State(), int(in.core.Priority()))
+		}
+	}
 }

@@ -22,13 +22,6 @@ import (
 	"gokeepalived/internal/linux/wake"
 )
 
-// RTPriority is the SCHED_RR priority of the VRRP loop and socket reader
-// threads. keepalived offers vrrp_rt_priority for the same reason: measured
-// here, keepalived with 10 ms adverts fails over falsely when busy processes
-// compete for the CPUs. A low real-time priority is enough to run before
-// every normal task; the kernel's RT throttling still bounds it.
-const RTPriority = 10
-
 // Linux returns the ports backed by the running kernel.
 func Linux() daemon.Ports {
 	return daemon.Ports{
@@ -52,7 +45,20 @@ func (clock) Now() time.Time { return time.Now() }
 
 type thread struct{}
 
-func (thread) RealTime() error { return rtsched.RoundRobin(RTPriority) }
+// Setup applies s to the calling thread: SCHED_RR or SCHED_OTHER at a
+// nice value, then the CPU affinity.
+func (thread) Setup(s daemon.ThreadSettings) error {
+	var err error
+	if s.RTPriority > 0 {
+		err = rtsched.RoundRobin(uint32(s.RTPriority))
+	} else {
+		err = rtsched.Normal(s.Nice)
+	}
+	if len(s.CPUs) > 0 {
+		err = errors.Join(err, rtsched.Pin(s.CPUs))
+	}
+	return err
+}
 
 func (thread) NewWaker() (daemon.Waker, error) {
 	w, err := wake.New()

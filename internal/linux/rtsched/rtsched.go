@@ -1,7 +1,13 @@
-// Package rtsched gives OS threads real-time scheduling (SCHED_RR).
+// Package rtsched sets the scheduling of OS threads (SCHED_RR or a nice
+// value, CPU affinity) and the process-wide knobs that go with it (memory
+// locking, the real-time CPU limit).
 package rtsched
 
-import "golang.org/x/sys/unix"
+import (
+	"fmt"
+
+	"golang.org/x/sys/unix"
+)
 
 // RoundRobin gives the calling OS thread (locked by the caller) real-time
 // round-robin scheduling at priority prio. It reports why when that is not
@@ -12,4 +18,39 @@ func RoundRobin(prio uint32) error {
 		Policy:   unix.SCHED_RR,
 		Priority: prio,
 	}, 0)
+}
+
+// Normal gives the calling OS thread SCHED_OTHER at the nice value nice
+// (-20..19): per thread, as setpriority(PRIO_PROCESS, tid) is on Linux.
+func Normal(nice int) error {
+	return unix.SchedSetAttr(0, &unix.SchedAttr{
+		Size:   unix.SizeofSchedAttr,
+		Policy: unix.SCHED_NORMAL,
+		Nice:   int32(nice),
+	}, 0)
+}
+
+// Pin restricts the calling OS thread to the CPUs cpus.
+func Pin(cpus []int) error {
+	var set unix.CPUSet
+	for _, c := range cpus {
+		set.Set(c)
+	}
+	return unix.SchedSetaffinity(0, &set)
+}
+
+// LockMemory locks the process's pages in memory, current and future ones
+// as they are touched (keepalived's *_no_swap: mlockall with MCL_ONFAULT).
+func LockMemory() error {
+	return unix.Mlockall(unix.MCL_CURRENT | unix.MCL_FUTURE | unix.MCL_ONFAULT)
+}
+
+// LimitRTTime sets RLIMIT_RTTIME as keepalived does for *_rlimit_rttime:
+// a real-time thread that runs usec microseconds without blocking is
+// killed, and gets SIGXCPU at half of it.
+func LimitRTTime(usec int64) error {
+	if usec < 2 {
+		return fmt.Errorf("rlimit_rttime %d: want at least 2 microseconds", usec)
+	}
+	return unix.Setrlimit(unix.RLIMIT_RTTIME, &unix.Rlimit{Cur: uint64(usec / 2), Max: uint64(usec)})
 }

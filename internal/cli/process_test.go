@@ -1,0 +1,51 @@
+package cli
+
+import (
+	"testing"
+
+	"gokeepalived/internal/config"
+)
+
+// TestUmaskFor: -u/--umask wins over global_defs umask, which applies
+// when the option is not given (keepalived's rule); neither: leave it.
+func TestUmaskFor(t *testing.T) {
+	for _, c := range []struct{ opt, cfg, want int }{{-1, 0o27, 0o27}, {0o22, 0o27, 0o22}, {-1, -1, -1}, {0o77, -1, 0o77}} {
+		if got := umaskFor(Options{Umask: c.opt}, &config.Global{Umask: c.cfg}); got != c.want {
+			t.Errorf("option %#o, config %#o: %#o, want %#o", c.opt, c.cfg, got, c.want)
+		}
+	}
+}
+
+// TestPidFiles: keepalived's pid file rules for instance NAME and
+// use_pid_dir; -p/-r win.
+func TestPidFiles(t *testing.T) {
+	def := Options{PidFile: defaultPidFile, VRRPPidFile: defaultVRRPPidFile}
+	for _, c := range []struct {
+		name            string
+		o               Options
+		g               config.Global
+		main, vrrp, dir string
+	}{
+		{"defaults", def, config.Global{}, "/run/keepalived.pid", "/run/vrrp.pid", ""},
+		{"use_pid_dir", def, config.Global{UsePidDir: true}, "/run/keepalived/keepalived.pid", "/run/keepalived/vrrp.pid", "/run/keepalived"},
+		{"instance", def, config.Global{InstanceName: "lb1"}, "/run/keepalived/keepalived_lb1.pid", "/run/keepalived/vrrp_lb1.pid", "/run/keepalived"},
+		{"-p and -r win", Options{PidFile: "/x/k.pid", VRRPPidFile: "/x/v.pid"}, config.Global{InstanceName: "lb1"}, "/x/k.pid", "/x/v.pid", ""},
+	} {
+		m, v, d := pidFiles(c.o, &c.g)
+		if m != c.main || v != c.vrrp || d != c.dir {
+			t.Errorf("%s: %s %s %q, want %s %s %q", c.name, m, v, d, c.main, c.vrrp, c.dir)
+		}
+	}
+}
+
+// TestDumpPath: data_use_instance puts the instance name in the dump files.
+func TestDumpPath(t *testing.T) {
+	g := config.Global{InstanceName: "lb1", DataUseInstance: true}
+	if got := dumpPath("/tmp/keepalived.data", &g); got != "/tmp/keepalived.lb1.data" {
+		t.Errorf("data_use_instance: %s", got)
+	}
+	g.DataUseInstance = false
+	if got := dumpPath("/tmp/keepalived.json", &g); got != "/tmp/keepalived.json" {
+		t.Errorf("without data_use_instance: %s", got)
+	}
+}
