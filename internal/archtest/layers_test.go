@@ -53,6 +53,9 @@ var rules = []struct {
 	{"internal/vrrp", []string{"net", "os", "os/exec", "syscall", "golang.org/x/sys", "github.com/vishvananda/netlink",
 		mod + "internal/daemon", mod + "internal/linux", mod + "internal/config", mod + "internal/lb", mod + "internal/check"},
 		"the VRRP core is pure: no sockets, no OS, no configuration language"},
+	{"internal/bfd", []string{"net", "os", "os/exec", "syscall", "math/rand", "math/rand/v2", "crypto/rand", "golang.org/x/sys", "github.com/vishvananda/netlink",
+		mod + "internal/daemon", mod + "internal/linux", mod + "internal/config", mod + "internal/vrrp"},
+		"the BFD core is pure: no sockets, no OS, no configuration language, randomness injected"},
 	{"internal/config", []string{mod + "internal/daemon", mod + "internal/linux", mod + "internal/lb", mod + "internal/check",
 		mod + "internal/notify", mod + "internal/track", mod + "internal/metrics", mod + "internal/cli"},
 		"the configuration model depends on nothing that runs"},
@@ -121,6 +124,13 @@ func TestVRRPCoreHasNoClock(t *testing.T) {
 			continue
 		}
 		noClock(t, p, "the pure VRRP core", nil)
+	}
+}
+
+// The BFD core never reads the clock or sleeps: time is an input.
+func TestBFDCoreHasNoClock(t *testing.T) {
+	for _, p := range list(t, "gokeepalived/internal/bfd") {
+		noClock(t, p, "the pure BFD core", nil)
 	}
 }
 
