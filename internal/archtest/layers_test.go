@@ -67,6 +67,9 @@ var rules = []struct {
 		"the load-balancer runtime hears the VRRP runtime through events only; the command line wires them"},
 	{"internal/daemon", []string{mod + "internal/director", mod + "internal/lb", mod + "internal/check"},
 		"the VRRP runtime holds no load-balancer code; it publishes state events and includes the published status"},
+	{"internal/bfdrun", []string{"net", "syscall", "golang.org/x/sys", mod + "internal/linux", mod + "internal/daemon",
+		mod + "internal/director", mod + "internal/config", mod + "internal/cli"},
+		"the BFD runtime reaches sockets through its Network port and talks to the other runtimes by events"},
 	{"internal/ctl", []string{mod + "internal/daemon"}, "the status protocol is rendered from a snapshot, not the daemon"},
 	{"internal/metrics", []string{mod + "internal/daemon"}, "metrics render the status snapshot"},
 	{"internal/testutil", []string{mod + "internal", mod + "test", mod + "cmd"}, "test support is a leaf that any test can import"},
@@ -131,6 +134,14 @@ func TestVRRPCoreHasNoClock(t *testing.T) {
 func TestBFDCoreHasNoClock(t *testing.T) {
 	for _, p := range list(t, "gokeepalived/internal/bfd") {
 		noClock(t, p, "the pure BFD core", nil)
+	}
+}
+
+// The BFD runtime takes time from its injected clock; only real.go holds
+// the wall clock and the sleeping loop.
+func TestBFDRuntimeClockInjected(t *testing.T) {
+	for _, p := range list(t, "gokeepalived/internal/bfdrun") {
+		noClock(t, p, "the BFD runtime (outside real.go)", map[string]bool{"real.go": true})
 	}
 }
 
