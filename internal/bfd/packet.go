@@ -289,18 +289,13 @@ func Validate(c *Control) DropReason {
 	return OK
 }
 
-// CheckTTL is RFC 5881 §5 / RFC 5883 §5 (GTSM, RFC 5082): a single-hop
-// packet must arrive with TTL (Hop Limit) 255; a multihop packet with at
-// least 256 - maxHops (maxHops 0: any TTL).
-func CheckTTL(ttl int, multihop bool, maxHops int) DropReason {
-	if !multihop {
-		if ttl != 255 {
-			return DropTTL
-		}
+// CheckTTL is the Generalized TTL Security Mechanism (RFC 5082) as RFC
+// 5881 §5 applies it and keepalived extends it: a packet sent with TTL
+// (hop limit) sent must arrive with at least sent - maxHops; maxHops < 0
+// turns the check off. RFC 5881 single hop is CheckTTL(ttl, 255, 0).
+func CheckTTL(ttl, sent, maxHops int) DropReason {
+	if maxHops < 0 || ttl+maxHops >= sent {
 		return OK
 	}
-	if maxHops > 0 && ttl < 256-maxHops {
-		return DropTTL
-	}
-	return OK
+	return DropTTL
 }

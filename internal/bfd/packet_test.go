@@ -116,20 +116,21 @@ func TestMarshalRefuses(t *testing.T) {
 
 func TestCheckTTL(t *testing.T) {
 	for _, tc := range []struct {
-		ttl      int
-		multihop bool
-		maxHops  int
-		want     DropReason
+		ttl, sent, maxHops int
+		want               DropReason
 	}{
-		{255, false, 0, OK},
-		{254, false, 0, DropTTL}, // RFC5880-5881-5: single hop needs 255
-		{64, false, 0, DropTTL},
-		{254, true, 2, OK},
-		{253, true, 2, DropTTL}, // RFC 5883 §5: at most max_hops hops
-		{1, true, 0, OK},
+		{255, 255, 0, OK},
+		{254, 255, 0, DropTTL}, // RFC5881-5-2: single hop needs 255
+		{64, 255, 0, DropTTL},
+		{254, 255, 2, OK},
+		{253, 255, 2, OK},
+		{252, 255, 2, DropTTL}, // keepalived max_hops: at most 2 hops
+		{64, 64, 0, OK},        // keepalived's IPv6 default hop limit
+		{63, 64, 0, DropTTL},
+		{1, 255, -1, OK}, // max_hops -1: no check
 	} {
-		if got := CheckTTL(tc.ttl, tc.multihop, tc.maxHops); got != tc.want {
-			t.Errorf("CheckTTL(%d, %v, %d) = %v, want %v", tc.ttl, tc.multihop, tc.maxHops, got, tc.want)
+		if got := CheckTTL(tc.ttl, tc.sent, tc.maxHops); got != tc.want {
+			t.Errorf("CheckTTL(%d, %d, %d) = %v, want %v", tc.ttl, tc.sent, tc.maxHops, got, tc.want)
 		}
 	}
 }

@@ -10,7 +10,8 @@ type DropReason uint8
 // RFC 5881 §5 / RFC 5883 §5 comes first, at the socket).
 const (
 	OK DropReason = iota
-	// DropTTL: single-hop TTL/Hop Limit not 255, or multihop beyond max_hops.
+	// DropTTL: TTL/Hop Limit below the sent TTL (255 unless configured)
+	// minus max_hops (RFC 5881 §5, keepalived ttl/max_hops).
 	DropTTL
 	// DropVersion: the version is not 1.
 	DropVersion

@@ -10,6 +10,7 @@
 package bfdrun
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -28,12 +29,14 @@ type Session struct {
 	// and packets from Remote are accepted on any local address.
 	Local  netip.Addr
 	Remote netip.Addr // neighbor_ip
-	// Multihop uses port 4784 (RFC 5883); MaxHops bounds the hops a
-	// received packet may have crossed (0: any).
+	// Multihop uses port 4784 (RFC 5883).
 	Multihop bool
-	MaxHops  int
-	// TTL is the TTL / hop limit to send with (0: 255).
-	TTL int
+	// TTL is the TTL / hop limit to send with (keepalived ttl/hoplimit;
+	// 0: 255). A received packet must arrive with at least TTL - MaxHops
+	// (keepalived max_hops; -1: no check) (RFC 5881 §5 with TTL 255 and
+	// MaxHops 0).
+	TTL     int
+	MaxHops int
 	// The session's timers, multiplier, passive role and AdminDown
 	// (disabled); LocalDiscr is chosen by the runtime.
 	Params bfd.Config
@@ -354,7 +357,7 @@ func (r *Runtime) receive(now time.Time, p *Packet) {
 		r.drop(bfd.DropNoSession, p, fmt.Sprintf("your discriminator %d", c.YourDiscr))
 		return
 	}
-	if reason := bfd.CheckTTL(p.TTL, e.cfg.Multihop, e.cfg.MaxHops); reason != bfd.OK {
+	if reason := bfd.CheckTTL(p.TTL, cmp.Or(e.cfg.TTL, 255), e.cfg.MaxHops); reason != bfd.OK {
 		r.drop(reason, p, fmt.Sprintf("session %s: TTL %d", e.cfg.Name, p.TTL))
 		return
 	}
