@@ -307,6 +307,14 @@ func (s *Session) receive(now time.Time, p *Control) DropReason {
 		s.txUsed, s.rxUsed = s.desiredTx, s.requiredRx
 	}
 	s.lastRx = now
+	// A peer that lowers its Required Min RX (typically at the end of its
+	// own Poll Sequence, when both sides leave the 1 s pace) gets the
+	// faster packets now, not one slow interval later, or it times out.
+	if !s.txTimer.IsZero() && s.mayTransmit() {
+		if t := now.Add(s.jittered()); t.Before(s.txTimer) {
+			s.txTimer = t
+		}
+	}
 	if s.state == StateAdminDown {
 		// "If bfd.SessionState is AdminDown: Discard the packet."
 		return DropAdminDown

@@ -369,6 +369,19 @@ func TestTransmit(t *testing.T) {
 			t.Errorf("TxInterval %v, want the peer's 400ms", got)
 		}
 	})
+	t.Run("RFC5880-6.8.7-5_a_lower_remote_RequiredMinRx_brings_the_next_packet_forward", func(t *testing.T) {
+		// The peer goes Up advertising 1 s RX (FRR's slow timers), then
+		// polls for 100 ms: our next packet must not wait for the 1 s slot,
+		// or the peer's 300 ms detection time expires.
+		s := newSession(t, cfg(1))
+		s.Handle(t0, Startup{})
+		s.Handle(t0, TimerFired{})
+		s.Handle(t0, peer(StateInit, 1, func(c *Control) { c.DesiredMinTx, c.RequiredMinRx = 1000000, 1000000 }))
+		out := s.Handle(t0.Add(time.Millisecond), peer(StateUp, 1, func(c *Control) { c.Poll = true }))
+		if d := out.Deadline.Sub(t0); d > 101*time.Millisecond {
+			t.Errorf("next packet %v after the peer asked for 100ms", d)
+		}
+	})
 	t.Run("RFC5880-6.8.7-4_no_periodic_packets_when_remote_RequiredMinRx_is_0", func(t *testing.T) {
 		s := newSession(t, cfg(1))
 		up(t, s)

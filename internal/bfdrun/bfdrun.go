@@ -98,9 +98,10 @@ type Options struct {
 type entry struct {
 	cfg      Session
 	s        *bfd.Session
-	tx       Sender
+	sender   Sender
 	deadline time.Time
 	sendErrs uint64
+	tx, dt   time.Duration // negotiated intervals last logged
 }
 
 type peerKey struct {
@@ -116,6 +117,7 @@ type Runtime struct {
 
 	mu    sync.Mutex
 	inbox []Packet
+	cmds  []func(now time.Time)
 	wake  chan struct{}
 
 	sessions []*entry
@@ -154,6 +156,20 @@ func (r *Runtime) Deliver(p Packet) {
 	case r.wake <- struct{}{}:
 	default:
 	}
+}
+
+// Reload hands a new session list to the loop, which applies it with
+// Reconfigure at its next step; the result arrives on the channel.
+func (r *Runtime) Reload(cfgs []Session) <-chan error {
+	done := make(chan error, 1)
+	r.mu.Lock()
+	r.cmds = append(r.cmds, func(now time.Time) { done <- r.Reconfigure(now, cfgs) })
+	r.mu.Unlock()
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+	return done
 }
 
 // Status returns the newest published status, in configuration order.
@@ -218,7 +234,7 @@ func (r *Runtime) open(c Session) (*entry, error) {
 		return nil, fmt.Errorf("bfd session %q: %w", c.Name, err)
 	}
 	c.Params = p
-	e := &entry{cfg: c, s: s, tx: tx}
+	e := &entry{cfg: c, s: s, sender: tx}
 	r.sessions = append(r.sessions, e)
 	r.byDiscr[p.LocalDiscr] = e
 	r.byPeer[k] = e
@@ -234,7 +250,7 @@ func (r *Runtime) remove(e *entry) {
 			break
 		}
 	}
-	if err := e.tx.Close(); err != nil {
+	if err := e.sender.Close(); err != nil {
 		r.log.Warn("bfd: close", "session", e.cfg.Name, "err", err)
 	}
 }
@@ -295,7 +311,12 @@ func (r *Runtime) Finish(now time.Time) {
 func (r *Runtime) Step(now time.Time) time.Time {
 	r.mu.Lock()
 	r.inboxCur, r.inbox = r.inbox, r.inboxCur[:0]
+	cmds := r.cmds
+	r.cmds = nil
 	r.mu.Unlock()
+	for _, c := range cmds {
+		c(now)
+	}
 	changed := len(r.inboxCur) > 0
 	for i := range r.inboxCur {
 		r.receive(now, &r.inboxCur[i])
@@ -372,7 +393,7 @@ func (r *Runtime) handle(now time.Time, e *entry, in bfd.Input) bfd.Output {
 	for i := range out.Send {
 		n, err := out.Send[i].MarshalTo(r.buf)
 		if err == nil {
-			err = e.tx.Send(r.buf[:n])
+			err = e.sender.Send(r.buf[:n])
 		}
 		if err != nil {
 			e.sendErrs++
@@ -386,6 +407,12 @@ func (r *Runtime) handle(now time.Time, e *entry, in bfd.Input) bfd.Output {
 		r.log.Info("bfd: session state change", "session", e.cfg.Name, "from", tr.From.String(), "to", tr.To.String(),
 			"diag", tr.Diag.String(), "reason", tr.Reason)
 		r.opts.Events(Event{Session: e.cfg.Name, From: tr.From, To: tr.To, Diag: tr.Diag, Reason: tr.Reason})
+	}
+	if e.s.State() == bfd.StateUp {
+		if tx, dt := e.s.TxInterval(), e.s.DetectionTime(); tx != e.tx || dt != e.dt {
+			e.tx, e.dt = tx, dt
+			r.log.Info("bfd: session timers", "session", e.cfg.Name, "tx_interval", tx, "detection_time", dt)
+		}
 	}
 	return out
 }

@@ -219,6 +219,21 @@ func TestReconfigureAndFinish(t *testing.T) {
 	if len(p.nets[0].senders) != 1 {
 		t.Errorf("reconfigure reopened the socket")
 	}
+	// Reload is Reconfigure queued for the loop.
+	done := rt.Reload([]Session{{Name: "peer", Local: addrA, Remote: addrB, Params: params()}})
+	select {
+	case err := <-done:
+		t.Fatalf("Reload applied before a step: %v", err)
+	default:
+	}
+	rt.Step(p.now)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	p.run(time.Second)
+	if st := rt.Status()[0]; st.TxInterval != 50*time.Millisecond {
+		t.Errorf("after Reload: tx interval %v, want 50ms", st.TxInterval)
+	}
 	// A new neighbor address restarts the session: the old one says AdminDown.
 	if err := rt.Reconfigure(p.now, []Session{{Name: "peer", Local: addrA, Remote: netip.MustParseAddr("192.0.2.3"), Params: params()}}); err != nil {
 		t.Fatal(err)
