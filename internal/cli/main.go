@@ -216,6 +216,15 @@ func runDaemon(o Options, cfg *config.Config, stderr io.Writer) int {
 		defer lvs.Stop()
 		states, vsStatus = lvs, lvs
 	}
+	// The BFD runtime (bfd_instance) runs beside both; it stops last, so
+	// that peers hear AdminDown rather than time out.
+	bfdh := &bfdHost{log: log}
+	if err := bfdh.apply(cfg); err != nil {
+		log.Error("gokeepalived stopped", "err", err)
+		fmt.Fprintf(stderr, "gokeepalived: %v\n", err)
+		return ExitFatal
+	}
+	defer bfdh.stop()
 	d := daemon.New(cfg, daemon.Options{ConfigFile: o.ConfigFile, DontRelease: o.DontReleaseVR, Logger: log,
 		Ports: linuxport.Linux(), Notifier: daemon.NewNotifier(cfg, log), States: states, VirtualServers: vsStatus,
 		Ready: func() {
@@ -237,7 +246,7 @@ func runDaemon(o Options, cfg *config.Config, stderr io.Writer) int {
 				}
 				return ctl.Response{Status: st}
 			case ctl.CmdReload:
-				if msg, err := reload(rctx, o, d, lvs, log); err != nil {
+				if msg, err := reload(rctx, o, d, lvs, bfdh, log); err != nil {
 					return ctl.Response{Error: err.Error()}
 				} else {
 					return ctl.Response{Message: msg}
@@ -279,7 +288,7 @@ func runDaemon(o Options, cfg *config.Config, stderr io.Writer) int {
 			case syscall.SIGHUP:
 				log.Info("received SIGHUP: reloading configuration", "config", o.ConfigFile)
 				_ = sdNotify("RELOADING=1")
-				if _, err := reload(ctx, o, d, lvs, log); err != nil {
+				if _, err := reload(ctx, o, d, lvs, bfdh, log); err != nil {
 					log.Error("reload failed; the previous configuration keeps running", "err", err)
 				}
 				_ = sdNotify("READY=1")
@@ -325,7 +334,7 @@ const minProcs = 8
 // the VRRP loop, then (if that succeeded) to the load-balancer runtime,
 // which takes it without making the caller wait. A configuration with
 // errors is refused and the running one kept.
-func reload(ctx context.Context, o Options, d *daemon.Daemon, lvs *director.Director, log *slog.Logger) (string, error) {
+func reload(ctx context.Context, o Options, d *daemon.Daemon, lvs *director.Director, bfdh *bfdHost, log *slog.Logger) (string, error) {
 	cfg, ds := config.Load(o.ConfigFile, config.LoadOptions{Syntax: syntax.Options{ConfigID: o.ConfigID}})
 	if cfg != nil && !ds.HasErrors() {
 		ds = append(ds, config.CheckHost(cfg, func(name string) bool {
@@ -353,6 +362,9 @@ func reload(ctx context.Context, o Options, d *daemon.Daemon, lvs *director.Dire
 	if lvs != nil {
 		lvs.Reload(cfg)
 	}
+	if err := bfdh.apply(cfg); err != nil {
+		return "", fmt.Errorf("applying the bfd_instance blocks failed: %w", err)
+	}
 	return "configuration reloaded", nil
 }
 
@@ -365,6 +377,9 @@ func subsystems(o Options, cfg *config.Config) *config.Config {
 	}
 	if o.CheckOnly {
 		c.Instances, c.SyncGroups = nil, nil
+	}
+	if o.NoBFD { // keepalived: -P and -C leave BFD running; only -B stops it
+		c.BFDInstances = nil
 	}
 	return &c
 }
