@@ -555,3 +555,15 @@ func (s *Session) reconfigure(now time.Time, c Config) error {
 	}
 	return nil
 }
+
+// StateEvent is what the BFD runtime tells other runtimes when a session
+// changes state (the VRRP runtime's track_bfd follows it). It is a value.
+type StateEvent struct {
+	Session  string
+	From, To State
+	Diag     Diag
+	Reason   string
+}
+
+// Up reports whether the session is Up after the change.
+func (e StateEvent) Up() bool { return e.To == StateUp }

@@ -67,15 +67,7 @@ type Packet struct {
 }
 
 // Event is a session state change, published to Options.Events.
-type Event struct {
-	Session  string
-	From, To bfd.State
-	Diag     bfd.Diag
-	Reason   string
-}
-
-// Up reports whether the session is Up after the change.
-func (e Event) Up() bool { return e.To == bfd.StateUp }
+type Event = bfd.StateEvent
 
 // Status is the published view of one session.
 type Status struct {

@@ -19,7 +19,8 @@ import (
 // with the first configuration that has a bfd_instance (at startup or by
 // a reload) and stops after the VRRP loop.
 type bfdHost struct {
-	log *slog.Logger
+	log    *slog.Logger
+	events func(bfd.StateEvent) // the VRRP loop's BFDState; must not block
 
 	mu        sync.Mutex
 	rt        *bfdrun.Runtime
@@ -57,7 +58,7 @@ func (h *bfdHost) apply(cfg *config.Config) error {
 	if len(sessions) == 0 {
 		return nil
 	}
-	rt := bfdrun.New(bfdrun.Options{Network: bfdNetwork{}, Logger: h.log})
+	rt := bfdrun.New(bfdrun.Options{Network: bfdNetwork{}, Logger: h.log, Events: h.events})
 	var need4, need6 bool
 	for _, s := range sessions {
 		need4, need6 = need4 || s.Remote.Is4(), need6 || s.Remote.Is6()

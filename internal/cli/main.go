@@ -216,15 +216,6 @@ func runDaemon(o Options, cfg *config.Config, stderr io.Writer) int {
 		defer lvs.Stop()
 		states, vsStatus = lvs, lvs
 	}
-	// The BFD runtime (bfd_instance) runs beside both; it stops last, so
-	// that peers hear AdminDown rather than time out.
-	bfdh := &bfdHost{log: log}
-	if err := bfdh.apply(cfg); err != nil {
-		log.Error("gokeepalived stopped", "err", err)
-		fmt.Fprintf(stderr, "gokeepalived: %v\n", err)
-		return ExitFatal
-	}
-	defer bfdh.stop()
 	d := daemon.New(cfg, daemon.Options{ConfigFile: o.ConfigFile, DontRelease: o.DontReleaseVR, Logger: log,
 		Ports: linuxport.Linux(), Notifier: daemon.NewNotifier(cfg, log), States: states, VirtualServers: vsStatus,
 		Ready: func() {
@@ -232,6 +223,17 @@ func runDaemon(o Options, cfg *config.Config, stderr io.Writer) int {
 				log.Warn("systemd readiness notification failed", "err", err)
 			}
 		}})
+
+	// The BFD runtime (bfd_instance) runs beside both and tells the VRRP
+	// loop of every session state change (track_bfd); it stops last, so
+	// that peers hear AdminDown rather than time out.
+	bfdh := &bfdHost{log: log, events: d.BFDState}
+	if err := bfdh.apply(cfg); err != nil {
+		log.Error("gokeepalived stopped", "err", err)
+		fmt.Fprintf(stderr, "gokeepalived: %v\n", err)
+		return ExitFatal
+	}
+	defer bfdh.stop()
 
 	l, err := ctl.Listen(o.ControlSocket)
 	if err != nil {

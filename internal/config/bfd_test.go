@@ -77,3 +77,53 @@ func TestBFDInstanceErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestTrackBFD(t *testing.T) {
+	cfg := load(t, `bfd_instance nbr {
+    neighbor_ip 192.0.2.2
+}
+vrrp_instance V {
+    interface eth0
+    virtual_router_id 1
+    priority 100
+    virtual_ipaddress {
+        192.0.2.100
+    }
+    track_bfd {
+        nbr weight -20 reverse
+    }
+}
+vrrp_sync_group G {
+    group {
+        V
+    }
+    track_bfd {
+        nbr
+    }
+}
+`)
+	if got := cfg.Instances[0].TrackBFD; len(got) != 1 || got[0].Name != "nbr" || got[0].Weight != -20 || !got[0].Reverse {
+		t.Errorf("vrrp_instance track_bfd %+v", got)
+	}
+	if got := cfg.SyncGroups[0].TrackBFD; len(got) != 1 || got[0].Name != "nbr" || got[0].HasWeight {
+		t.Errorf("vrrp_sync_group track_bfd %+v", got)
+	}
+	_, ds := LoadBytes("t.conf", []byte(`bfd_instance nbr {
+    neighbor_ip 192.0.2.2
+}
+vrrp_instance V {
+    interface eth0
+    virtual_router_id 1
+    priority 100
+    virtual_ipaddress {
+        192.0.2.100
+    }
+    track_bfd {
+        nbrr
+    }
+}
+`), LoadOptions{})
+	if !strings.Contains(ds.Error(), "track_bfd 'nbrr' is not defined (no bfd_instance nbrr); did you mean 'nbr'?") {
+		t.Errorf("diagnostics %q", ds.Error())
+	}
+}

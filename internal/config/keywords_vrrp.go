@@ -115,7 +115,7 @@ func syncGroupBlock() *BlockSpec {
 		tracksKw("track_script", -253, 253, func(g *SyncGroup) *[]Track { return &g.TrackScript }),
 		tracksKw("track_file", -254, 254, func(g *SyncGroup) *[]Track { return &g.TrackFile }),
 		tracksKw("track_process", -254, 254, func(g *SyncGroup) *[]Track { return &g.TrackProcess }),
-		vblock("track_bfd").unimpl(),
+		tracksKw("track_bfd", -253, 253, func(g *SyncGroup) *[]Track { return &g.TrackBFD }),
 	)
 	b.add(notifyRows()...)
 	return b.add(
@@ -225,7 +225,7 @@ func instanceBlock() *BlockSpec {
 		tracksKw("track_script", -253, 253, func(v inst) *[]Track { return &v.TrackScript }),
 		tracksKw("track_file", -254, 254, func(v inst) *[]Track { return &v.TrackFile }),
 		tracksKw("track_process", -254, 254, func(v inst) *[]Track { return &v.TrackProcess }),
-		vblock("track_bfd").unimpl(),
+		tracksKw("track_bfd", -253, 253, func(v inst) *[]Track { return &v.TrackBFD }),
 	)
 	// Notification.
 	b.add(notifyRows()...)

@@ -184,6 +184,7 @@ type SyncGroup struct {
 	TrackScript    []Track
 	TrackFile      []Track
 	TrackProcess   []Track
+	TrackBFD       []Track // track_bfd: bfd_instance names
 	Notify         Notify
 }
 
@@ -263,6 +264,7 @@ type Instance struct {
 	TrackScript      []Track
 	TrackFile        []Track
 	TrackProcess     []Track
+	TrackBFD         []Track // track_bfd: bfd_instance names
 	Notify           Notify
 
 	UseVMAC      bool

@@ -87,6 +87,8 @@ type Daemon struct {
 	reloadMu sync.Mutex
 	// trackerWake carries tracker changes to the loop (relayed from trackers.wake).
 	trackerWake chan struct{}
+	// bfd holds the BFD session states BFDState reports (for track_bfd).
+	bfd bfdStates
 }
 
 // New builds a daemon for cfg. It has no side effects.
@@ -102,6 +104,7 @@ func New(cfg *config.Config, opts Options) *Daemon {
 		conns:    map[connKey]*sharedConn{},
 		rx:       make(chan rxEvent, 1024),
 		cmds:     make(chan func(), 16),
+		bfd:      bfdStates{up: map[string]bool{}, wake: make(chan struct{}, 1)},
 		notifier: opts.Notifier,
 	}
 }
@@ -271,6 +274,8 @@ func (d *Daemon) drain() {
 			}
 			d.linkChanged(le.Name, le.Up && !le.Deleted)
 		case <-d.trackerWake:
+			d.trackersChanged()
+		case <-d.bfd.wake:
 			d.trackersChanged()
 		case f := <-d.cmds:
 			f()

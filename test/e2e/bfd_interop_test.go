@@ -157,3 +157,55 @@ func writeTemp(t *testing.T, text string) string {
 	}
 	return f
 }
+
+// TestTrackBFDMovesVIP: two gokeepalived nodes share VIP .100; the master
+// (priority 150) tracks a BFD session to an FRR bfdd neighbor with
+// track_bfd (weight 0). Cutting that session (UDP 3784 dropped on the
+// master) puts the master in FAULT and the backup takes the VIP; when the
+// session comes back the master takes it back.
+func TestTrackBFDMovesVIP(t *testing.T) {
+	topo := netns.New(t, "tbfd")
+	lan := topo.Switch("lan")
+	m, b, nbr := topo.Node("m"), topo.Node("b"), topo.Node("nbr")
+	topo.Link(m, lan, "eth0", "192.0.2.1/24")
+	topo.Link(b, lan, "eth0", "192.0.2.2/24")
+	topo.Link(nbr, lan, "eth0", "192.0.2.3/24")
+	inst := func(prio int, track string) string {
+		return fmt.Sprintf(`vrrp_instance VI_1 {
+    state BACKUP
+    interface eth0
+    virtual_router_id 51
+    priority %d
+    version 3
+    advert_int 0.1
+    virtual_ipaddress {
+        192.0.2.100/24
+    }
+%s}
+`, prio, track)
+	}
+	md := netns.Gokeepalived(m, bfdConf("192.0.2.3", "192.0.2.1")+inst(150, "    track_bfd {\n        peer\n    }\n"))
+	bd := netns.Gokeepalived(b, inst(100, ""))
+	for _, d := range []netns.Daemon{md, bd} {
+		if err := d.Start(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	nbrLogs := bfdPeers[0].start(t, nbr, "192.0.2.3", "192.0.2.1")
+	holder := func(want *netns.Node) func() (bool, string) {
+		return func() (bool, string) {
+			hm, hb := m.HasAddr("192.0.2.100"), b.HasAddr("192.0.2.100")
+			return hm == (want == m) && hb == (want == b), fmt.Sprintf("want the VIP on %s only; master has it: %v, backup: %v\n--- master:\n%s\n--- backup:\n%s\n--- bfdd:\n%s",
+				want.Name, hm, hb, lastLines(md.Logs(), 12), lastLines(bd.Logs(), 6), lastLines(nbrLogs(), 6))
+		}
+	}
+	netns.Eventually(t, converge, holder(m))
+	cut := "table inet gke2e_bfd {\n chain bfd_in {\n  type filter hook input priority 0;\n  udp dport 3784 drop\n }\n}\n"
+	m.MustExec("nft", "-f", writeTemp(t, cut))
+	netns.Eventually(t, converge, holder(b))
+	if !strings.Contains(md.Logs(), "bfd peer is DOWN") {
+		t.Errorf("the master's log does not say why it left MASTER:\n%s", lastLines(md.Logs(), 12))
+	}
+	m.MustExec("nft", "delete", "table", "inet", "gke2e_bfd")
+	netns.Eventually(t, converge, holder(m))
+}
