@@ -4,13 +4,16 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"sync"
 	"time"
 
 	"gokeepalived/internal/bfd"
 	"gokeepalived/internal/bfdrun"
 	"gokeepalived/internal/config"
+	"gokeepalived/internal/daemon/linuxport"
 	"gokeepalived/internal/linux/bfdconn"
+	"gokeepalived/internal/linux/rtsched"
 )
 
 // bfdHost runs the BFD runtime for the bfd_instance blocks: it fits
@@ -88,6 +91,16 @@ func (h *bfdHost) apply(cfg *config.Config) error {
 	}
 	go func() {
 		defer close(h.done)
+		// Like the VRRP loop, the BFD loop runs on a real-time thread so
+		// that short intervals hold when the CPUs are busy (keepalived's
+		// BFD process is real-time too; bfd_rt_priority is not
+		// configurable yet).
+		// The thread stays locked: it ends with the goroutine rather than
+		// go back to the pool with real-time scheduling.
+		runtime.LockOSThread()
+		if err := rtsched.RoundRobin(linuxport.RTPriority); err != nil {
+			h.log.Warn("cannot give the BFD loop real-time scheduling; packets may be late when the CPUs are busy", "err", err)
+		}
 		rt.Run(ctx)
 	}()
 	return nil

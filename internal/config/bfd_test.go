@@ -22,6 +22,7 @@ bfd_instance frr {
     passive
     ttl 250
     max_hops 5
+    weight -10 reverse
 }
 bfd_instance v6 {
     neighbour_ip 2001:db8::2
@@ -34,7 +35,7 @@ bfd_instance v6b {
 	want := []*BFDInstance{
 		{Name: "frr", Neighbor: netip.MustParseAddr("192.0.2.2"), Source: netip.MustParseAddr("192.0.2.1"),
 			MinRx: 50 * time.Millisecond, MinTx: 20500 * time.Microsecond, IdleTx: 2 * time.Second, Multiplier: 3,
-			Passive: true, TTL: 250, MaxHops: 5},
+			Passive: true, TTL: 250, MaxHops: 5, Weight: -10, Reverse: true},
 		// keepalived's defaults: 10 ms, 10 ms, 1 s, multiplier 5; hop limit 64 for IPv6.
 		{Name: "v6", Neighbor: netip.MustParseAddr("2001:db8::2"), MinRx: 10 * time.Millisecond, MinTx: 10 * time.Millisecond,
 			IdleTx: time.Second, Multiplier: 5, TTL: 64},
@@ -65,8 +66,8 @@ func TestBFDInstanceErrors(t *testing.T) {
 		{"idle_tx_below_1s", "bfd_instance a {\n neighbor_ip 192.0.2.2\n idle_tx 999\n}\n", "idle_tx"},
 		{"min_rx_0", "bfd_instance a {\n neighbor_ip 192.0.2.2\n min_rx 0\n}\n", "min_rx"},
 		{"multiplier_0", "bfd_instance a {\n neighbor_ip 192.0.2.2\n multiplier 0\n}\n", "multiplier"},
-		// track_bfd's parts are not implemented: refused, not ignored.
-		{"weight_unimplemented", "bfd_instance a {\n neighbor_ip 192.0.2.2\n weight 10\n}\n", "weight"},
+		// BFD_CHECK is not implemented: its parts are refused, not ignored.
+		{"weight_range", "bfd_instance a {\n neighbor_ip 192.0.2.2\n weight 254\n}\n", "weight"},
 		{"vrrp_unimplemented", "bfd_instance a {\n neighbor_ip 192.0.2.2\n vrrp\n}\n", "vrrp"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

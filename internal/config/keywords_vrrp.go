@@ -275,8 +275,9 @@ func vipsKw(name string, f func(*Instance) *[]VIP) *Keyword {
 
 // bfdInstanceBlock is keepalived's bfd_instance (bfd_parser.c). Timers
 // are milliseconds with up to three decimals, as keepalived reads them.
-// weight, vrrp and checker only matter to track_bfd and BFD_CHECK, which
-// are not implemented: they stay refused.
+// weight is track_bfd's default weight; vrrp and checker choose which of
+// track_bfd and BFD_CHECK hear the session, and stay refused while
+// BFD_CHECK is not implemented.
 func bfdInstanceBlock() *BlockSpec {
 	return newBlock("bfd_instance",
 		ipKw("neighbor_ip", func(b *BFDInstance) *netip.Addr { return &b.Neighbor }),
@@ -290,7 +291,7 @@ func bfdInstanceBlock() *BlockSpec {
 		intKw("ttl", 1, 255, func(b *BFDInstance) *int { return &b.TTL }),
 		intKw("hoplimit", 1, 255, func(b *BFDInstance) *int { return &b.TTL }).alias("ttl", ""),
 		intKw("max_hops", -1, 255, func(b *BFDInstance) *int { return &b.MaxHops }),
-		weightKw(-253, 253).unimpl(),
+		weightRow(-253, 253, func(b *BFDInstance) (*int, *bool) { return &b.Weight, &b.Reverse }),
 		flag("vrrp").unimpl(),
 		flag("checker").unimpl(),
 	)

@@ -42,6 +42,10 @@ type BFDInstance struct {
 	// builder). Received packets must have at least TTL - MaxHops.
 	TTL     int
 	MaxHops int // -1: no TTL check
+	// Weight and Reverse are the default of track_bfd lines that give no
+	// weight (keepalived: weight 0, FAULT while the session is down).
+	Weight  int
+	Reverse bool
 }
 
 // BFD defaults of keepalived 2.2.7 (bfd.h).

@@ -11,6 +11,10 @@ import (
 const trackBFDConf = `bfd_instance nbr {
     neighbor_ip 198.51.100.2
 }
+bfd_instance nbr2 {
+    neighbor_ip 198.51.100.3
+    weight -5
+}
 vrrp_instance VI_1 {
     state MASTER
     interface eth0
@@ -30,6 +34,7 @@ vrrp_sync_group G {
     }
     track_bfd {
         nbr weight -20
+        nbr2
     }
 }
 vrrp_instance VI_2 {
@@ -48,7 +53,7 @@ vrrp_instance VI_2 {
 // that is not Up puts the instance in FAULT (it starts down, as in
 // keepalived, until the BFD runtime reports Up); a weighted one (here in a
 // sync group) moves the priority instead. BFDState carries the runtime's
-// events.
+// events. A line without a weight takes the bfd_instance's (nbr2: -5).
 func TestTrackBFD(t *testing.T) {
 	d, stop := startDaemon(t, load(t, trackBFDConf), newFakeEnv())
 	defer stop()
@@ -61,7 +66,9 @@ func TestTrackBFD(t *testing.T) {
 				fmt.Sprintf("%s: want VI_1 %s and VI_2 priority %d; VI_1 %+v, VI_2 %+v", what, state1, prio2, s1, s2)
 		})
 	}
-	want("before any BFD event", "FAULT", 80)
+	want("before any BFD event", "FAULT", 75)
+	d.BFDState(bfd.StateEvent{Session: "nbr2", From: bfd.StateInit, To: bfd.StateUp})
+	want("nbr2 Up", "FAULT", 80)
 	d.BFDState(bfd.StateEvent{Session: "nbr", From: bfd.StateInit, To: bfd.StateUp, Reason: "test"})
 	want("session Up", "MASTER", 100)
 	if st, _ := instanceStatus(t, d, "VI_1"); len(st.Trackers) == 0 || st.Trackers[len(st.Trackers)-1].Kind != "bfd" || !st.Trackers[len(st.Trackers)-1].OK {

@@ -213,6 +213,20 @@ func (d *Daemon) bfdTracks(in *instance) []config.Track {
 	return out
 }
 
+// bfdWeight is keepalived's weight of a track_bfd line: its own, else
+// the bfd_instance's.
+func (d *Daemon) bfdWeight(t config.Track) (int, bool) {
+	if t.HasWeight {
+		return t.Weight, t.Reverse
+	}
+	for _, b := range d.cfg.BFDInstances {
+		if b.Name == t.Name {
+			return b.Weight, b.Reverse
+		}
+	}
+	return 0, false
+}
+
 // effects computes every tracker's effect on the instance.
 func (d *Daemon) effects(in *instance) []track.Effect {
 	ts := d.trackers
@@ -265,9 +279,8 @@ func (d *Daemon) effects(in *instance) []track.Effect {
 		if d.bfd.isUp(t.Name) {
 			st = track.StatusUp
 		}
-		// keepalived: the line's weight, else the bfd_instance's weight
-		// (not implemented, so 0).
-		out = append(out, track.WeightEffect("bfd", t.Name, t.Weight, t.Reverse, st))
+		w, rev := d.bfdWeight(t)
+		out = append(out, track.WeightEffect("bfd", t.Name, w, rev, st))
 	}
 	return out
 }
@@ -412,7 +425,8 @@ func (ts *trackerSet) status(in *instance) []ctl.TrackerStatus {
 		}
 	}
 	for _, t := range ts.d.bfdTracks(in) {
-		out = append(out, ctl.TrackerStatus{Kind: "bfd", Name: t.Name, OK: ts.d.bfd.isUp(t.Name), Weight: t.Weight})
+		w, _ := ts.d.bfdWeight(t)
+		out = append(out, ctl.TrackerStatus{Kind: "bfd", Name: t.Name, OK: ts.d.bfd.isUp(t.Name), Weight: w})
 	}
 	return out
 }
