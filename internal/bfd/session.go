@@ -292,6 +292,7 @@ func (s *Session) receive(now time.Time, p *Control) DropReason {
 		return DropPollFinal
 	}
 	wasSilent := s.remoteDiscr == 0 || s.remoteMinRx == 0
+	oldInterval := s.TxInterval()
 	s.everHeardPeer = true
 	s.remoteDiscr = p.MyDiscr
 	s.remoteState = p.State
@@ -310,7 +311,7 @@ func (s *Session) receive(now time.Time, p *Control) DropReason {
 	// A peer that lowers its Required Min RX (typically at the end of its
 	// own Poll Sequence, when both sides leave the 1 s pace) gets the
 	// faster packets now, not one slow interval later, or it times out.
-	if !s.txTimer.IsZero() && s.mayTransmit() {
+	if iv := s.TxInterval(); iv < oldInterval && !s.txTimer.IsZero() && s.mayTransmit() {
 		if t := now.Add(s.jittered()); t.Before(s.txTimer) {
 			s.txTimer = t
 		}

@@ -320,22 +320,34 @@ func TestDetection(t *testing.T) {
 	})
 }
 
+// txIntervals brings a session with a seeded jitter source Up (100 ms)
+// and returns the shortest and longest of 2000 periodic intervals, the
+// peer answering every packet.
+func txIntervals(t *testing.T, c Config, seed uint64) (lo, hi time.Duration) {
+	t.Helper()
+	s, err := NewSession(c, rand.New(rand.NewPCG(seed, seed+1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	up(t, s)
+	s.Handle(t0, peer(StateUp, 1, func(c *Control) { c.Final = true }))
+	lo = time.Hour
+	now := t0
+	out := s.Handle(now, TimerFired{})
+	for range 2000 {
+		prev := now
+		now = out.Deadline
+		s.Handle(now, TimerFired{})
+		out = s.Handle(now, peer(StateUp, 1, nil)) // keeps the session Up
+		d := now.Sub(prev)
+		lo, hi = min(lo, d), max(hi, d)
+	}
+	return lo, hi
+}
+
 func TestTransmit(t *testing.T) {
 	t.Run("RFC5880-6.8.7-1_jitter_0_to_25_percent", func(t *testing.T) {
-		s, _ := NewSession(cfg(1), rand.New(rand.NewPCG(1, 2)))
-		up(t, s)
-		s.Handle(t0, peer(StateUp, 1, func(c *Control) { c.Final = true }))
-		lo, hi := time.Hour, time.Duration(0)
-		now := t0
-		out := s.Handle(now, TimerFired{})
-		for range 2000 {
-			prev := now
-			now = out.Deadline
-			out = s.Handle(now, TimerFired{})
-			s.Handle(now, peer(StateUp, 1, nil)) // keep the session Up
-			d := now.Sub(prev)
-			lo, hi = min(lo, d), max(hi, d)
-		}
+		lo, hi := txIntervals(t, cfg(1), 1)
 		if lo < 75*time.Millisecond || hi > 100*time.Millisecond || hi-lo < 20*time.Millisecond {
 			t.Errorf("intervals in [%v, %v], want spread over [75ms, 100ms]", lo, hi)
 		}
@@ -343,22 +355,9 @@ func TestTransmit(t *testing.T) {
 	t.Run("RFC5880-6.8.7-2_detect_mult_1:_75_to_90_percent", func(t *testing.T) {
 		c := cfg(1)
 		c.DetectMult = 1
-		s, _ := NewSession(c, rand.New(rand.NewPCG(3, 4)))
-		up(t, s)
-		s.Handle(t0, peer(StateUp, 1, func(c *Control) { c.Final = true }))
-		lo, hi := time.Hour, time.Duration(0)
-		now := t0
-		out := s.Handle(now, TimerFired{})
-		for range 2000 {
-			prev := now
-			now = out.Deadline
-			out = s.Handle(now, TimerFired{})
-			s.Handle(now, peer(StateUp, 1, nil))
-			d := now.Sub(prev)
-			lo, hi = min(lo, d), max(hi, d)
-		}
-		if lo < 75*time.Millisecond || hi > 90*time.Millisecond {
-			t.Errorf("intervals in [%v, %v], want within [75ms, 90ms]", lo, hi)
+		lo, hi := txIntervals(t, c, 3)
+		if lo < 75*time.Millisecond || hi > 90*time.Millisecond || hi-lo < 10*time.Millisecond {
+			t.Errorf("intervals in [%v, %v], want spread over [75ms, 90ms]", lo, hi)
 		}
 	})
 	t.Run("RFC5880-6.8.7-3_interval_is_max(local_tx,_remote_rx)", func(t *testing.T) {

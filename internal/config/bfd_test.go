@@ -79,8 +79,10 @@ func TestBFDInstanceErrors(t *testing.T) {
 	}
 }
 
-func TestTrackBFD(t *testing.T) {
-	cfg := load(t, `bfd_instance nbr {
+// trackBFDConf is a bfd_instance nbr and a vrrp_instance V whose
+// track_bfd block holds line.
+func trackBFDConf(line string) string {
+	return `bfd_instance nbr {
     neighbor_ip 192.0.2.2
 }
 vrrp_instance V {
@@ -91,10 +93,14 @@ vrrp_instance V {
         192.0.2.100
     }
     track_bfd {
-        nbr weight -20 reverse
+        ` + line + `
     }
 }
-vrrp_sync_group G {
+`
+}
+
+func TestTrackBFD(t *testing.T) {
+	cfg := load(t, trackBFDConf("nbr weight -20 reverse")+`vrrp_sync_group G {
     group {
         V
     }
@@ -109,21 +115,7 @@ vrrp_sync_group G {
 	if got := cfg.SyncGroups[0].TrackBFD; len(got) != 1 || got[0].Name != "nbr" || got[0].HasWeight {
 		t.Errorf("vrrp_sync_group track_bfd %+v", got)
 	}
-	_, ds := LoadBytes("t.conf", []byte(`bfd_instance nbr {
-    neighbor_ip 192.0.2.2
-}
-vrrp_instance V {
-    interface eth0
-    virtual_router_id 1
-    priority 100
-    virtual_ipaddress {
-        192.0.2.100
-    }
-    track_bfd {
-        nbrr
-    }
-}
-`), LoadOptions{})
+	_, ds := LoadBytes("t.conf", []byte(trackBFDConf("nbrr")), LoadOptions{})
 	if !strings.Contains(ds.Error(), "track_bfd 'nbrr' is not defined (no bfd_instance nbrr); did you mean 'nbr'?") {
 		t.Errorf("diagnostics %q", ds.Error())
 	}
