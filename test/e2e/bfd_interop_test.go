@@ -58,15 +58,16 @@ var bfdPeers = []bfdPeer{
 	}},
 }
 
-func bfdConf(neighbor, source string) string {
+// bfdConf is a bfd_instance "peer" at 100 ms x 3; extra lines go inside.
+func bfdConf(neighbor, source string, extra ...string) string {
 	return fmt.Sprintf(`bfd_instance peer {
     neighbor_ip %s
     source_ip %s
     min_rx 100
     min_tx 100
     multiplier 3
-}
-`, neighbor, source)
+%s}
+`, neighbor, source, strings.Join(extra, ""))
 }
 
 var bfdStateLine = regexp.MustCompile(`bfd: session state change.*session=peer from=(\w+) to=(\w+) diag="([^"]*)"`)
@@ -87,65 +88,83 @@ func bfdStates(logs string) []string {
 // cut of the link in both directions (nftables drops UDP 3784 on both
 // nodes) takes it Down with "Control Detection Time Expired", and it comes
 // Up again when the cut heals.
+//
+// Over IPv6 keepalived sends hop limit 64 by default and gokeepalived does
+// the same (keepalived's default, so a keepalived pair keeps working); FRR
+// insists on 255 (RFC 5881 §5), so the FRR case sets hoplimit 255.
 func TestBFDInterop(t *testing.T) {
 	for _, peer := range bfdPeers {
-		t.Run(peer.name, func(t *testing.T) {
-			topo := netns.New(t, "bfd"+peer.name[:2])
-			lan := topo.Switch("lan")
-			gkNode, peerNode := topo.Node("gk"), topo.Node("peer")
-			topo.Link(gkNode, lan, "eth0", "192.0.2.1/24")
-			topo.Link(peerNode, lan, "eth0", "192.0.2.2/24")
-			gk := netns.Gokeepalived(gkNode, bfdConf("192.0.2.2", "192.0.2.1"))
-			if err := gk.Start(); err != nil {
-				t.Fatal(err)
-			}
-			peerLogs := peer.start(t, peerNode, "192.0.2.2", "192.0.2.1")
-			have := func(what string, want func(states []string) bool) func() (bool, string) {
-				return func() (bool, string) {
-					st := bfdStates(gk.Logs())
-					return want(st), fmt.Sprintf("want %s; gokeepalived's session went %s\n--- gokeepalived:\n%s\n--- %s:\n%s",
-						what, strings.Join(st, ", "), lastLines(gk.Logs(), 10), peer.name, lastLines(peerLogs(), 10))
+		for _, v6 := range []bool{false, true} {
+			fam, gkAddr, peerAddr, plen := "ipv4", "192.0.2.1", "192.0.2.2", "/24"
+			var extra []string
+			if v6 {
+				fam, gkAddr, peerAddr, plen = "ipv6", "2001:db8::1", "2001:db8::2", "/64"
+				if peer.name == "frr" {
+					extra = append(extra, "    hoplimit 255\n")
 				}
 			}
-			count := func(suffix string) func([]string) int {
-				return func(st []string) int {
-					n := 0
-					for _, s := range st {
-						if strings.HasPrefix(s, suffix) {
-							n++
-						}
-					}
-					return n
-				}
-			}
-			ups, downs := count("Init>Up"), count("Up>Down (Control Detection Time Expired)")
-			upsAny := func(st []string) int { return ups(st) + count("Down>Up")(st) }
-			netns.Eventually(t, converge, have("Up", func(st []string) bool { return upsAny(st) == 1 }))
-			// Cut once both sides have left the 1 s pace (their Poll Sequences).
-			netns.Eventually(t, converge, func() (bool, string) {
-				return strings.Contains(gk.Logs(), "detection_time=300ms"), "want the 100 ms x 3 timers negotiated\n" + lastLines(gk.Logs(), 10)
+			t.Run(peer.name+"/"+fam, func(t *testing.T) {
+				bfdInterop(t, peer, fam, gkAddr, peerAddr, plen, extra)
 			})
+		}
+	}
+}
 
-			cut := "table inet gke2e_bfd {\n chain bfd_in {\n  type filter hook input priority 0;\n  udp dport 3784 drop\n }\n}\n"
-			cutAt := time.Now()
-			for _, n := range []*netns.Node{gkNode, peerNode} {
-				n.MustExec("nft", "-f", writeTemp(t, cut))
-			}
-			netns.Eventually(t, converge, have("Down by detection time", func(st []string) bool { return downs(st) == 1 }))
-			// For the record only (timing is the benchmark's business).
-			if m := bfdDownAt.FindStringSubmatch(gk.Logs()); m != nil {
-				if at, err := time.Parse(time.RFC3339Nano, m[1]); err == nil {
-					t.Logf("Down %v after the cut (detection time 3 x 100 ms)", at.Sub(cutAt).Round(time.Millisecond))
+func bfdInterop(t *testing.T, peer bfdPeer, fam, gkAddr, peerAddr, plen string, extra []string) {
+	topo := netns.New(t, "bfd"+peer.name[:2]+fam[3:])
+	lan := topo.Switch("lan")
+	gkNode, peerNode := topo.Node("gk"), topo.Node("peer")
+	topo.Link(gkNode, lan, "eth0", gkAddr+plen)
+	topo.Link(peerNode, lan, "eth0", peerAddr+plen)
+	gk := netns.Gokeepalived(gkNode, bfdConf(peerAddr, gkAddr, extra...))
+	if err := gk.Start(); err != nil {
+		t.Fatal(err)
+	}
+	peerLogs := peer.start(t, peerNode, peerAddr, gkAddr)
+	have := func(what string, want func(states []string) bool) func() (bool, string) {
+		return func() (bool, string) {
+			st := bfdStates(gk.Logs())
+			return want(st), fmt.Sprintf("want %s; gokeepalived's session went %s\n--- gokeepalived:\n%s\n--- %s:\n%s",
+				what, strings.Join(st, ", "), lastLines(gk.Logs(), 10), peer.name, lastLines(peerLogs(), 10))
+		}
+	}
+	count := func(suffix string) func([]string) int {
+		return func(st []string) int {
+			n := 0
+			for _, s := range st {
+				if strings.HasPrefix(s, suffix) {
+					n++
 				}
 			}
-			for _, n := range []*netns.Node{gkNode, peerNode} {
-				n.MustExec("nft", "delete", "table", "inet", "gke2e_bfd")
-			}
-			netns.Eventually(t, converge, have("Up again", func(st []string) bool { return upsAny(st) == 2 }))
-			if err := gk.Stop(); err != nil {
-				t.Error(err)
-			}
-		})
+			return n
+		}
+	}
+	ups, downs := count("Init>Up"), count("Up>Down (Control Detection Time Expired)")
+	upsAny := func(st []string) int { return ups(st) + count("Down>Up")(st) }
+	netns.Eventually(t, converge, have("Up", func(st []string) bool { return upsAny(st) == 1 }))
+	// Cut once both sides have left the 1 s pace (their Poll Sequences).
+	netns.Eventually(t, converge, func() (bool, string) {
+		return strings.Contains(gk.Logs(), "detection_time=300ms"), "want the 100 ms x 3 timers negotiated\n" + lastLines(gk.Logs(), 10)
+	})
+
+	cut := "table inet gke2e_bfd {\n chain bfd_in {\n  type filter hook input priority 0;\n  udp dport 3784 drop\n }\n}\n"
+	cutAt := time.Now()
+	for _, n := range []*netns.Node{gkNode, peerNode} {
+		n.MustExec("nft", "-f", writeTemp(t, cut))
+	}
+	netns.Eventually(t, converge, have("Down by detection time", func(st []string) bool { return downs(st) == 1 }))
+	// For the record only (timing is the benchmark's business).
+	if m := bfdDownAt.FindStringSubmatch(gk.Logs()); m != nil {
+		if at, err := time.Parse(time.RFC3339Nano, m[1]); err == nil {
+			t.Logf("Down %v after the cut (detection time 3 x 100 ms)", at.Sub(cutAt).Round(time.Millisecond))
+		}
+	}
+	for _, n := range []*netns.Node{gkNode, peerNode} {
+		n.MustExec("nft", "delete", "table", "inet", "gke2e_bfd")
+	}
+	netns.Eventually(t, converge, have("Up again", func(st []string) bool { return upsAny(st) == 2 }))
+	if err := gk.Stop(); err != nil {
+		t.Error(err)
 	}
 }
 
