@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Installs everything the tests and the demo need on a fresh Debian machine:
-# Debian packages (real keepalived as a wire peer and config oracle, nginx, nftables,
+# Debian packages (real keepalived as a wire peer and config oracle, FRR bfdd as a BFD peer, nginx, nftables,
 # tcpdump/tshark, iproute2) and Go tools from the module proxy. Idempotent and quiet
 # when everything is already there.
 set -euo pipefail
 
-APT_PKGS=(keepalived nginx-light nftables tcpdump tshark iproute2 ipvsadm procps psmisc)
+APT_PKGS=(keepalived nginx-light nftables tcpdump tshark iproute2 ipvsadm procps psmisc frr) # frr: bfdd, the BFD interop peer (test/e2e, internal/bfd/testdata/capture.sh)
 # qemu and a stock kernel for the IPVS VM harness are installed by test/vm itself.
 
 need=()
