@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Installs everything the tests and the demo need on a fresh Debian machine:
-# Debian packages (real keepalived as a wire peer and config oracle, nginx, nftables,
-# tcpdump/tshark, iproute2; groff, man, zsh and lintian to check the man pages, the
-# shell completion and the .deb) and Go tools from the module proxy. Idempotent and quiet
-# when everything is already there.
+# Debian packages (real keepalived as a wire peer and config oracle, FRR bfdd as a BFD peer, nginx, nftables,
+# tcpdump/tshark, iproute2; groff, man, zsh and lintian to check the man pages, the shell completion and the
+# .deb) and Go tools from the module proxy. Idempotent and quiet when everything is already there.
 set -euo pipefail
 
 APT_PKGS=(keepalived nginx-light nftables tcpdump tshark iproute2 ipvsadm procps psmisc
-  groff-base man-db zsh lintian)   # man pages, completion and the .deb (packaging/deb_test.go)
+  groff-base man-db zsh lintian   # man pages, completion and the .deb (packaging/deb_test.go)
+  frr)                            # bfdd, the BFD interop peer (test/e2e, internal/bfd/testdata/capture.sh)
 # qemu and a stock kernel for the IPVS VM harness are installed by test/vm itself.
 
 need=()

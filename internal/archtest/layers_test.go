@@ -53,6 +53,9 @@ var rules = []struct {
 	{"internal/vrrp", []string{"net", "os", "os/exec", "syscall", "golang.org/x/sys", "github.com/vishvananda/netlink",
 		mod + "internal/daemon", mod + "internal/linux", mod + "internal/config", mod + "internal/lb", mod + "internal/check"},
 		"the VRRP core is pure: no sockets, no OS, no configuration language"},
+	{"internal/bfd", []string{"net", "os", "os/exec", "syscall", "math/rand", "math/rand/v2", "crypto/rand", "golang.org/x/sys", "github.com/vishvananda/netlink",
+		mod + "internal/daemon", mod + "internal/linux", mod + "internal/config", mod + "internal/vrrp"},
+		"the BFD core is pure: no sockets, no OS, no configuration language, randomness injected"},
 	{"internal/config", []string{mod + "internal/daemon", mod + "internal/linux", mod + "internal/lb", mod + "internal/check",
 		mod + "internal/notify", mod + "internal/track", mod + "internal/metrics", mod + "internal/cli"},
 		"the configuration model depends on nothing that runs"},
@@ -64,6 +67,9 @@ var rules = []struct {
 		"the load-balancer runtime hears the VRRP runtime through events only; the command line wires them"},
 	{"internal/daemon", []string{mod + "internal/director", mod + "internal/lb", mod + "internal/check"},
 		"the VRRP runtime holds no load-balancer code; it publishes state events and includes the published status"},
+	{"internal/bfdrun", []string{"net", "syscall", "golang.org/x/sys", mod + "internal/linux", mod + "internal/daemon",
+		mod + "internal/director", mod + "internal/config", mod + "internal/cli"},
+		"the BFD runtime reaches sockets through its Network port and talks to the other runtimes by events"},
 	{"internal/ctl", []string{mod + "internal/daemon", mod + "internal/director", mod + "internal/linux", mod + "internal/config",
 		mod + "internal/lb", mod + "internal/check"}, "the status protocol is rendered from a snapshot, not the runtimes"},
 	{"internal/metrics", []string{mod + "internal/daemon", mod + "internal/director", mod + "internal/linux", mod + "internal/config",
@@ -125,6 +131,21 @@ func TestVRRPCoreHasNoClock(t *testing.T) {
 			continue
 		}
 		noClock(t, p, "the pure VRRP core", nil)
+	}
+}
+
+// The BFD core never reads the clock or sleeps: time is an input.
+func TestBFDCoreHasNoClock(t *testing.T) {
+	for _, p := range list(t, "gokeepalived/internal/bfd") {
+		noClock(t, p, "the pure BFD core", nil)
+	}
+}
+
+// The BFD runtime takes time from its injected clock; only real.go holds
+// the wall clock and the sleeping loop.
+func TestBFDRuntimeClockInjected(t *testing.T) {
+	for _, p := range list(t, "gokeepalived/internal/bfdrun") {
+		noClock(t, p, "the BFD runtime (outside real.go)", map[string]bool{"real.go": true})
 	}
 }
 

@@ -238,7 +238,19 @@ func runDaemon(o Options, cfg *config.Config, stderr io.Writer) int {
 			}
 		}})
 
+	// The BFD runtime (bfd_instance) runs beside both and tells the VRRP
+	// loop of every session state change (track_bfd); it stops last, so
+	// that peers hear AdminDown rather than time out.
+	bfdh := &bfdHost{log: log, events: d.BFDState}
+	if err := bfdh.apply(cfg); err != nil {
+		log.Error("gokeepalived stopped", "err", err)
+		fmt.Fprintf(stderr, "gokeepalived: %v\n", err)
+		return ExitFatal
+	}
+	defer bfdh.stop()
+
 	targets := &reloadTargets{vrrp: d, running: cfg}
+	targets.bfd = bfdh
 	if lvs != nil {
 		targets.lb = lvs
 	}
@@ -382,6 +394,11 @@ func reload(ctx context.Context, o Options, t *reloadTargets, log *slog.Logger, 
 	if t.lb != nil {
 		t.lb.Reload(cfg)
 	}
+	if t.bfd != nil {
+		if err := t.bfd.apply(cfg); err != nil {
+			return "", fmt.Errorf("applying the bfd_instance blocks failed: %w", err)
+		}
+	}
 	t.running = cfg
 	return "configuration reloaded", nil
 }
@@ -395,6 +412,9 @@ func subsystems(o Options, cfg *config.Config) *config.Config {
 	}
 	if o.CheckOnly {
 		c.Instances, c.SyncGroups = nil, nil
+	}
+	if o.NoBFD { // keepalived: -P and -C leave BFD running; only -B stops it
+		c.BFDInstances = nil
 	}
 	return &c
 }

@@ -14,7 +14,8 @@ type reloadTargets struct {
 	vrrp interface {
 		Reload(context.Context, *config.Config) error
 	}
-	lb interface{ Reload(*config.Config) } // nil without the load balancer (-P)
+	lb  interface{ Reload(*config.Config) } // nil without the load balancer (-P)
+	bfd *bfdHost                            // nil in tests that need no BFD
 
 	mu      sync.Mutex     // one reload at a time: the check sees what runs
 	running *config.Config // after subsystems; guarded by mu

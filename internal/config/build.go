@@ -298,6 +298,35 @@ func (b *builder) trackProcess(pn *syntax.Node) *TrackProcess {
 	return t
 }
 
+// bfdInstance builds a bfd_instance block with keepalived's defaults and
+// checks (bfd_parser.c bfd_complete_init / bfd_check_block).
+func (b *builder) bfdInstance(pn *syntax.Node) *BFDInstance {
+	bi := &BFDInstance{Pos: pn.Pos, Name: pn.Args[0].Text, MinRx: BFDDefaultMinRx, MinTx: BFDDefaultMinTx,
+		IdleTx: BFDDefaultIdleTx, Multiplier: BFDDefaultMultiplier}
+	if len(bi.Name) > 31 {
+		b.ds.Errorf(pn.Pos, "bfd_instance %s: the name is longer than keepalived's 31 characters", bi.Name)
+	}
+	b.apply(bi, pn)
+	if !bi.Neighbor.IsValid() {
+		b.ds.Errorf(pn.Pos, "bfd_instance %s has no 'neighbor_ip'", bi.Name)
+		return nil
+	}
+	if bi.Source.IsValid() && bi.Source.Is4() != bi.Neighbor.Is4() {
+		b.ds.Errorf(pn.Pos, "bfd_instance %s: source_ip %s and neighbor_ip %s are of different families", bi.Name, bi.Source, bi.Neighbor)
+	}
+	if bi.TTL == 0 {
+		bi.TTL = 255
+		if bi.Neighbor.Is6() {
+			bi.TTL = 64 // keepalived's BFD_CONTROL_HOPLIMIT
+		}
+	}
+	if bi.MaxHops > bi.TTL {
+		b.ds.Warnf(pn.Pos, "bfd_instance %s: max_hops %d exceeds ttl/hoplimit %d - setting to ttl/hoplimit", bi.Name, bi.MaxHops, bi.TTL)
+		bi.MaxHops = bi.TTL
+	}
+	return bi
+}
+
 // trackList reads the lines of a track_* block: NAME [weight N [reverse|noreverse]].
 func (b *builder) trackList(n *syntax.Node, min, max int) []Track {
 	var out []Track

@@ -91,7 +91,15 @@ func rootBlock() *BlockSpec {
 		vblock("static_rules").unimpl(),
 
 		// BFD (bfd_parser.c).
-		block("bfd_instance", 1, 1, bfdInstanceBlock()).repeat().unimpl(),
+		show(set(block("bfd_instance", 1, 1, bfdInstanceBlock()).repeat(), func(b *builder, c *Config, n *syntax.Node) {
+			if bi := b.bfdInstance(n); bi != nil {
+				c.BFDInstances = append(c.BFDInstances, bi)
+			}
+		}), func(d *dumper, i int, c *Config) {
+			for _, bi := range c.BFDInstances {
+				d.block(i, "bfd_instance "+bi.Name+"  # "+bi.Pos.String(), spec("bfd_instance"), bi)
+			}
+		}),
 
 		// LVS (check_parser.c).
 		show(set(block("SSL", 0, 0, newBlock("SSL",

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"math"
 	"net/netip"
 	"strings"
 	"time"
@@ -114,7 +115,7 @@ func syncGroupBlock() *BlockSpec {
 		tracksKw("track_script", -253, 253, func(g *SyncGroup) *[]Track { return &g.TrackScript }),
 		tracksKw("track_file", -254, 254, func(g *SyncGroup) *[]Track { return &g.TrackFile }),
 		tracksKw("track_process", -254, 254, func(g *SyncGroup) *[]Track { return &g.TrackProcess }),
-		vblock("track_bfd").unimpl(),
+		tracksKw("track_bfd", -253, 253, func(g *SyncGroup) *[]Track { return &g.TrackBFD }),
 	)
 	b.add(notifyRows()...)
 	return b.add(
@@ -226,7 +227,7 @@ func instanceBlock() *BlockSpec {
 		tracksKw("track_script", -253, 253, func(v inst) *[]Track { return &v.TrackScript }),
 		tracksKw("track_file", -254, 254, func(v inst) *[]Track { return &v.TrackFile }),
 		tracksKw("track_process", -254, 254, func(v inst) *[]Track { return &v.TrackProcess }),
-		vblock("track_bfd").unimpl(),
+		tracksKw("track_bfd", -253, 253, func(v inst) *[]Track { return &v.TrackBFD }),
 	)
 	// Notification.
 	b.add(notifyRows()...)
@@ -320,21 +321,36 @@ func vipsKw(name string, f func(*Instance) *[]VIP) *Keyword {
 	})
 }
 
+// bfdInstanceBlock is keepalived's bfd_instance (bfd_parser.c). Timers
+// are milliseconds with up to three decimals, as keepalived reads them.
+// weight is track_bfd's default weight; vrrp and checker choose which of
+// track_bfd and BFD_CHECK hear the session, and stay refused while
+// BFD_CHECK is not implemented.
 func bfdInstanceBlock() *BlockSpec {
 	return newBlock("bfd_instance",
-		kw("neighbor_ip", 1, 1, tIP),
-		kw("neighbour_ip", 1, 1, tIP),
-		kw("source_ip", 1, 1, tIP),
-		kw("min_rx", 1, 1, tTimer(0, 1000000)),
-		kw("min_tx", 1, 1, tTimer(0, 1000000)),
-		kw("idle_tx", 1, 1, tTimer(0, 1000000)),
-		kw("multiplier", 1, 1, tInt(1, 255)),
-		flag("passive"),
-		kw("ttl", 1, 1, tInt(1, 255)),
-		kw("hoplimit", 1, 1, tInt(1, 255)),
-		kw("max_hops", 1, 1, tInt(-1, 255)),
-		weightKw(-253, 253),
-		flag("vrrp"),
-		flag("checker"),
+		ipKw("neighbor_ip", func(b *BFDInstance) *netip.Addr { return &b.Neighbor }),
+		ipKw("neighbour_ip", func(b *BFDInstance) *netip.Addr { return &b.Neighbor }).alias("neighbor_ip", ""),
+		ipKw("source_ip", func(b *BFDInstance) *netip.Addr { return &b.Source }),
+		bfdMillisKw("min_rx", 1, func(b *BFDInstance) *time.Duration { return &b.MinRx }),
+		bfdMillisKw("min_tx", 1, func(b *BFDInstance) *time.Duration { return &b.MinTx }),
+		bfdMillisKw("idle_tx", 1000, func(b *BFDInstance) *time.Duration { return &b.IdleTx }),
+		intKw("multiplier", 1, 255, func(b *BFDInstance) *int { return &b.Multiplier }),
+		flagKw("passive", func(b *BFDInstance) *bool { return &b.Passive }, true),
+		intKw("ttl", 1, 255, func(b *BFDInstance) *int { return &b.TTL }),
+		intKw("hoplimit", 1, 255, func(b *BFDInstance) *int { return &b.TTL }).alias("ttl", ""),
+		intKw("max_hops", -1, 255, func(b *BFDInstance) *int { return &b.MaxHops }),
+		weightRow(-253, 253, func(b *BFDInstance) (*int, *bool) { return &b.Weight, &b.Reverse }),
+		flag("vrrp").unimpl(),
+		flag("checker").unimpl(),
 	)
+}
+
+// bfdMillisKw is a bfd_instance timer: milliseconds (three decimals) from
+// min up to keepalived's UINT32_MAX / 1000.
+func bfdMillisKw(name string, min float64, f func(*BFDInstance) *time.Duration) *Keyword {
+	k := set(kw(name, 1, 1, tTimer(min, 4294967)), func(b *builder, t *BFDInstance, n *syntax.Node) {
+		v, _ := parseSeconds(n.Args[0].Text)
+		*f(t) = time.Duration(math.Round(v*1000)) * time.Microsecond
+	})
+	return show(k, func(d *dumper, i int, t *BFDInstance) { d.kv(i, name, *f(t)) })
 }

@@ -22,7 +22,39 @@ type Config struct {
 	VirtualServerGroups []*VirtualServerGroup
 	VirtualServers      []*VirtualServer
 	SSL                 *SSLConfig // the top-level SSL block, if any
+	BFDInstances        []*BFDInstance
 }
+
+// BFDInstance is a bfd_instance block: one BFD session (RFC 5880/5881).
+type BFDInstance struct {
+	Pos      Pos
+	Name     string
+	Neighbor netip.Addr // neighbor_ip (required)
+	Source   netip.Addr // source_ip; invalid: chosen by route
+	MinRx    time.Duration
+	MinTx    time.Duration
+	IdleTx   time.Duration
+	// Multiplier is the detect multiplier (default 5).
+	Multiplier int
+	Passive    bool
+	// TTL is the TTL / hop limit sent with; 0 in the file means
+	// keepalived's default, 255 for IPv4 and 64 for IPv6 (set by the
+	// builder). Received packets must have at least TTL - MaxHops.
+	TTL     int
+	MaxHops int // -1: no TTL check
+	// Weight and Reverse are the default of track_bfd lines that give no
+	// weight (keepalived: weight 0, FAULT while the session is down).
+	Weight  int
+	Reverse bool
+}
+
+// BFD defaults of keepalived 2.2.7 (bfd.h).
+const (
+	BFDDefaultMinRx      = 10 * time.Millisecond
+	BFDDefaultMinTx      = 10 * time.Millisecond
+	BFDDefaultIdleTx     = time.Second
+	BFDDefaultMultiplier = 5
+)
 
 // Global is global_defs.
 type Global struct {
@@ -216,6 +248,7 @@ type SyncGroup struct {
 	TrackScript    []Track
 	TrackFile      []Track
 	TrackProcess   []Track
+	TrackBFD       []Track // track_bfd: bfd_instance names
 	Notify         Notify
 }
 
@@ -295,6 +328,7 @@ type Instance struct {
 	TrackScript      []Track
 	TrackFile        []Track
 	TrackProcess     []Track
+	TrackBFD         []Track // track_bfd: bfd_instance names
 	Notify           Notify
 
 	UseVMAC      bool

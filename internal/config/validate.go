@@ -14,6 +14,17 @@ func validate(c *Config, ds *Diagnostics) {
 	procs := uniqueNames(ds, "vrrp_track_process", c.TrackProcesses, func(s *TrackProcess) (string, Pos) { return s.Name, s.Pos })
 	insts := uniqueNames(ds, "vrrp_instance", c.Instances, func(s *Instance) (string, Pos) { return s.Name, s.Pos })
 	uniqueNames(ds, "vrrp_sync_group", c.SyncGroups, func(s *SyncGroup) (string, Pos) { return s.Name, s.Pos })
+	bfds := uniqueNames(ds, "bfd_instance", c.BFDInstances, func(s *BFDInstance) (string, Pos) { return s.Name, s.Pos })
+	type bfdKey struct{ nbr, src netip.Addr }
+	bfdPeers := map[bfdKey]*BFDInstance{}
+	for _, bi := range c.BFDInstances {
+		k := bfdKey{bi.Neighbor, bi.Source}
+		if o := bfdPeers[k]; o != nil {
+			ds.Errorf(bi.Pos, "bfd_instance %s: same neighbor_ip and source_ip as bfd_instance %s (at %s)", bi.Name, o.Name, o.Pos)
+			continue
+		}
+		bfdPeers[k] = bi
+	}
 	vsgs := uniqueNames(ds, "virtual_server_group", c.VirtualServerGroups, func(s *VirtualServerGroup) (string, Pos) { return s.Name, s.Pos })
 
 	checkRefs := func(kind, defKind string, tracks []Track, defined map[string]Pos) {
@@ -32,11 +43,13 @@ func validate(c *Config, ds *Diagnostics) {
 		checkRefs("track_script", "vrrp_script", v.TrackScript, scripts)
 		checkRefs("track_file", "track_file", v.TrackFile, files)
 		checkRefs("track_process", "vrrp_track_process", v.TrackProcess, procs)
+		checkRefs("track_bfd", "bfd_instance", v.TrackBFD, bfds)
 	}
 	for _, g := range c.SyncGroups {
 		checkRefs("track_script", "vrrp_script", g.TrackScript, scripts)
 		checkRefs("track_file", "track_file", g.TrackFile, files)
 		checkRefs("track_process", "vrrp_track_process", g.TrackProcess, procs)
+		checkRefs("track_bfd", "bfd_instance", g.TrackBFD, bfds)
 	}
 
 	// Sync groups: members defined, in at most one group, groups of >= 2.

@@ -122,6 +122,8 @@ type Daemon struct {
 	// startAt is when the instances may start (vrrp_startup_delay; zero:
 	// now). Until then every unit waits as for its trackers (startUnit).
 	startAt time.Time
+	// bfd holds the BFD session states BFDState reports (for track_bfd).
+	bfd bfdStates
 }
 
 // New builds a daemon for cfg. It has no side effects.
@@ -139,6 +141,7 @@ func New(cfg *config.Config, opts Options) *Daemon {
 		ifs:      map[string]ifState{},
 		rx:       make(chan *rxBatch, 1024),
 		cmds:     make(chan func(), 16),
+		bfd:      bfdStates{up: map[string]bool{}, wake: make(chan struct{}, 1)},
 		notifier: opts.Notifier,
 
 		firstPublished: make(chan struct{}),
@@ -349,6 +352,9 @@ func (d *Daemon) drain() {
 			}
 			d.routeChanged(re)
 		case <-d.trackerWake:
+			d.trackersChanged()
+			d.snapshotAll()
+		case <-d.bfd.wake:
 			d.trackersChanged()
 			d.snapshotAll()
 		case f := <-d.cmds:

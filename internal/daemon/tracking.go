@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"sync"
 
+	"gokeepalived/internal/bfd"
 	"gokeepalived/internal/config"
 	"gokeepalived/internal/ctl"
 	"gokeepalived/internal/notify"
@@ -172,6 +173,60 @@ func (d *Daemon) tracks(in *instance) (ifs, scripts, files, procs []config.Track
 	return
 }
 
+// bfdStates is what the BFD runtime last said of each session. BFDState
+// writes it from the BFD loop; the VRRP loop reads it under the lock.
+type bfdStates struct {
+	mu   sync.Mutex
+	up   map[string]bool
+	wake chan struct{}
+}
+
+// BFDState takes a BFD session state change (from the BFD runtime) for
+// track_bfd; it never blocks. A session nothing has reported is down, as
+// keepalived starts a tracked BFD session down.
+func (d *Daemon) BFDState(ev bfd.StateEvent) {
+	d.bfd.mu.Lock()
+	d.bfd.up[ev.Session] = ev.Up()
+	d.bfd.mu.Unlock()
+	select {
+	case d.bfd.wake <- struct{}{}:
+	default:
+	}
+	d.kick()
+}
+
+func (s *bfdStates) isUp(name string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.up[name]
+}
+
+// bfdTracks returns the instance's track_bfd lines, its sync group's
+// included.
+func (d *Daemon) bfdTracks(in *instance) []config.Track {
+	out := append([]config.Track(nil), in.cfg.TrackBFD...)
+	for _, g := range d.cfg.SyncGroups {
+		if g.Name == in.cfg.SyncGroup {
+			out = append(out, g.TrackBFD...)
+		}
+	}
+	return out
+}
+
+// bfdWeight is keepalived's weight of a track_bfd line: its own, else
+// the bfd_instance's.
+func (d *Daemon) bfdWeight(t config.Track) (int, bool) {
+	if t.HasWeight {
+		return t.Weight, t.Reverse
+	}
+	for _, b := range d.cfg.BFDInstances {
+		if b.Name == t.Name {
+			return b.Weight, b.Reverse
+		}
+	}
+	return 0, false
+}
+
 // effects computes every tracker's effect on the instance.
 func (d *Daemon) effects(in *instance) []track.Effect {
 	ts := d.trackers
@@ -218,6 +273,14 @@ func (d *Daemon) effects(in *instance) []track.Effect {
 			w, rev = t.Weight, t.Reverse
 		}
 		out = append(out, track.WeightEffect("process", t.Name, w, rev, rt.t.Snapshot().Status))
+	}
+	for _, t := range d.bfdTracks(in) {
+		st := track.StatusDown
+		if d.bfd.isUp(t.Name) {
+			st = track.StatusUp
+		}
+		w, rev := d.bfdWeight(t)
+		out = append(out, track.WeightEffect("bfd", t.Name, w, rev, st))
 	}
 	return out
 }
@@ -367,6 +430,10 @@ func (ts *trackerSet) status(in *instance) []ctl.TrackerSnapshot {
 		if rt := ts.processes[t.Name]; rt != nil {
 			add("process", t, rt.t.Snapshot(), rt.cfg.(track.ProcessConfig).Weight)
 		}
+	}
+	for _, t := range ts.d.bfdTracks(in) {
+		w, _ := ts.d.bfdWeight(t)
+		out = append(out, ctl.TrackerSnapshot{TrackerStatus: ctl.TrackerStatus{Kind: "bfd", Name: t.Name, OK: ts.d.bfd.isUp(t.Name), Weight: w}})
 	}
 	return out
 }

@@ -1,0 +1,142 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"sync"
+	"time"
+
+	"gokeepalived/internal/bfd"
+	"gokeepalived/internal/bfdrun"
+	"gokeepalived/internal/config"
+	"gokeepalived/internal/daemon"
+	"gokeepalived/internal/linux/bfdconn"
+	"gokeepalived/internal/linux/rtsched"
+)
+
+// bfdHost runs the BFD runtime for the bfd_instance blocks: it fits
+// internal/linux/bfdconn to the runtime's Network port, reads the
+// listening sockets and steps the runtime on its own goroutine. It starts
+// with the first configuration that has a bfd_instance (at startup or by
+// a reload) and stops after the VRRP loop.
+type bfdHost struct {
+	log    *slog.Logger
+	events func(bfd.StateEvent) // the VRRP loop's BFDState; must not block
+
+	mu        sync.Mutex
+	rt        *bfdrun.Runtime
+	listeners []*bfdconn.Listener
+	cancel    context.CancelFunc
+	done      chan struct{}
+}
+
+type bfdNetwork struct{}
+
+func (bfdNetwork) Dial(s bfdrun.Session) (bfdrun.Sender, error) {
+	return bfdconn.Dial(bfdconn.SenderConfig{Local: s.Local, Remote: s.Remote, Multihop: s.Multihop, TTL: s.TTL})
+}
+
+// bfdSessions translates the bfd_instance blocks.
+func bfdSessions(cfg *config.Config) []bfdrun.Session {
+	out := make([]bfdrun.Session, 0, len(cfg.BFDInstances))
+	for _, b := range cfg.BFDInstances {
+		out = append(out, bfdrun.Session{Name: b.Name, Local: b.Source, Remote: b.Neighbor, TTL: b.TTL, MaxHops: b.MaxHops,
+			Params: bfd.Config{DesiredMinTx: b.MinTx, RequiredMinRx: b.MinRx, IdleTx: b.IdleTx,
+				DetectMult: uint8(b.Multiplier), Passive: b.Passive}})
+	}
+	return out
+}
+
+// apply starts the runtime with cfg's sessions, or hands them to the
+// running one.
+func (h *bfdHost) apply(cfg *config.Config) error {
+	sessions := bfdSessions(cfg)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.rt != nil {
+		return <-h.rt.Reload(sessions)
+	}
+	if len(sessions) == 0 {
+		return nil
+	}
+	rt := bfdrun.New(bfdrun.Options{Network: bfdNetwork{}, Logger: h.log, Events: h.events})
+	var need4, need6 bool
+	for _, s := range sessions {
+		need4, need6 = need4 || s.Remote.Is4(), need6 || s.Remote.Is6()
+	}
+	// Both families listen when possible, so that a reload can add a
+	// session of the other family; only a family in use must succeed.
+	for _, v6 := range []bool{false, true} {
+		l, err := bfdconn.Listen(v6, false)
+		if err != nil {
+			if (v6 && need6) || (!v6 && need4) {
+				h.closeListeners()
+				return fmt.Errorf("bfd: %w", err)
+			}
+			h.log.Warn("bfd: cannot listen", "err", err)
+			continue
+		}
+		h.listeners = append(h.listeners, l)
+	}
+	if err := rt.Start(time.Now(), sessions); err != nil {
+		h.closeListeners()
+		return err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	h.rt, h.cancel, h.done = rt, cancel, make(chan struct{})
+	for _, l := range h.listeners {
+		go h.read(l, rt)
+	}
+	go func() {
+		defer close(h.done)
+		// Like the VRRP loop, the BFD loop runs on a real-time thread so
+		// that short intervals hold when the CPUs are busy (keepalived's
+		// BFD process is real-time too; bfd_rt_priority is not
+		// configurable yet).
+		// The thread stays locked: it ends with the goroutine rather than
+		// go back to the pool with real-time scheduling.
+		runtime.LockOSThread()
+		if err := rtsched.RoundRobin(daemon.DefaultRTPriority); err != nil {
+			h.log.Warn("cannot give the BFD loop real-time scheduling; packets may be late when the CPUs are busy", "err", err)
+		}
+		rt.Run(ctx)
+	}()
+	return nil
+}
+
+func (h *bfdHost) read(l *bfdconn.Listener, rt *bfdrun.Runtime) {
+	buf := make([]byte, 512)
+	for {
+		n, m, err := l.Recv(buf)
+		if err != nil {
+			if bfdconn.IsClosed(err) {
+				return
+			}
+			h.log.Debug("bfd: receive", "err", err)
+			continue
+		}
+		rt.Deliver(bfdrun.Packet{Payload: append([]byte(nil), buf[:n]...), Src: m.Src.Addr(), Dst: m.Dst.Addr(), TTL: m.TTL})
+	}
+}
+
+func (h *bfdHost) closeListeners() {
+	for _, l := range h.listeners {
+		l.Close()
+	}
+	h.listeners = nil
+}
+
+// stop tells every peer AdminDown, closes the sockets and waits.
+func (h *bfdHost) stop() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.rt == nil {
+		return
+	}
+	h.cancel()
+	<-h.done
+	h.closeListeners()
+	h.rt = nil
+}

@@ -1,0 +1,122 @@
+package config
+
+import (
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+)
+
+func TestBFDInstance(t *testing.T) {
+	cfg := load(t, `
+bfd_instance frr {
+    neighbor_ip 192.0.2.2
+    source_ip 192.0.2.1
+    min_rx 50
+    min_tx 20.5
+    idle_tx 2000
+    multiplier 3
+    passive
+    ttl 250
+    max_hops 5
+    weight -10 reverse
+}
+bfd_instance v6 {
+    neighbour_ip 2001:db8::2
+}
+bfd_instance v6b {
+    neighbor_ip 2001:db8::3
+    hoplimit 255
+}
+`)
+	want := []*BFDInstance{
+		{Name: "frr", Neighbor: netip.MustParseAddr("192.0.2.2"), Source: netip.MustParseAddr("192.0.2.1"),
+			MinRx: 50 * time.Millisecond, MinTx: 20500 * time.Microsecond, IdleTx: 2 * time.Second, Multiplier: 3,
+			Passive: true, TTL: 250, MaxHops: 5, Weight: -10, Reverse: true},
+		// keepalived's defaults: 10 ms, 10 ms, 1 s, multiplier 5; hop limit 64 for IPv6.
+		{Name: "v6", Neighbor: netip.MustParseAddr("2001:db8::2"), MinRx: 10 * time.Millisecond, MinTx: 10 * time.Millisecond,
+			IdleTx: time.Second, Multiplier: 5, TTL: 64},
+		{Name: "v6b", Neighbor: netip.MustParseAddr("2001:db8::3"), MinRx: 10 * time.Millisecond, MinTx: 10 * time.Millisecond,
+			IdleTx: time.Second, Multiplier: 5, TTL: 255},
+	}
+	if diff := cmp.Diff(want, cfg.BFDInstances, cmpopts.IgnoreFields(BFDInstance{}, "Pos"), cmpopts.EquateComparable(netip.Addr{})); diff != "" {
+		t.Errorf("(-want +got)\n%s", diff)
+	}
+	var sb strings.Builder
+	if err := Dump(&sb, cfg); err != nil {
+		t.Fatal(err)
+	}
+	d := sb.String()
+	for _, s := range []string{"bfd_instance frr", "min_tx 0.0205s", "neighbor_ip 2001:db8::2", "ttl 64", "passive true"} {
+		if !strings.Contains(d, s) {
+			t.Errorf("dump lacks %q:\n%s", s, d)
+		}
+	}
+}
+
+func TestBFDInstanceErrors(t *testing.T) {
+	for _, tc := range []struct{ name, text, want string }{
+		{"no_neighbor", "bfd_instance a {\n min_rx 10\n}\n", "has no 'neighbor_ip'"},
+		{"families", "bfd_instance a {\n neighbor_ip 192.0.2.2\n source_ip 2001:db8::1\n}\n", "different families"},
+		{"twice", "bfd_instance a {\n neighbor_ip 192.0.2.2\n}\nbfd_instance a {\n neighbor_ip 192.0.2.3\n}\n", "defined twice"},
+		{"same_peer", "bfd_instance a {\n neighbor_ip 192.0.2.2\n}\nbfd_instance b {\n neighbor_ip 192.0.2.2\n}\n", "same neighbor_ip and source_ip"},
+		{"idle_tx_below_1s", "bfd_instance a {\n neighbor_ip 192.0.2.2\n idle_tx 999\n}\n", "idle_tx"},
+		{"min_rx_0", "bfd_instance a {\n neighbor_ip 192.0.2.2\n min_rx 0\n}\n", "min_rx"},
+		{"multiplier_0", "bfd_instance a {\n neighbor_ip 192.0.2.2\n multiplier 0\n}\n", "multiplier"},
+		// BFD_CHECK is not implemented: its parts are refused, not ignored.
+		{"weight_range", "bfd_instance a {\n neighbor_ip 192.0.2.2\n weight 254\n}\n", "weight"},
+		{"vrrp_unimplemented", "bfd_instance a {\n neighbor_ip 192.0.2.2\n vrrp\n}\n", "vrrp"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, ds := LoadBytes("t.conf", []byte(tc.text), LoadOptions{})
+			if !ds.HasErrors() || !strings.Contains(ds.Error(), tc.want) {
+				t.Errorf("diagnostics %q, want an error with %q", ds.Error(), tc.want)
+			}
+		})
+	}
+}
+
+// trackBFDConf is a bfd_instance nbr and a vrrp_instance V whose
+// track_bfd block holds line.
+func trackBFDConf(line string) string {
+	return `bfd_instance nbr {
+    neighbor_ip 192.0.2.2
+}
+vrrp_instance V {
+    interface eth0
+    virtual_router_id 1
+    priority 100
+    virtual_ipaddress {
+        192.0.2.100
+    }
+    track_bfd {
+        ` + line + `
+    }
+}
+`
+}
+
+func TestTrackBFD(t *testing.T) {
+	cfg := load(t, trackBFDConf("nbr weight -20 reverse")+`vrrp_sync_group G {
+    group {
+        V
+    }
+    track_bfd {
+        nbr
+    }
+}
+`)
+	if got := cfg.Instances[0].TrackBFD; len(got) != 1 || got[0].Name != "nbr" || got[0].Weight != -20 || !got[0].Reverse {
+		t.Errorf("vrrp_instance track_bfd %+v", got)
+	}
+	if got := cfg.SyncGroups[0].TrackBFD; len(got) != 1 || got[0].Name != "nbr" || got[0].HasWeight {
+		t.Errorf("vrrp_sync_group track_bfd %+v", got)
+	}
+	_, ds := LoadBytes("t.conf", []byte(trackBFDConf("nbrr")), LoadOptions{})
+	if !strings.Contains(ds.Error(), "track_bfd 'nbrr' is not defined (no bfd_instance nbrr); did you mean 'nbr'?") {
+		t.Errorf("diagnostics %q", ds.Error())
+	}
+}
