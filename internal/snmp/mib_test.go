@@ -1,0 +1,36 @@
+package snmp
+
+import (
+	"testing"
+
+	"gokeepalived/internal/snmp/agentx"
+	"gokeepalived/internal/vrrp"
+)
+
+// Search ranges: End bounds GetNext (exclusive), Include makes Start
+// itself eligible, and GetBulk repeats each repeater from where it got
+// to, then stops once every repeater has reached the end of the view.
+func TestViewRanges(t *testing.T) {
+	set := testSettings()
+	v := buildView(fixed(), &set, true)
+	name := InstanceEntryOID.Append(colName, 1)
+	if got := v.next(agentx.SearchRange{Start: name, Include: true}); got.Name.Compare(name) != 0 {
+		t.Errorf("include: got %s", got.Name)
+	}
+	if got := v.next(agentx.SearchRange{Start: name}); got.Name.Compare(InstanceEntryOID.Append(colName, 2)) != 0 {
+		t.Errorf("next: got %s", got.Name)
+	}
+	end := InstanceEntryOID.Append(colName, 2)
+	if got := v.next(agentx.SearchRange{Start: name, End: end}); got.Type != agentx.EndOfMibView || got.Name.Compare(name) != 0 {
+		t.Errorf("bounded next: got %v %s, want endOfMibView at the start", got.Type, got.Name)
+	}
+	last := InstanceEntryOID.Append(colVrrpVersion, 2)
+	out := v.bulk(1, 3, []agentx.SearchRange{{Start: GlobalOID}, {Start: InstanceEntryOID.Append(colVrrpVersion)}})
+	if len(out) != 4 || out[0].Name.Compare(GlobalOID.Append(1, 0)) != 0 || out[2].Name.Compare(last) != 0 || out[3].Type != agentx.EndOfMibView {
+		t.Errorf("bulk: %v", out)
+	}
+	// A stopped instance is unknown(4) in the table, shutdown(5) in a notification.
+	if snmpState(vrrp.StateStop, false) != 4 || snmpState(vrrp.StateStop, true) != 5 || snmpState(vrrp.StateFault, false) != 3 {
+		t.Error("state codes")
+	}
+}
