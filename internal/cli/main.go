@@ -28,6 +28,7 @@ import (
 	"gokeepalived/internal/linux/addr"
 	"gokeepalived/internal/linux/pidfile"
 	"gokeepalived/internal/metrics"
+	"gokeepalived/internal/snmp"
 )
 
 // Version is gokeepalived's version, printed by -v.
@@ -72,7 +73,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return ExitUsage
 	}
 	for flag, set := range map[string]bool{"-X/--release-vips": o.ReleaseVIPs, "-a/--address-monitoring": o.AddrMonitor,
-		"-x/--snmp": o.SNMP, "-A/--snmp-agent-socket": o.SNMPSocket != "", "-m/--core-dump": o.CoreDump,
+		"-m/--core-dump":         o.CoreDump,
 		"-M/--core-dump-pattern": o.CorePattern != "", "-e/--all-config": o.AllConfig} {
 		if set {
 			fmt.Fprintf(stderr, "gokeepalived: warning: %s is accepted for compatibility but not implemented yet; it has no effect\n", flag)
@@ -216,6 +217,18 @@ func runDaemon(o Options, cfg *config.Config, stderr io.Writer) int {
 		defer lvs.Stop()
 		states, vsStatus = lvs, lvs
 	}
+	// The SNMP subagent reads the published snapshot on its own goroutines
+	// and hears state changes as events, like the load balancer.
+	var agent *snmp.Agent
+	if opts, on := snmpOptions(o, cfg); on {
+		opts.Logger = log
+		agent = snmp.New(opts, snmpSettings(cfg))
+		if states != nil {
+			states = stateTee{states, agent}
+		} else {
+			states = agent
+		}
+	}
 	d := daemon.New(cfg, daemon.Options{ConfigFile: o.ConfigFile, DontRelease: o.DontReleaseVR, Logger: log,
 		Ports: linuxport.Linux(), Notifier: daemon.NewNotifier(cfg, log), States: states, VirtualServers: vsStatus,
 		Ready: func() {
@@ -223,6 +236,11 @@ func runDaemon(o Options, cfg *config.Config, stderr io.Writer) int {
 				log.Warn("systemd readiness notification failed", "err", err)
 			}
 		}})
+
+	if agent != nil {
+		agent.SetSnapshot(d.Snapshot)
+		go agent.Run(ctx)
+	}
 
 	l, err := ctl.Listen(o.ControlSocket)
 	if err != nil {
@@ -237,7 +255,7 @@ func runDaemon(o Options, cfg *config.Config, stderr io.Writer) int {
 				}
 				return ctl.Response{Status: st}
 			case ctl.CmdReload:
-				if msg, err := reload(rctx, o, d, lvs, log); err != nil {
+				if msg, err := reload(rctx, o, d, lvs, agent, log); err != nil {
 					return ctl.Response{Error: err.Error()}
 				} else {
 					return ctl.Response{Message: msg}
@@ -274,7 +292,7 @@ func runDaemon(o Options, cfg *config.Config, stderr io.Writer) int {
 			case syscall.SIGHUP:
 				log.Info("received SIGHUP: reloading configuration", "config", o.ConfigFile)
 				_ = sdNotify("RELOADING=1")
-				if _, err := reload(ctx, o, d, lvs, log); err != nil {
+				if _, err := reload(ctx, o, d, lvs, agent, log); err != nil {
 					log.Error("reload failed; the previous configuration keeps running", "err", err)
 				}
 				_ = sdNotify("READY=1")
@@ -320,7 +338,7 @@ const minProcs = 8
 // the VRRP loop, then (if that succeeded) to the load-balancer runtime,
 // which takes it without making the caller wait. A configuration with
 // errors is refused and the running one kept.
-func reload(ctx context.Context, o Options, d *daemon.Daemon, lvs *director.Director, log *slog.Logger) (string, error) {
+func reload(ctx context.Context, o Options, d *daemon.Daemon, lvs *director.Director, agent *snmp.Agent, log *slog.Logger) (string, error) {
 	cfg, ds := config.Load(o.ConfigFile, config.LoadOptions{Syntax: syntax.Options{ConfigID: o.ConfigID}})
 	if cfg != nil && !ds.HasErrors() {
 		ds = append(ds, config.CheckHost(cfg, func(name string) bool {
@@ -347,6 +365,12 @@ func reload(ctx context.Context, o Options, d *daemon.Daemon, lvs *director.Dire
 	}
 	if lvs != nil {
 		lvs.Reload(cfg)
+	}
+	if agent != nil {
+		agent.SetSettings(snmpSettings(cfg))
+	}
+	if _, on := snmpOptions(o, cfg); on != (agent != nil) {
+		log.Warn("enable_snmp_vrrp changed: the SNMP subagent starts or stops at the next restart", "enable_snmp_vrrp", on)
 	}
 	return "configuration reloaded", nil
 }

@@ -69,6 +69,13 @@ type Global struct {
 	NotifyFIFOScript        *ScriptRef
 	VRRPNotifyFIFO          *ScriptRef
 	VRRPNotifyFIFOScript    *ScriptRef
+	// SNMPSocket is snmp_socket: the AgentX master's socket ("" = net-snmp's
+	// default, unix:/var/agentx/master).
+	SNMPSocket string
+	// EnableSNMPVRRP is enable_snmp_vrrp: serve KEEPALIVED-MIB's vrrp tree.
+	EnableSNMPVRRP bool
+	// EnableTraps is enable_traps: send keepalived's SNMP notifications.
+	EnableTraps bool
 }
 
 // GARP holds the gratuitous ARP / unsolicited NA timing of keepalived.

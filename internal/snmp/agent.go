@@ -72,6 +72,18 @@ func New(opts Options, set Settings) *Agent {
 	return a
 }
 
+// SetSnapshot sets where the agent reads the status snapshot from, for
+// wiring that creates the agent before the daemon; call it before Run.
+func (a *Agent) SetSnapshot(f func() *ctl.Snapshot) { a.opts.Snapshot = f }
+
+// snapshot is the latest status, nil when none is available yet.
+func (a *Agent) snapshot() *ctl.Snapshot {
+	if a.opts.Snapshot == nil {
+		return nil
+	}
+	return a.opts.Snapshot()
+}
+
 // SetSettings replaces the configuration-derived values (after a reload).
 func (a *Agent) SetSettings(set Settings) { a.settings.Store(&set) }
 
@@ -291,7 +303,7 @@ func (a *Agent) serve(c *conn) error {
 				resp.Error = agentx.UnsupportedContext
 				break
 			}
-			v := buildView(a.opts.Snapshot(), a.settings.Load(), a.opts.VRRP)
+			v := buildView(a.snapshot(), a.settings.Load(), a.opts.VRRP)
 			switch p.Type {
 			case agentx.TypeGet:
 				for _, r := range p.Ranges {
