@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs everything the tests and the demo need on a fresh Debian machine:
-# Debian packages (real keepalived as a wire peer and config oracle, nginx, nftables,
+# Debian packages (real keepalived as a wire peer and config oracle, nginx, nftables, net-snmp's
+# snmpd, snmptrapd and tools for the SNMP tests (run with their own configs, never as services),
 # tcpdump/tshark, iproute2) and Go tools from the module proxy. Idempotent and quiet
 # when everything is already there.
 set -euo pipefail
 
-APT_PKGS=(keepalived nginx-light nftables tcpdump tshark iproute2 ipvsadm procps psmisc)
+APT_PKGS=(keepalived nginx-light nftables tcpdump tshark iproute2 ipvsadm procps psmisc snmpd snmp snmptrapd)
 # qemu and a stock kernel for the IPVS VM harness are installed by test/vm itself.
 
 need=()
@@ -19,7 +20,7 @@ if ((${#need[@]})); then
   fi
   echo "deps: installing Debian packages: ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive
-  # Never let package scripts start services (nginx, keepalived) on the host.
+  # Never let package scripts start services (nginx, keepalived, snmpd) on the host.
   if [[ ! -e /usr/sbin/policy-rc.d ]]; then
     printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
   fi

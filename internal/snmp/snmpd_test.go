@@ -3,134 +3,17 @@ package snmp
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/netip"
-	"os"
-	"os/exec"
-	"path/filepath"
+	"slices"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"gokeepalived/internal/ctl"
+	"gokeepalived/internal/snmp/snmptest"
 	"gokeepalived/internal/testutil/poll"
 	"gokeepalived/internal/vrrp"
 )
-
-// snmpd is a net-snmp master agent run by a test: its own configuration, a
-// private AgentX socket in a temporary directory, SNMP on a loopback UDP
-// port, notifications (when trapAddr is set) to a receiver on loopback.
-type snmpd struct {
-	t        *testing.T
-	dir      string
-	Socket   string // AgentX unix socket
-	Addr     string // udp:127.0.0.1:port for the snmp tools
-	trapAddr string
-	cmd      *exec.Cmd
-}
-
-// freeUDPPort returns a loopback UDP port that was free a moment ago.
-func freeUDPPort(t *testing.T) int {
-	t.Helper()
-	c, err := net.ListenPacket("udp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	return c.LocalAddr().(*net.UDPAddr).Port
-}
-
-func need(t *testing.T, bins ...string) {
-	t.Helper()
-	for _, b := range bins {
-		if _, err := exec.LookPath(b); err != nil {
-			t.Skipf("%s not installed (scripts/deps.sh installs snmpd and snmp): %v", b, err)
-		}
-	}
-}
-
-// snmpEnv keeps net-snmp's persistent files in dir and loads no MIB (every
-// OID is numeric).
-func snmpEnv(dir string) []string {
-	return append(os.Environ(), "SNMP_PERSISTENT_DIR="+filepath.Join(dir, "persist"), "MIBS=", "MIBDIRS="+filepath.Join(dir, "mibs"))
-}
-
-func startSnmpd(t *testing.T, trapAddr string) *snmpd {
-	t.Helper()
-	need(t, "snmpd", "snmpwalk", "snmpget", "snmpbulkwalk")
-	dir := t.TempDir()
-	_ = os.Mkdir(filepath.Join(dir, "mibs"), 0o755)
-	s := &snmpd{t: t, dir: dir, Socket: filepath.Join(dir, "agentx.sock"),
-		Addr: fmt.Sprintf("udp:127.0.0.1:%d", freeUDPPort(t)), trapAddr: trapAddr}
-	s.start()
-	t.Cleanup(s.stop)
-	return s
-}
-
-func (s *snmpd) start() {
-	t := s.t
-	t.Helper()
-	conf := fmt.Sprintf("master agentx\nagentXSocket unix:%s\nagentXPerms 0600 0700\nagentaddress %s\nrocommunity public 127.0.0.1\n", s.Socket, s.Addr)
-	if s.trapAddr != "" {
-		conf += fmt.Sprintf("trap2sink %s public\n", s.trapAddr)
-	}
-	path := filepath.Join(s.dir, "snmpd.conf")
-	if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	log, err := os.OpenFile(filepath.Join(s.dir, "snmpd.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer log.Close()
-	// -f foreground, -C only our configuration, -Lo log to stdout.
-	s.cmd = exec.Command("snmpd", "-f", "-C", "-c", path, "-Lo", "-p", filepath.Join(s.dir, "snmpd.pid"))
-	s.cmd.Env = snmpEnv(s.dir)
-	s.cmd.Stdout, s.cmd.Stderr = log, log
-	if err := s.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	poll.Until(t, 20*time.Second, 20*time.Millisecond, func() (bool, string) {
-		_, err := os.Stat(s.Socket)
-		return err == nil, "snmpd's AgentX socket " + s.Socket + " to appear: " + s.logTail()
-	})
-}
-
-func (s *snmpd) stop() {
-	if s.cmd == nil {
-		return
-	}
-	_ = s.cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan struct{})
-	go func() { _ = s.cmd.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(10 * time.Second):
-		_ = s.cmd.Process.Kill()
-		<-done
-	}
-	s.cmd = nil
-	_ = os.Remove(s.Socket)
-}
-
-func (s *snmpd) logTail() string {
-	b, _ := os.ReadFile(filepath.Join(s.dir, "snmpd.log"))
-	if len(b) > 2000 {
-		b = b[len(b)-2000:]
-	}
-	return string(b)
-}
-
-// tool runs one of net-snmp's command-line tools against the agent, with
-// numeric OIDs and no enum labels.
-func (s *snmpd) tool(name string, args ...string) (string, error) {
-	full := append([]string{"-v2c", "-c", "public", "-On", "-Oe", "-t", "3", "-r", "2", s.Addr}, args...)
-	cmd := exec.Command(name, full...)
-	cmd.Env = snmpEnv(s.dir)
-	out, err := cmd.CombinedOutput()
-	return string(out), err
-}
 
 // fixed is a status snapshot of two instances: a VRRPv2 master and a
 // VRRPv3 backup (interval in centiseconds, accept shown), one of them
@@ -191,10 +74,10 @@ func runAgent(t *testing.T, opts Options, snap *ctl.Snapshot) *Agent {
 	return a
 }
 
-func waitSessions(t *testing.T, a *Agent, n uint64, s *snmpd) {
+func waitSessions(t *testing.T, a *Agent, n uint64, s *snmptest.Snmpd) {
 	t.Helper()
 	poll.Until(t, 30*time.Second, 20*time.Millisecond, func() (bool, string) {
-		return a.Sessions() >= n, fmt.Sprintf("%d AgentX registrations (have %d); snmpd log: %s", n, a.Sessions(), s.logTail())
+		return a.Sessions() >= n, fmt.Sprintf("%d AgentX registrations (have %d); snmpd log: %s", n, a.Sessions(), s.LogTail())
 	})
 }
 
@@ -202,19 +85,19 @@ func waitSessions(t *testing.T, a *Agent, n uint64, s *snmpd) {
 // snmpget read keepalived's OIDs with keepalived's encodings; when snmpd
 // restarts the subagent registers again and the tree is back.
 func TestSnmpdWalk(t *testing.T) {
-	s := startSnmpd(t, "")
+	s := snmptest.StartSnmpd(t, "")
 	a := runAgent(t, Options{Socket: "unix:" + s.Socket, VRRP: true}, fixed())
 	waitSessions(t, a, 1, s)
 
 	check := func(what string) {
 		t.Helper()
 		for _, tool := range []string{"snmpwalk", "snmpbulkwalk"} {
-			out, err := s.tool(tool, KeepalivedOID.String())
+			out, err := s.Tool(tool, KeepalivedOID.String())
 			if err != nil || out != wantWalk {
 				t.Errorf("%s %s (%s): %v\n got:\n%s\nwant:\n%s", tool, KeepalivedOID, what, err, out, wantWalk)
 			}
 		}
-		out, err := s.tool("snmpget", InstanceEntryOID.Append(colState, 1).String(), InstanceEntryOID.Append(colState, 3).String(),
+		out, err := s.Tool("snmpget", InstanceEntryOID.Append(colState, 1).String(), InstanceEntryOID.Append(colState, 3).String(),
 			KeepalivedOID.Append(9, 0).String())
 		want := ".1.3.6.1.4.1.9586.100.5.2.3.1.4.1 = INTEGER: 2\n" +
 			".1.3.6.1.4.1.9586.100.5.2.3.1.4.3 = No Such Instance currently exists at this OID\n" +
@@ -225,18 +108,18 @@ func TestSnmpdWalk(t *testing.T) {
 	}
 	check("first session")
 
-	s.stop()
-	s.start()
+	s.Stop()
+	s.Start()
 	waitSessions(t, a, 2, s)
 	check("after snmpd restarted")
 }
 
 // Without enable_snmp_vrrp only the global scalars are registered.
 func TestSnmpdGlobalOnly(t *testing.T) {
-	s := startSnmpd(t, "")
+	s := snmptest.StartSnmpd(t, "")
 	a := runAgent(t, Options{Socket: s.Socket}, fixed())
 	waitSessions(t, a, 1, s)
-	out, err := s.tool("snmpwalk", KeepalivedOID.String())
+	out, err := s.Tool("snmpwalk", KeepalivedOID.String())
 	want := strings.Join(strings.SplitAfter(wantWalk, "\n")[:2], "")
 	if err != nil || out != want {
 		t.Errorf("snmpwalk: %v\n got:\n%s\nwant:\n%s", err, out, want)
@@ -247,23 +130,8 @@ func TestSnmpdGlobalOnly(t *testing.T) {
 // snmpd as keepalived's vrrpInstanceStateChange, with keepalived's
 // varbinds; with traps disabled nothing is queued.
 func TestSnmpTrap(t *testing.T) {
-	need(t, "snmptrapd")
-	dir := t.TempDir()
-	trapAddr := fmt.Sprintf("udp:127.0.0.1:%d", freeUDPPort(t))
-	conf := filepath.Join(dir, "snmptrapd.conf")
-	if err := os.WriteFile(conf, []byte("disableAuthorization yes\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	logPath := filepath.Join(dir, "traps.log")
-	trapd := exec.Command("snmptrapd", "-f", "-C", "-c", conf, "-On", "-Lf", logPath, "-F", "TRAP %V|%v\n", trapAddr)
-	trapd.Env = snmpEnv(dir)
-	_ = os.Mkdir(filepath.Join(dir, "mibs"), 0o755)
-	if err := trapd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = trapd.Process.Kill(); _ = trapd.Wait() })
-
-	s := startSnmpd(t, trapAddr)
+	trapd := snmptest.StartTrapd(t)
+	s := snmptest.StartSnmpd(t, trapd.Addr)
 	a := runAgent(t, Options{Socket: s.Socket, VRRP: true, Traps: true}, fixed())
 	waitSessions(t, a, 1, s)
 	a.VRRPState(vrrp.StateEvent{Instance: "VI_1", State: vrrp.StateMaster})
@@ -273,10 +141,10 @@ func TestSnmpTrap(t *testing.T) {
 		`.1.3.6.1.6.3.1.1.4.1.0 = OID: .1.3.6.1.4.1.9586.100.5.2.10.0.2|.1.3.6.1.4.1.9586.100.5.2.3.1.2 = STRING: "VI_6"|.1.3.6.1.4.1.9586.100.5.2.3.1.4 = INTEGER: 5|.1.3.6.1.4.1.9586.100.5.2.3.1.5 = INTEGER: 0|.1.3.6.1.4.1.9586.100.5.1.2.0 = STRING: "lb-1"`,
 	}
 	poll.Until(t, 30*time.Second, 50*time.Millisecond, func() (bool, string) {
-		b, _ := os.ReadFile(logPath)
+		got := trapd.Traps()
 		for _, w := range want {
-			if !strings.Contains(string(b), w) {
-				return false, fmt.Sprintf("trap %q in snmptrapd's log:\n%s", w, b)
+			if !slices.Contains(got, w) {
+				return false, fmt.Sprintf("trap %q; snmptrapd received:\n%q", w, got)
 			}
 		}
 		return true, ""
