@@ -50,6 +50,16 @@ type Agent struct {
 	sessions atomic.Uint64
 	// sent counts notifications the master accepted the PDU for.
 	sent atomic.Uint64
+
+	// cache is the last view built, owned by the serving goroutine: a walk
+	// is one request per object, and the snapshot rarely changes between
+	// them.
+	cache struct {
+		instances **ctl.InstanceSnapshot // the snapshot's Instances backing array
+		n         int
+		set       *Settings
+		v         view
+	}
 }
 
 // New returns an agent; call Run to start it.
@@ -303,7 +313,7 @@ func (a *Agent) serve(c *conn) error {
 				resp.Error = agentx.UnsupportedContext
 				break
 			}
-			v := buildView(a.snapshot(), a.settings.Load(), a.opts.VRRP)
+			v := a.view()
 			switch p.Type {
 			case agentx.TypeGet:
 				for _, r := range p.Ranges {
@@ -334,4 +344,21 @@ func (a *Agent) serve(c *conn) error {
 			return err
 		}
 	}
+}
+
+// view returns the served tree for the latest snapshot, rebuilt only when
+// the snapshot's instances or the settings changed: the daemon publishes a
+// new Instances slice whenever anything visible changes, so its backing
+// array identifies the published state.
+func (a *Agent) view() view {
+	snap, set := a.snapshot(), a.settings.Load()
+	if snap == nil || len(snap.Instances) == 0 {
+		return buildView(snap, set, a.opts.VRRP)
+	}
+	c := &a.cache
+	if c.v != nil && c.instances == &snap.Instances[0] && c.n == len(snap.Instances) && c.set == set {
+		return c.v
+	}
+	c.instances, c.n, c.set, c.v = &snap.Instances[0], len(snap.Instances), set, buildView(snap, set, a.opts.VRRP)
+	return c.v
 }

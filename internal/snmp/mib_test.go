@@ -3,6 +3,7 @@ package snmp
 import (
 	"testing"
 
+	"gokeepalived/internal/ctl"
 	"gokeepalived/internal/snmp/agentx"
 	"gokeepalived/internal/vrrp"
 )
@@ -32,5 +33,31 @@ func TestViewRanges(t *testing.T) {
 	// A stopped instance is unknown(4) in the table, shutdown(5) in a notification.
 	if snmpState(vrrp.StateStop, false) != 4 || snmpState(vrrp.StateStop, true) != 5 || snmpState(vrrp.StateFault, false) != 3 {
 		t.Error("state codes")
+	}
+}
+
+// The view is reused while the published snapshot and the settings stay
+// the same, and rebuilt when either changes.
+func TestViewCache(t *testing.T) {
+	snap := fixed()
+	cur := snap
+	a := New(Options{VRRP: true, Snapshot: func() *ctl.Snapshot { return cur }}, testSettings())
+	v1 := a.view()
+	if v2 := a.view(); &v2[0] != &v1[0] {
+		t.Error("same snapshot: view rebuilt")
+	}
+	next := *snap
+	next.Instances = append([]*ctl.InstanceSnapshot(nil), snap.Instances...)
+	changed := *next.Instances[1]
+	changed.State = vrrp.StateMaster
+	next.Instances[1] = &changed
+	cur = &next
+	v3 := a.view()
+	if v3.get(InstanceEntryOID.Append(colState, 2), nil).Int != 2 {
+		t.Error("new snapshot: stale view")
+	}
+	a.SetSettings(Settings{Version: "v2"})
+	if v4 := a.view(); string(v4[0].Bytes) != "v2" {
+		t.Errorf("new settings: stale view %q", v4[0].Bytes)
 	}
 }
