@@ -241,6 +241,13 @@ func (a *Agent) session(ctx context.Context) error {
 			return fmt.Errorf("register %s: %w", sub, err)
 		}
 	}
+	// Changes queued while the master was gone (it restarted) are stale
+	// now: keepalived does not send them either. Those queued before the
+	// first session are the daemon's start, sent as keepalived does.
+	for stale := len(a.events); stale > 0 && a.sessions.Load() > 0; stale-- {
+		ev := <-a.events
+		a.log.Warn("SNMP notification not sent: no master agent when the state changed", "instance", ev.Instance, "state", ev.State.String())
+	}
 	a.sessions.Add(1)
 	a.log.Info("AgentX session registered", "socket", a.opts.Socket, "session", c.session.Load(), "vrrp", a.opts.VRRP, "traps", a.opts.Traps)
 

@@ -153,6 +153,20 @@ func TestSnmpTrap(t *testing.T) {
 		t.Errorf("%d notifications sent, want 2", a.NotificationsSent())
 	}
 
+	// A change while snmpd is down is stale once it is back: not sent.
+	s.Stop()
+	a.VRRPState(vrrp.StateEvent{Instance: "VI_1", State: vrrp.StateFault})
+	s.Start()
+	waitSessions(t, a, 2, s)
+	a.VRRPState(vrrp.StateEvent{Instance: "VI_1", State: vrrp.StateBackup})
+	fresh := strings.Replace(want[0], "INTEGER: 2|", "INTEGER: 1|", 1)
+	poll.Until(t, 30*time.Second, 50*time.Millisecond, func() (bool, string) {
+		return slices.Contains(trapd.Traps(), fresh), fmt.Sprintf("trap %q after snmpd restarted; received:\n%q", fresh, trapd.Traps())
+	})
+	if stale := strings.Replace(want[0], "INTEGER: 2|", "INTEGER: 3|", 1); slices.Contains(trapd.Traps(), stale) {
+		t.Errorf("the change queued while snmpd was down was sent after it came back: %q", stale)
+	}
+
 	quiet := New(Options{Socket: s.Socket}, testSettings())
 	quiet.VRRPState(vrrp.StateEvent{Instance: "VI_1", State: vrrp.StateMaster})
 	if len(quiet.events) != 0 {
