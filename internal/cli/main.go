@@ -28,7 +28,6 @@ import (
 	"gokeepalived/internal/linux/addr"
 	"gokeepalived/internal/linux/pidfile"
 	"gokeepalived/internal/metrics"
-	"gokeepalived/internal/snmp"
 )
 
 // Version is gokeepalived's version, printed by -v.
@@ -219,15 +218,11 @@ func runDaemon(o Options, cfg *config.Config, stderr io.Writer) int {
 	}
 	// The SNMP subagent reads the published snapshot on its own goroutines
 	// and hears state changes as events, like the load balancer.
-	var agent *snmp.Agent
-	if opts, on := snmpOptions(o, cfg); on {
-		opts.Logger = log
-		agent = snmp.New(opts, snmpSettings(cfg))
-		if states != nil {
-			states = stateTee{states, agent}
-		} else {
-			states = agent
-		}
+	agent := &snmpRunner{ctx: ctx, o: o, log: log}
+	if states != nil {
+		states = stateTee{states, agent}
+	} else {
+		states = agent
 	}
 	d := daemon.New(cfg, daemon.Options{ConfigFile: o.ConfigFile, DontRelease: o.DontReleaseVR, Logger: log,
 		Ports: linuxport.Linux(), Notifier: daemon.NewNotifier(cfg, log), States: states, VirtualServers: vsStatus,
@@ -237,10 +232,9 @@ func runDaemon(o Options, cfg *config.Config, stderr io.Writer) int {
 			}
 		}})
 
-	if agent != nil {
-		agent.SetSnapshot(d.Snapshot)
-		go agent.Run(ctx)
-	}
+	agent.snapshot = d.Snapshot
+	agent.apply(cfg)
+	defer agent.stop()
 
 	l, err := ctl.Listen(o.ControlSocket)
 	if err != nil {
@@ -338,7 +332,7 @@ const minProcs = 8
 // the VRRP loop, then (if that succeeded) to the load-balancer runtime,
 // which takes it without making the caller wait. A configuration with
 // errors is refused and the running one kept.
-func reload(ctx context.Context, o Options, d *daemon.Daemon, lvs *director.Director, agent *snmp.Agent, log *slog.Logger) (string, error) {
+func reload(ctx context.Context, o Options, d *daemon.Daemon, lvs *director.Director, agent *snmpRunner, log *slog.Logger) (string, error) {
 	cfg, ds := config.Load(o.ConfigFile, config.LoadOptions{Syntax: syntax.Options{ConfigID: o.ConfigID}})
 	if cfg != nil && !ds.HasErrors() {
 		ds = append(ds, config.CheckHost(cfg, func(name string) bool {
@@ -366,12 +360,7 @@ func reload(ctx context.Context, o Options, d *daemon.Daemon, lvs *director.Dire
 	if lvs != nil {
 		lvs.Reload(cfg)
 	}
-	if agent != nil {
-		agent.SetSettings(snmpSettings(cfg))
-	}
-	if _, on := snmpOptions(o, cfg); on != (agent != nil) {
-		log.Warn("enable_snmp_vrrp changed: the SNMP subagent starts or stops at the next restart", "enable_snmp_vrrp", on)
-	}
+	agent.apply(cfg)
 	return "configuration reloaded", nil
 }
 

@@ -1,9 +1,14 @@
 package cli
 
 import (
+	"context"
+	"log/slog"
 	"os"
+	"sync"
+	"sync/atomic"
 
 	"gokeepalived/internal/config"
+	"gokeepalived/internal/ctl"
 	"gokeepalived/internal/daemon"
 	"gokeepalived/internal/snmp"
 	"gokeepalived/internal/vrrp"
@@ -13,14 +18,14 @@ import (
 // enable_snmp_vrrp, -A sets the socket unless snmp_socket does; the agent
 // runs when enable_snmp_vrrp is on, and sends notifications when
 // enable_traps is on too.
-func snmpOptions(o Options, cfg *config.Config) (snmp.Options, bool) {
+func snmpOptions(o Options, cfg *config.Config) snmp.Options {
 	g := cfg.Global
 	opts := snmp.Options{Socket: g.SNMPSocket, VRRP: g.EnableSNMPVRRP || o.SNMP}
 	if opts.Socket == "" {
 		opts.Socket = o.SNMPSocket
 	}
 	opts.Traps = opts.VRRP && g.EnableTraps
-	return opts, opts.VRRP
+	return opts
 }
 
 // snmpSettings are the configuration's values the MIB shows beside the
@@ -41,6 +46,83 @@ func snmpSettings(cfg *config.Config) snmp.Settings {
 		}
 	}
 	return set
+}
+
+// snmpRunner starts, restarts and stops the SNMP subagent as the
+// configuration says, at start and on each reload (keepalived starts and
+// stops its subagent on reload too). It is the daemon's state sink for
+// the subagent: it hands each change to the agent running, if any.
+type snmpRunner struct {
+	ctx      context.Context // the daemon's: the agent runs until it ends
+	o        Options
+	log      *slog.Logger
+	snapshot func() *ctl.Snapshot
+
+	// running is the agent now, read without a lock by VRRPState (the
+	// VRRP loop never waits for a reload's restart).
+	running atomic.Pointer[snmp.Agent]
+
+	mu     sync.Mutex // serialises apply and stop
+	key    snmpKey
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// snmpKey is what restarts the agent when it changes.
+type snmpKey struct {
+	socket      string
+	vrrp, traps bool
+}
+
+// apply runs the agent cfg asks for: started, restarted when its socket,
+// MIB or traps changed, stopped when SNMP is off; otherwise it only takes
+// the new settings.
+func (r *snmpRunner) apply(cfg *config.Config) {
+	opts := snmpOptions(r.o, cfg)
+	key := snmpKey{opts.Socket, opts.VRRP, opts.Traps}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if a := r.running.Load(); a != nil && key == r.key {
+		a.SetSettings(snmpSettings(cfg))
+		return
+	}
+	r.stopLocked()
+	if !opts.VRRP {
+		return
+	}
+	r.key = key
+	opts.Logger, opts.Snapshot = r.log, r.snapshot
+	a := snmp.New(opts, snmpSettings(cfg))
+	actx, cancel := context.WithCancel(r.ctx)
+	done := make(chan struct{})
+	r.cancel, r.done = cancel, done
+	r.running.Store(a)
+	go func() { a.Run(actx); close(done) }()
+	r.log.Info("SNMP subagent started", "socket", opts.Socket, "traps", opts.Traps)
+}
+
+func (r *snmpRunner) stopLocked() {
+	if r.running.Swap(nil) == nil {
+		return
+	}
+	r.cancel()
+	<-r.done
+	r.log.Info("SNMP subagent stopped")
+}
+
+// stop ends the running agent, if any.
+func (r *snmpRunner) stop() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.stopLocked()
+}
+
+// VRRPState hands a state change to the running agent (which queues it
+// without blocking).
+func (r *snmpRunner) VRRPState(ev vrrp.StateEvent) {
+	if a := r.running.Load(); a != nil {
+		a.VRRPState(ev)
+	}
 }
 
 // stateTee hands every VRRP state change to each sink (the load-balancer

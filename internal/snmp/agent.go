@@ -82,10 +82,6 @@ func New(opts Options, set Settings) *Agent {
 	return a
 }
 
-// SetSnapshot sets where the agent reads the status snapshot from, for
-// wiring that creates the agent before the daemon; call it before Run.
-func (a *Agent) SetSnapshot(f func() *ctl.Snapshot) { a.opts.Snapshot = f }
-
 // snapshot is the latest status, nil when none is available yet.
 func (a *Agent) snapshot() *ctl.Snapshot {
 	if a.opts.Snapshot == nil {
