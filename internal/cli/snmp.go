@@ -15,16 +15,16 @@ import (
 )
 
 // snmpOptions decides the SNMP subagent as keepalived does: -x turns on
-// enable_snmp_vrrp, -A sets the socket unless snmp_socket does; the agent
-// runs when enable_snmp_vrrp is on, and sends notifications when
-// enable_traps is on too.
+// enable_snmp_vrrp and enable_snmp_rfcv2, -A sets the socket unless
+// snmp_socket does; the agent runs when either MIB is on, and sends their
+// notifications when enable_traps is on too.
 func snmpOptions(o Options, cfg *config.Config) snmp.Options {
 	g := cfg.Global
-	opts := snmp.Options{Socket: g.SNMPSocket, VRRP: g.EnableSNMPVRRP || o.SNMP}
+	opts := snmp.Options{Socket: g.SNMPSocket, VRRP: g.EnableSNMPVRRP || o.SNMP, RFC2787: g.EnableSNMPRFCv2 || o.SNMP,
+		Traps: g.EnableTraps}
 	if opts.Socket == "" {
 		opts.Socket = o.SNMPSocket
 	}
-	opts.Traps = opts.VRRP && g.EnableTraps
 	return opts
 }
 
@@ -38,6 +38,12 @@ func snmpSettings(cfg *config.Config) snmp.Settings {
 		set.RouterID, _ = os.Hostname()
 	}
 	for _, in := range cfg.Instances {
+		if in.Auth != nil {
+			if set.AuthTypes == nil {
+				set.AuthTypes = map[string]int{}
+			}
+			set.AuthTypes[in.Name] = 1 // PASS (AH is refused)
+		}
 		switch in.State {
 		case "MASTER":
 			set.InitialStates[in.Name] = vrrp.StateMaster
@@ -70,8 +76,8 @@ type snmpRunner struct {
 
 // snmpKey is what restarts the agent when it changes.
 type snmpKey struct {
-	socket      string
-	vrrp, traps bool
+	socket               string
+	vrrp, rfc2787, traps bool
 }
 
 // apply runs the agent cfg asks for: started, restarted when its socket,
@@ -79,7 +85,7 @@ type snmpKey struct {
 // the new settings.
 func (r *snmpRunner) apply(cfg *config.Config) {
 	opts := snmpOptions(r.o, cfg)
-	key := snmpKey{opts.Socket, opts.VRRP, opts.Traps}
+	key := snmpKey{opts.Socket, opts.VRRP, opts.RFC2787, opts.Traps}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if a := r.running.Load(); a != nil && key == r.key {
@@ -87,7 +93,7 @@ func (r *snmpRunner) apply(cfg *config.Config) {
 		return
 	}
 	r.stopLocked()
-	if !opts.VRRP {
+	if !opts.VRRP && !opts.RFC2787 {
 		return
 	}
 	r.key = key

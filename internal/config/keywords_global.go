@@ -240,7 +240,7 @@ func globalDefsBlock() *BlockSpec {
 		flagKw("enable_snmp_vrrp", func(g *Global) *bool { return &g.EnableSNMPVRRP }, true),
 		flagKw("enable_snmp_keepalived", func(g *Global) *bool { return &g.EnableSNMPVRRP }, true).alias("enable_snmp_vrrp", "'enable_snmp_keepalived' is deprecated; use 'enable_snmp_vrrp'"),
 		flag("enable_snmp_rfc").unimpl(),
-		flag("enable_snmp_rfcv2").unimpl(),
+		flagKw("enable_snmp_rfcv2", func(g *Global) *bool { return &g.EnableSNMPRFCv2 }, true),
 		flag("enable_snmp_rfcv3").unimpl(),
 		flag("enable_snmp_checker").unimpl(),
 		flag("enable_dbus").unimpl(),

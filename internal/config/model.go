@@ -74,6 +74,8 @@ type Global struct {
 	SNMPSocket string
 	// EnableSNMPVRRP is enable_snmp_vrrp: serve KEEPALIVED-MIB's vrrp tree.
 	EnableSNMPVRRP bool
+	// EnableSNMPRFCv2 is enable_snmp_rfcv2: serve VRRP-MIB (RFC 2787).
+	EnableSNMPRFCv2 bool
 	// EnableTraps is enable_traps: send keepalived's SNMP notifications.
 	EnableTraps bool
 }

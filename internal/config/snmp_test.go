@@ -9,20 +9,20 @@ import (
 // the deprecated enable_snmp_keepalived sets enable_snmp_vrrp with a
 // warning; the dump shows them.
 func TestSNMPKeywords(t *testing.T) {
-	cfg := load(t, strings.Replace(base, "router_id test", "router_id test\n    enable_snmp_vrrp\n    enable_traps\n    snmp_socket tcp:127.0.0.1:705", 1))
-	if g := cfg.Global; !g.EnableSNMPVRRP || !g.EnableTraps || g.SNMPSocket != "tcp:127.0.0.1:705" {
-		t.Errorf("global: vrrp %v traps %v socket %q", g.EnableSNMPVRRP, g.EnableTraps, g.SNMPSocket)
+	cfg := load(t, strings.Replace(base, "router_id test", "router_id test\n    enable_snmp_vrrp\n    enable_snmp_rfcv2\n    enable_traps\n    snmp_socket tcp:127.0.0.1:705", 1))
+	if g := cfg.Global; !g.EnableSNMPVRRP || !g.EnableSNMPRFCv2 || !g.EnableTraps || g.SNMPSocket != "tcp:127.0.0.1:705" {
+		t.Errorf("global: vrrp %v rfcv2 %v traps %v socket %q", g.EnableSNMPVRRP, g.EnableSNMPRFCv2, g.EnableTraps, g.SNMPSocket)
 	}
 	var b strings.Builder
 	if err := Dump(&b, cfg); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"snmp_socket tcp:127.0.0.1:705", "enable_traps true", "enable_snmp_vrrp true"} {
+	for _, want := range []string{"snmp_socket tcp:127.0.0.1:705", "enable_traps true", "enable_snmp_vrrp true", "enable_snmp_rfcv2 true"} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("dump lacks %q:\n%s", want, b.String())
 		}
 	}
-	if g := load(t, base).Global; g.EnableSNMPVRRP || g.EnableTraps || g.SNMPSocket != "" {
+	if g := load(t, base).Global; g.EnableSNMPVRRP || g.EnableSNMPRFCv2 || g.EnableTraps || g.SNMPSocket != "" {
 		t.Errorf("defaults: %+v", g)
 	}
 	old, ds := LoadBytes("t.conf", []byte(strings.Replace(base, "router_id test", "enable_snmp_keepalived", 1)), LoadOptions{})

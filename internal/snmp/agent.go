@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -28,8 +29,13 @@ type Options struct {
 	// VRRP serves the vrrp subtree (enable_snmp_vrrp); the global scalars
 	// are always served.
 	VRRP bool
-	// Traps sends vrrpInstanceStateChange notifications (enable_traps).
+	// RFC2787 serves VRRP-MIB (enable_snmp_rfcv2).
+	RFC2787 bool
+	// Traps sends the notifications of the MIBs served (enable_traps):
+	// vrrpInstanceStateChange, vrrpTrapNewMaster.
 	Traps bool
+	// Lookup reads an interface for VRRP-MIB; nil is LookupIface.
+	Lookup func(name string) (Iface, bool)
 	// Snapshot returns the daemon's latest status snapshot.
 	Snapshot func() *ctl.Snapshot
 	Logger   *slog.Logger
@@ -116,10 +122,14 @@ func (a *Agent) VRRPState(ev vrrp.StateEvent) {
 
 // served are the subtrees registered with the master.
 func (a *Agent) served() []agentx.OID {
+	var s []agentx.OID
 	if a.opts.VRRP {
-		return []agentx.OID{GlobalOID, VRRPOID}
+		s = append(s, GlobalOID, VRRPOID)
 	}
-	return []agentx.OID{GlobalOID}
+	if a.opts.RFC2787 {
+		s = append(s, RFC2787OID)
+	}
+	return s
 }
 
 // dial connects to the master agent's socket.
@@ -245,7 +255,7 @@ func (a *Agent) session(ctx context.Context) error {
 		a.log.Warn("SNMP notification not sent: no master agent when the state changed", "instance", ev.Instance, "state", ev.State.String())
 	}
 	a.sessions.Add(1)
-	a.log.Info("AgentX session registered", "socket", a.opts.Socket, "session", c.session.Load(), "vrrp", a.opts.VRRP, "traps", a.opts.Traps)
+	a.log.Info("AgentX session registered", "socket", a.opts.Socket, "session", c.session.Load(), "vrrp", a.opts.VRRP, "rfcv2", a.opts.RFC2787, "traps", a.opts.Traps)
 
 	errc := make(chan error, 1)
 	go func() { errc <- a.serve(c) }()
@@ -265,10 +275,53 @@ func (a *Agent) session(ctx context.Context) error {
 	}
 }
 
-// notify sends vrrpInstanceStateChange as keepalived does: the instance's
-// name, state and initial state (column OIDs without an index) and the
-// router id.
+// notify sends the notifications of a state change: KEEPALIVED-MIB's
+// vrrpInstanceStateChange, and VRRP-MIB's vrrpTrapNewMaster when an
+// instance VRRP-MIB shows becomes master.
 func (a *Agent) notify(c *conn, ev vrrp.StateEvent) error {
+	if a.opts.VRRP {
+		if err := a.notifyInstance(c, ev); err != nil {
+			return err
+		}
+	}
+	if !a.opts.RFC2787 || ev.State != vrrp.StateMaster {
+		return nil
+	}
+	snap := a.snapshot()
+	if snap == nil {
+		return nil
+	}
+	for _, in := range snap.Instances {
+		if in.Name != ev.Instance || !rfc2787Suitable(in) {
+			continue
+		}
+		lookup := a.opts.Lookup
+		if lookup == nil {
+			lookup = LookupIface
+		}
+		ifi, _ := lookup(in.Interface)
+		src := netip.IPv4Unspecified()
+		if ifi.Primary.IsValid() {
+			src = ifi.Primary
+		}
+		p := &agentx.PDU{Header: agentx.Header{Type: agentx.TypeNotify, SessionID: c.session.Load(), PacketID: c.packet.Add(1)},
+			VarBinds: []agentx.VarBind{
+				agentx.ObjectIdentifier(snmpTrapOID, NewMasterOID),
+				ipAddr(rfcOperOID.Append(7, uint32(ifi.Index), uint32(in.VRID)), src),
+			}}
+		if err := c.write(p); err != nil {
+			return err
+		}
+		a.sent.Add(1)
+		a.log.Info("SNMP notification sent", "notification", "vrrpTrapNewMaster", "instance", ev.Instance)
+	}
+	return nil
+}
+
+// notifyInstance sends vrrpInstanceStateChange as keepalived does: the
+// instance's name, state and initial state (column OIDs without an index)
+// and the router id.
+func (a *Agent) notifyInstance(c *conn, ev vrrp.StateEvent) error {
 	set := a.settings.Load()
 	col := func(n uint32) agentx.OID { return InstanceEntryOID.Append(n) }
 	p := &agentx.PDU{Header: agentx.Header{Type: agentx.TypeNotify, SessionID: c.session.Load(), PacketID: c.packet.Add(1)},
@@ -356,12 +409,12 @@ func (a *Agent) serve(c *conn) error {
 func (a *Agent) view() view {
 	snap, set := a.snapshot(), a.settings.Load()
 	if snap == nil || len(snap.Instances) == 0 {
-		return buildView(snap, set, a.opts.VRRP)
+		return buildView(snap, set, &a.opts)
 	}
 	c := &a.cache
 	if c.v != nil && c.instances == &snap.Instances[0] && c.n == len(snap.Instances) && c.set == set {
 		return c.v
 	}
-	c.instances, c.n, c.set, c.v = &snap.Instances[0], len(snap.Instances), set, buildView(snap, set, a.opts.VRRP)
+	c.instances, c.n, c.set, c.v = &snap.Instances[0], len(snap.Instances), set, buildView(snap, set, &a.opts)
 	return c.v
 }

@@ -60,6 +60,9 @@ type Settings struct {
 	// keyword); an instance that names none is absent (init(0), as
 	// keepalived shows it).
 	InitialStates map[string]vrrp.State
+	// AuthTypes is each VRRPv2 instance's authentication: absent none, 1
+	// PASS, 2 AH (keepalived's auth_type).
+	AuthTypes map[string]int
 }
 
 // snmpState is keepalived's VrrpState for s: init(0), backup(1),
@@ -88,14 +91,26 @@ func truth(b bool) int32 {
 type view []agentx.VarBind
 
 // buildView renders snap (and the settings) as the sorted list of the
-// objects served under the registered subtrees.
-func buildView(snap *ctl.Snapshot, set *Settings, vrrpMIB bool) view {
+// objects served under the registered subtrees: KEEPALIVED-MIB when
+// opts.VRRP, VRRP-MIB when opts.RFC2787.
+func buildView(snap *ctl.Snapshot, set *Settings, opts *Options) view {
 	var v view
+	if opts.RFC2787 {
+		lookup := opts.Lookup
+		if lookup == nil {
+			lookup = LookupIface
+		}
+		v = buildRFC2787(v, snap, set, opts.Traps, lookup)
+	}
+	if !opts.VRRP {
+		return v
+	}
 	v = append(v, agentx.String(GlobalOID.Append(1, 0), set.Version))
 	if set.RouterID != "" {
 		v = append(v, agentx.String(routerIDOID, set.RouterID))
 	}
-	if !vrrpMIB || snap == nil {
+	if snap == nil {
+		sort.Slice(v, func(i, j int) bool { return v[i].Name.Compare(v[j].Name) < 0 })
 		return v
 	}
 	for i, in := range snap.Instances {

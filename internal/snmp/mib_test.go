@@ -13,7 +13,7 @@ import (
 // to, then stops once every repeater has reached the end of the view.
 func TestViewRanges(t *testing.T) {
 	set := testSettings()
-	v := buildView(fixed(), &set, true)
+	v := buildView(fixed(), &set, &Options{VRRP: true})
 	name := InstanceEntryOID.Append(colName, 1)
 	if got := v.next(agentx.SearchRange{Start: name, Include: true}); got.Name.Compare(name) != 0 {
 		t.Errorf("include: got %s", got.Name)

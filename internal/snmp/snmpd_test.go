@@ -13,6 +13,7 @@ import (
 	"gokeepalived/internal/snmp/snmptest"
 	"gokeepalived/internal/testutil/poll"
 	"gokeepalived/internal/vrrp"
+	"gokeepalived/internal/vrrp/packet"
 )
 
 // fixed is a status snapshot of two instances: a VRRPv2 master and a
@@ -22,11 +23,21 @@ func fixed() *ctl.Snapshot {
 	return &ctl.Snapshot{PID: 1, Instances: []*ctl.InstanceSnapshot{
 		{Name: "VI_1", Interface: "eth0", VRID: 51, Version: 2, State: vrrp.StateMaster, BasePriority: 150,
 			EffectivePriority: 140, AdvertInterval: time.Second, VIPsHeld: true, PreemptDelay: 5 * time.Second,
-			Master: netip.MustParseAddr("192.0.2.1"), Counters: &ctl.InstanceCounters{}},
+			VIPs: []string{"192.0.2.100/32", "192.0.2.99/32"}, LastAdvertFrom: netip.MustParseAddr("192.0.2.2"),
+			Master: netip.MustParseAddr("192.0.2.1"), Counters: vi1Counters()},
 		{Name: "VI_6", Interface: "", VRID: 7, IPv6: true, Version: 3, State: vrrp.StateBackup, BasePriority: 100,
 			EffectivePriority: 100, AdvertInterval: 250 * time.Millisecond, Accept: true, NoPreempt: true,
 			Counters: &ctl.InstanceCounters{}},
 	}}
+}
+
+func vi1Counters() *ctl.InstanceCounters {
+	var c ctl.InstanceCounters
+	c.Add(ctl.BecameMaster, 3)
+	c.Add(ctl.AdvertsReceived, 7)
+	c.Drop(packet.DropTTL)
+	c.Drop(packet.DropChecksum)
+	return &c
 }
 
 const wantWalk = `.1.3.6.1.4.1.9586.100.5.1.1.0 = STRING: "gokeepalived test"
@@ -114,15 +125,54 @@ func TestSnmpdWalk(t *testing.T) {
 	check("after snmpd restarted")
 }
 
-// Without enable_snmp_vrrp only the global scalars are registered.
-func TestSnmpdGlobalOnly(t *testing.T) {
+// enable_snmp_rfcv2 alone serves VRRP-MIB (RFC 2787) as keepalived does,
+// indexed by interface index and VRID, for VRRPv2 IPv4 instances with
+// addresses only, and registers nothing of KEEPALIVED-MIB.
+func TestSnmpdRFC2787(t *testing.T) {
 	s := snmptest.StartSnmpd(t, "")
-	a := runAgent(t, Options{Socket: s.Socket}, fixed())
+	lookup := func(name string) (Iface, bool) {
+		return Iface{Index: 4, MAC: []byte{0x02, 0, 0, 0, 0, 1}, Primary: netip.MustParseAddr("192.0.2.1")}, name == "eth0"
+	}
+	a := runAgent(t, Options{Socket: s.Socket, RFC2787: true, Traps: true, Lookup: lookup}, fixed())
 	waitSessions(t, a, 1, s)
-	out, err := s.Tool("snmpwalk", KeepalivedOID.String())
-	want := strings.Join(strings.SplitAfter(wantWalk, "\n")[:2], "")
+	out, err := s.Tool("snmpwalk", RFC2787OID.String())
+	want := `.1.3.6.1.2.1.68.1.1.0 = INTEGER: 2
+.1.3.6.1.2.1.68.1.2.0 = INTEGER: 1
+.1.3.6.1.2.1.68.1.3.1.2.4.51 = Hex-STRING: 02 00 00 00 00 01 
+.1.3.6.1.2.1.68.1.3.1.3.4.51 = INTEGER: 3
+.1.3.6.1.2.1.68.1.3.1.4.4.51 = INTEGER: 1
+.1.3.6.1.2.1.68.1.3.1.5.4.51 = INTEGER: 150
+.1.3.6.1.2.1.68.1.3.1.6.4.51 = INTEGER: 2
+.1.3.6.1.2.1.68.1.3.1.7.4.51 = IpAddress: 192.0.2.2
+.1.3.6.1.2.1.68.1.3.1.8.4.51 = IpAddress: 192.0.2.1
+.1.3.6.1.2.1.68.1.3.1.9.4.51 = INTEGER: 1
+.1.3.6.1.2.1.68.1.3.1.11.4.51 = INTEGER: 1
+.1.3.6.1.2.1.68.1.3.1.12.4.51 = INTEGER: 1
+.1.3.6.1.2.1.68.1.3.1.14.4.51 = INTEGER: 1
+.1.3.6.1.2.1.68.1.3.1.15.4.51 = INTEGER: 1
+.1.3.6.1.2.1.68.1.4.1.2.4.51.192.0.2.99 = INTEGER: 1
+.1.3.6.1.2.1.68.1.4.1.2.4.51.192.0.2.100 = INTEGER: 1
+.1.3.6.1.2.1.68.2.1.0 = Counter32: 1
+.1.3.6.1.2.1.68.2.2.0 = Counter32: 0
+.1.3.6.1.2.1.68.2.3.0 = Counter32: 0
+.1.3.6.1.2.1.68.2.4.1.1.4.51 = Counter32: 3
+.1.3.6.1.2.1.68.2.4.1.2.4.51 = Counter32: 7
+.1.3.6.1.2.1.68.2.4.1.3.4.51 = Counter32: 0
+.1.3.6.1.2.1.68.2.4.1.4.4.51 = Counter32: 0
+.1.3.6.1.2.1.68.2.4.1.5.4.51 = Counter32: 1
+.1.3.6.1.2.1.68.2.4.1.6.4.51 = Counter32: 0
+.1.3.6.1.2.1.68.2.4.1.7.4.51 = Counter32: 0
+.1.3.6.1.2.1.68.2.4.1.8.4.51 = Counter32: 0
+.1.3.6.1.2.1.68.2.4.1.9.4.51 = Counter32: 0
+.1.3.6.1.2.1.68.2.4.1.10.4.51 = Counter32: 0
+.1.3.6.1.2.1.68.2.4.1.11.4.51 = Counter32: 0
+.1.3.6.1.2.1.68.2.4.1.12.4.51 = Counter32: 0
+`
 	if err != nil || out != want {
 		t.Errorf("snmpwalk: %v\n got:\n%s\nwant:\n%s", err, out, want)
+	}
+	if out, _ := s.Tool("snmpwalk", KeepalivedOID.String()); !strings.Contains(out, "No Such Object") {
+		t.Errorf("KEEPALIVED-MIB served without enable_snmp_vrrp:\n%s", out)
 	}
 }
 

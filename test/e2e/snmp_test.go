@@ -15,11 +15,14 @@ import (
 type snmpRecords struct {
 	Walk  map[string]string
 	Traps []string
+	MAC   string // the master's ens33 (vrrpOperVirtualMacAddr shows it)
 }
 
 const (
 	kaOID       = ".1.3.6.1.4.1.9586.100.5"
 	kaInstEntry = kaOID + ".2.3.1."
+	rfcOID      = ".1.3.6.1.2.1.68"
+	rfcOper     = rfcOID + ".1.3.1."
 	vip3        = "192.0.2.101"
 )
 
@@ -53,17 +56,19 @@ var snmpNotServed = []struct{ prefix, why string }{
 	{kaOID + ".1.10.", "lvsSyncDaemon globals: not served"},
 	{kaOID + ".1.11.", "lvsSyncDaemon globals: not served"},
 	{kaOID + ".2.6.", "vrrpAddressTable: the snapshot holds VIPs as text, not served yet"},
+	{rfcOper + "13.", "vrrpOperVirtualRouterUpTime: keepalived counts from its own SNMP start; not served"},
 }
 
-// TestSNMPDifferential: keepalived (enable_snmp_vrrp, enable_traps,
-// snmp_socket) and gokeepalived run the same configuration, each against
+// TestSNMPDifferential: keepalived (enable_snmp_vrrp, enable_snmp_rfcv2,
+// enable_traps, snmp_socket) and gokeepalived run the same configuration, each against
 // its own snmpd (a private AgentX socket, SNMP on 127.0.0.1) and snmptrapd.
-// Once both instances are MASTER, snmpwalk reads KEEPALIVED-MIB from both:
+// Once both instances are MASTER, snmpwalk reads KEEPALIVED-MIB and
+// VRRP-MIB (RFC 2787) from both:
 // every object gokeepalived serves reads exactly as keepalived's, version.0
 // aside (each names itself), and every object keepalived serves that
 // gokeepalived does not is listed in snmpNotServed. Both send
-// vrrpInstanceStateChange for each instance becoming MASTER with the same
-// varbinds.
+// vrrpInstanceStateChange for each instance becoming MASTER, and VRRP-MIB's
+// vrrpTrapNewMaster for the VRRPv2 one, with the same varbinds.
 func TestSNMPDifferential(t *testing.T) {
 	snmptest.Need(t, "snmpd", "snmpwalk", "snmptrapd")
 	got := runBoth(t, snmpScenario)
@@ -80,6 +85,11 @@ func TestSNMPDifferential(t *testing.T) {
 		case oid == version:
 			if !strings.HasPrefix(gv, `STRING: "gokeepalived `) {
 				t.Errorf("version.0 = %s", gv)
+			}
+		case strings.HasPrefix(oid, rfcOper+"2."):
+			// Each run has its own veth: each daemon shows its own MAC.
+			if hexMAC(kv) != k.MAC || hexMAC(gv) != g.MAC {
+				t.Errorf("%s: keepalived %s (its MAC %s), gokeepalived %s (its MAC %s)", oid, kv, k.MAC, gv, g.MAC)
 			}
 		case kv != gv:
 			t.Errorf("%s: keepalived %s, gokeepalived %s", oid, kv, gv)
@@ -99,6 +109,9 @@ func TestSNMPDifferential(t *testing.T) {
 		}
 	}
 	t.Logf("%d objects read the same from both daemons; keepalived serves %d more (listed differences)", len(g.Walk), len(k.Walk)-len(g.Walk))
+	if kt, gt := newMasterTrap(k.Traps), newMasterTrap(g.Traps); kt == "" || kt != gt {
+		t.Errorf("vrrpTrapNewMaster of VI_1:\nkeepalived   %q\ngokeepalived %q", kt, gt)
+	}
 	for _, name := range []string{"VI_1", "VI_2"} {
 		kt, gt := masterTrap(k.Traps, name), masterTrap(g.Traps, name)
 		if kt == "" || kt != gt {
@@ -119,11 +132,27 @@ func masterTrap(traps []string, name string) string {
 	return ""
 }
 
+// newMasterTrap is the first VRRP-MIB vrrpTrapNewMaster among traps (only
+// VI_1, VRRPv2, is in VRRP-MIB).
+func newMasterTrap(traps []string) string {
+	for _, tr := range traps {
+		if strings.Contains(tr, "OID: "+rfcOID+".0.1|") {
+			return tr
+		}
+	}
+	return ""
+}
+
+// hexMAC turns snmpwalk's `Hex-STRING: 02 AB ...` into 02:ab:...
+func hexMAC(v string) string {
+	return strings.ToLower(strings.Join(strings.Fields(strings.TrimPrefix(v, "Hex-STRING:")), ":"))
+}
+
 func snmpScenario(t *testing.T, kind string) snmpRecords {
 	trapd := snmptest.StartTrapd(t)
 	s := snmptest.StartSnmpd(t, trapd.Addr)
 	p := newFeatPair(t, "snmp", kind, false)
-	globals := fmt.Sprintf("    enable_snmp_vrrp\n    enable_traps\n    snmp_socket unix:%s\n", s.Socket)
+	globals := fmt.Sprintf("    enable_snmp_vrrp\n    enable_snmp_rfcv2\n    enable_traps\n    snmp_socket unix:%s\n", s.Socket)
 	// VI_1: VRRPv2, initial state MASTER. VI_2 (after it: keepalived
 	// indexes instances in configuration order, gokeepalived by name):
 	// VRRPv3 (interval in centiseconds, accept shown), initial state BACKUP,
@@ -156,12 +185,21 @@ func snmpScenario(t *testing.T, kind string) snmpRecords {
 				return false, fmt.Sprintf("vrrpInstanceState.%s MASTER in the walk: %v\nsnmpd: %s\n%s", i, w, s.LogTail(), lastLines(p.master.D.Logs(), 12))
 			}
 		}
+		rfc, err := s.Walk(rfcOID)
+		if err != nil {
+			return false, err.Error()
+		}
+		for k, v := range rfc {
+			w[k] = v
+		}
 		r.Walk = w
 		return true, ""
 	})
 	netns.Eventually(t, converge, func() (bool, string) {
 		r.Traps = trapd.Traps()
-		return masterTrap(r.Traps, "VI_1") != "" && masterTrap(r.Traps, "VI_2") != "", fmt.Sprintf("both MASTER notifications: %q", r.Traps)
+		return masterTrap(r.Traps, "VI_1") != "" && masterTrap(r.Traps, "VI_2") != "" && newMasterTrap(r.Traps) != "",
+			fmt.Sprintf("both MASTER notifications and vrrpTrapNewMaster: %q", r.Traps)
 	})
+	r.MAC = linkMAC(p.master, ifname)
 	return r
 }
