@@ -56,6 +56,8 @@ type Agent struct {
 	sessions atomic.Uint64
 	// sent counts notifications the master accepted the PDU for.
 	sent atomic.Uint64
+	// malformed counts PDUs from the master that did not decode.
+	malformed atomic.Uint64
 
 	// cache is the last view built, owned by the serving goroutine: a walk
 	// is one request per object, and the snapshot rarely changes between
@@ -105,6 +107,10 @@ func (a *Agent) Sessions() uint64 { return a.sessions.Load() }
 
 // NotificationsSent is how many notifications the agent has sent.
 func (a *Agent) NotificationsSent() uint64 { return a.sent.Load() }
+
+// Malformed is how many PDUs from the master did not decode (each was
+// logged and dropped).
+func (a *Agent) Malformed() uint64 { return a.malformed.Load() }
 
 // VRRPState queues a state change for a notification; it never blocks (a
 // full queue drops the change, counted and logged).
@@ -349,7 +355,8 @@ func (a *Agent) serve(c *conn) error {
 		if errors.As(err, &de) {
 			// The stream is still in step when the header was sound; a
 			// bad header leaves nothing to resynchronise on.
-			a.log.Warn("malformed AgentX PDU from the master", "err", err)
+			n := a.malformed.Add(1)
+			a.log.Warn("malformed AgentX PDU from the master: dropped", "err", err, "malformed", n)
 			if de.Offset < agentx.HeaderLen {
 				return err
 			}
