@@ -15,13 +15,13 @@ import (
 )
 
 // snmpOptions decides the SNMP subagent as keepalived does: -x turns on
-// enable_snmp_vrrp and enable_snmp_rfcv2, -A sets the socket unless
-// snmp_socket does; the agent runs when either MIB is on, and sends their
+// enable_snmp_vrrp, enable_snmp_rfcv2 and enable_snmp_rfcv3, -A sets the socket unless
+// snmp_socket does; the agent runs when any MIB is on, and sends their
 // notifications when enable_traps is on too.
 func snmpOptions(o Options, cfg *config.Config) snmp.Options {
 	g := cfg.Global
 	opts := snmp.Options{Socket: g.SNMPSocket, VRRP: g.EnableSNMPVRRP || o.SNMP, RFC2787: g.EnableSNMPRFCv2 || o.SNMP,
-		Traps: g.EnableTraps}
+		RFC6527: g.EnableSNMPRFCv3 || o.SNMP, Traps: g.EnableTraps}
 	if opts.Socket == "" {
 		opts.Socket = o.SNMPSocket
 	}
@@ -76,8 +76,8 @@ type snmpRunner struct {
 
 // snmpKey is what restarts the agent when it changes.
 type snmpKey struct {
-	socket               string
-	vrrp, rfc2787, traps bool
+	socket                        string
+	vrrp, rfc2787, rfc6527, traps bool
 }
 
 // apply runs the agent cfg asks for: started, restarted when its socket,
@@ -85,7 +85,7 @@ type snmpKey struct {
 // the new settings.
 func (r *snmpRunner) apply(cfg *config.Config) {
 	opts := snmpOptions(r.o, cfg)
-	key := snmpKey{opts.Socket, opts.VRRP, opts.RFC2787, opts.Traps}
+	key := snmpKey{opts.Socket, opts.VRRP, opts.RFC2787, opts.RFC6527, opts.Traps}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if a := r.running.Load(); a != nil && key == r.key {
@@ -93,7 +93,7 @@ func (r *snmpRunner) apply(cfg *config.Config) {
 		return
 	}
 	r.stopLocked()
-	if !opts.VRRP && !opts.RFC2787 {
+	if !opts.VRRP && !opts.RFC2787 && !opts.RFC6527 {
 		return
 	}
 	r.key = key

@@ -76,6 +76,9 @@ type Global struct {
 	EnableSNMPVRRP bool
 	// EnableSNMPRFCv2 is enable_snmp_rfcv2: serve VRRP-MIB (RFC 2787).
 	EnableSNMPRFCv2 bool
+	// EnableSNMPRFCv3 is enable_snmp_rfcv3: serve VRRPv3-MIB (RFC 6527).
+	// enable_snmp_rfc sets both.
+	EnableSNMPRFCv3 bool
 	// EnableTraps is enable_traps: send keepalived's SNMP notifications.
 	EnableTraps bool
 }

@@ -118,7 +118,7 @@ func TestUnsupportedKeywords(t *testing.T) {
 		}
 		found[r.Block+" "+r.Keyword.Name] = true
 	}
-	for _, want := range []string{"global_defs enable_snmp_rfcv3", "global_defs enable_dbus", "top level bfd_instance", "vrrp_instance track_bfd", "global_defs nftables"} {
+	for _, want := range []string{"global_defs enable_snmp_checker", "global_defs enable_dbus", "top level bfd_instance", "vrrp_instance track_bfd", "global_defs nftables"} {
 		if !found[want] {
 			t.Errorf("%q not listed as unsupported", want)
 		}

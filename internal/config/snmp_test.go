@@ -25,6 +25,12 @@ func TestSNMPKeywords(t *testing.T) {
 	if g := load(t, base).Global; g.EnableSNMPVRRP || g.EnableSNMPRFCv2 || g.EnableTraps || g.SNMPSocket != "" {
 		t.Errorf("defaults: %+v", g)
 	}
+	if g := load(t, strings.Replace(base, "router_id test", "enable_snmp_rfc", 1)).Global; !g.EnableSNMPRFCv2 || !g.EnableSNMPRFCv3 || g.EnableSNMPVRRP {
+		t.Errorf("enable_snmp_rfc: rfcv2 %v rfcv3 %v vrrp %v", g.EnableSNMPRFCv2, g.EnableSNMPRFCv3, g.EnableSNMPVRRP)
+	}
+	if g := load(t, strings.Replace(base, "router_id test", "enable_snmp_rfcv3", 1)).Global; g.EnableSNMPRFCv2 || !g.EnableSNMPRFCv3 {
+		t.Errorf("enable_snmp_rfcv3: rfcv2 %v rfcv3 %v", g.EnableSNMPRFCv2, g.EnableSNMPRFCv3)
+	}
 	old, ds := LoadBytes("t.conf", []byte(strings.Replace(base, "router_id test", "enable_snmp_keepalived", 1)), LoadOptions{})
 	if ds.HasErrors() || !old.Global.EnableSNMPVRRP || !strings.Contains(ds.Error(), "'enable_snmp_keepalived' is deprecated; use 'enable_snmp_vrrp'") {
 		t.Errorf("enable_snmp_keepalived: vrrp %v, diagnostics %q", old.Global.EnableSNMPVRRP, ds.Error())

@@ -31,6 +31,9 @@ type Options struct {
 	VRRP bool
 	// RFC2787 serves VRRP-MIB (enable_snmp_rfcv2).
 	RFC2787 bool
+	// RFC6527 serves VRRPv3-MIB (enable_snmp_rfcv3); its notifications
+	// are not sent.
+	RFC6527 bool
 	// Traps sends the notifications of the MIBs served (enable_traps):
 	// vrrpInstanceStateChange, vrrpTrapNewMaster.
 	Traps bool
@@ -134,6 +137,9 @@ func (a *Agent) served() []agentx.OID {
 	}
 	if a.opts.RFC2787 {
 		s = append(s, RFC2787OID)
+	}
+	if a.opts.RFC6527 {
+		s = append(s, RFC6527OID)
 	}
 	return s
 }
@@ -261,7 +267,7 @@ func (a *Agent) session(ctx context.Context) error {
 		a.log.Warn("SNMP notification not sent: no master agent when the state changed", "instance", ev.Instance, "state", ev.State.String())
 	}
 	a.sessions.Add(1)
-	a.log.Info("AgentX session registered", "socket", a.opts.Socket, "session", c.session.Load(), "vrrp", a.opts.VRRP, "rfcv2", a.opts.RFC2787, "traps", a.opts.Traps)
+	a.log.Info("AgentX session registered", "socket", a.opts.Socket, "session", c.session.Load(), "vrrp", a.opts.VRRP, "rfcv2", a.opts.RFC2787, "rfcv3", a.opts.RFC6527, "traps", a.opts.Traps)
 
 	errc := make(chan error, 1)
 	go func() { errc <- a.serve(c) }()

@@ -92,15 +92,18 @@ type view []agentx.VarBind
 
 // buildView renders snap (and the settings) as the sorted list of the
 // objects served under the registered subtrees: KEEPALIVED-MIB when
-// opts.VRRP, VRRP-MIB when opts.RFC2787.
+// opts.VRRP, VRRP-MIB when opts.RFC2787, VRRPv3-MIB when opts.RFC6527.
 func buildView(snap *ctl.Snapshot, set *Settings, opts *Options) view {
 	var v view
+	lookup := opts.Lookup
+	if lookup == nil {
+		lookup = LookupIface
+	}
 	if opts.RFC2787 {
-		lookup := opts.Lookup
-		if lookup == nil {
-			lookup = LookupIface
-		}
 		v = buildRFC2787(v, snap, set, opts.Traps, lookup)
+	}
+	if opts.RFC6527 {
+		v = buildRFC6527(v, snap, lookup)
 	}
 	if !opts.VRRP {
 		return v

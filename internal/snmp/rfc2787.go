@@ -23,9 +23,10 @@ var (
 
 // Iface is what VRRP-MIB shows of an instance's interface.
 type Iface struct {
-	Index   int
-	MAC     []byte
-	Primary netip.Addr // its primary IPv4 address
+	Index    int
+	MAC      []byte
+	Primary  netip.Addr // its primary IPv4 address
+	Primary6 netip.Addr // its first IPv6 link-local address
 }
 
 // LookupIface reads an interface from the host (the subagent runs in the
@@ -39,9 +40,13 @@ func LookupIface(name string) (Iface, bool) {
 	if addrs, err := ifi.Addrs(); err == nil {
 		for _, a := range addrs {
 			if n, ok := a.(*net.IPNet); ok {
-				if ip, ok := netip.AddrFromSlice(n.IP); ok && ip.Unmap().Is4() {
-					f.Primary = ip.Unmap()
-					break
+				ip, ok := netip.AddrFromSlice(n.IP)
+				switch ip = ip.Unmap(); {
+				case !ok:
+				case ip.Is4() && !f.Primary.IsValid():
+					f.Primary = ip
+				case ip.Is6() && ip.IsLinkLocalUnicast() && !f.Primary6.IsValid():
+					f.Primary6 = ip
 				}
 			}
 		}

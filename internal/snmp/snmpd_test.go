@@ -27,7 +27,7 @@ func fixed() *ctl.Snapshot {
 			Master: netip.MustParseAddr("192.0.2.1"), Counters: vi1Counters()},
 		{Name: "VI_6", Interface: "", VRID: 7, IPv6: true, Version: 3, State: vrrp.StateBackup, BasePriority: 100,
 			EffectivePriority: 100, AdvertInterval: 250 * time.Millisecond, Accept: true, NoPreempt: true,
-			Counters: &ctl.InstanceCounters{}},
+			VIPs: []string{"2001:db8::6/64"}, LastAdvertFrom: netip.MustParseAddr("fe80::2"), Counters: &ctl.InstanceCounters{}},
 	}}
 }
 
@@ -176,6 +176,23 @@ func TestSnmpdRFC2787(t *testing.T) {
 	}
 }
 
+// enable_snmp_rfcv3 serves VRRPv3-MIB (RFC 6527) as keepalived does (built
+// with SNMP_V3_FOR_V2, as Debian's is: VRRPv2 instances too), indexed by
+// interface index, VRID and address type.
+func TestSnmpdRFC6527(t *testing.T) {
+	s := snmptest.StartSnmpd(t, "")
+	lookup := func(name string) (Iface, bool) {
+		return Iface{Index: 4, MAC: []byte{0x02, 0, 0, 0, 0, 1}, Primary: netip.MustParseAddr("192.0.2.1"),
+			Primary6: netip.MustParseAddr("fe80::1")}, true
+	}
+	a := runAgent(t, Options{Socket: s.Socket, RFC6527: true, Lookup: lookup}, fixed())
+	waitSessions(t, a, 1, s)
+	out, err := s.Tool("snmpwalk", RFC6527OID.String())
+	if err != nil || out != wantV3Walk {
+		t.Errorf("snmpwalk: %v\n got:\n%s\nwant:\n%s", err, out, wantV3Walk)
+	}
+}
+
 // A state change handed to the subagent reaches a real snmptrapd through
 // snmpd as keepalived's vrrpInstanceStateChange, with keepalived's
 // varbinds; with traps disabled nothing is queued.
@@ -223,3 +240,54 @@ func TestSnmpTrap(t *testing.T) {
 		t.Error("a state change was queued with traps disabled")
 	}
 }
+
+const wantV3Walk = `.1.3.6.1.2.1.207.1.1.1.1.3.4.7.2 = Hex-STRING: FE 80 00 00 00 00 00 00 00 00 00 00 00 00 00 02 
+.1.3.6.1.2.1.207.1.1.1.1.3.4.51.1 = Hex-STRING: C0 00 02 01 
+.1.3.6.1.2.1.207.1.1.1.1.4.4.7.2 = Hex-STRING: FE 80 00 00 00 00 00 00 00 00 00 00 00 00 00 01 
+.1.3.6.1.2.1.207.1.1.1.1.4.4.51.1 = Hex-STRING: C0 00 02 01 
+.1.3.6.1.2.1.207.1.1.1.1.5.4.7.2 = Hex-STRING: 02 00 00 00 00 01 
+.1.3.6.1.2.1.207.1.1.1.1.5.4.51.1 = Hex-STRING: 02 00 00 00 00 01 
+.1.3.6.1.2.1.207.1.1.1.1.6.4.7.2 = INTEGER: 2
+.1.3.6.1.2.1.207.1.1.1.1.6.4.51.1 = INTEGER: 3
+.1.3.6.1.2.1.207.1.1.1.1.7.4.7.2 = Gauge32: 100
+.1.3.6.1.2.1.207.1.1.1.1.7.4.51.1 = Gauge32: 150
+.1.3.6.1.2.1.207.1.1.1.1.8.4.7.2 = INTEGER: 1
+.1.3.6.1.2.1.207.1.1.1.1.8.4.51.1 = INTEGER: 2
+.1.3.6.1.2.1.207.1.1.1.1.9.4.7.2 = INTEGER: 25
+.1.3.6.1.2.1.207.1.1.1.1.9.4.51.1 = INTEGER: 100
+.1.3.6.1.2.1.207.1.1.1.1.10.4.7.2 = INTEGER: 2
+.1.3.6.1.2.1.207.1.1.1.1.10.4.51.1 = INTEGER: 1
+.1.3.6.1.2.1.207.1.1.1.1.11.4.7.2 = INTEGER: 1
+.1.3.6.1.2.1.207.1.1.1.1.11.4.51.1 = INTEGER: 2
+.1.3.6.1.2.1.207.1.1.1.1.13.4.7.2 = INTEGER: 1
+.1.3.6.1.2.1.207.1.1.1.1.13.4.51.1 = INTEGER: 1
+.1.3.6.1.2.1.207.1.1.2.1.2.4.7.2.32.1.13.184.0.0.0.0.0.0.0.0.0.0.0.6 = INTEGER: 1
+.1.3.6.1.2.1.207.1.1.2.1.2.4.51.1.192.0.2.99 = INTEGER: 1
+.1.3.6.1.2.1.207.1.1.2.1.2.4.51.1.192.0.2.100 = INTEGER: 1
+.1.3.6.1.2.1.207.1.2.1.0 = Counter64: 1
+.1.3.6.1.2.1.207.1.2.2.0 = Counter64: 0
+.1.3.6.1.2.1.207.1.2.3.0 = Counter64: 0
+.1.3.6.1.2.1.207.1.2.4.0 = Timeticks: (0) 0:00:00.00
+.1.3.6.1.2.1.207.1.2.5.1.1.4.7.2 = Counter32: 0
+.1.3.6.1.2.1.207.1.2.5.1.1.4.51.1 = Counter32: 3
+.1.3.6.1.2.1.207.1.2.5.1.3.4.7.2 = Counter64: 0
+.1.3.6.1.2.1.207.1.2.5.1.3.4.51.1 = Counter64: 7
+.1.3.6.1.2.1.207.1.2.5.1.4.4.7.2 = Counter64: 0
+.1.3.6.1.2.1.207.1.2.5.1.4.4.51.1 = Counter64: 0
+.1.3.6.1.2.1.207.1.2.5.1.5.4.7.2 = Counter64: 0
+.1.3.6.1.2.1.207.1.2.5.1.5.4.51.1 = Counter64: 1
+.1.3.6.1.2.1.207.1.2.5.1.7.4.7.2 = Counter64: 0
+.1.3.6.1.2.1.207.1.2.5.1.7.4.51.1 = Counter64: 0
+.1.3.6.1.2.1.207.1.2.5.1.8.4.7.2 = Counter64: 0
+.1.3.6.1.2.1.207.1.2.5.1.8.4.51.1 = Counter64: 0
+.1.3.6.1.2.1.207.1.2.5.1.9.4.7.2 = Counter64: 0
+.1.3.6.1.2.1.207.1.2.5.1.9.4.51.1 = Counter64: 0
+.1.3.6.1.2.1.207.1.2.5.1.10.4.7.2 = Counter64: 0
+.1.3.6.1.2.1.207.1.2.5.1.10.4.51.1 = Counter64: 0
+.1.3.6.1.2.1.207.1.2.5.1.11.4.7.2 = Counter64: 0
+.1.3.6.1.2.1.207.1.2.5.1.11.4.51.1 = Counter64: 0
+.1.3.6.1.2.1.207.1.2.5.1.12.4.7.2 = Timeticks: (0) 0:00:00.00
+.1.3.6.1.2.1.207.1.2.5.1.12.4.51.1 = Timeticks: (0) 0:00:00.00
+.1.3.6.1.2.1.207.1.2.5.1.13.4.7.2 = Gauge32: 250
+.1.3.6.1.2.1.207.1.2.5.1.13.4.51.1 = Gauge32: 1000
+`

@@ -23,6 +23,9 @@ const (
 	kaInstEntry = kaOID + ".2.3.1."
 	rfcOID      = ".1.3.6.1.2.1.68"
 	rfcOper     = rfcOID + ".1.3.1."
+	v3OID       = ".1.3.6.1.2.1.207"
+	v3Oper      = v3OID + ".1.1.1.1."
+	v3Stats     = v3OID + ".1.2.5.1."
 	vip3        = "192.0.2.101"
 )
 
@@ -57,13 +60,16 @@ var snmpNotServed = []struct{ prefix, why string }{
 	{kaOID + ".1.11.", "lvsSyncDaemon globals: not served"},
 	{kaOID + ".2.6.", "vrrpAddressTable: the snapshot holds VIPs as text, not served yet"},
 	{rfcOper + "13.", "vrrpOperVirtualRouterUpTime: keepalived counts from its own SNMP start; not served"},
+	{v3Oper + "12.", "vrrpv3OperationsUpTime: not served"},
+	{v3Stats + "2.", "vrrpv3StatisticsNewMasterReason: the reason is not in the snapshot"},
+	{v3Stats + "6.", "vrrpv3StatisticsProtoErrReason: not in the snapshot"},
 }
 
-// TestSNMPDifferential: keepalived (enable_snmp_vrrp, enable_snmp_rfcv2,
+// TestSNMPDifferential: keepalived (enable_snmp_vrrp, enable_snmp_rfc,
 // enable_traps, snmp_socket) and gokeepalived run the same configuration, each against
 // its own snmpd (a private AgentX socket, SNMP on 127.0.0.1) and snmptrapd.
-// Once both instances are MASTER, snmpwalk reads KEEPALIVED-MIB and
-// VRRP-MIB (RFC 2787) from both:
+// Once both instances are MASTER, snmpwalk reads KEEPALIVED-MIB, VRRP-MIB
+// (RFC 2787) and VRRPv3-MIB (RFC 6527) from both:
 // every object gokeepalived serves reads exactly as keepalived's, version.0
 // aside (each names itself), and every object keepalived serves that
 // gokeepalived does not is listed in snmpNotServed. Both send
@@ -86,7 +92,7 @@ func TestSNMPDifferential(t *testing.T) {
 			if !strings.HasPrefix(gv, `STRING: "gokeepalived `) {
 				t.Errorf("version.0 = %s", gv)
 			}
-		case strings.HasPrefix(oid, rfcOper+"2."):
+		case strings.HasPrefix(oid, rfcOper+"2."), strings.HasPrefix(oid, v3Oper+"5."):
 			// Each run has its own veth: each daemon shows its own MAC.
 			if hexMAC(kv) != k.MAC || hexMAC(gv) != g.MAC {
 				t.Errorf("%s: keepalived %s (its MAC %s), gokeepalived %s (its MAC %s)", oid, kv, k.MAC, gv, g.MAC)
@@ -152,7 +158,7 @@ func snmpScenario(t *testing.T, kind string) snmpRecords {
 	trapd := snmptest.StartTrapd(t)
 	s := snmptest.StartSnmpd(t, trapd.Addr)
 	p := newFeatPair(t, "snmp", kind, false)
-	globals := fmt.Sprintf("    enable_snmp_vrrp\n    enable_snmp_rfcv2\n    enable_traps\n    snmp_socket unix:%s\n", s.Socket)
+	globals := fmt.Sprintf("    enable_snmp_vrrp\n    enable_snmp_rfc\n    enable_traps\n    snmp_socket unix:%s\n", s.Socket)
 	// VI_1: VRRPv2, initial state MASTER. VI_2 (after it: keepalived
 	// indexes instances in configuration order, gokeepalived by name):
 	// VRRPv3 (interval in centiseconds, accept shown), initial state BACKUP,
@@ -185,12 +191,14 @@ func snmpScenario(t *testing.T, kind string) snmpRecords {
 				return false, fmt.Sprintf("vrrpInstanceState.%s MASTER in the walk: %v\nsnmpd: %s\n%s", i, w, s.LogTail(), lastLines(p.master.D.Logs(), 12))
 			}
 		}
-		rfc, err := s.Walk(rfcOID)
-		if err != nil {
-			return false, err.Error()
-		}
-		for k, v := range rfc {
-			w[k] = v
+		for _, tree := range []string{rfcOID, v3OID} {
+			rfc, err := s.Walk(tree)
+			if err != nil {
+				return false, err.Error()
+			}
+			for k, v := range rfc {
+				w[k] = v
+			}
 		}
 		r.Walk = w
 		return true, ""
