@@ -75,15 +75,13 @@ func buildRFC2787(v view, snap *ctl.Snapshot, set *Settings, traps bool, lookup 
 	v = append(v,
 		agentx.Int32(RFC2787OID.Append(1, 1, 0), 2), // vrrpNodeVersion
 		agentx.Int32(RFC2787OID.Append(1, 2, 0), truth(traps)))
-	var chk, vers, vrid uint64
+	var errs routerErrors
 	if snap != nil {
 		for _, in := range snap.Instances {
 			if !rfc2787Suitable(in) {
 				continue
 			}
-			chk += in.Counters.Dropped(packet.DropChecksum)
-			vers += in.Counters.Dropped(packet.DropVersion)
-			vrid += in.Counters.Dropped(packet.DropVRIDMismatch)
+			errs.add(in)
 			ifi, _ := lookup(in.Interface)
 			idx := []uint32{uint32(ifi.Index), uint32(in.VRID)}
 			oper := func(c uint32) agentx.OID { return rfcOperOID.Append(append([]uint32{c}, idx...)...) }
@@ -129,9 +127,9 @@ func buildRFC2787(v view, snap *ctl.Snapshot, set *Settings, traps bool, lookup 
 		}
 	}
 	v = append(v,
-		counter(RFC2787OID.Append(2, 1, 0), chk),
-		counter(RFC2787OID.Append(2, 2, 0), vers),
-		counter(RFC2787OID.Append(2, 3, 0), vrid))
+		counter(RFC2787OID.Append(2, 1, 0), errs.checksum),
+		counter(RFC2787OID.Append(2, 2, 0), errs.version),
+		counter(RFC2787OID.Append(2, 3, 0), errs.vrid))
 	sort.Slice(v, func(i, j int) bool { return v[i].Name.Compare(v[j].Name) < 0 })
 	return v
 }
@@ -143,4 +141,15 @@ func ipAddr(name agentx.OID, a netip.Addr) agentx.VarBind {
 
 func counter(name agentx.OID, n uint64) agentx.VarBind {
 	return agentx.VarBind{Type: agentx.Counter32, Name: name, Int: uint64(uint32(n))}
+}
+
+// routerErrors are the router-wide error counts of both RFC MIBs: adverts
+// dropped for their checksum, version or VRID, summed over the instances
+// the MIB shows.
+type routerErrors struct{ checksum, version, vrid uint64 }
+
+func (e *routerErrors) add(in *ctl.InstanceSnapshot) {
+	e.checksum += in.Counters.Dropped(packet.DropChecksum)
+	e.version += in.Counters.Dropped(packet.DropVersion)
+	e.vrid += in.Counters.Dropped(packet.DropVRIDMismatch)
 }

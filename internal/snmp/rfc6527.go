@@ -40,15 +40,13 @@ func addrBytes(a netip.Addr) []byte { return a.AsSlice() }
 // (vrrp_snmp.c), indexed by interface index, VRID and address type. The
 // new-master and protocol-error reasons and the up time are not served.
 func buildRFC6527(v view, snap *ctl.Snapshot, lookup func(string) (Iface, bool)) view {
-	var chk, vers, vrid uint64
+	var errs routerErrors
 	if snap != nil {
 		for _, in := range snap.Instances {
 			if !rfc6527Suitable(in) {
 				continue
 			}
-			chk += in.Counters.Dropped(packet.DropChecksum)
-			vers += in.Counters.Dropped(packet.DropVersion)
-			vrid += in.Counters.Dropped(packet.DropVRIDMismatch)
+			errs.add(in)
 			ifi, _ := lookup(in.Interface)
 			idx := []uint32{uint32(ifi.Index), uint32(in.VRID), inetType(in.IPv6)}
 			at := func(base agentx.OID, c uint32) agentx.OID { return base.Append(append([]uint32{c}, idx...)...) }
@@ -106,9 +104,9 @@ func buildRFC6527(v view, snap *ctl.Snapshot, lookup func(string) (Iface, bool))
 		}
 	}
 	v = append(v,
-		agentx.VarBind{Type: agentx.Counter64, Name: v3StatsOID.Append(1, 0), Int: chk},
-		agentx.VarBind{Type: agentx.Counter64, Name: v3StatsOID.Append(2, 0), Int: vers},
-		agentx.VarBind{Type: agentx.Counter64, Name: v3StatsOID.Append(3, 0), Int: vrid},
+		agentx.VarBind{Type: agentx.Counter64, Name: v3StatsOID.Append(1, 0), Int: errs.checksum},
+		agentx.VarBind{Type: agentx.Counter64, Name: v3StatsOID.Append(2, 0), Int: errs.version},
+		agentx.VarBind{Type: agentx.Counter64, Name: v3StatsOID.Append(3, 0), Int: errs.vrid},
 		agentx.Ticks(v3StatsOID.Append(4, 0), 0))
 	sort.Slice(v, func(i, j int) bool { return v[i].Name.Compare(v[j].Name) < 0 })
 	return v
