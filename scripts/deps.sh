@@ -2,12 +2,14 @@
 # Installs everything the tests and the demo need on a fresh Debian machine:
 # Debian packages (real keepalived as a wire peer and config oracle, FRR bfdd as a BFD peer, nginx, nftables,
 # tcpdump/tshark, iproute2; groff, man, zsh and lintian to check the man pages, the shell completion and the
-# .deb) and Go tools from the module proxy. Idempotent and quiet when everything is already there.
+# .deb; net-snmp's snmpd, snmptrapd and tools for the SNMP tests, run with their own configs, never as services)
+# and Go tools from the module proxy. Idempotent and quiet when everything is already there.
 set -euo pipefail
 
 APT_PKGS=(keepalived nginx-light nftables tcpdump tshark iproute2 ipvsadm procps psmisc
   groff-base man-db zsh lintian   # man pages, completion and the .deb (packaging/deb_test.go)
-  frr)                            # bfdd, the BFD interop peer (test/e2e, internal/bfd/testdata/capture.sh)
+  frr                             # bfdd, the BFD interop peer (test/e2e, internal/bfd/testdata/capture.sh)
+  snmpd snmp snmptrapd)           # the SNMP subagent's tests (internal/snmp, test/e2e)
 # qemu and a stock kernel for the IPVS VM harness are installed by test/vm itself.
 
 need=()
@@ -21,7 +23,7 @@ if ((${#need[@]})); then
   fi
   echo "deps: installing Debian packages: ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive
-  # Never let package scripts start services (nginx, keepalived) on the host.
+  # Never let package scripts start services (nginx, keepalived, snmpd) on the host.
   if [[ ! -e /usr/sbin/policy-rc.d ]]; then
     printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
   fi

@@ -74,6 +74,8 @@ var rules = []struct {
 		mod + "internal/lb", mod + "internal/check"}, "the status protocol is rendered from a snapshot, not the runtimes"},
 	{"internal/metrics", []string{mod + "internal/daemon", mod + "internal/director", mod + "internal/linux", mod + "internal/config",
 		mod + "internal/lb", mod + "internal/check"}, "metrics render the status snapshot (ctl.Snapshot), not the runtimes"},
+	{"internal/snmp", []string{mod + "internal/daemon", mod + "internal/director", mod + "internal/linux", mod + "internal/config",
+		mod + "internal/lb", mod + "internal/check"}, "the SNMP subagent renders the status snapshot (ctl.Snapshot), not the runtimes"},
 	{"internal/testutil", []string{mod + "internal", mod + "test", mod + "cmd"}, "test support is a leaf that any test can import"},
 	{"internal/docgen", []string{mod + "internal/daemon", mod + "internal/linux", mod + "internal/cli"},
 		"man pages and completion are generated from the tables and flag sets they are given, not from what runs"},

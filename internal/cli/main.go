@@ -72,7 +72,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return ExitUsage
 	}
 	for flag, set := range map[string]bool{"-X/--release-vips": o.ReleaseVIPs, "-a/--address-monitoring": o.AddrMonitor,
-		"-x/--snmp": o.SNMP, "-A/--snmp-agent-socket": o.SNMPSocket != "", "-m/--core-dump": o.CoreDump,
+		"-m/--core-dump":         o.CoreDump,
 		"-M/--core-dump-pattern": o.CorePattern != "", "-e/--all-config": o.AllConfig} {
 		if set {
 			fmt.Fprintf(stderr, "gokeepalived: warning: %s is accepted for compatibility but not implemented yet; it has no effect\n", flag)
@@ -230,6 +230,14 @@ func runDaemon(o Options, cfg *config.Config, stderr io.Writer) int {
 		defer lvs.Stop()
 		states, vsStatus = lvs, lvs
 	}
+	// The SNMP subagent reads the published snapshot on its own goroutines
+	// and hears state changes as events, like the load balancer.
+	agent := &snmpRunner{ctx: ctx, o: o, log: log}
+	if states != nil {
+		states = stateTee{states, agent}
+	} else {
+		states = agent
+	}
 	d := daemon.New(cfg, daemon.Options{ConfigFile: o.ConfigFile, DontRelease: o.DontReleaseVR, Logger: log,
 		Ports: linuxport.Linux(), Notifier: daemon.NewNotifier(cfg, log), States: states, VirtualServers: vsStatus,
 		Ready: func() {
@@ -237,6 +245,10 @@ func runDaemon(o Options, cfg *config.Config, stderr io.Writer) int {
 				log.Warn("systemd readiness notification failed", "err", err)
 			}
 		}})
+
+	agent.snapshot = d.Snapshot
+	agent.apply(cfg)
+	defer agent.stop()
 
 	// The BFD runtime (bfd_instance) runs beside both and tells the VRRP
 	// loop of every session state change (track_bfd); it stops last, so
@@ -250,7 +262,7 @@ func runDaemon(o Options, cfg *config.Config, stderr io.Writer) int {
 	defer bfdh.stop()
 
 	targets := &reloadTargets{vrrp: d, running: cfg}
-	targets.bfd = bfdh
+	targets.bfd, targets.snmp = bfdh, agent
 	if lvs != nil {
 		targets.lb = lvs
 	}
@@ -398,6 +410,9 @@ func reload(ctx context.Context, o Options, t *reloadTargets, log *slog.Logger, 
 		if err := t.bfd.apply(cfg); err != nil {
 			return "", fmt.Errorf("applying the bfd_instance blocks failed: %w", err)
 		}
+	}
+	if t.snmp != nil {
+		t.snmp.apply(cfg)
 	}
 	t.running = cfg
 	return "configuration reloaded", nil

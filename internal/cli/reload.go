@@ -14,8 +14,9 @@ type reloadTargets struct {
 	vrrp interface {
 		Reload(context.Context, *config.Config) error
 	}
-	lb  interface{ Reload(*config.Config) } // nil without the load balancer (-P)
-	bfd *bfdHost                            // nil in tests that need no BFD
+	lb   interface{ Reload(*config.Config) } // nil without the load balancer (-P)
+	bfd  *bfdHost                            // nil in tests that need no BFD
+	snmp *snmpRunner                         // nil in tests that need no SNMP
 
 	mu      sync.Mutex     // one reload at a time: the check sees what runs
 	running *config.Config // after subsystems; guarded by mu

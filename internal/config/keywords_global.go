@@ -254,13 +254,24 @@ func globalDefsBlock() *BlockSpec {
 		kw("bfd_rlimit_rtime", 1, 1, tUint).unimpl().alias("bfd_rlimit_rttime", "'bfd_rlimit_rtime' is deprecated; use 'bfd_rlimit_rttime'"),
 
 		// SNMP and DBus.
-		kw("snmp_socket", 1, 1, tStr).unimpl(),
-		flag("enable_traps").unimpl(),
-		flag("enable_snmp_vrrp").unimpl(),
-		flag("enable_snmp_keepalived").unimpl().alias("enable_snmp_vrrp", "'enable_snmp_keepalived' is deprecated; use 'enable_snmp_vrrp'"),
-		flag("enable_snmp_rfc").unimpl(),
-		flag("enable_snmp_rfcv2").unimpl(),
-		flag("enable_snmp_rfcv3").unimpl(),
+		show(set(kw("snmp_socket", 1, 1, tStr), func(b *builder, g *Global, n *syntax.Node) {
+			a := n.Args[0]
+			if !strings.HasPrefix(a.Text, "unix:/") && !strings.HasPrefix(a.Text, "tcp:") && !strings.HasPrefix(a.Text, "/") {
+				b.ds.Errorf(a.Pos, "snmp_socket '%s' is not an AgentX stream socket: use unix:/PATH, /PATH or tcp:HOST:PORT", a.Text)
+				return
+			}
+			g.SNMPSocket = a.Text
+		}), func(d *dumper, i int, g *Global) {
+			if g.SNMPSocket != "" {
+				d.kv(i, "snmp_socket", g.SNMPSocket)
+			}
+		}),
+		flagKw("enable_traps", func(g *Global) *bool { return &g.EnableTraps }, true),
+		flagKw("enable_snmp_vrrp", func(g *Global) *bool { return &g.EnableSNMPVRRP }, true),
+		flagKw("enable_snmp_keepalived", func(g *Global) *bool { return &g.EnableSNMPVRRP }, true).alias("enable_snmp_vrrp", "'enable_snmp_keepalived' is deprecated; use 'enable_snmp_vrrp'"),
+		set(flag("enable_snmp_rfc"), func(b *builder, g *Global, n *syntax.Node) { g.EnableSNMPRFCv2, g.EnableSNMPRFCv3 = true, true }),
+		flagKw("enable_snmp_rfcv2", func(g *Global) *bool { return &g.EnableSNMPRFCv2 }, true),
+		flagKw("enable_snmp_rfcv3", func(g *Global) *bool { return &g.EnableSNMPRFCv3 }, true),
 		flag("enable_snmp_checker").unimpl(),
 		flag("enable_dbus").unimpl(),
 		str("dbus_service_name").unimpl(),

@@ -146,6 +146,19 @@ type Global struct {
 	// late by more than MinAutoPriorityDelay (default 1s).
 	MaxAutoPriority      int
 	MinAutoPriorityDelay time.Duration
+
+	// SNMPSocket is snmp_socket: the AgentX master's socket ("" = net-snmp's
+	// default, unix:/var/agentx/master).
+	SNMPSocket string
+	// EnableSNMPVRRP is enable_snmp_vrrp: serve KEEPALIVED-MIB's vrrp tree.
+	EnableSNMPVRRP bool
+	// EnableSNMPRFCv2 is enable_snmp_rfcv2: serve VRRP-MIB (RFC 2787).
+	EnableSNMPRFCv2 bool
+	// EnableSNMPRFCv3 is enable_snmp_rfcv3: serve VRRPv3-MIB (RFC 6527).
+	// enable_snmp_rfc sets both.
+	EnableSNMPRFCv3 bool
+	// EnableTraps is enable_traps: send keepalived's SNMP notifications.
+	EnableTraps bool
 }
 
 // ProcessKnobs are one keepalived child's process settings (global_defs

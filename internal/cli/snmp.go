@@ -1,0 +1,142 @@
+package cli
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"sync"
+	"sync/atomic"
+
+	"gokeepalived/internal/config"
+	"gokeepalived/internal/ctl"
+	"gokeepalived/internal/daemon"
+	"gokeepalived/internal/snmp"
+	"gokeepalived/internal/vrrp"
+)
+
+// snmpOptions decides the SNMP subagent as keepalived does: -x turns on
+// enable_snmp_vrrp, enable_snmp_rfcv2 and enable_snmp_rfcv3, -A sets the socket unless
+// snmp_socket does; the agent runs when any MIB is on, and sends their
+// notifications when enable_traps is on too.
+func snmpOptions(o Options, cfg *config.Config) snmp.Options {
+	g := cfg.Global
+	opts := snmp.Options{Socket: g.SNMPSocket, VRRP: g.EnableSNMPVRRP || o.SNMP, RFC2787: g.EnableSNMPRFCv2 || o.SNMP,
+		RFC6527: g.EnableSNMPRFCv3 || o.SNMP, Traps: g.EnableTraps}
+	if opts.Socket == "" {
+		opts.Socket = o.SNMPSocket
+	}
+	return opts
+}
+
+// snmpSettings are the configuration's values the MIB shows beside the
+// snapshot: the router id (the host name by default) and each instance's
+// configured state.
+func snmpSettings(cfg *config.Config) snmp.Settings {
+	set := snmp.Settings{Version: "gokeepalived " + Version, RouterID: cfg.Global.RouterID,
+		InitialStates: make(map[string]vrrp.State, len(cfg.Instances))}
+	if set.RouterID == "" {
+		set.RouterID, _ = os.Hostname()
+	}
+	for _, in := range cfg.Instances {
+		if in.Auth != nil {
+			if set.AuthTypes == nil {
+				set.AuthTypes = map[string]int{}
+			}
+			set.AuthTypes[in.Name] = 1 // PASS (AH is refused)
+		}
+		switch in.State {
+		case "MASTER":
+			set.InitialStates[in.Name] = vrrp.StateMaster
+		case "BACKUP":
+			set.InitialStates[in.Name] = vrrp.StateBackup
+		}
+	}
+	return set
+}
+
+// snmpRunner starts, restarts and stops the SNMP subagent as the
+// configuration says, at start and on each reload (keepalived starts and
+// stops its subagent on reload too). It is the daemon's state sink for
+// the subagent: it hands each change to the agent running, if any.
+type snmpRunner struct {
+	ctx      context.Context // the daemon's: the agent runs until it ends
+	o        Options
+	log      *slog.Logger
+	snapshot func() *ctl.Snapshot
+
+	// running is the agent now, read without a lock by VRRPState (the
+	// VRRP loop never waits for a reload's restart).
+	running atomic.Pointer[snmp.Agent]
+
+	mu     sync.Mutex // serialises apply and stop
+	key    snmpKey
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// snmpKey is what restarts the agent when it changes.
+type snmpKey struct {
+	socket                        string
+	vrrp, rfc2787, rfc6527, traps bool
+}
+
+// apply runs the agent cfg asks for: started, restarted when its socket,
+// MIB or traps changed, stopped when SNMP is off; otherwise it only takes
+// the new settings.
+func (r *snmpRunner) apply(cfg *config.Config) {
+	opts := snmpOptions(r.o, cfg)
+	key := snmpKey{opts.Socket, opts.VRRP, opts.RFC2787, opts.RFC6527, opts.Traps}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if a := r.running.Load(); a != nil && key == r.key {
+		a.SetSettings(snmpSettings(cfg))
+		return
+	}
+	r.stopLocked()
+	if !opts.VRRP && !opts.RFC2787 && !opts.RFC6527 {
+		return
+	}
+	r.key = key
+	opts.Logger, opts.Snapshot = r.log, r.snapshot
+	a := snmp.New(opts, snmpSettings(cfg))
+	actx, cancel := context.WithCancel(r.ctx)
+	done := make(chan struct{})
+	r.cancel, r.done = cancel, done
+	r.running.Store(a)
+	go func() { a.Run(actx); close(done) }()
+	r.log.Info("SNMP subagent started", "socket", opts.Socket, "traps", opts.Traps)
+}
+
+func (r *snmpRunner) stopLocked() {
+	if r.running.Swap(nil) == nil {
+		return
+	}
+	r.cancel()
+	<-r.done
+	r.log.Info("SNMP subagent stopped")
+}
+
+// stop ends the running agent, if any.
+func (r *snmpRunner) stop() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.stopLocked()
+}
+
+// VRRPState hands a state change to the running agent (which queues it
+// without blocking).
+func (r *snmpRunner) VRRPState(ev vrrp.StateEvent) {
+	if a := r.running.Load(); a != nil {
+		a.VRRPState(ev)
+	}
+}
+
+// stateTee hands every VRRP state change to each sink (the load-balancer
+// runtime, the SNMP subagent); each queues it without blocking.
+type stateTee []daemon.StateSink
+
+func (t stateTee) VRRPState(ev vrrp.StateEvent) {
+	for _, s := range t {
+		s.VRRPState(ev)
+	}
+}
