@@ -232,16 +232,19 @@ func runDaemon(o Options, cfg *config.Config, stderr io.Writer) int {
 			switch req.Cmd {
 			case ctl.CmdStatus:
 				st, err := d.Status(rctx)
+				if err == nil {
+					st, err = st.Filter(req.Instances)
+				}
 				if err != nil {
 					return ctl.Response{Error: err.Error()}
 				}
 				return ctl.Response{Status: st}
 			case ctl.CmdReload:
-				if msg, err := reload(rctx, o, d, lvs, log); err != nil {
+				sum, err := reload(rctx, o, d, lvs, log)
+				if err != nil {
 					return ctl.Response{Error: err.Error()}
-				} else {
-					return ctl.Response{Message: msg}
 				}
+				return ctl.Response{Message: "configuration reloaded", Reload: &sum}
 			}
 			return ctl.Response{Error: "unknown command " + req.Cmd}
 		})
@@ -320,7 +323,7 @@ const minProcs = 8
 // the VRRP loop, then (if that succeeded) to the load-balancer runtime,
 // which takes it without making the caller wait. A configuration with
 // errors is refused and the running one kept.
-func reload(ctx context.Context, o Options, d *daemon.Daemon, lvs *director.Director, log *slog.Logger) (string, error) {
+func reload(ctx context.Context, o Options, d *daemon.Daemon, lvs *director.Director, log *slog.Logger) (ctl.ReloadSummary, error) {
 	cfg, ds := config.Load(o.ConfigFile, config.LoadOptions{Syntax: syntax.Options{ConfigID: o.ConfigID}})
 	if cfg != nil && !ds.HasErrors() {
 		ds = append(ds, config.CheckHost(cfg, func(name string) bool {
@@ -339,16 +342,19 @@ func reload(ctx context.Context, o Options, d *daemon.Daemon, lvs *director.Dire
 		}
 	}
 	if len(errs) > 0 {
-		return "", fmt.Errorf("new configuration refused, previous one keeps running:\n%s", strings.Join(errs, "\n"))
+		return ctl.ReloadSummary{}, fmt.Errorf("new configuration refused, previous one keeps running:\n%s", strings.Join(errs, "\n"))
 	}
 	cfg = subsystems(o, cfg)
-	if err := d.Reload(ctx, cfg); err != nil {
-		return "", fmt.Errorf("applying new configuration failed, previous one keeps running: %w", err)
+	sum, err := d.ReloadSummary(ctx, cfg)
+	if err != nil {
+		return sum, fmt.Errorf("applying new configuration failed, previous one keeps running: %w", err)
 	}
 	if lvs != nil {
 		lvs.Reload(cfg)
 	}
-	return "configuration reloaded", nil
+	log.Info("configuration reloaded", "kept", len(sum.Kept), "restarted", len(sum.Restarted), "added", len(sum.Added),
+		"removed", len(sum.Removed))
+	return sum, nil
 }
 
 // subsystems keeps the parts of cfg the selected subsystems run: -P (VRRP

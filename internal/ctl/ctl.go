@@ -30,6 +30,12 @@ const (
 // Request is what a client sends.
 type Request struct {
 	Cmd string `json:"cmd"`
+	// Instances restricts status, and names the instances of maintenance
+	// and failover.
+	Instances []string `json:"instances,omitempty"`
+	// All is maintenance for every instance; On turns maintenance on.
+	All bool `json:"all,omitempty"`
+	On  bool `json:"on,omitempty"`
 }
 
 // Response is what the daemon answers. Error is set when the command failed.
@@ -38,6 +44,10 @@ type Response struct {
 	Status *Status `json:"status,omitempty"`
 	// Message is a human sentence for commands such as reload.
 	Message string `json:"message,omitempty"`
+	// Reload is what a reload changed.
+	Reload *ReloadSummary `json:"reload,omitempty"`
+	// Maintenance answers maintenance and failover.
+	Maintenance *Maintenance `json:"maintenance,omitempty"`
 }
 
 // Status is the daemon's snapshot.

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 
 	"gokeepalived/internal/config"
+	"gokeepalived/internal/ctl"
 	"gokeepalived/internal/vrrp"
 )
 
@@ -28,22 +29,29 @@ import (
 // in and started). Sockets and VMACs the new configuration no longer uses
 // are then closed and removed, again off the loop.
 func (d *Daemon) Reload(ctx context.Context, cfg *config.Config) error {
+	_, err := d.ReloadSummary(ctx, cfg)
+	return err
+}
+
+// ReloadSummary is Reload, and says what it changed.
+func (d *Daemon) ReloadSummary(ctx context.Context, cfg *config.Config) (ctl.ReloadSummary, error) {
 	// One reload at a time: a second one plans against the first one's result.
 	d.reloadMu.Lock()
 	defer d.reloadMu.Unlock()
 	var p *reloadPlan
-	if err := d.Do(ctx, func() { p = d.plan(cfg) }); err != nil {
-		return err
+	var sum ctl.ReloadSummary
+	if err := d.Do(ctx, func() { p = d.plan(cfg); sum = d.summarize(p) }); err != nil {
+		return sum, err
 	}
 	if err := d.prepare(p); err != nil {
-		return err
+		return sum, err
 	}
 	var retired retiredObjects
 	if err := d.commitOnLoop(ctx, p, &retired); err != nil {
-		return err
+		return sum, err
 	}
 	d.retire(retired)
-	return nil
+	return sum, nil
 }
 
 // reloadPlan is what a reload (or the start) changes. plan fills the first
