@@ -121,7 +121,7 @@ func (g *SyncGroup) step(now time.Time, k int, in Input) IgnoreReason {
 	switch {
 	case tr.To == StateMaster:
 		for j, o := range g.members {
-			if j != k && o.state == StateBackup {
+			if j != k && o.state == StateBackup && !o.maint {
 				o.begin()
 				o.becomeMaster(now, why)
 				g.collect(j, o.output(IgnoreNone))
