@@ -13,11 +13,11 @@ import (
 type downCause uint8
 
 const (
-	causeStartup downCause = iota // entered BACKUP from INIT/FAULT, nothing accepted since
-	causeAdvert                   // reset by an accepted advertisement
-	causePrio0                    // set to Skew_Time by a priority-0 advertisement
-	causeGroup                    // a sync group moved us to BACKUP
-	causeHandOver                 // we handed over (maintenance, failover)
+	causeStartup  downCause = iota // entered BACKUP from INIT/FAULT, nothing accepted since
+	causeAdvert                    // reset by an accepted advertisement
+	causePrio0                     // set to Skew_Time by a priority-0 advertisement
+	causeGroup                     // a sync group moved us to BACKUP
+	causeHandOver                  // we handed over (maintenance, failover)
 )
 
 type faultEntry struct{ source, reason string }
