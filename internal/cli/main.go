@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"syscall"
@@ -217,7 +218,8 @@ func runDaemon(o Options, cfg *config.Config, stderr io.Writer) int {
 		states, vsStatus = lvs, lvs
 	}
 	d := daemon.New(cfg, daemon.Options{ConfigFile: o.ConfigFile, DontRelease: o.DontReleaseVR, Logger: log,
-		Ports: linuxport.Linux(), Notifier: daemon.NewNotifier(cfg, log), States: states, VirtualServers: vsStatus,
+		MaintenanceFile: MaintenanceFile(o),
+		Ports:           linuxport.Linux(), Notifier: daemon.NewNotifier(cfg, log), States: states, VirtualServers: vsStatus,
 		Ready: func() {
 			if err := sdNotify(fmt.Sprintf("READY=1\nMAINPID=%d\nSTATUS=running %d VRRP instances", os.Getpid(), len(cfg.Instances))); err != nil {
 				log.Warn("systemd readiness notification failed", "err", err)
@@ -245,6 +247,27 @@ func runDaemon(o Options, cfg *config.Config, stderr io.Writer) int {
 					return ctl.Response{Error: err.Error()}
 				}
 				return ctl.Response{Message: "configuration reloaded", Reload: &sum}
+			case ctl.CmdMaintenance:
+				m, err := d.Maintenance(rctx, req.On, req.Instances, req.All)
+				if err != nil {
+					return ctl.Response{Error: err.Error()}
+				}
+				msg := "maintenance off: " + strings.Join(m.Changed, ", ")
+				if req.On {
+					msg = "maintenance on: " + strings.Join(m.Changed, ", ")
+				}
+				if len(m.Changed) == 0 {
+					msg = "nothing changed"
+				}
+				return ctl.Response{Message: msg, Maintenance: &m}
+			case ctl.CmdFailover:
+				if len(req.Instances) != 1 {
+					return ctl.Response{Error: "failover needs exactly one instance"}
+				}
+				if err := d.Failover(rctx, req.Instances[0]); err != nil {
+					return ctl.Response{Error: err.Error()}
+				}
+				return ctl.Response{Message: req.Instances[0] + " handed over (priority 0 advert sent); the peer takes over after its skew time"}
 			}
 			return ctl.Response{Error: "unknown command " + req.Cmd}
 		})
@@ -316,6 +339,13 @@ func openBackend(choice string) (director.Backend, error) {
 	return t, nil
 }
 
+// MaintenanceFile is where the daemon keeps the instances in maintenance
+// across restarts: "maintenance" beside the control socket, in the
+// daemon's run directory (/run/gokeepalived/maintenance by default).
+func MaintenanceFile(o Options) string {
+	return filepath.Join(filepath.Dir(o.ControlSocket), "maintenance")
+}
+
 // minProcs is the least GOMAXPROCS the daemon runs with (see runDaemon).
 const minProcs = 8
 
@@ -352,8 +382,6 @@ func reload(ctx context.Context, o Options, d *daemon.Daemon, lvs *director.Dire
 	if lvs != nil {
 		lvs.Reload(cfg)
 	}
-	log.Info("configuration reloaded", "kept", len(sum.Kept), "restarted", len(sum.Restarted), "added", len(sum.Added),
-		"removed", len(sum.Removed))
 	return sum, nil
 }
 

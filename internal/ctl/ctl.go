@@ -67,12 +67,15 @@ type Status struct {
 
 // InstanceStatus describes one vrrp_instance.
 type InstanceStatus struct {
-	Name              string   `json:"name"`
-	Interface         string   `json:"interface"`
-	VRID              int      `json:"vrid"`
-	Family            string   `json:"family"` // "ipv4" or "ipv6"
-	Version           int      `json:"version"`
-	State             string   `json:"state"`
+	Name      string `json:"name"`
+	Interface string `json:"interface"`
+	VRID      int    `json:"vrid"`
+	Family    string `json:"family"` // "ipv4" or "ipv6"
+	Version   int    `json:"version"`
+	State     string `json:"state"`
+	// Maintenance is set while gokeepalivedctl maintenance holds the
+	// instance out (State is then MAINTENANCE, or FAULT).
+	Maintenance       bool     `json:"maintenance,omitempty"`
 	BasePriority      int      `json:"base_priority"`
 	EffectivePriority int      `json:"effective_priority"`
 	AdvertInterval    string   `json:"advert_interval"`

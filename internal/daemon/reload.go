@@ -238,6 +238,10 @@ func (d *Daemon) commitOnLoop(ctx context.Context, p *reloadPlan, retired *retir
 		defer close(done)
 		if p.state.CompareAndSwap(planPending, planCommitted) {
 			*retired = d.commit(p)
+			// Published before Reload returns, so a status read right
+			// after it shows the new configuration.
+			d.snapshotAll()
+			d.publish()
 		}
 	}
 	select {

@@ -94,7 +94,7 @@ type Collector struct {
 
 	state, stateCode      *prometheus.Desc
 	basePrio, effPrio     *prometheus.Desc
-	vipsHeld              *prometheus.Desc
+	vipsHeld, maintenance *prometheus.Desc
 	counters              []counterSpec
 	drops, ignored        *prometheus.Desc
 	lastAdvertAge         *prometheus.Desc
@@ -128,6 +128,8 @@ func New(snapshot func() *ctl.Snapshot, opts ...Option) *Collector {
 			"Priority after tracker weights, as sent in adverts."),
 		vipsHeld: instanceDesc("vips_held",
 			"1 while the instance holds its virtual addresses on the interface, else 0."),
+		maintenance: instanceDesc("maintenance",
+			"1 while gokeepalivedctl maintenance holds the instance out (it never becomes MASTER), else 0."),
 		drops: instanceDesc("drops_total",
 			"Received advertisements dropped, by reason.", "reason"),
 		ignored: instanceDesc("inputs_ignored_total",
@@ -162,7 +164,7 @@ func New(snapshot func() *ctl.Snapshot, opts ...Option) *Collector {
 
 // Describe implements prometheus.Collector.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.state, c.stateCode, c.basePrio, c.effPrio, c.vipsHeld,
+	for _, d := range []*prometheus.Desc{c.state, c.stateCode, c.basePrio, c.effPrio, c.vipsHeld, c.maintenance,
 		c.drops, c.ignored, c.lastAdvertAge, c.lastTransition, c.trackerUp, c.startTime, c.lastReload} {
 		ch <- d
 	}
@@ -203,9 +205,14 @@ func (c *Collector) collectInstance(ch chan<- prometheus.Metric, in *ctl.Instanc
 		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v), labels...)
 	}
 
+	// The states, and MAINTENANCE (a BACKUP held out: its BACKUP series
+	// is then 0), as the status shows them.
+	shown := in.StateName()
 	for s := range vrrp.NumStates {
-		gauge(c.state, b2f(s == in.State), with(s.String()))
+		gauge(c.state, b2f(s.String() == shown), with(s.String()))
 	}
+	gauge(c.state, b2f(shown == ctl.MaintenanceState), with(ctl.MaintenanceState))
+	gauge(c.maintenance, b2f(in.Maintenance), lv)
 	if in.State < vrrp.NumStates {
 		gauge(c.stateCode, float64(in.State.KeepalivedCode()), lv)
 	}

@@ -206,6 +206,10 @@ func (i *Instance) startup(now time.Time) IgnoreReason {
 	// RFC 9568 §6.4.1: else: Set Master_Adver_Interval to
 	// Advertisement_Interval, set Master_Down_Timer to Master_Down_Interval,
 	// transition to Backup.
+	if i.maint {
+		i.enterBackup(now, causeStartup, "startup in maintenance: BACKUP until maintenance off")
+		return IgnoreNone
+	}
 	i.enterBackup(now, causeStartup, fmt.Sprintf("startup; waiting %s (master down interval) for an advertisement",
 		secs(MasterDownInterval(i.cfg.Version, i.prio, i.adverInt, i.cfg.DownTimerAdverts))))
 	return IgnoreNone
