@@ -276,7 +276,7 @@ func runDaemon(o Options, cfg *config.Config, stderr io.Writer) int {
 
 	if o.MetricsListen != "" {
 		// A scrape reads the latest published snapshot: it never enters the VRRP loop.
-		srv := &http.Server{Addr: o.MetricsListen, Handler: metrics.Handler(d.Snapshot), ReadHeaderTimeout: 5 * time.Second}
+		srv := &http.Server{Addr: o.MetricsListen, Handler: metrics.Handler(d.Snapshot, metrics.WithVersion(Version)), ReadHeaderTimeout: 5 * time.Second}
 		go func() {
 			log.Info("serving Prometheus metrics", "address", o.MetricsListen, "path", "/metrics")
 			if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {

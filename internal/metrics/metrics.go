@@ -39,6 +39,7 @@
 //	gokeepalived_lvs_real_server_weight                      current weight
 //	gokeepalived_lvs_real_server_in_table                    1 while in the kernel table
 //	gokeepalived_lvs_real_server_last_change_timestamp_seconds  when the health state last changed
+//	gokeepalived_build_info{version,revision,goversion}     always 1
 //
 // Every counter and every drop reason is exported from the first scrape, at
 // zero, so rate() works from the start; the ignored-input counters only once
@@ -91,6 +92,7 @@ type counterSpec struct {
 type Collector struct {
 	snapshot func() *ctl.Snapshot
 	now      func() time.Time
+	version  string // gokeepalived_build_info (WithVersion)
 
 	state, stateCode      *prometheus.Desc
 	basePrio, effPrio     *prometheus.Desc
@@ -257,8 +259,9 @@ func unixSeconds(t time.Time) float64 { return float64(t.UnixNano()) / 1e9 }
 // the Go runtime and process collectors (memory, GC, CPU, file descriptors).
 func NewRegistry(snapshot func() *ctl.Snapshot, opts ...Option) *prometheus.Registry {
 	reg := prometheus.NewRegistry()
+	c := New(snapshot, opts...)
 	reg.MustRegister(
-		New(snapshot, opts...),
+		c, buildInfo(c.version),
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
