@@ -13,7 +13,6 @@ import (
 // build stamped its git revision after the "+".
 func WithVersion(v string) Option { return func(c *Collector) { c.version = v } }
 
-
 // buildLabels splits a stamped version into version and revision; without
 // a stamped revision it takes the one the Go toolchain recorded (a build
 // in a git checkout), else "unknown".
