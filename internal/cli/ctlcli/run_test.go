@@ -197,3 +197,32 @@ func TestReloadPrintsWhatChanged(t *testing.T) {
 		t.Errorf("reload --json: exit %d, err %v, output %s", code, err, out)
 	}
 }
+
+func TestMaintenanceAndFailover(t *testing.T) {
+	f := startFake(t, func(req ctl.Request) ctl.Response {
+		switch req.Cmd {
+		case ctl.CmdMaintenance:
+			return ctl.Response{Message: "maintenance on: VI_1", Maintenance: &ctl.Maintenance{Changed: req.Instances, InMaintenance: []string{"VI_1"}}}
+		case ctl.CmdFailover:
+			return ctl.Response{Error: req.Instances[0] + " is BACKUP, not MASTER: nothing to hand over"}
+		}
+		return ctl.Response{Error: "unexpected"}
+	})
+	code, out, _ := run(context.Background(), "--socket", f.sock, "maintenance", "on", "VI_1")
+	if code != ExitOK || out != "maintenance on: VI_1\nin maintenance: VI_1\n" {
+		t.Errorf("maintenance on VI_1: exit %d, output %q", code, out)
+	}
+	code, out, _ = run(context.Background(), "--socket", f.sock, "--json", "maintenance", "off", "--all")
+	var m ctl.Maintenance
+	if err := json.Unmarshal([]byte(out), &m); code != ExitOK || err != nil {
+		t.Errorf("maintenance off --all --json: exit %d, err %v, output %q", code, err, out)
+	}
+	reqs := f.requests()
+	if len(reqs) != 2 || !reqs[0].On || strings.Join(reqs[0].Instances, ",") != "VI_1" || reqs[1].On || !reqs[1].All || len(reqs[1].Instances) != 0 {
+		t.Errorf("requests = %+v", reqs)
+	}
+	code, _, errOut := run(context.Background(), "--socket", f.sock, "failover", "VI_2")
+	if code != ExitDaemonError || !strings.Contains(errOut, "VI_2 is BACKUP, not MASTER") {
+		t.Errorf("failover VI_2: exit %d, stderr %q", code, errOut)
+	}
+}
