@@ -80,10 +80,7 @@ func (d *Daemon) Maintenance(ctx context.Context, on bool, names []string, all b
 // maintenance runs on the loop.
 func (d *Daemon) maintenance(on bool, names []string, all bool) (ctl.Maintenance, []byte, error) {
 	res := ctl.Maintenance{Changed: []string{}}
-	known := make([]string, len(d.instances))
-	for i, in := range d.instances {
-		known[i] = in.cfg.Name
-	}
+	known := d.instanceNames()
 	if all {
 		names = known
 		if !on {
@@ -144,11 +141,7 @@ func (d *Daemon) Failover(ctx context.Context, name string) error {
 func (d *Daemon) failover(name string) error {
 	in := d.find(name)
 	if in == nil || in.unit == nil {
-		known := make([]string, len(d.instances))
-		for i, x := range d.instances {
-			known[i] = x.cfg.Name
-		}
-		return ctl.CheckInstances([]string{name}, known)
+		return ctl.CheckInstances([]string{name}, d.instanceNames())
 	}
 	if st := in.core.State(); st != vrrp.StateMaster {
 		return fmt.Errorf("%s is %s, not MASTER: nothing to hand over", name, st)
@@ -158,6 +151,15 @@ func (d *Daemon) failover(name string) error {
 	d.snapshotAll()
 	d.publish()
 	return nil
+}
+
+// instanceNames are the running instances' names (on the loop).
+func (d *Daemon) instanceNames() []string {
+	names := make([]string, len(d.instances))
+	for i, in := range d.instances {
+		names[i] = in.cfg.Name
+	}
+	return names
 }
 
 func onOff(on bool) string {
