@@ -44,7 +44,7 @@ var Commands = []Command{
 	{"status", "[INSTANCE...]", "Print the VRRP instances (only those named, if any), trackers, warnings and virtual/real servers (the default). With --watch, print it again every --interval until interrupted"},
 	{"reload", "", "Reload the configuration, like SIGHUP, and print what changed: instances kept, restarted (with why), added and removed, and priority changes"},
 	{"maintenance", "on|off INSTANCE...|--all", "Put instances in maintenance or take them out. In maintenance an instance hands over with a priority 0 advert, releases its virtual addresses and stays BACKUP, shown as MAINTENANCE, until off; the daemon keeps the set across restarts"},
-	{"failover", "INSTANCE", "Make a MASTER hand over once: it sends a priority 0 advert and becomes BACKUP, the peer takes over after its Skew_Time; then it behaves as configured"},
+	{"failover", "INSTANCE", "Make a MASTER hand over once: it sends a priority 0 advert and becomes BACKUP, the peer takes over after its Skew_Time; it does not preempt that peer (whatever its priority) until the peer goes away, then behaves as configured"},
 }
 
 // Exit codes.
