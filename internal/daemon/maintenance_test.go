@@ -73,14 +73,18 @@ func TestSegmentMaintenance(t *testing.T) {
 	if n := h.sentBy("a", 51, 0, since); n != 1 {
 		t.Errorf("a sent %d priority 0 adverts, want 1", n)
 	}
-	h.expect("VI_1", vip1, "BACKUP", "BACKUP")
+	// a keeps the VIP, silent, until b takes over: no gap for the clients.
+	h.expect("VI_1", vip1, "MASTER", "BACKUP")
+	h.advance(600 * time.Millisecond) // b's Skew_Time is (256-100)/256 s = 0.609 s
+	h.expect("VI_1", vip1, "MASTER", "BACKUP")
+	if n := h.sentBy("a", 51, 150, since); n != 0 {
+		t.Errorf("a sent %d adverts while handing over, want none", n)
+	}
+	h.advance(20 * time.Millisecond)
+	h.expect("VI_1", vip1, "BACKUP", "MASTER")
 	if st := a.status("VI_1"); st.State != ctl.MaintenanceState || st.Held {
 		t.Errorf("a's status: %s held %v, want MAINTENANCE, released", st.State, st.Held)
 	}
-	h.advance(600 * time.Millisecond) // b's Skew_Time is (256-100)/256 s = 0.609 s
-	h.expect("VI_1", vip1, "BACKUP", "BACKUP")
-	h.advance(20 * time.Millisecond)
-	h.expect("VI_1", vip1, "BACKUP", "MASTER")
 	h.advance(time.Minute) // a would preempt within 3.4 s
 	h.expect("VI_1", vip1, "BACKUP", "MASTER")
 	if b, err := os.ReadFile(file); err != nil || !strings.Contains(string(b), "\nVI_1\n") {

@@ -56,6 +56,12 @@ type Instance struct {
 	// maint: in maintenance (never MASTER); yielded: handed over by
 	// HandOver, so the master that took over is not preempted.
 	maint, yielded bool
+	// handingOver: a MASTER that sent its priority 0 advert keeps the
+	// addresses until the new master's first advert (no gap for the
+	// clients), or until masterDownTimer if nobody takes over.
+	handingOver bool
+	handOverWhy string
+	handOverAt  time.Time
 
 	// The configured preemption knobs before normalize (which clears them
 	// for an owner): restored when a reload makes an owner a non-owner.
@@ -164,7 +170,7 @@ func (i *Instance) output(ign IgnoreReason) Output {
 func (i *Instance) deadline() time.Time {
 	var d time.Time
 	down := i.masterDownTimer
-	if i.maint {
+	if i.maint && i.state == StateBackup {
 		down = time.Time{} // never acted on in maintenance
 	}
 	for _, t := range [...]time.Time{down, i.adverTimer, i.garpDelayTimer, i.garpRefreshTimer} {
@@ -226,6 +232,7 @@ func (i *Instance) enterBackup(now time.Time, cause downCause, reason string) {
 		i.backupSince = now
 	}
 	i.lowerPeer = netip.Addr{}
+	i.handingOver = false
 	i.masterDownTimer = now.Add(i.MasterDownInterval())
 	i.downCause = cause
 	i.transition(StateBackup, reason)
@@ -236,7 +243,7 @@ func (i *Instance) enterBackup(now time.Time, cause downCause, reason string) {
 // set the Adver_Timer to Advertisement_Interval, transition to Active.
 func (i *Instance) becomeMaster(now time.Time, reason string) {
 	i.masterDownTimer = time.Time{}
-	i.yielded = false
+	i.yielded, i.handingOver = false, false
 	// keepalived order: add the VIPs, then advertise, then GARP (which
 	// needs the addresses in place).
 	i.push(AcquireVIPs{})
@@ -362,6 +369,10 @@ func (i *Instance) backupRecv(now time.Time, src netip.Addr, a *packet.Advert) I
 }
 
 func (i *Instance) masterRecv(now time.Time, src netip.Addr, a *packet.Advert) {
+	if i.handingOver {
+		i.handedOver(now, src, a)
+		return
+	}
 	if a.Priority == 0 {
 		// RFC 9568 §6.4.3: If the Priority in the ADVERTISEMENT is zero:
 		// Send an ADVERTISEMENT, Reset the Adver_Timer to Advertisement_Interval.
@@ -420,6 +431,10 @@ func (i *Instance) timerFired(now time.Time) {
 			i.becomeMaster(now, i.masterDownReason(now))
 		}
 	case StateMaster:
+		if i.handingOver && !now.Before(i.masterDownTimer) {
+			i.handOverTimedOut(now)
+			return
+		}
 		if !i.garpDelayTimer.IsZero() && !now.Before(i.garpDelayTimer) {
 			i.push(SendGratuitous{Repeat: i.cfg.GARPMasterRepeat}) // keepalived garp_master_delay
 			i.garpDelayTimer = time.Time{}

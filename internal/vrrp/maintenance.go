@@ -2,7 +2,10 @@ package vrrp
 
 import (
 	"fmt"
+	"net/netip"
 	"time"
+
+	"gokeepalived/internal/vrrp/packet"
 )
 
 // Maintenance puts the instance in maintenance (On) or takes it out. In
@@ -34,7 +37,7 @@ func (i *Instance) maintenance(now time.Time, on bool) IgnoreReason {
 	i.maint = on
 	if on {
 		if i.state == StateMaster {
-			i.handOver(now, "maintenance on: handed over with a priority 0 advert; staying BACKUP until maintenance off")
+			i.handOver(now, "maintenance on: handed over with a priority 0 advert")
 		}
 		return IgnoreNone
 	}
@@ -56,7 +59,7 @@ func (i *Instance) maintenance(now time.Time, on bool) IgnoreReason {
 }
 
 func (i *Instance) handOverInput(now time.Time) IgnoreReason {
-	if i.state != StateMaster {
+	if i.state != StateMaster || i.handingOver {
 		return IgnoreAlreadyInSt
 	}
 	i.yielded = true
@@ -64,10 +67,45 @@ func (i *Instance) handOverInput(now time.Time) IgnoreReason {
 	return IgnoreNone
 }
 
-// handOver leaves MASTER as a shutdown does (RFC 9568 §6.4.3: a priority 0
-// advert, so backups take over after Skew_Time), but to BACKUP.
+// handOver starts leaving MASTER as a shutdown does (RFC 9568 §6.4.3: a
+// priority 0 advert, so a backup takes over after its Skew_Time), but keeps
+// the addresses, silent, until the new master's first advert (handedOver),
+// so no client request falls in the gap; if nobody takes over within a
+// Master_Down_Interval, handOverTimedOut decides.
 func (i *Instance) handOver(now time.Time, reason string) {
 	i.push(SendAdvert{Priority: 0})
+	i.adverTimer, i.garpDelayTimer, i.garpRefreshTimer = time.Time{}, time.Time{}, time.Time{}
+	i.handingOver, i.handOverWhy, i.handOverAt = true, reason, now
+	i.masterDownTimer = now.Add(i.MasterDownInterval())
+}
+
+// handedOver: an advert while handing over. One with a priority is the
+// new master's: release the addresses and follow it.
+func (i *Instance) handedOver(now time.Time, src netip.Addr, a *packet.Advert) {
+	if a.Priority == 0 {
+		return // another router leaving too
+	}
 	i.leaveMaster()
-	i.enterBackup(now, causeHandOver, fmt.Sprintf("%s (priority %d)", reason, i.prio))
+	if i.cfg.Version == 3 {
+		i.masterAdverInt = Centisecs(a.AdverInt)
+	}
+	i.master, i.masterPrio, i.lastHeard, i.heardAny = src, a.Priority, now, true
+	i.enterBackup(now, causeAdvert, fmt.Sprintf("%s; %s (priority %d) took over after %s (ours %d)",
+		i.handOverWhy, src, a.Priority, secs(now.Sub(i.handOverAt)), i.prio))
+}
+
+// handOverTimedOut: nobody took over. In maintenance the addresses are
+// released anyway (BACKUP); after a failover request the instance stays
+// MASTER and advertises again.
+func (i *Instance) handOverTimedOut(now time.Time) {
+	i.handingOver, i.yielded = false, false
+	if i.maint {
+		i.leaveMaster()
+		i.enterBackup(now, causeHandOver, fmt.Sprintf("%s; no other router took over within %s: addresses released anyway",
+			i.handOverWhy, secs(now.Sub(i.handOverAt))))
+		return
+	}
+	i.masterDownTimer = time.Time{}
+	i.push(SendAdvert{Priority: i.prio})
+	i.adverTimer = now.Add(i.adverInt.Duration())
 }

@@ -8,29 +8,48 @@ import (
 )
 
 func TestMaintenance(t *testing.T) {
-	t.Run("master hands over with priority 0 and stays BACKUP", func(t *testing.T) {
+	t.Run("master hands over with priority 0, keeps the VIPs until the new master's advert, stays BACKUP", func(t *testing.T) {
 		i, now := startMaster(t, baseConfig(2, 100))
 		out := i.Handle(now, Maintenance{On: true})
-		if d := cmp.Diff([]string{"SendAdvert(0)", "ReleaseVIPs", "Notify(BACKUP)"}, render(out.Actions)); d != "" {
+		if d := cmp.Diff([]string{"SendAdvert(0)"}, render(out.Actions)); d != "" || out.Transition != nil {
+			t.Errorf("actions (-want +got):\n%s; transition %v", d, out.Transition)
+		}
+		if want := now.Add(i.MasterDownInterval()); !out.Deadline.Equal(want) {
+			t.Errorf("deadline %v, want %v (the hand-over's bound)", out.Deadline, want)
+		}
+		if out := i.Handle(now.Add(time.Second), TimerFired{}); len(out.Actions) != 0 {
+			t.Errorf("handing over, the Adver_Timer acted: %v", render(out.Actions))
+		}
+		out = i.Handle(now.Add(800*time.Millisecond), advert(2, lower, 50, 1))
+		if d := cmp.Diff([]string{"ReleaseVIPs", "Notify(BACKUP)"}, render(out.Actions)); d != "" {
 			t.Errorf("actions (-want +got):\n%s", d)
 		}
-		wantReason(t, out, "maintenance on: handed over with a priority 0 advert; staying BACKUP until maintenance off (priority 100)")
+		wantReason(t, out, "maintenance on: handed over with a priority 0 advert; 192.0.2.5 (priority 50) took over after 0.800s (ours 100)")
 		if !out.Deadline.IsZero() {
 			t.Errorf("deadline %v, want none (no timer acts in maintenance)", out.Deadline)
 		}
-		// Nobody takes over, lower-priority adverts come and go: never MASTER.
-		out = i.Handle(now.Add(time.Hour), TimerFired{})
-		wantState(t, i, StateBackup)
+		// Lower-priority adverts come and go: never MASTER.
+		i.Handle(now.Add(time.Hour), TimerFired{})
 		i.Handle(now.Add(time.Hour), advert(2, lower, 50, 1))
-		i.Handle(now.Add(2*time.Hour), TimerFired{})
+		out = i.Handle(now.Add(2*time.Hour), TimerFired{})
 		wantState(t, i, StateBackup)
 		if !i.InMaintenance() || out.Transition != nil {
 			t.Errorf("InMaintenance %v, transition %v", i.InMaintenance(), out.Transition)
 		}
 	})
+	t.Run("nobody takes over: the VIPs are released anyway", func(t *testing.T) {
+		i, now := startMaster(t, baseConfig(2, 100))
+		out := i.Handle(now, Maintenance{On: true})
+		out = i.Handle(out.Deadline, TimerFired{})
+		if d := cmp.Diff([]string{"ReleaseVIPs", "Notify(BACKUP)"}, render(out.Actions)); d != "" {
+			t.Errorf("actions (-want +got):\n%s", d)
+		}
+		wantReason(t, out, "no other router took over within 3.609s: addresses released anyway")
+	})
 	t.Run("off: preempts a lower-priority master at once", func(t *testing.T) {
 		i, now := startMaster(t, baseConfig(2, 100))
 		i.Handle(now, Maintenance{On: true})
+		i.Handle(now, advert(2, lower, 50, 1)) // the new master
 		now = now.Add(10 * time.Second)
 		i.Handle(now, advert(2, lower, 50, 1)) // discarded: preempting
 		out := i.Handle(now, Maintenance{On: false})
@@ -94,11 +113,15 @@ func TestMaintenance(t *testing.T) {
 func TestHandOver(t *testing.T) {
 	i, now := startMaster(t, baseConfig(2, 100))
 	out := i.Handle(now, HandOver{})
-	if d := cmp.Diff([]string{"SendAdvert(0)", "ReleaseVIPs", "Notify(BACKUP)"}, render(out.Actions)); d != "" {
+	if d := cmp.Diff([]string{"SendAdvert(0)"}, render(out.Actions)); d != "" {
 		t.Errorf("actions (-want +got):\n%s", d)
 	}
-	wantReason(t, out, "failover requested: handed over with a priority 0 advert (priority 100)")
-	// The lower-priority peer takes over; we follow it instead of preempting.
+	if out := i.Handle(now, HandOver{}); out.Ignored != IgnoreAlreadyInSt {
+		t.Errorf("HandOver while handing over: ignored %q, want already_in_state", out.Ignored)
+	}
+	out = i.Handle(now.Add(700*time.Millisecond), advert(2, lower, 50, 1))
+	wantReason(t, out, "failover requested: handed over with a priority 0 advert; 192.0.2.5 (priority 50) took over after 0.700s (ours 100)")
+	// We follow the lower-priority new master instead of preempting it.
 	for k := 1; k <= 10; k++ {
 		i.Handle(now.Add(time.Duration(k)*time.Second), advert(2, lower, 50, 1))
 		i.Handle(now.Add(time.Duration(k)*time.Second), TimerFired{})
@@ -109,10 +132,15 @@ func TestHandOver(t *testing.T) {
 	out = i.Handle(now.Add(i.MasterDownInterval()), TimerFired{})
 	wantState(t, i, StateMaster)
 	wantReason(t, out, "no advertisement from 192.0.2.5")
-	if out := i.Handle(now, HandOver{}); out.Transition == nil {
-		t.Fatal("second HandOver: no transition")
+	// Nobody takes over: it stays MASTER and advertises again.
+	now = now.Add(i.MasterDownInterval())
+	out = i.Handle(now, HandOver{})
+	out = i.Handle(out.Deadline, TimerFired{})
+	if d := cmp.Diff([]string{"SendAdvert(100)"}, render(out.Actions)); d != "" || out.Transition != nil {
+		t.Errorf("hand-over timed out: actions (-want +got):\n%s; transition %v", d, out.Transition)
 	}
-	i.Handle(now, advert(2, lower, 50, 1))
+	wantState(t, i, StateMaster)
+	i.Handle(now, advert(2, higher, 150, 1))
 	if out := i.Handle(now, HandOver{}); out.Ignored != IgnoreAlreadyInSt {
 		t.Errorf("HandOver in BACKUP: ignored %q, want already_in_state", out.Ignored)
 	}

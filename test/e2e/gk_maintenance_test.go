@@ -84,4 +84,9 @@ func TestGkMaintenanceAndFailover(t *testing.T) {
 		t.Errorf("after failover the first node took the VIP back: %s", why)
 	}
 	logGaps(t, p)
+	// The handing-over node keeps the VIP until the new master's first
+	// advert: no client request is lost.
+	if gaps := p.Gaps(); len(gaps) > 0 {
+		t.Errorf("the client lost requests during the hand-overs: %d gaps (logged above)", len(gaps))
+	}
 }
