@@ -46,7 +46,7 @@ install -d "$pkg/DEBIAN" "$pkg/usr/sbin" "$pkg/usr/bin" "$doc"
 # Static binaries (CGO_ENABLED=0): no libc dependency. User and group names
 # (script_user, vrrp_script user) are then looked up in /etc/passwd and
 # /etc/group only, not through NSS.
-ldflags="-s -w -X gokeepalived/internal/cli.Version=$VERSION"
+ldflags="-s -w -X gokeepalived/internal/cli.Version=$VERSION -X gokeepalived/internal/cli/ctlcli.Version=$VERSION"
 CGO_ENABLED=0 GOARCH=$goarch $GO build -trimpath -ldflags "$ldflags" -o "$stage/bin/" ./cmd/gokeepalived ./cmd/gokeepalivedctl
 install -m 0755 "$stage/bin/gokeepalived" "$pkg/usr/sbin/"
 install -m 0755 "$stage/bin/gokeepalivedctl" "$pkg/usr/bin/"

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"syscall"
@@ -239,7 +240,8 @@ func runDaemon(o Options, cfg *config.Config, stderr io.Writer) int {
 		states = agent
 	}
 	d := daemon.New(cfg, daemon.Options{ConfigFile: o.ConfigFile, DontRelease: o.DontReleaseVR, Logger: log,
-		Ports: linuxport.Linux(), Notifier: daemon.NewNotifier(cfg, log), States: states, VirtualServers: vsStatus,
+		MaintenanceFile: MaintenanceFile(o),
+		Ports:           linuxport.Linux(), Notifier: daemon.NewNotifier(cfg, log), States: states, VirtualServers: vsStatus,
 		Ready: func() {
 			if err := sdNotify(fmt.Sprintf("READY=1\nMAINPID=%d\nSTATUS=running %d VRRP instances", os.Getpid(), len(cfg.Instances))); err != nil {
 				log.Warn("systemd readiness notification failed", "err", err)
@@ -274,16 +276,40 @@ func runDaemon(o Options, cfg *config.Config, stderr io.Writer) int {
 			switch req.Cmd {
 			case ctl.CmdStatus:
 				st, err := d.Status(rctx)
+				if err == nil {
+					st, err = st.Filter(req.Instances)
+				}
 				if err != nil {
 					return ctl.Response{Error: err.Error()}
 				}
 				return ctl.Response{Status: st}
 			case ctl.CmdReload:
-				if msg, err := reload(rctx, o, targets, log, req.AllowEmpty); err != nil {
+				sum, err := reload(rctx, o, targets, log, req.AllowEmpty)
+				if err != nil {
 					return ctl.Response{Error: err.Error()}
-				} else {
-					return ctl.Response{Message: msg}
 				}
+				return ctl.Response{Message: "configuration reloaded", Reload: &sum}
+			case ctl.CmdMaintenance:
+				m, err := d.Maintenance(rctx, req.On, req.Instances, req.All)
+				if err != nil {
+					return ctl.Response{Error: err.Error()}
+				}
+				msg := "maintenance off: " + strings.Join(m.Changed, ", ")
+				if req.On {
+					msg = "maintenance on: " + strings.Join(m.Changed, ", ")
+				}
+				if len(m.Changed) == 0 {
+					msg = "nothing changed"
+				}
+				return ctl.Response{Message: msg, Maintenance: &m}
+			case ctl.CmdFailover:
+				if len(req.Instances) != 1 {
+					return ctl.Response{Error: "failover needs exactly one instance"}
+				}
+				if err := d.Failover(rctx, req.Instances[0]); err != nil {
+					return ctl.Response{Error: err.Error()}
+				}
+				return ctl.Response{Message: req.Instances[0] + " handed over (priority 0 advert sent); the peer takes over after its skew time"}
 			}
 			return ctl.Response{Error: "unknown command " + req.Cmd}
 		})
@@ -292,7 +318,7 @@ func runDaemon(o Options, cfg *config.Config, stderr io.Writer) int {
 
 	if o.MetricsListen != "" {
 		// A scrape reads the latest published snapshot: it never enters the VRRP loop.
-		srv := &http.Server{Addr: o.MetricsListen, Handler: metrics.Handler(d.Snapshot), ReadHeaderTimeout: 5 * time.Second}
+		srv := &http.Server{Addr: o.MetricsListen, Handler: metrics.Handler(d.Snapshot, metrics.WithVersion(Version)), ReadHeaderTimeout: 5 * time.Second}
 		go func() {
 			log.Info("serving Prometheus metrics", "address", o.MetricsListen, "path", "/metrics")
 			if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -361,6 +387,13 @@ func openBackend(choice string) (director.Backend, error) {
 	return t, nil
 }
 
+// MaintenanceFile is where the daemon keeps the instances in maintenance
+// across restarts: "maintenance" beside the control socket, in the
+// daemon's run directory (/run/gokeepalived/maintenance by default).
+func MaintenanceFile(o Options) string {
+	return filepath.Join(filepath.Dir(o.ControlSocket), "maintenance")
+}
+
 // minProcs is the least GOMAXPROCS the daemon runs with (see runDaemon).
 const minProcs = 8
 
@@ -371,7 +404,7 @@ const minProcs = 8
 //
 // A configuration that would stop every running VRRP instance and virtual
 // server is refused unless allowEmpty (see emptyReloadRefusal).
-func reload(ctx context.Context, o Options, t *reloadTargets, log *slog.Logger, allowEmpty bool) (string, error) {
+func reload(ctx context.Context, o Options, t *reloadTargets, log *slog.Logger, allowEmpty bool) (ctl.ReloadSummary, error) {
 	cfg, ds := config.Load(o.ConfigFile, config.LoadOptions{Syntax: syntax.Options{ConfigID: o.ConfigID}})
 	if cfg != nil && !ds.HasErrors() {
 		ds = append(ds, config.CheckHost(cfg, func(name string) bool {
@@ -390,32 +423,33 @@ func reload(ctx context.Context, o Options, t *reloadTargets, log *slog.Logger, 
 		}
 	}
 	if len(errs) > 0 {
-		return "", fmt.Errorf("new configuration refused, previous one keeps running:\n%s", strings.Join(errs, "\n"))
+		return ctl.ReloadSummary{}, fmt.Errorf("new configuration refused, previous one keeps running:\n%s", strings.Join(errs, "\n"))
 	}
 	cfg = subsystems(o, cfg)
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if why := emptyReloadRefusal(t.running, cfg); why != "" && !allowEmpty {
-		return "", fmt.Errorf("new configuration refused: %s", why)
+		return ctl.ReloadSummary{}, fmt.Errorf("new configuration refused: %s", why)
 	} else if why != "" {
 		log.Warn("reloading a configuration without any VRRP instance or virtual server, as asked (--allow-empty)")
 	}
-	if err := t.vrrp.Reload(ctx, cfg); err != nil {
-		return "", fmt.Errorf("applying new configuration failed, previous one keeps running: %w", err)
+	sum, err := t.vrrp.ReloadSummary(ctx, cfg)
+	if err != nil {
+		return sum, fmt.Errorf("applying new configuration failed, previous one keeps running: %w", err)
 	}
 	if t.lb != nil {
 		t.lb.Reload(cfg)
 	}
 	if t.bfd != nil {
 		if err := t.bfd.apply(cfg); err != nil {
-			return "", fmt.Errorf("applying the bfd_instance blocks failed: %w", err)
+			return sum, fmt.Errorf("applying the bfd_instance blocks failed: %w", err)
 		}
 	}
 	if t.snmp != nil {
 		t.snmp.apply(cfg)
 	}
 	t.running = cfg
-	return "configuration reloaded", nil
+	return sum, nil
 }
 
 // subsystems keeps the parts of cfg the selected subsystems run: -P (VRRP

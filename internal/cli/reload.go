@@ -6,13 +6,14 @@ import (
 	"sync"
 
 	"gokeepalived/internal/config"
+	"gokeepalived/internal/ctl"
 )
 
 // reloadTargets are what a reload applies the new configuration to, and
 // the configuration they run now.
 type reloadTargets struct {
 	vrrp interface {
-		Reload(context.Context, *config.Config) error
+		ReloadSummary(context.Context, *config.Config) (ctl.ReloadSummary, error)
 	}
 	lb   interface{ Reload(*config.Config) } // nil without the load balancer (-P)
 	bfd  *bfdHost                            // nil in tests that need no BFD

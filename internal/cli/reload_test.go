@@ -10,14 +10,15 @@ import (
 	"testing"
 
 	"gokeepalived/internal/config"
+	"gokeepalived/internal/ctl"
 )
 
 // fakeVRRP and fakeLB record the configurations a reload applies.
 type fakeVRRP struct{ got []*config.Config }
 
-func (f *fakeVRRP) Reload(_ context.Context, c *config.Config) error {
+func (f *fakeVRRP) ReloadSummary(_ context.Context, c *config.Config) (ctl.ReloadSummary, error) {
 	f.got = append(f.got, c)
-	return nil
+	return ctl.ReloadSummary{Added: []string{"VI_1"}}, nil
 }
 
 type fakeLB struct{ got []*config.Config }
@@ -77,10 +78,10 @@ func TestReloadRefusesEmpty(t *testing.T) {
 			before := subsystems(o, running)
 			targets := &reloadTargets{vrrp: vrrp, lb: lb, running: before}
 			log := slog.New(slog.NewTextHandler(io.Discard, nil))
-			msg, err := reload(context.Background(), o, targets, log, tc.allowEmpty)
+			sum, err := reload(context.Background(), o, targets, log, tc.allowEmpty)
 			if tc.refused != "" {
 				if err == nil || !strings.HasPrefix(err.Error(), tc.refused) {
-					t.Fatalf("reload = %q, %v; want an error starting %q", msg, err, tc.refused)
+					t.Fatalf("reload = %+v, %v; want an error starting %q", sum, err, tc.refused)
 				}
 				for _, want := range []string{"the previous configuration keeps running", "gokeepalivedctl reload --allow-empty"} {
 					if !strings.Contains(err.Error(), want) {
@@ -92,8 +93,8 @@ func TestReloadRefusesEmpty(t *testing.T) {
 				}
 				return
 			}
-			if err != nil || msg != "configuration reloaded" {
-				t.Fatalf("reload = %q, %v; want it applied", msg, err)
+			if err != nil || len(sum.Added) != 1 {
+				t.Fatalf("reload = %+v, %v; want it applied (the daemon's summary passed on)", sum, err)
 			}
 			if len(vrrp.got) != 1 || len(lb.got) != 1 || targets.running != vrrp.got[0] {
 				t.Errorf("applied: vrrp %d, lb %d, running updated %v", len(vrrp.got), len(lb.got), targets.running == vrrp.got[0])

@@ -32,6 +32,12 @@ type Request struct {
 	// AllowEmpty lets a reload through that would stop every VRRP
 	// instance and virtual server (gokeepalivedctl reload --allow-empty).
 	AllowEmpty bool `json:"allow_empty,omitempty"`
+	// Instances restricts status, and names the instances of maintenance
+	// and failover.
+	Instances []string `json:"instances,omitempty"`
+	// All is maintenance for every instance; On turns maintenance on.
+	All bool `json:"all,omitempty"`
+	On  bool `json:"on,omitempty"`
 }
 
 // Response is what the daemon answers. Error is set when the command failed.
@@ -40,6 +46,10 @@ type Response struct {
 	Status *Status `json:"status,omitempty"`
 	// Message is a human sentence for commands such as reload.
 	Message string `json:"message,omitempty"`
+	// Reload is what a reload changed.
+	Reload *ReloadSummary `json:"reload,omitempty"`
+	// Maintenance answers maintenance and failover.
+	Maintenance *Maintenance `json:"maintenance,omitempty"`
 }
 
 // Status is the daemon's snapshot.
@@ -59,12 +69,15 @@ type Status struct {
 
 // InstanceStatus describes one vrrp_instance.
 type InstanceStatus struct {
-	Name              string   `json:"name"`
-	Interface         string   `json:"interface"`
-	VRID              int      `json:"vrid"`
-	Family            string   `json:"family"` // "ipv4" or "ipv6"
-	Version           int      `json:"version"`
-	State             string   `json:"state"`
+	Name      string `json:"name"`
+	Interface string `json:"interface"`
+	VRID      int    `json:"vrid"`
+	Family    string `json:"family"` // "ipv4" or "ipv6"
+	Version   int    `json:"version"`
+	State     string `json:"state"`
+	// Maintenance is set while gokeepalivedctl maintenance holds the
+	// instance out (State is then MAINTENANCE, or FAULT).
+	Maintenance       bool     `json:"maintenance,omitempty"`
 	BasePriority      int      `json:"base_priority"`
 	EffectivePriority int      `json:"effective_priority"`
 	AdvertInterval    string   `json:"advert_interval"`

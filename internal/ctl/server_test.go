@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -158,7 +159,7 @@ func TestDecodeRequest(t *testing.T) {
 				}
 				return
 			}
-			if err != nil || got != tc.want {
+			if err != nil || !reflect.DeepEqual(got, tc.want) {
 				t.Errorf("DecodeRequest = %+v, %v; want %+v", got, err, tc.want)
 			}
 		})
@@ -178,7 +179,7 @@ func FuzzDecodeRequest(f *testing.F) {
 		if read := len(data) - r.Len(); read > 65 {
 			t.Fatalf("read %d bytes, limit 64", read)
 		}
-		if err != nil && req != (Request{}) {
+		if err != nil && !reflect.DeepEqual(req, Request{}) {
 			t.Errorf("error %v with a request %+v", err, req)
 		}
 		if errors.Is(err, ErrRequestTooLarge) && len(data) <= 64 {

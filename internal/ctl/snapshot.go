@@ -35,6 +35,9 @@ type InstanceSnapshot struct {
 	IPv6      bool
 	Version   int
 	State     vrrp.State
+	// Maintenance: put in maintenance by gokeepalivedctl (State is then
+	// BACKUP, or FAULT/INIT/STOP; the status shows BACKUP as MAINTENANCE).
+	Maintenance bool
 	// BasePriority is configured; EffectivePriority is after tracker weights.
 	BasePriority      int
 	EffectivePriority int
@@ -72,6 +75,18 @@ func (in *InstanceSnapshot) Family() string {
 	return "ipv4"
 }
 
+// MaintenanceState is the state shown for a BACKUP in maintenance.
+const MaintenanceState = "MAINTENANCE"
+
+// StateName is the state as the status and the dumps show it: MAINTENANCE
+// for a BACKUP in maintenance, else the VRRP state.
+func (in *InstanceSnapshot) StateName() string {
+	if in.Maintenance && in.State == vrrp.StateBackup {
+		return MaintenanceState
+	}
+	return in.State.String()
+}
+
 // Warning is a status warning that stays current until Until.
 type Warning struct {
 	Text  string
@@ -102,7 +117,7 @@ func (s *Snapshot) Status(now time.Time) *Status {
 func (in *InstanceSnapshot) Status(now time.Time) InstanceStatus {
 	is := InstanceStatus{
 		Name: in.Name, Interface: in.Interface, VRID: in.VRID, Family: in.Family(), Version: in.Version,
-		State: in.State.String(), BasePriority: in.BasePriority, EffectivePriority: in.EffectivePriority,
+		State: in.StateName(), Maintenance: in.Maintenance, BasePriority: in.BasePriority, EffectivePriority: in.EffectivePriority,
 		AdvertInterval: in.AdvertInterval.String(), VIPs: in.VIPs, VIPsHeld: in.VIPsHeld,
 		LastTransition: in.LastTransition, Counters: make(map[string]uint64, NumCounters),
 	}

@@ -49,6 +49,9 @@ type Options struct {
 	// VirtualServers, if set, supplies the load balancer's status for the
 	// snapshot.
 	VirtualServers VirtualServerStatus
+	// MaintenanceFile keeps the instances in maintenance across restarts
+	// (maintenance.go); empty: not kept.
+	MaintenanceFile string
 }
 
 // StateSink takes VRRP instance state changes. It is called on the VRRP
@@ -103,6 +106,10 @@ type Daemon struct {
 	reloadMu sync.Mutex
 	// trackerWake carries tracker changes to the loop (relayed from trackers.wake).
 	trackerWake chan struct{}
+	// maint is the set of instances in maintenance (loop-owned);
+	// maintMu orders the writes of its file.
+	maint   map[string]bool
+	maintMu sync.Mutex
 
 	// The status snapshot (snapshot.go): the latest one published, and
 	// whether something visible changed since (all entries, with snapAll).
@@ -274,6 +281,7 @@ func (d *Daemon) start(ctx context.Context) (cleanup func(), err error) {
 	}()
 	// The same build as a reload's, from nothing (nothing runs yet, so it
 	// may as well run here).
+	d.loadMaintenance()
 	p := d.newPlan(d.cfg)
 	p.toStart = d.cfg.Instances
 	if err := d.prepare(p); err != nil {

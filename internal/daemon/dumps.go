@@ -92,6 +92,8 @@ func jsonDump(snap *ctl.Snapshot) ([]byte, error) {
 		WantState         int      `json:"wantstate"`
 		Version           int      `json:"version"`
 		VIPs              []string `json:"vips"`
+		// Maintenance is ours (gokeepalivedctl maintenance); keepalived has none.
+		Maintenance bool `json:"maintenance,omitempty"`
 	}
 	type entry struct {
 		Data  data              `json:"data"`
@@ -104,7 +106,7 @@ func jsonDump(snap *ctl.Snapshot) ([]byte, error) {
 			EffectivePriority: in.EffectivePriority, VIPSet: in.VIPsHeld, AdverInt: in.AdvertInterval.Seconds(),
 			MasterAdverInt: in.MasterAdverInterval.Seconds(), NoPreempt: in.NoPreempt,
 			PreemptDelay: in.PreemptDelay.Seconds(), State: in.State.KeepalivedCode(), WantState: in.State.KeepalivedCode(),
-			Version: in.Version, VIPs: in.KernelAddrs,
+			Version: in.Version, VIPs: in.KernelAddrs, Maintenance: in.Maintenance,
 		}, Stats: kaStats(in)}
 		if in.Accept {
 			e.Data.Accept = 1

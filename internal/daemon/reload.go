@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 
 	"gokeepalived/internal/config"
+	"gokeepalived/internal/ctl"
 	"gokeepalived/internal/notify"
 	"gokeepalived/internal/vrrp"
 )
@@ -30,7 +31,19 @@ import (
 // in and started). Sockets and VMACs the new configuration no longer uses
 // are then closed and removed, again off the loop.
 func (d *Daemon) Reload(ctx context.Context, cfg *config.Config) error {
-	return d.applyPlan(ctx, func() *reloadPlan { return d.plan(cfg) })
+	_, err := d.ReloadSummary(ctx, cfg)
+	return err
+}
+
+// ReloadSummary is Reload, and says what it changed.
+func (d *Daemon) ReloadSummary(ctx context.Context, cfg *config.Config) (ctl.ReloadSummary, error) {
+	var sum ctl.ReloadSummary
+	err := d.applyPlan(ctx, func() *reloadPlan {
+		p := d.plan(cfg)
+		sum = d.summarize(p)
+		return p
+	})
+	return sum, err
 }
 
 // applyPlan runs plan on the loop, then prepare here, then commit on the

@@ -28,6 +28,7 @@ import (
 type instView struct {
 	cfg            *config.Instance
 	state          vrrp.State
+	maint          bool
 	prio           uint8
 	master         netip.Addr
 	masterPrio     uint8
@@ -41,7 +42,7 @@ type instView struct {
 
 func (in *instance) view() instView {
 	m, mp := in.core.Master()
-	return instView{cfg: in.cfg, state: in.core.State(), prio: in.core.Priority(), master: m, masterPrio: mp,
+	return instView{cfg: in.cfg, state: in.core.State(), maint: in.core.InMaintenance(), prio: in.core.Priority(), master: m, masterPrio: mp,
 		masterAdverInt: in.core.MasterAdverInterval(), vipsHeld: in.vipsHeld, lastTransition: in.lastTransition,
 		lastAdvertFrom: in.lastAdvertFrom, lastAdvertPrio: in.lastAdvertPrio, warnGen: in.warnGen}
 }
@@ -95,7 +96,7 @@ func (d *Daemon) instanceSnapshot(in *instance) *ctl.InstanceSnapshot {
 	v := in.pubView
 	s := &ctl.InstanceSnapshot{
 		Name: in.cfg.Name, Interface: in.cfg.Interface, VRID: in.cfg.VRID, IPv6: in.ipv6, Version: in.cfg.Version,
-		State: v.state, BasePriority: in.cfg.Priority, EffectivePriority: int(v.prio),
+		State: v.state, Maintenance: v.maint, BasePriority: in.cfg.Priority, EffectivePriority: int(v.prio),
 		AdvertInterval: in.cfg.AdvertInt, MasterAdverInterval: v.masterAdverInt.Duration(),
 		Accept: in.cfg.Accept, NoPreempt: !in.cfg.Preempt, PreemptDelay: in.cfg.PreemptDelay,
 		VIPsHeld: v.vipsHeld, Master: v.master, MasterPriority: int(v.masterPrio),

@@ -320,6 +320,7 @@ func (d *Daemon) startUnit(u *unit) {
 		}
 	}
 	u.awaitingTrackers = false
+	d.startMaintenance(u)
 	d.handleUnit(u, vrrp.AllMembers, vrrp.Startup{})
 	for _, in := range u.members {
 		d.applyTracking(in)

@@ -39,6 +39,7 @@
 //	gokeepalived_lvs_real_server_weight                      current weight
 //	gokeepalived_lvs_real_server_in_table                    1 while in the kernel table
 //	gokeepalived_lvs_real_server_last_change_timestamp_seconds  when the health state last changed
+//	gokeepalived_build_info{version,revision,goversion}     always 1
 //
 // Every counter and every drop reason is exported from the first scrape, at
 // zero, so rate() works from the start; the ignored-input counters only once
@@ -91,10 +92,11 @@ type counterSpec struct {
 type Collector struct {
 	snapshot func() *ctl.Snapshot
 	now      func() time.Time
+	version  string // gokeepalived_build_info (WithVersion)
 
 	state, stateCode      *prometheus.Desc
 	basePrio, effPrio     *prometheus.Desc
-	vipsHeld              *prometheus.Desc
+	vipsHeld, maintenance *prometheus.Desc
 	counters              []counterSpec
 	drops, ignored        *prometheus.Desc
 	lastAdvertAge         *prometheus.Desc
@@ -128,6 +130,8 @@ func New(snapshot func() *ctl.Snapshot, opts ...Option) *Collector {
 			"Priority after tracker weights, as sent in adverts."),
 		vipsHeld: instanceDesc("vips_held",
 			"1 while the instance holds its virtual addresses on the interface, else 0."),
+		maintenance: instanceDesc("maintenance",
+			"1 while gokeepalivedctl maintenance holds the instance out (it never becomes MASTER), else 0."),
 		drops: instanceDesc("drops_total",
 			"Received advertisements dropped, by reason.", "reason"),
 		ignored: instanceDesc("inputs_ignored_total",
@@ -162,7 +166,7 @@ func New(snapshot func() *ctl.Snapshot, opts ...Option) *Collector {
 
 // Describe implements prometheus.Collector.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.state, c.stateCode, c.basePrio, c.effPrio, c.vipsHeld,
+	for _, d := range []*prometheus.Desc{c.state, c.stateCode, c.basePrio, c.effPrio, c.vipsHeld, c.maintenance,
 		c.drops, c.ignored, c.lastAdvertAge, c.lastTransition, c.trackerUp, c.startTime, c.lastReload} {
 		ch <- d
 	}
@@ -203,9 +207,14 @@ func (c *Collector) collectInstance(ch chan<- prometheus.Metric, in *ctl.Instanc
 		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v), labels...)
 	}
 
+	// The states, and MAINTENANCE (a BACKUP held out: its BACKUP series
+	// is then 0), as the status shows them.
+	shown := in.StateName()
 	for s := range vrrp.NumStates {
-		gauge(c.state, b2f(s == in.State), with(s.String()))
+		gauge(c.state, b2f(s.String() == shown), with(s.String()))
 	}
+	gauge(c.state, b2f(shown == ctl.MaintenanceState), with(ctl.MaintenanceState))
+	gauge(c.maintenance, b2f(in.Maintenance), lv)
 	if in.State < vrrp.NumStates {
 		gauge(c.stateCode, float64(in.State.KeepalivedCode()), lv)
 	}
@@ -250,8 +259,9 @@ func unixSeconds(t time.Time) float64 { return float64(t.UnixNano()) / 1e9 }
 // the Go runtime and process collectors (memory, GC, CPU, file descriptors).
 func NewRegistry(snapshot func() *ctl.Snapshot, opts ...Option) *prometheus.Registry {
 	reg := prometheus.NewRegistry()
+	c := New(snapshot, opts...)
 	reg.MustRegister(
-		New(snapshot, opts...),
+		c, buildInfo(c.version),
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)

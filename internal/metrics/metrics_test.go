@@ -124,6 +124,9 @@ gokeepalived_vrrp_last_advert_age_seconds{instance="VI_1",interface="eth0",vrid=
 # HELP gokeepalived_vrrp_last_transition_timestamp_seconds Unix time of the instance's last state change; absent if none yet.
 # TYPE gokeepalived_vrrp_last_transition_timestamp_seconds gauge
 gokeepalived_vrrp_last_transition_timestamp_seconds{instance="VI_1",interface="eth0",vrid="51"} 1.77236637e+09
+# HELP gokeepalived_vrrp_maintenance 1 while gokeepalivedctl maintenance holds the instance out (it never becomes MASTER), else 0.
+# TYPE gokeepalived_vrrp_maintenance gauge
+gokeepalived_vrrp_maintenance{instance="VI_1",interface="eth0",vrid="51"} 0
 # HELP gokeepalived_vrrp_master_rx_lower_pri_total Adverts from a lower-priority master while MASTER (keepalived's MASTER_RX_LOWER_PRI event, notify_master_rx_lower_pri).
 # TYPE gokeepalived_vrrp_master_rx_lower_pri_total counter
 gokeepalived_vrrp_master_rx_lower_pri_total{instance="VI_1",interface="eth0",vrid="51"} 1
@@ -153,6 +156,7 @@ gokeepalived_vrrp_stale_vips_removed_total{instance="VI_1",interface="eth0",vrid
 gokeepalived_vrrp_state{instance="VI_1",interface="eth0",state="BACKUP",vrid="51"} 0
 gokeepalived_vrrp_state{instance="VI_1",interface="eth0",state="FAULT",vrid="51"} 0
 gokeepalived_vrrp_state{instance="VI_1",interface="eth0",state="INIT",vrid="51"} 0
+gokeepalived_vrrp_state{instance="VI_1",interface="eth0",state="MAINTENANCE",vrid="51"} 0
 gokeepalived_vrrp_state{instance="VI_1",interface="eth0",state="MASTER",vrid="51"} 1
 gokeepalived_vrrp_state{instance="VI_1",interface="eth0",state="STOP",vrid="51"} 0
 # HELP gokeepalived_vrrp_state_code Current VRRP state as keepalived numbers it: 0 INIT, 1 BACKUP, 2 MASTER, 3 FAULT, 98 STOP.
@@ -225,10 +229,11 @@ gokeepalived_vrrp_vips_held{instance="VI_6",interface="eth1",vrid="7"} 0
 		append(absent, "gokeepalived_vrrp_adverts_sent_total", "gokeepalived_vrrp_state_code", "gokeepalived_vrrp_vips_held")...); err != nil {
 		t.Fatal(err)
 	}
-	// 5 state series + state_code + 2 priorities + vips_held + 17 counters
+	// 6 state series (MAINTENANCE included) + state_code + 2 priorities +
+	// vips_held + maintenance + 17 counters
 	// (the 10 ignored-input ones are absent at zero) + one drop series per
 	// DropReason but OK.
-	if got, want := testutil.CollectAndCount(c), 5+1+2+1+17+int(packet.NumDropReasons)-1; got != want {
+	if got, want := testutil.CollectAndCount(c), 6+1+2+1+1+17+int(packet.NumDropReasons)-1; got != want {
 		t.Errorf("CollectAndCount = %d, want %d", got, want)
 	}
 }
@@ -265,6 +270,7 @@ func TestCollectorUnknownStateAndNil(t *testing.T) {
 gokeepalived_vrrp_state{instance="VI_1",interface="eth0",state="BACKUP",vrid="1"} 0
 gokeepalived_vrrp_state{instance="VI_1",interface="eth0",state="FAULT",vrid="1"} 0
 gokeepalived_vrrp_state{instance="VI_1",interface="eth0",state="INIT",vrid="1"} 0
+gokeepalived_vrrp_state{instance="VI_1",interface="eth0",state="MAINTENANCE",vrid="1"} 0
 gokeepalived_vrrp_state{instance="VI_1",interface="eth0",state="MASTER",vrid="1"} 0
 gokeepalived_vrrp_state{instance="VI_1",interface="eth0",state="STOP",vrid="1"} 0
 `

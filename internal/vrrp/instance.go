@@ -14,10 +14,11 @@ import (
 type downCause uint8
 
 const (
-	causeStartup downCause = iota // entered BACKUP from INIT/FAULT, nothing accepted since
-	causeAdvert                   // reset by an accepted advertisement
-	causePrio0                    // set to Skew_Time by a priority-0 advertisement
-	causeGroup                    // a sync group moved us to BACKUP
+	causeStartup  downCause = iota // entered BACKUP from INIT/FAULT, nothing accepted since
+	causeAdvert                    // reset by an accepted advertisement
+	causePrio0                     // set to Skew_Time by a priority-0 advertisement
+	causeGroup                     // a sync group moved us to BACKUP
+	causeHandOver                  // we handed over (maintenance, failover)
 )
 
 type faultEntry struct{ source, reason string }
@@ -52,6 +53,16 @@ type Instance struct {
 	preemptTime time.Time // keepalived preempt_time: end of the preempt delay
 
 	faults []faultEntry
+
+	// maint: in maintenance (never MASTER); yielded: handed over by
+	// HandOver, so the master that took over is not preempted.
+	maint, yielded bool
+	// handingOver: a MASTER that sent its priority 0 advert keeps the
+	// addresses until the new master's first advert (no gap for the
+	// clients), or until masterDownTimer if nobody takes over.
+	handingOver bool
+	handOverWhy string
+	handOverAt  time.Time
 
 	// The configured preemption knobs before normalize (which clears them
 	// for an owner): restored when a reload makes an owner a non-owner.
@@ -137,6 +148,10 @@ func (i *Instance) Handle(now time.Time, in Input) Output {
 		i.fault(now, in.Source, in.Reason)
 	case FaultCleared:
 		ign = i.faultCleared(now, in.Source, in.Reason)
+	case Maintenance:
+		ign = i.maintenance(now, in.On)
+	case HandOver:
+		ign = i.handOverInput(now)
 	}
 	return i.output(ign)
 }
@@ -157,7 +172,11 @@ func (i *Instance) output(ign IgnoreReason) Output {
 
 func (i *Instance) deadline() time.Time {
 	var d time.Time
-	for _, t := range [...]time.Time{i.masterDownTimer, i.adverTimer, i.garpDelayTimer, i.garpRefreshTimer} {
+	down := i.masterDownTimer
+	if i.maint && i.state == StateBackup {
+		down = time.Time{} // never acted on in maintenance
+	}
+	for _, t := range [...]time.Time{down, i.adverTimer, i.garpDelayTimer, i.garpRefreshTimer} {
 		if !t.IsZero() && (d.IsZero() || t.Before(d)) {
 			d = t
 		}
@@ -186,7 +205,7 @@ func (i *Instance) startup(now time.Time) IgnoreReason {
 		i.transition(StateFault, "startup with fault: "+i.faults[0].reason)
 		return IgnoreNone
 	}
-	if i.owner() {
+	if i.owner() && !i.maint {
 		// RFC 9568 §6.4.1: "If the Priority = 255 ... Send an ADVERTISEMENT
 		// ... transition to the {Active} state". keepalived: same for the
 		// owner; a non-owner with state MASTER starts as BACKUP below.
@@ -196,6 +215,10 @@ func (i *Instance) startup(now time.Time) IgnoreReason {
 	// RFC 9568 §6.4.1: else: Set Master_Adver_Interval to
 	// Advertisement_Interval, set Master_Down_Timer to Master_Down_Interval,
 	// transition to Backup.
+	if i.maint {
+		i.enterBackup(now, causeStartup, "startup in maintenance: BACKUP until maintenance off")
+		return IgnoreNone
+	}
 	i.enterBackup(now, causeStartup, fmt.Sprintf("startup; waiting %s (master down interval) for an advertisement",
 		secs(MasterDownInterval(i.cfg.Version, i.prio, i.adverInt, i.cfg.DownTimerAdverts))))
 	return IgnoreNone
@@ -207,11 +230,12 @@ func (i *Instance) enterBackup(now time.Time, cause downCause, reason string) {
 	if cause == causeStartup {
 		// RFC 9568 §6.4.1: Set Master_Adver_Interval to Advertisement_Interval.
 		i.masterAdverInt = i.adverInt
-		i.heardAny = false
+		i.heardAny, i.yielded = false, false
 		i.master, i.masterPrio = netip.Addr{}, 0
 		i.backupSince = now
 	}
 	i.lowerPeer = netip.Addr{}
+	i.handingOver = false
 	i.masterDownTimer = now.Add(i.MasterDownInterval())
 	i.downCause = cause
 	i.transition(StateBackup, reason)
@@ -222,6 +246,7 @@ func (i *Instance) enterBackup(now time.Time, cause downCause, reason string) {
 // set the Adver_Timer to Advertisement_Interval, transition to Active.
 func (i *Instance) becomeMaster(now time.Time, reason string) {
 	i.masterDownTimer = time.Time{}
+	i.yielded, i.handingOver = false, false
 	// keepalived order: add the VIPs, then advertise, then GARP (which
 	// needs the addresses in place).
 	i.push(AcquireVIPs{})
@@ -310,7 +335,8 @@ func (i *Instance) backupRecv(now time.Time, src netip.Addr, a *packet.Advert) I
 	}
 	// RFC 9568 §6.1: the owner always preempts, whatever Preempt_Mode says
 	// (normalize clears NoPreempt for it).
-	preempt := !i.cfg.NoPreempt
+	// After a HandOver, the master that took over is not preempted.
+	preempt := !i.cfg.NoPreempt && !i.yielded
 	// keepalived preempt_delay: keep accepting a lower-priority master
 	// until preemptTime (started by the first such advert) has passed.
 	delaying := i.cfg.PreemptDelay > 0 && (i.preemptTime.IsZero() || now.Before(i.preemptTime))
@@ -346,6 +372,10 @@ func (i *Instance) backupRecv(now time.Time, src netip.Addr, a *packet.Advert) I
 }
 
 func (i *Instance) masterRecv(now time.Time, src netip.Addr, a *packet.Advert) {
+	if i.handingOver {
+		i.handedOver(now, src, a)
+		return
+	}
 	if a.Priority == 0 {
 		// RFC 9568 §6.4.3: If the Priority in the ADVERTISEMENT is zero:
 		// Send an ADVERTISEMENT, Reset the Adver_Timer to Advertisement_Interval.
@@ -398,12 +428,16 @@ func (i *Instance) masterRecv(now time.Time, src netip.Addr, a *packet.Advert) {
 func (i *Instance) timerFired(now time.Time) {
 	switch i.state {
 	case StateBackup:
-		if !i.masterDownTimer.IsZero() && !now.Before(i.masterDownTimer) {
+		if !i.maint && !i.masterDownTimer.IsZero() && !now.Before(i.masterDownTimer) {
 			// RFC 9568 §6.4.2: If the Master_Down_Timer fires: Send an
 			// ADVERTISEMENT, GARP/NA, set Adver_Timer, transition to Master.
 			i.becomeMaster(now, i.masterDownReason(now))
 		}
 	case StateMaster:
+		if i.handingOver && !now.Before(i.masterDownTimer) {
+			i.handOverTimedOut(now)
+			return
+		}
 		if !i.garpDelayTimer.IsZero() && !now.Before(i.garpDelayTimer) {
 			i.push(SendGratuitous{Repeat: i.cfg.GARPMasterRepeat}) // keepalived garp_master_delay
 			i.garpDelayTimer = time.Time{}
@@ -430,6 +464,9 @@ func (i *Instance) masterDownReason(now time.Time) string {
 	case i.lowerPeer.IsValid():
 		return fmt.Sprintf("preempting lower priority %d master %s (ours %d) after ignoring its advertisements for %s",
 			i.lowerPrio, i.lowerPeer, i.prio, secs(now.Sub(i.lastHeardOrSince())))
+	case i.downCause == causeHandOver:
+		return fmt.Sprintf("no advertisement for %s after handing over (master down interval); no other router took over",
+			secs(now.Sub(i.lastHeardOrSince())))
 	case i.downCause == causeAdvert && i.master.IsValid():
 		return fmt.Sprintf("no advertisement from %s for %s (master down interval)", i.master, secs(now.Sub(i.lastHeard)))
 	case !i.heardAny:
@@ -490,7 +527,7 @@ func (i *Instance) configuredPriority(now time.Time, p uint8) IgnoreReason {
 	}
 	switch i.state {
 	case StateBackup:
-		if i.owner() {
+		if i.owner() && !i.maint {
 			i.becomeMaster(now, "configured priority 255 by reload: address owner takes over")
 		}
 	case StateMaster:
@@ -573,7 +610,7 @@ func (i *Instance) faultCleared(now time.Time, source, reason string) IgnoreReas
 		return IgnoreNone
 	}
 	i.preemptTime = time.Time{}
-	if i.owner() {
+	if i.owner() && !i.maint {
 		i.becomeMaster(now, "fault cleared ("+reason+"); address owner (priority 255) takes over")
 		return IgnoreNone
 	}

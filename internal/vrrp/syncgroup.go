@@ -121,7 +121,7 @@ func (g *SyncGroup) step(now time.Time, k int, in Input) IgnoreReason {
 	switch {
 	case tr.To == StateMaster:
 		for j, o := range g.members {
-			if j != k && o.state == StateBackup {
+			if j != k && o.state == StateBackup && !o.maint {
 				o.begin()
 				o.becomeMaster(now, why)
 				g.collect(j, o.output(IgnoreNone))
@@ -131,6 +131,7 @@ func (g *SyncGroup) step(now time.Time, k int, in Input) IgnoreReason {
 		for j, o := range g.members {
 			if j != k && o.state == StateMaster {
 				o.begin()
+				o.yielded = o.yielded || m.yielded // a HandOver hands the group over
 				o.leaveMaster()
 				o.enterBackup(now, causeGroup, why)
 				g.collect(j, o.output(IgnoreNone))

@@ -220,7 +220,11 @@ func daemonPage(src, date string) *docgen.Page {
 func ctlManPage(src, date string) *docgen.Page {
 	var cmds []docgen.Item
 	for _, c := range ctlcli.Commands {
-		cmds = append(cmds, docgen.Item{Tag: c.Name, Text: []string{c.Help + "."}})
+		tag := "`" + c.Name + "`"
+		if c.Args != "" {
+			tag += " " + c.Args
+		}
+		cmds = append(cmds, docgen.Item{Tag: tag, Text: []string{c.Help + "."}})
 	}
 	var o ctlcli.Options
 	return &docgen.Page{
@@ -234,16 +238,22 @@ func ctlManPage(src, date string) *docgen.Page {
 			{Title: "COMMANDS", Items: cmds},
 			{Title: "OPTIONS", Items: docgen.OptionItems(ctlcli.NewFlagSet(&o), map[string]docgen.FlagDoc{
 				"socket": {Value: "PATH"}, "timeout": {Value: "DURATION", Note: "A Go duration: `500ms`, `5s`, `1m`."},
+				"interval": {Value: "DURATION"}, "count": {Value: "N"},
 			})},
-			{Title: "EXIT STATUS", Items: []docgen.Item{
-				{Tag: "0", Text: []string{"Success."}},
-				{Tag: "1", Text: []string{"The daemon could not be reached or answered with an error."}},
-				{Tag: "2", Text: []string{"Usage error: unknown option or command."}},
-			}},
+			{Title: "EXIT STATUS", Items: ctlExitItems()},
 			{Title: "FILES", Items: []docgen.Item{{Tag: ctlcli.DefaultSocket, Text: []string{"The daemon's default control socket."}}}},
 			{Title: "SEE ALSO", Paras: []string{"gokeepalived(8), gokeepalived.conf(5)"}},
 		},
 	}
+}
+
+// ctlExitItems are gokeepalivedctl's exit codes (ctlcli.ExitCodes).
+func ctlExitItems() []docgen.Item {
+	var items []docgen.Item
+	for _, e := range ctlcli.ExitCodes {
+		items = append(items, docgen.Item{Tag: strconv.Itoa(e.Code), Text: []string{e.Text}})
+	}
+	return items
 }
 
 func confPage(src, date string) *docgen.Page {

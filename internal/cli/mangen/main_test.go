@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -86,14 +87,31 @@ func TestCtlPageHasEveryFlagAndCommand(t *testing.T) {
 	page := unroff(read(t, dir, "man/man8/gokeepalivedctl.8"))
 	var o ctlcli.Options
 	ctlcli.NewFlagSet(&o).VisitAll(func(f *pflag.Flag) {
-		if !strings.Contains(page, "\n.TP\n--"+f.Name) {
-			t.Errorf("gokeepalivedctl.8 has no item for flag --%s", f.Name)
+		tag := "--" + f.Name
+		if f.Shorthand != "" {
+			tag = "-" + f.Shorthand + ", " + tag
+		}
+		if !strings.Contains(page, "\n.TP\n"+tag) {
+			t.Errorf("gokeepalivedctl.8 has no item for flag %s", tag)
 		}
 	})
 	for _, c := range ctlcli.Commands {
-		if !strings.Contains(page, "\n.TP\n"+c.Name+"\n") {
+		if !strings.Contains(page, "\n.TP\n"+strings.TrimSpace(c.Name+" "+c.Args)+"\n") {
 			t.Errorf("gokeepalivedctl.8 has no item for command %s", c.Name)
 		}
+	}
+	for _, e := range ctlcli.ExitCodes {
+		if !strings.Contains(page, fmt.Sprintf("\n.TP\n%d\n%s", e.Code, e.Text)) {
+			t.Errorf("gokeepalivedctl.8 EXIT STATUS lacks %d %s", e.Code, e.Text)
+		}
+	}
+}
+
+// gokeepalivedctl reports the same version as gokeepalived (the .deb
+// build stamps both).
+func TestCtlVersionMatchesDaemon(t *testing.T) {
+	if ctlcli.Version != cli.Version {
+		t.Errorf("ctlcli.Version %q != cli.Version %q", ctlcli.Version, cli.Version)
 	}
 }
 
@@ -255,7 +273,7 @@ func TestBashCompletion(t *testing.T) {
 		{d, []string{"gokeepalived", "-t", "--dump"}, "--dump-conf"}, // -t takes its value only after =
 		{d, []string{"gokeepalived", "-i", ""}, ""},
 		{d, []string{"gokeepalived", "-T", "-s", "--"}, ""}, // genhash's arguments
-		{c, []string{"gokeepalivedctl", ""}, "reload status"},
+		{c, []string{"gokeepalivedctl", ""}, "failover maintenance reload status"},
 		{c, []string{"gokeepalivedctl", "--js"}, "--json"},
 		{c, []string{"gokeepalivedctl", "--socket", files + "/k"}, files + "/keepalived.conf"},
 	} {
