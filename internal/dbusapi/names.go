@@ -185,7 +185,9 @@ const (
 `
 )
 
-func introspectVrrp() string { return introspectHeader + standardInterfaces + vrrpInterfaceXML + "</node>\n" }
+func introspectVrrp() string {
+	return introspectHeader + standardInterfaces + vrrpInterfaceXML + "</node>\n"
+}
 
 func introspectInstance() string {
 	return introspectHeader + standardInterfaces + instanceInterfaceXML + "</node>\n"

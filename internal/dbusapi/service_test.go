@@ -36,7 +36,7 @@ func (f *fakeActions) PrintData() error { return f.record("PrintData") }
 func (f *fakeActions) PrintStats(clear bool) error {
 	return f.record(fmt.Sprintf("PrintStats(%v)", clear))
 }
-func (f *fakeActions) ReloadConfig() error       { return f.record("ReloadConfig") }
+func (f *fakeActions) ReloadConfig() error        { return f.record("ReloadConfig") }
 func (f *fakeActions) SendGarp(name string) error { return f.record("SendGarp(" + name + ")") }
 func (f *fakeActions) got() []string {
 	f.mu.Lock()
