@@ -173,6 +173,16 @@ func (s *Service) session() (*exporter, error) {
 		conn.Close()
 		return nil, fmt.Errorf("the name %s is owned by another process (is keepalived running, or another gokeepalived? set dbus_service_name to tell them apart)", s.opts.ServiceName)
 	}
+	// What happened while no bus listened is superseded by the
+	// announcement of the current states below (keepalived sends nothing
+	// before it is connected either).
+	for drained := false; !drained; {
+		select {
+		case <-s.events:
+		default:
+			drained = true
+		}
+	}
 	x := &exporter{s: s, conn: conn, exported: map[string]bool{}}
 	if err := x.exportVrrp(); err != nil {
 		conn.Close()

@@ -67,7 +67,7 @@ func newHarness(t *testing.T, paths Paths, s *ctl.Snapshot) *harness {
 	h := &harness{t: t, bus: dbustest.Start(t), acts: &fakeActions{}}
 	h.snap.Store(s)
 	h.client = h.bus.Connect(t)
-	h.signals = dbustest.Signals(t, h.client, DefaultServiceName)
+	h.signals = dbustest.Signals(t, h.client, "/org/keepalived/Vrrp1")
 	h.svc = New(Options{Paths: paths, Snapshot: h.snap.Load, Actions: h.acts,
 		Logger:     slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 		Connect:    func() (*dbus.Conn, error) { return dbus.Connect(h.bus.Address) },

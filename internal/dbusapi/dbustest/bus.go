@@ -126,11 +126,12 @@ func (b *Bus) Busctl(args ...string) (string, error) {
 	return string(out), err
 }
 
-// Signals subscribes c to every signal sent by name (a bus name) and
-// returns the channel they arrive on.
-func Signals(t testing.TB, c *dbus.Conn, name string) chan *dbus.Signal {
+// Signals subscribes c to every signal sent from an object path under
+// root (by any sender: keepalived sends VrrpStarted before it owns its
+// name) and returns the channel they arrive on.
+func Signals(t testing.TB, c *dbus.Conn, root string) chan *dbus.Signal {
 	t.Helper()
-	if err := c.AddMatchSignal(dbus.WithMatchSender(name)); err != nil {
+	if err := c.AddMatchSignal(dbus.WithMatchPathNamespace(dbus.ObjectPath(root))); err != nil {
 		t.Fatal(err)
 	}
 	ch := make(chan *dbus.Signal, 256)
