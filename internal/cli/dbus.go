@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"gokeepalived/internal/config"
+	"gokeepalived/internal/ctl"
 	"gokeepalived/internal/daemon"
 	"gokeepalived/internal/dbusapi"
 	"gokeepalived/internal/vrrp"
@@ -23,7 +24,7 @@ import (
 // VrrpStopped reach the bus, as keepalived sends them.
 type dbusRunner struct {
 	log     *slog.Logger
-	daemon  *daemon.Daemon
+	daemon  dbusDaemon
 	cfg     atomic.Pointer[config.Config] // the running configuration
 	running atomic.Pointer[dbusapi.Service]
 
@@ -34,6 +35,14 @@ type dbusRunner struct {
 }
 
 type dbusKey struct{ name, instance string }
+
+// dbusDaemon is what the DBus service needs of the daemon (*daemon.Daemon).
+type dbusDaemon interface {
+	Snapshot() *ctl.Snapshot
+	Published() <-chan struct{}
+	WriteDump(ctx context.Context, kind daemon.DumpKind, path string) error
+	SendGratuitous(ctx context.Context, name, why string) (bool, error)
+}
 
 func (r *dbusRunner) apply(cfg *config.Config) {
 	r.cfg.Store(cfg)
