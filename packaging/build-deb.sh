@@ -62,6 +62,7 @@ install -D -m 0644 -t "$pkg/usr/share/zsh/vendor-completions" "$stage"/share/zsh
 
 install -D -m 0644 packaging/gokeepalived.service "$pkg/lib/systemd/system/gokeepalived.service"
 install -D -m 0644 packaging/default.gokeepalived "$pkg/etc/default/gokeepalived"
+install -D -m 0644 packaging/dbus-gokeepalived.conf "$pkg/usr/share/dbus-1/system.d/gokeepalived.conf"
 install -m 0644 README.md docs/*.md "$doc/"
 install -D -m 0644 packaging/lintian-overrides "$pkg/usr/share/lintian/overrides/gokeepalived"
 

@@ -65,6 +65,7 @@ var installed = map[string]os.FileMode{
 	"usr/bin/gokeepalivedctl":                               0o755,
 	"lib/systemd/system/gokeepalived.service":               0o644,
 	"etc/default/gokeepalived":                              0o644,
+	"usr/share/dbus-1/system.d/gokeepalived.conf":           0o644,
 	"usr/share/man/man8/gokeepalived.8.gz":                  0o644,
 	"usr/share/man/man8/gokeepalivedctl.8.gz":               0o644,
 	"usr/share/man/man5/gokeepalived.conf.5.gz":             0o644,

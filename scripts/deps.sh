@@ -2,14 +2,16 @@
 # Installs everything the tests and the demo need on a fresh Debian machine:
 # Debian packages (real keepalived as a wire peer and config oracle, FRR bfdd as a BFD peer, nginx, nftables,
 # tcpdump/tshark, iproute2; groff, man, zsh and lintian to check the man pages, the shell completion and the
-# .deb; net-snmp's snmpd, snmptrapd and tools for the SNMP tests, run with their own configs, never as services)
+# .deb; net-snmp's snmpd, snmptrapd and tools for the SNMP tests, and dbus-daemon for the DBus tests, run with their own
+# configs, never as services)
 # and Go tools from the module proxy. Idempotent and quiet when everything is already there.
 set -euo pipefail
 
 APT_PKGS=(keepalived nginx-light nftables tcpdump tshark iproute2 ipvsadm procps psmisc
   groff-base man-db zsh lintian   # man pages, completion and the .deb (packaging/deb_test.go)
   frr                             # bfdd, the BFD interop peer (test/e2e, internal/bfd/testdata/capture.sh)
-  snmpd snmp snmptrapd)           # the SNMP subagent's tests (internal/snmp, test/e2e)
+  snmpd snmp snmptrapd            # the SNMP subagent's tests (internal/snmp, test/e2e)
+  dbus-daemon systemd)            # a private bus and busctl for the DBus tests (internal/dbusapi, test/e2e)
 # qemu and a stock kernel for the IPVS VM harness are installed by test/vm itself.
 
 need=()

@@ -234,10 +234,12 @@ func runDaemon(o Options, cfg *config.Config, stderr io.Writer) int {
 	// The SNMP subagent reads the published snapshot on its own goroutines
 	// and hears state changes as events, like the load balancer.
 	agent := &snmpRunner{ctx: ctx, o: o, log: log}
+	// The DBus service (enable_dbus) likewise; it stops after the loop.
+	bus := &dbusRunner{log: log}
 	if states != nil {
-		states = stateTee{states, agent}
+		states = stateTee{states, agent, bus}
 	} else {
-		states = agent
+		states = stateTee{agent, bus}
 	}
 	d := daemon.New(cfg, daemon.Options{ConfigFile: o.ConfigFile, DontRelease: o.DontReleaseVR, Logger: log,
 		MaintenanceFile: MaintenanceFile(o),
@@ -251,6 +253,9 @@ func runDaemon(o Options, cfg *config.Config, stderr io.Writer) int {
 	agent.snapshot = d.Snapshot
 	agent.apply(cfg)
 	defer agent.stop()
+	bus.daemon = d
+	bus.apply(cfg)
+	defer bus.stop()
 
 	// The BFD runtime (bfd_instance) runs beside both and tells the VRRP
 	// loop of every session state change (track_bfd); it stops last, so
@@ -264,7 +269,7 @@ func runDaemon(o Options, cfg *config.Config, stderr io.Writer) int {
 	defer bfdh.stop()
 
 	targets := &reloadTargets{vrrp: d, running: cfg}
-	targets.bfd, targets.snmp = bfdh, agent
+	targets.bfd, targets.snmp, targets.dbus = bfdh, agent, bus
 	if lvs != nil {
 		targets.lb = lvs
 	}
@@ -447,6 +452,9 @@ func reload(ctx context.Context, o Options, t *reloadTargets, log *slog.Logger, 
 	}
 	if t.snmp != nil {
 		t.snmp.apply(cfg)
+	}
+	if t.dbus != nil {
+		t.dbus.apply(cfg)
 	}
 	t.running = cfg
 	return sum, nil

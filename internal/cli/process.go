@@ -2,10 +2,12 @@ package cli
 
 import (
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 
 	"gokeepalived/internal/config"
+	"gokeepalived/internal/daemon"
 	"gokeepalived/internal/linux/rtsched"
 )
 
@@ -76,13 +78,21 @@ func pidFiles(o Options, g *config.Global) (main, vrrp, dir string) {
 	return main, vrrp, dir
 }
 
-// dumpPath is where a dump file goes: with data_use_instance and an
-// instance name, keepalived writes /tmp/keepalived.NAME.data (.stats,
-// .json) instead of /tmp/keepalived.data (global_data.c open_dump_file).
+// dumpPath is where a dump file goes, as keepalived decides it: in
+// $TMPDIR when that is an absolute path, else /tmp; and with
+// data_use_instance and an instance name, the data file (only it:
+// keepalived opens the stats and JSON files by their plain names) is
+// keepalived.NAME.data (global_data.c open_dump_file, utils.c
+// make_tmp_filename).
 func dumpPath(path string, g *config.Global) string {
-	if !g.DataUseInstance || g.InstanceName == "" {
-		return path
+	name := filepath.Base(path)
+	dir := filepath.Dir(path)
+	if t := os.Getenv("TMPDIR"); strings.HasPrefix(t, "/") {
+		dir = t
 	}
-	ext := filepath.Ext(path)
-	return strings.TrimSuffix(path, ext) + "." + g.InstanceName + ext
+	if g.DataUseInstance && g.InstanceName != "" && name == filepath.Base(daemon.DataFile) {
+		ext := filepath.Ext(name)
+		name = strings.TrimSuffix(name, ext) + "." + g.InstanceName + ext
+	}
+	return filepath.Join(dir, name)
 }

@@ -38,11 +38,25 @@ func TestPidFiles(t *testing.T) {
 	}
 }
 
-// TestDumpPath: data_use_instance puts the instance name in the dump files.
+// TestDumpPath: data_use_instance puts the instance name in the data
+// file's name (not the stats or JSON file's, as keepalived), and $TMPDIR,
+// when absolute, replaces /tmp.
 func TestDumpPath(t *testing.T) {
+	t.Setenv("TMPDIR", "")
 	g := config.Global{InstanceName: "lb1", DataUseInstance: true}
 	if got := dumpPath("/tmp/keepalived.data", &g); got != "/tmp/keepalived.lb1.data" {
 		t.Errorf("data_use_instance: %s", got)
+	}
+	if got := dumpPath("/tmp/keepalived.stats", &g); got != "/tmp/keepalived.stats" {
+		t.Errorf("stats with data_use_instance: %s", got)
+	}
+	t.Setenv("TMPDIR", "/var/tmp")
+	if got := dumpPath("/tmp/keepalived.data", &g); got != "/var/tmp/keepalived.lb1.data" {
+		t.Errorf("TMPDIR: %s", got)
+	}
+	t.Setenv("TMPDIR", "relative")
+	if got := dumpPath("/tmp/keepalived.json", &g); got != "/tmp/keepalived.json" {
+		t.Errorf("relative TMPDIR: %s", got)
 	}
 	g.DataUseInstance = false
 	if got := dumpPath("/tmp/keepalived.json", &g); got != "/tmp/keepalived.json" {

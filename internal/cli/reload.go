@@ -18,6 +18,7 @@ type reloadTargets struct {
 	lb   interface{ Reload(*config.Config) } // nil without the load balancer (-P)
 	bfd  *bfdHost                            // nil in tests that need no BFD
 	snmp *snmpRunner                         // nil in tests that need no SNMP
+	dbus *dbusRunner                         // nil in tests that need no DBus
 
 	mu      sync.Mutex     // one reload at a time: the check sees what runs
 	running *config.Config // after subsystems; guarded by mu

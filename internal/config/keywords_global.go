@@ -273,8 +273,19 @@ func globalDefsBlock() *BlockSpec {
 		flagKw("enable_snmp_rfcv2", func(g *Global) *bool { return &g.EnableSNMPRFCv2 }, true),
 		flagKw("enable_snmp_rfcv3", func(g *Global) *bool { return &g.EnableSNMPRFCv3 }, true),
 		flag("enable_snmp_checker").unimpl(),
-		flag("enable_dbus").unimpl(),
-		str("dbus_service_name").unimpl(),
+		flagKw("enable_dbus", func(g *Global) *bool { return &g.EnableDBus }, true),
+		show(set(str("dbus_service_name"), func(b *builder, g *Global, n *syntax.Node) {
+			a := n.Args[0]
+			if why := validBusName(a.Text); why != "" {
+				b.ds.Errorf(a.Pos, "dbus_service_name '%s' is not a DBus bus name: %s", a.Text, why)
+				return
+			}
+			g.DBusServiceName = a.Text
+		}), func(d *dumper, i int, g *Global) {
+			if g.EnableDBus || g.DBusServiceName != "" {
+				d.kv(i, "dbus_service_name", orDefault(g.DBusServiceName, "org.keepalived.Vrrp1"))
+			}
+		}),
 
 		// Scripts and FIFOs.
 		show(set(kw("script_user", 1, 2, tStr, tStr), func(b *builder, g *Global, n *syntax.Node) {
@@ -474,4 +485,32 @@ func parseUmask(words []string) (int, error) {
 		return 0, fmt.Errorf("umask missing bit value")
 	}
 	return m, nil
+}
+
+// validBusName says why name cannot be a DBus well-known bus name, or ""
+// when it can (the DBus specification: two or more dot-separated elements
+// of [A-Za-z0-9_-], none empty or starting with a digit, at most 255
+// bytes). keepalived passes any name to GLib, which refuses it at run time.
+func validBusName(name string) string {
+	if len(name) > 255 {
+		return "longer than 255 characters"
+	}
+	elems := strings.Split(name, ".")
+	if len(elems) < 2 {
+		return "it needs at least two elements separated by '.', such as org.keepalived.Vrrp1"
+	}
+	for _, e := range elems {
+		if e == "" {
+			return "it has an empty element"
+		}
+		if e[0] >= '0' && e[0] <= '9' {
+			return fmt.Sprintf("element '%s' starts with a digit", e)
+		}
+		for _, c := range e {
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
+				return fmt.Sprintf("element '%s' has the character '%c' (only A-Z a-z 0-9 _ - are allowed)", e, c)
+			}
+		}
+	}
+	return ""
 }

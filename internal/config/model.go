@@ -159,6 +159,11 @@ type Global struct {
 	EnableSNMPRFCv3 bool
 	// EnableTraps is enable_traps: send keepalived's SNMP notifications.
 	EnableTraps bool
+	// EnableDBus is enable_dbus: serve keepalived's DBus interface on the
+	// system bus; DBusServiceName is dbus_service_name (the bus name, ""
+	// = org.keepalived.Vrrp1).
+	EnableDBus      bool
+	DBusServiceName string
 }
 
 // ProcessKnobs are one keepalived child's process settings (global_defs

@@ -131,6 +131,12 @@ type Daemon struct {
 	startAt time.Time
 	// bfd holds the BFD session states BFDState reports (for track_bfd).
 	bfd bfdStates
+	// statsBase holds the statistics at the last DumpStatsClear, which
+	// later stats dumps subtract (written by dump writers, off the loop).
+	statsBase struct {
+		sync.Mutex
+		m map[string]map[string]uint64
+	}
 }
 
 // New builds a daemon for cfg. It has no side effects.

@@ -29,6 +29,10 @@ const (
 	DumpData  DumpKind = iota // DataFile
 	DumpStats                 // StatsFile
 	DumpJSON                  // JSONFile
+	// DumpStatsClear writes StatsFile, then clears the statistics it shows
+	// (keepalived's DBus PrintStatsClear): later stats dumps count from
+	// here. The metrics and the status keep counting from the start.
+	DumpStatsClear
 )
 
 // WriteDump writes a dump of the given kind to path from the latest
@@ -44,8 +48,13 @@ func (d *Daemon) WriteDump(_ context.Context, kind DumpKind, path string) error 
 	switch kind {
 	case DumpJSON:
 		body, err = jsonDump(snap)
-	case DumpStats:
-		body = []byte(statsDump(snap))
+	case DumpStats, DumpStatsClear:
+		d.statsBase.Lock()
+		body = []byte(statsDump(snap, d.statsBase.m))
+		if kind == DumpStatsClear {
+			d.statsBase.m = statsBaseline(snap)
+		}
+		d.statsBase.Unlock()
 	default:
 		var b strings.Builder
 		err = ctl.WriteTable(&b, snap.Status(d.now()))
@@ -143,10 +152,27 @@ func kaStats(in *ctl.InstanceSnapshot) map[string]uint64 {
 	}
 }
 
-func statsDump(snap *ctl.Snapshot) string {
+// statsBaseline is every instance's statistics now, to count later dumps
+// from.
+func statsBaseline(snap *ctl.Snapshot) map[string]map[string]uint64 {
+	m := make(map[string]map[string]uint64, len(snap.Instances))
+	for _, in := range snap.Instances {
+		m[in.Name] = kaStats(in)
+	}
+	return m
+}
+
+// statsDump is keepalived's stats file; base, when not nil, holds the
+// values at the last clear, which are subtracted.
+func statsDump(snap *ctl.Snapshot, base map[string]map[string]uint64) string {
 	var b strings.Builder
 	for _, in := range snap.Instances {
 		s := kaStats(in)
+		for k, v := range base[in.Name] {
+			if s[k] >= v {
+				s[k] -= v
+			}
+		}
 		fmt.Fprintf(&b, "VRRP Instance: %s\n", in.Name)
 		fmt.Fprintf(&b, "  Advertisements:\n    Received: %d\n    Sent: %d\n", s["advert_rcvd"], s["advert_sent"])
 		fmt.Fprintf(&b, "  Became master: %d\n  Released master: %d\n", s["become_master"], s["release_master"])

@@ -164,3 +164,8 @@ func (d *Daemon) Status(ctx context.Context) (*ctl.Status, error) {
 	}
 	return st, nil
 }
+
+// Published is closed once the daemon has published its first snapshot
+// (every configured instance started): readers that export the instances,
+// such as the DBus service, wait for it.
+func (d *Daemon) Published() <-chan struct{} { return d.firstPublished }
