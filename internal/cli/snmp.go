@@ -4,6 +4,10 @@ import (
 	"context"
 	"log/slog"
 	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -36,6 +40,24 @@ func snmpSettings(cfg *config.Config) snmp.Settings {
 		InitialStates: make(map[string]vrrp.State, len(cfg.Instances))}
 	if set.RouterID == "" {
 		set.RouterID, _ = os.Hostname()
+	}
+	for _, g := range cfg.SyncGroups {
+		if set.SyncGroups == nil {
+			set.SyncGroups = map[string]snmp.SyncGroupSettings{}
+		}
+		n := g.Notify
+		gs := snmp.SyncGroupSettings{Master: cmdLine(n.Master), Backup: cmdLine(n.Backup), Fault: cmdLine(n.Fault),
+			Notify: cmdLine(n.Any), StopExec: cmdLine(n.Stop)}
+		gs.NotifyExec = n.Master != nil || n.Backup != nil || n.Fault != nil || n.Any != nil || n.Stop != nil
+		switch g := cfg.Global; {
+		case n.SMTPAlert != nil:
+			gs.SMTPAlert = *n.SMTPAlert
+		case g.SMTPAlertVRRP != nil:
+			gs.SMTPAlert = *g.SMTPAlertVRRP
+		case g.SMTPAlert != nil:
+			gs.SMTPAlert = *g.SMTPAlert
+		}
+		set.SyncGroups[g.Name] = gs
 	}
 	for _, in := range cfg.Instances {
 		if in.Auth != nil {
@@ -139,4 +161,43 @@ func (t stateTee) VRRPState(ev vrrp.StateEvent) {
 	for _, s := range t {
 		s.VRRPState(ev)
 	}
+}
+
+// VRRPGroupState hands a sync-group state change to each sink that wants
+// it.
+func (t stateTee) VRRPGroupState(ev vrrp.GroupStateEvent) {
+	for _, s := range t {
+		if g, ok := s.(daemon.GroupStateSink); ok {
+			g.VRRPGroupState(ev)
+		}
+	}
+}
+
+// VRRPGroupState hands a sync-group state change to the running agent.
+func (r *snmpRunner) VRRPGroupState(ev vrrp.GroupStateEvent) {
+	if a := r.running.Load(); a != nil {
+		a.VRRPGroupState(ev)
+	}
+}
+
+// cmdLine is a notify script as keepalived's SNMP shows it (notify.c
+// cmd_str_r): each argument in single quotes, the program by the real
+// path keepalived resolved it to (symbolic links followed; a program
+// without '/' looked up in $PATH). "" when not set.
+func cmdLine(r *config.ScriptRef) string {
+	if r == nil || len(r.Args) == 0 {
+		return ""
+	}
+	args := slices.Clone(r.Args)
+	if p, err := exec.LookPath(args[0]); err == nil {
+		if real, err := filepath.EvalSymlinks(p); err == nil {
+			args[0] = real
+		}
+	}
+	for i, a := range args {
+		if i > 0 || (!strings.HasPrefix(a, "<") && !strings.HasPrefix(a, ">")) {
+			args[i] = "'" + a + "'"
+		}
+	}
+	return strings.Join(args, " ")
 }

@@ -22,9 +22,19 @@ type Snapshot struct {
 	ReloadedAt time.Time
 	// Instances, sorted by name.
 	Instances []*InstanceSnapshot
+	// SyncGroups are the vrrp_sync_group blocks, in configuration order.
+	SyncGroups []SyncGroupSnapshot
 	// VirtualServers is the load balancer's own snapshot, attached when the
 	// snapshot is read.
 	VirtualServers []VirtualServerStatus
+}
+
+// SyncGroupSnapshot is one vrrp_sync_group: its state is the state its
+// members last reached together (INIT until they first do).
+type SyncGroupSnapshot struct {
+	Name    string
+	State   vrrp.State
+	Members []string // in configuration order
 }
 
 // InstanceSnapshot is one vrrp_instance in a Snapshot.
@@ -35,6 +45,8 @@ type InstanceSnapshot struct {
 	IPv6      bool
 	Version   int
 	State     vrrp.State
+	// SyncGroup is the vrrp_sync_group the instance is a member of ("" none).
+	SyncGroup string
 	// Maintenance: put in maintenance by gokeepalivedctl (State is then
 	// BACKUP, or FAULT/INIT/STOP; the status shows BACKUP as MAINTENANCE).
 	Maintenance bool

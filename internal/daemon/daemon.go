@@ -60,6 +60,12 @@ type StateSink interface {
 	VRRPState(vrrp.StateEvent)
 }
 
+// GroupStateSink is a StateSink that also hears sync-group state changes
+// (the SNMP subagent's vrrpSyncGroupStateChange).
+type GroupStateSink interface {
+	VRRPGroupState(vrrp.GroupStateEvent)
+}
+
 // VirtualServerStatus is the load-balancer runtime's published status; it
 // never blocks.
 type VirtualServerStatus interface {
@@ -690,6 +696,10 @@ func (d *Daemon) groupState(u *unit, out vrrp.GroupOutput) {
 	u.groupState = st
 	reason := out.Transitions[len(out.Transitions)-1].Reason
 	d.log.Info("sync group state change", "group", u.name, "from", from.String(), "to", st.String(), "reason", reason)
+	d.snapshotAll()
+	if gs, ok := d.opts.States.(GroupStateSink); ok {
+		gs.VRRPGroupState(vrrp.GroupStateEvent{Group: u.name, State: st})
+	}
 	if d.notifier != nil {
 		for _, g := range d.cfg.SyncGroups {
 			if g.Name == u.name {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"gokeepalived/internal/ctl"
+	"gokeepalived/internal/vrrp"
 	"gokeepalived/internal/vrrp/packet"
 )
 
@@ -253,6 +254,18 @@ func TestSegmentSyncGroupFailsOverTogether(t *testing.T) {
 	h.expect("VI_2", "198.51.100.10/32", "FAULT", "MASTER")
 	if g := b.rec.groups; !slices.Contains(g, "G MASTER") {
 		t.Errorf("b's group notifications %q, want G MASTER", g)
+	}
+	// The snapshot shows the group, its state and members (SNMP's
+	// vrrpSyncGroupTable), and each member's group.
+	snap := b.d.Snapshot()
+	if len(snap.SyncGroups) != 1 || snap.SyncGroups[0].Name != "G" || snap.SyncGroups[0].State != vrrp.StateMaster ||
+		strings.Join(snap.SyncGroups[0].Members, ",") != "VI_1,VI_2" {
+		t.Errorf("snapshot sync groups %+v, want G MASTER with VI_1,VI_2", snap.SyncGroups)
+	}
+	for _, in := range snap.Instances {
+		if in.SyncGroup != "G" {
+			t.Errorf("%s: sync group %q, want G", in.Name, in.SyncGroup)
+		}
 	}
 }
 

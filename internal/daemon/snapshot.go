@@ -83,6 +83,18 @@ func (d *Daemon) publish() {
 		snap.Instances = append(snap.Instances, in.pub)
 	}
 	slices.SortStableFunc(snap.Instances, func(a, b *ctl.InstanceSnapshot) int { return strings.Compare(a.Name, b.Name) })
+	for _, g := range d.cfg.SyncGroups {
+		for _, u := range d.units {
+			if u.group == nil || u.name != g.Name {
+				continue
+			}
+			sg := ctl.SyncGroupSnapshot{Name: u.name, State: u.groupState}
+			for _, m := range u.members {
+				sg.Members = append(sg.Members, m.cfg.Name)
+			}
+			snap.SyncGroups = append(snap.SyncGroups, sg)
+		}
+	}
 	first := d.published.Load() == nil
 	d.published.Store(&snap)
 	d.snapDirty, d.snapAll = false, false
@@ -101,6 +113,9 @@ func (d *Daemon) instanceSnapshot(in *instance) *ctl.InstanceSnapshot {
 		Accept: in.cfg.Accept, NoPreempt: !in.cfg.Preempt, PreemptDelay: in.cfg.PreemptDelay,
 		VIPsHeld: v.vipsHeld, Master: v.master, MasterPriority: int(v.masterPrio),
 		LastAdvertFrom: v.lastAdvertFrom, LastAdvertPriority: int(v.lastAdvertPrio), Counters: &in.stats,
+	}
+	if in.unit != nil && in.unit.group != nil {
+		s.SyncGroup = in.unit.name
 	}
 	for _, a := range in.cfg.VIPs {
 		s.VIPs = append(s.VIPs, a.Prefix.String())

@@ -52,7 +52,7 @@ type Agent struct {
 	opts     Options
 	log      *slog.Logger
 	settings atomic.Pointer[Settings]
-	events   chan vrrp.StateEvent
+	events   chan event
 	dropped  atomic.Uint64
 
 	// Sessions counts successful registrations (one per connection).
@@ -88,7 +88,7 @@ func New(opts Options, set Settings) *Agent {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	a := &Agent{opts: opts, log: log.With("subsystem", "snmp"), events: make(chan vrrp.StateEvent, 256)}
+	a := &Agent{opts: opts, log: log.With("subsystem", "snmp"), events: make(chan event, 256)}
 	a.settings.Store(&set)
 	return a
 }
@@ -122,10 +122,39 @@ func (a *Agent) VRRPState(ev vrrp.StateEvent) {
 		return
 	}
 	select {
-	case a.events <- ev:
+	case a.events <- event{inst: ev}:
 	default:
 		n := a.dropped.Add(1)
 		a.log.Warn("SNMP notification queue full: state change not notified", "instance", ev.Instance, "state", ev.State.String(), "dropped", n)
+	}
+}
+
+// event is a state change to notify: an instance's, or a sync group's
+// when group is set.
+type event struct {
+	inst  vrrp.StateEvent
+	group *vrrp.GroupStateEvent
+}
+
+func (e event) String() string {
+	if e.group != nil {
+		return "sync group " + e.group.Group + " " + e.group.State.String()
+	}
+	return e.inst.Instance + " " + e.inst.State.String()
+}
+
+// VRRPGroupState queues a sync group's state change for
+// vrrpSyncGroupStateChange (KEEPALIVED-MIB, with enable_traps); it never
+// blocks.
+func (a *Agent) VRRPGroupState(ev vrrp.GroupStateEvent) {
+	if !a.opts.Traps || !a.opts.VRRP {
+		return
+	}
+	select {
+	case a.events <- event{group: &ev}:
+	default:
+		n := a.dropped.Add(1)
+		a.log.Warn("SNMP notification queue full: sync group state change not notified", "group", ev.Group, "state", ev.State.String(), "dropped", n)
 	}
 }
 
@@ -264,7 +293,7 @@ func (a *Agent) session(ctx context.Context) error {
 	// first session are the daemon's start, sent as keepalived does.
 	for stale := len(a.events); stale > 0 && a.sessions.Load() > 0; stale-- {
 		ev := <-a.events
-		a.log.Warn("SNMP notification not sent: no master agent when the state changed", "instance", ev.Instance, "state", ev.State.String())
+		a.log.Warn("SNMP notification not sent: no master agent when the state changed", "change", ev.String())
 	}
 	a.sessions.Add(1)
 	a.log.Info("AgentX session registered", "socket", a.opts.Socket, "session", c.session.Load(), "vrrp", a.opts.VRRP, "rfcv2", a.opts.RFC2787, "rfcv3", a.opts.RFC6527, "traps", a.opts.Traps)
@@ -290,7 +319,11 @@ func (a *Agent) session(ctx context.Context) error {
 // notify sends the notifications of a state change: KEEPALIVED-MIB's
 // vrrpInstanceStateChange, and VRRP-MIB's vrrpTrapNewMaster when an
 // instance VRRP-MIB shows becomes master.
-func (a *Agent) notify(c *conn, ev vrrp.StateEvent) error {
+func (a *Agent) notify(c *conn, e event) error {
+	if e.group != nil {
+		return a.notifyGroup(c, *e.group)
+	}
+	ev := e.inst
 	if a.opts.VRRP {
 		if err := a.notifyInstance(c, ev); err != nil {
 			return err
@@ -327,6 +360,26 @@ func (a *Agent) notify(c *conn, ev vrrp.StateEvent) error {
 		a.sent.Add(1)
 		a.log.Info("SNMP notification sent", "notification", "vrrpTrapNewMaster", "instance", ev.Instance)
 	}
+	return nil
+}
+
+// notifyGroup sends vrrpSyncGroupStateChange as keepalived does: the
+// group's name and state (column OIDs without an index; a stopped group is
+// shutdown(5)) and the router id.
+func (a *Agent) notifyGroup(c *conn, ev vrrp.GroupStateEvent) error {
+	set := a.settings.Load()
+	p := &agentx.PDU{Header: agentx.Header{Type: agentx.TypeNotify, SessionID: c.session.Load(), PacketID: c.packet.Add(1)},
+		VarBinds: []agentx.VarBind{
+			agentx.ObjectIdentifier(snmpTrapOID, SyncGroupStateChangeOID),
+			agentx.String(SyncGroupEntryOID.Append(sgColName), ev.Group),
+			agentx.Int32(SyncGroupEntryOID.Append(sgColState), snmpState(ev.State, true)),
+			agentx.String(routerIDOID, set.RouterID),
+		}}
+	if err := c.write(p); err != nil {
+		return err
+	}
+	a.sent.Add(1)
+	a.log.Info("SNMP notification sent", "notification", "vrrpSyncGroupStateChange", "group", ev.Group, "state", ev.State.String())
 	return nil
 }
 

@@ -24,6 +24,12 @@ var (
 	InstanceEntryOID = VRRPOID.Append(3, 1)
 	// InstanceStateChangeOID is the vrrpInstanceStateChange notification.
 	InstanceStateChangeOID = VRRPOID.Append(10, 0, 2)
+	// SyncGroupEntryOID is vrrpSyncGroupEntry, SyncGroupMemberEntryOID
+	// vrrpSyncGroupMemberEntry (.<column>.<group>.<member>).
+	SyncGroupEntryOID       = VRRPOID.Append(1, 1)
+	SyncGroupMemberEntryOID = VRRPOID.Append(2, 1)
+	// SyncGroupStateChangeOID is the vrrpSyncGroupStateChange notification.
+	SyncGroupStateChangeOID = VRRPOID.Append(10, 0, 1)
 	// routerIDOID is routerId.0, sent with every notification.
 	routerIDOID = GlobalOID.Append(2, 0)
 	// snmpTrapOID is snmpTrapOID.0 (SNMPv2-MIB).
@@ -44,8 +50,23 @@ const (
 	colAdvertisementsInt = 12
 	colPreempt           = 13
 	colPreemptDelay      = 14
+	colSyncGroup         = 18
 	colAccept            = 27
 	colVrrpVersion       = 30
+)
+
+// vrrpSyncGroupEntry and vrrpSyncGroupMemberEntry columns served.
+const (
+	sgColName         = 2
+	sgColState        = 3
+	sgColSMTPAlert    = 4
+	sgColNotifyExec   = 5
+	sgColScriptMaster = 6
+	sgColScriptBackup = 7
+	sgColScriptFault  = 8
+	sgColScript       = 9
+	sgColScriptStop   = 11
+	sgMemberColName   = 2
 )
 
 // Settings are the parts of the configuration the MIB shows that the
@@ -63,6 +84,17 @@ type Settings struct {
 	// AuthTypes is each VRRPv2 instance's authentication: absent none, 1
 	// PASS, 2 AH (keepalived's auth_type).
 	AuthTypes map[string]int
+	// SyncGroups are the sync groups' configured values, by name.
+	SyncGroups map[string]SyncGroupSettings
+}
+
+// SyncGroupSettings are a vrrp_sync_group's configured values the MIB
+// shows: smtp_alert (resolved as keepalived does: the group's, else
+// smtp_alert_vrrp, else smtp_alert, else off), whether a notify script is
+// set, and the scripts as command lines.
+type SyncGroupSettings struct {
+	SMTPAlert, NotifyExec                   bool
+	Master, Backup, Fault, Notify, StopExec string
 }
 
 // snmpState is keepalived's VrrpState for s: init(0), backup(1),
@@ -144,6 +176,31 @@ func buildView(snap *ctl.Snapshot, set *Settings, opts *Options) view {
 		)
 		if in.Interface != "" {
 			v = append(v, agentx.String(col(colPrimaryInterface), in.Interface))
+		}
+		if in.SyncGroup != "" {
+			v = append(v, agentx.String(col(colSyncGroup), in.SyncGroup))
+		}
+	}
+	// Sync groups and their members, in configuration order (keepalived's
+	// indexes).
+	for i, g := range snap.SyncGroups {
+		idx := uint32(i + 1)
+		col := func(c uint32) agentx.OID { return SyncGroupEntryOID.Append(c, idx) }
+		gs := set.SyncGroups[g.Name]
+		v = append(v,
+			agentx.String(col(sgColName), g.Name),
+			agentx.Int32(col(sgColState), snmpState(g.State, false)),
+			agentx.Int32(col(sgColSMTPAlert), truth(gs.SMTPAlert)),
+			agentx.Int32(col(sgColNotifyExec), truth(gs.NotifyExec)),
+		)
+		for c, s := range map[uint32]string{sgColScriptMaster: gs.Master, sgColScriptBackup: gs.Backup,
+			sgColScriptFault: gs.Fault, sgColScript: gs.Notify, sgColScriptStop: gs.StopExec} {
+			if s != "" {
+				v = append(v, agentx.String(col(c), s))
+			}
+		}
+		for j, m := range g.Members {
+			v = append(v, agentx.String(SyncGroupMemberEntryOID.Append(sgMemberColName, idx, uint32(j+1)), m))
 		}
 	}
 	sort.Slice(v, func(i, j int) bool { return v[i].Name.Compare(v[j].Name) < 0 })

@@ -61,3 +61,51 @@ func TestViewCache(t *testing.T) {
 		t.Errorf("new settings: stale view %q", v4[0].Bytes)
 	}
 }
+
+// Sync groups: vrrpSyncGroupTable and vrrpSyncGroupMemberTable in
+// configuration order, vrrpInstanceSyncGroup on each member.
+func TestViewSyncGroups(t *testing.T) {
+	snap := fixed()
+	sg := *snap
+	sg.Instances = append([]*ctl.InstanceSnapshot(nil), snap.Instances...)
+	member := *sg.Instances[0]
+	member.SyncGroup = "SG_B"
+	sg.Instances[0] = &member
+	sg.SyncGroups = []ctl.SyncGroupSnapshot{
+		{Name: "SG_B", State: vrrp.StateMaster, Members: []string{member.Name}},
+		{Name: "SG_A", State: vrrp.StateStop},
+	}
+	set := testSettings()
+	set.SyncGroups = map[string]SyncGroupSettings{"SG_B": {NotifyExec: true, Master: "'/usr/bin/true'"}}
+	v := buildView(&sg, &set, &Options{VRRP: true})
+	for _, c := range []struct {
+		oid  agentx.OID
+		want string
+	}{
+		{SyncGroupEntryOID.Append(sgColName, 1), "SG_B"},
+		{SyncGroupEntryOID.Append(sgColName, 2), "SG_A"},
+		{SyncGroupEntryOID.Append(sgColScriptMaster, 1), "'/usr/bin/true'"},
+		{SyncGroupMemberEntryOID.Append(sgMemberColName, 1, 1), member.Name},
+		{InstanceEntryOID.Append(colSyncGroup, 1), "SG_B"},
+	} {
+		if got := v.get(c.oid, nil); string(got.Bytes) != c.want {
+			t.Errorf("%s = %q, want %q", c.oid, got.Bytes, c.want)
+		}
+	}
+	for _, c := range []struct {
+		oid  agentx.OID
+		want uint64
+	}{
+		{SyncGroupEntryOID.Append(sgColState, 1), 2},
+		{SyncGroupEntryOID.Append(sgColState, 2), 4}, // stopped: unknown in the table
+		{SyncGroupEntryOID.Append(sgColNotifyExec, 1), 1},
+		{SyncGroupEntryOID.Append(sgColSMTPAlert, 1), 2},
+	} {
+		if got := v.get(c.oid, nil); got.Int != c.want {
+			t.Errorf("%s = %d, want %d", c.oid, got.Int, c.want)
+		}
+	}
+	if got := v.get(InstanceEntryOID.Append(colSyncGroup, 2), []agentx.OID{VRRPOID}); got.Type != agentx.NoSuchInstance {
+		t.Errorf("an instance outside any group shows vrrpInstanceSyncGroup: %v", got)
+	}
+}

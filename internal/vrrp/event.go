@@ -12,3 +12,10 @@ type StateEvent struct {
 	// (virtual_ipaddress and virtual_ipaddress_excluded).
 	Addrs []netip.Addr
 }
+
+// GroupStateEvent is what the VRRP runtime tells other runtimes when a
+// vrrp_sync_group changes state: all its members reached State together.
+type GroupStateEvent struct {
+	Group string
+	State State
+}

@@ -40,7 +40,7 @@ var snmpNotServed = []struct{ prefix, why string }{
 	{kaInstEntry + "11.", "vrrpInstanceTrackPrimaryIf: not in the snapshot"},
 	{kaInstEntry + "15.", "vrrpInstanceAuthType: not in the snapshot"},
 	{kaInstEntry + "16.", "vrrpInstanceLvsSyncDaemon: lvs_sync_daemon is not implemented"},
-	{kaInstEntry + "18.", "vrrpInstanceSyncGroup: sync groups are not in the snapshot"},
+	{kaOID + ".2.1.1.10.", "vrrpSyncGroupTrackingWeight: sync_group_tracking_weight is not in the snapshot"},
 	{kaInstEntry + "19.", "vrrpInstanceGarpDelay: not in the snapshot"},
 	{kaInstEntry + "20.", "vrrpInstanceSmtpAlert: not in the snapshot"},
 	{kaInstEntry + "21.", "vrrpInstanceNotifyExec: notify scripts are not in the snapshot"},
@@ -118,6 +118,9 @@ func TestSNMPDifferential(t *testing.T) {
 	if kt, gt := newMasterTrap(k.Traps), newMasterTrap(g.Traps); kt == "" || kt != gt {
 		t.Errorf("vrrpTrapNewMaster of VI_1:\nkeepalived   %q\ngokeepalived %q", kt, gt)
 	}
+	if kt, gt := groupTrap(k.Traps, "SG_1"), groupTrap(g.Traps, "SG_1"); kt == "" || kt != gt {
+		t.Errorf("vrrpSyncGroupStateChange of SG_1 to MASTER:\nkeepalived   %q\ngokeepalived %q\nall keepalived's: %q\nall gokeepalived's: %q", kt, gt, k.Traps, g.Traps)
+	}
 	for _, name := range []string{"VI_1", "VI_2"} {
 		kt, gt := masterTrap(k.Traps, name), masterTrap(g.Traps, name)
 		if kt == "" || kt != gt {
@@ -132,6 +135,18 @@ func masterTrap(traps []string, name string) string {
 	for _, tr := range traps {
 		if strings.Contains(tr, kaOID+".2.10.0.2|") && strings.Contains(tr, fmt.Sprintf(`%s2 = STRING: "%s"|`, kaInstEntry, name)) &&
 			strings.Contains(tr, kaInstEntry+"4 = INTEGER: 2|") {
+			return tr
+		}
+	}
+	return ""
+}
+
+// groupTrap is the first vrrpSyncGroupStateChange of group name to
+// master(2) among traps.
+func groupTrap(traps []string, name string) string {
+	for _, tr := range traps {
+		if strings.Contains(tr, kaOID+".2.10.0.1|") && strings.Contains(tr, fmt.Sprintf(`%s.2.1.1.2 = STRING: "%s"|`, kaOID, name)) &&
+			strings.Contains(tr, kaOID+".2.1.1.3 = INTEGER: 2|") {
 			return tr
 		}
 	}
@@ -175,6 +190,13 @@ func snmpScenario(t *testing.T, kind string) snmpRecords {
         %s
     }
 }
+vrrp_sync_group SG_1 {
+    group {
+        VI_1
+        VI_2
+    }
+    notify_master "/bin/true master"
+}
 `, ifname, vip3)
 	p.startDaemon(t, p.master, conf, "")
 	netns.Eventually(t, converge, func() (bool, string) {
@@ -191,6 +213,9 @@ func snmpScenario(t *testing.T, kind string) snmpRecords {
 				return false, fmt.Sprintf("vrrpInstanceState.%s MASTER in the walk: %v\nsnmpd: %s\n%s", i, w, s.LogTail(), lastLines(p.master.D.Logs(), 12))
 			}
 		}
+		if w[kaOID+".2.1.1.3.1"] != "INTEGER: 2" {
+			return false, fmt.Sprintf("vrrpSyncGroupState.1 MASTER in the walk: %v", w)
+		}
 		for _, tree := range []string{rfcOID, v3OID} {
 			rfc, err := s.Walk(tree)
 			if err != nil {
@@ -205,8 +230,9 @@ func snmpScenario(t *testing.T, kind string) snmpRecords {
 	})
 	netns.Eventually(t, converge, func() (bool, string) {
 		r.Traps = trapd.Traps()
-		return masterTrap(r.Traps, "VI_1") != "" && masterTrap(r.Traps, "VI_2") != "" && newMasterTrap(r.Traps) != "",
-			fmt.Sprintf("both MASTER notifications and vrrpTrapNewMaster: %q", r.Traps)
+		return masterTrap(r.Traps, "VI_1") != "" && masterTrap(r.Traps, "VI_2") != "" && newMasterTrap(r.Traps) != "" &&
+				groupTrap(r.Traps, "SG_1") != "",
+			fmt.Sprintf("both MASTER notifications, vrrpTrapNewMaster and the sync group's: %q", r.Traps)
 	})
 	r.MAC = linkMAC(p.master, ifname)
 	return r
