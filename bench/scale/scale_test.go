@@ -60,9 +60,9 @@ type result struct {
 	// takeover is the time from the master's kill -9 to the backup holding
 	// every VIP (0: not within takeoverLimit).
 	takeover time.Duration
-	load      string
-	notes     string // gokeepalived: why the backup became MASTER, kernel overruns
-	err       string
+	load     string
+	notes    string // gokeepalived: why the backup became MASTER, kernel overruns
+	err      string
 }
 
 func TestScaleBench(t *testing.T) {
