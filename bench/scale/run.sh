@@ -3,23 +3,29 @@
 # advert_int 0.1, keepalived and gokeepalived alternately, a fresh topology per run.
 # Prints a markdown table per run; with OUT=file also writes the section into it
 # (replacing an older "## Scale" section); with PPROF=dir saves CPU profiles of both
-# gokeepalived nodes there. Needs root. Each run takes its settle time plus the window.
+# gokeepalived nodes there; with BUSY=16 runs 16 busy-looping processes through each run;
+# with PLOT=dir draws CPU and backup flaps against N as PNG files there (OUT=docs/benchmarks.md
+# wants PLOT=docs/img). After each window the master is killed and the time until the backup
+# holds every VIP is measured. Needs root. Each run takes its settle time plus the window.
 #
 #   bench/scale/run.sh
 #   N=200,1000 WINDOW=30s DAEMONS=gokeepalived PPROF=/tmp/prof bench/scale/run.sh
-#   OUT=docs/benchmarks.md bench/scale/run.sh
+#   BUSY=16 N=200 bench/scale/run.sh
+#   OUT=docs/benchmarks.md PLOT=docs/img bench/scale/run.sh
 #
 # The topologies are the e2e harness's (test/e2e/netns): namespaces "gke2e-<pid>x…-scale-…",
 # removed with every process the run started when each run ends, even on failure.
 set -eu
 cd "$(dirname "$0")/../.."
 
-N=${N:-200,1000}
+N=${N:-50,200,1000,2000}
 WINDOW=${WINDOW:-30s}
 SETTLE=${SETTLE:-30s}
 DAEMONS=${DAEMONS:-keepalived,gokeepalived}
 OUT=${OUT:-}
 PPROF=${PPROF:-}
+BUSY=${BUSY:-0}
+PLOT=${PLOT:-}
 
 . bench/lib.sh
 need_root "network namespaces, veth"
@@ -31,7 +37,9 @@ go build -o "$bindir/gokeepalived" ./cmd/gokeepalived
 rev=$(bench_rev)
 out=$(abs_path "$OUT")
 pprof=$(abs_path "$PPROF")
+plot=$(abs_path "$PLOT")
+[ -z "$plot" ] || mkdir -p "$plot"
 
-GOKEEPALIVED_BIN="$bindir/gokeepalived" go test -count=1 -timeout 30m -v -run '^TestScaleBench$' ./bench/scale \
+GOKEEPALIVED_BIN="$bindir/gokeepalived" go test -count=1 -timeout 60m -v -run '^TestScaleBench$' ./bench/scale \
 	-args -scalebench -n "$N" -window "$WINDOW" -settle "$SETTLE" -daemons "$DAEMONS" -rev "$rev" \
-	${out:+-out "$out"} ${pprof:+-pprof "$pprof"}
+	-busy "$BUSY" ${out:+-out "$out"} ${pprof:+-pprof "$pprof"} ${plot:+-plot "$plot"}

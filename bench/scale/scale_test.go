@@ -28,13 +28,15 @@ const (
 
 var (
 	flagRun     = flag.Bool("scalebench", false, "run the benchmark (root)")
-	flagN       = flag.String("n", "200,1000", "instance counts, comma separated")
+	flagN       = flag.String("n", "50,200,1000,2000", "instance counts, comma separated")
 	flagDaemons = flag.String("daemons", "keepalived,gokeepalived", "daemons to run at each N, in order")
 	flagWindow  = flag.Duration("window", 30*time.Second, "measured window of each run")
 	flagSettle  = flag.Duration("settle", 30*time.Second, "longest wait for convergence before the window opens")
 	flagPprof   = flag.String("pprof", "", "save CPU profiles of both gokeepalived nodes over the window into this directory")
 	flagOut     = flag.String("out", "", "also write the markdown section into this file, replacing an older one")
 	flagRev     = flag.String("rev", "", "gokeepalived revision shown in the report")
+	flagBusy    = flag.Int("busy", 0, "busy-looping processes running through each run (CPU contention)")
+	flagPlot    = flag.String("plot", "", "also draw the results as PNG files into this directory (gonum/plot)")
 )
 
 const sectionHeading = "## Scale: many instances on one pair"
@@ -55,9 +57,12 @@ type result struct {
 	vipsM     int // VIPs held at the end of the window
 	vipsB     int
 	vipsBoth  int
-	load      string
-	notes     string // gokeepalived: why the backup became MASTER, kernel overruns
-	err       string
+	// takeover is the time from the master's kill -9 to the backup holding
+	// every VIP (0: not within takeoverLimit).
+	takeover time.Duration
+	load     string
+	notes    string // gokeepalived: why the backup became MASTER, kernel overruns
+	err      string
 }
 
 func TestScaleBench(t *testing.T) {
@@ -91,9 +96,14 @@ func TestScaleBench(t *testing.T) {
 				}()
 				measure(t, &r)
 			})
-			t.Logf("%s N=%d: converged %s, CPU %.1f / %.1f %%, RSS %d / %d kB, backup→MASTER %d, VIPs %d / %d, both %d, load %s; %s %s",
-				r.daemon, r.n, r.converged, r.cpuM, r.cpuB, r.rssM, r.rssB, r.entries, r.vipsM, r.vipsB, r.vipsBoth, r.load, r.notes, r.err)
+			t.Logf("%s N=%d: converged %s, CPU %.1f / %.1f %%, RSS %d / %d kB, backup→MASTER %d, VIPs %d / %d, both %d, master loss → all VIPs %s, load %s; %s %s",
+				r.daemon, r.n, r.converged, r.cpuM, r.cpuB, r.rssM, r.rssB, r.entries, r.vipsM, r.vipsB, r.vipsBoth, r.takeover, r.load, r.notes, r.err)
 			results = append(results, r)
+		}
+	}
+	if *flagPlot != "" {
+		if err := plots(results, *flagPlot); err != nil {
+			t.Fatal(err)
 		}
 	}
 	section := report(results, started)
@@ -122,6 +132,10 @@ func config(node string, n, prio int) string {
 		fmt.Fprintf(&b, "vrrp_instance VI_%d {\n    state %s\n    interface sc%d\n    virtual_router_id %d\n"+
 			"    priority %d\n    advert_int 0.1\n    virtual_ipaddress {\n        %s/32\n    }\n}\n",
 			k, state, l, v, prio, vip(l, v))
+	}
+	if *flagPlot != "" {
+		fmt.Fprintf(&b, "\n![CPU against N](%s) ![backup entries to MASTER against N](%s)\n",
+			filepath.Join(plotRef, cpuPlot), filepath.Join(plotRef, flapPlot))
 	}
 	return b.String()
 }
@@ -250,6 +264,8 @@ func measure(t *testing.T, r *result) {
 			}
 		}
 	}
+	stopBusy := busy(t, *flagBusy, *flagSettle+*flagWindow+takeoverLimit+time.Minute)
+	defer stopBusy()
 	t0 := time.Now()
 	dm := start(t, r.daemon, m, config("m", r.n, 150))
 	db := start(t, r.daemon, b, config("b", r.n, 100))
@@ -322,8 +338,47 @@ func measure(t *testing.T, r *result) {
 			t.Errorf("CPU profile: %v", err)
 		}
 	}
+	// Master loss: kill -9 the master, then time the backup to every VIP.
+	if r.converged > 0 {
+		dm.r.Kill()
+		lost := time.Now()
+		for time.Since(lost) < takeoverLimit {
+			if len(vips(b)) == r.n {
+				r.takeover = time.Since(lost)
+				break
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
 	_ = dm.r.Stop()
 	_ = db.r.Stop()
+}
+
+// takeoverLimit bounds the wait for the backup to hold every VIP after
+// the master's loss.
+const takeoverLimit = 10 * time.Second
+
+// masterDown is the backup's Master_Down_Interval in these runs (VRRPv3,
+// advert_int 0.1, priority 100: 3 × 100 ms + skew (256-100)/256 × 100 ms).
+const masterDown = 300*time.Millisecond + (256-100)*100*time.Millisecond/256
+
+// busy starts n busy-looping processes (each under timeout(1) as a bound)
+// and returns what stops them, by PID.
+func busy(t *testing.T, n int, limit time.Duration) func() {
+	var procs []*exec.Cmd
+	for range n {
+		c := exec.Command("timeout", strconv.Itoa(int(limit.Seconds())), "sh", "-c", "while :; do :; done")
+		if err := c.Start(); err != nil {
+			t.Fatalf("busy process: %v", err)
+		}
+		procs = append(procs, c)
+	}
+	return func() {
+		for _, c := range procs {
+			_ = c.Process.Kill()
+			_ = c.Wait()
+		}
+	}
 }
 
 // notes summarises a gokeepalived run from its logs: the reasons the
@@ -376,27 +431,38 @@ func report(rs []result, started time.Time) string {
 	fmt.Fprintf(&b, "One VRRPv3 pair in network namespaces joined by %d veth links; N instances spread over them (N/%d VRIDs per link, one /32 VIP each, "+
 		"`advert_int 0.1`); master priority 150 `state MASTER`, backup priority 100 `state BACKUP`, both started together, a fresh topology per run. "+
 		"CPU is utime+stime of the VRRP process over the window (%% of one core), after convergence (every VIP on the master, none on the backup, for 2 s) "+
-		"or after the settle time ran out. \"Backup → MASTER\" is the backup's own count of entries to MASTER in the window; \"VIPs on both\" is counted at its end.\n\n", links, links)
+		"or after the settle time ran out. \"Backup → MASTER\" is the backup's own count of entries to MASTER in the window; \"VIPs on both\" is counted at its end. "+
+		"After the window the master is killed (SIGKILL) and \"master loss → all VIPs\" is the time until the backup holds every VIP "+
+		"(polled every 10 ms; its Master_Down_Interval is %s).\n\n", links, links, masterDown.Round(time.Millisecond))
 	fmt.Fprintf(&b, "- Date: %s, run took %s; kernel %s; %s, %d logical CPUs; load average at the end %s\n",
 		started.UTC().Format("2006-01-02 15:04 MST"), time.Since(started).Round(time.Second), benchdoc.CmdOut("uname", "-sr"),
 		benchdoc.CPUModel(), runtime.NumCPU(), benchdoc.LoadAvg())
 	if *flagRev != "" {
 		fmt.Fprintf(&b, "- gokeepalived: %s\n", *flagRev)
 	}
+	if *flagBusy > 0 {
+		fmt.Fprintf(&b, "- %d busy-looping processes ran through every run (CPU contention)\n", *flagBusy)
+	}
 	b.WriteString("- The machine is shared with other builds and tests (load average 10-20), so CPU figures vary run to run by tens of per cent.\n\n")
-	b.WriteString("| N | daemon | window | converged after | CPU master / backup (% of a core) | RSS master / backup | backup → MASTER in the window | VIPs master / backup / on both | notes (gokeepalived's logs) |\n")
-	b.WriteString("|---:|---|---:|---:|---:|---:|---:|---:|---|\n")
+	b.WriteString("| N | daemon | window | converged after | CPU master / backup (% of a core) | RSS master / backup | backup → MASTER in the window | VIPs master / backup / on both | master loss → all VIPs | notes (gokeepalived's logs) |\n")
+	b.WriteString("|---:|---|---:|---:|---:|---:|---:|---:|---:|---|\n")
 	for _, r := range rs {
 		if r.err != "" {
-			fmt.Fprintf(&b, "| %d | %s | %s | failed: %s | | | | | |\n", r.n, r.daemon, r.window, strings.ReplaceAll(r.err, "|", "/"))
+			fmt.Fprintf(&b, "| %d | %s | %s | failed: %s | | | | | | |\n", r.n, r.daemon, r.window, strings.ReplaceAll(r.err, "|", "/"))
 			continue
 		}
 		conv := "not within " + flagSettle.String()
 		if r.converged > 0 {
 			conv = r.converged.Round(100 * time.Millisecond).String()
 		}
-		fmt.Fprintf(&b, "| %d | %s | %s | %s | %.1f / %.1f | %d / %d MB | %d | %d / %d / %d | %s |\n",
-			r.n, r.daemon, r.window, conv, r.cpuM, r.cpuB, r.rssM/1024, r.rssB/1024, r.entries, r.vipsM, r.vipsB, r.vipsBoth, strings.ReplaceAll(r.notes, "|", "/"))
+		take := "not within " + takeoverLimit.String()
+		if r.converged == 0 {
+			take = "not measured (no convergence)"
+		} else if r.takeover > 0 {
+			take = r.takeover.Round(10 * time.Millisecond).String()
+		}
+		fmt.Fprintf(&b, "| %d | %s | %s | %s | %.1f / %.1f | %d / %d MB | %d | %d / %d / %d | %s | %s |\n",
+			r.n, r.daemon, r.window, conv, r.cpuM, r.cpuB, r.rssM/1024, r.rssB/1024, r.entries, r.vipsM, r.vipsB, r.vipsBoth, take, strings.ReplaceAll(r.notes, "|", "/"))
 	}
 	return b.String()
 }
