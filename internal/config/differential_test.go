@@ -79,6 +79,12 @@ var diffLenient = map[string]struct {
 	"l05-script-security.conf": {"enable_script_security is not set",
 		"keepalived -t exits 6 (script security) when scripts would run as root without enable_script_security; " +
 			"whether to require it is the operator's policy, and we warn"},
+	"l80-nb-get-retry-tcp.conf": {"'nb_get_retry' is ignored",
+		"keepalived 2.2.7 says \"Unknown keyword\" for nb_get_retry outside HTTP_GET/SSL_GET and -t exits 5; the checker runs " +
+			"with its default retry, and so does ours (issue 12: behave as the user's cluster does today), with a warning"},
+	"l81-persistence-timeout-zero.conf": {"is outside keepalived's range 1..2678400",
+		"keepalived 2.2.7 refuses persistence_timeout 0 (\"persistence_timeout invalid\", -t exits 5) and keeps the previous " +
+			"value (no persistence); we keep it too and warn"},
 	"l07-script-after-instance.conf": {"is defined after it: gokeepalived attaches it",
 		"keepalived 2.2.7 resolves a track_script when it reads it, so a vrrp_script defined later is ignored " +
 			"(\"not found, ignoring\") and -t exits 5; the instance would silently run untracked, so we attach it and warn"},
