@@ -259,6 +259,7 @@ func (b *builder) virtualServer(vn *syntax.Node) *VirtualServer {
 		}
 	}
 	nodes := b.apply(vs, vn)
+	vs.KeywordPos = keywordPos(nodes)
 	protoNode := nodes["protocol"]
 	protoSet, persistSet := protoNode != nil, nodes["persistence_timeout"] != nil
 	schedSet := nodes["lvs_sched"] != nil || nodes["lb_algo"] != nil
@@ -324,8 +325,17 @@ func (b *builder) realServer(rn *syntax.Node) *RealServer {
 		}
 		rs.Port = uint16(mustInt(rn.Args[1].Text))
 	}
-	b.apply(rs, rn)
+	rs.KeywordPos = keywordPos(b.apply(rs, rn))
 	return rs
+}
+
+// keywordPos keeps where each keyword of a block was written.
+func keywordPos(nodes map[string]*syntax.Node) map[string]Pos {
+	m := make(map[string]Pos, len(nodes))
+	for k, n := range nodes {
+		m[k] = n.Pos
+	}
+	return m
 }
 
 // resolveRS applies inheritance: virtual server → real server → checker,

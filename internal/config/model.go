@@ -398,7 +398,8 @@ const (
 // VirtualServer is a virtual_server.
 type VirtualServer struct {
 	Pos                    Pos
-	Addr                   netip.Addr // set for `virtual_server IP [PORT]`
+	KeywordPos             map[string]Pos // where each keyword of the block was written (last use)
+	Addr                   netip.Addr     // set for `virtual_server IP [PORT]`
 	Port                   uint16
 	FWMark                 uint32        // set for `virtual_server fwmark N`
 	Group                  string        // set for `virtual_server group NAME`
@@ -466,6 +467,7 @@ const (
 // RealServer is a real_server (or the sorry_server).
 type RealServer struct {
 	Pos              Pos
+	KeywordPos       map[string]Pos // where each keyword of the block was written (last use)
 	Addr             netip.Addr
 	Port             uint16
 	Weight           int    // default 1
@@ -565,4 +567,25 @@ type FileCheck struct {
 type SSLConfig struct {
 	Pos                                Pos
 	Password, CA, Certificate, KeyFile string
+}
+
+// PosOf is where keyword (or, if absent, the first of alts present) was
+// written in the virtual server's block, or the block's own position.
+func (vs *VirtualServer) PosOf(keyword string, alts ...string) Pos {
+	return posOf(vs.Pos, vs.KeywordPos, keyword, alts)
+}
+
+// PosOf is where keyword (or one of alts) was written in the real server's
+// block, or the block's own position.
+func (rs *RealServer) PosOf(keyword string, alts ...string) Pos {
+	return posOf(rs.Pos, rs.KeywordPos, keyword, alts)
+}
+
+func posOf(def Pos, m map[string]Pos, keyword string, alts []string) Pos {
+	for _, k := range append([]string{keyword}, alts...) {
+		if p, ok := m[k]; ok {
+			return p
+		}
+	}
+	return def
 }
