@@ -374,15 +374,49 @@ func (b *builder) resolveRS(vs *VirtualServer, rs *RealServer) {
 	}
 }
 
-// checker builds one checker of kind k (the registry, keywords_lvs.go).
-func (b *builder) checker(k *checkerKind, cn *syntax.Node) *Checker {
+// checkerNodes builds one checker of kind k (the registry,
+// keywords_lvs.go) and returns the block's nodes by keyword.
+func (b *builder) checkerNodes(k *checkerKind, cn *syntax.Node) (*Checker, map[string]*syntax.Node) {
 	c := &Checker{Pos: cn.Pos, Type: k.name}
 	k.init(c)
-	b.apply(c, cn)
+	nodes := b.apply(c, cn)
 	if k.check != nil {
 		k.check(b, c, cn)
 	}
-	return c
+	return c, nodes
+}
+
+// checkers builds the checkers one block of kind k stands for: one, or
+// for a SMTP_CHECK with host blocks one per host (check_smtp.c 2.2.7,
+// smtp_check_end_handler), plus its own connection when the block set any
+// connection keyword. A host connects to the real server unless it says
+// otherwise and takes its connect_timeout from the real or virtual server,
+// not from the SMTP_CHECK; every other setting is the SMTP_CHECK's.
+func (b *builder) checkers(k *checkerKind, cn *syntax.Node) []*Checker {
+	c, nodes := b.checkerNodes(k, cn)
+	if c.SMTP == nil || len(c.SMTP.hosts) == 0 {
+		return []*Checker{c}
+	}
+	hosts := c.SMTP.hosts
+	c.SMTP.hosts = nil
+	var out []*Checker
+	for name := range smtpConnKeywords {
+		if nodes[name] != nil {
+			out = append(out, c)
+			break
+		}
+	}
+	for _, h := range hosts {
+		n := *c
+		smtp := *c.SMTP
+		smtp.Host = h.Pos
+		n.SMTP = &smtp
+		n.Pos = h.Pos
+		n.ConnectIP, n.ConnectPort, n.BindTo, n.BindIf, n.BindPort, n.FWMark = h.ConnectIP, h.ConnectPort, h.BindTo, h.BindIf, h.BindPort, h.FWMark
+		n.Timing.ConnectTimeout, n.Timing.set = h.Timing.ConnectTimeout, c.Timing.set&^setConnectTimeout|h.Timing.set&setConnectTimeout
+		out = append(out, &n)
+	}
+	return out
 }
 
 // hexPayload normalises keepalived's free-format hex: groups of one or

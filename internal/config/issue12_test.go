@@ -1,6 +1,8 @@
 package config
 
 import (
+	"fmt"
+	"os"
 	"strings"
 	"testing"
 )
@@ -57,5 +59,64 @@ func TestPersistenceTimeoutRange(t *testing.T) {
 		if warned != tc.warn {
 			t.Errorf("%q: warned=%v\n%s", tc.lines, warned, diagText(ds))
 		}
+	}
+}
+
+// TestSMTPHostBlocks: each host block is a checker of its own (keepalived
+// 2.2.7 check_smtp.c); the SMTP_CHECK's own connection is checked too only
+// when the block set a connection keyword; a host's connect_timeout comes
+// from the real/virtual server; other keywords in a host set the SMTP_CHECK's.
+func TestSMTPHostBlocks(t *testing.T) {
+	cfg := load(t, lvsConf("    connect_timeout 9\n", `        SMTP_CHECK {
+            retry 2
+            host {
+                connect_ip 192.0.2.20
+                connect_port 2525
+            }
+            host {
+                connect_timeout 3
+                delay_before_retry 7
+            }
+        }
+        SMTP_CHECK {
+            connect_port 26
+            host {
+                connect_ip 192.0.2.21
+            }
+        }
+`))
+	cs := cfg.VirtualServers[0].RealServers[0].Checkers
+	if len(cs) != 4 {
+		t.Fatalf("%d checkers, want 2 hosts + (own connection + 1 host)", len(cs))
+	}
+	type got struct {
+		ip, port, timeout, retry, dbr string
+	}
+	var g []got
+	for _, c := range cs {
+		g = append(g, got{c.ConnectIP.String(), fmt.Sprint(c.ConnectPort), c.Timing.ConnectTimeout.String(), fmt.Sprint(c.Timing.Retry), c.Timing.DelayBeforeRetry.String()})
+	}
+	want := []got{
+		{"192.0.2.20", "2525", "9s", "2", "7s"},
+		{"invalid IP", "80", "3s", "2", "7s"},
+		{"invalid IP", "26", "9s", "1", "1s"},
+		{"192.0.2.21", "80", "9s", "1", "1s"},
+	}
+	for i := range want {
+		if g[i] != want[i] {
+			t.Errorf("checker %d: %+v, want %+v", i, g[i], want[i])
+		}
+	}
+	// keepalived's own sample.
+	const sample = "/usr/share/doc/keepalived/samples/keepalived.conf.SMTP_CHECK"
+	if _, err := os.Stat(sample); err != nil {
+		t.Skipf("keepalived samples not installed: %v", err)
+	}
+	cfg, ds := Load(sample, LoadOptions{})
+	if ds.HasErrors() {
+		t.Fatalf("%s:\n%s", sample, ds.Error())
+	}
+	if n := len(cfg.VirtualServers[0].RealServers[1].Checkers); n != 4 {
+		t.Errorf("sample real server 172.16.1.11: %d checkers, want its own connection + 3 hosts", n)
 	}
 }

@@ -226,7 +226,7 @@ func realServerBlock() *BlockSpec {
 			continue
 		}
 		b.add(show(set(k, func(b *builder, r rs, n *syntax.Node) {
-			r.Checkers = append(r.Checkers, b.checker(ck, n))
+			r.Checkers = append(r.Checkers, b.checkers(ck, n)...)
 		}), func(d *dumper, i int, r rs) {
 			for _, c := range r.Checkers {
 				if c.Type == ck.name {
@@ -282,7 +282,7 @@ var checkerKinds = []*checkerKind{
 		block: func() *BlockSpec {
 			return checkerBlock("SMTP_CHECK", false).add(
 				strKw("helo_name", func(c *Checker) *string { return &c.SMTP.HeloName }),
-				block("host", 0, 0, checkerBlock("SMTP_CHECK host", false)).repeat().unimpl(),
+				smtpHostKw(),
 			)
 		},
 		init: func(c *Checker) { c.SMTP = &SMTPCheck{} },
@@ -529,4 +529,34 @@ func httpCheckBlock(name string) *BlockSpec {
 		}
 	})
 	return b
+}
+
+// smtpConnKeywords are the connection keywords a SMTP_CHECK host block
+// sets for its own connection; the others of the block (retry, delays,
+// alpha, ...) set the enclosing SMTP_CHECK's, as in keepalived 2.2.7.
+var smtpConnKeywords = map[string]bool{"connect_ip": true, "connect_port": true, "bindto": true, "bind_port": true,
+	"bind_if": true, "fwmark": true, "connect_timeout": true}
+
+// smtpHostKw is SMTP_CHECK's deprecated `host { ... }` block
+// (check_smtp.c, WITH_HOST_ENTRIES): each host becomes a checker of its own
+// (see builder.checkers), so the real server is up only while every host
+// answers.
+func smtpHostKw() *Keyword {
+	k := set(block("host", 0, 0, checkerBlock("SMTP_CHECK host", false)).repeat(), func(b *builder, c *Checker, n *syntax.Node) {
+		h := &Checker{Pos: n.Pos, Type: c.Type}
+		for _, ch := range b.good(n.Children) {
+			k := b.kw[ch]
+			if k == nil || k.set == nil {
+				continue
+			}
+			if smtpConnKeywords[ch.Keyword] {
+				k.set(b, h, ch)
+			} else {
+				k.set(b, c, ch)
+			}
+		}
+		c.SMTP.hosts = append(c.SMTP.hosts, h)
+	})
+	// Each host dumps as the SMTP_CHECK it became.
+	return show(k, func(*dumper, int, *Checker) {})
 }

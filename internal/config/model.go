@@ -535,7 +535,14 @@ type MiscCheck struct {
 }
 
 // SMTPCheck holds SMTP_CHECK specifics.
-type SMTPCheck struct{ HeloName string }
+type SMTPCheck struct {
+	HeloName string
+	// Host is the position of the `host` block this checker was made
+	// from (zero for the SMTP_CHECK's own connection).
+	Host Pos
+
+	hosts []*Checker // host blocks, while the block is read
+}
 
 // DNSCheck holds DNS_CHECK specifics.
 type DNSCheck struct {
