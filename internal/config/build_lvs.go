@@ -439,8 +439,22 @@ func hexPayload(words []string, wildcards bool) (string, string) {
 }
 
 func (b *builder) url(un *syntax.Node) (URL, bool) {
-	u := URL{Pos: un.Pos}
-	b.apply(&u, un)
+	u := URL{Pos: un.Pos, RegexMaxOffset: -1}
+	nodes := b.apply(&u, un)
+	// keepalived 2.2.7 url_check: regex settings without a regex, and
+	// a min offset beyond the max offset, are ignored (logged).
+	if nodes["regex"] == nil {
+		for _, k := range []string{"regex_no_match", "regex_options", "regex_stack", "regex_min_offset", "regex_max_offset"} {
+			if n := nodes[k]; n != nil {
+				b.ds.Warnf(n.Pos, "%s without regex in this url block: ignored, as keepalived does", k)
+			}
+		}
+		u.RegexNoMatch, u.RegexOptions, u.RegexStackMax, u.RegexMinOffset, u.RegexMaxOffset = false, nil, 0, 0, -1
+	}
+	if u.RegexMaxOffset >= 0 && u.RegexMinOffset > u.RegexMaxOffset {
+		b.ds.Warnf(nodes["regex_min_offset"].Pos, "regex_min_offset %d is beyond regex_max_offset %d: both ignored, as keepalived does", u.RegexMinOffset, u.RegexMaxOffset)
+		u.RegexMinOffset, u.RegexMaxOffset = 0, -1
+	}
 	if u.Path == "" {
 		b.ds.Errorf(un.Pos, "url has no path")
 		return u, false

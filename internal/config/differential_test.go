@@ -54,6 +54,10 @@ var diffStricter = map[string]struct {
 }{
 	"e29-undefined-vs-group.conf": {valid, "keepalived -t says nothing about a virtual_server naming an undefined " +
 		"virtual_server_group and exits 0; the service would silently never exist"},
+	"e81-regex-invalid.conf": {valid, "keepalived 2.2.7 -t does not check a regex (it logs \"Invalid regex\" at start and " +
+		"checks the url without it); we refuse it at its position"},
+	"e82-regex-possessive.conf": {valid, "PCRE2 has possessive quantifiers, regexp2 (our engine) does not: we refuse the pattern " +
+		"at the quantifier rather than match differently"},
 	"e49-http-no-path.conf": {crashed, "keepalived 2.2.7 -t segfaults (exit 139) on an HTTP_GET url block " +
 		"without a path; we report 'url has no path'"},
 }

@@ -120,3 +120,52 @@ func TestSMTPHostBlocks(t *testing.T) {
 		t.Errorf("sample real server 172.16.1.11: %d checkers, want its own connection + 3 hosts", n)
 	}
 }
+
+// TestRegexKeywords: the url regex keywords parse into the model, with
+// keepalived's rules for what it ignores and errors at the position of
+// what regexp2 cannot run as PCRE2 would.
+func TestRegexKeywords(t *testing.T) {
+	conf := func(lines string) string {
+		return lvsConf("", "        HTTP_GET {\n            url {\n                path /\n"+lines+"            }\n        }\n")
+	}
+	// As in keepalived, a backslash in the configuration escapes the next
+	// character: the regex \d is written \\d.
+	cfg, ds := LoadBytes("t.conf", []byte(conf(`                regex "(?<=id=)\\d+"
+                regex_no_match
+                regex_options caseless never_utf bogus
+                regex_min_offset 3
+                regex_max_offset 40
+                regex_stack 1000 8000
+`)), LoadOptions{})
+	if ds.HasErrors() {
+		t.Fatal(ds.Error())
+	}
+	u := cfg.VirtualServers[0].RealServers[0].Checkers[0].HTTP.URLs[0]
+	if u.Regex != `(?<=id=)\d+` || !u.RegexNoMatch || strings.Join(u.RegexOptions, ",") != "caseless" ||
+		u.RegexMinOffset != 3 || u.RegexMaxOffset != 40 || u.RegexStackMax != 8000 {
+		t.Errorf("url %+v", u)
+	}
+	for _, want := range []string{"t.conf:10:50: warning: regex_options: 'bogus' is not a keepalived 2.2.7 regex option",
+		"t.conf:10:40: warning: regex_options never_utf: no effect"} {
+		if !strings.Contains(diagText(ds), want) {
+			t.Errorf("no %q in\n%s", want, diagText(ds))
+		}
+	}
+	var b strings.Builder
+	if err := Dump(&b, cfg); err != nil || !strings.Contains(b.String(), `regex "(?<=id=)\\d+" no_match true options caseless min_offset 3 max_offset 40 stack_max 8000`) {
+		t.Errorf("dump (%v):\n%s", err, b.String())
+	}
+	for _, tc := range []struct{ lines, want string }{
+		{"                regex \"a++\"\n", "t.conf:8:26: error: regex: possessive quantifiers"},
+		{"                regex \"a(?R)\"\n", "t.conf:8:25: error: regex: recursion"},
+		{"                regex a\n                regex_options ungreedy\n", "t.conf:9:31: error: regex_options ungreedy: regexp2 has no ungreedy mode"},
+		{"                regex_no_match\n", "warning: regex_no_match without regex in this url block: ignored"},
+		{"                regex a\n                regex_min_offset 9\n                regex_max_offset 3\n", "warning: regex_min_offset 9 is beyond regex_max_offset 3"},
+		{"                regex a\n                regex_stack 9 3\n", "warning: regex_stack: start 9 exceeds max 3; ignored"},
+	} {
+		_, ds := LoadBytes("t.conf", []byte(conf(tc.lines)), LoadOptions{})
+		if !strings.Contains(diagText(ds), tc.want) {
+			t.Errorf("%q: want %q in\n%s", tc.lines, tc.want, diagText(ds))
+		}
+	}
+}

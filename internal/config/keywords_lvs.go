@@ -503,12 +503,39 @@ func httpCheckBlock(name string) *BlockSpec {
 				}
 			}),
 			strKw("virtualhost", func(u *URL) *string { return &u.VirtualHost }),
-			kw("regex", 1, 1, tStr).unimpl(),
-			flag("regex_no_match").unimpl(),
-			kw("regex_options", 1, -1).unimpl(),
-			kw("regex_stack", 2, 2, tUint, tUint).unimpl(),
-			kw("regex_min_offset", 1, 1, tUint).unimpl(),
-			kw("regex_max_offset", 1, 1, tUint).unimpl(),
+			set(kw("regex", 1, 1, tStr), func(b *builder, u *URL, n *syntax.Node) {
+				if pos, why := checkRegex(n.Args[0]); why != "" {
+					b.ds.Errorf(pos, "regex: %s", why)
+					return
+				}
+				u.Regex = n.Args[0].Text
+			}),
+			set(flag("regex_no_match"), func(b *builder, u *URL, n *syntax.Node) { u.RegexNoMatch = true }),
+			set(kw("regex_options", 1, -1), func(b *builder, u *URL, n *syntax.Node) {
+				for _, a := range n.Args {
+					use, why := regexOption(a.Text)
+					switch {
+					case use:
+						u.RegexOptions = append(u.RegexOptions, a.Text)
+					case why == "":
+						b.ds.Warnf(a.Pos, "regex_options: '%s' is not a keepalived 2.2.7 regex option; ignored, as keepalived does", a.Text)
+					case strings.HasPrefix(why, "no effect"):
+						b.ds.Warnf(a.Pos, "regex_options %s: %s", a.Text, why)
+					default:
+						b.ds.Errorf(a.Pos, "regex_options %s: %s", a.Text, why)
+					}
+				}
+			}),
+			set(kw("regex_stack", 2, 2, tUint, tUint), func(b *builder, u *URL, n *syntax.Node) {
+				start, max := b.int(n, 0), b.int(n, 1)
+				if start > max {
+					b.ds.Warnf(n.Pos, "regex_stack: start %d exceeds max %d; ignored, as keepalived does", start, max)
+					return
+				}
+				u.RegexStackMax = max
+			}),
+			set(kw("regex_min_offset", 1, 1, tUint), func(b *builder, u *URL, n *syntax.Node) { u.RegexMinOffset = b.int(n, 0) }),
+			set(kw("regex_max_offset", 1, 1, tUint), func(b *builder, u *URL, n *syntax.Node) { u.RegexMaxOffset = b.int(n, 0) }),
 		)).repeat(), func(b *builder, c ck, n *syntax.Node) {
 			if u, ok := b.url(n); ok {
 				c.HTTP.URLs = append(c.HTTP.URLs, u)
@@ -524,6 +551,13 @@ func httpCheckBlock(name string) *BlockSpec {
 			line := fmt.Sprintf("url path %s digest %s status_code %s", u.Path, orDefault(u.Digest, "-"), strings.Join(codes, ","))
 			if u.VirtualHost != "" {
 				line += " virtualhost " + u.VirtualHost
+			}
+			if u.Regex != "" {
+				line += fmt.Sprintf(" regex %q no_match %v options %s min_offset %d max_offset %d", u.Regex, u.RegexNoMatch,
+					orDefault(strings.Join(u.RegexOptions, ","), "-"), u.RegexMinOffset, u.RegexMaxOffset)
+				if u.RegexStackMax > 0 {
+					line += fmt.Sprintf(" stack_max %d", u.RegexStackMax)
+				}
 			}
 			d.line(i, "%s", line)
 		}

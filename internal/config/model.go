@@ -522,6 +522,14 @@ type URL struct {
 	Digest      string // lower-case hex MD5 of the body, "" = not checked
 	StatusCodes []StatusRange
 	VirtualHost string
+	// Regex is matched against the body (keepalived: PCRE2; here
+	// regexp2, checked for what it cannot do the same, see regex.go).
+	Regex          string
+	RegexNoMatch   bool     // the check fails when the regex matches
+	RegexOptions   []string // keepalived's PCRE2 option names, as written (those that take effect)
+	RegexMinOffset int      // the match must start at or after this body offset
+	RegexMaxOffset int      // ... and at or before this one; -1 = no bound
+	RegexStackMax  int      // regex_stack's max (bytes); 0 = not set
 }
 
 // StatusRange is an inclusive range of HTTP status codes; default 200-299.
