@@ -4,6 +4,7 @@ go 1.26.8
 
 require (
 	github.com/cloudflare/ipvs v0.12.0
+	github.com/dlclark/regexp2/v2 v2.13.0
 	github.com/godbus/dbus/v5 v5.2.4
 	github.com/google/go-cmp v0.7.0
 	github.com/google/nftables v0.3.0

@@ -124,6 +124,13 @@ func loadConfig(o Options, stdout, stderr io.Writer) (*config.Config, int) {
 		})...)
 		ds = append(ds, daemon.CheckHost(cfg, addr.Primary)...)
 	}
+	if cfg != nil && !ds.HasErrors() {
+		name, why, bds := checkBackend(o, cfg)
+		if name != "" && o.ConfigTest {
+			fmt.Fprintf(out, "%s: load-balancer backend: %s (%s)\n", o.ConfigFile, name, why)
+		}
+		ds = append(ds, bds...)
+	}
 	errs, warns := 0, 0
 	for _, d := range ds {
 		fmt.Fprintln(out, d.String())
@@ -382,6 +389,23 @@ func runDaemon(o Options, cfg *config.Config, stderr io.Writer) int {
 	return ExitOK
 }
 
+// checkBackend judges cfg's virtual servers against the load-balancer
+// backend that will run them (the one --lb-backend or the kernel selects):
+// its name, why it was selected, and an error for each thing it cannot
+// program. Nothing when the configuration has no virtual server or -P
+// runs VRRP only.
+func checkBackend(o Options, cfg *config.Config) (name, why string, ds syntax.Diagnostics) {
+	if len(cfg.VirtualServers) == 0 || o.VRRPOnly {
+		return "", "", nil
+	}
+	name, why, err := backend.Select(o.LBBackend)
+	if err != nil {
+		ds.Errorf(cfg.VirtualServers[0].Pos, "%v", err)
+		return "", "", ds
+	}
+	return name, why, CheckBackend(cfg, name)
+}
+
 // openBackend opens the kernel table --lb-backend names, for the
 // load-balancer runtime (a failed open returns a nil interface).
 func openBackend(choice string) (director.Backend, error) {
@@ -417,6 +441,10 @@ func reload(ctx context.Context, o Options, t *reloadTargets, log *slog.Logger, 
 			return err == nil
 		})...)
 		ds = append(ds, daemon.CheckHost(cfg, addr.Primary)...)
+	}
+	if cfg != nil && !ds.HasErrors() {
+		_, _, bds := checkBackend(o, cfg)
+		ds = append(ds, bds...)
 	}
 	var errs []string
 	for _, dg := range ds {

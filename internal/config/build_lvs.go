@@ -259,6 +259,7 @@ func (b *builder) virtualServer(vn *syntax.Node) *VirtualServer {
 		}
 	}
 	nodes := b.apply(vs, vn)
+	vs.KeywordPos = keywordPos(nodes)
 	protoNode := nodes["protocol"]
 	protoSet, persistSet := protoNode != nil, nodes["persistence_timeout"] != nil
 	schedSet := nodes["lvs_sched"] != nil || nodes["lb_algo"] != nil
@@ -324,8 +325,17 @@ func (b *builder) realServer(rn *syntax.Node) *RealServer {
 		}
 		rs.Port = uint16(mustInt(rn.Args[1].Text))
 	}
-	b.apply(rs, rn)
+	rs.KeywordPos = keywordPos(b.apply(rs, rn))
 	return rs
+}
+
+// keywordPos keeps where each keyword of a block was written.
+func keywordPos(nodes map[string]*syntax.Node) map[string]Pos {
+	m := make(map[string]Pos, len(nodes))
+	for k, n := range nodes {
+		m[k] = n.Pos
+	}
+	return m
 }
 
 // resolveRS applies inheritance: virtual server → real server → checker,
@@ -364,15 +374,49 @@ func (b *builder) resolveRS(vs *VirtualServer, rs *RealServer) {
 	}
 }
 
-// checker builds one checker of kind k (the registry, keywords_lvs.go).
-func (b *builder) checker(k *checkerKind, cn *syntax.Node) *Checker {
+// checkerNodes builds one checker of kind k (the registry,
+// keywords_lvs.go) and returns the block's nodes by keyword.
+func (b *builder) checkerNodes(k *checkerKind, cn *syntax.Node) (*Checker, map[string]*syntax.Node) {
 	c := &Checker{Pos: cn.Pos, Type: k.name}
 	k.init(c)
-	b.apply(c, cn)
+	nodes := b.apply(c, cn)
 	if k.check != nil {
 		k.check(b, c, cn)
 	}
-	return c
+	return c, nodes
+}
+
+// checkers builds the checkers one block of kind k stands for: one, or
+// for a SMTP_CHECK with host blocks one per host (check_smtp.c 2.2.7,
+// smtp_check_end_handler), plus its own connection when the block set any
+// connection keyword. A host connects to the real server unless it says
+// otherwise and takes its connect_timeout from the real or virtual server,
+// not from the SMTP_CHECK; every other setting is the SMTP_CHECK's.
+func (b *builder) checkers(k *checkerKind, cn *syntax.Node) []*Checker {
+	c, nodes := b.checkerNodes(k, cn)
+	if c.SMTP == nil || len(c.SMTP.hosts) == 0 {
+		return []*Checker{c}
+	}
+	hosts := c.SMTP.hosts
+	c.SMTP.hosts = nil
+	var out []*Checker
+	for name := range smtpConnKeywords {
+		if nodes[name] != nil {
+			out = append(out, c)
+			break
+		}
+	}
+	for _, h := range hosts {
+		n := *c
+		smtp := *c.SMTP
+		smtp.Host = h.Pos
+		n.SMTP = &smtp
+		n.Pos = h.Pos
+		n.ConnectIP, n.ConnectPort, n.BindTo, n.BindIf, n.BindPort, n.FWMark = h.ConnectIP, h.ConnectPort, h.BindTo, h.BindIf, h.BindPort, h.FWMark
+		n.Timing.ConnectTimeout, n.Timing.set = h.Timing.ConnectTimeout, c.Timing.set&^setConnectTimeout|h.Timing.set&setConnectTimeout
+		out = append(out, &n)
+	}
+	return out
 }
 
 // hexPayload normalises keepalived's free-format hex: groups of one or
@@ -395,8 +439,22 @@ func hexPayload(words []string, wildcards bool) (string, string) {
 }
 
 func (b *builder) url(un *syntax.Node) (URL, bool) {
-	u := URL{Pos: un.Pos}
-	b.apply(&u, un)
+	u := URL{Pos: un.Pos, RegexMaxOffset: -1}
+	nodes := b.apply(&u, un)
+	// keepalived 2.2.7 url_check: regex settings without a regex, and
+	// a min offset beyond the max offset, are ignored (logged).
+	if nodes["regex"] == nil {
+		for _, k := range []string{"regex_no_match", "regex_options", "regex_stack", "regex_min_offset", "regex_max_offset"} {
+			if n := nodes[k]; n != nil {
+				b.ds.Warnf(n.Pos, "%s without regex in this url block: ignored, as keepalived does", k)
+			}
+		}
+		u.RegexNoMatch, u.RegexOptions, u.RegexStackMax, u.RegexMinOffset, u.RegexMaxOffset = false, nil, 0, 0, -1
+	}
+	if u.RegexMaxOffset >= 0 && u.RegexMinOffset > u.RegexMaxOffset {
+		b.ds.Warnf(nodes["regex_min_offset"].Pos, "regex_min_offset %d is beyond regex_max_offset %d: both ignored, as keepalived does", u.RegexMinOffset, u.RegexMaxOffset)
+		u.RegexMinOffset, u.RegexMaxOffset = 0, -1
+	}
 	if u.Path == "" {
 		b.ds.Errorf(un.Pos, "url has no path")
 		return u, false

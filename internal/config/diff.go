@@ -132,7 +132,15 @@ func eqValue(a, b reflect.Value) bool {
 		}
 		return true
 	case reflect.Map:
-		return reflect.DeepEqual(a.Interface(), b.Interface())
+		if a.Len() != b.Len() {
+			return false
+		}
+		for _, k := range a.MapKeys() {
+			if !eqValue(a.MapIndex(k), b.MapIndex(k)) {
+				return false
+			}
+		}
+		return true
 	default:
 		return a.Interface() == b.Interface()
 	}

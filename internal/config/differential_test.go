@@ -54,6 +54,10 @@ var diffStricter = map[string]struct {
 }{
 	"e29-undefined-vs-group.conf": {valid, "keepalived -t says nothing about a virtual_server naming an undefined " +
 		"virtual_server_group and exits 0; the service would silently never exist"},
+	"e81-regex-invalid.conf": {valid, "keepalived 2.2.7 -t does not check a regex (it logs \"Invalid regex\" at start and " +
+		"checks the url without it); we refuse it at its position"},
+	"e82-regex-possessive.conf": {valid, "PCRE2 has possessive quantifiers, regexp2 (our engine) does not: we refuse the pattern " +
+		"at the quantifier rather than match differently"},
 	"e49-http-no-path.conf": {crashed, "keepalived 2.2.7 -t segfaults (exit 139) on an HTTP_GET url block " +
 		"without a path; we report 'url has no path'"},
 }
@@ -79,6 +83,12 @@ var diffLenient = map[string]struct {
 	"l05-script-security.conf": {"enable_script_security is not set",
 		"keepalived -t exits 6 (script security) when scripts would run as root without enable_script_security; " +
 			"whether to require it is the operator's policy, and we warn"},
+	"l80-nb-get-retry-tcp.conf": {"'nb_get_retry' is ignored",
+		"keepalived 2.2.7 says \"Unknown keyword\" for nb_get_retry outside HTTP_GET/SSL_GET and -t exits 5; the checker runs " +
+			"with its default retry, and so does ours (issue 12: behave as the user's cluster does today), with a warning"},
+	"l81-persistence-timeout-zero.conf": {"is outside keepalived's range 1..2678400",
+		"keepalived 2.2.7 refuses persistence_timeout 0 (\"persistence_timeout invalid\", -t exits 5) and keeps the previous " +
+			"value (no persistence); we keep it too and warn"},
 	"l07-script-after-instance.conf": {"is defined after it: gokeepalived attaches it",
 		"keepalived 2.2.7 resolves a track_script when it reads it, so a vrrp_script defined later is ignored " +
 			"(\"not found, ignoring\") and -t exits 5; the instance would silently run untracked, so we attach it and warn"},

@@ -89,7 +89,7 @@ func TestMistakes(t *testing.T) {
 		{"gue port", base + "virtual_server 192.0.2.10 80 {\n    protocol TCP\n    lb_kind TUN type gue port 70000\n}\n",
 			"t.conf:16:31: error: lb_kind TUN: gue port '70000' is not a port number [1, 65535]"},
 		{"checker keyword in wrong checker", base + "virtual_server 192.0.2.10 80 {\n    protocol TCP\n    real_server 192.0.2.20 80 {\n        MISC_CHECK {\n            misc_path /bin/true\n            connect_port 80\n        }\n    }\n}\n",
-			"t.conf:19:13: error: keyword 'connect_port' is not valid in MISC_CHECK; it belongs in TCP_CHECK, HTTP_GET, SSL_GET, SMTP_CHECK, DNS_CHECK, UDP_CHECK or PING_CHECK"},
+			"t.conf:19:13: error: keyword 'connect_port' is not valid in MISC_CHECK; it belongs in TCP_CHECK, HTTP_GET, SSL_GET, SMTP_CHECK, SMTP_CHECK host, DNS_CHECK, UDP_CHECK or PING_CHECK"},
 		{"bad digest", base + "virtual_server 192.0.2.10 80 {\n    protocol TCP\n    real_server 192.0.2.20 80 {\n        HTTP_GET {\n            url {\n                path /\n                digest xyz\n            }\n        }\n    }\n}\n",
 			"t.conf:20:24: error: digest 'xyz' is not an MD5 sum (32 hexadecimal digits)"},
 		{"undefined vs group", base + "virtual_server group WEB {\n    protocol TCP\n}\n",

@@ -14,13 +14,16 @@ import (
 // check_api.c install_checker_common_keywords and check_*.c). Which common
 // keywords each checker accepts was checked with `keepalived -t` 2.2.7:
 // MISC_CHECK rejects connect_timeout and connect_port, FILE_CHECK rejects
-// alpha, DNS_CHECK rejects nb_get_retry, HTTP_GET accepts enable_sni.
+// alpha, only HTTP_GET/SSL_GET know nb_get_retry, HTTP_GET accepts enable_sni.
 
 var (
 	schedulers  = []string{"rr", "wrr", "lc", "wlc", "lblc", "sh", "mh", "dh", "fo", "ovf", "lblcr", "sed", "nq", "twos"}
 	lvsMethods  = []string{"NAT", "DR", "TUN"}
 	tDelayTimer = tTimer(0.000001, 4294967)
 )
+
+// maxPersistence is keepalived's LVS_MAX_TIMEOUT (31 days, in seconds).
+const maxPersistence = 2678400
 
 func vsGroupKeyword() *Keyword {
 	k := vblock("virtual_server_group").repeat()
@@ -124,10 +127,19 @@ func virtualServerBlock() *BlockSpec {
 		methodKw("lb_kind").alias("lvs_method", ""),
 		enumKw("protocol", func(v vs) *string { return &v.Protocol }, "TCP", "UDP", "SCTP"),
 		show(set(kw("persistence_timeout", 0, 1, tUint), func(b *builder, v vs, n *syntax.Node) {
-			v.Persistence = 360 * time.Second
-			if len(n.Args) == 1 {
-				v.Persistence = b.secs(n, 0)
+			if len(n.Args) == 0 {
+				v.Persistence = 360 * time.Second
+				return
 			}
+			// keepalived 2.2.7 (pto_handler): a value outside
+			// 1..2678400 is refused ("persistence_timeout invalid") and
+			// the virtual server keeps what it had.
+			if t := b.int(n, 0); t < 1 || t > maxPersistence {
+				b.ds.Warnf(n.Args[0].Pos, "persistence_timeout %s is outside keepalived's range 1..%d: ignored, as keepalived 2.2.7 does (the virtual server keeps persistence_timeout %v)",
+					n.Args[0].Text, maxPersistence, v.Persistence)
+				return
+			}
+			v.Persistence = b.secs(n, 0)
 		}), func(d *dumper, i int, v vs) { d.kv(i, "persistence_timeout", v.Persistence) }),
 		show(set(kw("persistence_granularity", 1, 1, tStr), func(b *builder, v vs, n *syntax.Node) {
 			bits, ok := granularity(n.Args[0].Text)
@@ -214,7 +226,7 @@ func realServerBlock() *BlockSpec {
 			continue
 		}
 		b.add(show(set(k, func(b *builder, r rs, n *syntax.Node) {
-			r.Checkers = append(r.Checkers, b.checker(ck, n))
+			r.Checkers = append(r.Checkers, b.checkers(ck, n)...)
 		}), func(d *dumper, i int, r rs) {
 			for _, c := range r.Checkers {
 				if c.Type == ck.name {
@@ -247,7 +259,7 @@ type checkerKind struct {
 
 // checkerKinds are the checkers of a real_server, in keepalived's order.
 var checkerKinds = []*checkerKind{
-	{name: "TCP_CHECK", block: func() *BlockSpec { return checkerBlock("TCP_CHECK", true) }, init: func(*Checker) {}},
+	{name: "TCP_CHECK", block: func() *BlockSpec { return checkerBlock("TCP_CHECK", false) }, init: func(*Checker) {}},
 	httpKind("HTTP_GET"),
 	httpKind("SSL_GET"),
 	{name: "MISC_CHECK", block: miscCheckBlock,
@@ -268,9 +280,9 @@ var checkerKinds = []*checkerKind{
 	},
 	{name: "SMTP_CHECK",
 		block: func() *BlockSpec {
-			return checkerBlock("SMTP_CHECK", true).add(
+			return checkerBlock("SMTP_CHECK", false).add(
 				strKw("helo_name", func(c *Checker) *string { return &c.SMTP.HeloName }),
-				block("host", 0, 0, checkerBlock("SMTP_CHECK host", false)).repeat().unimpl(),
+				smtpHostKw(),
 			)
 		},
 		init: func(c *Checker) { c.SMTP = &SMTPCheck{} },
@@ -294,7 +306,7 @@ var checkerKinds = []*checkerKind{
 	},
 	{name: "UDP_CHECK",
 		block: func() *BlockSpec {
-			return checkerBlock("UDP_CHECK", true).add(
+			return checkerBlock("UDP_CHECK", false).add(
 				show(set(kw("payload", 1, -1), func(b *builder, c *Checker, n *syntax.Node) {
 					p, err := hexPayload(argTexts(n.Args), false)
 					if err != "" {
@@ -334,7 +346,7 @@ var checkerKinds = []*checkerKind{
 			}
 		},
 	},
-	{name: "PING_CHECK", block: func() *BlockSpec { return checkerBlock("PING_CHECK", true) }, init: func(*Checker) {}},
+	{name: "PING_CHECK", block: func() *BlockSpec { return checkerBlock("PING_CHECK", false) }, init: func(*Checker) {}},
 	{name: "FILE_CHECK",
 		block: func() *BlockSpec {
 			return newBlock("FILE_CHECK",
@@ -367,8 +379,8 @@ func checkerKindOf(name string) *checkerKind {
 }
 
 // checkerBlock holds the common checker keywords (check_api.c). withRetryAlias
-// adds the deprecated nb_get_retry, which 2.2.7 accepts in every checker with
-// the common keywords except DNS_CHECK.
+// (HTTP_GET, SSL_GET) adds the deprecated nb_get_retry as an alias of retry;
+// keepalived 2.2.7 knows it nowhere else, and other checkers ignore it.
 func checkerBlock(name string, withRetryAlias bool) *BlockSpec {
 	type ck = *Checker
 	port := ArgSpec{Kind: ArgPort, Min: 1, Max: 65535}
@@ -396,8 +408,22 @@ func checkerBlock(name string, withRetryAlias bool) *BlockSpec {
 	b.add(vsTimingKeywords()...)
 	if withRetryAlias {
 		b.add(retryKw("nb_get_retry").alias("retry", "'nb_get_retry' is deprecated; use 'retry'"))
+	} else {
+		b.add(ignoredNbGetRetry(name))
 	}
 	return b
+}
+
+// ignoredNbGetRetry is nb_get_retry in a checker other than HTTP_GET and
+// SSL_GET: keepalived 2.2.7 registers it only there (check_http.c) and
+// says "Unknown keyword 'nb_get_retry'" elsewhere, so the checker runs with
+// the retry it would have without the line. Same here, with a warning.
+func ignoredNbGetRetry(block string) *Keyword {
+	k := set(kw("nb_get_retry", 1, 1, tUint), func(b *builder, _ *Checker, n *syntax.Node) {
+		b.ds.Warnf(n.Pos, "%s: 'nb_get_retry' is ignored: keepalived 2.2.7 knows it only in HTTP_GET and SSL_GET (\"Unknown keyword\" here), so it does not set the retry count; use 'retry'", block)
+	})
+	// Nothing to dump: the line changes nothing.
+	return show(k, func(*dumper, int, *Checker) {})
 }
 
 func miscCheckBlock() *BlockSpec {
@@ -412,7 +438,7 @@ func miscCheckBlock() *BlockSpec {
 		optBoolKw("alpha", func(c ck) *bool { return &c.Alpha }),
 		optBoolKw("log_all_failures", func(c ck) *bool { return &c.LogAllFailures }),
 		retryKw("retry"),
-		retryKw("nb_get_retry").alias("retry", "'nb_get_retry' is deprecated; use 'retry'"),
+		ignoredNbGetRetry("MISC_CHECK"),
 		delayBeforeRetryKw(),
 		warmupKw(),
 		delayLoopKw(),
@@ -477,12 +503,39 @@ func httpCheckBlock(name string) *BlockSpec {
 				}
 			}),
 			strKw("virtualhost", func(u *URL) *string { return &u.VirtualHost }),
-			kw("regex", 1, 1, tStr).unimpl(),
-			flag("regex_no_match").unimpl(),
-			kw("regex_options", 1, -1).unimpl(),
-			kw("regex_stack", 2, 2, tUint, tUint).unimpl(),
-			kw("regex_min_offset", 1, 1, tUint).unimpl(),
-			kw("regex_max_offset", 1, 1, tUint).unimpl(),
+			set(kw("regex", 1, 1, tStr), func(b *builder, u *URL, n *syntax.Node) {
+				if pos, why := checkRegex(n.Args[0]); why != "" {
+					b.ds.Errorf(pos, "regex: %s", why)
+					return
+				}
+				u.Regex = n.Args[0].Text
+			}),
+			set(flag("regex_no_match"), func(b *builder, u *URL, n *syntax.Node) { u.RegexNoMatch = true }),
+			set(kw("regex_options", 1, -1), func(b *builder, u *URL, n *syntax.Node) {
+				for _, a := range n.Args {
+					use, why := regexOption(a.Text)
+					switch {
+					case use:
+						u.RegexOptions = append(u.RegexOptions, a.Text)
+					case why == "":
+						b.ds.Warnf(a.Pos, "regex_options: '%s' is not a keepalived 2.2.7 regex option; ignored, as keepalived does", a.Text)
+					case strings.HasPrefix(why, "no effect"):
+						b.ds.Warnf(a.Pos, "regex_options %s: %s", a.Text, why)
+					default:
+						b.ds.Errorf(a.Pos, "regex_options %s: %s", a.Text, why)
+					}
+				}
+			}),
+			set(kw("regex_stack", 2, 2, tUint, tUint), func(b *builder, u *URL, n *syntax.Node) {
+				start, max := b.int(n, 0), b.int(n, 1)
+				if start > max {
+					b.ds.Warnf(n.Pos, "regex_stack: start %d exceeds max %d; ignored, as keepalived does", start, max)
+					return
+				}
+				u.RegexStackMax = max
+			}),
+			set(kw("regex_min_offset", 1, 1, tUint), func(b *builder, u *URL, n *syntax.Node) { u.RegexMinOffset = b.int(n, 0) }),
+			set(kw("regex_max_offset", 1, 1, tUint), func(b *builder, u *URL, n *syntax.Node) { u.RegexMaxOffset = b.int(n, 0) }),
 		)).repeat(), func(b *builder, c ck, n *syntax.Node) {
 			if u, ok := b.url(n); ok {
 				c.HTTP.URLs = append(c.HTTP.URLs, u)
@@ -499,8 +552,45 @@ func httpCheckBlock(name string) *BlockSpec {
 			if u.VirtualHost != "" {
 				line += " virtualhost " + u.VirtualHost
 			}
+			if u.Regex != "" {
+				line += fmt.Sprintf(" regex %q no_match %v options %s min_offset %d max_offset %d", u.Regex, u.RegexNoMatch,
+					orDefault(strings.Join(u.RegexOptions, ","), "-"), u.RegexMinOffset, u.RegexMaxOffset)
+				if u.RegexStackMax > 0 {
+					line += fmt.Sprintf(" stack_max %d", u.RegexStackMax)
+				}
+			}
 			d.line(i, "%s", line)
 		}
 	})
 	return b
+}
+
+// smtpConnKeywords are the connection keywords a SMTP_CHECK host block
+// sets for its own connection; the others of the block (retry, delays,
+// alpha, ...) set the enclosing SMTP_CHECK's, as in keepalived 2.2.7.
+var smtpConnKeywords = map[string]bool{"connect_ip": true, "connect_port": true, "bindto": true, "bind_port": true,
+	"bind_if": true, "fwmark": true, "connect_timeout": true}
+
+// smtpHostKw is SMTP_CHECK's deprecated `host { ... }` block
+// (check_smtp.c, WITH_HOST_ENTRIES): each host becomes a checker of its own
+// (see builder.checkers), so the real server is up only while every host
+// answers.
+func smtpHostKw() *Keyword {
+	k := set(block("host", 0, 0, checkerBlock("SMTP_CHECK host", false)).repeat(), func(b *builder, c *Checker, n *syntax.Node) {
+		h := &Checker{Pos: n.Pos, Type: c.Type}
+		for _, ch := range b.good(n.Children) {
+			k := b.kw[ch]
+			if k == nil || k.set == nil {
+				continue
+			}
+			if smtpConnKeywords[ch.Keyword] {
+				k.set(b, h, ch)
+			} else {
+				k.set(b, c, ch)
+			}
+		}
+		c.SMTP.hosts = append(c.SMTP.hosts, h)
+	})
+	// Each host dumps as the SMTP_CHECK it became.
+	return show(k, func(*dumper, int, *Checker) {})
 }

@@ -403,7 +403,8 @@ const (
 // VirtualServer is a virtual_server.
 type VirtualServer struct {
 	Pos                    Pos
-	Addr                   netip.Addr // set for `virtual_server IP [PORT]`
+	KeywordPos             map[string]Pos // where each keyword of the block was written (last use)
+	Addr                   netip.Addr     // set for `virtual_server IP [PORT]`
 	Port                   uint16
 	FWMark                 uint32        // set for `virtual_server fwmark N`
 	Group                  string        // set for `virtual_server group NAME`
@@ -471,6 +472,7 @@ const (
 // RealServer is a real_server (or the sorry_server).
 type RealServer struct {
 	Pos              Pos
+	KeywordPos       map[string]Pos // where each keyword of the block was written (last use)
 	Addr             netip.Addr
 	Port             uint16
 	Weight           int    // default 1
@@ -525,6 +527,14 @@ type URL struct {
 	Digest      string // lower-case hex MD5 of the body, "" = not checked
 	StatusCodes []StatusRange
 	VirtualHost string
+	// Regex is matched against the body (keepalived: PCRE2; here
+	// regexp2, checked for what it cannot do the same, see regex.go).
+	Regex          string
+	RegexNoMatch   bool     // the check fails when the regex matches
+	RegexOptions   []string // keepalived's PCRE2 option names, as written (those that take effect)
+	RegexMinOffset int      // the match must start at or after this body offset
+	RegexMaxOffset int      // ... and at or before this one; -1 = no bound
+	RegexStackMax  int      // regex_stack's max (bytes); 0 = not set
 }
 
 // StatusRange is an inclusive range of HTTP status codes; default 200-299.
@@ -538,7 +548,14 @@ type MiscCheck struct {
 }
 
 // SMTPCheck holds SMTP_CHECK specifics.
-type SMTPCheck struct{ HeloName string }
+type SMTPCheck struct {
+	HeloName string
+	// Host is the position of the `host` block this checker was made
+	// from (zero for the SMTP_CHECK's own connection).
+	Host Pos
+
+	hosts []*Checker // host blocks, while the block is read
+}
 
 // DNSCheck holds DNS_CHECK specifics.
 type DNSCheck struct {
@@ -570,4 +587,25 @@ type FileCheck struct {
 type SSLConfig struct {
 	Pos                                Pos
 	Password, CA, Certificate, KeyFile string
+}
+
+// PosOf is where keyword (or, if absent, the first of alts present) was
+// written in the virtual server's block, or the block's own position.
+func (vs *VirtualServer) PosOf(keyword string, alts ...string) Pos {
+	return posOf(vs.Pos, vs.KeywordPos, keyword, alts)
+}
+
+// PosOf is where keyword (or one of alts) was written in the real server's
+// block, or the block's own position.
+func (rs *RealServer) PosOf(keyword string, alts ...string) Pos {
+	return posOf(rs.Pos, rs.KeywordPos, keyword, alts)
+}
+
+func posOf(def Pos, m map[string]Pos, keyword string, alts []string) Pos {
+	for _, k := range append([]string{keyword}, alts...) {
+		if p, ok := m[k]; ok {
+			return p
+		}
+	}
+	return def
 }

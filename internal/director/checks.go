@@ -103,7 +103,9 @@ func checkJob(cfg *config.Config, vs *config.VirtualServer, rs *config.RealServe
 			for _, r := range u.StatusCodes {
 				codes = append(codes, httpget.StatusRange{Lo: r.From, Hi: r.To})
 			}
-			hc.URLs = append(hc.URLs, httpget.URL{Path: u.Path, Digest: u.Digest, StatusCodes: codes, VirtualHost: u.VirtualHost})
+			hc.URLs = append(hc.URLs, httpget.URL{Path: u.Path, Digest: u.Digest, StatusCodes: codes, VirtualHost: u.VirtualHost,
+				Regex: u.Regex, RegexNoMatch: u.RegexNoMatch, RegexOptions: u.RegexOptions, RegexMinOffset: u.RegexMinOffset,
+				RegexMaxEnd: u.RegexMaxOffset + 1, RegexStackMax: u.RegexStackMax})
 		}
 		spec.Config = hc
 	case "SMTP_CHECK":

@@ -141,6 +141,10 @@ type Director struct {
 	coalesce  time.Time                  // zero: no change waiting
 	nextFull  time.Time
 	nextPoll  time.Time
+	// nextBalance: when a connection-count scheduler's plan is refreshed
+	// next (lb.Balancer backends; zero: none needs it).
+	nextBalance time.Time
+	balanceErr  string
 }
 
 type runJob struct {
@@ -350,6 +354,46 @@ func (d *Director) step(now time.Time) {
 		d.nextFull = now.Add(d.opts.ReconcileInterval)
 		d.reconcile("periodic")
 	}
+	d.balance(now)
+}
+
+// balancer is the backend's lb.Balancer when a configured virtual server
+// uses a scheduler it re-plans from connection counts.
+func (d *Director) balancer() lb.Balancer {
+	bal, ok := d.backend.Table().(lb.Balancer)
+	if !ok || d.cfg == nil {
+		return nil
+	}
+	for _, vs := range d.cfg.VirtualServers {
+		if bal.Balances(vs.Scheduler) {
+			return bal
+		}
+	}
+	return nil
+}
+
+// balance refreshes connection-count plans when due.
+func (d *Director) balance(now time.Time) {
+	bal := d.balancer()
+	if bal == nil {
+		d.nextBalance = time.Time{}
+		return
+	}
+	if !d.nextBalance.IsZero() && d.nextBalance.After(now) {
+		return
+	}
+	d.nextBalance = now.Add(bal.BalanceEvery())
+	n, err := bal.Balance()
+	switch {
+	case err != nil:
+		if d.balanceErr != err.Error() {
+			d.log.Error("connection counts not refreshed: least-connection plans keep their last state", "err", err)
+		}
+		d.balanceErr = err.Error()
+	case d.balanceErr != "":
+		d.log.Info("connection counts refreshed again", "services", n)
+		d.balanceErr = ""
+	}
 }
 
 // nextDeadline is when step has timed work next (zero: none; inputs wake
@@ -359,7 +403,7 @@ func (d *Director) nextDeadline() time.Time {
 		return time.Time{}
 	}
 	next := d.nextFull
-	for _, t := range []time.Time{d.nextPoll, d.coalesce} {
+	for _, t := range []time.Time{d.nextPoll, d.coalesce, d.nextBalance} {
 		if !t.IsZero() && t.Before(next) {
 			next = t
 		}

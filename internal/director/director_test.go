@@ -661,17 +661,17 @@ func TestStopFlush(t *testing.T) {
 	}
 }
 
-// TestBackendRefusesOneVS: a scheduler the backend cannot do (wlc on
-// nftables) keeps that virtual server out with its error in the status,
+// TestBackendRefusesOneVS: a scheduler the backend cannot do (lblc on
+// nftables; -t and start refuse it before, this is the runtime's guard) keeps that virtual server out with its error in the status,
 // and the others are still programmed.
 func TestBackendRefusesOneVS(t *testing.T) {
-	conf := seedConf + strings.NewReplacer("192.0.2.100 80", "192.0.2.101 80", "lb_algo rr", "lb_algo wlc").Replace(seedConf)
+	conf := seedConf + strings.NewReplacer("192.0.2.100 80", "192.0.2.101 80", "lb_algo rr", "lb_algo lblc").Replace(seedConf)
 	b := newBed(t, conf, func(_ *Options, fb *fakeBackend) { fb.name, fb.check = "nft", nft.Check })
 	if b.dests("192.0.2.100:80") == nil || b.dests("192.0.2.101:80") != nil {
 		t.Errorf("table:\n%s", b.fake)
 	}
-	if e0, e1 := b.vs("192.0.2.100:80/TCP").Error, b.vs("192.0.2.101:80/TCP").Error; e0 != "" || !strings.Contains(e1, "wlc") {
-		t.Errorf("status errors %q, %q; want none and one naming wlc", e0, e1)
+	if e0, e1 := b.vs("192.0.2.100:80/TCP").Error, b.vs("192.0.2.101:80/TCP").Error; e0 != "" || !strings.Contains(e1, "lblc") {
+		t.Errorf("status errors %q, %q; want none and one naming lblc", e0, e1)
 	}
 }
 

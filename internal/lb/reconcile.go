@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/netip"
 	"slices"
+	"time"
 )
 
 // OpKind is what one reconcile step does.
@@ -67,6 +68,16 @@ func (o Op) String() string {
 type Backend interface {
 	Services() ([]Service, error)
 	Apply(ops []Op) error
+}
+
+// Balancer is a Backend whose scheduling of some schedulers follows
+// connection counts it must refresh itself (nftables: lc, wlc, sed, nq):
+// the runtime calls Balance every BalanceEvery while a service uses a
+// scheduler Balances names. Balance reports how many services it rewrote.
+type Balancer interface {
+	Balance() (int, error)
+	Balances(scheduler string) bool
+	BalanceEvery() time.Duration
 }
 
 // KeyedBackend is a Backend that can read back a few services without

@@ -37,7 +37,7 @@ func FuzzCheckReply(f *testing.F) {
 		addr := srv.Addr()
 		c, err := New(Config{Conn: probe.Conn{Addr: addr, Timeout: 10 * time.Second}, Protocol: HTTP11, URLs: []URL{
 			{Path: "/", Digest: "5d41402abc4b2a76b9719d911017c592"},
-			{Path: "/r", Regex: "ma[t]ches", RegexMaxOffset: 100},
+			{Path: "/r", Regex: "ma[t]ches", RegexMaxEnd: 101},
 		}})
 		if err != nil {
 			t.Fatal(err)

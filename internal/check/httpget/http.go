@@ -19,12 +19,12 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
 	"gokeepalived/internal/check/probe"
+	"gokeepalived/internal/regexcompat"
 )
 
 // Protocol is http_protocol.
@@ -47,16 +47,20 @@ type URL struct {
 	// VirtualHost overrides the checker's virtualhost for this url.
 	VirtualHost string
 
-	// Regex is matched against the body (Go RE2 syntax; keepalived uses PCRE2,
-	// which is a superset: look-arounds and back-references are not available).
+	// Regex is matched against the body (keepalived's PCRE2 pattern, run
+	// by internal/regexcompat on regexp2).
 	Regex        string
 	RegexNoMatch bool
-	// RegexOptions: caseless, multiline, dotall and ungreedy are honoured;
-	// the other PCRE2 option names are accepted and ignored.
-	RegexOptions   []string
+	// RegexOptions are keepalived's regex_options names that take effect
+	// (regexcompat.Option).
+	RegexOptions []string
+	// RegexMinOffset: the match must start at or after it (body bytes).
 	RegexMinOffset int
-	// RegexMaxOffset bounds the start of the match; 0 = no bound.
-	RegexMaxOffset int
+	// RegexMaxEnd is one beyond the last offset a match may start at
+	// (regex_max_offset + 1, as keepalived keeps it); 0 = no bound.
+	RegexMaxEnd int
+	// RegexStackMax is regex_stack's max: bounds backtracking (0 = default).
+	RegexStackMax int
 }
 
 // Config is an HTTP_GET or SSL_GET block.
@@ -79,12 +83,14 @@ type Config struct {
 	TLSConfig *tls.Config
 }
 
-// MaxRegexBody is how much of the body is kept for regex matching.
-const MaxRegexBody = 1 << 20
+// MaxRegexBody is how much of the body is kept for regex matching
+// (keepalived streams the whole body through PCRE2; a match must start in
+// the first MaxRegexBody bytes here).
+const MaxRegexBody = 4 << 20
 
 type compiledURL struct {
 	URL
-	re *regexp.Regexp
+	re *regexcompat.Regex
 }
 
 // Checker is an HTTP_GET or SSL_GET.
@@ -117,7 +123,7 @@ func New(cfg Config) (*Checker, error) {
 			cu.Digest = d
 		}
 		if u.Regex != "" {
-			re, err := compileRegex(u.Regex, u.RegexOptions)
+			re, err := regexcompat.Compile(u.Regex, u.RegexOptions, u.RegexStackMax)
 			if err != nil {
 				return nil, fmt.Errorf("url %s: regex: %w", u.Path, err)
 			}
@@ -133,26 +139,6 @@ func (cfg Config) kind() string {
 		return "SSL_GET"
 	}
 	return "HTTP_GET"
-}
-
-func compileRegex(expr string, opts []string) (*regexp.Regexp, error) {
-	flags := ""
-	for _, o := range opts {
-		switch o {
-		case "caseless":
-			flags += "i"
-		case "multiline":
-			flags += "m"
-		case "dotall":
-			flags += "s"
-		case "ungreedy":
-			flags += "U"
-		}
-	}
-	if flags != "" {
-		expr = "(?" + flags + ")" + expr
-	}
-	return regexp.Compile(expr)
 }
 
 // Check fetches every url.
@@ -192,30 +178,31 @@ func (c *Checker) fetchOne(ctx context.Context, u compiledURL) probe.Result {
 		return probe.Failf("digest mismatch on %s: got %s want %s", u.Path, f.digest, u.Digest)
 	}
 	if u.re != nil {
-		matched := regexMatch(u, f.body)
+		matched, err := regexMatch(u, f.body)
+		why := ""
+		if err != nil {
+			why = fmt.Sprintf(" (match error, counted as no match as keepalived does: %v)", err)
+		}
 		if matched && u.RegexNoMatch {
 			return probe.Failf("regex %q matched body of %s (regex_no_match)", u.Regex, u.Path)
 		}
 		if !matched && !u.RegexNoMatch {
-			return probe.Failf("regex %q did not match body of %s", u.Regex, u.Path)
+			return probe.Failf("regex %q did not match body of %s%s", u.Regex, u.Path, why)
 		}
 	}
 	return probe.Okf("GET %s: status %d", u.Path, f.status)
 }
 
-func regexMatch(u compiledURL, body []byte) bool {
-	if u.RegexMinOffset > len(body) {
-		return false
+// regexMatch finds the leftmost match starting at or after the min offset
+// and says whether it starts at or before the max offset (keepalived
+// check_regex). A match error (time or stack bound) counts as no match, as
+// a PCRE2 error does in keepalived.
+func regexMatch(u compiledURL, body []byte) (bool, error) {
+	at, err := u.re.Find(body, u.RegexMinOffset)
+	if err != nil || at < 0 {
+		return false, err
 	}
-	sub := body[u.RegexMinOffset:]
-	loc := u.re.FindIndex(sub)
-	if loc == nil {
-		return false
-	}
-	if u.RegexMaxOffset > 0 && u.RegexMinOffset+loc[0] > u.RegexMaxOffset {
-		return false
-	}
-	return true
+	return u.RegexMaxEnd == 0 || at < u.RegexMaxEnd, nil
 }
 
 func (c *Checker) sni(vhost string) string {

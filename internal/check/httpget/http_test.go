@@ -119,7 +119,7 @@ func TestHTTPGet(t *testing.T) {
 		{"regex match", addr, []URL{{Path: "/ok", Regex: "REAL server", RegexOptions: []string{"caseless"}}}, 0, true, ""},
 		{"regex no match", addr, []URL{{Path: "/ok", Regex: "^nope"}}, 0, false, `regex "^nope" did not match body of /ok`},
 		{"regex_no_match", addr, []URL{{Path: "/ok", Regex: "real", RegexNoMatch: true}}, 0, false, "matched body of /ok (regex_no_match)"},
-		{"regex max offset", addr, []URL{{Path: "/ok", Regex: "server", RegexMaxOffset: 3}}, 0, false, "did not match"},
+		{"regex max offset", addr, []URL{{Path: "/ok", Regex: "server", RegexMaxEnd: 4}}, 0, false, "did not match"},
 		{"closed port", closed, []URL{{Path: "/ok"}}, 0, false, "connect " + closed.String() + ": connection refused"},
 		{"server never answers", silent, []URL{{Path: "/ok"}}, 200 * time.Millisecond, false, "GET /ok: read response from " + silent.String() + ": timeout"},
 	}

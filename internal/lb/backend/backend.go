@@ -7,6 +7,7 @@ package backend
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 
@@ -77,30 +78,48 @@ func ipvsAvailable() (bool, string) {
 	return false, why
 }
 
-// Open opens the backend named by choice (auto, ipvs or nft).
-func Open(choice string) (*Table, error) { return open(choice, ipvsAvailable) }
+// Select says which backend Open(choice) opens, and why, without opening
+// it (-t states it and checks the configuration against it). Auto probes
+// the kernel as Open does.
+func Select(choice string) (name, why string, err error) { return sel(choice, ipvsAvailable) }
 
-func open(choice string, probeIPVS func() (bool, string)) (*Table, error) {
-	why := "chosen by --lb-backend"
+func sel(choice string, probeIPVS func() (bool, string)) (string, string, error) {
 	switch choice {
 	case "", Auto:
 		ok, reason := probeIPVS()
 		if ok {
-			choice, why = IPVS, "auto: the kernel has IPVS ("+reason+")"
-		} else {
-			choice, why = NFT, "auto: no IPVS in this kernel ("+reason+"), using nftables"
+			return IPVS, "auto: the kernel has IPVS (" + reason + ")", nil
 		}
+		return NFT, "auto: no IPVS in this kernel (" + reason + "), using nftables", nil
+	case IPVS, NFT:
+		return choice, "chosen by --lb-backend", nil
 	}
-	switch choice {
+	return "", "", fmt.Errorf("load-balancer backend %q: want auto, ipvs or nft", choice)
+}
+
+// Open opens the backend named by choice (auto, ipvs or nft).
+func Open(choice string) (*Table, error) { return open(choice, ipvsAvailable) }
+
+func open(choice string, probeIPVS func() (bool, string)) (*Table, error) {
+	name, why, err := sel(choice, probeIPVS)
+	if err != nil {
+		return nil, err
+	}
+	check := func(s lb.Service) error {
+		if ps := Problems(name, s); len(ps) > 0 {
+			return errors.New(ps[0].String())
+		}
+		return nil
+	}
+	switch name {
 	case IPVS:
 		b := ipvs.New()
 		if err := b.Open(); err != nil {
 			return nil, err
 		}
-		return &Table{table: b, name: IPVS, close: b.Close, why: why}, nil
-	case NFT:
+		return &Table{table: b, name: IPVS, close: b.Close, why: why, check: check}, nil
+	default:
 		b := nft.New(nft.Options{})
-		return &Table{table: b, name: NFT, close: func() error { return nil }, why: why, check: nft.Check}, nil
+		return &Table{table: b, name: NFT, close: func() error { return nil }, why: why, check: check}, nil
 	}
-	return nil, fmt.Errorf("load-balancer backend %q: want auto, ipvs or nft", choice)
 }

@@ -41,6 +41,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/google/nftables"
 	"github.com/google/nftables/binaryutil"
@@ -68,6 +69,9 @@ type Backend struct {
 	opts  Options
 	table *nftables.Table
 	mu    sync.Mutex
+	// tally counts connections per real server (conntrack; tests
+	// replace it).
+	tally func() (map[connKey]Load, error)
 }
 
 // New returns a backend; it opens nothing until used.
@@ -75,7 +79,9 @@ func New(opts Options) *Backend {
 	if opts.Table == "" {
 		opts.Table = DefaultTable
 	}
-	return &Backend{opts: opts, table: &nftables.Table{Name: opts.Table, Family: nftables.TableFamilyINet}}
+	b := &Backend{opts: opts, table: &nftables.Table{Name: opts.Table, Family: nftables.TableFamilyINet}}
+	b.tally = b.conntrackTally
+	return b
 }
 
 func (b *Backend) conn() (*nftables.Conn, error) {
@@ -327,6 +333,14 @@ func (b *Backend) verify(c *nftables.Conn, st *state, s lb.Service) string {
 				els[i].VerdictData = &expr.Verdict{Chain: verdictChain(els[i].Val)}
 			}
 		}
+		if connSched(s.Scheduler) {
+			// The plan follows connection counts: any plan over the
+			// live destinations is right.
+			if !planOf(s, els) {
+				return fmt.Sprintf("chain %s: scheduler map differs", p.n.chain)
+			}
+			continue
+		}
 		if !sameElements(els, slotElements(s, p.slots)) {
 			return fmt.Sprintf("chain %s: scheduler map differs", p.n.chain)
 		}
@@ -485,11 +499,19 @@ func (b *Backend) Apply(ops []lb.Op) error {
 				Hooknum: hook, Priority: nftables.ChainPriorityNATDest})
 		}
 	}
+	var tally map[connKey]Load
+	for _, k := range order {
+		if ch := final[k]; !ch.del && connSched(ch.svc.Scheduler) && tally == nil {
+			// Without counts (no conntrack yet) the plan starts from
+			// zero loads; Balance corrects it.
+			tally, _ = b.tally()
+		}
+	}
 	for _, k := range order {
 		ch := final[k]
 		if ch.del {
 			b.remove(c, st, ch.svc.Key)
-		} else if err := b.write(c, st, ch.svc); err != nil {
+		} else if err := b.write(c, st, ch.svc, tally); err != nil {
 			return err
 		}
 	}
@@ -526,8 +548,8 @@ func (b *Backend) remove(c *nftables.Conn, st *state, k lb.Key) {
 	}
 }
 
-func (b *Backend) write(c *nftables.Conn, st *state, s lb.Service) error {
-	p := build(s)
+func (b *Backend) write(c *nftables.Conn, st *state, s lb.Service, tally map[connKey]Load) error {
+	p := buildWith(s, loadsOf(s, tally))
 	n := p.n
 	chain := st.chains[n.chain]
 	if chain != nil {
@@ -659,4 +681,136 @@ func (b *Backend) Flush() error {
 	}
 	c.DelTable(b.table)
 	return c.Flush()
+}
+
+// planOf reports whether a connection-count service's scheduler map is a
+// plan over its live destinations: planSlots slots, each naming one.
+func planOf(s lb.Service, els []nftables.SetElement) bool {
+	live := map[string]bool{}
+	for _, d := range s.Dests {
+		if d.Weight > 0 {
+			e := slotElements(s, []int{slices.Index(s.Dests, d)})[0]
+			if e.VerdictData != nil {
+				live[e.VerdictData.Chain] = true
+			} else {
+				live[string(e.Val)] = true
+			}
+		}
+	}
+	if len(els) != planSlots {
+		return false
+	}
+	for _, e := range els {
+		k := string(e.Val)
+		if e.VerdictData != nil {
+			k = e.VerdictData.Chain
+		}
+		if !live[k] {
+			return false
+		}
+	}
+	return true
+}
+
+// BalanceInterval is how often the director calls Balance when a service
+// uses a connection-count scheduler (lc, wlc, sed, nq).
+const BalanceInterval = 500 * time.Millisecond
+
+// Balances reports whether Balance re-plans services of scheduler.
+func (b *Backend) Balances(scheduler string) bool { return connSched(scheduler) }
+
+// BalanceEvery is BalanceInterval.
+func (b *Backend) BalanceEvery() time.Duration { return BalanceInterval }
+
+// Balance re-plans the scheduler map of every connection-count service
+// from the current conntrack counts, rewriting (atomically, one batch) only
+// the services whose plan changed. It reports how many it rewrote.
+func (b *Backend) Balance() (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	c, err := b.conn()
+	if err != nil {
+		return 0, err
+	}
+	st, err := b.read(c, nil)
+	if err != nil || !st.exists {
+		return 0, err
+	}
+	var tally map[connKey]Load
+	changed := 0
+	for name, set := range st.sets {
+		if !strings.HasPrefix(name, "vs-") || !strings.HasSuffix(name, "-d") {
+			continue
+		}
+		els, err := c.GetSetElements(set)
+		if err != nil {
+			return changed, fmt.Errorf("nftables: read set %s: %w", name, err)
+		}
+		s, ok := serviceOf(set, els)
+		if !ok || s.Drift != "" || !connSched(s.Scheduler) || nameOf(s.Key).dests != name {
+			continue
+		}
+		if tally == nil {
+			if tally, err = b.tally(); err != nil {
+				return changed, fmt.Errorf("conntrack counts: %w", err)
+			}
+		}
+		p := buildWith(s, loadsOf(s, tally))
+		r := findRule(st.rules[p.n.chain], "schedule "+s.Scheduler)
+		if r == nil || len(p.slots) == 0 {
+			continue // no live destination, or not ours: the reconciler repairs
+		}
+		cur := st.sets[mapName(r)]
+		if cur == nil {
+			continue
+		}
+		have, err := c.GetSetElements(cur)
+		if err != nil {
+			return changed, fmt.Errorf("nftables: read scheduler map of %s: %w", s.Key, err)
+		}
+		if s.Persistence > 0 {
+			for i := range have {
+				have[i].VerdictData = &expr.Verdict{Chain: verdictChain(have[i].Val)}
+			}
+		}
+		if sameOrder(have, slotElements(s, p.slots)) {
+			continue
+		}
+		if err := b.write(c, st, s, tally); err != nil {
+			return changed, err
+		}
+		changed++
+	}
+	if changed == 0 {
+		return 0, nil
+	}
+	if err := c.Flush(); err != nil {
+		return 0, fmt.Errorf("nftables: rewrite %d scheduler plans: %w", changed, err)
+	}
+	return changed, nil
+}
+
+// sameOrder reports whether two maps give every slot the same destination.
+func sameOrder(a, b []nftables.SetElement) bool {
+	val := func(els []nftables.SetElement) map[string]string {
+		m := make(map[string]string, len(els))
+		for _, e := range els {
+			v := string(e.Val)
+			if e.VerdictData != nil {
+				v = e.VerdictData.Chain
+			}
+			m[string(e.Key)] = v
+		}
+		return m
+	}
+	va, vb := val(a), val(b)
+	if len(va) != len(vb) {
+		return false
+	}
+	for k, v := range va {
+		if vb[k] != v {
+			return false
+		}
+	}
+	return true
 }

@@ -60,8 +60,8 @@ func TestCheck(t *testing.T) {
 		want   string // "" = supported
 	}{
 		{"rr", lb.NAT, ""}, {"wrr", lb.NAT, ""}, {"sh", lb.NAT, ""}, {"dh", lb.NAT, ""}, {"fo", lb.NAT, ""},
-		{"wlc", lb.NAT, "nearest that works: lb_algo wrr"},
-		{"lc", lb.NAT, "nearest that works: lb_algo rr"},
+		{"wlc", lb.NAT, ""}, {"lc", lb.NAT, ""}, {"sed", lb.NAT, ""}, {"nq", lb.NAT, ""},
+		{"twos", lb.NAT, "nearest that works: lb_algo wlc"},
 		{"lblc", lb.NAT, "lb_algo dh"},
 		{"mh", lb.NAT, "lb_algo sh"},
 		{"rr", lb.DR, "use lb_kind NAT, or the ipvs backend"},
@@ -180,9 +180,9 @@ func TestErrorsBeforeChanges(t *testing.T) {
 	lbnet.RequireRoot(t)
 	ns := lbnet.NewNS(t, "err")
 	b := New(Options{NetNS: ns.Handle()})
-	s := lb.Service{Key: lb.Key{Addr: netip.MustParseAddr("192.0.2.100"), Port: 80, Proto: lb.TCP, Family: lb.Inet}, Scheduler: "wlc", Dests: dests(1)}
+	s := lb.Service{Key: lb.Key{Addr: netip.MustParseAddr("192.0.2.100"), Port: 80, Proto: lb.TCP, Family: lb.Inet}, Scheduler: "lblc", Dests: dests(1)}
 	_, err := lb.NewReconciler(b, nil).Reconcile([]lb.Service{s})
-	if err == nil || !strings.Contains(err.Error(), "nearest that works: lb_algo wrr") {
+	if err == nil || !strings.Contains(err.Error(), "nearest that works: lb_algo dh") {
 		t.Fatalf("Reconcile error = %v", err)
 	}
 	if ss, err := b.Services(); err != nil || len(ss) != 0 {

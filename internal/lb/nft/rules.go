@@ -272,9 +272,16 @@ type planRule struct {
 //	dest = slot map; dnat                                  (comment "schedule")
 //	    (persistent: slot vmap → goto chain -r-D: add client to @-c-D; dnat to D)
 //	or, with no live destination: reject                   (comment "no live destination")
-func build(s lb.Service) plan {
+func build(s lb.Service) plan { return buildWith(s, nil) }
+
+// buildWith is build with the destinations' current connection counts,
+// which the connection-count schedulers plan from (see conns.go).
+func buildWith(s lb.Service, loads map[netip.AddrPort]Load) plan {
 	n := nameOf(s.Key)
 	p := plan{n: n, slots: slots(s.Scheduler, s.Dests)}
+	if connSched(s.Scheduler) {
+		p.slots = loadSlots(s.Scheduler, s.Dests, loads)
+	}
 	p.rules = append(p.rules, planRule{comment: paramsComment(s), exprs: []expr.Any{&expr.Counter{}}})
 	persist := s.Persistence > 0
 	if persist {

@@ -23,14 +23,14 @@ var Schedulers = []Support{
 	{"sh", true, "jhash of the source address over a weighted slot table", ""},
 	{"dh", true, "jhash of the destination address over a weighted slot table", ""},
 	{"fo", true, "the first server with the highest weight (weighted failover)", ""},
-	{"lc", false, "needs per-server connection counts, which nftables rules cannot read", "rr"},
-	{"wlc", false, "needs per-server connection counts, which nftables rules cannot read", "wrr"},
-	{"sed", false, "needs per-server connection counts, which nftables rules cannot read", "wrr"},
-	{"nq", false, "needs per-server connection counts, which nftables rules cannot read", "wrr"},
-	{"twos", false, "needs per-server connection counts, which nftables rules cannot read", "wrr"},
-	{"ovf", false, "needs per-server connection counts (overflow), which nftables rules cannot read", "fo"},
-	{"lblc", false, "needs connection counts per destination address", "dh"},
-	{"lblcr", false, "needs connection counts per destination address", "dh"},
+	{"lc", true, "approximate: least connections from conntrack counts, refreshed every BalanceInterval (see docs/migration.md)", ""},
+	{"wlc", true, "approximate: weighted least connections from conntrack counts, refreshed every BalanceInterval", ""},
+	{"sed", true, "approximate: shortest expected delay from conntrack counts, refreshed every BalanceInterval", ""},
+	{"nq", true, "approximate: never queue from conntrack counts, refreshed every BalanceInterval", ""},
+	{"twos", false, "picks the lighter of two random servers for each connection, which a rule cannot do from counts refreshed periodically", "wlc"},
+	{"ovf", false, "admits a connection only while the server's active connections stay below its weight, a per-connection limit that counts refreshed periodically cannot enforce", "fo"},
+	{"lblc", false, "keeps a server per destination address and moves it on that server's load (locality tables), which is not implemented", "dh"},
+	{"lblcr", false, "keeps a server set per destination address and moves it on load (locality tables), which is not implemented", "dh"},
 	{"mh", false, "maglev hashing is not implemented; source hashing is", "sh"},
 }
 
@@ -76,6 +76,9 @@ func slots(sched string, ds []lb.Dest) []int {
 	}
 	if len(idx) == 0 {
 		return nil
+	}
+	if connSched(sched) {
+		return loadSlots(sched, ds, nil)
 	}
 	switch sched {
 	case "rr":
