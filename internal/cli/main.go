@@ -123,6 +123,7 @@ func loadConfig(o Options, stdout, stderr io.Writer) (*config.Config, int) {
 			return err == nil
 		})...)
 		ds = append(ds, daemon.CheckHost(cfg, addr.Primary)...)
+		ds = append(ds, daemon.CheckVIPSubnets(cfg, addr.Prefixes)...)
 	}
 	errs, warns := 0, 0
 	for _, d := range ds {
@@ -412,6 +413,7 @@ func reload(ctx context.Context, o Options, t *reloadTargets, log *slog.Logger, 
 			return err == nil
 		})...)
 		ds = append(ds, daemon.CheckHost(cfg, addr.Primary)...)
+		ds = append(ds, daemon.CheckVIPSubnets(cfg, addr.Prefixes)...)
 	}
 	var errs []string
 	for _, dg := range ds {
