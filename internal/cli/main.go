@@ -107,7 +107,7 @@ func loadConfig(o Options, stdout, stderr io.Writer) (*config.Config, int) {
 		if errors.Is(err, fs.ErrNotExist) {
 			why = "no such file"
 		}
-		fmt.Fprintf(out, "%s: error: cannot read the configuration file: %s\n", o.ConfigFile, why)
+		fmt.Fprintf(out, "%s: error: cannot read the configuration file: %s%s\n", o.ConfigFile, why, relativeHint(o.ConfigFile))
 		return nil, ExitConfigMiss
 	}
 	if f, err := os.Open(o.ConfigFile); err != nil {
@@ -118,17 +118,18 @@ func loadConfig(o Options, stdout, stderr io.Writer) (*config.Config, int) {
 	}
 	cfg, ds := config.Load(o.ConfigFile, config.LoadOptions{Syntax: syntax.Options{ConfigID: o.ConfigID}})
 	if cfg != nil && !ds.HasErrors() {
-		ds = append(ds, config.CheckHost(cfg, func(name string) bool {
-			_, err := net.InterfaceByName(name)
-			return err == nil
-		})...)
+		ds = append(ds, config.CheckHost(cfg, hostInterfaces())...)
 		ds = append(ds, daemon.CheckHost(cfg, addr.Primary)...)
 		ds = append(ds, daemon.CheckVIPSubnets(cfg, addr.Prefixes)...)
 	}
 	errs, warns := 0, 0
 	for _, d := range ds {
+		if d.Severity != syntax.SevError && o.Strict {
+			// --strict makes a warning an error: say so, as it is counted.
+			d.Severity, d.Msg = syntax.SevError, d.Msg+" (a warning; an error with --strict)"
+		}
 		fmt.Fprintln(out, d.String())
-		if d.Severity == syntax.SevError || o.Strict {
+		if d.Severity == syntax.SevError {
 			errs++
 		} else {
 			warns++
@@ -408,10 +409,7 @@ const minProcs = 8
 func reload(ctx context.Context, o Options, t *reloadTargets, log *slog.Logger, allowEmpty bool) (ctl.ReloadSummary, error) {
 	cfg, ds := config.Load(o.ConfigFile, config.LoadOptions{Syntax: syntax.Options{ConfigID: o.ConfigID}})
 	if cfg != nil && !ds.HasErrors() {
-		ds = append(ds, config.CheckHost(cfg, func(name string) bool {
-			_, err := net.InterfaceByName(name)
-			return err == nil
-		})...)
+		ds = append(ds, config.CheckHost(cfg, hostInterfaces())...)
 		ds = append(ds, daemon.CheckHost(cfg, addr.Primary)...)
 		ds = append(ds, daemon.CheckVIPSubnets(cfg, addr.Prefixes)...)
 	}
@@ -468,4 +466,28 @@ func subsystems(o Options, cfg *config.Config) *config.Config {
 		c.BFDInstances = nil
 	}
 	return &c
+}
+
+// hostInterfaces lists this host's interface names, for the host checks.
+func hostInterfaces() []string {
+	ifs, _ := net.Interfaces()
+	names := make([]string, 0, len(ifs))
+	for _, i := range ifs {
+		names = append(names, i.Name)
+	}
+	return names
+}
+
+// relativeHint names the absolute path and the working directory of a
+// relative configuration path that cannot be read (under a service
+// manager the working directory is often not the one the user thinks).
+func relativeHint(path string) string {
+	if filepath.IsAbs(path) {
+		return ""
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return ""
+	}
+	return fmt.Sprintf(" (%s, relative to the working directory %s)", filepath.Join(wd, path), wd)
 }

@@ -36,3 +36,22 @@ func TestCheckVIPSubnets(t *testing.T) {
 		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// TestCheckScriptsAtScriptLine: a missing vrrp_script command is reported
+// at its script line, not at the vrrp_script block (issue 13).
+func TestCheckScriptsAtScriptLine(t *testing.T) {
+	cfg := loadRaw(t, `global_defs {
+    enable_script_security
+    script_user root
+}
+vrrp_script chk {
+    interval 2
+    script "/nonexistent/gk-chk.sh"
+}
+`)
+	ds := CheckScripts(cfg)
+	want := "test.conf:7:5: error: vrrp_script chk: script not found: /nonexistent/gk-chk.sh"
+	if len(ds) != 1 || !strings.HasPrefix(ds[0].String(), want) {
+		t.Errorf("got %v, want one diagnostic starting %q", ds, want)
+	}
+}
