@@ -84,6 +84,11 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	if !o.DontFork && os.Getenv("GOKEEPALIVED_CHILD") == "" {
+		if why := daemon.NoLogDestination(logOptions(o), daemon.SyslogReachable); why != "" {
+			// Said now, on the terminal: once detached nobody would hear it.
+			fmt.Fprintf(stderr, "gokeepalived: warning: %s: once detached, every log line is lost; "+
+				"run it in the foreground under a service manager (-n -l), or add -g FILE\n", why)
+		}
 		return background(args, stderr)
 	}
 	return runDaemon(o, cfg, stderr)
@@ -182,8 +187,7 @@ func runDaemon(o Options, cfg *config.Config, stderr io.Writer) int {
 	if m := umaskFor(o, &cfg.Global); m >= 0 {
 		syscall.Umask(m)
 	}
-	log, closeLog, err := daemon.NewLogger(daemon.LogOptions{Console: o.LogConsole, Detail: o.LogDetail,
-		Facility: o.LogFacility, NoSyslog: o.NoSyslog, File: o.LogFile})
+	log, closeLog, err := daemon.NewLogger(logOptions(o))
 	if err != nil {
 		fmt.Fprintf(stderr, "gokeepalived: %v\n", err)
 		return ExitFatal
@@ -490,4 +494,10 @@ func relativeHint(path string) string {
 		return ""
 	}
 	return fmt.Sprintf(" (%s, relative to the working directory %s)", filepath.Join(wd, path), wd)
+}
+
+// logOptions are the daemon's log options from the command line.
+func logOptions(o Options) daemon.LogOptions {
+	return daemon.LogOptions{Console: o.LogConsole, Detail: o.LogDetail, Facility: o.LogFacility,
+		NoSyslog: o.NoSyslog, File: o.LogFile, Format: o.LogFormat}
 }

@@ -61,7 +61,7 @@ func defaults() Options {
 	return Options{
 		ConfigFile: DefaultConfigFile, LogFacility: "daemon", Umask: -1,
 		PidFile: "/run/keepalived.pid", VRRPPidFile: "/run/vrrp.pid", CheckPidFile: "/run/checkers.pid", BFDPidFile: "/run/bfd.pid",
-		ConfigID: "lb1", ControlSocket: "/run/gokeepalived/control.sock", LBBackend: "auto",
+		ConfigID: "lb1", ControlSocket: "/run/gokeepalived/control.sock", LBBackend: "auto", LogFormat: "text",
 	}
 }
 
