@@ -196,8 +196,20 @@ func newFlagSet(o *Options) *pflag.FlagSet {
 func Usage(w io.Writer) {
 	var o Options
 	fs := newFlagSet(&o)
-	fmt.Fprintf(w, "Usage: gokeepalived [OPTION...]\n%s\n%s", fs.FlagUsages(), ExitCodeHelp)
+	// pflag marks every boolean "[=true|false]", which says nothing a
+	// user needs (a boolean flag takes no value); blank it, keeping the
+	// columns aligned.
+	usages := strings.ReplaceAll(fs.FlagUsages(), "[=true|false]", "             ")
+	fmt.Fprintf(w, "Usage: gokeepalived [OPTION...]\n%s\n%s%s", usages, NoEffectHelp, ExitCodeHelp)
 }
+
+// NoEffectHelp says, in --help, which flags do nothing (yet) and which is
+// refused.
+const NoEffectHelp = `Accepted for compatibility with a warning, no effect yet: -X, -a, -m, -M, -e.
+Accepted, nothing to do: -R, --all, --flush-log-file.
+Refused (exit 2): -s/--namespace; run gokeepalived inside the namespace (ip netns exec NAME gokeepalived ...).
+
+`
 
 // ExitCodeHelp documents the exit codes, printed with --help.
 const ExitCodeHelp = `Exit codes:

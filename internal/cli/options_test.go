@@ -115,3 +115,23 @@ func TestSignumMatchesKeepalived(t *testing.T) {
 		t.Errorf("Signum(TDATA) error = %v", err)
 	}
 }
+
+// TestUsageText: --help shows no "[=true|false]" on boolean flags, and says
+// which flags have no effect and that -s is refused (issue 13).
+func TestUsageText(t *testing.T) {
+	var b strings.Builder
+	Usage(&b)
+	help := b.String()
+	if strings.Contains(help, "[=true|false]") {
+		t.Errorf("--help shows [=true|false]:\n%s", help)
+	}
+	for _, want := range []string{
+		"\n  -P, --vrrp                                Only run with VRRP subsystem\n",
+		"\nAccepted for compatibility with a warning, no effect yet: -X, -a, -m, -M, -e.\n",
+		"\nRefused (exit 2): -s/--namespace; run gokeepalived inside the namespace (ip netns exec NAME gokeepalived ...).\n",
+	} {
+		if !strings.Contains(help, want) {
+			t.Errorf("--help lacks %q:\n%s", want, help)
+		}
+	}
+}
