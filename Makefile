@@ -46,8 +46,8 @@ RACEPKGS := ./internal/daemon/ ./internal/notify/ ./internal/track/ ./internal/c
 race:
 	$(GO) test -race -count=1 -timeout 10m $(RACEPKGS)
 
-## demo: live failover of the seed's nginx pair in network namespaces.
-demo: deps build
+## demo: live failover of the seed's nginx pair in network namespaces (nginx dies, then a link fails); installs only ip, curl and nginx if missing.
+demo: build
 	@bash scripts/demo.sh
 
 ## fuzz: every fuzz target for FUZZTIME each (go test runs one -fuzz target per package at a time).

@@ -5,11 +5,16 @@
 #   master ──┤ lan (a bridge)   VIP 192.0.2.100, VRID 51, advert_int 1, PASS auth
 #   backup ──┘                  master: priority 100, backup: priority 90 (the seed's configs)
 #
-# Each node runs nginx (answering with its name) and a VRRP daemon on interface ens33.
-# The client asks http://192.0.2.100/ every 100 ms. We take the master's link down, watch
-# the backup take over, bring the link back and watch the master preempt. Everything lives
-# in namespaces named gkdemo-<pid>-*, with documentation addresses only, and is removed on
-# exit, Ctrl-C or failure. Bounded: about 20 s.
+# Each node runs nginx (answering with its name) and a VRRP daemon on interface ens33, with
+# the seed's configs plus the usual nginx check: vrrp_script chk_nginx (curl to the local
+# nginx every second, fall 2, weight -20). The client asks http://192.0.2.100/ every 100 ms.
+# First nginx dies on the master: the script lowers its priority to 80 < 90 and the backup
+# takes over; nginx comes back and the master preempts. Then the master's link goes down and
+# comes back. Each takeover is measured from the fault to the client's first answer from the
+# other node. Everything lives in namespaces named gkdemo-<pid>-*, with documentation
+# addresses only, and is removed on exit, Ctrl-C or failure. Bounded: about 40 s.
+# It needs ip, curl and nginx, and installs only those (Debian packages iproute2, curl and
+# nginx-light) when one is missing.
 #
 #   DEMO_DAEMON=gokeepalived|keepalived   which VRRP daemon the nodes run (default: gokeepalived)
 #   GOKEEPALIVED_BIN=path                 our binary (default: bin/gokeepalived, built by `make build`)
@@ -26,7 +31,19 @@ say() { printf '%s  %s\n' "$(date +%T.%3N)" "$*"; }
 die() { printf 'demo: %s\n' "$*" >&2; exit 1; }
 
 [[ $(id -u) -eq 0 ]] || die "needs root (network namespaces, veth, bridges); run: sudo make demo"
-for b in ip curl nginx; do command -v "$b" >/dev/null || die "$b not found; run: make deps"; done
+# Only what the demo uses: ip, curl and nginx.
+missing=()
+for pkg in iproute2:ip curl:curl nginx-light:nginx; do
+  command -v "${pkg#*:}" >/dev/null || missing+=("${pkg%%:*}")
+done
+if ((${#missing[@]})); then
+  echo "demo: installing ${missing[*]}"
+  # Never let the package scripts start nginx on the host.
+  [[ -e /usr/sbin/policy-rc.d ]] || { printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d; }
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null ||
+    die "cannot install ${missing[*]}; install them and run again"
+fi
+for b in ip curl nginx; do command -v "$b" >/dev/null || die "$b not found"; done
 
 DEMO_DAEMON=${DEMO_DAEMON:-gokeepalived}
 case $DEMO_DAEMON in
@@ -137,19 +154,33 @@ http {
   server { listen 0.0.0.0:80; listen [::]:80; default_type text/plain; location / { return 200 "$1\n"; } }
 }
 EOF
+  rm -f "$d/nginx.pid"
   ip netns exec "$PFX$1" nginx -p "$d/" -c "$d/nginx.conf" -e "$d/error.log" >"$d/stdout.log" 2>&1 &
   PIDS+=($!)
+  NGINX_PID[$1]=$!
   wait_for 10 "nginx on $1" test -s "$d/nginx.pid"
   echo "  nginx on $1 (pid ${PIDS[-1]}) answers \"$1\""
 }
+declare -A NGINX_PID
 start_nginx master
 start_nginx backup
 
-bold "3. $DEMO_DAEMON on both nodes with the seed's configs"
+bold "3. $DEMO_DAEMON on both nodes with the seed's configs, plus vrrp_script chk_nginx"
 start_daemon() { # node conf
   local d=$WORK/$1-$DEMO_DAEMON extra=()
   mkdir -p "$d"
-  cp "$CONF_DIR/$2" "$d/keepalived.conf"
+  # The seed's config, with the nginx check every such pair has: chk_nginx asks the
+  # local nginx; two failures in a row lower the priority by 20 (100 -> 80 < 90).
+  printf '#!/bin/sh\nexec curl -sf -o /dev/null -m 0.5 http://127.0.0.1/\n' >"$WORK/chk_nginx.sh"
+  chmod 0755 "$WORK/chk_nginx.sh" "$WORK"
+  awk -v chk="$WORK/chk_nginx.sh" '
+    /^global_defs/ { print; print "    enable_script_security"; print "    script_user root"; next }
+    /^vrrp_instance/ {
+      print "vrrp_script chk_nginx {"; print "    script \"" chk "\""; print "    interval 1"
+      print "    fall 2"; print "    rise 1"; print "    weight -20"; print "}"; print ""
+    }
+    /^    virtual_ipaddress/ { print "    track_script {"; print "        chk_nginx"; print "    }" }
+    { print }' "$CONF_DIR/$2" >"$d/keepalived.conf"
   printf '  %s: ' "$1"; grep -E '^\s*(state|priority)\s' "$d/keepalived.conf" | xargs echo
   # gokeepalived: a control socket per node (the default path would be shared by both).
   [[ $DEMO_DAEMON == gokeepalived ]] && extra=(--control-socket "$d/control.sock")
@@ -222,18 +253,41 @@ answered_since() { [[ -n $(first_answer "$1" "$2") ]]; }
 wait_for 10 "answers from the master" answered_since master "$t0"
 sleep 1 # let a few answers scroll by
 
-bold "5. Fault: the master's link goes down"
+bold "5. Fault: nginx dies on the master (vrrp_script chk_nginx: fall 2, weight -20)"
+fault=$(now_ms)
+say "kill ${NGINX_PID[master]}    # nginx on the master"
+kill -TERM "${NGINX_PID[master]}"
+wait_for 20 "the client to get answers from the backup" answered_since backup "$fault"
+took=$(($(first_answer backup "$fault") - fault))
+say "VIP held by: $(holders)"
+bold "   takeover: first answer from the backup ${took} ms after nginx died"
+echo "   (two failed checks 1 s apart lower the master to 80; the backup, 90, ignores adverts of a"
+echo "   lower priority and takes over when its master down timer, 3.6 s, runs out)"
+ctl_status
+NGINX_TAKEOVER=$took
+
+bold "6. Repair: nginx comes back on the master; chk_nginx passes, priority 100 > 90: it preempts"
+repair=$(now_ms)
+start_nginx master
+wait_for 20 "the client to get answers from the master again" answered_since master "$repair"
+took=$(($(first_answer master "$repair") - repair))
+say "VIP held by: $(holders)"
+bold "   preemption: first answer from the master ${took} ms after nginx restarted"
+sleep 1
+
+bold "7. Fault: the master's link goes down"
 fault=$(now_ms)
 say "ip -n ${PFX}master link set ens33 down"
 ip -n "${PFX}master" link set ens33 down
 wait_for 20 "the client to get answers from the backup" answered_since backup "$fault"
 took=$(($(first_answer backup "$fault") - fault))
 say "VIP held by: $(holders)"
-bold "   takeover: first answer from the backup ${took} ms after the fault"
+bold "   takeover: first answer from the backup ${took} ms after the link went down"
+LINK_TAKEOVER=$took
 ctl_status
 sleep 1
 
-bold "6. Repair: the master's link comes back; priority 100 > 90, so it preempts"
+bold "8. Repair: the master's link comes back; priority 100 > 90, so it preempts"
 repair=$(now_ms)
 say "ip -n ${PFX}master link set ens33 up"
 ip -n "${PFX}master" link set ens33 up
@@ -245,9 +299,12 @@ bold "   preemption: first answer from the master ${took} ms after the link came
 ctl_status
 sleep 0.5
 
-bold "7. What the daemons said (state changes and why)"
+bold "9. What the daemons said (state changes and why)"
 for n in master backup; do
   echo "  -- $n"
   transitions "$n" | sed 's/^/     /' || true
 done
+bold "10. Takeover times (fault to the client's first answer from the backup)"
+printf '   nginx died on the master:  %6d ms\n' "$NGINX_TAKEOVER"
+printf '   master link down:          %6d ms\n' "$LINK_TAKEOVER"
 OK=1

@@ -84,6 +84,11 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	if !o.DontFork && os.Getenv("GOKEEPALIVED_CHILD") == "" {
+		if why := daemon.NoLogDestination(logOptions(o), daemon.SyslogReachable); why != "" {
+			// Said now, on the terminal: once detached nobody would hear it.
+			fmt.Fprintf(stderr, "gokeepalived: warning: %s: once detached, every log line is lost; "+
+				"run it in the foreground under a service manager (-n -l), or add -g FILE\n", why)
+		}
 		return background(args, stderr)
 	}
 	return runDaemon(o, cfg, stderr)
@@ -107,7 +112,7 @@ func loadConfig(o Options, stdout, stderr io.Writer) (*config.Config, int) {
 		if errors.Is(err, fs.ErrNotExist) {
 			why = "no such file"
 		}
-		fmt.Fprintf(out, "%s: error: cannot read the configuration file: %s\n", o.ConfigFile, why)
+		fmt.Fprintf(out, "%s: error: cannot read the configuration file: %s%s\n", o.ConfigFile, why, relativeHint(o.ConfigFile))
 		return nil, ExitConfigMiss
 	}
 	if f, err := os.Open(o.ConfigFile); err != nil {
@@ -118,11 +123,9 @@ func loadConfig(o Options, stdout, stderr io.Writer) (*config.Config, int) {
 	}
 	cfg, ds := config.Load(o.ConfigFile, config.LoadOptions{Syntax: syntax.Options{ConfigID: o.ConfigID}})
 	if cfg != nil && !ds.HasErrors() {
-		ds = append(ds, config.CheckHost(cfg, func(name string) bool {
-			_, err := net.InterfaceByName(name)
-			return err == nil
-		})...)
+		ds = append(ds, config.CheckHost(cfg, hostInterfaces())...)
 		ds = append(ds, daemon.CheckHost(cfg, addr.Primary)...)
+		ds = append(ds, daemon.CheckVIPSubnets(cfg, addr.Prefixes)...)
 	}
 	if cfg != nil && !ds.HasErrors() {
 		name, why, bds := checkBackend(o, cfg)
@@ -133,8 +136,12 @@ func loadConfig(o Options, stdout, stderr io.Writer) (*config.Config, int) {
 	}
 	errs, warns := 0, 0
 	for _, d := range ds {
+		if d.Severity != syntax.SevError && o.Strict {
+			// --strict makes a warning an error: say so, as it is counted.
+			d.Severity, d.Msg = syntax.SevError, d.Msg+" (a warning; an error with --strict)"
+		}
 		fmt.Fprintln(out, d.String())
-		if d.Severity == syntax.SevError || o.Strict {
+		if d.Severity == syntax.SevError {
 			errs++
 		} else {
 			warns++
@@ -187,8 +194,7 @@ func runDaemon(o Options, cfg *config.Config, stderr io.Writer) int {
 	if m := umaskFor(o, &cfg.Global); m >= 0 {
 		syscall.Umask(m)
 	}
-	log, closeLog, err := daemon.NewLogger(daemon.LogOptions{Console: o.LogConsole, Detail: o.LogDetail,
-		Facility: o.LogFacility, NoSyslog: o.NoSyslog, File: o.LogFile})
+	log, closeLog, err := daemon.NewLogger(logOptions(o))
 	if err != nil {
 		fmt.Fprintf(stderr, "gokeepalived: %v\n", err)
 		return ExitFatal
@@ -436,11 +442,9 @@ const minProcs = 8
 func reload(ctx context.Context, o Options, t *reloadTargets, log *slog.Logger, allowEmpty bool) (ctl.ReloadSummary, error) {
 	cfg, ds := config.Load(o.ConfigFile, config.LoadOptions{Syntax: syntax.Options{ConfigID: o.ConfigID}})
 	if cfg != nil && !ds.HasErrors() {
-		ds = append(ds, config.CheckHost(cfg, func(name string) bool {
-			_, err := net.InterfaceByName(name)
-			return err == nil
-		})...)
+		ds = append(ds, config.CheckHost(cfg, hostInterfaces())...)
 		ds = append(ds, daemon.CheckHost(cfg, addr.Primary)...)
+		ds = append(ds, daemon.CheckVIPSubnets(cfg, addr.Prefixes)...)
 	}
 	if cfg != nil && !ds.HasErrors() {
 		_, _, bds := checkBackend(o, cfg)
@@ -502,4 +506,34 @@ func subsystems(o Options, cfg *config.Config) *config.Config {
 		c.BFDInstances = nil
 	}
 	return &c
+}
+
+// hostInterfaces lists this host's interface names, for the host checks.
+func hostInterfaces() []string {
+	ifs, _ := net.Interfaces()
+	names := make([]string, 0, len(ifs))
+	for _, i := range ifs {
+		names = append(names, i.Name)
+	}
+	return names
+}
+
+// relativeHint names the absolute path and the working directory of a
+// relative configuration path that cannot be read (under a service
+// manager the working directory is often not the one the user thinks).
+func relativeHint(path string) string {
+	if filepath.IsAbs(path) {
+		return ""
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return ""
+	}
+	return fmt.Sprintf(" (%s, relative to the working directory %s)", filepath.Join(wd, path), wd)
+}
+
+// logOptions are the daemon's log options from the command line.
+func logOptions(o Options) daemon.LogOptions {
+	return daemon.LogOptions{Console: o.LogConsole, Detail: o.LogDetail, Facility: o.LogFacility,
+		NoSyslog: o.NoSyslog, File: o.LogFile, Format: o.LogFormat}
 }

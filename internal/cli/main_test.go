@@ -29,7 +29,8 @@ func withEns33(t *testing.T) *netnstest.NS {
 }
 
 // TestConfigTestSeedNginxPair: the seed's nginx pair passes -t as written,
-// on a host that has their interface ens33.
+// on a host that has their interface ens33 (in 192.0.2.0/24: the seed's
+// VIP outside it is a warning).
 func TestConfigTestSeedNginxPair(t *testing.T) {
 	ns := withEns33(t)
 	for _, f := range []string{
@@ -45,7 +46,14 @@ func TestConfigTestSeedNginxPair(t *testing.T) {
 			if code != ExitOK {
 				t.Fatalf("-t exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, ExitOK, stdout, stderr)
 			}
-			if want := f + ": configuration OK (0 warning(s))\n"; stderr != want {
+			want := f + ": configuration OK (0 warning(s))\n"
+			if strings.Contains(f, "seed_nginx") {
+				// The seed's own VIP, 10.240.30.103, is outside this host's
+				// 192.0.2.0/24 (the e2e copies use 192.0.2.100): a warning.
+				want = f + ":21:9: warning: vrrp_instance VI_1: virtual_ipaddress 10.240.30.103 is outside every subnet of ens33 (192.0.2.0/24): " +
+					"hosts on that link reach it only if a router sends it here; a typo?\n" + f + ": configuration OK (1 warning(s))\n"
+			}
+			if stderr != want {
 				t.Errorf("-t stderr = %q, want %q", stderr, want)
 			}
 		})
@@ -53,7 +61,8 @@ func TestConfigTestSeedNginxPair(t *testing.T) {
 }
 
 // TestConfigTestSeedNginxNoInterface: without ens33 the same config is
-// refused, naming the interface at the instance's position.
+// refused, naming the interface at its interface line, with the
+// interfaces the host has.
 func TestConfigTestSeedNginxNoInterface(t *testing.T) {
 	ns := netnstest.New(t)
 	f := "../config/testdata/seed_nginx_master.conf"
@@ -63,7 +72,7 @@ func TestConfigTestSeedNginxNoInterface(t *testing.T) {
 	if code != ExitConfig {
 		t.Fatalf("-t exit %d, want %d\n%s", code, ExitConfig, stderr)
 	}
-	if want := f + ":9:1: error: vrrp_instance VI_1: interface ens33 does not exist\n"; !strings.HasPrefix(stderr, want) {
+	if want := f + ":11:15: error: vrrp_instance VI_1: interface ens33 does not exist; this host has lo\n"; !strings.HasPrefix(stderr, want) {
 		t.Errorf("stderr = %q, want it to start with %q", stderr, want)
 	}
 }
@@ -219,5 +228,37 @@ func TestUsageErrors(t *testing.T) {
 		} else if !strings.HasPrefix(stderr, "gokeepalived: ") {
 			t.Errorf("%q: stderr %q, want a 'gokeepalived: ' message", tc.args, stderr)
 		}
+	}
+}
+
+// TestConfigTestRelativeMissing: a relative -f that cannot be read names
+// the absolute path and the working directory (issue 13).
+func TestConfigTestRelativeMissing(t *testing.T) {
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := run("-t", "-f", "no-such-gk.conf")
+	want := "no-such-gk.conf: error: cannot read the configuration file: no such file (" + filepath.Join(wd, "no-such-gk.conf") +
+		", relative to the working directory " + wd + ")\n"
+	if code != ExitConfigMiss || stderr != want {
+		t.Errorf("-t exit %d, stderr %q; want exit %d, %q", code, stderr, ExitConfigMiss, want)
+	}
+}
+
+// TestConfigTestStrictWarning: with --strict a warning is printed as the
+// error it is counted as (issue 13: it said "warning" and "1 error(s)").
+func TestConfigTestStrictWarning(t *testing.T) {
+	dir := t.TempDir()
+	f := filepath.Join(dir, "k.conf")
+	conf := "vrrp_instance VI_1 {\n    interface lo\n    virtual_router_id 51\n    priority 100\n    unicast_src_ip 192.0.2.1\n    unicast_peer {\n        192.0.2.2\n    }\n}\n"
+	if err := os.WriteFile(f, []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := run("-t", "--strict", "-f", f)
+	want := f + ":1:1: error: vrrp_instance VI_1 has no virtual_ipaddress (a warning; an error with --strict)\n" +
+		f + ": 1 error(s), 0 warning(s): configuration refused\n"
+	if code != ExitConfig || stderr != want {
+		t.Errorf("-t --strict exit %d, stderr\n%s\nwant exit %d,\n%s", code, stderr, ExitConfig, want)
 	}
 }

@@ -63,6 +63,7 @@ type Options struct {
 	Strict              bool   // --strict: warnings are errors too
 	MetricsListen       string // --metrics-listen: serve Prometheus /metrics on this address
 	LBBackend           string // --lb-backend: auto, ipvs or nft
+	LogFormat           string // --log-format: text or json
 	PprofListen         string // --pprof-listen (hidden): net/http/pprof on a loopback address, for bench/scale
 
 	// GenhashArgs are the arguments after -T, handed to genhash mode.
@@ -115,6 +116,9 @@ func Parse(args []string, hostname func() (string, error)) (Options, error) {
 		}
 		o.Umask = int(v)
 	}
+	if o.LogFormat != "text" && o.LogFormat != "json" {
+		return o, &UsageError{fmt.Sprintf("--log-format %q: want text or json", o.LogFormat)}
+	}
 	switch o.LBBackend {
 	case "auto", "ipvs", "nft":
 	default:
@@ -150,6 +154,7 @@ func newFlagSet(o *Options) *pflag.FlagSet {
 	fs.StringVarP(&o.LogFile, "log-file", "g", "", "Also log to FILE")
 	fs.BoolVar(&o.FlushLogFile, "flush-log-file", false, "Flush the log file after each write")
 	fs.BoolVarP(&o.NoSyslog, "no-syslog", "G", false, "Don't log via syslog")
+	fs.StringVar(&o.LogFormat, "log-format", "text", "Log line format: text (key=value) or json (one JSON object a line), on the console, the log file and syslog")
 	fs.StringP("umask", "u", "", "umask for file creation (in numeric form)")
 	fs.BoolVarP(&o.ReleaseVIPs, "release-vips", "X", false, "Drop VIPs on transition from signal")
 	fs.BoolVarP(&o.DontReleaseVR, "dont-release-vrrp", "V", false, "Don't remove VRRP VIPs and VROUTEs on daemon stop")
@@ -191,8 +196,20 @@ func newFlagSet(o *Options) *pflag.FlagSet {
 func Usage(w io.Writer) {
 	var o Options
 	fs := newFlagSet(&o)
-	fmt.Fprintf(w, "Usage: gokeepalived [OPTION...]\n%s\n%s", fs.FlagUsages(), ExitCodeHelp)
+	// pflag marks every boolean "[=true|false]", which says nothing a
+	// user needs (a boolean flag takes no value); blank it, keeping the
+	// columns aligned.
+	usages := strings.ReplaceAll(fs.FlagUsages(), "[=true|false]", "             ")
+	fmt.Fprintf(w, "Usage: gokeepalived [OPTION...]\n%s\n%s%s", usages, NoEffectHelp, ExitCodeHelp)
 }
+
+// NoEffectHelp says, in --help, which flags do nothing (yet) and which is
+// refused.
+const NoEffectHelp = `Accepted for compatibility with a warning, no effect yet: -X, -a, -m, -M, -e.
+Accepted, nothing to do: -R, --all, --flush-log-file.
+Refused (exit 2): -s/--namespace; run gokeepalived inside the namespace (ip netns exec NAME gokeepalived ...).
+
+`
 
 // ExitCodeHelp documents the exit codes, printed with --help.
 const ExitCodeHelp = `Exit codes:

@@ -61,7 +61,7 @@ func defaults() Options {
 	return Options{
 		ConfigFile: DefaultConfigFile, LogFacility: "daemon", Umask: -1,
 		PidFile: "/run/keepalived.pid", VRRPPidFile: "/run/vrrp.pid", CheckPidFile: "/run/checkers.pid", BFDPidFile: "/run/bfd.pid",
-		ConfigID: "lb1", ControlSocket: "/run/gokeepalived/control.sock", LBBackend: "auto",
+		ConfigID: "lb1", ControlSocket: "/run/gokeepalived/control.sock", LBBackend: "auto", LogFormat: "text",
 	}
 }
 
@@ -113,5 +113,25 @@ func TestSignumMatchesKeepalived(t *testing.T) {
 	}
 	if _, err := Signum("TDATA"); err == nil || !strings.Contains(err.Error(), "unknown sigfunc TDATA") {
 		t.Errorf("Signum(TDATA) error = %v", err)
+	}
+}
+
+// TestUsageText: --help shows no "[=true|false]" on boolean flags, and says
+// which flags have no effect and that -s is refused (issue 13).
+func TestUsageText(t *testing.T) {
+	var b strings.Builder
+	Usage(&b)
+	help := b.String()
+	if strings.Contains(help, "[=true|false]") {
+		t.Errorf("--help shows [=true|false]:\n%s", help)
+	}
+	for _, want := range []string{
+		"\n  -P, --vrrp                                Only run with VRRP subsystem\n",
+		"\nAccepted for compatibility with a warning, no effect yet: -X, -a, -m, -M, -e.\n",
+		"\nRefused (exit 2): -s/--namespace; run gokeepalived inside the namespace (ip netns exec NAME gokeepalived ...).\n",
+	} {
+		if !strings.Contains(help, want) {
+			t.Errorf("--help lacks %q:\n%s", want, help)
+		}
 	}
 }

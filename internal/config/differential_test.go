@@ -6,9 +6,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -258,7 +260,7 @@ func ourVerdict(path string, ifaces map[string]bool) (verdict, Diagnostics) {
 	}
 	cfg, ds := Load(path, LoadOptions{Syntax: syntax.Options{ConfigID: diffConfigID}})
 	if cfg != nil && !ds.HasErrors() {
-		ds = append(ds, CheckHost(cfg, func(name string) bool { return ifaces[name] })...)
+		ds = append(ds, CheckHost(cfg, slices.Collect(maps.Keys(ifaces)))...)
 	}
 	if ds.HasErrors() {
 		return invalid, ds

@@ -78,6 +78,12 @@ func TestMistakes(t *testing.T) {
 			"t.conf:2:17: error: snmp_socket 'udp:127.0.0.1:705' is not an AgentX stream socket: use unix:/PATH, /PATH or tcp:HOST:PORT"},
 		{"garp interval zero", strings.Replace(base, "router_id test", "vrrp_garp_interval 0", 1),
 			"t.conf:2:24: error: vrrp_garp_interval '0' is out of range [0.000001, 4294.967295] seconds"},
+		{"missing brace in authentication", strings.Replace(base, "advert_int 1", "advert_int 1\n    authentication {\n        auth_type PASS\n        auth_pass 1111", 1),
+			"t.conf:10:5: error: missing '}': block 'authentication' is not closed before 'virtual_ipaddress' at line 13, which belongs in vrrp_instance"},
+		{"missing brace of an instance", strings.Replace(base, "    }\n}\n", "    }\n", 1) + "vrrp_sync_group G {\n    group {\n        VI_1\n    }\n}\n",
+			"t.conf:4:1: error: missing '}': block 'vrrp_instance' is not closed before 'vrrp_sync_group' at line 13, which belongs in the top level"},
+		{"absent interface", strings.Replace(base, "interface eth0", "interface eth1", 1),
+			"t.conf:6:15: error: vrrp_instance VI_1: interface eth1 does not exist; this host has eth0, lo; did you mean eth0?"},
 		{"strict state MASTER", strings.Replace(strings.Replace(base, "router_id test", "vrrp_strict", 1), "state BACKUP", "state MASTER", 1),
 			"t.conf:5:11: error: vrrp_instance VI_1: state MASTER under vrrp_strict requires priority 255 (address owner), priority is 100"},
 		{"lb_algo value", base + "virtual_server 192.0.2.10 80 {\n    lb_algo roundrobin\n    protocol TCP\n}\n",
@@ -120,9 +126,26 @@ func TestMistakes(t *testing.T) {
 		{"virtual_server without lb_kind", base + "virtual_server 192.0.2.10 80 {\n    protocol TCP\n}\n",
 			"t.conf:14:1: warning: virtual_server 192.0.2.10 80 has no lvs_method (lb_kind); using NAT, as keepalived does"},
 	}
+	// These cases want their diagnostic and nothing else.
+	exact := map[string]bool{"absent interface": true, "missing brace in authentication": true}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, ds := LoadBytes("t.conf", []byte(tc.conf), LoadOptions{})
+			cfg, ds := LoadBytes("t.conf", []byte(tc.conf), LoadOptions{})
+			if cfg != nil && !ds.HasErrors() {
+				// The host checks, on a host with eth0 and lo.
+				ds = append(ds, CheckHost(cfg, []string{"lo", "eth0"})...)
+			}
+			if exact[tc.name] {
+				// Nothing else: no follow-on errors.
+				var got []string
+				for _, d := range ds {
+					got = append(got, d.String())
+				}
+				if strings.Join(got, "\n") != tc.want {
+					t.Errorf("want exactly\n  %s\ngot\n  %s", tc.want, strings.Join(got, "\n  "))
+				}
+				return
+			}
 			var got []string
 			for _, d := range ds {
 				got = append(got, d.String())

@@ -131,7 +131,7 @@ func instanceBlock() *BlockSpec {
 	b := newBlock("vrrp_instance",
 		// Core protocol.
 		enumKw("state", func(v inst) *string { return &v.State }, "MASTER", "BACKUP"),
-		show(set(str("interface"), func(b *builder, v inst, n *syntax.Node) { v.Interface = n.Args[0].Text }),
+		show(set(str("interface"), func(b *builder, v inst, n *syntax.Node) { v.Interface, v.InterfacePos = n.Args[0].Text, n.Args[0].Pos }),
 			func(d *dumper, i int, v inst) { d.kv(i, "interface", orDefault(v.Interface, "(none)")) }),
 		intKw("virtual_router_id", 1, 255, func(v inst) *int { return &v.VRID }),
 		intKw("priority", 1, 255, func(v inst) *int { return &v.Priority }),

@@ -3,6 +3,7 @@ package config
 import (
 	"os/user"
 	"runtime"
+	"slices"
 	"strings"
 
 	"gokeepalived/internal/config/syntax"
@@ -52,6 +53,7 @@ func reseed(cfg *Config, opts LoadOptions) (int64, bool) {
 }
 
 func finish(f *syntax.File, ds Diagnostics) (*Config, Diagnostics) {
+	ds = repairMissingBrace(f, ds)
 	cfg, more := FromAST(f)
 	all := append(append(Diagnostics(nil), ds...), more...)
 	all.Sort()
@@ -59,17 +61,26 @@ func finish(f *syntax.File, ds Diagnostics) (*Config, Diagnostics) {
 }
 
 // CheckHost checks the model against the running host: every interface
-// the configuration names must exist. ifaceExists is injected so that the
-// check stays pure and testable.
-func CheckHost(cfg *Config, ifaceExists func(string) bool) Diagnostics {
+// the configuration names must exist. ifaces, the host's interface names,
+// is injected so that the check stays pure and testable; a missing one is
+// reported with the names that exist and the nearest of them.
+func CheckHost(cfg *Config, ifaces []string) Diagnostics {
 	var ds Diagnostics
+	exists := map[string]bool{}
+	for _, n := range ifaces {
+		exists[n] = true
+	}
 	check := func(pos Pos, what, name string) {
-		if name != "" && !ifaceExists(name) {
-			ds.Errorf(pos, "%s: interface %s does not exist", what, name)
+		if name != "" && !exists[name] {
+			ds.Errorf(pos, "%s: interface %s does not exist%s", what, name, ifaceHint(ifaces, name))
 		}
 	}
 	for _, v := range cfg.Instances {
-		check(v.Pos, "vrrp_instance "+v.Name, v.Interface)
+		pos := v.InterfacePos
+		if pos.Line == 0 {
+			pos = v.Pos
+		}
+		check(pos, "vrrp_instance "+v.Name, v.Interface)
 		for _, t := range v.TrackInterface {
 			check(t.Pos, "vrrp_instance "+v.Name+" track_interface", t.Name)
 		}
@@ -96,6 +107,33 @@ func CheckHost(cfg *Config, ifaceExists func(string) bool) Diagnostics {
 	checkCPUs(cfg, &ds, runtime.NumCPU())
 	ds.Sort()
 	return ds
+}
+
+// ifaceHint lists the host's interfaces (at most 8, loopback last) and the
+// nearest to name: "; this host has eth0, lo; did you mean eth0?".
+func ifaceHint(ifaces []string, name string) string {
+	if len(ifaces) == 0 {
+		return ""
+	}
+	list := slices.Clone(ifaces)
+	slices.SortFunc(list, func(a, b string) int {
+		if (a == "lo") != (b == "lo") {
+			if a == "lo" {
+				return 1
+			}
+			return -1
+		}
+		return strings.Compare(a, b)
+	})
+	more := ""
+	if len(list) > 8 {
+		list, more = list[:8], ", ..."
+	}
+	h := "; this host has " + strings.Join(list, ", ") + more
+	if s := suggestFrom(ifaces, name); s != "" {
+		h += "; did you mean " + s + "?"
+	}
+	return h
 }
 
 // checkCPUs refuses a vrrp_/checker_cpu_affinity naming a CPU this host

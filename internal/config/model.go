@@ -313,6 +313,7 @@ type Instance struct {
 	Name               string
 	State              string // initial state: "MASTER" or "BACKUP" (default)
 	Interface          string // may be "" for unicast without link-local peers
+	InterfacePos       Pos    // of the interface argument, for host checks
 	VRID               int
 	Priority           int           // default 100
 	AdvertInt          time.Duration // default 1s

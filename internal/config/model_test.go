@@ -132,12 +132,12 @@ func TestUnsupportedKeywords(t *testing.T) {
 
 func TestCheckHost(t *testing.T) {
 	cfg, _ := Load(filepath.Join("testdata", "seed_nginx_master.conf"), LoadOptions{})
-	ds := CheckHost(cfg, func(name string) bool { return name == "lo" })
-	want := "testdata/seed_nginx_master.conf:9:1: error: vrrp_instance VI_1: interface ens33 does not exist"
+	ds := CheckHost(cfg, []string{"lo"})
+	want := "testdata/seed_nginx_master.conf:11:15: error: vrrp_instance VI_1: interface ens33 does not exist; this host has lo"
 	if len(ds) != 1 || ds[0].String() != want {
 		t.Errorf("got %v, want %s", ds, want)
 	}
-	if ds := CheckHost(cfg, func(string) bool { return true }); len(ds) != 0 {
+	if ds := CheckHost(cfg, []string{"ens33", "lo"}); len(ds) != 0 {
 		t.Errorf("unexpected: %v", ds)
 	}
 }

@@ -1,6 +1,7 @@
 package ctl
 
 import (
+	"net/netip"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -166,6 +167,8 @@ type InstanceCounters struct {
 	events     [NumCounters]atomic.Uint64
 	drops      [packet.NumDropReasons]atomic.Uint64
 	lastAdvert atomic.Int64 // unix nanoseconds; 0 = none yet
+	heard      atomic.Pointer[HeardDropped]
+	heardAt    atomic.Int64 // unix nanoseconds of the last heard-and-dropped advert
 }
 
 // Inc adds one to counter k.
@@ -205,4 +208,59 @@ func (c *InstanceCounters) LastAdvert() time.Time {
 		return time.Unix(0, n)
 	}
 	return time.Time{}
+}
+
+// HeardDropped is the last advert an instance heard from another router
+// and dropped: the peer is there, but its adverts do not match this
+// instance's configuration (another VRID with our virtual addresses, a
+// different auth_pass, advert_int, version, address list, checksum form).
+// It turns "never heard another router" into the cause.
+type HeardDropped struct {
+	From   netip.Addr
+	Reason packet.DropReason
+	// VRID is the VRID the advert carried.
+	VRID int
+	// Detail says what differed ("mine=1s received=2s"); for
+	// vrid_mismatch it is the whole diagnosis.
+	Detail string
+}
+
+// Text is the diagnosis as the log and the status warning word it.
+func (h *HeardDropped) Text() string {
+	if h.Reason == packet.DropVRIDMismatch && h.Detail != "" {
+		return h.Detail
+	}
+	s := "heard " + h.From.String() + " but dropped its adverts (" + h.Reason.String() + "): " + h.Reason.Description()
+	if h.Detail != "" {
+		s += ": " + h.Detail
+	}
+	return s + "; the two nodes' configurations must agree"
+}
+
+// NoteHeardDropped records an advert from from, dropped for reason r, at
+// now (unix nanoseconds). detail is called only when the peer or the
+// reason differs from the one recorded, so that a flood of the same drop
+// allocates nothing.
+func (c *InstanceCounters) NoteHeardDropped(from netip.Addr, r packet.DropReason, vrid int, detail func() string, now int64) {
+	if cur := c.heard.Load(); cur == nil || cur.From != from || cur.Reason != r || cur.VRID != vrid {
+		h := &HeardDropped{From: from, Reason: r, VRID: vrid}
+		if detail != nil {
+			h.Detail = detail()
+		}
+		c.heard.Store(h)
+	}
+	c.heardAt.Store(now)
+}
+
+// HeardDropped returns the last dropped advert of another router and when
+// it was heard; nil if none was.
+func (c *InstanceCounters) HeardDropped() (*HeardDropped, time.Time) {
+	if c == nil {
+		return nil, time.Time{}
+	}
+	h := c.heard.Load()
+	if h == nil {
+		return nil, time.Time{}
+	}
+	return h, time.Unix(0, c.heardAt.Load())
 }

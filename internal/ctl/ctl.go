@@ -96,8 +96,22 @@ type InstanceStatus struct {
 	Counters map[string]uint64 `json:"counters"`
 	Drops    map[string]uint64 `json:"drops,omitempty"`
 	Warnings []string          `json:"warnings,omitempty"`
-	Trackers []TrackerStatus   `json:"trackers,omitempty"`
-	Extra    map[string]string `json:"extra,omitempty"`
+	// HeardDropped is the last advert of another router this instance
+	// heard and dropped, with the cause (see ctl.HeardDropped).
+	HeardDropped *HeardDroppedStatus `json:"heard_dropped,omitempty"`
+	Trackers     []TrackerStatus     `json:"trackers,omitempty"`
+	Extra        map[string]string   `json:"extra,omitempty"`
+}
+
+// HeardDroppedStatus is an InstanceStatus's HeardDropped.
+type HeardDroppedStatus struct {
+	From   string    `json:"from"`
+	Reason string    `json:"reason"` // the drops_total reason label
+	VRID   int       `json:"vrid"`
+	Detail string    `json:"detail,omitempty"`
+	Text   string    `json:"text"`
+	Last   time.Time `json:"last"`
+	Age    string    `json:"age"`
 }
 
 // Transition is one state change.

@@ -2,7 +2,9 @@ package ctl
 
 import (
 	"net/netip"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"gokeepalived/internal/vrrp"
@@ -99,6 +101,13 @@ func (in *InstanceSnapshot) StateName() string {
 	return in.State.String()
 }
 
+// HeardDroppedRecent is how long after the last dropped advert of another
+// router the status still warns about it: the peer advertises every
+// interval, so three missed ones mean it stopped or was fixed.
+func HeardDroppedRecent(advertInterval time.Duration) time.Duration {
+	return 3*advertInterval + 2*time.Second
+}
+
 // Warning is a status warning that stays current until Until.
 type Warning struct {
 	Text  string
@@ -158,6 +167,14 @@ func (in *InstanceSnapshot) Status(now time.Time) InstanceStatus {
 	for _, w := range in.Warnings {
 		if now.Before(w.Until) {
 			is.Warnings = append(is.Warnings, w.Text)
+		}
+	}
+	if h, at := in.Counters.HeardDropped(); h != nil {
+		is.HeardDropped = &HeardDroppedStatus{From: h.From.String(), Reason: h.Reason.String(), VRID: h.VRID,
+			Detail: h.Detail, Text: h.Text(), Last: at, Age: now.Sub(at).Round(time.Millisecond).String()}
+		if text := h.Text(); now.Sub(at) < HeardDroppedRecent(in.AdvertInterval) &&
+			!slices.ContainsFunc(is.Warnings, func(w string) bool { return strings.Contains(w, text) }) {
+			is.Warnings = append(is.Warnings, text)
 		}
 	}
 	for _, t := range in.Trackers {

@@ -2,9 +2,13 @@ package daemon
 
 import (
 	"errors"
+	"fmt"
 	"net"
 	"net/netip"
 	"runtime"
+	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -36,8 +40,10 @@ type sharedConn struct {
 	overflow    atomic.Uint64 // accepted adverts dropped because the loop was behind
 	done        chan struct{}
 
-	// unknownLogged is when an unknown VRID was last logged (unix ns).
+	// unknownLogged is when an unknown VRID was last logged (unix ns),
+	// with log_unknown_vrids; foreignLogged when the diagnosis was.
 	unknownLogged atomic.Int64
+	foreignLogged atomic.Int64
 
 	// The receive buffer is sized for this many instances (loop-owned), and
 	// the kernel's overrun count last logged (reader-owned).
@@ -295,6 +301,7 @@ func (d *Daemon) accept(sc *sharedConn, b *rxBatch, raw []byte, meta vrrpconn.Me
 				var pe packet.ParseError
 				if errors.As(err, &pe) {
 					in.stats.Drop(pe.Reason())
+					in.stats.NoteHeardDropped(meta.Src, pe.Reason(), int(raw[1]), nil, d.now().UnixNano())
 					return
 				}
 			}
@@ -305,13 +312,14 @@ func (d *Daemon) accept(sc *sharedConn, b *rxBatch, raw []byte, meta vrrpconn.Me
 	in := (*sc.targets.Load())[adv.VRID]
 	if in == nil {
 		sc.unknownVRID.Add(1)
+		d.foreignVRID(sc, adv, meta.Src)
 		d.logUnknownVRID(sc, adv.VRID, meta.Src)
 		return
 	}
 	m := packet.Meta{Family: fam, TTL: uint8(min(max(meta.TTL, 0), 255)), Src: meta.Src, Dst: meta.Dst}
-	if r := packet.Validate(*adv, raw, m, *in.expect.Load()); r != packet.OK {
-		in.stats.Drop(r)
-		d.logDrop(in, r, meta.Src)
+	want := in.expect.Load()
+	if r := packet.Validate(*adv, raw, m, *want); r != packet.OK {
+		d.dropped(in, r, adv, raw, m, want)
 		return
 	}
 	// gokeepalived always checks unicast sources (keepalived's
@@ -319,8 +327,7 @@ func (d *Daemon) accept(sc *sharedConn, b *rxBatch, raw []byte, meta vrrpconn.Me
 	// is not a configured peer is dropped and counted.
 	if in.unicast {
 		if p := sc.peers.Load(); p != nil && !(*p)[meta.Src] {
-			in.stats.Drop(packet.DropUnicastSrc)
-			d.logDrop(in, packet.DropUnicastSrc, meta.Src)
+			d.dropped(in, packet.DropUnicastSrc, adv, raw, m, want)
 			return
 		}
 	}
@@ -337,15 +344,141 @@ func isClosedErr(err error) bool {
 	return errors.As(err, &oe) && errors.Is(oe.Err, net.ErrClosed)
 }
 
-// logDrop logs a dropped advert at most once per 10 s per instance and
-// reason, from the reader goroutine (the count is always kept).
-func (d *Daemon) logDrop(in *instance, r packet.DropReason, src netip.Addr) {
-	if !in.dropLogDue(r, time.Now().UnixNano()) {
+// dropped counts an advert in dropped for reason r, records that its
+// sender was heard (unless it is our own advert, looped back), and logs
+// it at most once per 10 s per instance and reason, with what differed
+// (the count is always kept). It runs on the reader goroutine and
+// allocates only when it logs or the sender or reason changes.
+func (d *Daemon) dropped(in *instance, r packet.DropReason, adv *packet.Advert, raw []byte, m packet.Meta, want *packet.Expect) {
+	in.stats.Drop(r)
+	now := d.now().UnixNano() // the daemon's clock: the status compares against it
+	detail := func() string { return dropDetail(r, adv, raw, m, want) }
+	if r != packet.DropOwnAddress {
+		in.stats.NoteHeardDropped(m.Src, r, int(adv.VRID), detail, now)
+	}
+	if !in.dropLogDue(r, now) {
 		return
 	}
-	d.log.Warn("dropped VRRP advertisement: "+r.Description(), "instance", in.name, "vrid", in.vrid,
-		"from", src.String(), "drop", r.String())
+	msg := "dropped VRRP advertisement: " + r.Description()
+	if s := detail(); s != "" {
+		msg += ": " + s
+	}
+	d.log.Warn(msg, "instance", in.name, "vrid", in.vrid, "from", m.Src.String(), "drop", r.String())
 }
+
+// dropDetail says what differed between a dropped advert and what the
+// instance expects, for the reasons where both values help
+// ("mine=1s received=2s", as keepalived's "mine=2 sec rcv'd=1 sec");
+// "" for the others.
+func dropDetail(r packet.DropReason, adv *packet.Advert, raw []byte, m packet.Meta, want *packet.Expect) string {
+	switch r {
+	case packet.DropIntervalMismatch:
+		return fmt.Sprintf("mine=%v received=%v", time.Duration(want.AdverInt)*time.Second, time.Duration(adv.AdverInt)*time.Second)
+	case packet.DropVersion:
+		if len(raw) > 0 {
+			return fmt.Sprintf("mine=%d received=%d", want.Version, raw[0]>>4)
+		}
+	case packet.DropAuthType:
+		return fmt.Sprintf("mine=%s received=%s", authTypeName(want.AuthType), authTypeName(adv.AuthType))
+	case packet.DropAddrCount, packet.DropAddrList:
+		return fmt.Sprintf("mine=%s received=%s", fmtAddrs(want.VIPs), fmtAddrs(adv.Addrs))
+	case packet.DropTTL:
+		return fmt.Sprintf("received=%d, want 255", m.TTL)
+	case packet.DropDestination:
+		if want.Unicast {
+			return "mine=unicast (unicast_peer) received=multicast to " + m.Dst.String()
+		}
+		return "mine=multicast received=unicast to " + m.Dst.String()
+	}
+	return ""
+}
+
+func authTypeName(t uint8) string {
+	switch t {
+	case packet.AuthNone:
+		return "none"
+	case packet.AuthPass:
+		return "PASS"
+	case packet.AuthAH:
+		return "AH"
+	}
+	return strconv.Itoa(int(t))
+}
+
+// foreignVRID handles an advert for a VRID no instance on sc runs. Every
+// instance on the socket counts it (drops_total{reason="vrid_mismatch"}:
+// RFC 9568 §7.1 "MUST verify that the VRID is configured on the receiving
+// interface"). When it carries one of an instance's virtual addresses it
+// is almost surely the same cluster with another virtual_router_id: both
+// nodes then hold the addresses, so the instance records it as heard and
+// dropped (status warning, and the no-master diagnosis names it) and the
+// log says so once per 10 s per socket. Adverts of other clusters on a
+// shared segment are logged once a minute, at info.
+func (d *Daemon) foreignVRID(sc *sharedConn, adv *packet.Advert, src netip.Addr) {
+	targets := *sc.targets.Load()
+	now := d.now().UnixNano()
+	var msg string
+	ours := false
+	text := func() string {
+		if msg == "" {
+			msg = foreignVRIDText(src, adv.VRID, sc.key.iface, targets)
+		}
+		return msg
+	}
+	for _, in := range targets {
+		in.stats.Drop(packet.DropVRIDMismatch)
+		if want := in.expect.Load(); want != nil && sharesAddr(want.VIPs, adv.Addrs) {
+			ours = true
+			in.stats.NoteHeardDropped(src, packet.DropVRIDMismatch, int(adv.VRID), text, now)
+		}
+	}
+	if len(targets) == 0 {
+		return
+	}
+	every := int64(time.Minute)
+	if ours {
+		every = dropLogInterval
+	}
+	last := sc.foreignLogged.Load()
+	if now-last < every || !sc.foreignLogged.CompareAndSwap(last, now) {
+		return
+	}
+	if ours {
+		d.log.Warn(text(), "interface", sc.key.iface, "from", src.String(), "vrid", adv.VRID, "drop", packet.DropVRIDMismatch.String())
+	} else {
+		d.log.Info(text(), "interface", sc.key.iface, "from", src.String(), "vrid", adv.VRID, "drop", packet.DropVRIDMismatch.String())
+	}
+}
+
+// foreignVRIDText is the diagnosis of an advert for another VRID:
+// "192.0.2.12 advertises VRID 52 on eth0; we run 51: same cluster? the
+// VRIDs must match".
+func foreignVRIDText(src netip.Addr, vrid uint8, iface string, targets map[uint8]*instance) string {
+	ids := make([]int, 0, len(targets))
+	for id := range targets {
+		ids = append(ids, int(id))
+	}
+	slices.Sort(ids)
+	run := make([]string, len(ids))
+	for i, id := range ids {
+		run[i] = strconv.Itoa(id)
+	}
+	return fmt.Sprintf("%s advertises VRID %d on %s; we run %s: same cluster? the VRIDs must match",
+		src, vrid, iface, strings.Join(run, ", "))
+}
+
+func sharesAddr(a, b []netip.Addr) bool {
+	for _, x := range a {
+		for _, y := range b {
+			if sameAddr(x, y) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func sameAddr(x, y netip.Addr) bool { return x.WithZone("") == y.WithZone("") }
 
 // dropLogInterval is how often drops of one reason are logged per instance.
 const dropLogInterval = int64(10 * time.Second)

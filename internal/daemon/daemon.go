@@ -788,6 +788,15 @@ func (d *Daemon) act(in *instance, now time.Time, a vrrp.Action) {
 		}
 	case vrrp.NoMasterHeard:
 		in.count(ctl.NoMasterHeard)
+		if h, _ := in.stats.HeardDropped(); h != nil {
+			// Another router is there and this node hears it: its adverts
+			// were dropped. Say which and why, not "cannot hear".
+			msg := fmt.Sprintf("became MASTER without accepting an advert from another router since %s: %s",
+				a.Since.Format("15:04:05.000"), h.Text())
+			in.warn(now, msg, 10*time.Minute)
+			d.rateLimitedWarn(in, now, "no-master", msg, "peer", h.From.String(), "drop", h.Reason.String())
+			return
+		}
 		if strings.EqualFold(in.cfg.State, "MASTER") {
 			// Configured to be master: hearing nobody is what a cold start of
 			// the cluster looks like (the other nodes wait silently in

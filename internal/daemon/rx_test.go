@@ -284,3 +284,42 @@ func TestTimerSlack(t *testing.T) {
 		}
 	}
 }
+
+// Dropping a flood of the same bad advert allocates nothing once the first
+// one is recorded and logged (issue 13's heard-and-dropped record must not
+// make the drop path a way to load the reader).
+func TestDropDoesNotAllocate(t *testing.T) {
+	f := newRxFixture(t, 4)
+	var adv packet.Advert
+	adv.Addrs = make([]netip.Addr, 0, packet.MaxAddrs)
+	b := getBatch()
+	ttl64 := f.meta
+	ttl64.TTL = 64 // a ttl drop, from Validate
+	foreign := packet.Advert{Version: 3, Type: packet.TypeAdvertisement, VRID: 200, Priority: 100, AdverInt: 100,
+		Addrs: []netip.Addr{netip.MustParseAddr("198.18.0.2")}} // another cluster's VRID and address
+	fp, err := foreign.AppendBinary(nil, f.meta.Src, f.meta.Dst, packet.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		pkt  []byte
+		meta vrrpconn.Meta
+	}{{f.pkts[0], ttl64}, {fp, f.meta}} {
+		pkt := c.pkt
+		f.n.d.accept(f.sc, b, pkt, c.meta, packet.IPv4, &adv) // the first: recorded and logged
+		allocs := testing.AllocsPerRun(100, func() {
+			f.n.d.accept(f.sc, b, pkt, c.meta, packet.IPv4, &adv)
+		})
+		if allocs != 0 {
+			t.Errorf("dropping %x allocates %v times per packet, want 0", pkt[:4], allocs)
+		}
+	}
+	if len(b.evs) != 0 {
+		t.Fatal("a bad advert was accepted")
+	}
+	in := (*f.sc.targets.Load())[1]
+	if in.stats.Dropped(packet.DropTTL) < 100 || in.stats.Dropped(packet.DropVRIDMismatch) < 100 {
+		t.Errorf("drops counted: ttl %d, vrid_mismatch %d; want each >= 100",
+			in.stats.Dropped(packet.DropTTL), in.stats.Dropped(packet.DropVRIDMismatch))
+	}
+}

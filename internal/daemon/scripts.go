@@ -64,7 +64,11 @@ func CheckScripts(cfg *config.Config) syntax.Diagnostics {
 		}
 	}
 	for _, s := range cfg.Scripts {
-		check(s.Pos, "vrrp_script "+s.Name, &s.Command)
+		pos := s.Command.Pos // its script line, not the vrrp_script block's
+		if pos.Line == 0 {
+			pos = s.Pos
+		}
+		check(pos, "vrrp_script "+s.Name, &s.Command)
 	}
 	notifyRefs := func(pos syntax.Pos, owner string, n config.Notify) {
 		for _, r := range []struct {

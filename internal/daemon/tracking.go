@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"fmt"
 	"reflect"
 	"sync"
 
@@ -334,8 +335,14 @@ func (d *Daemon) applyTracking(in *instance) {
 	}
 	p := track.EffectivePriority(in.cfg.Priority, d.effects(in)...)
 	if p.Value != int(in.core.Priority()) && p.Value >= 1 && p.Value <= 255 {
+		why := p.Reason
+		if why == "" {
+			// Every weighted tracker is back to neutral: say so rather
+			// than log an empty reason.
+			why = fmt.Sprintf("no tracker weight applies any more: base priority %d", in.cfg.Priority)
+		}
 		d.log.Info("effective priority changed", "instance", in.cfg.Name, "vrid", in.cfg.VRID,
-			"from", in.core.Priority(), "to", p.Value, "reason", p.Reason)
+			"from", in.core.Priority(), "to", p.Value, "reason", why)
 		d.notifyPriority(in, p.Value)
 		d.handle(in, vrrp.PriorityChanged{Effective: uint8(p.Value)})
 	}

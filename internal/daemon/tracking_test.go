@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -143,4 +144,53 @@ vrrp_instance VI_1 {
 		return chk != nil && chk.runs >= 1 && chk.fails == chk.runs && st.Notify["script_failures"] >= 1 && st.Notify["script_runs"] >= 1,
 			fmt.Sprintf("trackers %+v, notify %v", st.Instances[0].Trackers, st.Notify)
 	})
+}
+
+// TestPriorityRestoredReasonNotEmpty: when a weighted vrrp_script recovers,
+// the "effective priority changed" line says why (issue 13: reason="").
+func TestPriorityRestoredReasonNotEmpty(t *testing.T) {
+	dir := t.TempDir()
+	ok := filepath.Join(dir, "ok")
+	cfg := load(t, fmt.Sprintf(`vrrp_script chk {
+    script "/usr/bin/test -e %s"
+    interval 1
+    weight -10
+}
+vrrp_instance VI_1 {
+    state MASTER
+    interface eth0
+    virtual_router_id 51
+    priority 100
+    advert_int 0.05
+    virtual_ipaddress {
+        198.51.100.100
+    }
+    track_script {
+        chk
+    }
+}
+`, ok))
+	d := New(cfg, Options{Ports: newFakeEnv().ports()})
+	var logs lockedBuf
+	d.log = slog.New(slog.NewTextHandler(&logs, nil))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- d.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	prio := func(want int) func() (bool, string) {
+		return func() (bool, string) {
+			st, err := d.Status(context.Background())
+			if err != nil {
+				return false, err.Error()
+			}
+			return st.Instances[0].EffectivePriority == want, fmt.Sprintf("priority %d, want %d", st.Instances[0].EffectivePriority, want)
+		}
+	}
+	eventually(t, 10*time.Second, prio(90))
+	if err := os.WriteFile(ok, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 10*time.Second, prio(100))
+	want := `msg="effective priority changed" instance=VI_1 vrid=51 from=90 to=100 reason="no tracker weight applies any more: base priority 100"`
+	eventually(t, 5*time.Second, func() (bool, string) { return strings.Contains(logs.String(), want), logs.String() })
 }

@@ -121,6 +121,7 @@ var flagDocs = map[string]docgen.FlagDoc{
 	"config-test":        {Value: "LOG_FILE", Note: "See EXIT STATUS."},
 	"control-socket":     {Value: "PATH"},
 	"lb-backend":         {Value: "BACKEND"},
+	"log-format":         {Value: "FORMAT", Note: "`json`: one JSON object a line (log/slog's JSON handler); in syslog the message is the object."},
 	"metrics-listen":     {Value: "ADDR"},
 	"no_bfd":             {Note: "Accepted; nothing to do (no BFD)."},
 	"all":                {Note: "Accepted; nothing to do."},
@@ -134,6 +135,7 @@ var (
 	Facilities = []string{"daemon", "user", "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7"}
 	Sigfuncs   = []string{"STOP", "RELOAD", "DATA", "STATS", "STATS_CLEAR", "JSON"}
 	Backends   = []string{"auto", "ipvs", "nft"}
+	LogFormats = []string{"text", "json"}
 )
 
 func daemonCompletion() *docgen.Completion {
@@ -144,7 +146,7 @@ func daemonCompletion() *docgen.Completion {
 			"use-file": docgen.FileValue, "log-file": docgen.FileValue, "pid": docgen.FileValue,
 			"vrrp_pid": docgen.FileValue, "checkers_pid": docgen.FileValue, "bfd_pid": docgen.FileValue,
 			"config-test": docgen.FileValue, "control-socket": docgen.FileValue, "snmp-agent-socket": docgen.FileValue,
-			"log-facility": Facilities, "signum": Sigfuncs, "lb-backend": Backends,
+			"log-facility": Facilities, "signum": Sigfuncs, "lb-backend": Backends, "log-format": LogFormats,
 		},
 		StopAfter: "genhash",
 	}

@@ -210,6 +210,14 @@ func TestCompletionWordsAreAccepted(t *testing.T) {
 			t.Errorf("backend %s: %v", b, err)
 		}
 	}
+	for _, f := range LogFormats {
+		if _, err := cli.Parse([]string{"--log-format", f}, nil); err != nil {
+			t.Errorf("log format %s: %v", f, err)
+		}
+	}
+	if _, err := cli.Parse([]string{"--log-format", "xml"}, nil); err == nil {
+		t.Error("--log-format xml accepted")
+	}
 	for _, s := range Sigfuncs {
 		if _, err := cli.Signum(s); err != nil {
 			t.Errorf("sigfunc %s: %v", s, err)

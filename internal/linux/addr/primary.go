@@ -44,3 +44,26 @@ func Primary(ifname string, ipv6 bool) (netip.Addr, error) {
 	}
 	return netip.Addr{}, fmt.Errorf("interface %s has no IPv4 address", ifname)
 }
+
+// Prefixes lists the addresses of ifname with their prefix lengths, both
+// families (the subnets the interface is on).
+func Prefixes(ifname string) ([]netip.Prefix, error) {
+	l, err := netlink.LinkByName(ifname)
+	if err != nil {
+		return nil, fmt.Errorf("interface %s: %w", ifname, err)
+	}
+	as, err := netlink.AddrList(l, netlink.FAMILY_ALL)
+	if err != nil {
+		return nil, fmt.Errorf("interface %s: %w", ifname, err)
+	}
+	var out []netip.Prefix
+	for _, a := range as {
+		ip, ok := netip.AddrFromSlice(a.IP)
+		if !ok || a.IPNet == nil {
+			continue
+		}
+		ones, _ := a.IPNet.Mask.Size()
+		out = append(out, netip.PrefixFrom(ip.Unmap(), ones))
+	}
+	return out, nil
+}
