@@ -379,3 +379,28 @@ func TestHandlersAreIndependent(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// The shared sockets' drops (ctl.SocketCounter) are one series per reason,
+// zero included, labelled with the socket's interface and family.
+func TestSocketDrops(t *testing.T) {
+	snap := func() *ctl.Snapshot {
+		return &ctl.Snapshot{PID: 1, Sockets: []*ctl.SocketSnapshot{
+			{Interface: "eth0", Counters: &ctl.FixedSocketCounts{ctl.SocketVRIDMismatch: 2, ctl.SocketKernelQueueFull: 5}},
+			{Interface: "eth0", IPv6: true, Counters: &ctl.FixedSocketCounts{ctl.SocketMalformed: 1}},
+		}}
+	}
+	want := `# HELP gokeepalived_vrrp_socket_drops_total Packets a shared VRRP socket dropped before an instance could be named, by reason (ctl.SocketCounter).
+# TYPE gokeepalived_vrrp_socket_drops_total counter
+gokeepalived_vrrp_socket_drops_total{family="ipv4",interface="eth0",reason="kernel_queue_full"} 5
+gokeepalived_vrrp_socket_drops_total{family="ipv4",interface="eth0",reason="loop_queue_full"} 0
+gokeepalived_vrrp_socket_drops_total{family="ipv4",interface="eth0",reason="malformed"} 0
+gokeepalived_vrrp_socket_drops_total{family="ipv4",interface="eth0",reason="vrid_mismatch"} 2
+gokeepalived_vrrp_socket_drops_total{family="ipv6",interface="eth0",reason="kernel_queue_full"} 0
+gokeepalived_vrrp_socket_drops_total{family="ipv6",interface="eth0",reason="loop_queue_full"} 0
+gokeepalived_vrrp_socket_drops_total{family="ipv6",interface="eth0",reason="malformed"} 1
+gokeepalived_vrrp_socket_drops_total{family="ipv6",interface="eth0",reason="vrid_mismatch"} 0
+`
+	if err := testutil.CollectAndCompare(New(snap), strings.NewReader(want), "gokeepalived_vrrp_socket_drops_total"); err != nil {
+		t.Fatal(err)
+	}
+}
