@@ -36,6 +36,7 @@ func (d *Daemon) addrChanged(e addr.Event) {
 				d.removeStaleAtStart(in)
 			}
 		}
+		d.recheckRoutes("address events were missed")
 		return
 	}
 	d.rebindOnAddress(e)
@@ -61,6 +62,46 @@ func (d *Daemon) addrChanged(e addr.Event) {
 			d.recheckHeld(in)
 		case !e.Deleted && !d.heldByAny(ip):
 			d.removeStale(in, mine, "added to "+devName(e)+" while the instance is "+in.core.State().String())
+		}
+	}
+	if e.Deleted && e.Dev != "" {
+		// The kernel flushes the routes over a device with its last IPv4
+		// address (and those preferring the address as source) without
+		// a route event: look.
+		d.recheckRoutes("flushed by the kernel with an address of " + e.Dev)
+	}
+}
+
+// routeChecker is implemented by a Routes port that can tell whether the
+// kernel has a route (linuxport; the segment fake).
+type routeChecker interface {
+	Has(r addr.Route) (bool, error)
+}
+
+// recheckRoutes puts back the virtual routes a holding instance lost
+// without a route event (routes_restored). Without a routeChecker every
+// route is added again, which is idempotent, and nothing is counted.
+func (d *Daemon) recheckRoutes(why string) {
+	rc, canCheck := d.ports.Routes.(routeChecker)
+	for _, in := range d.instances {
+		if !d.holding(in) {
+			continue
+		}
+		for _, r := range in.routes {
+			if canCheck {
+				if ok, err := rc.Has(r); err != nil || ok {
+					continue
+				}
+			}
+			if err := d.ports.Routes.Add(r); err != nil {
+				in.count(ctl.VIPErrors)
+				d.log.Error("restoring virtual route failed", "instance", in.cfg.Name, "vrid", in.cfg.VRID, "route", r.String(), "why", why, "err", err)
+				continue
+			}
+			if canCheck {
+				in.count(ctl.RoutesRestored)
+				d.log.Warn("virtual route restored", "instance", in.cfg.Name, "vrid", in.cfg.VRID, "route", r.String(), "why", why)
+			}
 		}
 	}
 }
@@ -191,6 +232,49 @@ func (d *Daemon) removeStaleAtStart(in *instance) {
 	}
 	if len(stale) > 0 {
 		d.removeStale(in, stale, "found on the interface while the instance does not hold it (left by a crash or a -V exit?)")
+	}
+	d.removeStaleRouting(in)
+}
+
+// removeStaleRouting removes the instance's virtual rules and routes that
+// no MASTER instance holds (a crash leaves them, as it leaves the
+// addresses; keepalived removes them at start too). Both deletions are
+// idempotent: an absent rule or route is no error.
+func (d *Daemon) removeStaleRouting(in *instance) {
+	if in.cfg.Priority == 255 || (len(in.rules) == 0 && len(in.routes) == 0) {
+		return
+	}
+	heldRule := func(r addr.Rule) bool {
+		for _, o := range d.instances {
+			if o.unit != nil && o.core.State() == vrrp.StateMaster && slices.Contains(o.rules, r) {
+				return true
+			}
+		}
+		return false
+	}
+	heldRoute := func(r addr.Route) bool {
+		for _, o := range d.instances {
+			if o.unit != nil && o.core.State() == vrrp.StateMaster && slices.Contains(o.routes, r) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, r := range in.rules {
+		if heldRule(r) {
+			continue
+		}
+		if err := d.ports.Rules.Del(r); err != nil {
+			d.log.Error("removing stale virtual rule failed", "instance", in.cfg.Name, "rule", r.String(), "err", err)
+		}
+	}
+	for _, r := range in.routes {
+		if heldRoute(r) {
+			continue
+		}
+		if err := d.ports.Routes.Del(r); err != nil {
+			d.log.Error("removing stale virtual route failed", "instance", in.cfg.Name, "route", r.String(), "err", err)
+		}
 	}
 }
 
