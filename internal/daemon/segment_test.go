@@ -63,11 +63,11 @@ type node struct {
 	routeEvents chan addr.RouteEvent
 	// rules: the fake kernel's rules (by their String; no events, as
 	// netlink gives none to the daemon).
-	rules map[string]bool
-	ctx         context.Context
-	cancel      context.CancelFunc
-	clean       func()
-	up          bool // started and not crashed or stopped
+	rules  map[string]bool
+	ctx    context.Context
+	cancel context.CancelFunc
+	clean  func()
+	up     bool // started and not crashed or stopped
 
 	// kernelDelay is what each socket open or close and each VMAC create or
 	// delete costs in this fake kernel (zero in the scenarios).

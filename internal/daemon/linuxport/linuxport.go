@@ -176,8 +176,8 @@ func (addresses) Watch(ctx context.Context, wake func()) (<-chan addr.Event, err
 
 type routes struct{}
 
-func (routes) Add(r addr.Route) error { return addr.AddRoute(r) }
-func (routes) Del(r addr.Route) error { return addr.DelRoute(r) }
+func (routes) Add(r addr.Route) error         { return addr.AddRoute(r) }
+func (routes) Del(r addr.Route) error         { return addr.DelRoute(r) }
 func (routes) Has(r addr.Route) (bool, error) { return addr.RouteExists(r) }
 func (routes) Watch(ctx context.Context, wake func()) (<-chan addr.RouteEvent, error) {
 	return addr.WatchRoutes(ctx, wake)
