@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"net/netip"
 	"slices"
 	"strings"
 	"testing"
@@ -332,4 +333,32 @@ func TestStaleRoutesAndRulesRemovedAtStart(t *testing.T) {
 	if !b.hasRoute(route) || !b.hasRule(rule) {
 		t.Errorf("the MASTER lacks its route %v or rule %v", b.hasRoute(route), b.hasRule(rule))
 	}
+}
+
+// Found by the chaos harness (issue 10): after a crash that left the VIP
+// as the interface's primary address (the kernel promotes it when the own
+// address is removed, and the own address added back comes second), the
+// restarted daemon took the VIP as its advert source. The node holding the
+// VIP drops adverts from its own address, so both stayed MASTER for good.
+// The source is now the interface's own address.
+func TestAdvertSourceIsNotAVIP(t *testing.T) {
+	h := newHarness(t)
+	a := h.node("a", map[string]string{"eth0": "lan 192.0.2.1"}, pairConf(150, ""))
+	b := h.node("b", map[string]string{"eth0": "lan 192.0.2.2"}, pairConf(100, ""))
+	b.start()
+	h.advance(5 * time.Second)
+	if st := b.state("VI_1"); st != "MASTER" {
+		t.Fatalf("setup: b is %s, want MASTER", st)
+	}
+	a.setAddr(vip1, "eth0", true) // left by the crashed run, listed first
+	a.setAddr("192.0.2.1/24", "eth0", true)
+	a.mu.Lock()
+	a.primaryFirst = netip.MustParsePrefix(vip1).Addr()
+	a.mu.Unlock()
+	a.start()
+	if src := a.d.find("VI_1").src; src != netip.MustParseAddr("192.0.2.1") {
+		t.Errorf("advert source %v, want the interface's own 192.0.2.1", src)
+	}
+	h.advance(5 * time.Second)
+	h.expect("VI_1", vip1, "MASTER", "BACKUP")
 }

@@ -63,11 +63,14 @@ type node struct {
 	routeEvents chan addr.RouteEvent
 	// rules: the fake kernel's rules (by their String; no events, as
 	// netlink gives none to the daemon).
-	rules  map[string]bool
-	ctx    context.Context
-	cancel context.CancelFunc
-	clean  func()
-	up     bool // started and not crashed or stopped
+	rules map[string]bool
+	// primaryFirst, when valid, is what Primary answers for eth0 (the
+	// kernel\'s first address: a promoted VIP, say).
+	primaryFirst netip.Addr
+	ctx          context.Context
+	cancel       context.CancelFunc
+	clean        func()
+	up           bool // started and not crashed or stopped
 
 	// kernelDelay is what each socket open or close and each VMAC create or
 	// delete costs in this fake kernel (zero in the scenarios).
@@ -359,6 +362,12 @@ func (n *node) Primary(ifname string, ipv6 bool) (netip.Addr, error) {
 	n.mu.Unlock()
 	if gone {
 		return netip.Addr{}, fmt.Errorf("interface %s: no such device", ifname)
+	}
+	n.mu.Lock()
+	first := n.primaryFirst
+	n.mu.Unlock()
+	if first.IsValid() && ifname == "eth0" && first.Is6() == ipv6 {
+		return first, nil
 	}
 	if ok && i.addr.Is6() == ipv6 {
 		return i.addr, nil

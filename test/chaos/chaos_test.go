@@ -656,6 +656,10 @@ func (c *cluster) agrees(n *chaosNode, master bool) []string {
 	route, rule, err := c.routing(n)
 	if err != nil {
 		problems = append(problems, fmt.Sprintf("%s: routes/rules: %v", n.name, err))
+	} else if n.kind == "keepalived" {
+		// keepalived 2.2.7 leaves its virtual route after kill -9 and a
+		// restart (found by this harness, see docs/status.md); it is the
+		// peer, not what is under test: its VIPs are checked, not its routing.
 	} else if route != master || rule != master {
 		problems = append(problems, fmt.Sprintf("%s: kernel has the virtual route %v and rule %v, want %v", n.name, route, rule, master))
 	}
@@ -739,6 +743,9 @@ func (c *cluster) finish() {
 			route, rule, err := c.routing(n)
 			if err != nil {
 				return false, err.Error()
+			}
+			if n.kind == "keepalived" {
+				route, rule = false, false // see agrees
 			}
 			if route {
 				left = append(left, "route "+routeDst)

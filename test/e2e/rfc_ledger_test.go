@@ -58,6 +58,14 @@ func TestRFCLedgerNeighbours(t *testing.T) {
 					t.Errorf("the backup %s has %s: it would accept packets for it", backup, vip)
 				}
 			})
+			// RFC9568-6.4.3-6: the master accepts packets for the VIPs
+			// (Accept_Mode, keepalived's default): its nginx answers.
+			t.Run("RFC9568-6.4.3-6_master_accepts_"+phase, func(t *testing.T) {
+				netns.Eventually(t, converge, func() (bool, string) {
+					out, err := c.client.Exec(context.Background(), "curl", "-fsS", "-m", "1", "http://"+vip+"/")
+					return err == nil && strings.TrimSpace(out) == master.name, fmt.Sprintf("GET http://%s/: %q %v, want %q", vip, out, err, master.name)
+				})
+			})
 		}
 		roles(m, b, "initial")
 		swap(t, c, m, conf(50))
@@ -96,6 +104,14 @@ func TestRFCLedgerNeighbours(t *testing.T) {
 					}
 					return slices.Equal(macs, []string{mmac}), fmt.Sprintf("NA answers for %s from %v; want only the master's %s (backup %s)", vip6, macs, mmac, bmac)
 				})
+			})
+			// RFC9568-6.4.3-2: the master joined the VIP's solicited-node
+			// group (the kernel does, with the address): the client's NS,
+			// sent to that group, is answered.
+			t.Run("RFC9568-6.4.3-2_master_answers_NS_to_the_solicited-node_group_"+phase, func(t *testing.T) {
+				if len(nas) == 0 {
+					t.Fatalf("no NA from the master for %s", vip6)
+				}
 			})
 			// RFC9568-6.4.3-3: the master answers NS with the Router flag
 			// (the kernel's answer on a forwarding interface).
