@@ -78,7 +78,10 @@ type Daemon struct {
 	conns     map[connKey]*sharedConn
 	timers    timerHeap // units with a deadline, earliest first (timers.go)
 	due       []*unit   // fireTimers' scratch
-	slack     time.Duration
+	// rulesChecked is when the MASTERs' virtual rules were last looked
+	// for in the kernel (recheckRulesDue).
+	rulesChecked time.Time
+	slack        time.Duration
 	// Adverts queued while timers fire, sent in batches (sendbatch.go).
 	txBatching bool
 	txq        []queuedAdvert
@@ -306,6 +309,7 @@ func (d *Daemon) now() time.Time { return d.ports.Clock.Now() }
 func (d *Daemon) step() {
 	d.drain()
 	d.fireTimers()
+	d.recheckRulesDue()
 	d.publish()
 }
 

@@ -72,6 +72,49 @@ func (d *Daemon) addrChanged(e addr.Event) {
 	}
 }
 
+// ruleChecker is implemented by a Rules port that can tell whether the
+// kernel has a rule (linuxport; the segment fake).
+type ruleChecker interface {
+	Has(r addr.Rule) (bool, error)
+}
+
+// ruleCheckInterval is how often a MASTER's virtual rules are looked for
+// in the kernel: netlink gives the daemon no rule events.
+const ruleCheckInterval = time.Second
+
+// recheckRulesDue puts back, at most every ruleCheckInterval, the virtual
+// rules a holding instance lost (rules_restored). It runs on the loop,
+// which a MASTER wakes every advert interval.
+func (d *Daemon) recheckRulesDue() {
+	rc, ok := d.ports.Rules.(ruleChecker)
+	if !ok {
+		return
+	}
+	now := d.now()
+	if now.Sub(d.rulesChecked) < ruleCheckInterval {
+		return
+	}
+	d.rulesChecked = now
+	for _, in := range d.instances {
+		if len(in.rules) == 0 || !d.holding(in) {
+			continue
+		}
+		for _, r := range in.rules {
+			if has, err := rc.Has(r); err != nil || has {
+				continue
+			}
+			if err := d.ports.Rules.Add(r); err != nil {
+				in.count(ctl.VIPErrors)
+				d.log.Error("restoring virtual rule failed", "instance", in.cfg.Name, "vrid", in.cfg.VRID, "rule", r.String(), "err", err)
+				continue
+			}
+			in.count(ctl.RulesRestored)
+			d.log.Warn("virtual rule restored", "instance", in.cfg.Name, "vrid", in.cfg.VRID, "rule", r.String(),
+				"why", "deleted while MASTER (not by this daemon)")
+		}
+	}
+}
+
 // routeChecker is implemented by a Routes port that can tell whether the
 // kernel has a route (linuxport; the segment fake).
 type routeChecker interface {

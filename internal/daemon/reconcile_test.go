@@ -362,3 +362,28 @@ func TestAdvertSourceIsNotAVIP(t *testing.T) {
 	h.advance(5 * time.Second)
 	h.expect("VI_1", vip1, "MASTER", "BACKUP")
 }
+
+// Issue 10, item 4: a virtual rule deleted by hand while MASTER is put back
+// (netlink gives no rule events: the loop looks every second) and counted;
+// a BACKUP does not add it.
+func TestVirtualRuleDeletedUnderMasterIsRestored(t *testing.T) {
+	rules := "    virtual_rules {\n        from 203.0.113.10/32 table 100\n    }"
+	h, a, b := pair(t, pairConf(150, rules), pairConf(100, rules))
+	h.advance(5 * time.Second)
+	h.expect("VI_1", vip1, "MASTER", "BACKUP")
+	ru := a.d.find("VI_1").rules[0]
+	if !a.hasRule(ru.String()) || b.hasRule(ru.String()) {
+		t.Fatalf("setup: master has the rule %v, backup %v; want true, false", a.hasRule(ru.String()), b.hasRule(ru.String()))
+	}
+	_ = nodeRules{a}.Del(ru) // ip rule del ... (no event)
+	h.advance(3 * time.Second)
+	if !a.hasRule(ru.String()) {
+		t.Fatalf("the rule deleted by hand was not restored")
+	}
+	if n := a.status("VI_1").Counters[ctl.RulesRestored.String()]; n != 1 {
+		t.Errorf("rules_restored %d, want 1", n)
+	}
+	if b.hasRule(ru.String()) {
+		t.Errorf("the BACKUP added the rule")
+	}
+}

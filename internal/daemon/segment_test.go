@@ -296,6 +296,8 @@ func (r nodeRules) Del(ru addr.Rule) error {
 	return nil
 }
 
+func (r nodeRules) Has(ru addr.Rule) (bool, error) { return r.n.hasRule(ru.String()), nil }
+
 func (n *node) hasRule(s string) bool {
 	n.mu.Lock()
 	defer n.mu.Unlock()

@@ -22,7 +22,8 @@
 //	                                                         priority_zero_{sent,received}, transitions,
 //	                                                         {became,released}_master, split_brain_suspected,
 //	                                                         master_rx_lower_pri, no_master_heard, vip_errors,
-//	                                                         garp_{sent,errors}; send_errors is advert_send_errors_total
+//	                                                         garp_{sent,errors}, {vips,routes,rules}_restored,
+//	                                                         stale_vips_removed; send_errors is advert_send_errors_total
 //	gokeepalived_vrrp_inputs_ignored_total{…,reason}         the ignored-input counters (ignored_<reason>), when non-zero
 //	gokeepalived_vrrp_drops_total{…,reason}                  received adverts dropped, per packet.DropReason
 //	gokeepalived_vrrp_socket_drops_total{interface,family,reason}  dropped by a shared socket before an instance

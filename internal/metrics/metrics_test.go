@@ -145,6 +145,9 @@ gokeepalived_vrrp_released_master_total{instance="VI_1",interface="eth0",vrid="5
 # HELP gokeepalived_vrrp_routes_restored_total Virtual routes put back after something else deleted them while this instance was MASTER.
 # TYPE gokeepalived_vrrp_routes_restored_total counter
 gokeepalived_vrrp_routes_restored_total{instance="VI_1",interface="eth0",vrid="51"} 0
+# HELP gokeepalived_vrrp_rules_restored_total Virtual rules put back after something else deleted them while this instance was MASTER.
+# TYPE gokeepalived_vrrp_rules_restored_total counter
+gokeepalived_vrrp_rules_restored_total{instance="VI_1",interface="eth0",vrid="51"} 0
 # HELP gokeepalived_vrrp_split_brain_suspected_total Adverts from another master while this instance was MASTER and out-ranked it: both held the virtual addresses.
 # TYPE gokeepalived_vrrp_split_brain_suspected_total counter
 gokeepalived_vrrp_split_brain_suspected_total{instance="VI_1",interface="eth0",vrid="51"} 1
@@ -230,10 +233,10 @@ gokeepalived_vrrp_vips_held{instance="VI_6",interface="eth1",vrid="7"} 0
 		t.Fatal(err)
 	}
 	// 6 state series (MAINTENANCE included) + state_code + 2 priorities +
-	// vips_held + maintenance + 17 counters
+	// vips_held + maintenance + 18 counters
 	// (the 10 ignored-input ones are absent at zero) + one drop series per
 	// DropReason but OK.
-	if got, want := testutil.CollectAndCount(c), 6+1+2+1+1+17+int(packet.NumDropReasons)-1; got != want {
+	if got, want := testutil.CollectAndCount(c), 6+1+2+1+1+18+int(packet.NumDropReasons)-1; got != want {
 		t.Errorf("CollectAndCount = %d, want %d", got, want)
 	}
 }

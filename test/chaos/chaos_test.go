@@ -423,11 +423,17 @@ func (c *cluster) do(s step) {
 		c.loss(n, 0)
 	case opVIPDel:
 		for _, m := range c.nodes {
+			held := false
 			for _, v := range []string{vip1, vip2} {
 				if c.holds(m, v) {
+					held = true
 					// The holder may restore it first: not an error.
 					_ = exec.Command("ip", "-n", m.node.NS, "addr", "del", v+"/24", "dev", ifname).Run()
 				}
+			}
+			if held && m.kind == "gokeepalived" {
+				// Its virtual rule too (the checkpoints see it restored).
+				_ = exec.Command("ip", "-n", m.node.NS, "rule", "del", "from", ruleFrom, "table", strconv.Itoa(ruleTable)).Run()
 			}
 		}
 	case opReload:

@@ -29,7 +29,7 @@ const (
 	opUnfilter op = "unfilter" // remove it
 	opLoss     op = "loss"     // drop Arg percent of incoming VRRP packets
 	opNoLoss   op = "noloss"
-	opVIPDel   op = "vipdel" // delete the VIP by hand on every node holding it
+	opVIPDel   op = "vipdel" // delete the VIPs (and a gokeepalived's virtual rule) by hand on every node holding them
 	opReload   op = "reload" // SIGHUP with priority variant Arg (0 base, 1 lowered)
 	opVIPs     op = "vips"   // SIGHUP on every node with VIP list variant Arg (0: one VIP, 1: two)
 	opTrack    op = "track"  // write the track_file: Arg 1 lowers the priority, 0 restores it

@@ -188,6 +188,8 @@ type rules struct{}
 func (rules) Add(r addr.Rule) error { return addr.AddRule(r) }
 func (rules) Del(r addr.Rule) error { return addr.DelRule(r) }
 
+func (rules) Has(r addr.Rule) (bool, error) { return addr.RuleExists(r) }
+
 type announcer struct{ s *garp.Sender }
 
 func (a announcer) Gratuitous(ifname string, vips []netip.Addr) error { return a.s.Send(ifname, vips) }

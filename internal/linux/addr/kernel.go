@@ -263,6 +263,16 @@ func AddRule(r Rule) error {
 	return nil
 }
 
+// RuleExists reports whether the kernel has a rule with r's selector and
+// table (at any priority). Netlink gives the daemon no rule events, so it
+// asks.
+func RuleExists(r Rule) (bool, error) {
+	if err := r.validate(); err != nil {
+		return false, err
+	}
+	return ruleExists(r)
+}
+
 // DelRule removes the rule; an absent rule is not an error.
 func DelRule(r Rule) error {
 	if err := r.validate(); err != nil {
