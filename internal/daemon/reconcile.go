@@ -64,11 +64,48 @@ func (d *Daemon) addrChanged(e addr.Event) {
 			d.removeStale(in, mine, "added to "+devName(e)+" while the instance is "+in.core.State().String())
 		}
 	}
+	if e.Dev != "" {
+		d.sourceAddrChanged(e)
+	}
 	if e.Deleted && e.Dev != "" {
 		// The kernel flushes the routes over a device with its last IPv4
 		// address (and those preferring the address as source) without
 		// a route event: look.
 		d.recheckRoutes("flushed by the kernel with an address of " + e.Dev)
+	}
+}
+
+// srcFault is the fault source (and fault key) of an instance whose advert
+// source address was removed.
+func srcFault(a netip.Addr) string { return "source address removed " + a.String() }
+
+// sourceAddrChanged puts an instance in FAULT while its advert source
+// address is gone from its interface, and takes it out when it is back.
+// Without it a MASTER kept its VIPs but could send no advert ("network is
+// unreachable"), so a peer took over and both held them until the address
+// came back (found by the chaos harness).
+func (d *Daemon) sourceAddrChanged(e addr.Event) {
+	ip := e.Prefix.Addr()
+	for _, in := range d.instances {
+		if in.unit == nil || in.src != ip {
+			continue
+		}
+		key := srcFault(ip)
+		_, was := in.faults[key]
+		switch {
+		case e.Deleted && !was:
+			if len(d.present([]addr.Address{{Prefix: e.Prefix, Dev: e.Dev}})) > 0 {
+				continue // back already (an old event)
+			}
+			reason := fmt.Sprintf("advert source address %s removed from %s: no advert can be sent", ip, e.Dev)
+			in.faults[key] = reason
+			d.log.Warn("advert source address removed: FAULT until it is back", "instance", in.cfg.Name, "vrid", in.cfg.VRID,
+				"address", ip.String(), "interface", e.Dev)
+			d.handle(in, vrrp.Fault{Source: key, Reason: reason})
+		case !e.Deleted && was:
+			delete(in.faults, key)
+			d.handle(in, vrrp.FaultCleared{Source: key, Reason: "advert source address " + ip.String() + " is back"})
+		}
 	}
 }
 

@@ -387,3 +387,23 @@ func TestVirtualRuleDeletedUnderMasterIsRestored(t *testing.T) {
 		t.Errorf("the BACKUP added the rule")
 	}
 }
+
+// Found by the chaos harness (issue 10): the MASTER's own address (its
+// advert source) removed: it kept the VIP, could send no advert ("network
+// is unreachable"), the peer took over and both held the VIP until the
+// address came back. The instance is in FAULT while its source is gone.
+func TestSourceAddressRemovedFaults(t *testing.T) {
+	h, a, _ := pair(t, pairConf(150, ""), pairConf(100, ""))
+	a.setAddr("192.0.2.1/24", "eth0", true) // the fake kernel lists it too
+	h.advance(5 * time.Second)
+	h.expect("VI_1", vip1, "MASTER", "BACKUP")
+	a.setAddr("192.0.2.1/24", "eth0", false)
+	h.advance(5 * time.Second)
+	h.expect("VI_1", vip1, "FAULT", "MASTER")
+	if a.holds(vip1) {
+		t.Errorf("the FAULT node still holds the VIP")
+	}
+	a.setAddr("192.0.2.1/24", "eth0", true)
+	h.advance(5 * time.Second)
+	h.expect("VI_1", vip1, "MASTER", "BACKUP")
+}
