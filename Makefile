@@ -4,7 +4,7 @@ BIN     := $(CURDIR)/bin
 PKGS    := ./...
 TESTFLAGS ?= -count=1 -timeout 20m
 
-.PHONY: all build man deb deps test lint unit race fmt-check vet staticcheck demo fuzz bench clean
+.PHONY: all build man deb deps test lint unit race fmt-check vet staticcheck demo fuzz bench chaos clean
 
 all: build
 
@@ -67,6 +67,12 @@ fuzz:
 		echo "== $${t%%:*} $${t#*:} ($(FUZZTIME))"; \
 		$(GO) test -run '^$$' -fuzz="^$${t%%:*}\$$" -fuzztime=$(FUZZTIME) "$${t#*:}"; \
 	done
+
+## chaos: the long chaos run: CHAOS_STEPS faults in each of the two clusters (make test runs 100 each);
+## CHAOS_SEED=N replays a seed (test/chaos/doc.go).
+CHAOS_STEPS ?= 1000
+chaos:
+	CHAOS_STEPS=$(CHAOS_STEPS) $(GO) test -count=1 -timeout 90m -v -run '^TestChaos$$' ./test/chaos/
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/vrrp/...

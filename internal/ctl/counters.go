@@ -35,6 +35,7 @@ const (
 	VIPsRestored
 	StaleVIPsRemoved
 	RoutesRestored
+	RulesRestored
 
 	// Inputs the VRRP core ignored, one counter per vrrp.IgnoreReason
 	// (IgnoredCounter maps them); named "ignored_<reason>".
@@ -85,6 +86,8 @@ var counterInfo = [NumCounters]struct {
 		help: "Virtual addresses put back after something else removed them from the kernel while this instance was MASTER."},
 	RoutesRestored: {name: "routes_restored",
 		help: "Virtual routes put back after something else deleted them while this instance was MASTER."},
+	RulesRestored: {name: "rules_restored",
+		help: "Virtual rules put back after something else deleted them while this instance was MASTER."},
 	StaleVIPsRemoved: {name: "stale_vips_removed",
 		help: "Virtual addresses found on an interface while this instance was not MASTER (left by a crash, or added by hand) and removed."},
 

@@ -25,7 +25,7 @@ func TestCounterNames(t *testing.T) {
 		}
 		seen[name] = c
 	}
-	if got := NumCounters.String(); got != "Counter(27)" {
+	if got := NumCounters.String(); got != "Counter(28)" {
 		t.Errorf("out of range: %q", got)
 	}
 }

@@ -65,6 +65,9 @@ type Status struct {
 	Notify map[string]uint64 `json:"notify,omitempty"`
 	// VirtualServers are the health-checker/load-balancer side (virtual_server blocks).
 	VirtualServers []VirtualServerStatus `json:"virtual_servers,omitempty"`
+	// Sockets are the shared VRRP sockets with the drops counted before an
+	// instance could be named (SocketCounter).
+	Sockets []SocketStatus `json:"sockets,omitempty"`
 }
 
 // InstanceStatus describes one vrrp_instance.

@@ -62,6 +62,17 @@ func WriteTable(w io.Writer, s *Status) error {
 			fmt.Fprintln(w, line)
 		}
 	}
+	for _, so := range s.Sockets {
+		nonzero := map[string]uint64{}
+		for k, n := range so.Counters {
+			if n > 0 {
+				nonzero[k] = n
+			}
+		}
+		if len(nonzero) > 0 {
+			fmt.Fprintf(w, "socket %s %s: dropped before reaching an instance: %s\n", so.Interface, so.Family, formatCounts(nonzero))
+		}
+	}
 	if len(s.VirtualServers) > 0 {
 		fmt.Fprintln(w)
 		return WriteVirtualServers(w, s.VirtualServers)

@@ -29,6 +29,8 @@ type Snapshot struct {
 	// VirtualServers is the load balancer's own snapshot, attached when the
 	// snapshot is read.
 	VirtualServers []VirtualServerStatus
+	// Sockets are the shared VRRP sockets, sorted by interface and family.
+	Sockets []*SocketSnapshot
 }
 
 // SyncGroupSnapshot is one vrrp_sync_group: its state is the state its
@@ -129,6 +131,9 @@ func (s *Snapshot) Status(now time.Time) *Status {
 		VirtualServers: s.VirtualServers, Instances: make([]InstanceStatus, 0, len(s.Instances))}
 	for _, in := range s.Instances {
 		st.Instances = append(st.Instances, in.Status(now))
+	}
+	for _, so := range s.Sockets {
+		st.Sockets = append(st.Sockets, so.Status())
 	}
 	return st
 }

@@ -44,6 +44,9 @@ type sharedConn struct {
 	// with log_unknown_vrids; foreignLogged when the diagnosis was.
 	unknownLogged atomic.Int64
 	foreignLogged atomic.Int64
+	// kernelDrops is the kernel's receive-queue overrun count
+	// (SO_RXQ_OVFL) as the reader last saw it, for the status.
+	kernelDrops atomic.Uint64
 
 	// The receive buffer is sized for this many instances (loop-owned), and
 	// the kernel's overrun count last logged (reader-owned).
@@ -149,6 +152,7 @@ func (d *Daemon) sizeBuffer(sc *sharedConn, n int) {
 // the socket's receive queue was full (SO_RXQ_OVFL). It runs on the reader.
 func (d *Daemon) noteDrops(sc *sharedConn, bc batchConn) {
 	n := bc.Drops()
+	sc.kernelDrops.Store(n)
 	if n <= sc.drops {
 		return
 	}

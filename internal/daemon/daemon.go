@@ -84,7 +84,10 @@ type Daemon struct {
 	conns     map[connKey]*sharedConn
 	timers    timerHeap // units with a deadline, earliest first (timers.go)
 	due       []*unit   // fireTimers' scratch
-	slack     time.Duration
+	// rulesChecked is when the MASTERs' virtual rules were last looked
+	// for in the kernel (recheckRulesDue).
+	rulesChecked time.Time
+	slack        time.Duration
 	// Adverts queued while timers fire, sent in batches (sendbatch.go).
 	txBatching bool
 	txq        []queuedAdvert
@@ -318,6 +321,7 @@ func (d *Daemon) now() time.Time { return d.ports.Clock.Now() }
 func (d *Daemon) step() {
 	d.drain()
 	d.fireTimers()
+	d.recheckRulesDue()
 	d.publish()
 }
 
@@ -536,6 +540,20 @@ func (d *Daemon) finishInstance(p *reloadPlan, ci *config.Instance, in *instance
 		in.src, err = d.ports.Links.Primary(srcIf, in.ipv6)
 		if err != nil {
 			return fail(err)
+		}
+		if isVirtualAddr(cfg, in.src) {
+			// The kernel promoted a virtual address to primary when the
+			// interface's own one was removed (promote_secondaries), or
+			// a crashed run left it first in the list. Adverts from a VIP
+			// are dropped by the node holding it ("own address"): a
+			// permanent dual master (found by the chaos harness).
+			own, ok := d.ownAddress(cfg, srcIf, in.ipv6)
+			if !ok {
+				return fail(fmt.Errorf("interface %s has no address of its own to send adverts from: its primary %s is a virtual address", srcIf, in.src))
+			}
+			d.log.Warn("the interface's primary address is a virtual address: adverts are sent from the interface's own address",
+				"instance", ci.Name, "interface", srcIf, "primary", in.src.String(), "src", own.String())
+			in.src = own
 		}
 	}
 	if len(ci.UnicastPeers) > 0 {
@@ -1007,4 +1025,36 @@ func fmtAddrs(as []netip.Addr) string {
 		s += a.String()
 	}
 	return s
+}
+
+// isVirtualAddr reports whether a is a virtual (or excluded) address of
+// any instance of cfg.
+func isVirtualAddr(cfg *config.Config, a netip.Addr) bool {
+	for _, ci := range cfg.Instances {
+		for _, list := range [][]config.VIP{ci.VIPs, ci.ExcludedVIPs} {
+			for _, v := range list {
+				if v.Prefix.Addr() == a {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// ownAddress is the first address of the family on ifname that is not a
+// virtual address of cfg (IPv6: link-local only).
+func (d *Daemon) ownAddress(cfg *config.Config, ifname string, ipv6 bool) (netip.Addr, bool) {
+	as, err := d.ports.Addresses.List(ifname)
+	if err != nil {
+		return netip.Addr{}, false
+	}
+	for _, a := range as {
+		ip := a.Prefix.Addr()
+		if ip.Is6() != ipv6 || (ipv6 && !ip.IsLinkLocalUnicast()) || isVirtualAddr(cfg, ip) {
+			continue
+		}
+		return ip, true
+	}
+	return netip.Addr{}, false
 }

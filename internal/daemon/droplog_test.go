@@ -10,6 +10,8 @@ import (
 // TestDropLogPerReason: issue 10 fault 6, drop logs were rate-limited per
 // instance, so a flood of one reason hid every other reason for 10 s. The
 // limit is per instance and reason.
+// RFC9568-7.1-9, RFC3768-7.1-9: failed checks are logged, rate-limited
+// (per instance and reason), and always counted.
 func TestDropLogPerReason(t *testing.T) {
 	in := &instance{}
 	t0 := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC).UnixNano()

@@ -182,5 +182,13 @@ func statsDump(snap *ctl.Snapshot, base map[string]map[string]uint64) string {
 			s["invalid_authtype"], s["authtype_mismatch"], s["auth_failure"])
 		fmt.Fprintf(&b, "  Priority Zero:\n    Received: %d\n    Sent: %d\n", s["pri_zero_rcvd"], s["pri_zero_sent"])
 	}
+	// gokeepalived's own section: drops no instance could be charged with
+	// (keepalived has no such counts in its stats file).
+	for _, so := range snap.Sockets {
+		fmt.Fprintf(&b, "VRRP Socket: %s %s\n", so.Interface, so.Family())
+		for c := range ctl.NumSocketCounters {
+			fmt.Fprintf(&b, "  %s: %d\n", c, so.Counters.SocketCount(c))
+		}
+	}
 	return b.String()
 }

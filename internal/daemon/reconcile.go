@@ -36,6 +36,7 @@ func (d *Daemon) addrChanged(e addr.Event) {
 				d.removeStaleAtStart(in)
 			}
 		}
+		d.recheckRoutes("address events were missed")
 		return
 	}
 	d.rebindOnAddress(e)
@@ -61,6 +62,126 @@ func (d *Daemon) addrChanged(e addr.Event) {
 			d.recheckHeld(in)
 		case !e.Deleted && !d.heldByAny(ip):
 			d.removeStale(in, mine, "added to "+devName(e)+" while the instance is "+in.core.State().String())
+		}
+	}
+	if e.Dev != "" {
+		d.sourceAddrChanged(e)
+	}
+	if e.Deleted && e.Dev != "" {
+		// The kernel flushes the routes over a device with its last IPv4
+		// address (and those preferring the address as source) without
+		// a route event: look.
+		d.recheckRoutes("flushed by the kernel with an address of " + e.Dev)
+	}
+}
+
+// srcFault is the fault source (and fault key) of an instance whose advert
+// source address was removed.
+func srcFault(a netip.Addr) string { return "source address removed " + a.String() }
+
+// sourceAddrChanged puts an instance in FAULT while its advert source
+// address is gone from its interface, and takes it out when it is back.
+// Without it a MASTER kept its VIPs but could send no advert ("network is
+// unreachable"), so a peer took over and both held them until the address
+// came back (found by the chaos harness).
+func (d *Daemon) sourceAddrChanged(e addr.Event) {
+	ip := e.Prefix.Addr()
+	for _, in := range d.instances {
+		if in.unit == nil || in.src != ip {
+			continue
+		}
+		key := srcFault(ip)
+		_, was := in.faults[key]
+		switch {
+		case e.Deleted && !was:
+			if len(d.present([]addr.Address{{Prefix: e.Prefix, Dev: e.Dev}})) > 0 {
+				continue // back already (an old event)
+			}
+			reason := fmt.Sprintf("advert source address %s removed from %s: no advert can be sent", ip, e.Dev)
+			in.faults[key] = reason
+			d.log.Warn("advert source address removed: FAULT until it is back", "instance", in.cfg.Name, "vrid", in.cfg.VRID,
+				"address", ip.String(), "interface", e.Dev)
+			d.handle(in, vrrp.Fault{Source: key, Reason: reason})
+		case !e.Deleted && was:
+			delete(in.faults, key)
+			d.handle(in, vrrp.FaultCleared{Source: key, Reason: "advert source address " + ip.String() + " is back"})
+		}
+	}
+}
+
+// ruleChecker is implemented by a Rules port that can tell whether the
+// kernel has a rule (linuxport; the segment fake).
+type ruleChecker interface {
+	Has(r addr.Rule) (bool, error)
+}
+
+// ruleCheckInterval is how often a MASTER's virtual rules are looked for
+// in the kernel: netlink gives the daemon no rule events.
+const ruleCheckInterval = time.Second
+
+// recheckRulesDue puts back, at most every ruleCheckInterval, the virtual
+// rules a holding instance lost (rules_restored). It runs on the loop,
+// which a MASTER wakes every advert interval.
+func (d *Daemon) recheckRulesDue() {
+	rc, ok := d.ports.Rules.(ruleChecker)
+	if !ok {
+		return
+	}
+	now := d.now()
+	if now.Sub(d.rulesChecked) < ruleCheckInterval {
+		return
+	}
+	d.rulesChecked = now
+	for _, in := range d.instances {
+		if len(in.rules) == 0 || !d.holding(in) {
+			continue
+		}
+		for _, r := range in.rules {
+			if has, err := rc.Has(r); err != nil || has {
+				continue
+			}
+			if err := d.ports.Rules.Add(r); err != nil {
+				in.count(ctl.VIPErrors)
+				d.log.Error("restoring virtual rule failed", "instance", in.cfg.Name, "vrid", in.cfg.VRID, "rule", r.String(), "err", err)
+				continue
+			}
+			in.count(ctl.RulesRestored)
+			d.log.Warn("virtual rule restored", "instance", in.cfg.Name, "vrid", in.cfg.VRID, "rule", r.String(),
+				"why", "deleted while MASTER (not by this daemon)")
+		}
+	}
+}
+
+// routeChecker is implemented by a Routes port that can tell whether the
+// kernel has a route (linuxport; the segment fake).
+type routeChecker interface {
+	Has(r addr.Route) (bool, error)
+}
+
+// recheckRoutes puts back the virtual routes a holding instance lost
+// without a route event (routes_restored). Without a routeChecker every
+// route is added again, which is idempotent, and nothing is counted.
+func (d *Daemon) recheckRoutes(why string) {
+	rc, canCheck := d.ports.Routes.(routeChecker)
+	for _, in := range d.instances {
+		if !d.holding(in) {
+			continue
+		}
+		for _, r := range in.routes {
+			if canCheck {
+				if ok, err := rc.Has(r); err != nil || ok {
+					continue
+				}
+			}
+			if err := d.ports.Routes.Add(r); err != nil {
+				in.count(ctl.VIPErrors)
+				d.log.Error("restoring virtual route failed", "instance", in.cfg.Name, "vrid", in.cfg.VRID, "route", r.String(), "why", why, "err", err)
+				continue
+			}
+			if canCheck {
+				in.count(ctl.RoutesRestored)
+				d.log.Warn("virtual route restored", "instance", in.cfg.Name, "vrid", in.cfg.VRID, "route", r.String(), "why", why)
+			}
 		}
 	}
 }
@@ -191,6 +312,49 @@ func (d *Daemon) removeStaleAtStart(in *instance) {
 	}
 	if len(stale) > 0 {
 		d.removeStale(in, stale, "found on the interface while the instance does not hold it (left by a crash or a -V exit?)")
+	}
+	d.removeStaleRouting(in)
+}
+
+// removeStaleRouting removes the instance's virtual rules and routes that
+// no MASTER instance holds (a crash leaves them, as it leaves the
+// addresses; keepalived removes them at start too). Both deletions are
+// idempotent: an absent rule or route is no error.
+func (d *Daemon) removeStaleRouting(in *instance) {
+	if in.cfg.Priority == 255 || (len(in.rules) == 0 && len(in.routes) == 0) {
+		return
+	}
+	heldRule := func(r addr.Rule) bool {
+		for _, o := range d.instances {
+			if o.unit != nil && o.core.State() == vrrp.StateMaster && slices.Contains(o.rules, r) {
+				return true
+			}
+		}
+		return false
+	}
+	heldRoute := func(r addr.Route) bool {
+		for _, o := range d.instances {
+			if o.unit != nil && o.core.State() == vrrp.StateMaster && slices.Contains(o.routes, r) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, r := range in.rules {
+		if heldRule(r) {
+			continue
+		}
+		if err := d.ports.Rules.Del(r); err != nil {
+			d.log.Error("removing stale virtual rule failed", "instance", in.cfg.Name, "rule", r.String(), "err", err)
+		}
+	}
+	for _, r := range in.routes {
+		if heldRoute(r) {
+			continue
+		}
+		if err := d.ports.Routes.Del(r); err != nil {
+			d.log.Error("removing stale virtual route failed", "instance", in.cfg.Name, "route", r.String(), "err", err)
+		}
 	}
 }
 

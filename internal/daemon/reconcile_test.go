@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"net/netip"
 	"slices"
 	"strings"
 	"testing"
@@ -269,4 +270,140 @@ func TestVirtualRouteDeletedUnderMasterIsRestored(t *testing.T) {
 	if n := a.status("VI_1").Counters[ctl.RoutesRestored.String()]; n != 1 {
 		t.Errorf("routes_restored %d after the reload, want still 1", n)
 	}
+}
+
+// Found by the chaos harness (issue 10): the kernel flushes the routes over
+// a device with its last IPv4 address and says nothing; the VIP came back
+// (vips_restored) but the MASTER's virtual route did not. An address
+// removal now makes the daemon look at its routes and put back the lost
+// ones.
+func TestRouteFlushedWithAddressIsRestored(t *testing.T) {
+	routes := "    virtual_routes {\n        198.51.100.0/24 dev eth0 table 100\n    }"
+	h, a, _ := pair(t, pairConf(150, routes), pairConf(100, routes))
+	h.advance(5 * time.Second)
+	h.expect("VI_1", vip1, "MASTER", "BACKUP")
+	rt := a.d.find("VI_1").routes[0]
+	a.flushRoutes()
+	a.setAddr(vip1, "eth0", false) // the address goes; its routes went silently
+	h.settle()
+	if !a.hasRoute(rt.String()) {
+		t.Fatalf("the route flushed with the address was not restored")
+	}
+	st := a.status("VI_1")
+	if st.Counters[ctl.RoutesRestored.String()] != 1 || st.Counters[ctl.VIPsRestored.String()] != 1 {
+		t.Errorf("routes_restored %d vips_restored %d, want 1 1", st.Counters[ctl.RoutesRestored.String()], st.Counters[ctl.VIPsRestored.String()])
+	}
+	// An address removal that took no route restores none.
+	a.setAddr(vip1, "eth0", false)
+	h.settle()
+	if n := a.status("VI_1").Counters[ctl.RoutesRestored.String()]; n != 1 {
+		t.Errorf("routes_restored %d after a removal that flushed nothing, want still 1", n)
+	}
+}
+
+// Found by the chaos harness (issue 10; fault 4 for routes and rules): a
+// daemon killed while MASTER leaves its virtual rules and routes; the
+// restarted daemon (BACKUP) removed the stale VIPs but kept the rule, so
+// two nodes routed for the VIP. They are removed at start now, as
+// keepalived does.
+func TestStaleRoutesAndRulesRemovedAtStart(t *testing.T) {
+	extra := "    virtual_routes {\n        198.51.100.0/24 dev eth0 table 100\n    }\n" +
+		"    virtual_rules {\n        from 203.0.113.10/32 table 100\n    }"
+	h := newHarness(t)
+	a := h.node("a", map[string]string{"eth0": "lan 192.0.2.1"}, pairConf(100, extra))
+	b := h.node("b", map[string]string{"eth0": "lan 192.0.2.2"}, pairConf(150, extra))
+	b.start()
+	h.advance(5 * time.Second)
+	// Left by a's crashed run.
+	var route, rule string
+	a.setAddr(vip1, "eth0", true)
+	for _, r := range b.d.find("VI_1").routes {
+		route = r.String()
+		_ = nodeRoutes{a}.Add(r)
+	}
+	for _, r := range b.d.find("VI_1").rules {
+		rule = r.String()
+		_ = nodeRules{a}.Add(r)
+	}
+	a.start()
+	h.expect("VI_1", vip1, "BACKUP", "MASTER")
+	if a.hasRoute(route) || a.hasRule(rule) {
+		t.Errorf("the restarted BACKUP keeps the stale route %v (%s) or rule %v (%s)", a.hasRoute(route), route, a.hasRule(rule), rule)
+	}
+	if !b.hasRoute(route) || !b.hasRule(rule) {
+		t.Errorf("the MASTER lacks its route %v or rule %v", b.hasRoute(route), b.hasRule(rule))
+	}
+}
+
+// Found by the chaos harness (issue 10): after a crash that left the VIP
+// as the interface's primary address (the kernel promotes it when the own
+// address is removed, and the own address added back comes second), the
+// restarted daemon took the VIP as its advert source. The node holding the
+// VIP drops adverts from its own address, so both stayed MASTER for good.
+// The source is now the interface's own address.
+func TestAdvertSourceIsNotAVIP(t *testing.T) {
+	h := newHarness(t)
+	a := h.node("a", map[string]string{"eth0": "lan 192.0.2.1"}, pairConf(150, ""))
+	b := h.node("b", map[string]string{"eth0": "lan 192.0.2.2"}, pairConf(100, ""))
+	b.start()
+	h.advance(5 * time.Second)
+	if st := b.state("VI_1"); st != "MASTER" {
+		t.Fatalf("setup: b is %s, want MASTER", st)
+	}
+	a.setAddr(vip1, "eth0", true) // left by the crashed run, listed first
+	a.setAddr("192.0.2.1/24", "eth0", true)
+	a.mu.Lock()
+	a.primaryFirst = netip.MustParsePrefix(vip1).Addr()
+	a.mu.Unlock()
+	a.start()
+	if src := a.d.find("VI_1").src; src != netip.MustParseAddr("192.0.2.1") {
+		t.Errorf("advert source %v, want the interface's own 192.0.2.1", src)
+	}
+	h.advance(5 * time.Second)
+	h.expect("VI_1", vip1, "MASTER", "BACKUP")
+}
+
+// Issue 10, item 4: a virtual rule deleted by hand while MASTER is put back
+// (netlink gives no rule events: the loop looks every second) and counted;
+// a BACKUP does not add it.
+func TestVirtualRuleDeletedUnderMasterIsRestored(t *testing.T) {
+	rules := "    virtual_rules {\n        from 203.0.113.10/32 table 100\n    }"
+	h, a, b := pair(t, pairConf(150, rules), pairConf(100, rules))
+	h.advance(5 * time.Second)
+	h.expect("VI_1", vip1, "MASTER", "BACKUP")
+	ru := a.d.find("VI_1").rules[0]
+	if !a.hasRule(ru.String()) || b.hasRule(ru.String()) {
+		t.Fatalf("setup: master has the rule %v, backup %v; want true, false", a.hasRule(ru.String()), b.hasRule(ru.String()))
+	}
+	_ = nodeRules{a}.Del(ru) // ip rule del ... (no event)
+	h.advance(3 * time.Second)
+	if !a.hasRule(ru.String()) {
+		t.Fatalf("the rule deleted by hand was not restored")
+	}
+	if n := a.status("VI_1").Counters[ctl.RulesRestored.String()]; n != 1 {
+		t.Errorf("rules_restored %d, want 1", n)
+	}
+	if b.hasRule(ru.String()) {
+		t.Errorf("the BACKUP added the rule")
+	}
+}
+
+// Found by the chaos harness (issue 10): the MASTER's own address (its
+// advert source) removed: it kept the VIP, could send no advert ("network
+// is unreachable"), the peer took over and both held the VIP until the
+// address came back. The instance is in FAULT while its source is gone.
+func TestSourceAddressRemovedFaults(t *testing.T) {
+	h, a, _ := pair(t, pairConf(150, ""), pairConf(100, ""))
+	a.setAddr("192.0.2.1/24", "eth0", true) // the fake kernel lists it too
+	h.advance(5 * time.Second)
+	h.expect("VI_1", vip1, "MASTER", "BACKUP")
+	a.setAddr("192.0.2.1/24", "eth0", false)
+	h.advance(5 * time.Second)
+	h.expect("VI_1", vip1, "FAULT", "MASTER")
+	if a.holds(vip1) {
+		t.Errorf("the FAULT node still holds the VIP")
+	}
+	a.setAddr("192.0.2.1/24", "eth0", true)
+	h.advance(5 * time.Second)
+	h.expect("VI_1", vip1, "MASTER", "BACKUP")
 }

@@ -1,9 +1,12 @@
 package daemon
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -321,5 +324,59 @@ func TestDropDoesNotAllocate(t *testing.T) {
 	if in.stats.Dropped(packet.DropTTL) < 100 || in.stats.Dropped(packet.DropVRIDMismatch) < 100 {
 		t.Errorf("drops counted: ttl %d, vrid_mismatch %d; want each >= 100",
 			in.stats.Dropped(packet.DropTTL), in.stats.Dropped(packet.DropVRIDMismatch))
+	}
+}
+
+// The drops a shared socket counts before an instance can be named (issue
+// 10, fault 6: kept but shown nowhere) reach the status, the status table
+// and the SIGUSR2 stats dump.
+func TestSocketCountersShown(t *testing.T) {
+	f := newRxFixture(t, 1)
+	var adv packet.Advert
+	b := getBatch()
+	f.n.d.accept(f.sc, b, []byte{0x31}, f.meta, packet.IPv4, &adv)
+	unknown := packet.Advert{Version: 3, Type: packet.TypeAdvertisement, VRID: 99, Priority: 200, AdverInt: 100}
+	p, err := unknown.AppendBinary(nil, f.meta.Src, f.meta.Dst, packet.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		f.n.d.accept(f.sc, b, p, f.meta, packet.IPv4, &adv)
+	}
+	putBatch(b)
+	f.sc.overflow.Add(3)
+	f.sc.kernelDrops.Store(4) // noteDrops stores what SO_RXQ_OVFL reported
+
+	st, err := f.n.d.Status(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Sockets) != 1 {
+		t.Fatalf("status lists %d sockets, want 1: %+v", len(st.Sockets), st.Sockets)
+	}
+	so := st.Sockets[0]
+	want := map[ctl.SocketCounter]uint64{ctl.SocketVRIDMismatch: 2, ctl.SocketMalformed: 1, ctl.SocketLoopQueueFull: 3, ctl.SocketKernelQueueFull: 4}
+	for c, n := range want {
+		if so.Counter(c) != n {
+			t.Errorf("socket %s %s: %s = %d, want %d", so.Interface, so.Family, c, so.Counter(c), n)
+		}
+	}
+	if so.Interface != "eth0" || so.Family != "ipv4" || len(so.Counters) != int(ctl.NumSocketCounters) {
+		t.Errorf("socket = %+v", so)
+	}
+	var table strings.Builder
+	if err := ctl.WriteTable(&table, st); err != nil {
+		t.Fatal(err)
+	}
+	if line := "socket eth0 ipv4: dropped before reaching an instance: kernel_queue_full=4 loop_queue_full=3 malformed=1 vrid_mismatch=2\n"; !strings.Contains(table.String(), line) {
+		t.Errorf("status table lacks %q:\n%s", line, table.String())
+	}
+	path := filepath.Join(t.TempDir(), "stats")
+	if err := f.n.d.WriteDump(context.Background(), DumpStats, path); err != nil {
+		t.Fatal(err)
+	}
+	dump, _ := os.ReadFile(path)
+	if want := "VRRP Socket: eth0 ipv4\n  vrid_mismatch: 2\n  malformed: 1\n  loop_queue_full: 3\n  kernel_queue_full: 4\n"; !strings.Contains(string(dump), want) {
+		t.Errorf("stats dump lacks %q:\n%s", want, dump)
 	}
 }

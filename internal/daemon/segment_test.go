@@ -61,10 +61,16 @@ type node struct {
 	// routes and routeEvents: the fake kernel's routes (by their String).
 	routes      map[string]bool
 	routeEvents chan addr.RouteEvent
-	ctx         context.Context
-	cancel      context.CancelFunc
-	clean       func()
-	up          bool // started and not crashed or stopped
+	// rules: the fake kernel's rules (by their String; no events, as
+	// netlink gives none to the daemon).
+	rules map[string]bool
+	// primaryFirst, when valid, is what Primary answers for eth0 (the
+	// kernel\'s first address: a promoted VIP, say).
+	primaryFirst netip.Addr
+	ctx          context.Context
+	cancel       context.CancelFunc
+	clean        func()
+	up           bool // started and not crashed or stopped
 
 	// kernelDelay is what each socket open or close and each VMAC create or
 	// delete costs in this fake kernel (zero in the scenarios).
@@ -121,7 +127,7 @@ func newHarness(t testing.TB) *harness {
 // node adds a daemon; ifaces maps interface names to "segment address".
 func (h *harness) node(name string, ifaces map[string]string, cfgText string) *node {
 	n := &node{h: h, name: name, ifaces: map[string]*nodeIface{}, rec: &stateRecorder{},
-		links: make(chan link.Event, 64), addrEvents: make(chan addr.Event, 1024), routes: map[string]bool{}, routeEvents: make(chan addr.RouteEvent, 1024), addrs: map[string]string{}, vmacs: map[string]bool{}, vmacLL: map[string]netip.Addr{}, failAdd: map[string]bool{}}
+		links: make(chan link.Event, 64), addrEvents: make(chan addr.Event, 1024), routes: map[string]bool{}, rules: map[string]bool{}, routeEvents: make(chan addr.RouteEvent, 1024), addrs: map[string]string{}, vmacs: map[string]bool{}, vmacLL: map[string]netip.Addr{}, failAdd: map[string]bool{}}
 	for ifname, spec := range ifaces {
 		seg, a, _ := strings.Cut(spec, " ")
 		n.ifaces[ifname] = &nodeIface{seg: h.segment(seg), addr: netip.MustParseAddr(a), up: true}
@@ -167,7 +173,7 @@ func (n *node) record(op string) {
 // ports are the node's fake kernel: its clock is the harness's.
 func (n *node) ports() Ports {
 	return Ports{Clock: n, Thread: testThread{}, Sockets: n, Links: n, Addresses: nodeAddrs{n},
-		Routes: nodeRoutes{n}, Rules: nopRules{}, Announcer: nopAnnouncer{}, VMACs: n}
+		Routes: nodeRoutes{n}, Rules: nodeRules{n}, Announcer: nopAnnouncer{}, VMACs: n}
 }
 
 func (n *node) Now() time.Time { return n.h.now }
@@ -263,6 +269,41 @@ func (r nodeRoutes) Add(rt addr.Route) error {
 
 func (r nodeRoutes) Del(rt addr.Route) error { return r.n.delRoute(rt) }
 
+// Has is the fake kernel's answer to "is this route there" (routeChecker).
+func (r nodeRoutes) Has(rt addr.Route) (bool, error) { return r.n.hasRoute(rt.String()), nil }
+
+// flushRoutes removes every route silently, as the kernel does with a
+// device's last IPv4 address: no route event.
+func (n *node) flushRoutes() {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	clear(n.routes)
+}
+
+type nodeRules struct{ n *node }
+
+func (r nodeRules) Add(ru addr.Rule) error {
+	r.n.mu.Lock()
+	defer r.n.mu.Unlock()
+	r.n.rules[ru.String()] = true
+	return nil
+}
+
+func (r nodeRules) Del(ru addr.Rule) error {
+	r.n.mu.Lock()
+	defer r.n.mu.Unlock()
+	delete(r.n.rules, ru.String())
+	return nil
+}
+
+func (r nodeRules) Has(ru addr.Rule) (bool, error) { return r.n.hasRule(ru.String()), nil }
+
+func (n *node) hasRule(s string) bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.rules[s]
+}
+
 func (r nodeRoutes) Watch(context.Context, func()) (<-chan addr.RouteEvent, error) {
 	return r.n.routeEvents, nil
 }
@@ -323,6 +364,12 @@ func (n *node) Primary(ifname string, ipv6 bool) (netip.Addr, error) {
 	n.mu.Unlock()
 	if gone {
 		return netip.Addr{}, fmt.Errorf("interface %s: no such device", ifname)
+	}
+	n.mu.Lock()
+	first := n.primaryFirst
+	n.mu.Unlock()
+	if first.IsValid() && ifname == "eth0" && first.Is6() == ipv6 {
+		return first, nil
 	}
 	if ok && i.addr.Is6() == ipv6 {
 		return i.addr, nil

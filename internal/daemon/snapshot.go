@@ -95,12 +95,46 @@ func (d *Daemon) publish() {
 			snap.SyncGroups = append(snap.SyncGroups, sg)
 		}
 	}
+	snap.Sockets = d.socketSnapshots()
 	first := d.published.Load() == nil
 	d.published.Store(&snap)
 	d.snapDirty, d.snapAll = false, false
 	if first {
 		close(d.firstPublished)
 	}
+}
+
+// socketSnapshots lists the shared VRRP sockets for the snapshot, sorted
+// by interface then family (on the loop, which owns d.conns). Their
+// counters are the sockets' atomics, read when the status is rendered.
+func (d *Daemon) socketSnapshots() []*ctl.SocketSnapshot {
+	out := make([]*ctl.SocketSnapshot, 0, len(d.conns))
+	for k, sc := range d.conns {
+		out = append(out, &ctl.SocketSnapshot{Interface: k.iface, IPv6: k.ipv6, Counters: sc})
+	}
+	slices.SortFunc(out, func(a, b *ctl.SocketSnapshot) int {
+		if c := strings.Compare(a.Interface, b.Interface); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Family(), b.Family())
+	})
+	return out
+}
+
+// SocketCount implements ctl.SocketCounters: the socket's drops counted
+// before an instance could be named.
+func (sc *sharedConn) SocketCount(c ctl.SocketCounter) uint64 {
+	switch c {
+	case ctl.SocketVRIDMismatch:
+		return sc.unknownVRID.Load()
+	case ctl.SocketMalformed:
+		return sc.malformed.Load()
+	case ctl.SocketLoopQueueFull:
+		return sc.overflow.Load()
+	case ctl.SocketKernelQueueFull:
+		return sc.kernelDrops.Load()
+	}
+	return 0
 }
 
 // instanceSnapshot builds one instance's entry (on the loop).

@@ -27,6 +27,7 @@ func freshSnapshot() *ctl.Snapshot {
 			Trackers:       []ctl.TrackerSnapshot{{TrackerStatus: ctl.TrackerStatus{Kind: "interface", Name: "eth0", OK: true}}},
 			Counters:       &ctl.InstanceCounters{},
 		}},
+		Sockets: []*ctl.SocketSnapshot{{Interface: "eth0", Counters: &ctl.FixedSocketCounts{}}},
 		VirtualServers: []ctl.VirtualServerStatus{{Name: "192.0.2.100:80/TCP", Backend: "ipvs", Quorum: true, WeightSum: 1,
 			RealServers: []ctl.RealServerStatus{{Addr: "198.18.0.2:80", Weight: 1, Up: true, InTable: true, Checkers: 1}}}},
 	}

@@ -22,9 +22,12 @@
 //	                                                         priority_zero_{sent,received}, transitions,
 //	                                                         {became,released}_master, split_brain_suspected,
 //	                                                         master_rx_lower_pri, no_master_heard, vip_errors,
-//	                                                         garp_{sent,errors}; send_errors is advert_send_errors_total
+//	                                                         garp_{sent,errors}, {vips,routes,rules}_restored,
+//	                                                         stale_vips_removed; send_errors is advert_send_errors_total
 //	gokeepalived_vrrp_inputs_ignored_total{…,reason}         the ignored-input counters (ignored_<reason>), when non-zero
 //	gokeepalived_vrrp_drops_total{…,reason}                  received adverts dropped, per packet.DropReason
+//	gokeepalived_vrrp_socket_drops_total{interface,family,reason}  dropped by a shared socket before an instance
+//	                                                         was named, per ctl.SocketCounter
 //	gokeepalived_vrrp_last_advert_age_seconds                time since the last advert was received
 //	gokeepalived_vrrp_last_transition_timestamp_seconds      when the state last changed
 //	gokeepalived_vrrp_tracker_up{…,kind,tracker}             1 when a tracked object is OK
@@ -99,6 +102,7 @@ type Collector struct {
 	vipsHeld, maintenance *prometheus.Desc
 	counters              []counterSpec
 	drops, ignored        *prometheus.Desc
+	socketDrops           *prometheus.Desc
 	lastAdvertAge         *prometheus.Desc
 	lastTransition        *prometheus.Desc
 	trackerUp             *prometheus.Desc
@@ -134,6 +138,9 @@ func New(snapshot func() *ctl.Snapshot, opts ...Option) *Collector {
 			"1 while gokeepalivedctl maintenance holds the instance out (it never becomes MASTER), else 0."),
 		drops: instanceDesc("drops_total",
 			"Received advertisements dropped, by reason.", "reason"),
+		socketDrops: prometheus.NewDesc(prometheus.BuildFQName(namespace, subVRRP, "socket_drops_total"),
+			"Packets a shared VRRP socket dropped before an instance could be named, by reason (ctl.SocketCounter).",
+			[]string{"interface", "family", "reason"}, nil),
 		ignored: instanceDesc("inputs_ignored_total",
 			"Inputs (mostly adverts) the VRRP state machine ignored, by reason.", "reason"),
 		lastAdvertAge: instanceDesc("last_advert_age_seconds",
@@ -167,7 +174,7 @@ func New(snapshot func() *ctl.Snapshot, opts ...Option) *Collector {
 // Describe implements prometheus.Collector.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{c.state, c.stateCode, c.basePrio, c.effPrio, c.vipsHeld, c.maintenance,
-		c.drops, c.ignored, c.lastAdvertAge, c.lastTransition, c.trackerUp, c.startTime, c.lastReload} {
+		c.drops, c.ignored, c.socketDrops, c.lastAdvertAge, c.lastTransition, c.trackerUp, c.startTime, c.lastReload} {
 		ch <- d
 	}
 	for _, s := range c.counters {
@@ -193,6 +200,12 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	now := c.now()
 	for _, in := range st.Instances {
 		c.collectInstance(ch, in, now)
+	}
+	for _, so := range st.Sockets {
+		for k := range ctl.NumSocketCounters {
+			ch <- prometheus.MustNewConstMetric(c.socketDrops, prometheus.CounterValue, float64(so.Counters.SocketCount(k)),
+				so.Interface, so.Family(), k.String())
+		}
 	}
 	c.lvs.collect(ch, st.VirtualServers)
 }

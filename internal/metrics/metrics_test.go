@@ -145,6 +145,9 @@ gokeepalived_vrrp_released_master_total{instance="VI_1",interface="eth0",vrid="5
 # HELP gokeepalived_vrrp_routes_restored_total Virtual routes put back after something else deleted them while this instance was MASTER.
 # TYPE gokeepalived_vrrp_routes_restored_total counter
 gokeepalived_vrrp_routes_restored_total{instance="VI_1",interface="eth0",vrid="51"} 0
+# HELP gokeepalived_vrrp_rules_restored_total Virtual rules put back after something else deleted them while this instance was MASTER.
+# TYPE gokeepalived_vrrp_rules_restored_total counter
+gokeepalived_vrrp_rules_restored_total{instance="VI_1",interface="eth0",vrid="51"} 0
 # HELP gokeepalived_vrrp_split_brain_suspected_total Adverts from another master while this instance was MASTER and out-ranked it: both held the virtual addresses.
 # TYPE gokeepalived_vrrp_split_brain_suspected_total counter
 gokeepalived_vrrp_split_brain_suspected_total{instance="VI_1",interface="eth0",vrid="51"} 1
@@ -230,10 +233,10 @@ gokeepalived_vrrp_vips_held{instance="VI_6",interface="eth1",vrid="7"} 0
 		t.Fatal(err)
 	}
 	// 6 state series (MAINTENANCE included) + state_code + 2 priorities +
-	// vips_held + maintenance + 17 counters
+	// vips_held + maintenance + 18 counters
 	// (the 10 ignored-input ones are absent at zero) + one drop series per
 	// DropReason but OK.
-	if got, want := testutil.CollectAndCount(c), 6+1+2+1+1+17+int(packet.NumDropReasons)-1; got != want {
+	if got, want := testutil.CollectAndCount(c), 6+1+2+1+1+18+int(packet.NumDropReasons)-1; got != want {
 		t.Errorf("CollectAndCount = %d, want %d", got, want)
 	}
 }
@@ -376,6 +379,31 @@ func TestHandlersAreIndependent(t *testing.T) {
 	_ = Handler(fakeSnapshot)
 	_ = Handler(fakeSnapshot) // would panic on duplicate registration with a global registry
 	if _, err := NewRegistry(fakeSnapshot).Gather(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// The shared sockets' drops (ctl.SocketCounter) are one series per reason,
+// zero included, labelled with the socket's interface and family.
+func TestSocketDrops(t *testing.T) {
+	snap := func() *ctl.Snapshot {
+		return &ctl.Snapshot{PID: 1, Sockets: []*ctl.SocketSnapshot{
+			{Interface: "eth0", Counters: &ctl.FixedSocketCounts{ctl.SocketVRIDMismatch: 2, ctl.SocketKernelQueueFull: 5}},
+			{Interface: "eth0", IPv6: true, Counters: &ctl.FixedSocketCounts{ctl.SocketMalformed: 1}},
+		}}
+	}
+	want := `# HELP gokeepalived_vrrp_socket_drops_total Packets a shared VRRP socket dropped before an instance could be named, by reason (ctl.SocketCounter).
+# TYPE gokeepalived_vrrp_socket_drops_total counter
+gokeepalived_vrrp_socket_drops_total{family="ipv4",interface="eth0",reason="kernel_queue_full"} 5
+gokeepalived_vrrp_socket_drops_total{family="ipv4",interface="eth0",reason="loop_queue_full"} 0
+gokeepalived_vrrp_socket_drops_total{family="ipv4",interface="eth0",reason="malformed"} 0
+gokeepalived_vrrp_socket_drops_total{family="ipv4",interface="eth0",reason="vrid_mismatch"} 2
+gokeepalived_vrrp_socket_drops_total{family="ipv6",interface="eth0",reason="kernel_queue_full"} 0
+gokeepalived_vrrp_socket_drops_total{family="ipv6",interface="eth0",reason="loop_queue_full"} 0
+gokeepalived_vrrp_socket_drops_total{family="ipv6",interface="eth0",reason="malformed"} 1
+gokeepalived_vrrp_socket_drops_total{family="ipv6",interface="eth0",reason="vrid_mismatch"} 0
+`
+	if err := testutil.CollectAndCompare(New(snap), strings.NewReader(want), "gokeepalived_vrrp_socket_drops_total"); err != nil {
 		t.Fatal(err)
 	}
 }

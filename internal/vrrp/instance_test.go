@@ -49,6 +49,8 @@ func TestTimers(t *testing.T) {
 
 func TestStartup(t *testing.T) {
 	t.Run("RFC9568-6.4.1-1 owner goes master at once", func(t *testing.T) {
+		// Also RFC9568-8.1.2-2 and RFC3768-8.2-3: the addresses are
+		// configured (AcquireVIPs) before the gratuitous ARP is sent.
 		i := mustInstance(t, baseConfig(3, 255))
 		out := i.Handle(t0, Startup{})
 		want := []string{"AcquireVIPs", "SendAdvert(255)", "SendGratuitous(5)", "Notify(MASTER)"}
@@ -122,7 +124,7 @@ func TestConfigValidation(t *testing.T) {
 		{"version 4", func(c *Config) { c.Version = 4 }, "version 4"},
 		{"priority 0", func(c *Config) { c.Priority = 0 }, "priority"},
 		{"v2 fractional interval", func(c *Config) { c.AdverInt = 1500 * time.Millisecond }, "whole seconds"},
-		{"v3 interval over 40.95s", func(c *Config) { c.Version = 3; c.AdverInt = 41 * time.Second }, "10ms steps"},
+		{"RFC9568-6.1-6 v3 interval over 40.95s", func(c *Config) { c.Version = 3; c.AdverInt = 41 * time.Second }, "10ms steps"},
 		{"no primary address", func(c *Config) { c.PrimaryAddr = netip.Addr{} }, "primary address"},
 		{"initial state FAULT", func(c *Config) { c.InitialState = StateFault }, "initial state"},
 		{"down timer adverts 101", func(c *Config) { c.DownTimerAdverts = 101 }, "1..100"},
@@ -141,6 +143,7 @@ func TestConfigValidation(t *testing.T) {
 
 func TestBackup(t *testing.T) {
 	t.Run("RFC9568-6.4.2-7 master down timer fires: advert, GARP, master", func(t *testing.T) {
+		// RFC3768-6.4-1: VRRPv2's Backup rules, checked with a v2 config.
 		i := startBackup(t, baseConfig(2, 100))
 		now := t0.Add(time.Second)
 		i.Handle(now, advert(2, higher, 150, 1))

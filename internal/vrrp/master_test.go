@@ -117,6 +117,8 @@ func TestMaster(t *testing.T) {
 		}
 	})
 	t.Run("keepalived:garp_master_delay and garp_master_refresh", func(t *testing.T) {
+		// RFC9568-8.1.2-4, RFC3768-8.2-3: gratuitous ARP for each VIP on
+		// becoming master (SendGratuitous), repeated as keepalived does.
 		c := baseConfig(3, 255)
 		c.GARPMasterDelay, c.GARPMasterRefresh, c.GARPMasterRefreshRepeat = 2500*time.Millisecond, 4*time.Second, 2
 		i, now := startMaster(t, c)
@@ -165,6 +167,14 @@ func TestReceiveChecks(t *testing.T) {
 		i, now := startMaster(t, baseConfig(3, 255))
 		i.Handle(now, advert(3, higher, 255, 100))
 		wantState(t, i, StateBackup)
+	})
+	t.Run("RFC9568-8.3.2-1 two owners: the winner stays and signals the other owner", func(t *testing.T) {
+		i, now := startMaster(t, baseConfig(3, 255))
+		out := i.Handle(now, advert(3, lower, 255, 100))
+		wantState(t, i, StateMaster)
+		if d := cmp.Diff([]string{"SplitBrainSuspect(192.0.2.5,255)", "SendAdvert(255)"}, render(out.Actions)); d != "" {
+			t.Errorf("actions (-want +got):\n%s", d)
+		}
 	})
 	t.Run("RFC3768-7.1-5 keepalived:owner_ignore_adverts", func(t *testing.T) {
 		c := baseConfig(3, 255)

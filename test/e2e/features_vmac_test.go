@@ -15,6 +15,8 @@ import (
 // the VIP is that MAC. After failover (the master's ens33 down) the client still reaches
 // the VIP through the same MAC, now on the backup's vrrp.51. A stopped daemon removes its
 // vrrp.51. Real keepalived runs the same scenario as the reference.
+// Ledger: RFC9568-6.4.3-1, RFC9568-7.3-1, RFC3768-7.3-1, RFC9568-8.1.2-1 and
+// RFC3768-8.2-1 with use_vmac (the master answers ARP with the virtual MAC).
 func TestFeatureUseVMAC(t *testing.T) {
 	t.Parallel()
 	for _, kind := range bothDaemons {

@@ -176,8 +176,9 @@ func (addresses) Watch(ctx context.Context, wake func()) (<-chan addr.Event, err
 
 type routes struct{}
 
-func (routes) Add(r addr.Route) error { return addr.AddRoute(r) }
-func (routes) Del(r addr.Route) error { return addr.DelRoute(r) }
+func (routes) Add(r addr.Route) error         { return addr.AddRoute(r) }
+func (routes) Del(r addr.Route) error         { return addr.DelRoute(r) }
+func (routes) Has(r addr.Route) (bool, error) { return addr.RouteExists(r) }
 func (routes) Watch(ctx context.Context, wake func()) (<-chan addr.RouteEvent, error) {
 	return addr.WatchRoutes(ctx, wake)
 }
@@ -186,6 +187,8 @@ type rules struct{}
 
 func (rules) Add(r addr.Rule) error { return addr.AddRule(r) }
 func (rules) Del(r addr.Rule) error { return addr.DelRule(r) }
+
+func (rules) Has(r addr.Rule) (bool, error) { return addr.RuleExists(r) }
 
 type announcer struct{ s *garp.Sender }
 

@@ -154,6 +154,38 @@ func AddRoute(r Route) error {
 	return nil
 }
 
+// RouteExists reports whether the kernel has a route to r's destination in
+// r's table (on r's device, when it names one). The kernel flushes routes
+// with the last address of a device or with the link and does not report
+// it, so the daemon asks.
+func RouteExists(r Route) (bool, error) {
+	if err := r.validate(); err != nil {
+		return false, err
+	}
+	nr, err := r.netlink()
+	var nf netlink.LinkNotFoundError
+	if errors.As(err, &nf) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	table := nr.Table
+	if table == 0 {
+		table = unix.RT_TABLE_MAIN
+	}
+	filter := &netlink.Route{Table: table, Dst: nr.Dst, LinkIndex: nr.LinkIndex}
+	mask := uint64(netlink.RT_FILTER_TABLE | netlink.RT_FILTER_DST)
+	if nr.LinkIndex != 0 {
+		mask |= netlink.RT_FILTER_OIF
+	}
+	got, err := netlink.RouteListFiltered(nr.Family, filter, mask)
+	if err != nil {
+		return false, err
+	}
+	return len(got) > 0, nil
+}
+
 // DelRoute removes the route; an absent route (or device) is not an error.
 func DelRoute(r Route) error {
 	if err := r.validate(); err != nil {
@@ -229,6 +261,16 @@ func AddRule(r Rule) error {
 		return fmt.Errorf("add rule %v: %w", r, err)
 	}
 	return nil
+}
+
+// RuleExists reports whether the kernel has a rule with r's selector and
+// table (at any priority). Netlink gives the daemon no rule events, so it
+// asks.
+func RuleExists(r Rule) (bool, error) {
+	if err := r.validate(); err != nil {
+		return false, err
+	}
+	return ruleExists(r)
 }
 
 // DelRule removes the rule; an absent rule is not an error.

@@ -84,6 +84,8 @@ func TestCreateDelete(t *testing.T) {
 // sent through it from that address leaves with the virtual MAC. Before, the
 // kernel gave the VMAC an address from the virtual MAC and refused the
 // parent's link-local as the source (EINVAL).
+// TestCreateIPv6: RFC9568-7.4-1, no address is derived from the virtual MAC
+// (IPv6 address generation is off on the VMAC; checkOnlyLinkLocal).
 func TestCreateIPv6(t *testing.T) {
 	p := netnstest.NewPair(t)
 	cfg := vmac.Config{Name: "vrrp.6", Parent: p.AIf, VRID: 6, IPv6: true}

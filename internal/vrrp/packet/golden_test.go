@@ -192,6 +192,8 @@ func expectFor(g golden) Expect {
 // TestGoldenKeepalived: every advert real keepalived sent parses to the
 // expected struct, passes Validate, and re-encodes to the same bytes
 // (VRRP message and, for IPv4, keepalived's IP header).
+// TestGoldenKeepalived: RFC9568-7.2-1 and RFC3768-7.2-1 (the transmitted
+// fields and checksum) are checked byte for byte against keepalived's adverts.
 func TestGoldenKeepalived(t *testing.T) {
 	files, err := filepath.Glob("testdata/*.hex")
 	if err != nil {

@@ -116,11 +116,11 @@ var validateCases = []validateCase{
 		adv: func(a *Advert) { a.Addrs = nil }, want: func(e *Expect) { e.VIPs = nil }, reason: OK},
 
 	// Authentication (v2).
-	{name: "RFC2338-7.1-6: auth type must match (none received, PASS configured)", base: "v2",
+	{name: "RFC3768-7.1-6 (RFC2338-7.1-6): auth type must match (none received, PASS configured)", base: "v2",
 		adv: func(a *Advert) { a.AuthType = AuthNone; a.AuthData = [8]byte{} }, reason: DropAuthType},
-	{name: "RFC2338-7.1-6: auth type must match (PASS received, none configured)", base: "v2",
+	{name: "RFC3768-7.1-6 (RFC2338-7.1-6): auth type must match (PASS received, none configured)", base: "v2",
 		want: func(e *Expect) { e.AuthType = AuthNone }, reason: DropAuthType},
-	{name: "RFC2338-7.1-6: unknown auth type 7", base: "v2", adv: func(a *Advert) { a.AuthType = 7 }, reason: DropAuthType},
+	{name: "RFC3768-7.1-6 (RFC2338-7.1-6): unknown auth type 7", base: "v2", adv: func(a *Advert) { a.AuthType = 7 }, reason: DropAuthType},
 	{name: "RFC2338-5.3.6.2: PASS password must match", base: "v2",
 		want: func(e *Expect) { e.AuthPass = PassAuth("secret13") }, reason: DropAuthMismatch},
 	{name: "RFC2338-5.3.6.2: PASS compares all 8 bytes (NUL padding)", base: "v2",
@@ -147,7 +147,7 @@ var validateCases = []validateCase{
 		adv: func(a *Advert) { a.Addrs = addrs("192.0.2.20", "192.0.2.99") }, want: func(e *Expect) { e.SkipCheckAdvAddr = true }, reason: OK},
 	{name: "RFC9568-7.1-8: the order of the addresses does not matter", base: "v3",
 		adv: func(a *Advert) { a.Addrs = addrs("203.0.113.20", "192.0.2.20") }, reason: OK},
-	{name: "RFC9568-5.2.9 erratum 8300: first IPv6 address must be link-local (vrrp_strict)", base: "v6",
+	{name: "RFC9568-7.1-7 (and RFC9568-6.1-7) erratum 8300, §5.2.9: first IPv6 address must be link-local (vrrp_strict)", base: "v6",
 		adv:  func(a *Advert) { a.Addrs = addrs("2001:db8::53", "fe80::53") },
 		want: func(e *Expect) { e.Strict = true }, reason: DropAddrList},
 	{name: "keepalived: first IPv6 address not link-local is accepted without vrrp_strict", base: "v6",
