@@ -222,15 +222,11 @@ func globalDefsBlock() *BlockSpec {
 		optBoolKw("vrrp_lower_prio_no_advert", func(g *Global) *bool { return &g.LowerPrioNoAdvert }),
 		optBoolKw("vrrp_higher_prio_send_advert", func(g *Global) *bool { return &g.HigherPrioSendAdvert }),
 		intKw("vrrp_version", 2, 3, func(g *Global) *int { return &g.VRRPVersion }),
-		kw("vrrp_iptables", 0, 2).unimpl(),
-		kw("vrrp_ipsets", 0, 5).unimpl(),
-		kw("nftables", 0, 1, tStr).unimpl(),
-		kw("nftables_priority", 1, 1, tInt(-2147483648, 2147483647)).unimpl(),
-		flag("nftables_ifindex").unimpl(),
+		// vrrp_iptables, vrrp_ipsets, nftables, nftables_priority,
+		// nftables_ifindex, nftables_counters: firewallRows (firewall.go).
 		kw("nftables_ipvs", 0, 1, tStr).unimpl(),
 		kw("nftables_ipvs_priority", 1, 1, tInt(-2147483648, 2147483647)).unimpl(),
 		kw("nftables_ipvs_start_fwmark", 1, 1, tUint).unimpl(),
-		flag("nftables_counters").unimpl(),
 		flagKw("vrrp_check_unicast_src", func(g *Global) *bool { return &g.CheckUnicastSrc }, true),
 		flagKw("vrrp_skip_check_adv_addr", func(g *Global) *bool { return &g.SkipCheckAdvAddr }, true),
 		// keepalived >= 2.3 (not in 2.2.7): interop with RFC 9568 / Cisco / Juniper peers.
@@ -325,6 +321,7 @@ func globalDefsBlock() *BlockSpec {
 		optBoolKw("data_use_instance", func(g *Global) *bool { return &g.DataUseInstance }),
 	)
 	b.add(procKnobRows("vrrp", func(g *Global) *ProcessKnobs { return &g.VRRPProc })...)
+	b.add(firewallRows()...)
 	return b.add(procKnobRows("checker", func(g *Global) *ProcessKnobs { return &g.CheckerProc })...)
 }
 

@@ -29,6 +29,7 @@ type Ports struct {
 	Rules     Rules
 	Announcer Announcer
 	VMACs     VMACs
+	Firewall  Firewall
 }
 
 // missing names the first port not set ("" if none is missing).
@@ -38,7 +39,7 @@ func (p Ports) missing() string {
 		set  bool
 	}{{"Clock", p.Clock != nil}, {"Thread", p.Thread != nil}, {"Sockets", p.Sockets != nil}, {"Links", p.Links != nil},
 		{"Addresses", p.Addresses != nil}, {"Routes", p.Routes != nil}, {"Rules", p.Rules != nil},
-		{"Announcer", p.Announcer != nil}, {"VMACs", p.VMACs != nil}} {
+		{"Announcer", p.Announcer != nil}, {"VMACs", p.VMACs != nil}, {"Firewall", p.Firewall != nil}} {
 		if !c.set {
 			return c.name
 		}
@@ -155,6 +156,33 @@ type Announcer interface {
 type VMACs interface {
 	Create(name, parent string, vrid uint8, ipv6 bool) error
 	Delete(name string) error
+}
+
+// Firewall installs the accept-mode firewall (firewall.go): packets to and
+// from the addresses of FirewallSpec are dropped.
+type Firewall interface {
+	// Sync makes the firewall drop exactly spec.Addrs, in spec.Table
+	// (replacing a table of that name left by an earlier run the first
+	// time). An address it cannot place is reported; the others apply.
+	Sync(spec FirewallSpec) error
+	// Remove deletes what Sync made (at stop).
+	Remove() error
+}
+
+// FirewallSpec is the accept-mode firewall wanted.
+type FirewallSpec struct {
+	Table    string
+	Priority int
+	Counters bool
+	Addrs    []FirewallAddr
+}
+
+// FirewallAddr is one address whose traffic is dropped; a link-local
+// IPv6 one is matched with its interface, by index or (ByName) by name.
+type FirewallAddr struct {
+	IP     netip.Addr
+	Dev    string
+	ByName bool
 }
 
 // Notifier is the port to notify scripts, FIFOs and mail. The scripts
