@@ -169,7 +169,7 @@ type nopFirewall struct{}
 
 func (nopFirewall) Sync(FirewallSpec) error { return nil }
 func (nopFirewall) Remove() error           { return nil }
-func (wallClock) Now() time.Time                           { return time.Now() }
+func (wallClock) Now() time.Time            { return time.Now() }
 
 // testThread keeps the calling thread's scheduling and sleeps on a channel
 // (the tests that use Run sleep on the wall clock).

@@ -72,7 +72,7 @@ type Firewall struct {
 }
 
 type famState struct {
-	llIndex, llName bool            // the link-local sets exist
+	llIndex, llName bool             // the link-local sets exist
 	elems           map[elemKey]bool // in the kernel's sets
 }
 
