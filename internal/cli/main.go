@@ -368,7 +368,12 @@ func runDaemon(o Options, cfg *config.Config, stderr io.Writer) int {
 			}
 		}
 	}()
-	if err := d.Run(ctx); err != nil {
+	// The VRRP loop locks an OS thread of its own and names it
+	// (vrrp_process_name): never the main thread (cmd/gokeepalived locks
+	// main() to it), whose name is the process's (process_name).
+	runErr := make(chan error, 1)
+	go func() { runErr <- d.Run(ctx) }()
+	if err := <-runErr; err != nil {
 		log.Error("gokeepalived stopped", "err", err)
 		fmt.Fprintf(stderr, "gokeepalived: %v\n", err)
 		return ExitFatal

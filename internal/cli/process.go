@@ -21,6 +21,13 @@ import (
 // The per-thread knobs (vrrp_rt_priority, vrrp_priority,
 // vrrp_cpu_affinity, max_auto_priority) are the daemon's (sched.go).
 func processKnobs(g *config.Global, log *slog.Logger) {
+	if g.ProcessName != "" {
+		// process_name: keepalived names its parent process; here the
+		// one process (vrrp_process_name names the VRRP threads, sched.go).
+		if err := rtsched.NameProcess(g.ProcessName); err != nil {
+			log.Warn("cannot set the process name (process_name)", "name", g.ProcessName, "err", err)
+		}
+	}
 	if g.VRRPProc.NoSwap || g.CheckerProc.NoSwap {
 		if err := rtsched.LockMemory(); err != nil {
 			log.Warn("cannot lock the process in memory (vrrp_no_swap/checker_no_swap)", "err", err)

@@ -84,3 +84,27 @@ func TestStrictWithoutAcceptWarns(t *testing.T) {
 		})
 	}
 }
+
+// TestProcessNames: process_names gives keepalived's child names,
+// process_name and vrrp_process_name set theirs, checker_process_name
+// warns (no checker thread), and a name over 15 characters is refused.
+func TestProcessNames(t *testing.T) {
+	cfg, ds := LoadBytes("t.conf", []byte("global_defs {\n    process_names\n    process_name gk\n    checker_process_name gkc\n}\n"), LoadOptions{})
+	if ds.HasErrors() {
+		t.Fatal(ds.Error())
+	}
+	g := cfg.Global
+	if g.ProcessName != "gk" || g.VRRPProcessName != "keepalived_vrrp" || g.CheckerProcessName != "gkc" {
+		t.Errorf("names %q %q %q", g.ProcessName, g.VRRPProcessName, g.CheckerProcessName)
+	}
+	if !strings.Contains(ds.Error(), "checker_process_name has no effect") {
+		t.Errorf("diagnostics %q: want checker_process_name's warning", ds.Error())
+	}
+	cfg, _ = LoadBytes("t.conf", []byte("global_defs {\n    vrrp_process_name v\n}\n"), LoadOptions{})
+	if cfg.Global.VRRPProcessName != "v" || cfg.Global.ProcessName != "" {
+		t.Errorf("vrrp_process_name: %+v", cfg.Global)
+	}
+	if _, ds := LoadBytes("t.conf", []byte("global_defs {\n    process_name abcdefghijklmnop\n}\n"), LoadOptions{}); !ds.HasErrors() {
+		t.Error("a 16-character process name accepted")
+	}
+}

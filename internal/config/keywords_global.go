@@ -133,11 +133,8 @@ func globalDefsBlock() *BlockSpec {
 	rt := tInt(1, 99)
 	bufs := tUint
 	b := newBlock("global_defs",
-		kw("process_names", 0, 0).unimpl(),
-		str("process_name").unimpl(),
-		str("vrrp_process_name").unimpl(),
-		str("checker_process_name").unimpl(),
-		str("lvs_process_name").unimpl().alias("checker_process_name", "'lvs_process_name' is deprecated; use 'checker_process_name'"),
+		// process_names, process_name, vrrp_process_name,
+		// checker_process_name (lvs_process_name): processNameRows.
 		str("bfd_process_name").unimpl(),
 
 		// Email.
@@ -322,6 +319,7 @@ func globalDefsBlock() *BlockSpec {
 	)
 	b.add(procKnobRows("vrrp", func(g *Global) *ProcessKnobs { return &g.VRRPProc })...)
 	b.add(firewallRows()...)
+	b.add(processNameRows()...)
 	return b.add(procKnobRows("checker", func(g *Global) *ProcessKnobs { return &g.CheckerProc })...)
 }
 

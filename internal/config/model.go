@@ -79,6 +79,13 @@ type Global struct {
 	// table) or "VS" (remove our own virtual servers).
 	LVSFlushOnStop string
 
+	// ProcessName is the process's name (process_name; "" = unchanged);
+	// VRRPProcessName the VRRP threads' (vrrp_process_name, or
+	// keepalived_vrrp with process_names); CheckerProcessName is
+	// checker_process_name (keepalived_lvs with process_names), which has
+	// no thread to name here.
+	ProcessName, VRRPProcessName, CheckerProcessName string
+
 	// Firewall is the accept-mode firewall (nftables, nftables_priority,
 	// nftables_ifindex, nftables_counters; vrrp_iptables and vrrp_ipsets
 	// mapped onto the same nftables table).

@@ -66,6 +66,8 @@ type ThreadSettings struct {
 	RTPriority int   // SCHED_RR priority; 0: SCHED_OTHER at Nice
 	Nice       int   // -20..19, without RTPriority
 	CPUs       []int // CPUs the thread may run on; empty: any
+	// Name is the thread's name (vrrp_process_name); "": unchanged.
+	Name string
 }
 
 // Waker lets the loop sleep until another goroutine kicks it or the next

@@ -72,6 +72,9 @@ func (thread) Setup(s daemon.ThreadSettings) error {
 	if len(s.CPUs) > 0 {
 		err = errors.Join(err, rtsched.Pin(s.CPUs))
 	}
+	if s.Name != "" {
+		err = errors.Join(err, rtsched.NameThread(s.Name))
+	}
 	return err
 }
 
