@@ -68,9 +68,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return ExitOK
 	}
 
-	if o.Namespace != "" {
-		fmt.Fprintf(stderr, "gokeepalived: -s/--namespace is not implemented; run it inside the namespace instead: ip netns exec %s gokeepalived ...\n", o.Namespace)
-		return ExitUsage
+	if code, done := enterNamespace(o, args, stderr); done {
+		return code
 	}
 	for flag, set := range map[string]bool{"-X/--release-vips": o.ReleaseVIPs, "-a/--address-monitoring": o.AddrMonitor,
 		"-m/--core-dump":         o.CoreDump,
@@ -204,6 +203,9 @@ func runDaemon(o Options, cfg *config.Config, stderr io.Writer) int {
 		defer pidfile.Remove(p)
 	}
 	log.Info("starting gokeepalived", "version", Version, "config", o.ConfigFile, "pid", os.Getpid(), "instances", len(cfg.Instances))
+	if ns := netNamespace(o, &cfg.Global); ns != "" {
+		log.Info("running in network namespace "+ns, "namespace", ns, "note", namespaceNote(o, &cfg.Global))
+	}
 	processKnobs(&cfg.Global, log)
 	// startup_script before the runtimes start; shutdown_script after both
 	// stopped (this defer runs after theirs). The configuration is the

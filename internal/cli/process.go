@@ -65,22 +65,40 @@ const (
 // their defaults), else with `instance NAME` /run/keepalived/keepalived_NAME.pid
 // and vrrp_NAME.pid, else with use_pid_dir /run/keepalived/keepalived.pid
 // and vrrp.pid, else the defaults. dir is the directory to create ("" none).
+//
+// In a network namespace (net_namespace, -s) keepalived uses the pid
+// directory, bind-mounting /run/keepalived/NAME over /run/keepalived in a
+// mount namespace of its own; the files are seen from outside as
+// /run/keepalived/NAME/keepalived.pid, which is where gokeepalived writes
+// them (no mount namespace).
 func pidFiles(o Options, g *config.Global) (main, vrrp, dir string) {
 	main, vrrp = o.PidFile, o.VRRPPidFile
-	suffix := ""
+	suffix, base := "", pidDir
+	if ns := netNamespace(o, g); ns != "" {
+		base = filepath.Join(pidDir, ns)
+	}
 	switch {
 	case g.InstanceName != "":
 		suffix = "_" + g.InstanceName
-	case !g.UsePidDir:
+	case !g.UsePidDir && base == pidDir:
 		return main, vrrp, ""
 	}
 	if main == defaultPidFile {
-		main, dir = filepath.Join(pidDir, "keepalived"+suffix+".pid"), pidDir
+		main, dir = filepath.Join(base, "keepalived"+suffix+".pid"), base
 	}
 	if vrrp == defaultVRRPPidFile {
-		vrrp, dir = filepath.Join(pidDir, "vrrp"+suffix+".pid"), pidDir
+		vrrp, dir = filepath.Join(base, "vrrp"+suffix+".pid"), base
 	}
 	return main, vrrp, dir
+}
+
+// netNamespace is the network namespace the daemon runs in: -s wins over
+// net_namespace (keepalived: "Overriding config net_namespace").
+func netNamespace(o Options, g *config.Global) string {
+	if o.Namespace != "" {
+		return o.Namespace
+	}
+	return g.NetNamespace
 }
 
 // dumpPath is where a dump file goes: with data_use_instance and an

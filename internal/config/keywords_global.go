@@ -17,7 +17,9 @@ import (
 func rootBlock() *BlockSpec {
 	return newBlock("top level",
 		// Root keywords registered by init_global_keywords.
-		str("net_namespace").unimpl(),
+		// net_namespace NAME: the daemon runs in that network namespace
+		// (internal/cli re-executes itself there; -s wins).
+		strKw("net_namespace", func(c *Config) *string { return &c.Global.NetNamespace }),
 		kw("net_namespace_ipvs", 0, 1, tStr).unimpl(),
 		flag("namespace_with_ipsets").unimpl(),
 		// instance NAME: pid files /run/keepalived/keepalived_NAME.pid etc.;

@@ -79,6 +79,10 @@ type Global struct {
 	// table) or "VS" (remove our own virtual servers).
 	LVSFlushOnStop string
 
+	// NetNamespace is the top-level net_namespace: the network namespace
+	// (/var/run/netns/NAME) the daemon runs in; -s overrides it.
+	NetNamespace string
+
 	// ProcessName is the process's name (process_name; "" = unchanged);
 	// VRRPProcessName the VRRP threads' (vrrp_process_name, or
 	// keepalived_vrrp with process_names); CheckerProcessName is
