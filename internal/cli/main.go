@@ -206,7 +206,7 @@ func runDaemon(o Options, cfg *config.Config, stderr io.Writer) int {
 	if ns := netNamespace(o, &cfg.Global); ns != "" {
 		log.Info("running in network namespace "+ns, "namespace", ns, "note", namespaceNote(o, &cfg.Global))
 	}
-	processKnobs(&cfg.Global, log)
+	defer processKnobs(&cfg.Global, log)()
 	// startup_script before the runtimes start; shutdown_script after both
 	// stopped (this defer runs after theirs). The configuration is the
 	// one read at start.

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"gokeepalived/internal/config"
+	"gokeepalived/internal/linux/igmp"
 	"gokeepalived/internal/linux/rtsched"
 )
 
@@ -20,7 +21,21 @@ import (
 //
 // The per-thread knobs (vrrp_rt_priority, vrrp_priority,
 // vrrp_cpu_affinity, max_auto_priority) are the daemon's (sched.go).
-func processKnobs(g *config.Global, log *slog.Logger) {
+func processKnobs(g *config.Global, log *slog.Logger) (undo func()) {
+	undo = func() {}
+	if g.DisableLocalIGMP {
+		// keepalived: at the VRRP process's start, restored at its exit.
+		if restore, err := igmp.DisableLocalReports(); err != nil {
+			log.Warn("cannot disable IGMP reports for link-local groups (disable_local_igmp)", "file", igmp.ReportsPath, "err", err)
+		} else {
+			log.Info("IGMP reports for link-local groups disabled (disable_local_igmp)")
+			undo = func() {
+				if err := restore(); err != nil {
+					log.Warn("cannot restore IGMP reports for link-local groups", "file", igmp.ReportsPath, "err", err)
+				}
+			}
+		}
+	}
 	if g.ProcessName != "" {
 		// process_name: keepalived names its parent process; here the
 		// one process (vrrp_process_name names the VRRP threads, sched.go).
@@ -42,6 +57,7 @@ func processKnobs(g *config.Global, log *slog.Logger) {
 			log.Info("real-time CPU limit set (vrrp_rlimit_rttime)", "usec", g.VRRPProc.RLimitRTTime)
 		}
 	}
+	return undo
 }
 
 // umaskFor is the umask to set at start (-1: leave it): -u/--umask, else

@@ -191,7 +191,9 @@ func globalDefsBlock() *BlockSpec {
 		}), func(d *dumper, i int, g *Global) { d.kv(i, "min_auto_priority_delay", g.MinAutoPriorityDelay) }),
 		kw("dynamic_interfaces", 0, 1, tEnum("allow_if_changes")).unimpl(),
 		strKw("default_interface", func(g *Global) *string { return &g.DefaultInterface }),
-		flag("disable_local_igmp").unimpl(),
+		// disable_local_igmp: net.ipv4.igmp_link_local_mcast_reports 0
+		// while the daemon runs (internal/cli process.go).
+		flagKw("disable_local_igmp", func(g *Global) *bool { return &g.DisableLocalIGMP }, true),
 
 		// LVS globals.
 		kw("lvs_timeouts", 2, 6).unimpl(),

@@ -79,6 +79,10 @@ type Global struct {
 	// table) or "VS" (remove our own virtual servers).
 	LVSFlushOnStop string
 
+	// DisableLocalIGMP is disable_local_igmp: no IGMP reports for
+	// link-local groups (224.0.0.18) while the daemon runs.
+	DisableLocalIGMP bool
+
 	// NetNamespace is the top-level net_namespace: the network namespace
 	// (/var/run/netns/NAME) the daemon runs in; -s overrides it.
 	NetNamespace string

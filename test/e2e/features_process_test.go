@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -71,14 +72,15 @@ func procField(pid int, file, key string) string {
 // vrrp_rlimit_rttime 200000: its VRRP loop and socket reader threads run SCHED_RR 30 on
 // CPU 0 only, the process has locked memory (VmLck) and a real-time limit of 100000/200000
 // us; with process_name and vrrp_process_name the process (/proc/PID/comm) and those
-// threads carry the names. The backup has max_auto_priority -1 and vrrp_priority 5: its VRRP threads run
+// threads carry the names; disable_local_igmp sets its namespace's
+// net.ipv4.igmp_link_local_mcast_reports to 0 while it runs and back to 1 after it stops. The backup has max_auto_priority -1 and vrrp_priority 5: its VRRP threads run
 // SCHED_OTHER at nice 5, and no thread is real-time.
 func TestFeatureProcessKnobs(t *testing.T) {
 	t.Parallel()
 	p := newFeatPair(t, "pk", "gokeepalived", false)
 	p.startDaemon(t, p.master, featConf("master", "MASTER", 100,
 		"    vrrp_rt_priority 30\n    vrrp_cpu_affinity 0\n    vrrp_no_swap\n    vrrp_rlimit_rttime 200000\n"+
-			"    process_name gk_parent\n    vrrp_process_name gk_vrrp\n", "", featInst{}), "")
+			"    process_name gk_parent\n    vrrp_process_name gk_vrrp\n    disable_local_igmp\n", "", featInst{}), "")
 	// The backup also runs startup_script and shutdown_script (with keepalived's arguments:
 	// none but its own): each appends a line to a log in the node's directory.
 	events := filepath.Join(p.backup.Dir, "startstop.log")
@@ -109,6 +111,19 @@ func TestFeatureProcessKnobs(t *testing.T) {
 	})
 	if c, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid(p.master))); strings.TrimSpace(string(c)) != "gk_parent" {
 		t.Errorf("master: /proc/PID/comm %q, want gk_parent (process_name)", c)
+	}
+	igmpReports := func(n *node) string {
+		out, err := n.Exec(context.Background(), "cat", "/proc/sys/net/ipv4/igmp_link_local_mcast_reports")
+		if err != nil {
+			return err.Error()
+		}
+		return strings.TrimSpace(out)
+	}
+	if v := igmpReports(p.master); v != "0" {
+		t.Errorf("master: igmp_link_local_mcast_reports %q while running, want 0 (disable_local_igmp)", v)
+	}
+	if v := igmpReports(p.backup); v != "1" {
+		t.Errorf("backup: igmp_link_local_mcast_reports %q, want 1 (no disable_local_igmp)", v)
 	}
 	if v := procField(pid(p.master), "status", "VmLck:"); v == "" || v == "0 kB" {
 		t.Errorf("master: VmLck %q, want locked memory (vrrp_no_swap)", v)
@@ -141,6 +156,12 @@ func TestFeatureProcessKnobs(t *testing.T) {
 	}
 	if err := p.backup.D.Stop(); err != nil {
 		t.Fatal(err)
+	}
+	if err := p.master.D.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if v := igmpReports(p.master); v != "1" {
+		t.Errorf("master stopped: igmp_link_local_mcast_reports %q, want 1 (restored)", v)
 	}
 	if got := strings.Join(readLines(events), "|"); got != "up a1|down" {
 		t.Errorf("backup stopped: start/stop scripts ran %q, want \"up a1|down\"", got)
