@@ -24,7 +24,24 @@ var auditRows = map[string]auditRow{
 	"global_defs checker_no_swap":      {Effect: []string{"TestProcessKnobs"}},
 	"global_defs disable_local_igmp":   {Effect: []string{"TestFeatureProcessKnobs", "TestDisableAndRestore"}},
 	"global_defs vrrp_strict":          {Effect: []string{"TestStrictFirewall", "TestStrictWithoutAcceptWarns"}},
-	// Lines the generator cannot make.
+	// vrrp_instance: lines the generator cannot make.
+	"vrrp_instance authentication":             {Line: "authentication {\n        auth_type PASS\n        auth_pass 1111\n    }", Effect: []string{"TestNginxPairFailover"}},
+	"vrrp_instance virtual_ipaddress":          {SameDump: "the template has its own block, after this line: a repeat is warned and the last one used", Effect: []string{"TestNginxPairFailover"}},
+	"vrrp_instance virtual_ipaddress_excluded": {Line: "virtual_ipaddress_excluded {\n        192.0.2.102/24\n    }"},
+	"vrrp_instance virtual_routes":             {Line: "virtual_routes {\n        203.0.113.0/24 via 192.0.2.254\n    }", Effect: []string{"TestFeatureVirtualRoutes"}},
+	"vrrp_instance virtual_rules":              {Line: "virtual_rules {\n        from 192.0.2.100/32 table 100\n    }", Effect: []string{"TestFeatureVirtualRoutes"}},
+	"vrrp_instance mcast_src_ip":               {Line: "mcast_src_ip 192.0.2.1"},
+	"vrrp_instance unicast_src_ip":             {Line: "unicast_src_ip 192.0.2.1", Effect: []string{"TestUnicastPair"}},
+	"vrrp_instance unicast_peer":               {Line: "unicast_peer {\n        192.0.2.2\n    }", Effect: []string{"TestUnicastPair"}},
+	"vrrp_instance preempt":                    {SameDump: "preempt is the default (nopreempt clears it)", Effect: []string{"TestNginxPairNoPreempt"}},
+	"vrrp_instance accept":                     {SameDump: "accept is the default without vrrp_strict", Effect: []string{"TestStrictFirewall"}},
+	"vrrp_instance no_accept":                  {Effect: []string{"TestSegmentFirewallNoAccept"}},
+	"vrrp_instance track_interface":            {Line: "track_interface {\n        eth1\n    }"},
+	"vrrp_instance track_script":               {Line: "track_script {\n        chk\n    }", Effect: []string{"TestTrackFailover"}},
+	"vrrp_instance track_file":                 {Line: "track_file {\n        tf\n    }"},
+	"vrrp_instance track_process":              {Line: "track_process {\n        tp\n    }", Effect: []string{"TestTrackFailover"}},
+	"vrrp_instance track_bfd":                  {Line: "track_bfd {\n        b1\n    }"},
+	// global_defs: lines the generator cannot make.
 	"global_defs notification_email": {Line: "notification_email {\n        ops@example.com\n    }", Effect: []string{"TestTrackScriptNotify"}},
 	"global_defs snmp_socket":        {Line: "snmp_socket unix:/run/agentx.sock", Effect: []string{"TestSNMPDifferential"}},
 }

@@ -112,8 +112,41 @@ func candidates(k *Keyword) []string {
 	return out
 }
 
-// auditKeyword checks one keyword; dump loads a configuration.
+// auditKeyword checks one global_defs keyword; dump loads a configuration.
 func auditKeyword(k *Keyword, row auditRow, dump func(string) (string, error)) error {
+	return auditIn(auditBase, k, row, dump)
+}
+
+// auditInstanceBase is auditBase for vrrp_instance keywords.
+const auditInstanceBase = `global_defs {
+    enable_script_security
+    script_user root
+}
+vrrp_script chk {
+    script /bin/true
+}
+track_file tf {
+    file /tmp/gk-audit-track-file
+}
+vrrp_track_process tp {
+    process nginx
+}
+bfd_instance b1 {
+    neighbor_ip 192.0.2.9
+}
+vrrp_instance VI_1 {
+    interface eth0
+    virtual_router_id 51
+    priority 100
+%s
+    virtual_ipaddress {
+        192.0.2.100/24
+    }
+}
+`
+
+// auditIn checks one keyword, its line put in base's %s.
+func auditIn(auditBase string, k *Keyword, row auditRow, dump func(string) (string, error)) error {
 	base, err := dump(fmt.Sprintf(auditBase, ""))
 	if err != nil {
 		return fmt.Errorf("base configuration refused: %v", err)
@@ -197,6 +230,33 @@ func TestKeywordAudit(t *testing.T) {
 			len(missing), auditRowsMissing, strings.Join(missing, " "))
 	}
 	t.Logf("%d global_defs keywords without a run-time audit row: %s", len(missing), strings.Join(missing, " "))
+}
+
+// TestKeywordAuditInstance audits every implemented vrrp_instance keyword
+// on the model (rows: "vrrp_instance NAME").
+func TestKeywordAuditInstance(t *testing.T) {
+	tests := repoTests(t)
+	b := Table().Root.Lookup("vrrp_instance").Block
+	missing := 0
+	for _, name := range b.order {
+		k := b.Keywords[name]
+		if k.Status != Implemented || k.AliasOf != "" || k.set == nil {
+			continue
+		}
+		row, ok := auditRows["vrrp_instance "+name]
+		if !ok {
+			missing++
+		}
+		if err := auditIn(auditInstanceBase, k, row, auditDump); err != nil {
+			t.Errorf("vrrp_instance %s: %v", name, err)
+		}
+		for _, e := range row.Effect {
+			if !tests[e] {
+				t.Errorf("vrrp_instance %s: effect test %s does not exist", name, e)
+			}
+		}
+	}
+	t.Logf("%d vrrp_instance keywords audited on the model only", missing)
 }
 
 // TestKeywordAuditCatchesIgnored: a keyword whose setter does nothing
