@@ -26,7 +26,7 @@ var auditRows = map[string]auditRow{
 	"global_defs vrrp_strict":          {Effect: []string{"TestStrictFirewall", "TestStrictWithoutAcceptWarns"}},
 	// vrrp_instance: lines the generator cannot make.
 	"vrrp_instance authentication":             {Line: "authentication {\n        auth_type PASS\n        auth_pass 1111\n    }", Effect: []string{"TestNginxPairFailover"}},
-	"vrrp_instance virtual_ipaddress":          {SameDump: "the template has its own block, after this line: a repeat is warned and the last one used", Effect: []string{"TestNginxPairFailover"}},
+	"vrrp_instance virtual_ipaddress":          {Line: "virtual_ipaddress {\n        192.0.2.101/24\n    }", SameDump: "the template has its own block, after this line: a repeat is warned and the last one used", Effect: []string{"TestNginxPairFailover"}},
 	"vrrp_instance virtual_ipaddress_excluded": {Line: "virtual_ipaddress_excluded {\n        192.0.2.102/24\n    }"},
 	"vrrp_instance virtual_routes":             {Line: "virtual_routes {\n        203.0.113.0/24 via 192.0.2.254\n    }", Effect: []string{"TestFeatureVirtualRoutes"}},
 	"vrrp_instance virtual_rules":              {Line: "virtual_rules {\n        from 192.0.2.100/32 table 100\n    }", Effect: []string{"TestFeatureVirtualRoutes"}},
