@@ -420,6 +420,15 @@ func reload(ctx context.Context, o Options, t *reloadTargets, log *slog.Logger, 
 		})...)
 		ds = append(ds, daemon.CheckHost(cfg, addr.Primary)...)
 	}
+	t.mu.Lock()
+	checkLog := ""
+	if t.running != nil {
+		checkLog = t.running.Global.ReloadCheckConfig
+	}
+	t.mu.Unlock()
+	if checkLog != "" {
+		writeReloadCheck(checkLog, o, ds, log)
+	}
 	var errs []string
 	for _, dg := range ds {
 		if dg.Severity == syntax.SevError || o.Strict {

@@ -23,6 +23,7 @@ var auditRows = map[string]auditRow{
 	"global_defs vrrp_rlimit_rttime":   {Effect: []string{"TestFeatureProcessKnobs"}},
 	"global_defs checker_no_swap":      {Effect: []string{"TestProcessKnobs"}},
 	"global_defs disable_local_igmp":   {Effect: []string{"TestFeatureProcessKnobs", "TestDisableAndRestore"}},
+	"global_defs reload_check_config":  {Effect: []string{"TestReloadCheckConfigLog"}},
 	"global_defs vrrp_strict":          {Effect: []string{"TestStrictFirewall", "TestStrictWithoutAcceptWarns"}},
 	// vrrp_instance: lines the generator cannot make.
 	"vrrp_instance authentication":             {Line: "authentication {\n        auth_type PASS\n        auth_pass 1111\n    }", Effect: []string{"TestNginxPairFailover"}},

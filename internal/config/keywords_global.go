@@ -312,7 +312,19 @@ func globalDefsBlock() *BlockSpec {
 				d.kv(i, "random_seed", g.RandomSeed)
 			}
 		}),
-		kw("reload_check_config", 0, 1, tPath).unimpl(),
+		// reload_check_config [LOG_FILE]: every reload is checked first
+		// anyway; the check's diagnostics also go to LOG_FILE (default
+		// /dev/null, as keepalived). internal/cli reload.
+		show(set(kw("reload_check_config", 0, 1, tPath), func(b *builder, g *Global, n *syntax.Node) {
+			g.ReloadCheckConfig = "/dev/null"
+			if len(n.Args) > 0 {
+				g.ReloadCheckConfig = n.Args[0].Text
+			}
+		}), func(d *dumper, i int, g *Global) {
+			if g.ReloadCheckConfig != "" {
+				d.kv(i, "reload_check_config", g.ReloadCheckConfig)
+			}
+		}),
 		kw("reload_time_file", 1, 1, tPath).unimpl(),
 		flag("reload_repeat").unimpl(),
 		kw("reload_file", 0, 1, tPath).unimpl(),

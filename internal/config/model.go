@@ -79,6 +79,10 @@ type Global struct {
 	// table) or "VS" (remove our own virtual servers).
 	LVSFlushOnStop string
 
+	// ReloadCheckConfig is reload_check_config's log file ("" not set;
+	// /dev/null without a file): where a reload's check is written.
+	ReloadCheckConfig string
+
 	// DisableLocalIGMP is disable_local_igmp: no IGMP reports for
 	// link-local groups (224.0.0.18) while the daemon runs.
 	DisableLocalIGMP bool
