@@ -464,6 +464,9 @@ func reload(ctx context.Context, o Options, t *reloadTargets, log *slog.Logger, 
 	if t.snmp != nil {
 		t.snmp.apply(cfg)
 	}
+	if t.running != nil && t.running.Global.ConfigSaveDir != "" {
+		saveReloadConfigs(t.running.Global.ConfigSaveDir, t.running, cfg, log)
+	}
 	t.running = cfg
 	return sum, nil
 }

@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"gokeepalived/internal/config"
 	"gokeepalived/internal/config/syntax"
@@ -63,5 +65,29 @@ func writeReloadCheck(file string, o Options, ds syntax.Diagnostics, log *slog.L
 	}
 	if err := os.WriteFile(file, []byte(b.String()), 0o644); err != nil {
 		log.Warn("cannot write the reload's configuration check (reload_check_config)", "file", file, "err", err)
+	}
+}
+
+// reloadSeq numbers the reloads saved by config_save_dir.
+var reloadSeq atomic.Uint64
+
+// saveReloadConfigs writes the configuration before and after a reload
+// (config_save_dir of the running one), normalised as -d dumps it:
+// DIR/reload-N-before.conf and reload-N-after.conf. keepalived creates
+// DIR if its parent exists.
+func saveReloadConfigs(dir string, before, after *config.Config, log *slog.Logger) {
+	if err := os.Mkdir(dir, 0o750); err != nil && !os.IsExist(err) {
+		log.Warn("cannot create the config_save_dir directory", "dir", dir, "err", err)
+		return
+	}
+	n := reloadSeq.Add(1)
+	for name, c := range map[string]*config.Config{"before": before, "after": after} {
+		var b strings.Builder
+		if err := config.Dump(&b, c); err == nil {
+			err = os.WriteFile(filepath.Join(dir, fmt.Sprintf("reload-%d-%s.conf", n, name)), []byte(b.String()), 0o640)
+			if err != nil {
+				log.Warn("cannot save the configuration (config_save_dir)", "dir", dir, "err", err)
+			}
+		}
 	}
 }

@@ -142,3 +142,33 @@ func TestReloadCheckConfigLog(t *testing.T) {
 		})
 	}
 }
+
+// TestConfigSaveDir: config_save_dir in the running configuration saves
+// the configuration before and after each applied reload.
+func TestConfigSaveDir(t *testing.T) {
+	dir := t.TempDir()
+	save := filepath.Join(dir, "saved")
+	conf := filepath.Join(dir, "k.conf")
+	next := "global_defs {\n  router_id after_reload\n}\n" + oneVS
+	if err := os.WriteFile(conf, []byte(next), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	running, ds := config.LoadBytes("running.conf", []byte("global_defs {\n  config_save_dir "+save+"\n  router_id before_reload\n}\n"+oneVS), config.LoadOptions{})
+	if ds.HasErrors() {
+		t.Fatal(ds)
+	}
+	o := Options{ConfigFile: conf}
+	targets := &reloadTargets{vrrp: &fakeVRRP{}, lb: &fakeLB{}, running: subsystems(o, running)}
+	if _, err := reload(context.Background(), o, targets, slog.New(slog.NewTextHandler(io.Discard, nil)), false); err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]string{"before": "before_reload", "after": "after_reload"} {
+		files, _ := filepath.Glob(filepath.Join(save, "reload-*-"+name+".conf"))
+		if len(files) != 1 {
+			t.Fatalf("%s: saved files %v", name, files)
+		}
+		if b, _ := os.ReadFile(files[0]); !strings.Contains(string(b), want) {
+			t.Errorf("%s: %s lacks %q:\n%s", name, files[0], want, b)
+		}
+	}
+}

@@ -23,6 +23,8 @@ var auditRows = map[string]auditRow{
 	"global_defs vrrp_rlimit_rttime":   {Effect: []string{"TestFeatureProcessKnobs"}},
 	"global_defs checker_no_swap":      {Effect: []string{"TestProcessKnobs"}},
 	"global_defs disable_local_igmp":   {Effect: []string{"TestFeatureProcessKnobs", "TestDisableAndRestore"}},
+	"global_defs config_save_dir":      {Effect: []string{"TestConfigSaveDir"}},
+	"global_defs tmp_config_directory": {NoEffect: "one process parses the configuration once into memory: no temporary copy is ever written"},
 	"global_defs reload_check_config":  {Effect: []string{"TestReloadCheckConfigLog"}},
 	"global_defs vrrp_strict":          {Effect: []string{"TestStrictFirewall", "TestStrictWithoutAcceptWarns"}},
 	// vrrp_instance: lines the generator cannot make.

@@ -329,8 +329,14 @@ func globalDefsBlock() *BlockSpec {
 		flag("reload_repeat").unimpl(),
 		kw("reload_file", 0, 1, tPath).unimpl(),
 		kw("include_check", 0, -1), // handled by the syntax preprocessor; never reaches the schema
-		kw("config_save_dir", 1, 1, tPath).unimpl(),
-		kw("tmp_config_directory", 1, 1, tPath).unimpl(),
+		// config_save_dir DIR: the configuration before and after each
+		// reload is saved there (internal/cli reload).
+		pathKw("config_save_dir", func(g *Global) *string { return &g.ConfigSaveDir }),
+		// tmp_config_directory DIR: keepalived writes the configuration
+		// to an anonymous file there for its children; gokeepalived's one
+		// process parses it once into memory: kept for the dump only
+		// (docs/migration.md).
+		pathKw("tmp_config_directory", func(g *Global) *string { return &g.TmpConfigDirectory }),
 		optBoolKw("data_use_instance", func(g *Global) *bool { return &g.DataUseInstance }),
 	)
 	b.add(procKnobRows("vrrp", func(g *Global) *ProcessKnobs { return &g.VRRPProc })...)

@@ -79,6 +79,11 @@ type Global struct {
 	// table) or "VS" (remove our own virtual servers).
 	LVSFlushOnStop string
 
+	// ConfigSaveDir is config_save_dir: where each reload saves the
+	// configuration before and after it ("" none). TmpConfigDirectory is
+	// tmp_config_directory (no effect: no child re-reads the file).
+	ConfigSaveDir, TmpConfigDirectory string
+
 	// ReloadCheckConfig is reload_check_config's log file ("" not set;
 	// /dev/null without a file): where a reload's check is written.
 	ReloadCheckConfig string
