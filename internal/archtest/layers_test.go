@@ -48,7 +48,7 @@ var rules = []struct {
 }{
 	{"internal/daemon", []string{"syscall", "golang.org/x/sys", "github.com/vishvananda/netlink", "github.com/vishvananda/netns",
 		"github.com/mdlayher", mod + "internal/linux/wake", mod + "internal/linux/rtsched", mod + "internal/linux/vmac",
-		mod + "internal/linux/garp", mod + "internal/linux/pidfile"},
+		mod + "internal/linux/garp", mod + "internal/linux/pidfile", mod + "internal/linux/vipfw", "github.com/google/nftables"},
 		"the VRRP loop reaches the OS only through the ports it declares (ports.go); internal/daemon/linuxport fills them"},
 	{"internal/vrrp", []string{"net", "os", "os/exec", "syscall", "golang.org/x/sys", "github.com/vishvananda/netlink",
 		mod + "internal/daemon", mod + "internal/linux", mod + "internal/config", mod + "internal/lb", mod + "internal/check"},

@@ -68,9 +68,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return ExitOK
 	}
 
-	if o.Namespace != "" {
-		fmt.Fprintf(stderr, "gokeepalived: -s/--namespace is not implemented; run it inside the namespace instead: ip netns exec %s gokeepalived ...\n", o.Namespace)
-		return ExitUsage
+	if code, done := enterNamespace(o, args, stderr); done {
+		return code
 	}
 	for flag, set := range map[string]bool{"-X/--release-vips": o.ReleaseVIPs, "-a/--address-monitoring": o.AddrMonitor,
 		"-m/--core-dump":         o.CoreDump,
@@ -217,7 +216,10 @@ func runDaemon(o Options, cfg *config.Config, stderr io.Writer) int {
 		defer pidfile.Remove(p)
 	}
 	log.Info("starting gokeepalived", "version", Version, "config", o.ConfigFile, "pid", os.Getpid(), "instances", len(cfg.Instances))
-	processKnobs(&cfg.Global, log)
+	if ns := netNamespace(o, &cfg.Global); ns != "" {
+		log.Info("running in network namespace "+ns, "namespace", ns, "note", namespaceNote(o, &cfg.Global))
+	}
+	defer processKnobs(&cfg.Global, log)()
 	// startup_script before the runtimes start; shutdown_script after both
 	// stopped (this defer runs after theirs). The configuration is the
 	// one read at start.
@@ -386,7 +388,12 @@ func runDaemon(o Options, cfg *config.Config, stderr io.Writer) int {
 			}
 		}
 	}()
-	if err := d.Run(ctx); err != nil {
+	// The VRRP loop locks an OS thread of its own and names it
+	// (vrrp_process_name): never the main thread (cmd/gokeepalived locks
+	// main() to it), whose name is the process's (process_name).
+	runErr := make(chan error, 1)
+	go func() { runErr <- d.Run(ctx) }()
+	if err := <-runErr; err != nil {
 		log.Error("gokeepalived stopped", "err", err)
 		fmt.Fprintf(stderr, "gokeepalived: %v\n", err)
 		return ExitFatal
@@ -450,6 +457,15 @@ func reload(ctx context.Context, o Options, t *reloadTargets, log *slog.Logger, 
 		_, _, bds := checkBackend(o, cfg)
 		ds = append(ds, bds...)
 	}
+	t.mu.Lock()
+	checkLog := ""
+	if t.running != nil {
+		checkLog = t.running.Global.ReloadCheckConfig
+	}
+	t.mu.Unlock()
+	if checkLog != "" {
+		writeReloadCheck(checkLog, o, ds, log)
+	}
 	var errs []string
 	for _, dg := range ds {
 		if dg.Severity == syntax.SevError || o.Strict {
@@ -487,6 +503,9 @@ func reload(ctx context.Context, o Options, t *reloadTargets, log *slog.Logger, 
 	}
 	if t.dbus != nil {
 		t.dbus.apply(cfg)
+	}
+	if t.running != nil && t.running.Global.ConfigSaveDir != "" {
+		saveReloadConfigs(t.running.Global.ConfigSaveDir, t.running, cfg, log)
 	}
 	t.running = cfg
 	return sum, nil

@@ -8,6 +8,7 @@ import (
 
 	"gokeepalived/internal/config"
 	"gokeepalived/internal/daemon"
+	"gokeepalived/internal/linux/igmp"
 	"gokeepalived/internal/linux/rtsched"
 )
 
@@ -22,7 +23,28 @@ import (
 //
 // The per-thread knobs (vrrp_rt_priority, vrrp_priority,
 // vrrp_cpu_affinity, max_auto_priority) are the daemon's (sched.go).
-func processKnobs(g *config.Global, log *slog.Logger) {
+func processKnobs(g *config.Global, log *slog.Logger) (undo func()) {
+	undo = func() {}
+	if g.DisableLocalIGMP {
+		// keepalived: at the VRRP process's start, restored at its exit.
+		if restore, err := igmp.DisableLocalReports(); err != nil {
+			log.Warn("cannot disable IGMP reports for link-local groups (disable_local_igmp)", "file", igmp.ReportsPath, "err", err)
+		} else {
+			log.Info("IGMP reports for link-local groups disabled (disable_local_igmp)")
+			undo = func() {
+				if err := restore(); err != nil {
+					log.Warn("cannot restore IGMP reports for link-local groups", "file", igmp.ReportsPath, "err", err)
+				}
+			}
+		}
+	}
+	if g.ProcessName != "" {
+		// process_name: keepalived names its parent process; here the
+		// one process (vrrp_process_name names the VRRP threads, sched.go).
+		if err := rtsched.NameProcess(g.ProcessName); err != nil {
+			log.Warn("cannot set the process name (process_name)", "name", g.ProcessName, "err", err)
+		}
+	}
 	if g.VRRPProc.NoSwap || g.CheckerProc.NoSwap {
 		if err := rtsched.LockMemory(); err != nil {
 			log.Warn("cannot lock the process in memory (vrrp_no_swap/checker_no_swap)", "err", err)
@@ -37,6 +59,7 @@ func processKnobs(g *config.Global, log *slog.Logger) {
 			log.Info("real-time CPU limit set (vrrp_rlimit_rttime)", "usec", g.VRRPProc.RLimitRTTime)
 		}
 	}
+	return undo
 }
 
 // umaskFor is the umask to set at start (-1: leave it): -u/--umask, else
@@ -60,22 +83,40 @@ const (
 // their defaults), else with `instance NAME` /run/keepalived/keepalived_NAME.pid
 // and vrrp_NAME.pid, else with use_pid_dir /run/keepalived/keepalived.pid
 // and vrrp.pid, else the defaults. dir is the directory to create ("" none).
+//
+// In a network namespace (net_namespace, -s) keepalived uses the pid
+// directory, bind-mounting /run/keepalived/NAME over /run/keepalived in a
+// mount namespace of its own; the files are seen from outside as
+// /run/keepalived/NAME/keepalived.pid, which is where gokeepalived writes
+// them (no mount namespace).
 func pidFiles(o Options, g *config.Global) (main, vrrp, dir string) {
 	main, vrrp = o.PidFile, o.VRRPPidFile
-	suffix := ""
+	suffix, base := "", pidDir
+	if ns := netNamespace(o, g); ns != "" {
+		base = filepath.Join(pidDir, ns)
+	}
 	switch {
 	case g.InstanceName != "":
 		suffix = "_" + g.InstanceName
-	case !g.UsePidDir:
+	case !g.UsePidDir && base == pidDir:
 		return main, vrrp, ""
 	}
 	if main == defaultPidFile {
-		main, dir = filepath.Join(pidDir, "keepalived"+suffix+".pid"), pidDir
+		main, dir = filepath.Join(base, "keepalived"+suffix+".pid"), base
 	}
 	if vrrp == defaultVRRPPidFile {
-		vrrp, dir = filepath.Join(pidDir, "vrrp"+suffix+".pid"), pidDir
+		vrrp, dir = filepath.Join(base, "vrrp"+suffix+".pid"), base
 	}
 	return main, vrrp, dir
+}
+
+// netNamespace is the network namespace the daemon runs in: -s wins over
+// net_namespace (keepalived: "Overriding config net_namespace").
+func netNamespace(o Options, g *config.Global) string {
+	if o.Namespace != "" {
+		return o.Namespace
+	}
+	return g.NetNamespace
 }
 
 // dumpPath is where a dump file goes, as keepalived decides it: in

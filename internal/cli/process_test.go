@@ -29,6 +29,9 @@ func TestPidFiles(t *testing.T) {
 		{"defaults", def, config.Global{}, "/run/keepalived.pid", "/run/vrrp.pid", ""},
 		{"use_pid_dir", def, config.Global{UsePidDir: true}, "/run/keepalived/keepalived.pid", "/run/keepalived/vrrp.pid", "/run/keepalived"},
 		{"instance", def, config.Global{InstanceName: "lb1"}, "/run/keepalived/keepalived_lb1.pid", "/run/keepalived/vrrp_lb1.pid", "/run/keepalived"},
+		{"net_namespace", def, config.Global{NetNamespace: "blue"}, "/run/keepalived/blue/keepalived.pid", "/run/keepalived/blue/vrrp.pid", "/run/keepalived/blue"},
+		{"-s over net_namespace", Options{PidFile: defaultPidFile, VRRPPidFile: defaultVRRPPidFile, Namespace: "red"}, config.Global{NetNamespace: "blue", InstanceName: "lb1"},
+			"/run/keepalived/red/keepalived_lb1.pid", "/run/keepalived/red/vrrp_lb1.pid", "/run/keepalived/red"},
 		{"-p and -r win", Options{PidFile: "/x/k.pid", VRRPPidFile: "/x/v.pid"}, config.Global{InstanceName: "lb1"}, "/x/k.pid", "/x/v.pid", ""},
 	} {
 		m, v, d := pidFiles(c.o, &c.g)

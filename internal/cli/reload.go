@@ -3,9 +3,15 @@ package cli
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
 	"sync"
+	"sync/atomic"
 
 	"gokeepalived/internal/config"
+	"gokeepalived/internal/config/syntax"
 	"gokeepalived/internal/ctl"
 )
 
@@ -39,4 +45,50 @@ func emptyReloadRefusal(running, next *config.Config) string {
 	return fmt.Sprintf("the new configuration has no vrrp_instance and no virtual_server, so reloading it would stop all %d VRRP instance(s) and %d virtual server(s) that run (is the file, or a file it includes, empty?); "+
 		"the previous configuration keeps running; to stop them all on purpose, run: gokeepalivedctl reload --allow-empty",
 		len(running.Instances), len(running.VirtualServers))
+}
+
+// writeReloadCheck writes a reload's configuration check to file
+// (reload_check_config LOG_FILE of the running configuration), as
+// `gokeepalived -t` prints it.
+func writeReloadCheck(file string, o Options, ds syntax.Diagnostics, log *slog.Logger) {
+	var b strings.Builder
+	errs := 0
+	for _, d := range ds {
+		fmt.Fprintln(&b, d.String())
+		if d.Severity == syntax.SevError || o.Strict {
+			errs++
+		}
+	}
+	if errs > 0 {
+		fmt.Fprintf(&b, "%s: %d error(s), %d warning(s): configuration refused\n", o.ConfigFile, errs, len(ds)-errs)
+	} else {
+		fmt.Fprintf(&b, "%s: configuration OK (%d warning(s))\n", o.ConfigFile, len(ds))
+	}
+	if err := os.WriteFile(file, []byte(b.String()), 0o644); err != nil {
+		log.Warn("cannot write the reload's configuration check (reload_check_config)", "file", file, "err", err)
+	}
+}
+
+// reloadSeq numbers the reloads saved by config_save_dir.
+var reloadSeq atomic.Uint64
+
+// saveReloadConfigs writes the configuration before and after a reload
+// (config_save_dir of the running one), normalised as -d dumps it:
+// DIR/reload-N-before.conf and reload-N-after.conf. keepalived creates
+// DIR if its parent exists.
+func saveReloadConfigs(dir string, before, after *config.Config, log *slog.Logger) {
+	if err := os.Mkdir(dir, 0o750); err != nil && !os.IsExist(err) {
+		log.Warn("cannot create the config_save_dir directory", "dir", dir, "err", err)
+		return
+	}
+	n := reloadSeq.Add(1)
+	for name, c := range map[string]*config.Config{"before": before, "after": after} {
+		var b strings.Builder
+		if err := config.Dump(&b, c); err == nil {
+			err = os.WriteFile(filepath.Join(dir, fmt.Sprintf("reload-%d-%s.conf", n, name)), []byte(b.String()), 0o640)
+			if err != nil {
+				log.Warn("cannot save the configuration (config_save_dir)", "dir", dir, "err", err)
+			}
+		}
+	}
 }

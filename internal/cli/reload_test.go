@@ -102,3 +102,73 @@ func TestReloadRefusesEmpty(t *testing.T) {
 		})
 	}
 }
+
+// TestReloadCheckConfigLog: with reload_check_config FILE in the running
+// configuration, a reload's check is written to FILE, refused or applied;
+// without it, nothing is written.
+func TestReloadCheckConfigLog(t *testing.T) {
+	dir := t.TempDir()
+	logFile := filepath.Join(dir, "check.log")
+	for _, c := range []struct {
+		name, running, next, want string
+	}{
+		{"refused", "global_defs {\n  reload_check_config " + logFile + "\n}\n" + oneVS, "vrrp_instance VI_1 {\n  priority 300\n}\n", "configuration refused"},
+		{"applied", "global_defs {\n  reload_check_config " + logFile + "\n}\n" + oneVS, oneVS, "configuration OK"},
+		{"not set", oneVS, oneVS, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			os.Remove(logFile)
+			conf := filepath.Join(dir, "k.conf")
+			if err := os.WriteFile(conf, []byte(c.next), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			running, ds := config.LoadBytes("running.conf", []byte(c.running), config.LoadOptions{})
+			if ds.HasErrors() {
+				t.Fatalf("running configuration: %v", ds)
+			}
+			o := Options{ConfigFile: conf}
+			targets := &reloadTargets{vrrp: &fakeVRRP{}, lb: &fakeLB{}, running: subsystems(o, running)}
+			_, _ = reload(context.Background(), o, targets, slog.New(slog.NewTextHandler(io.Discard, nil)), false)
+			b, err := os.ReadFile(logFile)
+			if c.want == "" {
+				if err == nil {
+					t.Errorf("check written without reload_check_config: %q", b)
+				}
+				return
+			}
+			if err != nil || !strings.Contains(string(b), c.want) {
+				t.Errorf("check log %q (%v), want it to say %q", b, err, c.want)
+			}
+		})
+	}
+}
+
+// TestConfigSaveDir: config_save_dir in the running configuration saves
+// the configuration before and after each applied reload.
+func TestConfigSaveDir(t *testing.T) {
+	dir := t.TempDir()
+	save := filepath.Join(dir, "saved")
+	conf := filepath.Join(dir, "k.conf")
+	next := "global_defs {\n  router_id after_reload\n}\n" + oneVS
+	if err := os.WriteFile(conf, []byte(next), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	running, ds := config.LoadBytes("running.conf", []byte("global_defs {\n  config_save_dir "+save+"\n  router_id before_reload\n}\n"+oneVS), config.LoadOptions{})
+	if ds.HasErrors() {
+		t.Fatal(ds)
+	}
+	o := Options{ConfigFile: conf}
+	targets := &reloadTargets{vrrp: &fakeVRRP{}, lb: &fakeLB{}, running: subsystems(o, running)}
+	if _, err := reload(context.Background(), o, targets, slog.New(slog.NewTextHandler(io.Discard, nil)), false); err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]string{"before": "before_reload", "after": "after_reload"} {
+		files, _ := filepath.Glob(filepath.Join(save, "reload-*-"+name+".conf"))
+		if len(files) != 1 {
+			t.Fatalf("%s: saved files %v", name, files)
+		}
+		if b, _ := os.ReadFile(files[0]); !strings.Contains(string(b), want) {
+			t.Errorf("%s: %s lacks %q:\n%s", name, files[0], want, b)
+		}
+	}
+}

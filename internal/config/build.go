@@ -218,6 +218,7 @@ func defaultGlobal() Global {
 		MulticastGroup4:    netip.MustParseAddr("224.0.0.18"),
 		MulticastGroup6:    netip.MustParseAddr("ff02::12"),
 		VRRPVersion:        2,
+		Firewall:           Firewall{Priority: -1},
 		// keepalived 2.2.7: RT_RLIMIT_DEFAULT 10000 us, 1 s auto-priority delay.
 		VRRPProc:             ProcessKnobs{RLimitRTTime: 10000},
 		CheckerProc:          ProcessKnobs{RLimitRTTime: 10000},

@@ -22,6 +22,7 @@ func (b *builder) instance(in *syntax.Node) *Instance {
 		LowerPrioNoAdvert: g.LowerPrioNoAdvert, HigherPrioSendAdvert: g.HigherPrioSendAdvert,
 		DownTimerAdverts: g.DownTimerAdverts, UnicastTTL: 255, GARP: g.GARP,
 	}
+	errsBefore := len(*b.ds)
 	nodes := b.apply(v, in) // last node of each keyword, for positions
 	b.noteEarlyTracks("vrrp_instance "+v.Name, v.TrackScript, v.TrackFile, v.TrackProcess)
 	lowerDelaySet, lowerRepeatSet := nodes["garp_lower_prio_delay"] != nil, nodes["garp_lower_prio_repeat"] != nil
@@ -64,6 +65,11 @@ func (b *builder) instance(in *syntax.Node) *Instance {
 	b.checkStrict(v, in, nodes)
 	if !acceptSet && v.Strict {
 		v.Accept = v.Priority == 255
+	}
+	if n := nodes["no_accept"]; n != nil && !v.Accept && !b.errorsSince(errsBefore) {
+		b.warnRefusingVIPs(v, n.Pos, false)
+	} else if !v.Accept && !b.errorsSince(errsBefore) {
+		b.warnRefusingVIPs(v, in.Pos, v.Strict)
 	}
 	if v.State == "MASTER" && !v.Preempt && nodes["nopreempt"] != nil {
 		b.ds.Warnf(nodes["nopreempt"].Pos, "vrrp_instance %s: nopreempt has no effect with state MASTER; use state BACKUP on every node", v.Name)

@@ -17,7 +17,9 @@ import (
 func rootBlock() *BlockSpec {
 	return newBlock("top level",
 		// Root keywords registered by init_global_keywords.
-		str("net_namespace").unimpl(),
+		// net_namespace NAME: the daemon runs in that network namespace
+		// (internal/cli re-executes itself there; -s wins).
+		strKw("net_namespace", func(c *Config) *string { return &c.Global.NetNamespace }),
 		kw("net_namespace_ipvs", 0, 1, tStr).unimpl(),
 		flag("namespace_with_ipsets").unimpl(),
 		// instance NAME: pid files /run/keepalived/keepalived_NAME.pid etc.;
@@ -133,11 +135,8 @@ func globalDefsBlock() *BlockSpec {
 	rt := tInt(1, 99)
 	bufs := tUint
 	b := newBlock("global_defs",
-		kw("process_names", 0, 0).unimpl(),
-		str("process_name").unimpl(),
-		str("vrrp_process_name").unimpl(),
-		str("checker_process_name").unimpl(),
-		str("lvs_process_name").unimpl().alias("checker_process_name", "'lvs_process_name' is deprecated; use 'checker_process_name'"),
+		// process_names, process_name, vrrp_process_name,
+		// checker_process_name (lvs_process_name): processNameRows.
 		str("bfd_process_name").unimpl(),
 
 		// Email.
@@ -192,7 +191,9 @@ func globalDefsBlock() *BlockSpec {
 		}), func(d *dumper, i int, g *Global) { d.kv(i, "min_auto_priority_delay", g.MinAutoPriorityDelay) }),
 		kw("dynamic_interfaces", 0, 1, tEnum("allow_if_changes")).unimpl(),
 		strKw("default_interface", func(g *Global) *string { return &g.DefaultInterface }),
-		flag("disable_local_igmp").unimpl(),
+		// disable_local_igmp: net.ipv4.igmp_link_local_mcast_reports 0
+		// while the daemon runs (internal/cli process.go).
+		flagKw("disable_local_igmp", func(g *Global) *bool { return &g.DisableLocalIGMP }, true),
 
 		// LVS globals.
 		kw("lvs_timeouts", 2, 6).unimpl(),
@@ -222,15 +223,11 @@ func globalDefsBlock() *BlockSpec {
 		optBoolKw("vrrp_lower_prio_no_advert", func(g *Global) *bool { return &g.LowerPrioNoAdvert }),
 		optBoolKw("vrrp_higher_prio_send_advert", func(g *Global) *bool { return &g.HigherPrioSendAdvert }),
 		intKw("vrrp_version", 2, 3, func(g *Global) *int { return &g.VRRPVersion }),
-		kw("vrrp_iptables", 0, 2).unimpl(),
-		kw("vrrp_ipsets", 0, 5).unimpl(),
-		kw("nftables", 0, 1, tStr).unimpl(),
-		kw("nftables_priority", 1, 1, tInt(-2147483648, 2147483647)).unimpl(),
-		flag("nftables_ifindex").unimpl(),
+		// vrrp_iptables, vrrp_ipsets, nftables, nftables_priority,
+		// nftables_ifindex, nftables_counters: firewallRows (firewall.go).
 		kw("nftables_ipvs", 0, 1, tStr).unimpl(),
 		kw("nftables_ipvs_priority", 1, 1, tInt(-2147483648, 2147483647)).unimpl(),
 		kw("nftables_ipvs_start_fwmark", 1, 1, tUint).unimpl(),
-		flag("nftables_counters").unimpl(),
 		flagKw("vrrp_check_unicast_src", func(g *Global) *bool { return &g.CheckUnicastSrc }, true),
 		flagKw("vrrp_skip_check_adv_addr", func(g *Global) *bool { return &g.SkipCheckAdvAddr }, true),
 		// keepalived >= 2.3 (not in 2.2.7): interop with RFC 9568 / Cisco / Juniper peers.
@@ -326,16 +323,36 @@ func globalDefsBlock() *BlockSpec {
 				d.kv(i, "random_seed", g.RandomSeed)
 			}
 		}),
-		kw("reload_check_config", 0, 1, tPath).unimpl(),
+		// reload_check_config [LOG_FILE]: every reload is checked first
+		// anyway; the check's diagnostics also go to LOG_FILE (default
+		// /dev/null, as keepalived). internal/cli reload.
+		show(set(kw("reload_check_config", 0, 1, tPath), func(b *builder, g *Global, n *syntax.Node) {
+			g.ReloadCheckConfig = "/dev/null"
+			if len(n.Args) > 0 {
+				g.ReloadCheckConfig = n.Args[0].Text
+			}
+		}), func(d *dumper, i int, g *Global) {
+			if g.ReloadCheckConfig != "" {
+				d.kv(i, "reload_check_config", g.ReloadCheckConfig)
+			}
+		}),
 		kw("reload_time_file", 1, 1, tPath).unimpl(),
 		flag("reload_repeat").unimpl(),
 		kw("reload_file", 0, 1, tPath).unimpl(),
 		kw("include_check", 0, -1), // handled by the syntax preprocessor; never reaches the schema
-		kw("config_save_dir", 1, 1, tPath).unimpl(),
-		kw("tmp_config_directory", 1, 1, tPath).unimpl(),
+		// config_save_dir DIR: the configuration before and after each
+		// reload is saved there (internal/cli reload).
+		pathKw("config_save_dir", func(g *Global) *string { return &g.ConfigSaveDir }),
+		// tmp_config_directory DIR: keepalived writes the configuration
+		// to an anonymous file there for its children; gokeepalived's one
+		// process parses it once into memory: kept for the dump only
+		// (docs/migration.md).
+		pathKw("tmp_config_directory", func(g *Global) *string { return &g.TmpConfigDirectory }),
 		optBoolKw("data_use_instance", func(g *Global) *bool { return &g.DataUseInstance }),
 	)
 	b.add(procKnobRows("vrrp", func(g *Global) *ProcessKnobs { return &g.VRRPProc })...)
+	b.add(firewallRows()...)
+	b.add(processNameRows()...)
 	return b.add(procKnobRows("checker", func(g *Global) *ProcessKnobs { return &g.CheckerProc })...)
 }
 

@@ -79,6 +79,35 @@ type Global struct {
 	// table) or "VS" (remove our own virtual servers).
 	LVSFlushOnStop string
 
+	// ConfigSaveDir is config_save_dir: where each reload saves the
+	// configuration before and after it ("" none). TmpConfigDirectory is
+	// tmp_config_directory (no effect: no child re-reads the file).
+	ConfigSaveDir, TmpConfigDirectory string
+
+	// ReloadCheckConfig is reload_check_config's log file ("" not set;
+	// /dev/null without a file): where a reload's check is written.
+	ReloadCheckConfig string
+
+	// DisableLocalIGMP is disable_local_igmp: no IGMP reports for
+	// link-local groups (224.0.0.18) while the daemon runs.
+	DisableLocalIGMP bool
+
+	// NetNamespace is the top-level net_namespace: the network namespace
+	// (/var/run/netns/NAME) the daemon runs in; -s overrides it.
+	NetNamespace string
+
+	// ProcessName is the process's name (process_name; "" = unchanged);
+	// VRRPProcessName the VRRP threads' (vrrp_process_name, or
+	// keepalived_vrrp with process_names); CheckerProcessName is
+	// checker_process_name (keepalived_lvs with process_names), which has
+	// no thread to name here.
+	ProcessName, VRRPProcessName, CheckerProcessName string
+
+	// Firewall is the accept-mode firewall (nftables, nftables_priority,
+	// nftables_ifindex, nftables_counters; vrrp_iptables and vrrp_ipsets
+	// mapped onto the same nftables table).
+	Firewall Firewall
+
 	MulticastGroup4  netip.Addr // default 224.0.0.18
 	MulticastGroup6  netip.Addr // default ff02::12
 	VRRPVersion      int        // default 2
@@ -609,4 +638,56 @@ func posOf(def Pos, m map[string]Pos, keyword string, alts []string) Pos {
 		}
 	}
 	return def
+}
+
+// Firewall is keepalived's accept-mode firewall: while a non-owner
+// instance without accept mode (no_accept, or vrrp_strict without accept)
+// is MASTER, its virtual addresses are in an nftables set whose traffic is
+// dropped, in and out (keepalived's vrrp_nftables.c).
+type Firewall struct {
+	// Table is the nftables table name (nftables [NAME], default
+	// "keepalived"); "" means not configured, and DefaultFirewallTable is
+	// used when an instance needs the firewall, as keepalived does.
+	Table string
+	// Priority is the base chains' priority (nftables_priority, default -1).
+	Priority int
+	// Ifindex keys link-local IPv6 addresses by interface index even under
+	// dont_track_primary (nftables_ifindex).
+	Ifindex bool
+	// Counters adds a counter to every rule (nftables_counters).
+	Counters bool
+	// Iptables is vrrp_iptables [IN [OUT]]: mapped onto nftables (Table
+	// "keepalived"), as keepalived built without iptables does; the chain
+	// names are kept for the dump only.
+	Iptables []string
+	// Ipsets is vrrp_ipsets [NAME...]: the set names of keepalived's
+	// iptables mode; the nftables table's own sets replace them.
+	Ipsets []string
+	// IpsetsSet is true when vrrp_ipsets was given (with or without names).
+	IpsetsSet bool
+}
+
+// DefaultFirewallTable is keepalived's default nftables table name.
+const DefaultFirewallTable = "keepalived"
+
+// FirewallTable is the table the accept-mode firewall uses: the
+// configured one, else the default when some instance needs it (a
+// non-owner without accept mode), else "" (no firewall).
+func (c *Config) FirewallTable() string {
+	if c.Global.Firewall.Table != "" {
+		return c.Global.Firewall.Table
+	}
+	for _, in := range c.Instances {
+		if in.NeedsFirewall() {
+			return DefaultFirewallTable
+		}
+	}
+	return ""
+}
+
+// NeedsFirewall reports whether the instance's virtual addresses refuse
+// traffic while it is MASTER: it is not the address owner and accept mode
+// is off (keepalived's vrrp_handle_accept_mode).
+func (in *Instance) NeedsFirewall() bool {
+	return !in.Accept && in.Priority != 255
 }

@@ -78,7 +78,9 @@ type Daemon struct {
 	log   *slog.Logger
 	ports Ports
 
-	cfg       *config.Config
+	cfg *config.Config
+	// fwLast is the accept-mode firewall as last programmed (nil: none).
+	fwLast    *FirewallSpec
 	units     []*unit
 	instances []*instance
 	conns     map[connKey]*sharedConn
@@ -332,6 +334,7 @@ func (d *Daemon) finish() {
 	d.trackers.stop()
 	d.closeConns()
 	d.removeVMACs(d.instances)
+	d.removeFirewall()
 	d.snapshotAll()
 	d.publish()
 }
@@ -606,10 +609,7 @@ func (d *Daemon) startAll(units []*unit) {
 				"master_down_interval", in.core.MasterDownInterval())
 		}
 		for _, in := range u.members {
-			if !in.cfg.Accept && in.cfg.Priority != 255 {
-				d.log.Warn("accept mode is off (no_accept or vrrp_strict): keepalived would install firewall rules dropping traffic to the virtual addresses on a non-owner master; gokeepalived does not install them yet, so the addresses stay reachable",
-					"instance", in.cfg.Name, "vrid", in.cfg.VRID)
-			}
+			d.firewallNotice(in)
 		}
 		for _, in := range u.members {
 			// Addresses of ours left on the interface (a crash, a -V exit,
@@ -939,6 +939,10 @@ func (d *Daemon) sendsDone(in *instance, sent, failed bool) {
 }
 
 func (d *Daemon) acquire(in *instance) {
+	// The drop rule first, as keepalived: no packet to a new address
+	// slips through.
+	in.vipset = true
+	d.syncFirewall()
 	added := 0
 	var failed []string
 	for _, a := range in.addrs {
@@ -993,6 +997,8 @@ func (d *Daemon) release(in *instance) {
 		d.log.Info("virtual addresses removed", "instance", in.cfg.Name, "vrid", in.cfg.VRID, "addresses", fmtAddrs(in.vips))
 	}
 	in.vipsHeld = false
+	in.vipset = false
+	d.syncFirewall()
 }
 
 func (d *Daemon) gratuitous(in *instance, repeat int) {

@@ -82,7 +82,7 @@ func (c *fakeConn) Close() error { c.once.Do(func() { close(c.closed) }); return
 
 func (f *fakeEnv) ports() Ports {
 	return Ports{Clock: wallClock{}, Thread: testThread{}, Sockets: f, Links: fakeLinks{}, Addresses: fakeAddrs{f},
-		Routes: nopRoutes{}, Rules: nopRules{}, Announcer: nopAnnouncer{}, VMACs: nopVMACs{}}
+		Routes: nopRoutes{}, Rules: nopRules{}, Announcer: nopAnnouncer{}, VMACs: nopVMACs{}, Firewall: nopFirewall{}}
 }
 
 func (f *fakeEnv) Open(cfg vrrpconn.Config) (Conn, error) {
@@ -164,7 +164,12 @@ func (nopRules) Del(addr.Rule) error                       { return nil }
 func (nopAnnouncer) Gratuitous(string, []netip.Addr) error { return nil }
 func (nopVMACs) Create(string, string, uint8, bool) error  { return nil }
 func (nopVMACs) Delete(string) error                       { return nil }
-func (wallClock) Now() time.Time                           { return time.Now() }
+
+type nopFirewall struct{}
+
+func (nopFirewall) Sync(FirewallSpec) error { return nil }
+func (nopFirewall) Remove() error           { return nil }
+func (wallClock) Now() time.Time            { return time.Now() }
 
 // testThread keeps the calling thread's scheduling and sleeps on a channel
 // (the tests that use Run sleep on the wall clock).

@@ -55,7 +55,10 @@ type instance struct {
 	dropLogged [packet.NumDropReasons]atomic.Int64
 
 	// loop-owned status
-	vipsHeld       bool
+	vipsHeld bool
+	// vipset: the addresses were set (acquire) and not yet released
+	// (keepalived's vipset): the accept-mode firewall covers them.
+	vipset         bool
 	faults         map[string]string // active fault sources → reason
 	lastAdvertFrom netip.Addr
 	lastAdvertPrio uint8

@@ -29,6 +29,7 @@ type Ports struct {
 	Rules     Rules
 	Announcer Announcer
 	VMACs     VMACs
+	Firewall  Firewall
 }
 
 // missing names the first port not set ("" if none is missing).
@@ -38,7 +39,7 @@ func (p Ports) missing() string {
 		set  bool
 	}{{"Clock", p.Clock != nil}, {"Thread", p.Thread != nil}, {"Sockets", p.Sockets != nil}, {"Links", p.Links != nil},
 		{"Addresses", p.Addresses != nil}, {"Routes", p.Routes != nil}, {"Rules", p.Rules != nil},
-		{"Announcer", p.Announcer != nil}, {"VMACs", p.VMACs != nil}} {
+		{"Announcer", p.Announcer != nil}, {"VMACs", p.VMACs != nil}, {"Firewall", p.Firewall != nil}} {
 		if !c.set {
 			return c.name
 		}
@@ -65,6 +66,8 @@ type ThreadSettings struct {
 	RTPriority int   // SCHED_RR priority; 0: SCHED_OTHER at Nice
 	Nice       int   // -20..19, without RTPriority
 	CPUs       []int // CPUs the thread may run on; empty: any
+	// Name is the thread's name (vrrp_process_name); "": unchanged.
+	Name string
 }
 
 // Waker lets the loop sleep until another goroutine kicks it or the next
@@ -155,6 +158,33 @@ type Announcer interface {
 type VMACs interface {
 	Create(name, parent string, vrid uint8, ipv6 bool) error
 	Delete(name string) error
+}
+
+// Firewall installs the accept-mode firewall (firewall.go): packets to and
+// from the addresses of FirewallSpec are dropped.
+type Firewall interface {
+	// Sync makes the firewall drop exactly spec.Addrs, in spec.Table
+	// (replacing a table of that name left by an earlier run the first
+	// time). An address it cannot place is reported; the others apply.
+	Sync(spec FirewallSpec) error
+	// Remove deletes what Sync made (at stop).
+	Remove() error
+}
+
+// FirewallSpec is the accept-mode firewall wanted.
+type FirewallSpec struct {
+	Table    string
+	Priority int
+	Counters bool
+	Addrs    []FirewallAddr
+}
+
+// FirewallAddr is one address whose traffic is dropped; a link-local
+// IPv6 one is matched with its interface, by index or (ByName) by name.
+type FirewallAddr struct {
+	IP     netip.Addr
+	Dev    string
+	ByName bool
 }
 
 // Notifier is the port to notify scripts, FIFOs and mail. The scripts

@@ -367,6 +367,7 @@ func (d *Daemon) commit(p *reloadPlan) retiredObjects {
 			d.applyTracking(in)
 		}
 	}
+	d.syncFirewall() // a changed table, accept mode or address list
 	if n, ok := d.notifier.(notifierConfigurable); ok {
 		n.SetConfig(p.cfg)
 	}

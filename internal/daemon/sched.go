@@ -26,7 +26,7 @@ const DefaultRTPriority = 10
 
 // threadSettings are the VRRP threads' scheduling from global_defs.
 func threadSettings(g *config.Global) ThreadSettings {
-	s := ThreadSettings{Nice: g.VRRPProc.Nice, CPUs: g.VRRPProc.CPUs}
+	s := ThreadSettings{Nice: g.VRRPProc.Nice, CPUs: g.VRRPProc.CPUs, Name: g.VRRPProcessName}
 	switch {
 	case g.VRRPProc.RTPriority > 0:
 		s.RTPriority = g.VRRPProc.RTPriority

@@ -91,6 +91,7 @@ type node struct {
 	sendErr error                 // SendFrom fails with it (the advert does not leave)
 	ops     []string
 	conns   []*segConn
+	fw      *FirewallSpec // the accept-mode firewall (firewall_test.go); nil: none
 }
 
 type nodeIface struct {
@@ -173,7 +174,7 @@ func (n *node) record(op string) {
 // ports are the node's fake kernel: its clock is the harness's.
 func (n *node) ports() Ports {
 	return Ports{Clock: n, Thread: testThread{}, Sockets: n, Links: n, Addresses: nodeAddrs{n},
-		Routes: nodeRoutes{n}, Rules: nodeRules{n}, Announcer: nopAnnouncer{}, VMACs: n}
+		Routes: nodeRoutes{n}, Rules: nodeRules{n}, Announcer: nopAnnouncer{}, VMACs: n, Firewall: nodeFirewall{n}}
 }
 
 func (n *node) Now() time.Time { return n.h.now }

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 // taskSched is one thread of a process as /proc/PID/task/TID shows it.
 type taskSched struct {
 	tid              string
+	comm             string
 	nice, rt, policy int
 	cpus             string // Cpus_allowed_list
 }
@@ -37,6 +39,9 @@ func tasks(pid int) ([]taskSched, error) {
 			return nil, fmt.Errorf("%s/stat: %d fields", dir, len(rest)+2)
 		}
 		ts := taskSched{tid: filepath.Base(dir)}
+		if c, err := os.ReadFile(filepath.Join(dir, "comm")); err == nil {
+			ts.comm = strings.TrimSpace(string(c))
+		}
 		ts.nice, _ = strconv.Atoi(rest[19-3])
 		ts.rt, _ = strconv.Atoi(rest[40-3])
 		ts.policy, _ = strconv.Atoi(rest[41-3])
@@ -66,13 +71,16 @@ func procField(pid int, file, key string) string {
 // from /proc. The master has vrrp_rt_priority 30, vrrp_cpu_affinity 0, vrrp_no_swap and
 // vrrp_rlimit_rttime 200000: its VRRP loop and socket reader threads run SCHED_RR 30 on
 // CPU 0 only, the process has locked memory (VmLck) and a real-time limit of 100000/200000
-// us. The backup has max_auto_priority -1 and vrrp_priority 5: its VRRP threads run
+// us; with process_name and vrrp_process_name the process (/proc/PID/comm) and those
+// threads carry the names; disable_local_igmp sets its namespace's
+// net.ipv4.igmp_link_local_mcast_reports to 0 while it runs and back to 1 after it stops. The backup has max_auto_priority -1 and vrrp_priority 5: its VRRP threads run
 // SCHED_OTHER at nice 5, and no thread is real-time.
 func TestFeatureProcessKnobs(t *testing.T) {
 	t.Parallel()
 	p := newFeatPair(t, "pk", "gokeepalived", false)
 	p.startDaemon(t, p.master, featConf("master", "MASTER", 100,
-		"    vrrp_rt_priority 30\n    vrrp_cpu_affinity 0\n    vrrp_no_swap\n    vrrp_rlimit_rttime 200000\n", "", featInst{}), "")
+		"    vrrp_rt_priority 30\n    vrrp_cpu_affinity 0\n    vrrp_no_swap\n    vrrp_rlimit_rttime 200000\n"+
+			"    process_name gk_parent\n    vrrp_process_name gk_vrrp\n    disable_local_igmp\n", "", featInst{}), "")
 	// The backup also runs startup_script and shutdown_script (with keepalived's arguments:
 	// none but its own): each appends a line to a log in the node's directory.
 	events := filepath.Join(p.backup.Dir, "startstop.log")
@@ -97,10 +105,26 @@ func TestFeatureProcessKnobs(t *testing.T) {
 		}
 		ok := len(rr) >= 2
 		for _, s := range rr {
-			ok = ok && s.rt == 30 && s.cpus == "0"
+			ok = ok && s.rt == 30 && s.cpus == "0" && s.comm == "gk_vrrp"
 		}
-		return ok, fmt.Sprintf("master: want >= 2 SCHED_RR threads at priority 30 on CPU 0; threads: %+v", ts)
+		return ok, fmt.Sprintf("master: want >= 2 SCHED_RR threads at priority 30 on CPU 0 named gk_vrrp; threads: %+v", ts)
 	})
+	if c, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid(p.master))); strings.TrimSpace(string(c)) != "gk_parent" {
+		t.Errorf("master: /proc/PID/comm %q, want gk_parent (process_name)", c)
+	}
+	igmpReports := func(n *node) string {
+		out, err := n.Exec(context.Background(), "cat", "/proc/sys/net/ipv4/igmp_link_local_mcast_reports")
+		if err != nil {
+			return err.Error()
+		}
+		return strings.TrimSpace(out)
+	}
+	if v := igmpReports(p.master); v != "0" {
+		t.Errorf("master: igmp_link_local_mcast_reports %q while running, want 0 (disable_local_igmp)", v)
+	}
+	if v := igmpReports(p.backup); v != "1" {
+		t.Errorf("backup: igmp_link_local_mcast_reports %q, want 1 (no disable_local_igmp)", v)
+	}
 	if v := procField(pid(p.master), "status", "VmLck:"); v == "" || v == "0 kB" {
 		t.Errorf("master: VmLck %q, want locked memory (vrrp_no_swap)", v)
 	}
@@ -132,6 +156,12 @@ func TestFeatureProcessKnobs(t *testing.T) {
 	}
 	if err := p.backup.D.Stop(); err != nil {
 		t.Fatal(err)
+	}
+	if err := p.master.D.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if v := igmpReports(p.master); v != "1" {
+		t.Errorf("master stopped: igmp_link_local_mcast_reports %q, want 1 (restored)", v)
 	}
 	if got := strings.Join(readLines(events), "|"); got != "up a1|down" {
 		t.Errorf("backup stopped: start/stop scripts ran %q, want \"up a1|down\"", got)

@@ -112,7 +112,7 @@ var flagDocs = map[string]docgen.FlagDoc{
 	"address-monitoring": {Note: noEffect},
 	"snmp":               {Note: "As `enable_snmp_vrrp`: serve KEEPALIVED-MIB as an AgentX subagent of snmpd."},
 	"snmp-agent-socket":  {Value: "SOCKET", Note: "snmpd's AgentX socket, unless `snmp_socket` is set."},
-	"namespace":          {Value: "NAME", Note: "Refused (exit 2): run gokeepalived inside the namespace instead, with `ip netns exec` <name>."},
+	"namespace":          {Value: "NAME", Note: "Run in the network namespace /var/run/netns/NAME (overrides net_namespace); pid files go to /run/keepalived/NAME/."},
 	"core-dump":          {Note: noEffect},
 	"core-dump-pattern":  {Value: "PATN", Note: noEffect},
 	"all-config":         {Note: noEffect + " Use `includem`, or `--strict`."},

@@ -17,6 +17,7 @@ import (
 	"gokeepalived/internal/linux/garp"
 	"gokeepalived/internal/linux/link"
 	"gokeepalived/internal/linux/rtsched"
+	"gokeepalived/internal/linux/vipfw"
 	"gokeepalived/internal/linux/vmac"
 	"gokeepalived/internal/linux/vrrpconn"
 	"gokeepalived/internal/linux/wake"
@@ -36,8 +37,22 @@ func Linux() daemon.Ports {
 		// RCU grace period, which stalled the VRRP loop (see garp.Sender).
 		Announcer: announcer{garp.NewSender()},
 		VMACs:     vmac.NewManager("/proc/sys"),
+		Firewall:  firewall{vipfw.New()},
 	}
 }
+
+// firewall fits vipfw to the daemon's Firewall port.
+type firewall struct{ f *vipfw.Firewall }
+
+func (f firewall) Sync(s daemon.FirewallSpec) error {
+	spec := vipfw.Spec{Table: s.Table, Priority: s.Priority, Counters: s.Counters}
+	for _, a := range s.Addrs {
+		spec.Addrs = append(spec.Addrs, vipfw.Addr{IP: a.IP, Dev: a.Dev, ByName: a.ByName})
+	}
+	return f.f.Sync(spec)
+}
+
+func (f firewall) Remove() error { return f.f.Remove() }
 
 type clock struct{}
 
@@ -56,6 +71,9 @@ func (thread) Setup(s daemon.ThreadSettings) error {
 	}
 	if len(s.CPUs) > 0 {
 		err = errors.Join(err, rtsched.Pin(s.CPUs))
+	}
+	if s.Name != "" {
+		err = errors.Join(err, rtsched.NameThread(s.Name))
 	}
 	return err
 }

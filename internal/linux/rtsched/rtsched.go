@@ -5,6 +5,8 @@ package rtsched
 
 import (
 	"fmt"
+	"os"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -53,4 +55,20 @@ func LimitRTTime(usec int64) error {
 		return fmt.Errorf("rlimit_rttime %d: want at least 2 microseconds", usec)
 	}
 	return unix.Setrlimit(unix.RLIMIT_RTTIME, &unix.Rlimit{Cur: uint64(usec / 2), Max: uint64(usec)})
+}
+
+// NameThread names the calling OS thread (/proc/PID/task/TID/comm; at
+// most 15 characters, as prctl PR_SET_NAME).
+func NameThread(name string) error {
+	p, err := unix.BytePtrFromString(name)
+	if err != nil {
+		return err
+	}
+	return unix.Prctl(unix.PR_SET_NAME, uintptr(unsafe.Pointer(p)), 0, 0, 0)
+}
+
+// NameProcess names the process: its main thread, whose name ps and
+// /proc/PID/comm show (a thread may rename another of its group).
+func NameProcess(name string) error {
+	return os.WriteFile("/proc/self/comm", []byte(name), 0)
 }
