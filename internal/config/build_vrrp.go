@@ -262,8 +262,16 @@ func (b *builder) vipOptions(block string, l *syntax.Node, vip *VIP) bool {
 				}
 				vip.PreferredLft = val
 			case "track_group":
-				b.ds.Errorf(a.Pos, "%s %s: track_group applies only to static_ipaddress", block, l.Keyword)
-				ok = false
+				switch {
+				case block != "static_ipaddress":
+					b.ds.Errorf(a.Pos, "%s %s: track_group applies only to static_ipaddress", block, l.Keyword)
+					ok = false
+				case vip.TrackGroup != "":
+					b.ds.Errorf(args[i].Pos, "%s %s: track_group %s is a duplicate", block, l.Keyword, val)
+					ok = false
+				default:
+					vip.TrackGroup = val
+				}
 			}
 		case "home":
 			vip.Home = true
@@ -278,6 +286,10 @@ func (b *builder) vipOptions(block string, l *syntax.Node, vip *VIP) bool {
 		case "no_track":
 			vip.NoTrack = true
 		case "use_vmac":
+			if block == "static_ipaddress" {
+				b.ds.Errorf(a.Pos, "%s %s: use_vmac applies only to virtual addresses", block, l.Keyword)
+				ok = false
+			}
 			vip.UseVMAC = true
 		default:
 			msg := fmt.Sprintf("%s %s: unknown option '%s'", block, l.Keyword, a.Text)
@@ -348,7 +360,7 @@ func (b *builder) routes(n *syntax.Node) []Route {
 		if b.bad[l] {
 			continue
 		}
-		r, err := parseRoute(l)
+		r, err := parseRoute(l, n.Keyword)
 		if err != nil {
 			b.ds.Errorf(err.pos, "%s", err.msg)
 			continue
@@ -365,7 +377,7 @@ func (b *builder) rules(n *syntax.Node) []Rule {
 		if b.bad[l] {
 			continue
 		}
-		r, err := parseRule(l)
+		r, err := parseRule(l, n.Keyword)
 		if err != nil {
 			b.ds.Errorf(err.pos, "%s", err.msg)
 			continue

@@ -23,6 +23,14 @@ type Config struct {
 	VirtualServers      []*VirtualServer
 	SSL                 *SSLConfig // the top-level SSL block, if any
 	BFDInstances        []*BFDInstance
+	// Static entries (static_ipaddress, static_routes, static_rules): put
+	// in place when the VRRP runtime starts (after removing any left by an
+	// earlier run), put back when deleted unless no_track, changed by a
+	// reload, and removed when it stops, as keepalived 2.2.7 does.
+	StaticAddresses []VIP
+	StaticRoutes    []Route
+	StaticRules     []Rule
+	TrackGroups     []*TrackGroup
 }
 
 // BFDInstance is a bfd_instance block: one BFD session (RFC 5880/5881).
@@ -285,6 +293,19 @@ type VIP struct {
 	NoTrack       bool
 	PreferredLft  string // "", a number or "forever"
 	UseVMAC       bool
+	// TrackGroup (static_ipaddress only) names the track_group whose
+	// instances track the address's interface.
+	TrackGroup string
+}
+
+// TrackGroup is a top-level track_group: the VRRP instances that track
+// the interfaces of the static addresses, routes and rules naming it
+// (keepalived's vrrp_static_track.c: each member goes to FAULT while such
+// an interface is down, as with a weight-0 track_interface).
+type TrackGroup struct {
+	Pos     Pos
+	Name    string
+	Members []string
 }
 
 // UnicastPeer is one line of unicast_peer.

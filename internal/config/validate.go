@@ -52,6 +52,8 @@ func validate(c *Config, ds *Diagnostics) {
 		checkRefs("track_bfd", "bfd_instance", g.TrackBFD, bfds)
 	}
 
+	validateTrackGroups(c, insts, ds)
+
 	// Sync groups: members defined, in at most one group, groups of >= 2.
 	member := map[string]string{}
 	for _, g := range c.SyncGroups {
@@ -257,3 +259,32 @@ func checkDuplicateVS(c *Config, ds *Diagnostics) {
 }
 
 func sortStrings(s []string) { sort.Strings(s) }
+
+// validateTrackGroups warns where keepalived ignores part of a
+// track_group or a static entry's track_group (vrrp_static_track.c logs
+// these and carries on).
+func validateTrackGroups[T any](c *Config, insts map[string]T, ds *Diagnostics) {
+	for _, g := range c.TrackGroups {
+		if len(g.Members) == 0 {
+			ds.Warnf(g.Pos, "track_group %s has no 'group { ... }' members: it tracks nothing", g.Name)
+		}
+		for _, m := range g.Members {
+			if _, ok := insts[m]; !ok {
+				ds.Warnf(g.Pos, "track_group %s: vrrp_instance %s does not exist; ignored, as keepalived does", g.Name, m)
+			}
+		}
+	}
+	both := func(pos Pos, what string) {
+		ds.Warnf(pos, "%s has both track_group and no_track: not tracked, as in keepalived", what)
+	}
+	for _, a := range c.StaticAddresses {
+		if a.TrackGroup != "" && a.NoTrack {
+			both(a.Pos, "static address "+a.Prefix.String())
+		}
+	}
+	for _, r := range c.StaticRoutes {
+		if r.TrackGroup != "" && r.NoTrack {
+			both(r.Pos, "static route "+r.Dst.String())
+		}
+	}
+}

@@ -131,6 +131,8 @@ type Daemon struct {
 	startAt time.Time
 	// bfd holds the BFD session states BFDState reports (for track_bfd).
 	bfd bfdStates
+	// static is the static addresses, routes and rules in place (static.go).
+	static staticSet
 }
 
 // New builds a daemon for cfg. It has no side effects.
@@ -288,6 +290,7 @@ func (d *Daemon) start(ctx context.Context) (cleanup func(), err error) {
 		return cleanup, err
 	}
 	d.install(p, nil)
+	d.setStatic(d.cfg)
 	d.startAll(d.units)
 	d.snapshotAll()
 	d.publish()
@@ -313,6 +316,7 @@ func (d *Daemon) step() {
 // what the loop owns.
 func (d *Daemon) finish() {
 	d.shutdownAll(d.units)
+	d.clearStatic()
 	d.trackers.stop()
 	d.closeConns()
 	d.removeVMACs(d.instances)

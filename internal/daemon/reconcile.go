@@ -39,6 +39,7 @@ func (d *Daemon) addrChanged(e addr.Event) {
 		return
 	}
 	d.rebindOnAddress(e)
+	d.staticAddrChanged(e)
 	ip := e.Prefix.Addr()
 	for _, in := range d.instances {
 		var mine []addr.Address
@@ -263,6 +264,7 @@ func (d *Daemon) routeChanged(e addr.RouteEvent) {
 	if !e.Deleted && !e.Resync {
 		return
 	}
+	d.staticRouteChanged(e)
 	for _, in := range d.instances {
 		if !d.holding(in) {
 			continue

@@ -61,10 +61,12 @@ type node struct {
 	// routes and routeEvents: the fake kernel's routes (by their String).
 	routes      map[string]bool
 	routeEvents chan addr.RouteEvent
-	ctx         context.Context
-	cancel      context.CancelFunc
-	clean       func()
-	up          bool // started and not crashed or stopped
+	// rules: the fake kernel's rules (by their String); not watched.
+	rules  map[string]bool
+	ctx    context.Context
+	cancel context.CancelFunc
+	clean  func()
+	up     bool // started and not crashed or stopped
 
 	// kernelDelay is what each socket open or close and each VMAC create or
 	// delete costs in this fake kernel (zero in the scenarios).
@@ -121,7 +123,7 @@ func newHarness(t testing.TB) *harness {
 // node adds a daemon; ifaces maps interface names to "segment address".
 func (h *harness) node(name string, ifaces map[string]string, cfgText string) *node {
 	n := &node{h: h, name: name, ifaces: map[string]*nodeIface{}, rec: &stateRecorder{},
-		links: make(chan link.Event, 64), addrEvents: make(chan addr.Event, 1024), routes: map[string]bool{}, routeEvents: make(chan addr.RouteEvent, 1024), addrs: map[string]string{}, vmacs: map[string]bool{}, vmacLL: map[string]netip.Addr{}, failAdd: map[string]bool{}}
+		links: make(chan link.Event, 64), addrEvents: make(chan addr.Event, 1024), routes: map[string]bool{}, rules: map[string]bool{}, routeEvents: make(chan addr.RouteEvent, 1024), addrs: map[string]string{}, vmacs: map[string]bool{}, vmacLL: map[string]netip.Addr{}, failAdd: map[string]bool{}}
 	for ifname, spec := range ifaces {
 		seg, a, _ := strings.Cut(spec, " ")
 		n.ifaces[ifname] = &nodeIface{seg: h.segment(seg), addr: netip.MustParseAddr(a), up: true}
@@ -167,7 +169,7 @@ func (n *node) record(op string) {
 // ports are the node's fake kernel: its clock is the harness's.
 func (n *node) ports() Ports {
 	return Ports{Clock: n, Thread: testThread{}, Sockets: n, Links: n, Addresses: nodeAddrs{n},
-		Routes: nodeRoutes{n}, Rules: nopRules{}, Announcer: nopAnnouncer{}, VMACs: n}
+		Routes: nodeRoutes{n}, Rules: nodeRules{n}, Announcer: nopAnnouncer{}, VMACs: n}
 }
 
 func (n *node) Now() time.Time { return n.h.now }
@@ -282,6 +284,28 @@ func (n *node) delRoute(rt addr.Route) error {
 	}
 	n.routeEvents <- addr.RouteEvent{Dst: rt.Dst.Masked(), Table: table, Deleted: true}
 	return nil
+}
+
+type nodeRules struct{ n *node }
+
+func (r nodeRules) Add(rl addr.Rule) error {
+	r.n.mu.Lock()
+	defer r.n.mu.Unlock()
+	r.n.rules[rl.String()] = true
+	return nil
+}
+
+func (r nodeRules) Del(rl addr.Rule) error {
+	r.n.mu.Lock()
+	defer r.n.mu.Unlock()
+	delete(r.n.rules, rl.String())
+	return nil
+}
+
+func (n *node) hasRule(s string) bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.rules[s]
 }
 
 func (n *node) hasRoute(s string) bool {
