@@ -68,6 +68,10 @@ func (b *builder) instance(in *syntax.Node) *Instance {
 	if v.State == "MASTER" && !v.Preempt && nodes["nopreempt"] != nil {
 		b.ds.Warnf(nodes["nopreempt"].Pos, "vrrp_instance %s: nopreempt has no effect with state MASTER; use state BACKUP on every node", v.Name)
 	}
+	if v.PromoteSecondaries && v.UseVMAC {
+		// keepalived reports a configuration error and drops it.
+		b.ds.Errorf(nodes["promote_secondaries"].Pos, "vrrp_instance %s: promote_secondaries is set automatically for use_vmac interfaces; remove it", v.Name)
+	}
 	if v.PreemptDelay > 0 && !v.Preempt {
 		b.ds.Warnf(nodes["preempt_delay"].Pos, "vrrp_instance %s: preempt_delay has no effect with nopreempt", v.Name)
 	}

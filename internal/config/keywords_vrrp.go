@@ -270,7 +270,9 @@ func instanceBlock() *BlockSpec {
 		flag("use_vmac_addr").unimpl(),
 		kw("use_ipvlan", 0, 3).unimpl(),
 		str("vrf").unimpl(),
-		flag("promote_secondaries").unimpl(),
+		// Sets net.ipv4.conf.IF.promote_secondaries while the instance runs
+		// (internal/daemon/promote.go).
+		flagKw("promote_secondaries", func(v inst) *bool { return &v.PromoteSecondaries }, true),
 		flag("native_ipv6").unimpl().alias("", "'native_ipv6' is deprecated; the virtual addresses select the family"),
 		flag("linkbeat_use_polling").unimpl().alias("", "'linkbeat_use_polling' in vrrp_instance is deprecated; use linkbeat_interfaces"),
 		kw("kernel_rx_buf_size", 1, 1, tUint).unimpl(),

@@ -365,6 +365,11 @@ type Instance struct {
 	TrackBFD         []Track // track_bfd: bfd_instance names
 	Notify           Notify
 
+	// PromoteSecondaries is promote_secondaries: the interface's
+	// net.ipv4.conf.IF.promote_secondaries is 1 while the instance runs
+	// (set back to 0 at stop if we set it).
+	PromoteSecondaries bool
+
 	UseVMAC      bool
 	VMACName     string
 	VMACAddr     string

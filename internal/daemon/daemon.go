@@ -133,6 +133,9 @@ type Daemon struct {
 	bfd bfdStates
 	// static is the static addresses, routes and rules in place (static.go).
 	static staticSet
+	// promoted: the interfaces whose promote_secondaries the instances
+	// want, true where we set it (promote.go).
+	promoted map[string]bool
 }
 
 // New builds a daemon for cfg. It has no side effects.
@@ -291,6 +294,7 @@ func (d *Daemon) start(ctx context.Context) (cleanup func(), err error) {
 	}
 	d.install(p, nil)
 	d.setStatic(d.cfg)
+	d.setPromote(d.cfg)
 	d.startAll(d.units)
 	d.snapshotAll()
 	d.publish()
@@ -317,6 +321,7 @@ func (d *Daemon) step() {
 func (d *Daemon) finish() {
 	d.shutdownAll(d.units)
 	d.clearStatic()
+	d.setPromote(nil)
 	d.trackers.stop()
 	d.closeConns()
 	d.removeVMACs(d.instances)

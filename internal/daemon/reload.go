@@ -320,6 +320,7 @@ func (d *Daemon) commit(p *reloadPlan) retiredObjects {
 	// Static entries: those dropped removed, the new ones added (after a
 	// rebuild, those on the re-created interface are added again).
 	d.setStatic(p.cfg)
+	d.setPromote(p.cfg)
 	running := slices.Concat(p.keep, p.units)
 	for _, u := range p.stop {
 		for _, in := range u.members {

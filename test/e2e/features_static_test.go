@@ -93,3 +93,52 @@ static_rules {
 		})
 	}
 }
+
+// TestFeaturePromoteSecondaries: with promote_secondaries the instance's interface has
+// net.ipv4.conf.ens33.promote_secondaries = 1 while the daemon runs, so a secondary
+// address of the primary's subnet survives the deletion of the primary (without it the
+// kernel deletes the secondaries with it: the VIPs of that subnet and, here, 192.0.2.50);
+// the daemon sets it back to 0 when it stops. Real keepalived runs the same scenario as the
+// reference.
+func TestFeaturePromoteSecondaries(t *testing.T) {
+	t.Parallel()
+	const secondary = "192.0.2.50/24"
+	for _, kind := range bothDaemons {
+		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
+			p := newFeatPair(t, "ps", kind, false)
+			n := p.master
+			sysctl := func() string {
+				out, err := n.Exec(context.Background(), "cat", "/proc/sys/net/ipv4/conf/"+ifname+"/promote_secondaries")
+				if err != nil {
+					return err.Error()
+				}
+				return strings.TrimSpace(out)
+			}
+			if v := sysctl(); v != "0" {
+				t.Fatalf("setup: promote_secondaries is %q before the daemon starts, want 0", v)
+			}
+			n.MustExec("ip", "addr", "add", secondary, "dev", ifname)
+			p.startDaemon(t, n, featConf("master", "MASTER", 100, "", "",
+				featInst{VIP: vip + "/24", Extra: "    promote_secondaries\n"}), "")
+			netns.Eventually(t, converge, func() (bool, string) {
+				v, has := sysctl(), n.HasAddr(vip+"/24")
+				return v == "1" && has, fmt.Sprintf("promote_secondaries %q (want 1), VIP held %v\n--- daemon:\n%s", v, has,
+					lastLines(n.D.Logs(), 12))
+			})
+			n.MustExec("ip", "addr", "del", masterAddr, "dev", ifname)
+			// The kernel promoted a secondary at once instead of deleting them all.
+			if !n.HasAddr(secondary) {
+				t.Fatalf("the secondary address went with the primary despite promote_secondaries:\n%s",
+					n.MustExec("ip", "-4", "addr", "show", "dev", ifname))
+			}
+			if err := n.D.Stop(); err != nil {
+				t.Errorf("stopping the daemon: %v", err)
+			}
+			netns.Eventually(t, converge, func() (bool, string) {
+				v := sysctl()
+				return v == "0", fmt.Sprintf("promote_secondaries %q after stop, want 0", v)
+			})
+		})
+	}
+}
