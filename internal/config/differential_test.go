@@ -82,6 +82,12 @@ var diffLenient = map[string]struct {
 	"l07-script-after-instance.conf": {"is defined after it: gokeepalived attaches it",
 		"keepalived 2.2.7 resolves a track_script when it reads it, so a vrrp_script defined later is ignored " +
 			"(\"not found, ignoring\") and -t exits 5; the instance would silently run untracked, so we attach it and warn"},
+	"l08-sync-member-weight.conf": {"track_script chk with weight -20 is ignored, as in keepalived",
+		"keepalived 2.2.7 runs this configuration with the member's weighted track_script dropped and reports the drop " +
+			"as a configuration error, so -t exits non-zero; we run it the same way and warn"},
+	"l09-global-tracking.conf": {"'global_tracking' is deprecated",
+		"keepalived 2.2.7 reports the deprecated global_tracking as a configuration error (-t exits non-zero) and runs " +
+			"it as sync_group_tracking_weight; so do we, with a warning"},
 }
 
 func TestDifferential(t *testing.T) {

@@ -121,8 +121,11 @@ func syncGroupBlock() *BlockSpec {
 	return b.add(
 		alertKw("notify_priority_changes", func(t notifier) **bool { return &t.notifyScripts().PriorityChanges }),
 		alertKw("smtp_alert", func(t notifier) **bool { return &t.notifyScripts().SMTPAlert }),
-		flag("global_tracking").unimpl().alias("", "'global_tracking' is deprecated; use track_* blocks on the vrrp_sync_group"),
-		flag("sync_group_tracking_weight").unimpl(),
+		// Both keep the weights of the members' own tracked objects
+		// (SyncGroup.TrackingWeight, syncTrackingWeights in validate.go).
+		set(flag("global_tracking"), func(b *builder, g *SyncGroup, n *syntax.Node) { g.TrackingWeight = true }).
+			alias("sync_group_tracking_weight", "'global_tracking' is deprecated; use track_* blocks on the vrrp_sync_group (it works as sync_group_tracking_weight)"),
+		flagKw("sync_group_tracking_weight", func(g *SyncGroup) *bool { return &g.TrackingWeight }, true),
 	)
 }
 

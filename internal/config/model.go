@@ -271,6 +271,14 @@ type SyncGroup struct {
 	TrackProcess   []Track
 	TrackBFD       []Track // track_bfd: bfd_instance names
 	Notify         Notify
+	// TrackingWeight is sync_group_tracking_weight (or the deprecated
+	// global_tracking): the members keep the weights of their own tracked
+	// objects. Without it, as in keepalived (vrrp.c), a member's weighted
+	// track_interface counts as weight 0 (FAULT), and its weighted
+	// track_script, track_bfd and explicitly weighted track_file are
+	// ignored (a track_file with the default weight 1 counts as weight 0);
+	// the group's own track_* keep their weights.
+	TrackingWeight bool
 }
 
 // VIP is one line of virtual_ipaddress or virtual_ipaddress_excluded:

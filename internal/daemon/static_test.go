@@ -190,3 +190,37 @@ vrrp_instance VI_2 {
 		t.Errorf("VI_1 is %s after eth1 came back, want MASTER", st)
 	}
 }
+
+// A member's weighted track_interface in a sync group: without
+// sync_group_tracking_weight keepalived counts it as weight 0, so the
+// interface going down puts the member (and the group) in FAULT; with it,
+// the weight lowers the member's priority (150-60 = 90) and it stays up.
+func TestSegmentSyncGroupTrackingWeight(t *testing.T) {
+	for _, c := range []struct {
+		name, flag, wantState string
+		wantPrio              int
+	}{
+		{"without", "", "FAULT", 150},
+		{"with", "    sync_group_tracking_weight\n", "BACKUP", 90},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			h := newHarness(t)
+			group := "vrrp_sync_group G {\n    group {\n        VI_1\n    }\n" + c.flag + "}\n"
+			a := h.node("a", map[string]string{"eth0": "lan 192.0.2.1", "eth1": "up 198.51.100.1"},
+				group+pairConf(150, "    track_interface {\n        eth1 weight -60\n    }"))
+			b := h.node("b", map[string]string{"eth0": "lan 192.0.2.2"}, pairConf(100, ""))
+			a.start()
+			b.start()
+			h.advance(10 * time.Second)
+			h.expect("VI_1", vip1, "MASTER", "BACKUP")
+			a.setLink("eth1", false)
+			h.advance(5 * time.Second)
+			if st, p := a.state("VI_1"), a.status("VI_1").Prio; st != c.wantState || (c.wantState != "FAULT" && p != c.wantPrio) {
+				t.Errorf("with eth1 down: VI_1 %s priority %d, want %s priority %d", st, p, c.wantState, c.wantPrio)
+			}
+			a.setLink("eth1", true)
+			h.advance(5 * time.Second)
+			h.expect("VI_1", vip1, "MASTER", "BACKUP")
+		})
+	}
+}
