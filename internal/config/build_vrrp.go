@@ -47,8 +47,11 @@ func (b *builder) instance(in *syntax.Node) *Instance {
 		v.Family = 6
 	} else if len(v.VIPs) == 0 && len(v.UnicastPeers) > 0 && v.UnicastPeers[0].Addr.Is6() {
 		v.Family = 6
+	} else if len(v.VIPs) == 0 && v.McastDst.Is6() {
+		v.Family = 6
 	}
 	v.VIPs = b.sameFamily(v, v.VIPs)
+	b.checkMcastDst(v, nodes["mcast_dst_ip"])
 	b.checkUnicastFamily(v, nodes["unicast_src_ip"])
 	b.checkTrackOwnInterface(v)
 	if v.Family == 6 && v.Version == 2 {
@@ -172,6 +175,27 @@ func (b *builder) checkStrict(v *Instance, in *syntax.Node, nodes map[string]*sy
 	}
 	if v.Family == 6 && len(v.VIPs) > 0 && !v.VIPs[0].Prefix.Addr().IsLinkLocalUnicast() {
 		b.ds.Errorf(v.VIPs[0].Pos, "vrrp_instance %s: under vrrp_strict the first IPv6 virtual address must be link-local", v.Name)
+	}
+}
+
+// checkMcastDst applies keepalived's checks of mcast_dst_ip (each a
+// configuration error there): the instance's family, a multicast group
+// (link-local scope for IPv6), and no unicast peers.
+func (b *builder) checkMcastDst(v *Instance, n *syntax.Node) {
+	a := v.McastDst
+	if n == nil || !a.IsValid() {
+		return
+	}
+	pos := n.Args[0].Pos
+	switch {
+	case a.Is6() != (v.Family == 6):
+		b.ds.Errorf(pos, "vrrp_instance %s: mcast_dst_ip %s must be of the instance's family (IPv%d)", v.Name, a, v.Family)
+	case a.Is4() && !a.IsMulticast():
+		b.ds.Errorf(pos, "vrrp_instance %s: mcast_dst_ip %s is not a multicast address", v.Name, a)
+	case a.Is6() && !a.IsLinkLocalMulticast():
+		b.ds.Errorf(pos, "vrrp_instance %s: mcast_dst_ip %s is not a link-local multicast address (ff02::/16)", v.Name, a)
+	case len(v.UnicastPeers) > 0:
+		b.ds.Errorf(pos, "vrrp_instance %s: mcast_dst_ip has no meaning with unicast_peer (adverts go to the peers)", v.Name)
 	}
 }
 

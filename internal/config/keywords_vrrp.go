@@ -195,7 +195,9 @@ func instanceBlock() *BlockSpec {
 		flagKw("unicast_fault_no_peer", func(v inst) *bool { return &v.UnicastFaultNoPeer }, true),
 		intKw("unicast_ttl", 0, 255, func(v inst) *int { return &v.UnicastTTL }),
 		flagKw("check_unicast_src", func(v inst) *bool { return &v.CheckUnicastSrc }, true),
-		kw("mcast_dst_ip", 1, 1, tIP).unimpl(),
+		// The instance's multicast group (instead of vrrp_mcast_group4/6):
+		// its adverts go there and it hears only adverts sent there.
+		ipKw("mcast_dst_ip", func(v inst) *netip.Addr { return &v.McastDst }),
 		flag("track_src_ip").unimpl(),
 		kw("old_unicast_checksum", 0, 1, tEnum("never")).unimpl(),
 

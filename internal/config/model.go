@@ -333,21 +333,24 @@ type Auth struct {
 
 // Instance is a vrrp_instance.
 type Instance struct {
-	Pos                Pos
-	Name               string
-	State              string // initial state: "MASTER" or "BACKUP" (default)
-	Interface          string // may be "" for unicast without link-local peers
-	VRID               int
-	Priority           int           // default 100
-	AdvertInt          time.Duration // default 1s
-	Version            int           // 2 or 3 (IPv6 always 3)
-	Family             int           // 4 or 6, from the first VIP (4 if none)
-	Auth               *Auth
-	VIPs               []VIP
-	ExcludedVIPs       []VIP
-	Routes             []Route
-	Rules              []Rule
-	McastSrc           netip.Addr
+	Pos          Pos
+	Name         string
+	State        string // initial state: "MASTER" or "BACKUP" (default)
+	Interface    string // may be "" for unicast without link-local peers
+	VRID         int
+	Priority     int           // default 100
+	AdvertInt    time.Duration // default 1s
+	Version      int           // 2 or 3 (IPv6 always 3)
+	Family       int           // 4 or 6, from the first VIP (4 if none)
+	Auth         *Auth
+	VIPs         []VIP
+	ExcludedVIPs []VIP
+	Routes       []Route
+	Rules        []Rule
+	McastSrc     netip.Addr
+	// McastDst is mcast_dst_ip: the instance's multicast group; invalid:
+	// global_defs vrrp_mcast_group4/6.
+	McastDst           netip.Addr
 	UnicastSrc         netip.Addr
 	UnicastPeers       []UnicastPeer
 	UnicastFaultNoPeer bool

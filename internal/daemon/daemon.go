@@ -540,6 +540,8 @@ func (d *Daemon) finishInstance(p *reloadPlan, ci *config.Instance, in *instance
 		for _, p := range ci.UnicastPeers {
 			in.dsts = append(in.dsts, p.Addr)
 		}
+	} else if ci.McastDst.IsValid() {
+		in.dsts = []netip.Addr{ci.McastDst} // mcast_dst_ip
 	} else if in.ipv6 {
 		in.dsts = []netip.Addr{cfg.Global.MulticastGroup6}
 	} else {
@@ -560,6 +562,11 @@ func (d *Daemon) finishInstance(p *reloadPlan, ci *config.Instance, in *instance
 		VRID: uint8(ci.VRID), Version: uint8(ci.Version), AdverInt: in.advert.AdverInt,
 		VIPs: in.vips, SkipCheckAdvAddr: ci.SkipCheckAdvAddr, OwnAddrs: []netip.Addr{in.src},
 		Unicast: in.unicast, Strict: ci.Strict, ChecksumAsV2: ci.V3ChecksumAsV2,
+	}
+	if !in.unicast {
+		// keepalived binds the socket to the group: an instance hears only
+		// adverts sent to its own (mcast_dst_ip, or the global group).
+		expect.Group = in.dsts[0]
 	}
 	if ci.Auth != nil && ci.Version == 2 {
 		in.advert.AuthType = 1

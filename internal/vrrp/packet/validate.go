@@ -48,6 +48,9 @@ type Expect struct {
 	// errata 8299 (Count 0 is dropped) and 8300 (the first IPv6 address must
 	// be link-local).
 	Strict bool
+	// Group, if set, is the multicast group the advert must be sent to
+	// (mcast_dst_ip or vrrp_mcast_group4/6).
+	Group netip.Addr
 }
 
 // Validate applies the receive rules of RFC 3768 §7.1 and RFC 9568 §7.1 (with
@@ -113,8 +116,12 @@ func Validate(a Advert, raw []byte, meta Meta, want Expect) DropReason {
 			return DropOwnAddress
 		}
 	}
-	// keepalived: multicast expected unless unicast peers are configured.
+	// keepalived: multicast expected unless unicast peers are configured,
+	// and sent to the instance's group (its socket is bound to it).
 	if meta.Dst.IsValid() && meta.Dst.IsMulticast() == want.Unicast {
+		return DropDestination
+	}
+	if want.Group.IsValid() && meta.Dst.IsValid() && meta.Dst != want.Group {
 		return DropDestination
 	}
 	// RFC 9568 §7.1: "MUST verify that the VRID is configured on the
