@@ -71,6 +71,9 @@ func (b *builder) instance(in *syntax.Node) *Instance {
 	if v.State == "MASTER" && !v.Preempt && nodes["nopreempt"] != nil {
 		b.ds.Warnf(nodes["nopreempt"].Pos, "vrrp_instance %s: nopreempt has no effect with state MASTER; use state BACKUP on every node", v.Name)
 	}
+	if v.OldUnicastChecksum == "on" && (v.Version != 3 || v.Family != 4 || len(v.UnicastPeers) == 0) {
+		b.ds.Warnf(nodes["old_unicast_checksum"].Pos, "vrrp_instance %s: old_unicast_checksum applies only to unicast VRRPv3 over IPv4; it changes nothing here", v.Name)
+	}
 	if v.PromoteSecondaries && v.UseVMAC {
 		// keepalived reports a configuration error and drops it.
 		b.ds.Errorf(nodes["promote_secondaries"].Pos, "vrrp_instance %s: promote_secondaries is set automatically for use_vmac interfaces; remove it", v.Name)

@@ -199,7 +199,20 @@ func instanceBlock() *BlockSpec {
 		// its adverts go there and it hears only adverts sent there.
 		ipKw("mcast_dst_ip", func(v inst) *netip.Addr { return &v.McastDst }),
 		flag("track_src_ip").unimpl(),
-		kw("old_unicast_checksum", 0, 1, tEnum("never")).unimpl(),
+		// keepalived before 1.3.6's unicast VRRPv3 IPv4 checksum (the
+		// pseudo-header names the multicast group), sent and expected;
+		// "never": the current form only (gokeepalived's default too: it
+		// does not switch forms on its own as keepalived does).
+		show(set(kw("old_unicast_checksum", 0, 1, tEnum("never")), func(b *builder, v inst, n *syntax.Node) {
+			v.OldUnicastChecksum = "on"
+			if len(n.Args) > 0 {
+				v.OldUnicastChecksum = n.Args[0].Text
+			}
+		}), func(d *dumper, i int, v inst) {
+			if v.OldUnicastChecksum != "" {
+				d.kv(i, "old_unicast_checksum", v.OldUnicastChecksum)
+			}
+		}),
 
 		// Preemption and accept mode.
 		flagKw("nopreempt", func(v inst) *bool { return &v.Preempt }, false),

@@ -350,8 +350,12 @@ type Instance struct {
 	McastSrc     netip.Addr
 	// McastDst is mcast_dst_ip: the instance's multicast group; invalid:
 	// global_defs vrrp_mcast_group4/6.
-	McastDst           netip.Addr
-	UnicastSrc         netip.Addr
+	McastDst   netip.Addr
+	UnicastSrc netip.Addr
+	// OldUnicastChecksum is old_unicast_checksum: "" (not set), "on"
+	// (unicast VRRPv3 IPv4 adverts are checksummed over the multicast
+	// group vrrp_mcast_group4, as keepalived < 1.3.6) or "never".
+	OldUnicastChecksum string
 	UnicastPeers       []UnicastPeer
 	UnicastFaultNoPeer bool
 	UnicastTTL         int // default 255

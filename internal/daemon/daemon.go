@@ -563,6 +563,11 @@ func (d *Daemon) finishInstance(p *reloadPlan, ci *config.Instance, in *instance
 		VIPs: in.vips, SkipCheckAdvAddr: ci.SkipCheckAdvAddr, OwnAddrs: []netip.Addr{in.src},
 		Unicast: in.unicast, Strict: ci.Strict, ChecksumAsV2: ci.V3ChecksumAsV2,
 	}
+	if in.unicast && ci.OldUnicastChecksum == "on" && ci.Version == 3 && !in.ipv6 {
+		// old_unicast_checksum: the pseudo-header names the IPv4 group.
+		in.checksumDst = cfg.Global.MulticastGroup4
+		expect.ChecksumDst = in.checksumDst
+	}
 	if !in.unicast {
 		// keepalived binds the socket to the group: an instance hears only
 		// adverts sent to its own (mcast_dst_ip, or the global group).
@@ -865,7 +870,11 @@ func (d *Daemon) sendAdvert(in *instance, prio uint8) {
 // encode writes the instance's advert to dst into its sendBuf; a failure
 // is counted, kept and logged.
 func (d *Daemon) encode(in *instance, dst netip.Addr, opts packet.Options, now time.Time) bool {
-	b, err := in.advert.AppendBinary(in.sendBuf[:0], in.src, dst, opts)
+	cdst := dst
+	if in.checksumDst.IsValid() {
+		cdst = in.checksumDst // old_unicast_checksum: the checksum only
+	}
+	b, err := in.advert.AppendBinary(in.sendBuf[:0], in.src, cdst, opts)
 	if err != nil {
 		in.count(ctl.SendErrors)
 		in.sendFailed(now, err)

@@ -60,3 +60,38 @@ func TestInteropMcastDstIP(t *testing.T) {
 		})
 	})
 }
+
+// TestInteropOldUnicastChecksum: old_unicast_checksum on both sides of a unicast VRRPv3
+// pair, gokeepalived and real keepalived, each direction. keepalived with the keyword
+// verifies received adverts with the old checksum only (the IPv4 pseudo-header names
+// 224.0.0.18, not the peer), so a keepalived backup that stays BACKUP, and a gokeepalived
+// backup that follows keepalived's master with no drops, show both send and expect
+// keepalived 1.3.5's bytes; failover and preemption work both ways.
+func TestInteropOldUnicastChecksum(t *testing.T) {
+	t.Parallel()
+	conf := func(state string, prio int, self, peer string) string {
+		return vrrpConf{State: state, Priority: prio, Version: 3, VIPs: []string{vip}, UnicastSrc: self,
+			Peers: []string{peer}, Extra: "    old_unicast_checksum\n"}.String()
+	}
+	const mAddr, bAddr = "192.0.2.1", "192.0.2.2"
+	for _, mix := range []struct {
+		name           string
+		master, backup netns.DaemonFactory
+	}{
+		{"gokeepalived-keepalived", netns.Gokeepalived, netns.Keepalived},
+		{"keepalived-gokeepalived", netns.Keepalived, netns.Gokeepalived},
+	} {
+		t.Run(mix.name, func(t *testing.T) {
+			t.Parallel()
+			c, m, b, p := seedPair(t, "oc", mix.master, mix.backup, conf("MASTER", 100, mAddr, bAddr), conf("BACKUP", 90, bAddr, mAddr))
+			for _, x := range []*member{m, b} {
+				if st, ok := c.status(x); ok && len(st.Drops) > 0 {
+					t.Errorf("%s (gokeepalived) dropped adverts from keepalived: %v", x, st.Drops)
+				}
+			}
+			c.failover(p, m, b)
+			c.preemptBack(p, m)
+			logGaps(t, p)
+		})
+	}
+}
