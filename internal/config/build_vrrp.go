@@ -74,6 +74,10 @@ func (b *builder) instance(in *syntax.Node) *Instance {
 	if v.OldUnicastChecksum == "on" && (v.Version != 3 || v.Family != 4 || len(v.UnicastPeers) == 0) {
 		b.ds.Warnf(nodes["old_unicast_checksum"].Pos, "vrrp_instance %s: old_unicast_checksum applies only to unicast VRRPv3 over IPv4; it changes nothing here", v.Name)
 	}
+	if v.TrackSrcIP && !v.UnicastSrc.IsValid() && !v.McastSrc.IsValid() {
+		// keepalived clears it silently.
+		b.ds.Warnf(nodes["track_src_ip"].Pos, "vrrp_instance %s: track_src_ip without unicast_src_ip or mcast_src_ip tracks nothing (the source is the interface's own address)", v.Name)
+	}
 	if v.PromoteSecondaries && v.UseVMAC {
 		// keepalived reports a configuration error and drops it.
 		b.ds.Errorf(nodes["promote_secondaries"].Pos, "vrrp_instance %s: promote_secondaries is set automatically for use_vmac interfaces; remove it", v.Name)

@@ -198,7 +198,9 @@ func instanceBlock() *BlockSpec {
 		// The instance's multicast group (instead of vrrp_mcast_group4/6):
 		// its adverts go there and it hears only adverts sent there.
 		ipKw("mcast_dst_ip", func(v inst) *netip.Addr { return &v.McastDst }),
-		flag("track_src_ip").unimpl(),
+		// FAULT while the configured source address is missing
+		// (internal/daemon/srcip.go).
+		flagKw("track_src_ip", func(v inst) *bool { return &v.TrackSrcIP }, true),
 		// keepalived before 1.3.6's unicast VRRPv3 IPv4 checksum (the
 		// pseudo-header names the multicast group), sent and expected;
 		// "never": the current form only (gokeepalived's default too: it

@@ -356,6 +356,9 @@ type Instance struct {
 	// (unicast VRRPv3 IPv4 adverts are checksummed over the multicast
 	// group vrrp_mcast_group4, as keepalived < 1.3.6) or "never".
 	OldUnicastChecksum string
+	// TrackSrcIP is track_src_ip: FAULT while the configured source
+	// address (unicast_src_ip, else mcast_src_ip) is not on the interface.
+	TrackSrcIP         bool
 	UnicastPeers       []UnicastPeer
 	UnicastFaultNoPeer bool
 	UnicastTTL         int // default 255

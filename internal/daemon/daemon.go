@@ -609,6 +609,9 @@ func (d *Daemon) startAll(units []*unit) {
 			d.removeStaleAtStart(in)
 		}
 		d.startUnit(u)
+		for _, in := range u.members {
+			d.checkSrcIP(in)
+		}
 	}
 }
 

@@ -24,6 +24,7 @@ import (
 
 // addrChanged handles one address event on the loop.
 func (d *Daemon) addrChanged(e addr.Event) {
+	d.srcIPChanged(e)
 	if e.Resync {
 		d.log.Warn("address events were missed (netlink overflow): checking every virtual address")
 		for _, in := range d.instances {

@@ -224,3 +224,44 @@ func TestSegmentSyncGroupTrackingWeight(t *testing.T) {
 		})
 	}
 }
+
+// track_src_ip: the instance is in FAULT while its configured source
+// address (mcast_src_ip here) is not on its interface; without the keyword
+// the address's removal changes nothing.
+func TestTrackSrcIP(t *testing.T) {
+	for _, c := range []struct {
+		name, extra, wantDown string
+	}{
+		{"with", "    mcast_src_ip 192.0.2.9\n    track_src_ip\n", "FAULT"},
+		{"without", "    mcast_src_ip 192.0.2.9\n", "MASTER"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			h := newHarness(t)
+			a := h.node("a", map[string]string{"eth0": "lan 192.0.2.1"}, pairConf(100, c.extra))
+			a.setAddr("192.0.2.9/24", "eth0", true)
+			a.start()
+			h.advance(5 * time.Second)
+			if st := a.state("VI_1"); st != "MASTER" {
+				t.Fatalf("setup: VI_1 %s, want MASTER", st)
+			}
+			a.setAddr("192.0.2.9/24", "eth0", false)
+			h.advance(time.Second)
+			if st := a.state("VI_1"); st != c.wantDown {
+				t.Errorf("with the source address gone: VI_1 %s, want %s", st, c.wantDown)
+			}
+			a.setAddr("192.0.2.9/24", "eth0", true)
+			h.advance(5 * time.Second)
+			if st := a.state("VI_1"); st != "MASTER" {
+				t.Errorf("with the source address back: VI_1 %s, want MASTER", st)
+			}
+		})
+	}
+	// Missing at start: FAULT from the start.
+	h := newHarness(t)
+	a := h.node("a", map[string]string{"eth0": "lan 192.0.2.1"}, pairConf(100, "    mcast_src_ip 192.0.2.9\n    track_src_ip\n"))
+	a.start()
+	h.advance(5 * time.Second)
+	if st := a.state("VI_1"); st != "FAULT" {
+		t.Errorf("started without its source address: VI_1 %s, want FAULT", st)
+	}
+}
