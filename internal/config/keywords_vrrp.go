@@ -295,7 +295,9 @@ func instanceBlock() *BlockSpec {
 		flagKw("promote_secondaries", func(v inst) *bool { return &v.PromoteSecondaries }, true),
 		flag("native_ipv6").unimpl().alias("", "'native_ipv6' is deprecated; the virtual addresses select the family"),
 		flag("linkbeat_use_polling").unimpl().alias("", "'linkbeat_use_polling' in vrrp_instance is deprecated; use linkbeat_interfaces"),
-		kw("kernel_rx_buf_size", 1, 1, tUint).unimpl(),
+		// The instance's share of its socket's receive buffer
+		// (internal/daemon/conn.go bufferSize).
+		intKw("kernel_rx_buf_size", 0, 4294967295, func(v inst) *int { return &v.KernelRxBufSize }),
 		// keepalived 2.2.7 stores debug and only prints it in its dump.
 		show(set(kw("debug", 0, 1, tInt(0, 4)), func(b *builder, v inst, n *syntax.Node) {
 			v.Debug = 0

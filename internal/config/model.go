@@ -358,7 +358,10 @@ type Instance struct {
 	OldUnicastChecksum string
 	// TrackSrcIP is track_src_ip: FAULT while the configured source
 	// address (unicast_src_ip, else mcast_src_ip) is not on the interface.
-	TrackSrcIP         bool
+	TrackSrcIP bool
+	// KernelRxBufSize is kernel_rx_buf_size: the bytes this instance adds
+	// to its socket's receive buffer (0: gokeepalived's default share).
+	KernelRxBufSize    int
 	UnicastPeers       []UnicastPeer
 	UnicastFaultNoPeer bool
 	UnicastTTL         int // default 255

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"gokeepalived/internal/config"
 	"gokeepalived/internal/linux/addr"
 )
 
@@ -263,5 +264,31 @@ func TestTrackSrcIP(t *testing.T) {
 	h.advance(5 * time.Second)
 	if st := a.state("VI_1"); st != "FAULT" {
 		t.Errorf("started without its source address: VI_1 %s, want FAULT", st)
+	}
+}
+
+// kernel_rx_buf_size: an instance counts for that many bytes of its
+// socket's receive buffer (the sum over the socket's instances, as
+// keepalived); without it, the default share, bounded.
+func TestKernelRxBufSize(t *testing.T) {
+	mk := func(sizes ...int) map[uint8]*instance {
+		m := map[uint8]*instance{}
+		for i, n := range sizes {
+			m[uint8(i+1)] = &instance{cfg: &config.Instance{KernelRxBufSize: n}}
+		}
+		return m
+	}
+	for _, c := range []struct {
+		sizes []int
+		want  int
+	}{
+		{[]int{0}, bufferMin},
+		{[]int{1 << 20}, 1 << 20},
+		{[]int{100000, 0}, 100000 + bufferPerInstance},
+		{[]int{4096, 4096}, 8192},
+	} {
+		if got := bufferSize(mk(c.sizes...)); got != c.want {
+			t.Errorf("sizes %v: buffer %d, want %d", c.sizes, got, c.want)
+		}
 	}
 }
