@@ -50,6 +50,12 @@ func (b *builder) instance(in *syntax.Node) *Instance {
 	} else if len(v.VIPs) == 0 && v.McastDst.Is6() {
 		v.Family = 6
 	}
+	if v.NativeIPv6 {
+		if v.Family == 4 && len(v.VIPs) > 0 {
+			b.ds.Errorf(nodes["native_ipv6"].Pos, "vrrp_instance %s: native_ipv6 with IPv4 virtual addresses", v.Name)
+		}
+		v.Family = 6
+	}
 	v.VIPs = b.sameFamily(v, v.VIPs)
 	b.checkMcastDst(v, nodes["mcast_dst_ip"])
 	b.checkUnicastFamily(v, nodes["unicast_src_ip"])

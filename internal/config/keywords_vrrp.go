@@ -293,7 +293,10 @@ func instanceBlock() *BlockSpec {
 		// Sets net.ipv4.conf.IF.promote_secondaries while the instance runs
 		// (internal/daemon/promote.go).
 		flagKw("promote_secondaries", func(v inst) *bool { return &v.PromoteSecondaries }, true),
-		flag("native_ipv6").unimpl().alias("", "'native_ipv6' is deprecated; the virtual addresses select the family"),
+		// Forces the instance to IPv6 (keepalived's vrrp->family); IPv4
+		// addresses are then an error.
+		flagKw("native_ipv6", func(v inst) *bool { return &v.NativeIPv6 }, true).
+			alias("", "'native_ipv6' is deprecated; the virtual addresses select the family"),
 		flag("linkbeat_use_polling").unimpl().alias("", "'linkbeat_use_polling' in vrrp_instance is deprecated; use linkbeat_interfaces"),
 		// The instance's share of its socket's receive buffer
 		// (internal/daemon/conn.go bufferSize).

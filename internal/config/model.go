@@ -361,7 +361,10 @@ type Instance struct {
 	TrackSrcIP bool
 	// KernelRxBufSize is kernel_rx_buf_size: the bytes this instance adds
 	// to its socket's receive buffer (0: gokeepalived's default share).
-	KernelRxBufSize    int
+	KernelRxBufSize int
+	// NativeIPv6 is native_ipv6: the instance is IPv6 whatever its
+	// addresses (IPv4 ones are refused).
+	NativeIPv6         bool
 	UnicastPeers       []UnicastPeer
 	UnicastFaultNoPeer bool
 	UnicastTTL         int // default 255
