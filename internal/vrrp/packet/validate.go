@@ -129,7 +129,7 @@ func Validate(a Advert, raw []byte, meta Meta, want Expect) DropReason {
 	if meta.Dst.IsValid() && meta.Dst.IsMulticast() == want.Unicast {
 		return DropDestination
 	}
-	if want.Group.IsValid() && meta.Dst.IsValid() && meta.Dst != want.Group {
+	if want.Group.IsValid() && meta.Dst.IsValid() && !sameAddr(meta.Dst, want.Group) {
 		return DropDestination
 	}
 	// RFC 9568 §7.1: "MUST verify that the VRID is configured on the
