@@ -47,6 +47,9 @@ var auditRows = map[string]auditRow{
 	// global_defs: lines the generator cannot make.
 	"global_defs notification_email": {Line: "notification_email {\n        ops@example.com\n    }", Effect: []string{"TestTrackScriptNotify"}},
 	"global_defs snmp_socket":        {Line: "snmp_socket unix:/run/agentx.sock", Effect: []string{"TestSNMPDifferential"}},
+	// vrrp_instance keywords the IPv4 template cannot show.
+	"vrrp_instance native_ipv6": {Base: "vrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 51\n%s\n    virtual_ipaddress_excluded {\n        2001:db8::10/64\n    }\n}\n",
+		Effect: []string{"TestIssue11InstanceKeywords"}},
 	// SNMP and DBus.
 	"global_defs enable_snmp_vrrp":  {Effect: []string{"TestSNMPDifferential", "TestSNMPRunnerFollowsReloads"}},
 	"global_defs enable_snmp_rfc":   {Effect: []string{"TestSNMPDifferential"}},

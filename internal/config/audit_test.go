@@ -28,6 +28,9 @@ type auditRow struct {
 	Effect   []string // tests showing the run-time effect ("TestName"), each must exist
 	NoEffect string   // or: why no run-time effect is observable
 	SameDump string   // the dump does not change, because ...
+	// Base replaces the audit's template configuration (with its %s for
+	// the line) when the keyword cannot appear in the default one.
+	Base string
 }
 
 // auditBase is the configuration the audited line is added to: %s is
@@ -247,7 +250,11 @@ func TestKeywordAuditInstance(t *testing.T) {
 		if !ok {
 			missing++
 		}
-		if err := auditIn(auditInstanceBase, k, row, auditDump); err != nil {
+		base := auditInstanceBase
+		if row.Base != "" {
+			base = row.Base
+		}
+		if err := auditIn(base, k, row, auditDump); err != nil {
 			t.Errorf("vrrp_instance %s: %v", name, err)
 		}
 		for _, e := range row.Effect {

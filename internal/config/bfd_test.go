@@ -104,6 +104,7 @@ func TestTrackBFD(t *testing.T) {
     group {
         V
     }
+    sync_group_tracking_weight
     track_bfd {
         nbr
     }

@@ -132,6 +132,18 @@ type named interface{ name() string }
 func (s *Script) name() string       { return s.Name }
 func (s *TrackFile) name() string    { return s.Name }
 func (s *TrackProcess) name() string { return s.Name }
+func (g *TrackGroup) name() string   { return g.Name }
+
+// knownTrackGroup checks the track_group of a static entry: keepalived
+// resolves it when it reads the line, so the group must be defined
+// before (an unknown one is a configuration error there too).
+func (b *builder) knownTrackGroup(n *syntax.Node, pos Pos, name string) bool {
+	if name == "" || hasName(b.cfg.TrackGroups, name) {
+		return true
+	}
+	b.ds.Errorf(pos, "%s: track_group %s not found (a track_group must be defined before the static entries naming it)", n.Keyword, name)
+	return false
+}
 
 func hasName[T named](list []T, name string) bool {
 	for _, o := range list {

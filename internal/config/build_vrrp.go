@@ -48,8 +48,17 @@ func (b *builder) instance(in *syntax.Node) *Instance {
 		v.Family = 6
 	} else if len(v.VIPs) == 0 && len(v.UnicastPeers) > 0 && v.UnicastPeers[0].Addr.Is6() {
 		v.Family = 6
+	} else if len(v.VIPs) == 0 && v.McastDst.Is6() {
+		v.Family = 6
+	}
+	if v.NativeIPv6 {
+		if v.Family == 4 && len(v.VIPs) > 0 {
+			b.ds.Errorf(nodes["native_ipv6"].Pos, "vrrp_instance %s: native_ipv6 with IPv4 virtual addresses", v.Name)
+		}
+		v.Family = 6
 	}
 	v.VIPs = b.sameFamily(v, v.VIPs)
+	b.checkMcastDst(v, nodes["mcast_dst_ip"])
 	b.checkUnicastFamily(v, nodes["unicast_src_ip"])
 	b.checkTrackOwnInterface(v)
 	if v.Family == 6 && v.Version == 2 {
@@ -73,6 +82,17 @@ func (b *builder) instance(in *syntax.Node) *Instance {
 	}
 	if v.State == "MASTER" && !v.Preempt && nodes["nopreempt"] != nil {
 		b.ds.Warnf(nodes["nopreempt"].Pos, "vrrp_instance %s: nopreempt has no effect with state MASTER; use state BACKUP on every node", v.Name)
+	}
+	if v.OldUnicastChecksum == "on" && (v.Version != 3 || v.Family != 4 || len(v.UnicastPeers) == 0) {
+		b.ds.Warnf(nodes["old_unicast_checksum"].Pos, "vrrp_instance %s: old_unicast_checksum applies only to unicast VRRPv3 over IPv4; it changes nothing here", v.Name)
+	}
+	if v.TrackSrcIP && !v.UnicastSrc.IsValid() && !v.McastSrc.IsValid() {
+		// keepalived clears it silently.
+		b.ds.Warnf(nodes["track_src_ip"].Pos, "vrrp_instance %s: track_src_ip without unicast_src_ip or mcast_src_ip tracks nothing (the source is the interface's own address)", v.Name)
+	}
+	if v.PromoteSecondaries && v.UseVMAC {
+		// keepalived reports a configuration error and drops it.
+		b.ds.Errorf(nodes["promote_secondaries"].Pos, "vrrp_instance %s: promote_secondaries is set automatically for use_vmac interfaces; remove it", v.Name)
 	}
 	if v.PreemptDelay > 0 && !v.Preempt {
 		b.ds.Warnf(nodes["preempt_delay"].Pos, "vrrp_instance %s: preempt_delay has no effect with nopreempt", v.Name)
@@ -177,6 +197,27 @@ func (b *builder) checkStrict(v *Instance, in *syntax.Node, nodes map[string]*sy
 	}
 }
 
+// checkMcastDst applies keepalived's checks of mcast_dst_ip (each a
+// configuration error there): the instance's family, a multicast group
+// (link-local scope for IPv6), and no unicast peers.
+func (b *builder) checkMcastDst(v *Instance, n *syntax.Node) {
+	a := v.McastDst
+	if n == nil || !a.IsValid() {
+		return
+	}
+	pos := n.Args[0].Pos
+	switch {
+	case a.Is6() != (v.Family == 6):
+		b.ds.Errorf(pos, "vrrp_instance %s: mcast_dst_ip %s must be of the instance's family (IPv%d)", v.Name, a, v.Family)
+	case a.Is4() && !a.IsMulticast():
+		b.ds.Errorf(pos, "vrrp_instance %s: mcast_dst_ip %s is not a multicast address", v.Name, a)
+	case a.Is6() && !a.IsLinkLocalMulticast():
+		b.ds.Errorf(pos, "vrrp_instance %s: mcast_dst_ip %s is not a link-local multicast address (ff02::/16)", v.Name, a)
+	case len(v.UnicastPeers) > 0:
+		b.ds.Errorf(pos, "vrrp_instance %s: mcast_dst_ip has no meaning with unicast_peer (adverts go to the peers)", v.Name)
+	}
+}
+
 // sameFamily drops (with an error) VIPs whose family differs from the
 // instance's; keepalived 2.2.7 logs "address family must match VRRP
 // instance" and ignores them.
@@ -268,8 +309,16 @@ func (b *builder) vipOptions(block string, l *syntax.Node, vip *VIP) bool {
 				}
 				vip.PreferredLft = val
 			case "track_group":
-				b.ds.Errorf(a.Pos, "%s %s: track_group applies only to static_ipaddress", block, l.Keyword)
-				ok = false
+				switch {
+				case block != "static_ipaddress":
+					b.ds.Errorf(a.Pos, "%s %s: track_group applies only to static_ipaddress", block, l.Keyword)
+					ok = false
+				case vip.TrackGroup != "":
+					b.ds.Errorf(args[i].Pos, "%s %s: track_group %s is a duplicate", block, l.Keyword, val)
+					ok = false
+				default:
+					vip.TrackGroup = val
+				}
 			}
 		case "home":
 			vip.Home = true
@@ -284,6 +333,10 @@ func (b *builder) vipOptions(block string, l *syntax.Node, vip *VIP) bool {
 		case "no_track":
 			vip.NoTrack = true
 		case "use_vmac":
+			if block == "static_ipaddress" {
+				b.ds.Errorf(a.Pos, "%s %s: use_vmac applies only to virtual addresses", block, l.Keyword)
+				ok = false
+			}
 			vip.UseVMAC = true
 		default:
 			msg := fmt.Sprintf("%s %s: unknown option '%s'", block, l.Keyword, a.Text)
@@ -354,7 +407,7 @@ func (b *builder) routes(n *syntax.Node) []Route {
 		if b.bad[l] {
 			continue
 		}
-		r, err := parseRoute(l)
+		r, err := parseRoute(l, n.Keyword)
 		if err != nil {
 			b.ds.Errorf(err.pos, "%s", err.msg)
 			continue
@@ -371,7 +424,7 @@ func (b *builder) rules(n *syntax.Node) []Rule {
 		if b.bad[l] {
 			continue
 		}
-		r, err := parseRule(l)
+		r, err := parseRule(l, n.Keyword)
 		if err != nil {
 			b.ds.Errorf(err.pos, "%s", err.msg)
 			continue

@@ -100,6 +100,12 @@ var diffLenient = map[string]struct {
 	"l09-vrrp-ipsets.conf": {"the names are ignored",
 		"keepalived 2.2.7 built without ipset support calls vrrp_ipsets an unknown keyword (-t exits 5); with vrrp_iptables " +
 			"mapped onto nftables the set names have no use, so we accept them and warn"},
+	"l10-sync-member-weight.conf": {"track_script chk with weight -20 is ignored, as in keepalived",
+		"keepalived 2.2.7 runs this configuration with the member's weighted track_script dropped and reports the drop " +
+			"as a configuration error, so -t exits non-zero; we run it the same way and warn"},
+	"l11-global-tracking.conf": {"'global_tracking' is deprecated",
+		"keepalived 2.2.7 reports the deprecated global_tracking as a configuration error (-t exits non-zero) and runs " +
+			"it as sync_group_tracking_weight; so do we, with a warning"},
 }
 
 func TestDifferential(t *testing.T) {

@@ -111,6 +111,9 @@ func vipString(ip VIP) string {
 	if ip.Peer.IsValid() {
 		fmt.Fprintf(&b, " peer %s", ip.Peer)
 	}
+	if ip.TrackGroup != "" {
+		fmt.Fprintf(&b, " track_group %s", ip.TrackGroup)
+	}
 	for _, f := range []struct {
 		k string
 		v bool

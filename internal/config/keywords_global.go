@@ -87,10 +87,68 @@ func rootBlock() *BlockSpec {
 		)).repeat().unimpl(),
 		vblock("linkbeat_interfaces").unimpl(),
 		vblock("interface_up_down_delays").unimpl(),
-		block("track_group", 1, 1, newBlock("track_group", vblock("group"))).repeat().unimpl(),
-		vblock("static_ipaddress").unimpl(),
-		vblock("static_routes").unimpl(),
-		vblock("static_rules").unimpl(),
+		// Static entries and their track groups (vrrp_static_track.c,
+		// internal/daemon/static.go). A track_group must come before the
+		// static entries naming it, as in keepalived.
+		show(set(block("track_group", 1, 1, newBlock("track_group",
+			show(set(vblock("group"), func(b *builder, g *TrackGroup, n *syntax.Node) {
+				for _, l := range n.Children {
+					for _, a := range lineWords(l) {
+						g.Members = append(g.Members, a.Text)
+					}
+				}
+			}), func(d *dumper, i int, g *TrackGroup) { d.kv(i, "group", strings.Join(g.Members, " ")) }),
+		)).repeat(), func(b *builder, c *Config, n *syntax.Node) {
+			g := &TrackGroup{Pos: n.Pos, Name: n.Args[0].Text}
+			b.apply(g, n)
+			if hasName(c.TrackGroups, g.Name) {
+				b.ds.Errorf(n.Pos, "track_group %s is defined twice", g.Name)
+				return
+			}
+			c.TrackGroups = append(c.TrackGroups, g)
+		}), func(d *dumper, i int, c *Config) {
+			for _, g := range c.TrackGroups {
+				d.block(i, "track_group "+g.Name+"  # "+g.Pos.String(), spec("track_group"), g)
+			}
+		}),
+		show(set(vblock("static_ipaddress"), func(b *builder, c *Config, n *syntax.Node) {
+			for _, v := range b.vips(n) {
+				if v.Dev == "" {
+					v.Dev = c.Global.DefaultInterface
+				}
+				if b.knownTrackGroup(n, v.Pos, v.TrackGroup) {
+					c.StaticAddresses = append(c.StaticAddresses, v)
+				}
+			}
+		}), func(d *dumper, i int, c *Config) {
+			for _, v := range c.StaticAddresses {
+				d.line(i, "static_ipaddress %s", vipString(v))
+			}
+		}),
+		show(set(vblock("static_routes"), func(b *builder, c *Config, n *syntax.Node) {
+			for _, r := range b.routes(n) {
+				if r.Dev == "" && !r.NoTrack {
+					// keepalived: "cannot track route ... with no
+					// interface specified, not tracking".
+					b.ds.Warnf(r.Pos, "static_routes: route %s has no dev: it cannot be tracked (put back when deleted); not tracking, as keepalived", r.Dst)
+					r.NoTrack = true
+				}
+				if b.knownTrackGroup(n, r.Pos, r.TrackGroup) {
+					c.StaticRoutes = append(c.StaticRoutes, r)
+				}
+			}
+		}), func(d *dumper, i int, c *Config) {
+			for _, r := range c.StaticRoutes {
+				d.line(i, "static_route %s", r)
+			}
+		}),
+		show(set(vblock("static_rules"), func(b *builder, c *Config, n *syntax.Node) {
+			c.StaticRules = append(c.StaticRules, b.rules(n)...)
+		}), func(d *dumper, i int, c *Config) {
+			for _, r := range c.StaticRules {
+				d.line(i, "static_rule %s", r)
+			}
+		}),
 
 		// BFD (bfd_parser.c).
 		show(set(block("bfd_instance", 1, 1, bfdInstanceBlock()).repeat(), func(b *builder, c *Config, n *syntax.Node) {

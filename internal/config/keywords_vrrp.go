@@ -121,8 +121,11 @@ func syncGroupBlock() *BlockSpec {
 	return b.add(
 		alertKw("notify_priority_changes", func(t notifier) **bool { return &t.notifyScripts().PriorityChanges }),
 		alertKw("smtp_alert", func(t notifier) **bool { return &t.notifyScripts().SMTPAlert }),
-		flag("global_tracking").unimpl().alias("", "'global_tracking' is deprecated; use track_* blocks on the vrrp_sync_group"),
-		flag("sync_group_tracking_weight").unimpl(),
+		// Both keep the weights of the members' own tracked objects
+		// (SyncGroup.TrackingWeight, syncTrackingWeights in validate.go).
+		set(flag("global_tracking"), func(b *builder, g *SyncGroup, n *syntax.Node) { g.TrackingWeight = true }).
+			alias("sync_group_tracking_weight", "'global_tracking' is deprecated; use track_* blocks on the vrrp_sync_group (it works as sync_group_tracking_weight)"),
+		flagKw("sync_group_tracking_weight", func(g *SyncGroup) *bool { return &g.TrackingWeight }, true),
 	)
 }
 
@@ -192,9 +195,26 @@ func instanceBlock() *BlockSpec {
 		flagKw("unicast_fault_no_peer", func(v inst) *bool { return &v.UnicastFaultNoPeer }, true),
 		intKw("unicast_ttl", 0, 255, func(v inst) *int { return &v.UnicastTTL }),
 		flagKw("check_unicast_src", func(v inst) *bool { return &v.CheckUnicastSrc }, true),
-		kw("mcast_dst_ip", 1, 1, tIP).unimpl(),
-		flag("track_src_ip").unimpl(),
-		kw("old_unicast_checksum", 0, 1, tEnum("never")).unimpl(),
+		// The instance's multicast group (instead of vrrp_mcast_group4/6):
+		// its adverts go there and it hears only adverts sent there.
+		ipKw("mcast_dst_ip", func(v inst) *netip.Addr { return &v.McastDst }),
+		// FAULT while the configured source address is missing
+		// (internal/daemon/srcip.go).
+		flagKw("track_src_ip", func(v inst) *bool { return &v.TrackSrcIP }, true),
+		// keepalived before 1.3.6's unicast VRRPv3 IPv4 checksum (the
+		// pseudo-header names the multicast group), sent and expected;
+		// "never": the current form only (gokeepalived's default too: it
+		// does not switch forms on its own as keepalived does).
+		show(set(kw("old_unicast_checksum", 0, 1, tEnum("never")), func(b *builder, v inst, n *syntax.Node) {
+			v.OldUnicastChecksum = "on"
+			if len(n.Args) > 0 {
+				v.OldUnicastChecksum = n.Args[0].Text
+			}
+		}), func(d *dumper, i int, v inst) {
+			if v.OldUnicastChecksum != "" {
+				d.kv(i, "old_unicast_checksum", v.OldUnicastChecksum)
+			}
+		}),
 
 		// Preemption and accept mode.
 		flagKw("nopreempt", func(v inst) *bool { return &v.Preempt }, false),
@@ -270,10 +290,17 @@ func instanceBlock() *BlockSpec {
 		flag("use_vmac_addr").unimpl(),
 		kw("use_ipvlan", 0, 3).unimpl(),
 		str("vrf").unimpl(),
-		flag("promote_secondaries").unimpl(),
-		flag("native_ipv6").unimpl().alias("", "'native_ipv6' is deprecated; the virtual addresses select the family"),
+		// Sets net.ipv4.conf.IF.promote_secondaries while the instance runs
+		// (internal/daemon/promote.go).
+		flagKw("promote_secondaries", func(v inst) *bool { return &v.PromoteSecondaries }, true),
+		// Forces the instance to IPv6 (keepalived's vrrp->family); IPv4
+		// addresses are then an error.
+		flagKw("native_ipv6", func(v inst) *bool { return &v.NativeIPv6 }, true).
+			alias("", "'native_ipv6' is deprecated; the virtual addresses select the family"),
 		flag("linkbeat_use_polling").unimpl().alias("", "'linkbeat_use_polling' in vrrp_instance is deprecated; use linkbeat_interfaces"),
-		kw("kernel_rx_buf_size", 1, 1, tUint).unimpl(),
+		// The instance's share of its socket's receive buffer
+		// (internal/daemon/conn.go bufferSize).
+		intKw("kernel_rx_buf_size", 0, 4294967295, func(v inst) *int { return &v.KernelRxBufSize }),
 		// keepalived 2.2.7 stores debug and only prints it in its dump.
 		show(set(kw("debug", 0, 1, tInt(0, 4)), func(b *builder, v inst, n *syntax.Node) {
 			v.Debug = 0

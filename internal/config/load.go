@@ -91,6 +91,12 @@ func CheckHost(cfg *Config, ifaces []string) Diagnostics {
 			check(ip.Pos, "vrrp_instance "+v.Name+" virtual_ipaddress_excluded "+ip.Prefix.String(), ip.Dev)
 		}
 	}
+	for _, a := range cfg.StaticAddresses {
+		check(a.Pos, "static_ipaddress "+a.Prefix.String(), a.Dev)
+	}
+	for _, r := range cfg.StaticRoutes {
+		check(r.Pos, "static_routes "+r.Dst.String(), r.Dev)
+	}
 	for _, g := range cfg.SyncGroups {
 		for _, t := range g.TrackInterface {
 			check(t.Pos, "vrrp_sync_group "+g.Name+" track_interface", t.Name)

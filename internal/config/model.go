@@ -23,6 +23,14 @@ type Config struct {
 	VirtualServers      []*VirtualServer
 	SSL                 *SSLConfig // the top-level SSL block, if any
 	BFDInstances        []*BFDInstance
+	// Static entries (static_ipaddress, static_routes, static_rules): put
+	// in place when the VRRP runtime starts (after removing any left by an
+	// earlier run), put back when deleted unless no_track, changed by a
+	// reload, and removed when it stops, as keepalived 2.2.7 does.
+	StaticAddresses []VIP
+	StaticRoutes    []Route
+	StaticRules     []Rule
+	TrackGroups     []*TrackGroup
 }
 
 // BFDInstance is a bfd_instance block: one BFD session (RFC 5880/5881).
@@ -297,6 +305,14 @@ type SyncGroup struct {
 	TrackProcess   []Track
 	TrackBFD       []Track // track_bfd: bfd_instance names
 	Notify         Notify
+	// TrackingWeight is sync_group_tracking_weight (or the deprecated
+	// global_tracking): the members keep the weights of their own tracked
+	// objects. Without it, as in keepalived (vrrp.c), a member's weighted
+	// track_interface counts as weight 0 (FAULT), and its weighted
+	// track_script, track_bfd and explicitly weighted track_file are
+	// ignored (a track_file with the default weight 1 counts as weight 0);
+	// the group's own track_* keep their weights.
+	TrackingWeight bool
 }
 
 // VIP is one line of virtual_ipaddress or virtual_ipaddress_excluded:
@@ -319,6 +335,19 @@ type VIP struct {
 	NoTrack       bool
 	PreferredLft  string // "", a number or "forever"
 	UseVMAC       bool
+	// TrackGroup (static_ipaddress only) names the track_group whose
+	// instances track the address's interface.
+	TrackGroup string
+}
+
+// TrackGroup is a top-level track_group: the VRRP instances that track
+// the interfaces of the static addresses, routes and rules naming it
+// (keepalived's vrrp_static_track.c: each member goes to FAULT while such
+// an interface is down, as with a weight-0 track_interface).
+type TrackGroup struct {
+	Pos     Pos
+	Name    string
+	Members []string
 }
 
 // UnicastPeer is one line of unicast_peer.
@@ -338,23 +367,39 @@ type Auth struct {
 
 // Instance is a vrrp_instance.
 type Instance struct {
-	Pos                Pos
-	Name               string
-	State              string // initial state: "MASTER" or "BACKUP" (default)
-	Interface          string // may be "" for unicast without link-local peers
-	InterfacePos       Pos    // of the interface argument, for host checks
-	VRID               int
-	Priority           int           // default 100
-	AdvertInt          time.Duration // default 1s
-	Version            int           // 2 or 3 (IPv6 always 3)
-	Family             int           // 4 or 6, from the first VIP (4 if none)
-	Auth               *Auth
-	VIPs               []VIP
-	ExcludedVIPs       []VIP
-	Routes             []Route
-	Rules              []Rule
-	McastSrc           netip.Addr
-	UnicastSrc         netip.Addr
+	Pos          Pos
+	Name         string
+	State        string // initial state: "MASTER" or "BACKUP" (default)
+	Interface    string // may be "" for unicast without link-local peers
+	InterfacePos Pos    // of the interface argument, for host checks
+	VRID         int
+	Priority     int           // default 100
+	AdvertInt    time.Duration // default 1s
+	Version      int           // 2 or 3 (IPv6 always 3)
+	Family       int           // 4 or 6, from the first VIP (4 if none)
+	Auth         *Auth
+	VIPs         []VIP
+	ExcludedVIPs []VIP
+	Routes       []Route
+	Rules        []Rule
+	McastSrc     netip.Addr
+	// McastDst is mcast_dst_ip: the instance's multicast group; invalid:
+	// global_defs vrrp_mcast_group4/6.
+	McastDst   netip.Addr
+	UnicastSrc netip.Addr
+	// OldUnicastChecksum is old_unicast_checksum: "" (not set), "on"
+	// (unicast VRRPv3 IPv4 adverts are checksummed over the multicast
+	// group vrrp_mcast_group4, as keepalived < 1.3.6) or "never".
+	OldUnicastChecksum string
+	// TrackSrcIP is track_src_ip: FAULT while the configured source
+	// address (unicast_src_ip, else mcast_src_ip) is not on the interface.
+	TrackSrcIP bool
+	// KernelRxBufSize is kernel_rx_buf_size: the bytes this instance adds
+	// to its socket's receive buffer (0: gokeepalived's default share).
+	KernelRxBufSize int
+	// NativeIPv6 is native_ipv6: the instance is IPv6 whatever its
+	// addresses (IPv4 ones are refused).
+	NativeIPv6         bool
 	UnicastPeers       []UnicastPeer
 	UnicastFaultNoPeer bool
 	UnicastTTL         int // default 255
@@ -378,6 +423,11 @@ type Instance struct {
 	TrackProcess     []Track
 	TrackBFD         []Track // track_bfd: bfd_instance names
 	Notify           Notify
+
+	// PromoteSecondaries is promote_secondaries: the interface's
+	// net.ipv4.conf.IF.promote_secondaries is 1 while the instance runs
+	// (set back to 0 at stop if we set it).
+	PromoteSecondaries bool
 
 	UseVMAC      bool
 	VMACName     string

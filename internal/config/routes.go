@@ -90,7 +90,16 @@ type Route struct {
 	// iproute2's link scope to a device route without a gateway).
 	Scope   Scope
 	NoTrack bool
+	// TrackGroup names the track_group whose instances track this static
+	// route's device (static_routes only).
+	TrackGroup string
 }
+
+// The names of the blocks parseRoute and parseRule read, as errors say them.
+const (
+	staticRoutes = "static_routes"
+	staticRules  = "static_rules"
+)
 
 // String prints the route in `ip route` syntax (for the dump and logs).
 func (r Route) String() string {
@@ -118,6 +127,9 @@ func (r Route) String() string {
 	}
 	if r.Scope != ScopeGlobal {
 		b.WriteString(" scope " + r.Scope.String())
+	}
+	if r.TrackGroup != "" {
+		b.WriteString(" track_group " + r.TrackGroup)
 	}
 	if r.NoTrack {
 		b.WriteString(" no_track")
@@ -266,7 +278,7 @@ func options(w []syntax.Arg, fam *family, noTrack *bool, fn func(key, val syntax
 
 // parseRoute reads one virtual_routes line. A unicast route without dev
 // gets the instance's interface later (routeDevs).
-func parseRoute(l *syntax.Node) (Route, *wordErr) {
+func parseRoute(l *syntax.Node, block string) (Route, *wordErr) {
 	w := lineWords(l)
 	r := Route{Pos: l.Pos, Type: RouteUnicast}
 	var fam family
@@ -298,10 +310,10 @@ func parseRoute(l *syntax.Node) (Route, *wordErr) {
 			i++
 			continue
 		case "nexthop", "add", "prepend", "append":
-			return r, errAt(w[i], "virtual_routes: '%s' is not supported yet (via, src, dev, table, metric, scope are)", w[i].Text)
+			return r, errAt(w[i], "%s: '%s' is not supported yet (via, src, dev, table, metric, scope are)", block, w[i].Text)
 		}
 		if haveDst {
-			return r, errAt(w[i], "virtual_routes: unexpected '%s' after the destination", w[i].Text)
+			return r, errAt(w[i], "%s: unexpected '%s' after the destination", block, w[i].Text)
 		}
 		if w[i].Text == "to" && i+1 < len(w) {
 			i++
@@ -312,7 +324,7 @@ func parseRoute(l *syntax.Node) (Route, *wordErr) {
 		}
 		p, def, err := parseDest(w[i])
 		if err != nil {
-			err.msg = "virtual_routes: " + err.msg
+			err.msg = block + ": " + err.msg
 			return r, err
 		}
 		r.Dst, isDefault, haveDst = p, def, true
@@ -323,7 +335,7 @@ func parseRoute(l *syntax.Node) (Route, *wordErr) {
 		}
 	}
 	if !haveDst {
-		return r, errAt(w[0], "virtual_routes: no destination in '%s'", joinWords(argTexts(w)))
+		return r, errAt(w[0], "%s: no destination in '%s'", block, joinWords(argTexts(w)))
 	}
 	devSet := false
 	err := options(rest, &fam, &r.NoTrack, func(key, val syntax.Arg) *wordErr {
@@ -345,13 +357,18 @@ func parseRoute(l *syntax.Node) (Route, *wordErr) {
 				err = errAt(val, "scope '%s' is not one of global|site|link|host|nowhere or a number 0-255", val.Text)
 			}
 			r.Scope = s
+		case "track_group":
+			if block != staticRoutes {
+				return errAt(key, "track_group applies only to static_routes")
+			}
+			r.TrackGroup = val.Text
 		default:
 			err = errAt(key, "route option '%s' is not supported yet (via, src, dev, table, metric, scope are)", key.Text)
 		}
 		return err
 	})
 	if err != nil {
-		err.msg = "virtual_routes: " + err.msg
+		err.msg = block + ": " + err.msg
 		return r, err
 	}
 	if isDefault {
@@ -361,13 +378,13 @@ func parseRoute(l *syntax.Node) (Route, *wordErr) {
 		}
 	}
 	if r.Type != RouteUnicast && (r.Via.IsValid() || devSet) {
-		return r, errAt(w[0], "virtual_routes: a %s route has no gateway or device", r.Type)
+		return r, errAt(w[0], "%s: a %s route has no gateway or device", block, r.Type)
 	}
 	return r, nil
 }
 
 // parseRule reads one virtual_rules line.
-func parseRule(l *syntax.Node) (Rule, *wordErr) {
+func parseRule(l *syntax.Node, block string) (Rule, *wordErr) {
 	w := lineWords(l)
 	r := Rule{Pos: l.Pos}
 	var fam family
@@ -395,17 +412,25 @@ func parseRule(l *syntax.Node) (Rule, *wordErr) {
 			r.Priority, err = parseUint32(val, key.Text)
 		case "fwmark":
 			r.FWMark, r.FWMask, err = parseFWMark(val)
+		case "track_group":
+			// keepalived tracks a static rule through its input interface
+			// (iif/dev), which gokeepalived's rules do not support yet;
+			// without one keepalived refuses track_group too.
+			if block != staticRules {
+				return errAt(key, "track_group applies only to static_rules")
+			}
+			return errAt(key, "a static rule cannot have track_group without dev/iif (which are not supported yet)")
 		default:
 			err = errAt(key, "rule selector '%s' is not supported yet (from, to, fwmark, table, priority are)", key.Text)
 		}
 		return err
 	})
 	if err != nil {
-		err.msg = "virtual_rules: " + err.msg
+		err.msg = block + ": " + err.msg
 		return r, err
 	}
 	if r.Table == 0 {
-		return r, errAt(w[0], "virtual_rules: '%s' has no table (only table/lookup rules are supported)", joinWords(argTexts(w)))
+		return r, errAt(w[0], "%s: '%s' has no table (only table/lookup rules are supported)", block, joinWords(argTexts(w)))
 	}
 	r.IPv6 = fam.v6
 	return r, nil

@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"sort"
 )
 
@@ -52,6 +53,8 @@ func validate(c *Config, ds *Diagnostics) {
 		checkRefs("track_bfd", "bfd_instance", g.TrackBFD, bfds)
 	}
 
+	validateTrackGroups(c, insts, ds)
+
 	// Sync groups: members defined, in at most one group, groups of >= 2.
 	member := map[string]string{}
 	for _, g := range c.SyncGroups {
@@ -93,6 +96,7 @@ func validate(c *Config, ds *Diagnostics) {
 		}
 	}
 
+	syncTrackingWeights(c, groups, ds)
 	checkVRIDs(c, ds)
 
 	// Scripts run as root without enable_script_security: keepalived -t
@@ -257,3 +261,103 @@ func checkDuplicateVS(c *Config, ds *Diagnostics) {
 }
 
 func sortStrings(s []string) { sort.Strings(s) }
+
+// validateTrackGroups warns where keepalived ignores part of a
+// track_group or a static entry's track_group (vrrp_static_track.c logs
+// these and carries on).
+func validateTrackGroups[T any](c *Config, insts map[string]T, ds *Diagnostics) {
+	for _, g := range c.TrackGroups {
+		if len(g.Members) == 0 {
+			ds.Warnf(g.Pos, "track_group %s has no 'group { ... }' members: it tracks nothing", g.Name)
+		}
+		for _, m := range g.Members {
+			if _, ok := insts[m]; !ok {
+				ds.Warnf(g.Pos, "track_group %s: vrrp_instance %s does not exist; ignored, as keepalived does", g.Name, m)
+			}
+		}
+	}
+	both := func(pos Pos, what string) {
+		ds.Warnf(pos, "%s has both track_group and no_track: not tracked, as in keepalived", what)
+	}
+	for _, a := range c.StaticAddresses {
+		if a.TrackGroup != "" && a.NoTrack {
+			both(a.Pos, "static address "+a.Prefix.String())
+		}
+	}
+	for _, r := range c.StaticRoutes {
+		if r.TrackGroup != "" && r.NoTrack {
+			both(r.Pos, "static route "+r.Dst.String())
+		}
+	}
+}
+
+// syncTrackingWeights applies keepalived 2.2.7's rule for the tracked
+// objects of the members of a sync group without sync_group_tracking_weight
+// (vrrp.c vrrp_complete_instance): a weight on one instance would change
+// its priority alone and desynchronise the group, so a weighted
+// track_interface becomes weight 0 (FAULT while down), a weighted
+// track_script or track_bfd is dropped, a track_file with the default
+// weight 1 becomes weight 0 and one with another weight is dropped. Each is
+// warned about (keepalived reports each as a configuration error and runs
+// with the change, so its -t fails where we warn).
+func syncTrackingWeights(c *Config, groups map[string]*SyncGroup, ds *Diagnostics) {
+	scriptW := map[string]int{}
+	for _, s := range c.Scripts {
+		scriptW[s.Name] = s.Weight
+	}
+	fileW := map[string]int{}
+	for _, f := range c.TrackFiles {
+		fileW[f.Name] = f.Weight
+	}
+	bfdW := map[string]int{}
+	for _, b := range c.BFDInstances {
+		bfdW[b.Name] = b.Weight
+	}
+	weight := func(t Track, def map[string]int) int {
+		if t.HasWeight {
+			return t.Weight
+		}
+		return def[t.Name]
+	}
+	for _, v := range c.Instances {
+		g := groups[v.SyncGroup]
+		if g == nil || g.TrackingWeight {
+			continue
+		}
+		why := fmt.Sprintf("vrrp_instance %s is in vrrp_sync_group %s without sync_group_tracking_weight", v.Name, g.Name)
+		for i, t := range v.TrackInterface {
+			if t.Weight != 0 {
+				ds.Warnf(t.Pos, "%s: track_interface %s weight %d counts as weight 0 (FAULT while down), as in keepalived", why, t.Name, t.Weight)
+				v.TrackInterface[i].Weight, v.TrackInterface[i].HasWeight = 0, true
+			}
+		}
+		v.TrackScript = slices.DeleteFunc(v.TrackScript, func(t Track) bool {
+			if w := weight(t, scriptW); w != 0 {
+				ds.Warnf(t.Pos, "%s: track_script %s with weight %d is ignored, as in keepalived", why, t.Name, w)
+				return true
+			}
+			return false
+		})
+		v.TrackBFD = slices.DeleteFunc(v.TrackBFD, func(t Track) bool {
+			if w := weight(t, bfdW); w != 0 {
+				ds.Warnf(t.Pos, "%s: track_bfd %s with weight %d is ignored, as in keepalived", why, t.Name, w)
+				return true
+			}
+			return false
+		})
+		var files []Track
+		for _, t := range v.TrackFile {
+			switch w := weight(t, fileW); w {
+			case 0:
+				files = append(files, t)
+			case 1:
+				ds.Warnf(t.Pos, "%s: track_file %s with the default weight 1 counts as weight 0; write weight 0", why, t.Name)
+				t.Weight, t.HasWeight = 0, true
+				files = append(files, t)
+			default:
+				ds.Warnf(t.Pos, "%s: track_file %s with weight %d is ignored, as in keepalived", why, t.Name, w)
+			}
+		}
+		v.TrackFile = files
+	}
+}

@@ -48,7 +48,7 @@ type sharedConn struct {
 	// (SO_RXQ_OVFL) as the reader last saw it, for the status.
 	kernelDrops atomic.Uint64
 
-	// The receive buffer is sized for this many instances (loop-owned), and
+	// The receive buffer size last set (loop-owned), and
 	// the kernel's overrun count last logged (reader-owned).
 	bufferFor  int
 	drops      uint64
@@ -119,7 +119,7 @@ func (d *Daemon) publishTargets() {
 		sc.targets.Store(&m)
 		p := peers[sc]
 		sc.peers.Store(&p)
-		d.sizeBuffer(sc, len(m))
+		d.sizeBuffer(sc, m)
 	}
 }
 
@@ -134,14 +134,38 @@ const (
 	bufferMax         = 32 << 20
 )
 
-// sizeBuffer sizes sc's receive buffer for n instances, when it changed.
-func (d *Daemon) sizeBuffer(sc *sharedConn, n int) {
+// bufferSize is the receive buffer for the instances sharing a socket. An
+// instance with kernel_rx_buf_size counts for that many bytes, as in
+// keepalived (the socket gets the sum over its instances); with none set,
+// the default per instance, bounded.
+func bufferSize(insts map[uint8]*instance) int {
+	size, explicit := 0, false
+	for _, in := range insts {
+		if n := in.cfg.KernelRxBufSize; n > 0 {
+			size += n
+			explicit = true
+		} else {
+			size += bufferPerInstance
+		}
+	}
+	if explicit {
+		return min(size, 1<<30) // the kernel doubles it into an int
+	}
+	return min(max(size, bufferMin), bufferMax)
+}
+
+// sizeBuffer sizes sc's receive buffer for its instances, when it changed.
+func (d *Daemon) sizeBuffer(sc *sharedConn, insts map[uint8]*instance) {
 	bc, ok := sc.c.(batchConn)
-	if !ok || n == sc.bufferFor {
+	if !ok {
 		return
 	}
-	sc.bufferFor = n
-	size := min(max(n*bufferPerInstance, bufferMin), bufferMax)
+	size := bufferSize(insts)
+	if size == sc.bufferFor {
+		return
+	}
+	sc.bufferFor = size
+	n := len(insts)
 	if err := bc.SetReadBuffer(size); err != nil {
 		d.log.Warn("cannot size the VRRP socket's receive buffer; adverts may be dropped in bursts", "interface", sc.key.iface,
 			"instances", n, "bytes", size, "err", err)

@@ -148,6 +148,11 @@ type Daemon struct {
 		sync.Mutex
 		m map[string]map[string]uint64
 	}
+	// static is the static addresses, routes and rules in place (static.go).
+	static staticSet
+	// promoted: the interfaces whose promote_secondaries the instances
+	// want, true where we set it (promote.go).
+	promoted map[string]bool
 }
 
 // New builds a daemon for cfg. It has no side effects.
@@ -305,6 +310,8 @@ func (d *Daemon) start(ctx context.Context) (cleanup func(), err error) {
 		return cleanup, err
 	}
 	d.install(p, nil)
+	d.setStatic(d.cfg)
+	d.setPromote(d.cfg)
 	d.startAll(d.units)
 	d.snapshotAll()
 	d.publish()
@@ -331,6 +338,8 @@ func (d *Daemon) step() {
 // what the loop owns.
 func (d *Daemon) finish() {
 	d.shutdownAll(d.units)
+	d.clearStatic()
+	d.setPromote(nil)
 	d.trackers.stop()
 	d.closeConns()
 	d.removeVMACs(d.instances)
@@ -564,6 +573,8 @@ func (d *Daemon) finishInstance(p *reloadPlan, ci *config.Instance, in *instance
 		for _, p := range ci.UnicastPeers {
 			in.dsts = append(in.dsts, p.Addr)
 		}
+	} else if ci.McastDst.IsValid() {
+		in.dsts = []netip.Addr{ci.McastDst} // mcast_dst_ip
 	} else if in.ipv6 {
 		in.dsts = []netip.Addr{cfg.Global.MulticastGroup6}
 	} else {
@@ -584,6 +595,16 @@ func (d *Daemon) finishInstance(p *reloadPlan, ci *config.Instance, in *instance
 		VRID: uint8(ci.VRID), Version: uint8(ci.Version), AdverInt: in.advert.AdverInt,
 		VIPs: in.vips, SkipCheckAdvAddr: ci.SkipCheckAdvAddr, OwnAddrs: []netip.Addr{in.src},
 		Unicast: in.unicast, Strict: ci.Strict, ChecksumAsV2: ci.V3ChecksumAsV2,
+	}
+	if in.unicast && ci.OldUnicastChecksum == "on" && ci.Version == 3 && !in.ipv6 {
+		// old_unicast_checksum: the pseudo-header names the IPv4 group.
+		in.checksumDst = cfg.Global.MulticastGroup4
+		expect.ChecksumDst = in.checksumDst
+	}
+	if !in.unicast {
+		// keepalived binds the socket to the group: an instance hears only
+		// adverts sent to its own (mcast_dst_ip, or the global group).
+		expect.Group = in.dsts[0]
 	}
 	if ci.Auth != nil && ci.Version == 2 {
 		in.advert.AuthType = 1
@@ -618,6 +639,9 @@ func (d *Daemon) startAll(units []*unit) {
 			d.removeStaleAtStart(in)
 		}
 		d.startUnit(u)
+		for _, in := range u.members {
+			d.checkSrcIP(in)
+		}
 	}
 }
 
@@ -892,7 +916,11 @@ func (d *Daemon) sendAdvert(in *instance, prio uint8) {
 // encode writes the instance's advert to dst into its sendBuf; a failure
 // is counted, kept and logged.
 func (d *Daemon) encode(in *instance, dst netip.Addr, opts packet.Options, now time.Time) bool {
-	b, err := in.advert.AppendBinary(in.sendBuf[:0], in.src, dst, opts)
+	cdst := dst
+	if in.checksumDst.IsValid() {
+		cdst = in.checksumDst // old_unicast_checksum: the checksum only
+	}
+	b, err := in.advert.AppendBinary(in.sendBuf[:0], in.src, cdst, opts)
 	if err != nil {
 		in.count(ctl.SendErrors)
 		in.sendFailed(now, err)

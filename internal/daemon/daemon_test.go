@@ -141,6 +141,8 @@ func (fakeLinks) Primary(ifname string, ipv6 bool) (netip.Addr, error) {
 
 func (fakeLinks) Up(string) (bool, error) { return true, nil }
 
+func (fakeLinks) SetPromoteSecondaries(string, bool) (bool, error) { return false, nil }
+
 func (fakeLinks) Watch(context.Context, func()) (<-chan link.Event, error) {
 	return make(chan link.Event), nil
 }

@@ -30,15 +30,18 @@ type instance struct {
 	// scripts are the notify scripts, users resolved when built.
 	scripts *notify.Scripts
 
-	ipv6    bool
-	vmac    string       // use_vmac interface name, "" without
-	src     netip.Addr   // our advert source (primary or unicast_src_ip)
-	dsts    []netip.Addr // multicast group, or the unicast peers
-	unicast bool
-	vips    []netip.Addr
-	addrs   []addr.Address // VIPs and excluded VIPs as the kernel sees them
-	routes  []addr.Route
-	rules   []addr.Rule
+	ipv6 bool
+	vmac string       // use_vmac interface name, "" without
+	src  netip.Addr   // our advert source (primary or unicast_src_ip)
+	dsts []netip.Addr // multicast group, or the unicast peers
+	// checksumDst, if valid, is the destination the advert's checksum is
+	// computed for (old_unicast_checksum: the IPv4 group, not the peer).
+	checksumDst netip.Addr
+	unicast     bool
+	vips        []netip.Addr
+	addrs       []addr.Address // VIPs and excluded VIPs as the kernel sees them
+	routes      []addr.Route
+	rules       []addr.Rule
 	// expect is what the socket reader checks adverts against: replaced
 	// (never changed) by a reload that changes the VIPs in place.
 	expect  atomic.Pointer[packet.Expect]

@@ -119,6 +119,9 @@ type Links interface {
 	// Watch delivers link changes until ctx ends, calling wake after each
 	// one is queued (the loop sleeps in the kernel, not on the channel).
 	Watch(ctx context.Context, wake func()) (<-chan link.Event, error)
+	// SetPromoteSecondaries sets the interface's IPv4 promote_secondaries
+	// and returns the value it had (promote_secondaries, promote.go).
+	SetPromoteSecondaries(ifname string, on bool) (was bool, err error)
 }
 
 // Addresses adds and removes virtual addresses (idempotent), lists what

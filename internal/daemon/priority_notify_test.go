@@ -45,7 +45,9 @@ func TestSegmentNotifyPriorityChanges(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			h := newHarness(t)
-			group := "vrrp_sync_group G {\n    group {\n        VI_1\n    }\n" + c.group + "}\n"
+			// sync_group_tracking_weight: the member's weight applies (keepalived
+			// would otherwise count it as weight 0).
+			group := "vrrp_sync_group G {\n    group {\n        VI_1\n    }\n    sync_group_tracking_weight\n" + c.group + "}\n"
 			a := h.node("a", map[string]string{"eth0": "lan 192.0.2.1", "eth1": "up 198.51.100.1"},
 				c.global+group+pairConf(150, track+c.inst))
 			b := h.node("b", map[string]string{"eth0": "lan 192.0.2.2"}, pairConf(100, ""))

@@ -24,6 +24,7 @@ import (
 
 // addrChanged handles one address event on the loop.
 func (d *Daemon) addrChanged(e addr.Event) {
+	d.srcIPChanged(e)
 	if e.Resync {
 		d.log.Warn("address events were missed (netlink overflow): checking every virtual address")
 		for _, in := range d.instances {
@@ -40,6 +41,7 @@ func (d *Daemon) addrChanged(e addr.Event) {
 		return
 	}
 	d.rebindOnAddress(e)
+	d.staticAddrChanged(e)
 	ip := e.Prefix.Addr()
 	for _, in := range d.instances {
 		var mine []addr.Address
@@ -427,6 +429,7 @@ func (d *Daemon) routeChanged(e addr.RouteEvent) {
 	if !e.Deleted && !e.Resync {
 		return
 	}
+	d.staticRouteChanged(e)
 	for _, in := range d.instances {
 		if !d.holding(in) {
 			continue

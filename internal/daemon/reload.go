@@ -317,6 +317,10 @@ func (d *Daemon) commit(p *reloadPlan) retiredObjects {
 	var retired retiredObjects
 	d.cfg = p.cfg
 	d.logUnknown.Store(p.cfg.Global.LogUnknownVRIDs)
+	// Static entries: those dropped removed, the new ones added (after a
+	// rebuild, those on the re-created interface are added again).
+	d.setStatic(p.cfg)
+	d.setPromote(p.cfg)
 	running := slices.Concat(p.keep, p.units)
 	for _, u := range p.stop {
 		for _, in := range u.members {

@@ -88,6 +88,7 @@ type node struct {
 	vmacs   map[string]bool       // macvlans that exist
 	vmacLL  map[string]netip.Addr // IPv6 VMAC → its copy of the parent's link-local
 	failAdd map[string]bool       // AddAddr fails for these prefixes
+	promote map[string]bool       // net.ipv4.conf.IF.promote_secondaries
 	sendErr error                 // SendFrom fails with it (the advert does not leave)
 	ops     []string
 	conns   []*segConn
@@ -326,6 +327,7 @@ func (n *node) delRoute(rt addr.Route) error {
 	return nil
 }
 
+
 func (n *node) hasRoute(s string) bool {
 	n.mu.Lock()
 	defer n.mu.Unlock()
@@ -382,6 +384,18 @@ func (n *node) Primary(ifname string, ipv6 bool) (netip.Addr, error) {
 		return ll, nil
 	}
 	return netip.Addr{}, fmt.Errorf("interface %s has no address", ifname)
+}
+
+// SetPromoteSecondaries records the interface's sysctl in n.promote.
+func (n *node) SetPromoteSecondaries(ifname string, on bool) (bool, error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.promote == nil {
+		n.promote = map[string]bool{}
+	}
+	was := n.promote[ifname]
+	n.promote[ifname] = on
+	return was, nil
 }
 
 func (n *node) Up(ifname string) (bool, error) {

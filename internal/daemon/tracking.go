@@ -160,6 +160,7 @@ func (ts *trackerSet) stop() {
 func (d *Daemon) tracks(in *instance) (ifs, scripts, files, procs []config.Track) {
 	c := in.cfg
 	ifs = append(ifs, c.TrackInterface...)
+	ifs = append(ifs, trackGroupInterfaces(d.cfg, c.Name)...)
 	scripts = append(scripts, c.TrackScript...)
 	files = append(files, c.TrackFile...)
 	procs = append(procs, c.TrackProcess...)
@@ -372,6 +373,7 @@ func (d *Daemon) linkChanged(name string, up bool) {
 	state := "down"
 	if up {
 		state = "up"
+		d.staticLinkUp(name)
 	}
 	for _, in := range d.instances {
 		if d.tracksLink(in, name) {

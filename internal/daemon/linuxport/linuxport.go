@@ -177,6 +177,9 @@ type links struct{}
 
 func (links) Primary(ifname string, ipv6 bool) (netip.Addr, error) { return addr.Primary(ifname, ipv6) }
 func (links) Up(ifname string) (bool, error)                       { return link.Up(ifname) }
+func (links) SetPromoteSecondaries(ifname string, on bool) (bool, error) {
+	return link.SetPromoteSecondaries(ifname, on)
+}
 func (links) Watch(ctx context.Context, wake func()) (<-chan link.Event, error) {
 	return link.WatchWaking(ctx, wake)
 }

@@ -48,6 +48,13 @@ type Expect struct {
 	// errata 8299 (Count 0 is dropped) and 8300 (the first IPv6 address must
 	// be link-local).
 	Strict bool
+	// ChecksumDst, if set, is the IPv4 pseudo-header's destination in the
+	// checksum instead of the packet's: keepalived's old_unicast_checksum
+	// (before 1.3.6, unicast VRRPv3 checksums used the multicast group).
+	ChecksumDst netip.Addr
+	// Group, if set, is the multicast group the advert must be sent to
+	// (mcast_dst_ip or vrrp_mcast_group4/6).
+	Group netip.Addr
 }
 
 // Validate applies the receive rules of RFC 3768 §7.1 and RFC 9568 §7.1 (with
@@ -94,8 +101,12 @@ func Validate(a Advert, raw []byte, meta Meta, want Expect) DropReason {
 	// correct". For v3 over IPv4 the other form is recognised so that the
 	// log can name the knob.
 	pseudo := usesPseudoHeader(version, meta.Family, want.ChecksumAsV2)
-	if !checksumOK(raw, pseudo, meta.Src, meta.Dst, meta.Family) {
-		if version == 3 && meta.Family == IPv4 && checksumOK(raw, !pseudo, meta.Src, meta.Dst, meta.Family) {
+	cdst := meta.Dst
+	if want.ChecksumDst.IsValid() {
+		cdst = want.ChecksumDst
+	}
+	if !checksumOK(raw, pseudo, meta.Src, cdst, meta.Family) {
+		if version == 3 && meta.Family == IPv4 && checksumOK(raw, !pseudo, meta.Src, cdst, meta.Family) {
 			if pseudo {
 				return DropChecksumV2Form
 			}
@@ -113,8 +124,12 @@ func Validate(a Advert, raw []byte, meta Meta, want Expect) DropReason {
 			return DropOwnAddress
 		}
 	}
-	// keepalived: multicast expected unless unicast peers are configured.
+	// keepalived: multicast expected unless unicast peers are configured,
+	// and sent to the instance's group (its socket is bound to it).
 	if meta.Dst.IsValid() && meta.Dst.IsMulticast() == want.Unicast {
+		return DropDestination
+	}
+	if want.Group.IsValid() && meta.Dst.IsValid() && !sameAddr(meta.Dst, want.Group) {
 		return DropDestination
 	}
 	// RFC 9568 §7.1: "MUST verify that the VRID is configured on the

@@ -96,6 +96,13 @@ var validateCases = []validateCase{
 		meta: func(m *Meta) { m.Dst = ka4 }, reason: DropDestination},
 	{name: "keepalived: multicast advert to a unicast instance", base: "v3",
 		want: func(e *Expect) { e.Unicast = true }, reason: DropDestination},
+	{name: "keepalived old_unicast_checksum: checksum over the multicast group, not the packet's destination", base: "v3",
+		want: func(e *Expect) { e.ChecksumDst = netip.MustParseAddr("224.0.0.19") }, reason: DropChecksum},
+	{name: "keepalived mcast_dst_ip: advert to another group than the instance's", base: "v3",
+		want: func(e *Expect) { e.Group = netip.MustParseAddr("224.0.0.19") }, reason: DropDestination},
+	{name: "keepalived mcast_dst_ip: advert to the instance's group", base: "v3",
+		meta: func(m *Meta) { m.Dst = netip.MustParseAddr("224.0.0.19") },
+		want: func(e *Expect) { e.Group = netip.MustParseAddr("224.0.0.19") }, reason: OK},
 
 	// VRID.
 	{name: "RFC9568-7.1-5: VRID not configured", base: "v3", want: func(e *Expect) { e.VRID = 7 }, reason: DropVRIDMismatch},
