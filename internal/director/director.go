@@ -137,10 +137,13 @@ type Director struct {
 	applyErr  string
 	suspended map[string]bool
 	vrrp      map[string]vrrp.StateEvent // running VRRP instances, by name
-	changes   []check.Change             // waiting for the coalesce timer
-	coalesce  time.Time                  // zero: no change waiting
-	nextFull  time.Time
-	nextPoll  time.Time
+	// syncRunning are the IPVS sync daemons we started (sync.go).
+	syncRunning map[lb.SyncState]lb.SyncDaemon
+	syncRefused bool           // the backend cannot sync: said once
+	changes     []check.Change // waiting for the coalesce timer
+	coalesce    time.Time      // zero: no change waiting
+	nextFull    time.Time
+	nextPoll    time.Time
 }
 
 type runJob struct {
@@ -192,7 +195,7 @@ func New(opts Options) *Director {
 		running: map[check.CheckID]*runJob{}, servers: map[check.ServerID]rsRef{}, health: map[check.ServerID]*rsHealth{},
 		vss: map[string]*lb.VirtualServer{}, vsBad: map[string]error{}, quorum: map[string]lb.Quorum{},
 		results: map[string]lb.Result{}, vsErr: map[string]string{}, suspended: map[string]bool{},
-		vrrp: map[string]vrrp.StateEvent{}}
+		vrrp: map[string]vrrp.StateEvent{}, syncRunning: map[lb.SyncState]lb.SyncDaemon{}}
 }
 
 // Start makes cfg current and, if it has virtual servers, opens the
@@ -297,6 +300,8 @@ func (d *Director) start(now time.Time, cfg *config.Config) error {
 	}}
 	d.sched = check.NewScheduler(check.SchedulerOptions{})
 	d.setConfig(now, cfg)
+	d.setTimeouts()
+	d.syncDaemons("start", true, false)
 	d.syncJobs(now)
 	d.reconcile("start")
 	d.nextFull, d.nextPoll = now.Add(d.opts.ReconcileInterval), now.Add(suspendPoll)
@@ -400,6 +405,8 @@ func (d *Director) reload(now time.Time, cfg *config.Config) {
 		"vs_removed", strings.Join(diff.VirtualServers.Removed, ","), "vs_changed", strings.Join(diff.VirtualServers.Changed, ","),
 		"rs_added", strings.Join(diff.RealServers.Added, ","), "rs_removed", strings.Join(diff.RealServers.Removed, ","),
 		"rs_changed", strings.Join(diff.RealServers.Changed, ","))
+	d.setTimeouts()
+	d.syncDaemons("reload", false, false)
 	d.syncJobs(now)
 	d.reconcile("reload")
 }
@@ -407,6 +414,7 @@ func (d *Director) reload(now time.Time, cfg *config.Config) {
 // stop applies the exit flush: lvs_flush_on_stop clears the whole table;
 // otherwise our services are removed unless -I.
 func (d *Director) stop() {
+	d.syncDaemons("exit", false, true)
 	defer func() {
 		if err := d.backend.Close(); err != nil {
 			d.log.Warn("closing load-balancer backend", "err", err)
@@ -494,6 +502,9 @@ func (d *Director) vrrpEvents(now time.Time, evs []vrrp.StateEvent) {
 			continue
 		}
 		d.vrrp[ev.Instance] = ev
+	}
+	if d.backend != nil {
+		d.syncDaemons("vrrp state", false, false)
 	}
 	if d.backend != nil && d.updateSuspended() {
 		d.syncJobs(now)

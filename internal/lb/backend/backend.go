@@ -100,7 +100,46 @@ func open(choice string, probeIPVS func() (bool, string)) (*Table, error) {
 		return &Table{table: b, name: IPVS, close: b.Close, why: why}, nil
 	case NFT:
 		b := nft.New(nft.Options{})
-		return &Table{table: b, name: NFT, close: func() error { return nil }, why: why, check: nft.Check}, nil
+		check := func(s lb.Service) error {
+			if err := nft.Check(s); err != nil {
+				return err
+			}
+			return nft.CheckFeatures(s)
+		}
+		return &Table{table: b, name: NFT, close: func() error { return nil }, why: why, check: check}, nil
 	}
 	return nil, fmt.Errorf("load-balancer backend %q: want auto, ipvs or nft", choice)
+}
+
+// ipvsOnly are the keywords only the IPVS backend can program, with why
+// nftables cannot.
+var ipvsOnly = map[string]string{
+	"ops":                       "one-packet scheduling is an IPVS service flag",
+	"flag-1":                    "IPVS scheduler flags have no nftables equivalent",
+	"flag-2":                    "IPVS scheduler flags have no nftables equivalent",
+	"flag-3":                    "IPVS scheduler flags have no nftables equivalent",
+	"sh-port":                   "IPVS scheduler flags have no nftables equivalent",
+	"sh-fallback":               "IPVS scheduler flags have no nftables equivalent",
+	"mh-port":                   "IPVS scheduler flags have no nftables equivalent",
+	"mh-fallback":               "IPVS scheduler flags have no nftables equivalent",
+	"persistence_engine":        "persistence engines (sip) are IPVS modules",
+	"uthreshold":                "connection thresholds need IPVS's per-server connection counts",
+	"lthreshold":                "connection thresholds need IPVS's per-server connection counts",
+	"lvs_sync_daemon":           "connection synchronisation is IPVS's sync daemon",
+	"lvs_sync_daemon_interface": "connection synchronisation is IPVS's sync daemon",
+	"lvs_timeouts":              "lvs_timeouts sets IPVS's connection timeouts (conntrack's are sysctls)",
+}
+
+// Unsupported says why the backend named name (ipvs or nft) cannot
+// program keyword, or "" when it can (or the keyword is not one that
+// depends on the backend). `-t` uses it to refuse such a keyword at its
+// position.
+func Unsupported(name, keyword string) string {
+	if name != NFT {
+		return ""
+	}
+	if why, ok := ipvsOnly[keyword]; ok {
+		return "the nftables backend cannot program " + keyword + ": " + why + "; use --lb-backend=ipvs"
+	}
+	return ""
 }
