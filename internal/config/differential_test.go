@@ -54,6 +54,8 @@ var diffStricter = map[string]struct {
 }{
 	"e29-undefined-vs-group.conf": {valid, "keepalived -t says nothing about a virtual_server naming an undefined " +
 		"virtual_server_group and exits 0; the service would silently never exist"},
+	"e73-sync-daemon-unknown-inst.conf": {valid, "keepalived -t does not look up lvs_sync_daemon's instance; at run " +
+		"time it logs \"Unable to find vrrp instance\" and runs no sync daemon: connections would silently not be synced"},
 	"e49-http-no-path.conf": {crashed, "keepalived 2.2.7 -t segfaults (exit 139) on an HTTP_GET url block " +
 		"without a path; we report 'url has no path'"},
 }
@@ -79,6 +81,9 @@ var diffLenient = map[string]struct {
 	"l05-script-security.conf": {"enable_script_security is not set",
 		"keepalived -t exits 6 (script security) when scripts would run as root without enable_script_security; " +
 			"whether to require it is the operator's policy, and we warn"},
+	"l70-lvs-sync-daemon-interface.conf": {"'lvs_sync_daemon_interface' is deprecated",
+		"keepalived 2.2.7 runs a vrrp_instance's lvs_sync_daemon_interface (the second most common refusal in published " +
+			"director configs, issue 12) but -t exits 5 on its deprecation notice; we run it the same way and warn"},
 	"l07-script-after-instance.conf": {"is defined after it: gokeepalived attaches it",
 		"keepalived 2.2.7 resolves a track_script when it reads it, so a vrrp_script defined later is ignored " +
 			"(\"not found, ignoring\") and -t exits 5; the instance would silently run untracked, so we attach it and warn"},
