@@ -200,8 +200,8 @@ func globalDefsBlock() *BlockSpec {
 		lvsFlushOnStop("lvs_flush_on_stop"),
 		lvsFlushOnStop("lvs_flush_onstop").alias("lvs_flush_on_stop", "'lvs_flush_onstop' is deprecated; use 'lvs_flush_on_stop'"),
 		lvsSyncDaemonKw(),
-		kw("lvs_notify_fifo", 1, 3, tPath).unimpl(),
-		kw("lvs_notify_fifo_script", 1, 3, tPath).unimpl(),
+		scriptKw("lvs_notify_fifo", func(g *Global) **ScriptRef { return &g.LVSNotifyFIFO }),
+		scriptKw("lvs_notify_fifo_script", func(g *Global) **ScriptRef { return &g.LVSNotifyFIFOScript }),
 
 		// VRRP globals.
 		mcastGroupKw("vrrp_mcast_group4", false, func(g *Global) *netip.Addr { return &g.MulticastGroup4 }),
@@ -306,7 +306,7 @@ func globalDefsBlock() *BlockSpec {
 		kw("vrrp_rx_bufs_policy", 1, 1).unimpl(),
 		kw("vrrp_rx_bufs_multiplier", 1, 1, tUint).unimpl(),
 
-		flag("rs_init_notifies").unimpl(),
+		optBoolKw("rs_init_notifies", func(g *Global) *bool { return &g.RSInitNotifies }),
 		umaskKw(),
 		show(set(kw("random_seed", 1, 1, tUint), func(b *builder, g *Global, n *syntax.Node) {
 			g.RandomSeed, g.RandomSeedSet = int64(b.int(n, 0)), true

@@ -107,9 +107,16 @@ type Global struct {
 	NotifyFIFOScript        *ScriptRef
 	VRRPNotifyFIFO          *ScriptRef
 	VRRPNotifyFIFOScript    *ScriptRef
-	NotifyPriorityChanges   bool // vrrp_notify_priority_changes
-	DownTimerAdverts        int  // vrrp_down_timer_adverts: the instances' default; 3
-	LogUnknownVRIDs         bool // log_unknown_vrids: log adverts for VRIDs not configured
+	// LVSNotifyFIFO and LVSNotifyFIFOScript are lvs_notify_fifo and
+	// lvs_notify_fifo_script: virtual and real server state lines.
+	LVSNotifyFIFO       *ScriptRef
+	LVSNotifyFIFOScript *ScriptRef
+	// RSInitNotifies is rs_init_notifies: a real server that starts up
+	// gets its notify_up script and FIFO line too.
+	RSInitNotifies        bool
+	NotifyPriorityChanges bool // vrrp_notify_priority_changes
+	DownTimerAdverts      int  // vrrp_down_timer_adverts: the instances' default; 3
+	LogUnknownVRIDs       bool // log_unknown_vrids: log adverts for VRIDs not configured
 	// FIFOWriteStatesOnReload: after a reload, the notify FIFOs get the
 	// state of every instance and sync group the reload did not change.
 	FIFOWriteStatesOnReload bool

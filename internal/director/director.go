@@ -140,6 +140,8 @@ type Director struct {
 	// syncRunning are the IPVS sync daemons we started (sync.go).
 	syncRunning map[lb.SyncState]lb.SyncDaemon
 	syncRefused bool           // the backend cannot sync: said once
+	fifo        *fifoRun       // notify_fifo / lvs_notify_fifo lines (fifo.go)
+	initUp      []rsRef        // real servers that started up, for rs_init_notifies
 	changes     []check.Change // waiting for the coalesce timer
 	coalesce    time.Time      // zero: no change waiting
 	nextFull    time.Time
@@ -301,6 +303,8 @@ func (d *Director) start(now time.Time, cfg *config.Config) error {
 	d.sched = check.NewScheduler(check.SchedulerOptions{})
 	d.setConfig(now, cfg)
 	d.setTimeouts()
+	d.setFIFOs()
+	d.initNotifies()
 	d.syncDaemons("start", true, false)
 	d.syncJobs(now)
 	d.reconcile("start")
@@ -406,6 +410,8 @@ func (d *Director) reload(now time.Time, cfg *config.Config) {
 		"rs_added", strings.Join(diff.RealServers.Added, ","), "rs_removed", strings.Join(diff.RealServers.Removed, ","),
 		"rs_changed", strings.Join(diff.RealServers.Changed, ","))
 	d.setTimeouts()
+	d.setFIFOs()
+	d.initNotifies()
 	d.syncDaemons("reload", false, false)
 	d.syncJobs(now)
 	d.reconcile("reload")
@@ -415,6 +421,7 @@ func (d *Director) reload(now time.Time, cfg *config.Config) {
 // otherwise our services are removed unless -I.
 func (d *Director) stop() {
 	d.syncDaemons("exit", false, true)
+	defer d.stopFIFOs()
 	defer func() {
 		if err := d.backend.Close(); err != nil {
 			d.log.Warn("closing load-balancer backend", "err", err)
@@ -461,6 +468,8 @@ func (d *Director) setConfig(now time.Time, cfg *config.Config) {
 				h := &rsHealth{up: !alpha[id], reason: "no check result yet", lastChange: now}
 				if !h.up {
 					h.reason = "alpha: down until its checkers succeed"
+				} else if cfg.Global.RSInitNotifies {
+					d.initUp = append(d.initUp, rsRef{vs, rs})
 				}
 				d.health[id] = h
 			}
@@ -684,6 +693,7 @@ func (d *Director) applyChanges(now time.Time, changes []check.Change) bool {
 			d.log.Info(fmt.Sprintf("real server %s of VS %s %s: %s", rsAddr(ref.rs), ref.vs.Name(), state, c.Reason),
 				"vs", ref.vs.Name(), "rs", rsAddr(ref.rs).String(), "to", state, "reason", c.Reason, "check", string(c.Check))
 			d.notifyRS(ref, c.ServerUp)
+			d.fifoLine(fmt.Sprintf("RS %s %s %s\n", fmtRS(ref.vs, ref.rs), fmtVS(ref.vs), upDown(c.ServerUp)))
 		} else if c.ServerChanged || !c.CheckUp {
 			h.reason = c.Reason
 		}
@@ -759,6 +769,7 @@ func (d *Director) reconcile(why string) {
 			}
 			d.log.Info(fmt.Sprintf("virtual server %s quorum %s: %s", name, state, res.Reason), "vs", name, "reason", res.Reason)
 			d.runScript(script, "virtual server "+name)
+			d.fifoLine(fmt.Sprintf("VS %s %s\n", fmtVS(vs), upDown(res.Quorum.Up)))
 		}
 		desired = append(desired, res.Services...)
 	}
