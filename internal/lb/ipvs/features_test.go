@@ -5,12 +5,12 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"os"
 	"os/exec"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
-
-	"github.com/vishvananda/netlink"
 
 	"gokeepalived/internal/lb"
 	"gokeepalived/internal/lb/internal/lbnet"
@@ -141,40 +141,36 @@ func TestIPVSKeywordsInKernel(t *testing.T) {
 	}
 }
 
-// TestIPVSConnectionSync: an established TCP connection survives a director
-// failover because the backup's sync daemon had the entry. Two directors
-// (A, B), a client and a real server on one segment; DR to the real
-// server, which holds the VIP on lo. A runs the master sync daemon and
-// holds the VIP, B the backup daemon (as lvs_sync_daemon does for the
-// VRRP MASTER and BACKUP). A long-lived connection through A exchanges
-// lines; B's table shows the synced entry; A dies (its link goes down);
-// B takes the VIP and turns its daemon to master (what the director does
-// on MASTER), and the same connection keeps exchanging lines through B.
-// Without the synced entry B's stack would answer the next segment with a
-// reset (net.ipv4.vs.sloppy_tcp is 0: IPVS schedules only SYNs).
-func TestIPVSConnectionSync(t *testing.T) {
-	requireVM(t)
-	const vip, port = "192.0.2.100", 80
+const (
+	syncVIP  = "192.0.2.100"
+	syncPort = 80
+)
+
+// syncTopo is one segment (a bridge in sw) joining a client (192.0.2.1),
+// two directors A (.2) and B (.3) and a DR real server (.4, the VIP on lo)
+// that echoes lines.
+type syncTopo struct{ cl, dA, dB, rs *lbnet.NS }
+
+func newSyncTopo(t *testing.T) *syncTopo {
+	t.Helper()
 	sw := lbnet.NewNS(t, "sw")
-	cl, dA, dB, rs := lbnet.NewNS(t, "cl"), lbnet.NewNS(t, "dA"), lbnet.NewNS(t, "dB"), lbnet.NewNS(t, "rs")
-	lbnet.Veth(t, sw, "p-cl", cl, "eth0")
-	lbnet.Veth(t, sw, "p-a", dA, "eth0")
-	lbnet.Veth(t, sw, "p-b", dB, "eth0")
-	lbnet.Veth(t, sw, "p-rs", rs, "eth0")
+	tp := &syncTopo{cl: lbnet.NewNS(t, "cl"), dA: lbnet.NewNS(t, "dA"), dB: lbnet.NewNS(t, "dB"), rs: lbnet.NewNS(t, "rs")}
+	lbnet.Veth(t, sw, "p-cl", tp.cl, "eth0")
+	lbnet.Veth(t, sw, "p-a", tp.dA, "eth0")
+	lbnet.Veth(t, sw, "p-b", tp.dB, "eth0")
+	lbnet.Veth(t, sw, "p-rs", tp.rs, "eth0")
 	sw.Bridge(t, "br0", "p-cl", "p-a", "p-b", "p-rs")
 	sw.LinkUp(t, "br0")
-	cl.AddAddr(t, "eth0", "192.0.2.1/24")
-	dA.AddAddr(t, "eth0", "192.0.2.2/24")
-	dB.AddAddr(t, "eth0", "192.0.2.3/24")
+	tp.cl.AddAddr(t, "eth0", "192.0.2.1/24")
+	tp.dA.AddAddr(t, "eth0", "192.0.2.2/24")
+	tp.dB.AddAddr(t, "eth0", "192.0.2.3/24")
+	rs := tp.rs
 	rs.AddAddr(t, "eth0", "192.0.2.4/24")
-	rs.AddAddr(t, "lo", vip+"/32")
+	rs.AddAddr(t, "lo", syncVIP+"/32")
 	rs.Sysctl(t, "net.ipv4.conf.all.arp_ignore", "1")
 	rs.Sysctl(t, "net.ipv4.conf.all.arp_announce", "2")
-	dA.AddAddr(t, "eth0", vip+"/32")
-
-	// The real server echoes lines, on one connection for as long as it lasts.
 	var ln net.Listener
-	rs.Must(t, "listen", func() (err error) { ln, err = net.Listen("tcp", fmt.Sprintf(":%d", port)); return err })
+	rs.Must(t, "listen", func() (err error) { ln, err = net.Listen("tcp", fmt.Sprintf(":%d", syncPort)); return err })
 	t.Cleanup(func() { ln.Close() })
 	go func() {
 		for {
@@ -197,34 +193,22 @@ func TestIPVSConnectionSync(t *testing.T) {
 			}()
 		}
 	}()
+	return tp
+}
 
-	svc := []lb.Service{{Key: lb.Key{Addr: netip.MustParseAddr(vip), Port: port, Proto: lb.TCP, Family: lb.Inet}, Scheduler: "rr",
-		Dests: []lb.Dest{{Addr: netip.MustParseAddr("192.0.2.4"), Port: port, Weight: 1, Method: lb.DR}}}}
-	bA, bB := open(t, dA), open(t, dB)
-	for _, b := range []*Backend{bA, bB} {
-		if _, err := lb.NewReconciler(b, nil).Reconcile(svc); err != nil {
-			t.Fatal(err)
-		}
-	}
-	sd := lb.SyncDaemon{Interface: "eth0", SyncID: 51}
-	sd.State = lb.SyncMaster
-	if err := bA.StartSyncDaemon(sd); err != nil {
-		t.Fatal(err)
-	}
-	sd.State = lb.SyncBackup
-	if err := bB.StartSyncDaemon(sd); err != nil {
-		t.Fatal(err)
-	}
-
+// dial opens the long-lived connection from the client to the VIP and
+// returns it with a function that sends line i and checks its echo.
+func (tp *syncTopo) dial(t *testing.T) (net.Conn, func(i int) error) {
+	t.Helper()
 	var c net.Conn
-	cl.Must(t, "dial", func() (err error) {
-		c, err = net.DialTimeout("tcp", fmt.Sprintf("%s:%d", vip, port), 5*time.Second)
+	tp.cl.Must(t, "dial", func() (err error) {
+		c, err = net.DialTimeout("tcp", fmt.Sprintf("%s:%d", syncVIP, syncPort), 5*time.Second)
 		return err
 	})
 	t.Cleanup(func() { c.Close() })
 	r := bufio.NewReader(c)
-	say := func(i int) error {
-		_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+	return c, func(i int) error {
+		_ = c.SetDeadline(time.Now().Add(8 * time.Second))
 		if _, err := fmt.Fprintf(c, "line %d\n", i); err != nil {
 			return err
 		}
@@ -237,49 +221,125 @@ func TestIPVSConnectionSync(t *testing.T) {
 		}
 		return nil
 	}
+}
+
+// TestIPVSDaemonPairSync: the same failover with two gokeepalived daemons
+// (VRRP and the load balancer, lvs_sync_daemon ... inst VI_1): A (priority
+// 150) is MASTER with the master sync daemon, B BACKUP with the backup
+// daemon; a long-lived connection through A is synced to B; A is stopped
+// (SIGTERM: it sends priority 0 and releases the VIP); B becomes MASTER,
+// turns its daemon to master, and the connection continues through it.
+func TestIPVSDaemonPairSync(t *testing.T) {
+	requireVM(t)
+	bin, err := exec.LookPath("gokeepalived")
+	if err != nil {
+		t.Fatalf("gokeepalived not on PATH (run-ipvs-tests.sh builds it into /extra/bin): %v", err)
+	}
+	tp := newSyncTopo(t)
+	dir := t.TempDir()
+	start := func(ns *lbnet.NS, name string, prio int) *exec.Cmd {
+		conf := fmt.Sprintf(`global_defs {
+    router_id %[1]s
+    lvs_sync_daemon eth0 inst VI_1
+}
+vrrp_instance VI_1 {
+    state BACKUP
+    interface eth0
+    virtual_router_id 51
+    priority %[2]d
+    advert_int 1
+    virtual_ipaddress {
+        %[3]s/32
+    }
+}
+virtual_server %[3]s %[4]d {
+    lb_algo rr
+    lb_kind DR
+    protocol TCP
+    real_server 192.0.2.4 %[4]d {
+        weight 1
+    }
+}
+`, name, prio, syncVIP, syncPort)
+		f := dir + "/" + name
+		if err := os.WriteFile(f+".conf", []byte(conf), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		log, err := os.Create(f + ".log")
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command("ip", "netns", "exec", ns.Name, bin, "-n", "-l", "-D", "--lb-backend=ipvs", "-f", f+".conf",
+			"-p", f+".pid", "-r", f+"-vrrp.pid", "-c", f+"-chk.pid", "--control-socket", f+".sock")
+		cmd.Stdout, cmd.Stderr = log, log
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+			if t.Failed() {
+				b, _ := os.ReadFile(f + ".log")
+				t.Logf("%s log:\n%s", name, b)
+			}
+		})
+		return cmd
+	}
+	daemon := func(ns *lbnet.NS, role string) func() error {
+		return func() error {
+			out := nsRun(t, ns, "ipvsadm", "-L", "--daemon")
+			if !strings.Contains(out, role+" sync daemon (mcast=eth0, syncid=51") || strings.Count(out, "sync daemon") != 1 {
+				return fmt.Errorf("%s: want only the %s daemon, ipvsadm -L --daemon says %q", ns.Name, role, out)
+			}
+			return nil
+		}
+	}
+	hasVIP := func(ns *lbnet.NS) func() error {
+		return func() error {
+			if out := nsRun(t, ns, "ip", "-4", "addr", "show", "dev", "eth0"); !strings.Contains(out, syncVIP+"/32") {
+				return fmt.Errorf("%s has no VIP yet", ns.Name)
+			}
+			return nil
+		}
+	}
+	a := start(tp.dA, "A", 150)
+	netnstest.Eventually(t, 20*time.Second, hasVIP(tp.dA))
+	netnstest.Eventually(t, 10*time.Second, daemon(tp.dA, "master"))
+	start(tp.dB, "B", 100)
+	netnstest.Eventually(t, 20*time.Second, daemon(tp.dB, "backup"))
+	netnstest.Eventually(t, 20*time.Second, func() error {
+		if out := nsRun(t, tp.dB, "ipvsadm", "-Ln"); !strings.Contains(out, "192.0.2.4:80") {
+			return fmt.Errorf("B's table: %s", out)
+		}
+		return nil
+	})
+
+	c, say := tp.dial(t)
 	for i := range 5 {
 		if err := say(i); err != nil {
 			t.Fatalf("through A, line %d: %v", i, err)
 		}
 	}
 	entry := fmt.Sprintf("192.0.2.1:%d", c.LocalAddr().(*net.TCPAddr).Port)
-	t.Logf("A: ipvsadm -Lnc:\n%s", nsRun(t, dA, "ipvsadm", "-Lnc"))
 	netnstest.Eventually(t, 15*time.Second, func() error {
-		out := nsRun(t, dB, "ipvsadm", "-Lnc")
-		if !strings.Contains(out, entry) || !strings.Contains(out, "ESTABLISHED") {
-			// Keep the connection talking: the master syncs a connection
-			// every few packets (net.ipv4.vs.sync_threshold).
+		out := nsRun(t, tp.dB, "ipvsadm", "-Lnc")
+		if !strings.Contains(out, entry) {
 			_ = say(99)
 			return fmt.Errorf("B's table has no synced entry for %s yet:\n%s", entry, out)
 		}
-		t.Logf("B (backup): ipvsadm -Lnc before the failover:\n%s", out)
+		t.Logf("B (BACKUP): ipvsadm -Lnc before the failover:\n%s", out)
 		return nil
 	})
 
-	// A dies; B becomes master.
-	dA.Must(t, "A's link down", func() error {
-		l, err := netlink.LinkByName("eth0")
-		if err != nil {
-			return err
-		}
-		return netlink.LinkSetDown(l)
-	})
-	if err := bB.StopSyncDaemon(lb.SyncBackup); err != nil {
+	if err := a.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	sd.State = lb.SyncMaster
-	if err := bB.StartSyncDaemon(sd); err != nil {
-		t.Fatal(err)
-	}
-	dB.AddAddr(t, "eth0", vip+"/32")
-	nsRun(t, cl, "ip", "neigh", "flush", "dev", "eth0") // what B's gratuitous ARP would do
+	netnstest.Eventually(t, 20*time.Second, hasVIP(tp.dB))
+	netnstest.Eventually(t, 10*time.Second, daemon(tp.dB, "master"))
 	for i := 100; i < 105; i++ {
 		if err := say(i); err != nil {
-			t.Fatalf("the connection did not survive the failover to B (line %d): %v\nB: ipvsadm -Lnc:\n%s", i, err, nsRun(t, dB, "ipvsadm", "-Lnc"))
+			t.Fatalf("the connection did not survive the failover to B (line %d): %v\nB: ipvsadm -Lnc:\n%s", i, err, nsRun(t, tp.dB, "ipvsadm", "-Lnc"))
 		}
 	}
-	t.Logf("B (now master): ipvsadm -Lnc after the failover:\n%s", nsRun(t, dB, "ipvsadm", "-Lnc"))
-	for _, b := range []*Backend{bA, bB} {
-		_ = b.StopSyncDaemon(lb.SyncMaster)
-	}
+	t.Logf("B (MASTER): ipvsadm -Lnc after the failover:\n%s", nsRun(t, tp.dB, "ipvsadm", "-Lnc"))
 }
