@@ -139,13 +139,16 @@ type Director struct {
 	vrrp      map[string]vrrp.StateEvent // running VRRP instances, by name
 	// syncRunning are the IPVS sync daemons we started (sync.go).
 	syncRunning map[lb.SyncState]lb.SyncDaemon
-	syncRefused bool           // the backend cannot sync: said once
-	fifo        *fifoRun       // notify_fifo / lvs_notify_fifo lines (fifo.go)
-	initUp      []rsRef        // real servers that started up, for rs_init_notifies
-	changes     []check.Change // waiting for the coalesce timer
-	coalesce    time.Time      // zero: no change waiting
-	nextFull    time.Time
-	nextPoll    time.Time
+	syncRefused bool     // the backend cannot sync: said once
+	fifo        *fifoRun // notify_fifo / lvs_notify_fifo lines (fifo.go)
+	initUp      []rsRef  // real servers that started up, for rs_init_notifies
+	// origTimeouts are the kernel's timeouts before lvs_timeouts changed
+	// them (restored at exit), nil until then.
+	origTimeouts *lb.Timeouts
+	changes      []check.Change // waiting for the coalesce timer
+	coalesce     time.Time      // zero: no change waiting
+	nextFull     time.Time
+	nextPoll     time.Time
 }
 
 type runJob struct {
@@ -302,7 +305,7 @@ func (d *Director) start(now time.Time, cfg *config.Config) error {
 	}}
 	d.sched = check.NewScheduler(check.SchedulerOptions{})
 	d.setConfig(now, cfg)
-	d.setTimeouts()
+	d.setTimeouts(false)
 	d.setFIFOs()
 	d.initNotifies()
 	d.syncDaemons("start", true, false)
@@ -409,7 +412,7 @@ func (d *Director) reload(now time.Time, cfg *config.Config) {
 		"vs_removed", strings.Join(diff.VirtualServers.Removed, ","), "vs_changed", strings.Join(diff.VirtualServers.Changed, ","),
 		"rs_added", strings.Join(diff.RealServers.Added, ","), "rs_removed", strings.Join(diff.RealServers.Removed, ","),
 		"rs_changed", strings.Join(diff.RealServers.Changed, ","))
-	d.setTimeouts()
+	d.setTimeouts(false)
 	d.setFIFOs()
 	d.initNotifies()
 	d.syncDaemons("reload", false, false)
@@ -421,6 +424,7 @@ func (d *Director) reload(now time.Time, cfg *config.Config) {
 // otherwise our services are removed unless -I.
 func (d *Director) stop() {
 	d.syncDaemons("exit", false, true)
+	d.setTimeouts(true)
 	defer d.stopFIFOs()
 	defer func() {
 		if err := d.backend.Close(); err != nil {

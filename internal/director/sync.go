@@ -1,6 +1,8 @@
 package director
 
 import (
+	"cmp"
+
 	"gokeepalived/internal/config"
 	"gokeepalived/internal/lb"
 	"gokeepalived/internal/vrrp"
@@ -91,21 +93,43 @@ func (d *Director) syncDaemons(why string, first, exit bool) {
 	}
 }
 
-// setTimeouts applies lvs_timeouts when any is given.
-func (d *Director) setTimeouts() {
-	t := d.cfg.Global.LVSTimeouts
-	if t == (config.LVSTimeouts{}) {
-		return
+// setTimeouts applies lvs_timeouts as keepalived's libipvs does: before
+// the first change the kernel's own timeouts are read and kept; a timeout
+// the configuration leaves out is set to that original value; a
+// configuration without lvs_timeouts (a reload that removed it) and the
+// exit (restore) put the originals back.
+func (d *Director) setTimeouts(restore bool) {
+	var t config.LVSTimeouts
+	if !restore {
+		t = d.cfg.Global.LVSTimeouts
+	}
+	if t == (config.LVSTimeouts{}) && d.origTimeouts == nil {
+		return // never changed: nothing to set or restore
 	}
 	ts, ok := d.backend.Table().(lb.TimeoutSetter)
 	if !ok {
-		d.log.Error("lvs_timeouts not applied: they are IPVS's connection timeouts (use --lb-backend=ipvs)", "backend", d.backend.Name())
+		if !restore {
+			d.log.Error("lvs_timeouts not applied: they are IPVS's connection timeouts (use --lb-backend=ipvs)", "backend", d.backend.Name())
+		}
 		return
 	}
-	lt := lb.Timeouts{TCP: t.TCP, TCPFin: t.TCPFin, UDP: t.UDP}
+	if d.origTimeouts == nil {
+		orig, err := ts.Timeouts()
+		if err != nil {
+			d.log.Error("lvs_timeouts not applied: reading the kernel's timeouts", "err", err)
+			return
+		}
+		d.origTimeouts = &orig
+	}
+	o := *d.origTimeouts
+	lt := lb.Timeouts{TCP: cmp.Or(t.TCP, o.TCP), TCPFin: cmp.Or(t.TCPFin, o.TCPFin), UDP: cmp.Or(t.UDP, o.UDP)}
 	if err := ts.SetTimeouts(lt); err != nil {
 		d.log.Error("lvs_timeouts not applied", "err", err)
 		return
 	}
-	d.log.Info("IPVS connection timeouts set", "tcp", t.TCP, "tcpfin", t.TCPFin, "udp", t.UDP)
+	why := "lvs_timeouts"
+	if t == (config.LVSTimeouts{}) {
+		why = "the kernel's original values restored"
+	}
+	d.log.Info("IPVS connection timeouts set", "tcp", lt.TCP, "tcpfin", lt.TCPFin, "udp", lt.UDP, "why", why)
 }

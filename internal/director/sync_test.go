@@ -182,3 +182,42 @@ virtual_server 192.0.2.100 5060 {
 		t.Errorf("inhibited sorry server weight %d in the table, want 0 while quorum is up", sorryW)
 	}
 }
+
+// TestLVSTimeoutsRestored: as keepalived's libipvs, the kernel's own
+// timeouts are kept before the first change; a timeout left out is set to
+// its original value; a reload without lvs_timeouts and the exit restore
+// the originals.
+func TestLVSTimeoutsRestored(t *testing.T) {
+	b, fs := syncBed(t, syncConf)
+	orig := lb.Timeouts{TCP: 900 * time.Second, TCPFin: 120 * time.Second, UDP: 300 * time.Second}
+	if to, _ := fs.Timeouts(); to != (lb.Timeouts{TCP: 7200 * time.Second, TCPFin: 120 * time.Second, UDP: 60 * time.Second}) {
+		t.Fatalf("at start: %+v", to)
+	}
+	if err := fs.SetTimeouts(lb.Timeouts{TCPFin: 30 * time.Second}); err != nil { // someone else's change
+		t.Fatal(err)
+	}
+	b.d.Reload(load(t, "global_defs {\n    lvs_timeouts udp 90\n}\n"+seedConf))
+	b.d.step(b.now)
+	if to, _ := fs.Timeouts(); to != (lb.Timeouts{TCP: 900 * time.Second, TCPFin: 120 * time.Second, UDP: 90 * time.Second}) {
+		t.Errorf("reload with udp only: %+v, want tcp and tcpfin back at the originals", to)
+	}
+	b.d.Reload(load(t, seedConf))
+	b.d.step(b.now)
+	if to, _ := fs.Timeouts(); to != orig {
+		t.Errorf("reload without lvs_timeouts: %+v, want the originals %+v", to, orig)
+	}
+	b.d.Reload(load(t, syncConf))
+	b.d.step(b.now)
+	b.d.finish()
+	if to, _ := fs.Timeouts(); to != orig {
+		t.Errorf("after exit: %+v, want the originals %+v", to, orig)
+	}
+
+	// Never set: nothing is touched, not even at exit.
+	b, fs = syncBed(t, seedConf)
+	_ = fs.SetTimeouts(lb.Timeouts{TCP: 5 * time.Second})
+	b.d.finish()
+	if to, _ := fs.Timeouts(); to.TCP != 5*time.Second {
+		t.Errorf("without lvs_timeouts the exit changed the timeouts: %+v", to)
+	}
+}
