@@ -206,6 +206,9 @@ pass "SIGTERM: IPVS table flushed"
 got=$(ipvsadm -L --daemon 2>&1)
 [ -z "$got" ] || fail "SIGTERM: sync daemons still running: [$got]"
 pass "SIGTERM: sync daemons stopped"
+got=$(ipvsadm -L --timeout 2>&1)
+echo "$got" | grep -q 'Timeout (tcp tcpfin udp): 900 120 300' || fail "SIGTERM: the kernel's timeouts not restored: [$got]"
+pass "SIGTERM: the kernel's timeouts restored (as keepalived's ipvs_stop)"
 
 echo "--- gokeepalived -I (--dont-release-ipvs)"
 start_gk -I
