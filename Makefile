@@ -42,7 +42,7 @@ unit:
 
 ## race: the packages with goroutines, under the race detector (about a minute on 2 cores).
 RACEPKGS := ./internal/daemon/ ./internal/notify/ ./internal/track/ ./internal/check/... ./internal/ctl/ \
-	./internal/metrics/ ./internal/vrrp/... ./internal/lb/ ./internal/dbusapi/
+	./internal/metrics/ ./internal/vrrp/... ./internal/lb/ ./internal/dbusapi/ ./internal/director/
 race:
 	$(GO) test -race -count=1 -timeout 10m $(RACEPKGS)
 

@@ -50,6 +50,12 @@ var auditRows = map[string]auditRow{
 	// vrrp_instance keywords the IPv4 template cannot show.
 	"vrrp_instance native_ipv6": {Base: "vrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 51\n%s\n    virtual_ipaddress_excluded {\n        2001:db8::10/64\n    }\n}\n",
 		Effect: []string{"TestIssue11InstanceKeywords"}},
+	// LVS globals (the IPVS VM tests show their run-time effect).
+	"global_defs lvs_timeouts":           {Line: "lvs_timeouts tcp 7200 tcpfin 120 udp 30", Effect: []string{"TestIPVSKeywordsInKernel", "TestLVSTimeoutsRestored"}},
+	"global_defs lvs_sync_daemon":        {Line: "lvs_sync_daemon eth0 inst VI_1 id 5", Effect: []string{"TestIPVSDaemonPairSync", "TestSyncDaemonFollowsVRRP"}},
+	"global_defs lvs_notify_fifo":        {Effect: []string{"TestLVSNotifyFIFO"}},
+	"global_defs lvs_notify_fifo_script": {Effect: []string{"TestLVSNotifyFIFO"}},
+	"global_defs rs_init_notifies":       {Effect: []string{"TestLVSNotifyFIFO"}},
 	// SNMP and DBus.
 	"global_defs enable_snmp_vrrp":  {Effect: []string{"TestSNMPDifferential", "TestSNMPRunnerFollowsReloads"}},
 	"global_defs enable_snmp_rfc":   {Effect: []string{"TestSNMPDifferential"}},

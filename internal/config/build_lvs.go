@@ -5,6 +5,7 @@ import (
 	"math/bits"
 	"net"
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 
@@ -223,7 +224,7 @@ func granularity(s string) (int, bool) {
 }
 
 func (b *builder) virtualServer(vn *syntax.Node) *VirtualServer {
-	vs := &VirtualServer{Pos: vn.Pos, Scheduler: "wlc", Method: "NAT", Quorum: 1,
+	vs := &VirtualServer{Pos: vn.Pos, Scheduler: "wlc", Method: "NAT", Quorum: 1, Weight: 1,
 		Timing: Timing{ConnectTimeout: 5 * time.Second, Retry: 1, DelayBeforeRetry: time.Second, DelayLoop: 60 * time.Second}}
 	a := vn.Args
 	switch a[0].Text {
@@ -306,8 +307,20 @@ func (b *builder) virtualServer(vn *syntax.Node) *VirtualServer {
 		b.resolveRS(vs, rs)
 	}
 	if vs.Sorry != nil {
-		vs.Sorry.Method = vs.Method
+		if vs.Sorry.Method == "" { // sorry_server_lvs_method wins
+			vs.Sorry.Method, vs.Sorry.TunnelArgs, vs.Sorry.Tunnel = vs.Method, vs.TunnelArgs, vs.Tunnel
+		}
 		vs.Sorry.Timing = vs.Timing
+	}
+	if slices.Contains(vs.Flags, "ops") && !fwmarkOnly && vs.Protocol != "UDP" {
+		// keepalived 2.2.7: "one packet scheduling requires UDP - resetting" (-t fails).
+		b.ds.Errorf(nodes["ops"].Pos, "virtual_server %s: ops (one-packet scheduling) needs protocol UDP or a fwmark service; keepalived turns it off and -t refuses it", joinWords(argTexts(a)))
+		vs.Flags = slices.DeleteFunc(vs.Flags, func(f string) bool { return f == "ops" })
+	}
+	if vs.PersistenceEngine != "" && vs.Persistence == 0 {
+		// The kernel applies a persistence engine to persistent services
+		// only; keepalived passes it on silently.
+		b.ds.Warnf(nodes["persistence_engine"].Pos, "virtual_server %s: persistence_engine %s has no effect without persistence_timeout", joinWords(argTexts(a)), vs.PersistenceEngine)
 	}
 	return vs
 }
@@ -325,7 +338,9 @@ func (b *builder) realServer(rn *syntax.Node) *RealServer {
 		}
 		rs.Port = uint16(mustInt(rn.Args[1].Text))
 	}
-	rs.KeywordPos = keywordPos(b.apply(rs, rn))
+	applied := b.apply(rs, rn)
+	rs.KeywordPos = keywordPos(applied)
+	rs.weightSet = applied["weight"] != nil
 	return rs
 }
 
@@ -349,6 +364,9 @@ func (b *builder) resolveRS(vs *VirtualServer, rs *RealServer) {
 	}
 	if rs.Port == 0 {
 		rs.Port = vs.Port
+	}
+	if !rs.weightSet { // keepalived 2.2.7: the virtual server's weight
+		rs.Weight = vs.Weight
 	}
 	rs.InhibitOnFailure = rs.InhibitOnFailure || vs.InhibitOnFailure
 	if rs.VirtualHost == "" {

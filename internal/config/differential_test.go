@@ -60,6 +60,8 @@ var diffStricter = map[string]struct {
 		"checks the url without it); we refuse it at its position"},
 	"e82-regex-possessive.conf": {valid, "PCRE2 has possessive quantifiers, regexp2 (our engine) does not: we refuse the pattern " +
 		"at the quantifier rather than match differently"},
+	"e73-sync-daemon-unknown-inst.conf": {valid, "keepalived -t does not look up lvs_sync_daemon's instance; at run " +
+		"time it logs \"Unable to find vrrp instance\" and runs no sync daemon: connections would silently not be synced"},
 	"e49-http-no-path.conf": {crashed, "keepalived 2.2.7 -t segfaults (exit 139) on an HTTP_GET url block " +
 		"without a path; we report 'url has no path'"},
 }
@@ -91,6 +93,9 @@ var diffLenient = map[string]struct {
 	"l81-persistence-timeout-zero.conf": {"is outside keepalived's range 1..2678400",
 		"keepalived 2.2.7 refuses persistence_timeout 0 (\"persistence_timeout invalid\", -t exits 5) and keeps the previous " +
 			"value (no persistence); we keep it too and warn"},
+	"l70-lvs-sync-daemon-interface.conf": {"'lvs_sync_daemon_interface' is deprecated",
+		"keepalived 2.2.7 runs a vrrp_instance's lvs_sync_daemon_interface (the second most common refusal in published " +
+			"director configs, issue 12) but -t exits 5 on its deprecation notice; we run it the same way and warn"},
 	"l07-script-after-instance.conf": {"is defined after it: gokeepalived attaches it",
 		"keepalived 2.2.7 resolves a track_script when it reads it, so a vrrp_script defined later is ignored " +
 			"(\"not found, ignoring\") and -t exits 5; the instance would silently run untracked, so we attach it and warn"},

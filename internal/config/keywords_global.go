@@ -254,13 +254,13 @@ func globalDefsBlock() *BlockSpec {
 		flagKw("disable_local_igmp", func(g *Global) *bool { return &g.DisableLocalIGMP }, true),
 
 		// LVS globals.
-		kw("lvs_timeouts", 2, 6).unimpl(),
+		lvsTimeoutsKw(),
 		flagKw("lvs_flush", func(g *Global) *bool { return &g.LVSFlush }, true),
 		lvsFlushOnStop("lvs_flush_on_stop"),
 		lvsFlushOnStop("lvs_flush_onstop").alias("lvs_flush_on_stop", "'lvs_flush_onstop' is deprecated; use 'lvs_flush_on_stop'"),
-		kw("lvs_sync_daemon", 1, 13).unimpl(),
-		kw("lvs_notify_fifo", 1, 3, tPath).unimpl(),
-		kw("lvs_notify_fifo_script", 1, 3, tPath).unimpl(),
+		lvsSyncDaemonKw(),
+		scriptKw("lvs_notify_fifo", func(g *Global) **ScriptRef { return &g.LVSNotifyFIFO }),
+		scriptKw("lvs_notify_fifo_script", func(g *Global) **ScriptRef { return &g.LVSNotifyFIFOScript }),
 
 		// VRRP globals.
 		mcastGroupKw("vrrp_mcast_group4", false, func(g *Global) *netip.Addr { return &g.MulticastGroup4 }),
@@ -372,7 +372,7 @@ func globalDefsBlock() *BlockSpec {
 		kw("vrrp_rx_bufs_policy", 1, 1).unimpl(),
 		kw("vrrp_rx_bufs_multiplier", 1, 1, tUint).unimpl(),
 
-		flag("rs_init_notifies").unimpl(),
+		optBoolKw("rs_init_notifies", func(g *Global) *bool { return &g.RSInitNotifies }),
 		umaskKw(),
 		show(set(kw("random_seed", 1, 1, tUint), func(b *builder, g *Global, n *syntax.Node) {
 			g.RandomSeed, g.RandomSeedSet = int64(b.int(n, 0)), true
@@ -588,4 +588,163 @@ func validBusName(name string) string {
 		}
 	}
 	return ""
+}
+
+// lvsMaxTimeout is keepalived's LVS_MAX_TIMEOUT (31 days).
+const lvsMaxTimeout = 86400 * 31
+
+// lvsTimeoutsKw is `lvs_timeouts [tcp N] [tcpfin N] [udp N]` (seconds,
+// 0..2678400), as keepalived 2.2.7's global_parser.c reads it.
+func lvsTimeoutsKw() *Keyword {
+	k := set(kw("lvs_timeouts", 2, 6), func(b *builder, g *Global, n *syntax.Node) {
+		for i := 0; i < len(n.Args); i++ {
+			opt := n.Args[i]
+			var f *time.Duration
+			switch opt.Text {
+			case "tcp":
+				f = &g.LVSTimeouts.TCP
+			case "tcpfin":
+				f = &g.LVSTimeouts.TCPFin
+			case "udp":
+				f = &g.LVSTimeouts.UDP
+			default:
+				b.ds.Errorf(opt.Pos, "lvs_timeouts: unknown option '%s' (want tcp, tcpfin or udp)", opt.Text)
+				continue
+			}
+			if i == len(n.Args)-1 {
+				b.ds.Errorf(opt.Pos, "lvs_timeouts %s has no value", opt.Text)
+				continue
+			}
+			i++
+			v, ok := parseInt(n.Args[i].Text)
+			if !ok || v < 0 || v > lvsMaxTimeout {
+				b.ds.Errorf(n.Args[i].Pos, "lvs_timeouts %s '%s' is not a number of seconds in [0, %d]", opt.Text, n.Args[i].Text, lvsMaxTimeout)
+				continue
+			}
+			*f = time.Duration(v) * time.Second
+		}
+	})
+	return show(k, func(d *dumper, i int, g *Global) {
+		t := g.LVSTimeouts
+		if t == (LVSTimeouts{}) {
+			return
+		}
+		var w []string
+		for _, o := range []struct {
+			name string
+			v    time.Duration
+		}{{"tcp", t.TCP}, {"tcpfin", t.TCPFin}, {"udp", t.UDP}} {
+			if o.v != 0 {
+				w = append(w, fmt.Sprintf("%s %d", o.name, int64(o.v/time.Second)))
+			}
+		}
+		d.kv(i, "lvs_timeouts", strings.Join(w, " "))
+	})
+}
+
+// lvsSyncDaemonKw is `lvs_sync_daemon IFNAME [inst NAME] [id N] [maxlen N]
+// [port N] [ttl N] [group ADDR]`, and keepalived's older positional form
+// `lvs_sync_daemon IFNAME INSTANCE [SYNCID]`, as keepalived 2.2.7's
+// global_parser.c reads them. Every complaint keepalived makes fails its
+// -t, so each is an error here.
+func lvsSyncDaemonKw() *Keyword {
+	k := set(kw("lvs_sync_daemon", 1, 13), func(b *builder, g *Global, n *syntax.Node) {
+		if g.LVSSyncDaemon != nil {
+			b.ds.Errorf(n.Pos, "lvs_sync_daemon already given (at %s)", g.LVSSyncDaemon.Pos)
+			return
+		}
+		ifn := n.Args[0]
+		if len(ifn.Text) >= 16 {
+			b.ds.Errorf(ifn.Pos, "lvs_sync_daemon interface name '%s' is longer than 15 characters", ifn.Text)
+			return
+		}
+		sd := &LVSSyncDaemon{Pos: n.Pos, Interface: ifn.Text, SyncID: -1}
+		num := func(i int, what string, min, max int64) (int, bool) {
+			v, ok := parseInt(n.Args[i].Text)
+			if !ok || v < min || v > max {
+				b.ds.Errorf(n.Args[i].Pos, "lvs_sync_daemon %s '%s' is not a number in [%d, %d]", what, n.Args[i].Text, min, max)
+				return 0, false
+			}
+			return int(v), true
+		}
+		for i := 1; i < len(n.Args); i++ {
+			opt := n.Args[i]
+			var dst *int
+			var min, max int64
+			switch opt.Text {
+			case "inst":
+				dst = nil
+			case "id":
+				dst, min, max = &sd.SyncID, 0, 255
+			case "maxlen":
+				dst, min, max = &sd.MaxLen, 1, 65535-20-8
+			case "port":
+				dst, min, max = &sd.Port, 1, 65535
+			case "ttl":
+				dst, min, max = &sd.TTL, 1, 255
+			case "group":
+			default:
+				switch i {
+				case 1: // old form: lvs_sync_daemon IFNAME INSTANCE [SYNCID]
+					sd.Instance = opt.Text
+					continue
+				case 2:
+					if v, ok := num(i, "sync id", 0, 255); ok {
+						// keepalived 2.2.7: "Please use keyword \"id\" before lvs_sync_daemon SYNCID" (-t fails).
+						b.ds.Errorf(opt.Pos, "lvs_sync_daemon: write 'id %d' for the sync id (keepalived 2.2.7 takes the bare number but -t refuses it)", v)
+					}
+					continue
+				}
+				b.ds.Errorf(opt.Pos, "lvs_sync_daemon: unknown option '%s' (want inst, id, maxlen, port, ttl or group)", opt.Text)
+				continue
+			}
+			if i == len(n.Args)-1 {
+				b.ds.Errorf(opt.Pos, "lvs_sync_daemon %s has no value", opt.Text)
+				continue
+			}
+			i++
+			switch opt.Text {
+			case "inst":
+				if sd.Instance != "" {
+					b.ds.Errorf(opt.Pos, "lvs_sync_daemon instance already given as %s", sd.Instance)
+					continue
+				}
+				sd.Instance = n.Args[i].Text
+			case "group":
+				a, ok := parseIP(n.Args[i].Text)
+				if !ok || !a.IsMulticast() {
+					b.ds.Errorf(n.Args[i].Pos, "lvs_sync_daemon group '%s' is not a multicast address", n.Args[i].Text)
+					continue
+				}
+				sd.Group = a
+			default:
+				if v, ok := num(i, opt.Text, min, max); ok {
+					*dst = v
+				}
+			}
+		}
+		g.LVSSyncDaemon = sd
+	})
+	return show(k, func(d *dumper, i int, g *Global) {
+		sd := g.LVSSyncDaemon
+		if sd == nil {
+			return
+		}
+		w := []string{sd.Interface}
+		if sd.Instance != "" {
+			w = append(w, "inst", sd.Instance)
+		}
+		for _, o := range []struct {
+			name string
+			v    int
+		}{{"id", sd.SyncID}, {"maxlen", sd.MaxLen}, {"port", sd.Port}, {"ttl", sd.TTL}} {
+			if o.v > 0 || (o.name == "id" && o.v == 0) {
+				w = append(w, o.name, strconv.Itoa(o.v))
+			}
+		}
+		if sd.Group.IsValid() {
+			w = append(w, "group", sd.Group.String())
+		}
+		d.kv(i, "lvs_sync_daemon", strings.Join(w, " "))
+	})
 }

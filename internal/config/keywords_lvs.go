@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 
@@ -121,8 +122,8 @@ func virtualServerBlock() *BlockSpec {
 	type vs = *VirtualServer
 	sched := func(v vs) *string { return &v.Scheduler }
 	b := newBlock("virtual_server",
-		enumKw("lvs_sched", sched, schedulers...),
-		enumKw("lb_algo", sched, schedulers...).alias("lvs_sched", ""),
+		schedKw(enumKw("lvs_sched", sched, schedulers...)),
+		schedKw(enumKw("lb_algo", sched, schedulers...).alias("lvs_sched", "")),
 		methodKw("lvs_method"),
 		methodKw("lb_kind").alias("lvs_method", ""),
 		enumKw("protocol", func(v vs) *string { return &v.Protocol }, "TCP", "UDP", "SCTP"),
@@ -185,22 +186,110 @@ func virtualServerBlock() *BlockSpec {
 			}
 		}),
 
-		str("persistence_engine").unimpl(),
-		flag("hashed").unimpl(),
-		flag("sorry_server_inhibit").unimpl(),
-		kw("sorry_server_lvs_method", 1, 6, tEnum(lvsMethods...)).unimpl(),
-		flag("flag-1").unimpl(),
-		flag("flag-2").unimpl(),
-		flag("flag-3").unimpl(),
-		flag("sh-port").unimpl(),
-		flag("sh-fallback").unimpl(),
-		flag("mh-port").unimpl(),
-		flag("mh-fallback").unimpl(),
-		flag("ops").unimpl(),
+		show(set(str("persistence_engine"), func(b *builder, v vs, n *syntax.Node) {
+			// keepalived 2.2.7 truncates a name longer than 15 characters
+			// (and -t reports it); the kernel knows only "sip".
+			if len(n.Args[0].Text) > 15 {
+				b.ds.Errorf(n.Args[0].Pos, "persistence_engine '%s' is longer than 15 characters (IPVS persistence engine names are at most 15)", n.Args[0].Text)
+				return
+			}
+			v.PersistenceEngine = n.Args[0].Text
+		}), func(d *dumper, i int, v vs) {
+			if v.PersistenceEngine != "" {
+				d.kv(i, "persistence_engine", v.PersistenceEngine)
+			}
+		}),
+		vsFlagKw("hashed"),
+		show(set(flag("sorry_server_inhibit"), func(b *builder, v vs, n *syntax.Node) {
+			if v.Sorry == nil {
+				// keepalived 2.2.7: "Ignoring sorry_server inhibit used before or without sorry_server".
+				b.ds.Errorf(n.Pos, "sorry_server_inhibit before or without sorry_server (keepalived ignores it and -t refuses it); put it after sorry_server")
+				return
+			}
+			v.Sorry.InhibitOnFailure = true
+		}), func(d *dumper, i int, v vs) {
+			if v.Sorry != nil && v.Sorry.InhibitOnFailure {
+				d.kv(i, "sorry_server_inhibit", true)
+			}
+		}),
+		show(set(kw("sorry_server_lvs_method", 1, 6, tEnum(lvsMethods...)), func(b *builder, v vs, n *syntax.Node) {
+			if v.Sorry == nil {
+				// keepalived 2.2.7: "sorry_server forwarding used without sorry_server".
+				b.ds.Errorf(n.Pos, "sorry_server_lvs_method before or without sorry_server (keepalived ignores it and -t refuses it); put it after sorry_server")
+				return
+			}
+			if m, args, tun, ok := b.method(n); ok {
+				v.Sorry.Method, v.Sorry.TunnelArgs, v.Sorry.Tunnel = m, args, tun
+			}
+		}), func(d *dumper, i int, v vs) {
+			if v.Sorry != nil && v.Sorry.Method != "" {
+				d.kv(i, "sorry_server_lvs_method", strings.TrimSpace(v.Sorry.Method+" "+joinWords(v.Sorry.TunnelArgs)))
+			}
+		}),
+		vsFlagKw("flag-1"),
+		vsFlagKw("flag-2"),
+		vsFlagKw("flag-3"),
+		vsFlagKw("sh-port"),
+		vsFlagKw("sh-fallback"),
+		vsFlagKw("mh-port"),
+		vsFlagKw("mh-fallback"),
+		vsFlagKw("ops"),
 		str("snmp_name").unimpl(),
-		kw("weight", 1, 1, tInt(0, 65535)).unimpl(),
+		// keepalived 2.2.7: "Virtual server weight %s is outside range 1-65535".
+		intKw("weight", 1, 65535, func(v vs) *int { return &v.Weight }),
 	)
 	return b.add(vsTimingKeywords()...)
+}
+
+// schedKw records that the scheduler was written (for the flags that
+// depend on it, vsFlagKw).
+func schedKw(k *Keyword) *Keyword {
+	inner := k.set
+	k.set = func(b *builder, obj any, n *syntax.Node) {
+		inner(b, obj, n)
+		obj.(*VirtualServer).schedSet = true
+	}
+	return k
+}
+
+// vsFlagKw is one of the flag keywords of a virtual server, read as
+// keepalived 2.2.7's lbflags_handler reads it: ops and flag-1..3 always
+// take effect; the others only with lb_algo sh or mh written before them:
+// sh-port/sh-fallback under sh, mh-port/mh-fallback under mh, and with
+// either scheduler every other flag of the list (hashed, the other
+// scheduler's pair) silently does nothing. Under any other scheduler (or
+// none yet) keepalived reports "... only applies to sh scheduler -
+// ignoring" and -t fails. hashed is never set by keepalived: the kernel
+// marks every service it has hashed into its table itself.
+func vsFlagKw(name string) *Keyword {
+	k := set(flag(name), func(b *builder, v *VirtualServer, n *syntax.Node) {
+		switch {
+		case name == "ops" || strings.HasPrefix(name, "flag-"):
+		case v.Scheduler == "sh" && v.schedSet:
+			if name != "sh-port" && name != "sh-fallback" {
+				return
+			}
+		case v.Scheduler == "mh" && v.schedSet:
+			if name != "mh-port" && name != "mh-fallback" {
+				return
+			}
+		default:
+			what := "lb_algo " + v.Scheduler
+			if !v.schedSet {
+				what = "no lb_algo yet"
+			}
+			b.ds.Errorf(n.Pos, "%s applies only after lb_algo sh or mh (here: %s; keepalived ignores it and -t refuses it)", name, what)
+			return
+		}
+		if !slices.Contains(v.Flags, name) {
+			v.Flags = append(v.Flags, name)
+		}
+	})
+	return show(k, func(d *dumper, i int, v *VirtualServer) {
+		if slices.Contains(v.Flags, name) {
+			d.kv(i, name, true)
+		}
+	})
 }
 
 func realServerBlock() *BlockSpec {
@@ -214,8 +303,8 @@ func realServerBlock() *BlockSpec {
 		strKw("virtualhost", func(r rs) *string { return &r.VirtualHost }),
 		optBoolKw("alpha", func(r rs) *bool { return &r.Alpha }),
 		optBoolKw("inhibit_on_failure", func(r rs) *bool { return &r.InhibitOnFailure }),
-		kw("uthreshold", 1, 1, tUint).unimpl(),
-		kw("lthreshold", 1, 1, tUint).unimpl(),
+		intKw("uthreshold", 0, 4294967295, func(r rs) *int { return &r.UThreshold }),
+		intKw("lthreshold", 0, 4294967295, func(r rs) *int { return &r.LThreshold }),
 		str("snmp_name").unimpl(),
 	)
 	b.add(vsTimingKeywords()...)

@@ -312,7 +312,21 @@ func instanceBlock() *BlockSpec {
 				d.kv(i, "debug", v.Debug)
 			}
 		}),
-		str("lvs_sync_daemon_interface").unimpl().alias("lvs_sync_daemon", "'lvs_sync_daemon_interface' is deprecated; use global_defs 'lvs_sync_daemon'"),
+		// keepalived 2.2.7 reports the deprecation as a configuration
+		// error (-t exits 5) but runs it: so do we, with a warning.
+		set(kw("lvs_sync_daemon_interface", 1, 1, tStr), func(b *builder, v inst, n *syntax.Node) {
+			b.ds.Warnf(n.Pos, "'lvs_sync_daemon_interface' is deprecated; use global_defs 'lvs_sync_daemon %s inst %s'", n.Args[0].Text, v.Name)
+			g := &b.cfg.Global
+			if g.LVSSyncDaemon != nil {
+				b.ds.Errorf(n.Pos, "lvs_sync_daemon_interface: the sync daemon is already given (at %s)", g.LVSSyncDaemon.Pos)
+				return
+			}
+			if len(n.Args[0].Text) >= 16 {
+				b.ds.Errorf(n.Args[0].Pos, "lvs_sync_daemon_interface '%s' is longer than 15 characters", n.Args[0].Text)
+				return
+			}
+			g.LVSSyncDaemon = &LVSSyncDaemon{Pos: n.Pos, Interface: n.Args[0].Text, Instance: v.Name, SyncID: -1}
+		}),
 	)
 }
 

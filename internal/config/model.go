@@ -86,6 +86,12 @@ type Global struct {
 	// virtual servers unless -I), "ALL" (no argument: clear the whole
 	// table) or "VS" (remove our own virtual servers).
 	LVSFlushOnStop string
+	// LVSTimeouts is lvs_timeouts: the IPVS connection timeouts (zero =
+	// the kernel's).
+	LVSTimeouts LVSTimeouts
+	// LVSSyncDaemon is lvs_sync_daemon (or a vrrp_instance's
+	// lvs_sync_daemon_interface); nil = none.
+	LVSSyncDaemon *LVSSyncDaemon
 
 	// ConfigSaveDir is config_save_dir: where each reload saves the
 	// configuration before and after it ("" none). TmpConfigDirectory is
@@ -138,9 +144,16 @@ type Global struct {
 	NotifyFIFOScript        *ScriptRef
 	VRRPNotifyFIFO          *ScriptRef
 	VRRPNotifyFIFOScript    *ScriptRef
-	NotifyPriorityChanges   bool // vrrp_notify_priority_changes
-	DownTimerAdverts        int  // vrrp_down_timer_adverts: the instances' default; 3
-	LogUnknownVRIDs         bool // log_unknown_vrids: log adverts for VRIDs not configured
+	// LVSNotifyFIFO and LVSNotifyFIFOScript are lvs_notify_fifo and
+	// lvs_notify_fifo_script: virtual and real server state lines.
+	LVSNotifyFIFO       *ScriptRef
+	LVSNotifyFIFOScript *ScriptRef
+	// RSInitNotifies is rs_init_notifies: a real server that starts up
+	// gets its notify_up script and FIFO line too.
+	RSInitNotifies        bool
+	NotifyPriorityChanges bool // vrrp_notify_priority_changes
+	DownTimerAdverts      int  // vrrp_down_timer_adverts: the instances' default; 3
+	LogUnknownVRIDs       bool // log_unknown_vrids: log adverts for VRIDs not configured
 	// FIFOWriteStatesOnReload: after a reload, the notify FIFOs get the
 	// state of every instance and sync group the reload did not change.
 	FIFOWriteStatesOnReload bool
@@ -480,6 +493,45 @@ const (
 	FamilyInet6 = "inet6"
 )
 
+// LVSTimeouts are lvs_timeouts tcp/tcpfin/udp (whole seconds; 0 = not set).
+type LVSTimeouts struct {
+	TCP, TCPFin, UDP time.Duration
+}
+
+// LVSSyncDaemon is the IPVS connection-synchronisation daemon
+// (lvs_sync_daemon IFNAME [inst NAME] [id N] [maxlen N] [port N] [ttl N]
+// [group ADDR]). With an instance, it runs as master while the instance
+// is MASTER and as backup otherwise; without one, both run all the time.
+type LVSSyncDaemon struct {
+	Pos       Pos
+	Interface string
+	Instance  string // "" = none
+	// SyncID is the sync id; -1 = not set (the instance's VRID, or 0).
+	SyncID int
+	MaxLen int // 0 = the kernel's
+	Port   int // 0 = the kernel's (8848)
+	TTL    int // 0 = the kernel's (1)
+	Group  netip.Addr
+}
+
+// EffectiveSyncID is the sync id in use: as configured, else the VRID of
+// the instance the daemon follows, else 0.
+func (c *Config) EffectiveSyncID() int {
+	sd := c.Global.LVSSyncDaemon
+	if sd == nil {
+		return 0
+	}
+	if sd.SyncID >= 0 {
+		return sd.SyncID
+	}
+	for _, in := range c.Instances {
+		if in.Name == sd.Instance {
+			return in.VRID
+		}
+	}
+	return 0
+}
+
 // VirtualServer is a virtual_server.
 type VirtualServer struct {
 	Pos                    Pos
@@ -508,6 +560,14 @@ type VirtualServer struct {
 	Timing                 Timing // defaults inherited by real servers and checkers
 	InhibitOnFailure       bool
 	RealServers            []*RealServer
+	// Flags are the flag keywords that took effect (ops, flag-1..3,
+	// sh-port, sh-fallback, mh-port, mh-fallback), in file order.
+	Flags []string
+	// PersistenceEngine is persistence_engine (sip); "" = none.
+	PersistenceEngine string
+	// Weight is the weight of real servers that set none (default 1).
+	Weight   int
+	schedSet bool // lvs_sched/lb_algo read so far (vsFlagKw)
 }
 
 // Name is the server's identity for logs and diffs: "IP:PORT/PROTO",
@@ -567,6 +627,9 @@ type RealServer struct {
 	SMTPAlert        *bool
 	Timing           Timing
 	Checkers         []*Checker
+	// UThreshold and LThreshold are uthreshold/lthreshold (0 = none).
+	UThreshold, LThreshold int
+	weightSet              bool // weight was written in the block
 }
 
 // Checker is one health checker of a real server.

@@ -11,10 +11,11 @@ import (
 func TestEveryRow(t *testing.T) {
 	noSetter := map[string]bool{"global_defs include_check": true} // the preprocessor's
 	shownElsewhere := map[string]bool{
-		"vrrp_instance nopreempt":     true, // preempt false
-		"vrrp_instance no_accept":     true, // accept false
-		"vrrp_track_process delay":    true, // fork_delay and terminate_delay
-		"global_defs enable_snmp_rfc": true, // enable_snmp_rfcv2 and enable_snmp_rfcv3
+		"vrrp_instance nopreempt":                 true, // preempt false
+		"vrrp_instance no_accept":                 true, // accept false
+		"vrrp_track_process delay":                true, // fork_delay and terminate_delay
+		"global_defs enable_snmp_rfc":             true, // enable_snmp_rfcv2 and enable_snmp_rfcv3
+		"vrrp_instance lvs_sync_daemon_interface": true, // global_defs lvs_sync_daemon ... inst NAME
 	}
 	rows := 0
 	for _, r := range AllKeywords() {
@@ -55,6 +56,7 @@ func TestDumpLVS(t *testing.T) {
   quorum 1
   hysteresis 0
   inhibit_on_failure false
+  weight 1
   connect_timeout 5s
   retry 1
   delay_before_retry 1s
@@ -65,6 +67,8 @@ func TestDumpLVS(t *testing.T) {
     lvs_method TUN type gue port 6080
     alpha false
     inhibit_on_failure false
+    uthreshold 0
+    lthreshold 0
     connect_timeout 5s
     retry 1
     delay_before_retry 1s

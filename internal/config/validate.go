@@ -26,6 +26,16 @@ func validate(c *Config, ds *Diagnostics) {
 		}
 		bfdPeers[k] = bi
 	}
+	if sd := c.Global.LVSSyncDaemon; sd != nil && sd.Instance != "" {
+		if _, ok := insts[sd.Instance]; !ok {
+			// keepalived 2.2.7: "Unable to find vrrp instance %s for lvs_syncd - clearing lvs_syncd config".
+			msg := fmt.Sprintf("lvs_sync_daemon: vrrp_instance %s is not defined (keepalived would run no sync daemon)", sd.Instance)
+			if s := nearestName(insts, sd.Instance); s != "" {
+				msg += fmt.Sprintf("; did you mean '%s'?", s)
+			}
+			ds.Errorf(sd.Pos, "%s", msg)
+		}
+	}
 	vsgs := uniqueNames(ds, "virtual_server_group", c.VirtualServerGroups, func(s *VirtualServerGroup) (string, Pos) { return s.Name, s.Pos })
 
 	checkRefs := func(kind, defKind string, tracks []Track, defined map[string]Pos) {

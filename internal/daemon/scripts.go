@@ -87,7 +87,7 @@ func CheckScripts(cfg *config.Config) syntax.Diagnostics {
 	for _, sg := range cfg.SyncGroups {
 		notifyRefs(sg.Pos, "vrrp_sync_group "+sg.Name, sg.Notify)
 	}
-	for _, r := range []*config.ScriptRef{g.NotifyFIFOScript, g.VRRPNotifyFIFOScript} {
+	for _, r := range []*config.ScriptRef{g.NotifyFIFOScript, g.VRRPNotifyFIFOScript, g.LVSNotifyFIFOScript} {
 		if r != nil {
 			check(r.Pos, "notify_fifo_script", r)
 		}

@@ -327,7 +327,6 @@ func (n *node) delRoute(rt addr.Route) error {
 	return nil
 }
 
-
 func (n *node) hasRoute(s string) bool {
 	n.mu.Lock()
 	defer n.mu.Unlock()

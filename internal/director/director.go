@@ -137,10 +137,18 @@ type Director struct {
 	applyErr  string
 	suspended map[string]bool
 	vrrp      map[string]vrrp.StateEvent // running VRRP instances, by name
-	changes   []check.Change             // waiting for the coalesce timer
-	coalesce  time.Time                  // zero: no change waiting
-	nextFull  time.Time
-	nextPoll  time.Time
+	// syncRunning are the IPVS sync daemons we started (sync.go).
+	syncRunning map[lb.SyncState]lb.SyncDaemon
+	syncRefused bool     // the backend cannot sync: said once
+	fifo        *fifoRun // notify_fifo / lvs_notify_fifo lines (fifo.go)
+	initUp      []rsRef  // real servers that started up, for rs_init_notifies
+	// origTimeouts are the kernel's timeouts before lvs_timeouts changed
+	// them (restored at exit), nil until then.
+	origTimeouts *lb.Timeouts
+	changes      []check.Change // waiting for the coalesce timer
+	coalesce     time.Time      // zero: no change waiting
+	nextFull     time.Time
+	nextPoll     time.Time
 	// nextBalance: when a connection-count scheduler's plan is refreshed
 	// next (lb.Balancer backends; zero: none needs it).
 	nextBalance time.Time
@@ -196,7 +204,7 @@ func New(opts Options) *Director {
 		running: map[check.CheckID]*runJob{}, servers: map[check.ServerID]rsRef{}, health: map[check.ServerID]*rsHealth{},
 		vss: map[string]*lb.VirtualServer{}, vsBad: map[string]error{}, quorum: map[string]lb.Quorum{},
 		results: map[string]lb.Result{}, vsErr: map[string]string{}, suspended: map[string]bool{},
-		vrrp: map[string]vrrp.StateEvent{}}
+		vrrp: map[string]vrrp.StateEvent{}, syncRunning: map[lb.SyncState]lb.SyncDaemon{}}
 }
 
 // Start makes cfg current and, if it has virtual servers, opens the
@@ -301,6 +309,10 @@ func (d *Director) start(now time.Time, cfg *config.Config) error {
 	}}
 	d.sched = check.NewScheduler(check.SchedulerOptions{})
 	d.setConfig(now, cfg)
+	d.setTimeouts(false)
+	d.setFIFOs()
+	d.initNotifies()
+	d.syncDaemons("start", true, false)
 	d.syncJobs(now)
 	d.reconcile("start")
 	d.nextFull, d.nextPoll = now.Add(d.opts.ReconcileInterval), now.Add(suspendPoll)
@@ -444,6 +456,10 @@ func (d *Director) reload(now time.Time, cfg *config.Config) {
 		"vs_removed", strings.Join(diff.VirtualServers.Removed, ","), "vs_changed", strings.Join(diff.VirtualServers.Changed, ","),
 		"rs_added", strings.Join(diff.RealServers.Added, ","), "rs_removed", strings.Join(diff.RealServers.Removed, ","),
 		"rs_changed", strings.Join(diff.RealServers.Changed, ","))
+	d.setTimeouts(false)
+	d.setFIFOs()
+	d.initNotifies()
+	d.syncDaemons("reload", false, false)
 	d.syncJobs(now)
 	d.reconcile("reload")
 }
@@ -451,6 +467,9 @@ func (d *Director) reload(now time.Time, cfg *config.Config) {
 // stop applies the exit flush: lvs_flush_on_stop clears the whole table;
 // otherwise our services are removed unless -I.
 func (d *Director) stop() {
+	d.syncDaemons("exit", false, true)
+	d.setTimeouts(true)
+	defer d.stopFIFOs()
 	defer func() {
 		if err := d.backend.Close(); err != nil {
 			d.log.Warn("closing load-balancer backend", "err", err)
@@ -497,6 +516,8 @@ func (d *Director) setConfig(now time.Time, cfg *config.Config) {
 				h := &rsHealth{up: !alpha[id], reason: "no check result yet", lastChange: now}
 				if !h.up {
 					h.reason = "alpha: down until its checkers succeed"
+				} else if cfg.Global.RSInitNotifies {
+					d.initUp = append(d.initUp, rsRef{vs, rs})
 				}
 				d.health[id] = h
 			}
@@ -538,6 +559,9 @@ func (d *Director) vrrpEvents(now time.Time, evs []vrrp.StateEvent) {
 			continue
 		}
 		d.vrrp[ev.Instance] = ev
+	}
+	if d.backend != nil {
+		d.syncDaemons("vrrp state", false, false)
 	}
 	if d.backend != nil && d.updateSuspended() {
 		d.syncJobs(now)
@@ -717,6 +741,7 @@ func (d *Director) applyChanges(now time.Time, changes []check.Change) bool {
 			d.log.Info(fmt.Sprintf("real server %s of VS %s %s: %s", rsAddr(ref.rs), ref.vs.Name(), state, c.Reason),
 				"vs", ref.vs.Name(), "rs", rsAddr(ref.rs).String(), "to", state, "reason", c.Reason, "check", string(c.Check))
 			d.notifyRS(ref, c.ServerUp)
+			d.fifoLine(fmt.Sprintf("RS %s %s %s\n", fmtRS(ref.vs, ref.rs), fmtVS(ref.vs), upDown(c.ServerUp)))
 		} else if c.ServerChanged || !c.CheckUp {
 			h.reason = c.Reason
 		}
@@ -792,6 +817,7 @@ func (d *Director) reconcile(why string) {
 			}
 			d.log.Info(fmt.Sprintf("virtual server %s quorum %s: %s", name, state, res.Reason), "vs", name, "reason", res.Reason)
 			d.runScript(script, "virtual server "+name)
+			d.fifoLine(fmt.Sprintf("VS %s %s\n", fmtVS(vs), upDown(res.Quorum.Up)))
 		}
 		desired = append(desired, res.Services...)
 	}

@@ -179,12 +179,18 @@ type fakeBackend struct {
 	*lbtest.Fake
 	name  string
 	check func(lb.Service) error
+	table lb.Backend // if set, what Table returns (a fake with more)
 }
 
-func (b fakeBackend) Table() lb.Backend { return b.Fake }
-func (b fakeBackend) Name() string      { return b.name }
-func (b fakeBackend) Why() string       { return "test" }
-func (b fakeBackend) Close() error      { return nil }
+func (b fakeBackend) Table() lb.Backend {
+	if b.table != nil {
+		return b.table
+	}
+	return b.Fake
+}
+func (b fakeBackend) Name() string { return b.name }
+func (b fakeBackend) Why() string  { return "test" }
+func (b fakeBackend) Close() error { return nil }
 func (b fakeBackend) Check(s lb.Service) error {
 	if b.check == nil {
 		return nil
@@ -730,7 +736,8 @@ virtual_server fwmark 7 {
 		Scheduler: "wrr", Persistence: 300 * time.Second, PersistenceBits: 24, Quorum: 1,
 		Reals: []lb.Real{{Dest: lb.Dest{Addr: a("198.18.0.2"), Port: 80, Weight: 3, Method: lb.TUN, Tunnel: gue}, InhibitOnFailure: true},
 			{Dest: lb.Dest{Addr: a("198.18.0.3"), Port: 80, Weight: 1, Method: lb.DR}}},
-		Sorry: &lb.Dest{Addr: a("198.18.0.9"), Port: 8080, Weight: 1, Method: lb.TUN}}
+		Sorry: &lb.Dest{Addr: a("198.18.0.9"), Port: 8080, Weight: 1, Method: lb.TUN,
+			Tunnel: lb.Tunnel{Type: "gue", Port: 6080, Checksum: "csum"}}} // the virtual server's tunnel, as keepalived's alloc_ssvr
 	if diff := cmp.Diff(want, got, cmp.Comparer(func(x, y netip.Addr) bool { return x == y })); diff != "" {
 		t.Errorf("translation (-want +got):\n%s", diff)
 	}

@@ -18,6 +18,11 @@ var (
 	lbMethods  = map[string]lb.Method{config.MethodNAT: lb.NAT, config.MethodDR: lb.DR, config.MethodTUN: lb.TUN}
 	lbProtos   = map[string]lb.Proto{config.ProtoTCP: lb.TCP, config.ProtoUDP: lb.UDP, config.ProtoSCTP: lb.SCTP}
 	lbFamilies = map[string]lb.Family{config.FamilyInet: lb.Inet, config.FamilyInet6: lb.Inet6}
+	// vsFlags are the IPVS flags of the flag keywords that took effect
+	// (linux/ip_vs.h: SH/MH_FALLBACK = SCHED1, SH/MH_PORT = SCHED2).
+	vsFlags = map[string]lb.SvcFlags{"ops": lb.FlagOnePacket, "flag-1": lb.FlagSched1, "flag-2": lb.FlagSched2,
+		"flag-3": lb.FlagSched3, "sh-fallback": lb.FlagSched1, "sh-port": lb.FlagSched2,
+		"mh-fallback": lb.FlagSched1, "mh-port": lb.FlagSched2}
 )
 
 // VirtualServer translates a configured virtual_server (and the groups
@@ -29,7 +34,11 @@ func VirtualServer(vs *config.VirtualServer, groups []*config.VirtualServerGroup
 		return nil, err
 	}
 	out := &lb.VirtualServer{Name: vs.Name(), Keys: keys, Scheduler: vs.Scheduler, Persistence: vs.Persistence,
-		PersistenceBits: vs.PersistenceBits, Quorum: vs.Quorum, Hysteresis: vs.Hysteresis}
+		PersistenceBits: vs.PersistenceBits, Quorum: vs.Quorum, Hysteresis: vs.Hysteresis,
+		PEName: vs.PersistenceEngine}
+	for _, f := range vs.Flags {
+		out.Flags |= vsFlags[f]
+	}
 	for _, rs := range vs.RealServers {
 		d, err := dest(rs)
 		if err != nil {
@@ -43,6 +52,7 @@ func VirtualServer(vs *config.VirtualServer, groups []*config.VirtualServerGroup
 			return nil, fmt.Errorf("virtual_server %s sorry_server: %w", vs.Name(), err)
 		}
 		out.Sorry = &d
+		out.SorryInhibit = vs.Sorry.InhibitOnFailure
 	}
 	return out, nil
 }
@@ -51,7 +61,8 @@ func VirtualServer(vs *config.VirtualServer, groups []*config.VirtualServerGroup
 // configuration has already given it its virtual server's method when it
 // has none of its own.
 func dest(rs *config.RealServer) (lb.Dest, error) {
-	d := lb.Dest{Addr: rs.Addr.Unmap(), Port: rs.Port, Weight: rs.Weight}
+	d := lb.Dest{Addr: rs.Addr.Unmap(), Port: rs.Port, Weight: rs.Weight,
+		UThreshold: uint32(rs.UThreshold), LThreshold: uint32(rs.LThreshold)}
 	m, ok := lbMethods[rs.Method]
 	if !ok && rs.Method != "" {
 		return lb.Dest{}, fmt.Errorf("real_server %s: lvs_method %q is not NAT, DR or TUN", d.AddrPort(), rs.Method)

@@ -3,6 +3,7 @@ package lb
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"time"
 )
 
@@ -60,6 +61,13 @@ type VirtualServer struct {
 	Reals              []Real
 	// Sorry is the sorry_server, if any (weight 0 counts as 1).
 	Sorry *Dest
+	// SorryInhibit is sorry_server_inhibit: the sorry server stays in the
+	// table at weight 0 while quorum is up, instead of being removed.
+	SorryInhibit bool
+	// Flags and PEName are copied to every service (hashed, ops, flag-N,
+	// sh-/mh- flags; persistence_engine).
+	Flags  SvcFlags
+	PEName string
 }
 
 // Real is one real_server: its destination at its configured weight, and
@@ -80,7 +88,8 @@ type Real struct {
 //     it is gained at >= quorum+hysteresis and lost below quorum-hysteresis;
 //   - when quorum is lost and there is a sorry_server, the sorry server is
 //     added and the live real servers are taken out (weight 0 if
-//     inhibit_on_failure); when quorum returns the sorry server goes.
+//     inhibit_on_failure); when quorum returns the sorry server goes, or,
+//     with sorry_server_inhibit, stays at weight 0 (as it is from the start).
 func Desired(vs *VirtualServer, health HealthMap, prev Quorum) Result {
 	persist := vs.Persistence.Round(time.Second)
 	if vs.Persistence > 0 && persist == 0 {
@@ -145,10 +154,17 @@ func Desired(vs *VirtualServer, health HealthMap, prev Quorum) Result {
 		}
 		dests = append(dests, d)
 		res.Reason += "; sorry_server " + d.AddrPort().String()
+	} else if vs.Sorry != nil && vs.SorryInhibit {
+		d := *vs.Sorry
+		d.Weight = 0
+		if !slices.ContainsFunc(vs.Reals, func(r Real) bool { return r.Addr == d.Addr && (d.Port == 0 || r.Port == d.Port) }) {
+			dests = append(dests, d)
+		}
 	}
 
 	for _, k := range vs.Keys {
-		s := Service{Key: k, Scheduler: vs.Scheduler, Persistence: persist, PersistenceBits: vs.PersistenceBits}
+		s := Service{Key: k, Scheduler: vs.Scheduler, Persistence: persist, PersistenceBits: vs.PersistenceBits,
+			Flags: vs.Flags, PEName: vs.PEName}
 		for _, d := range dests {
 			if d.Port == 0 && k.FWMark == 0 {
 				d.Port = k.Port

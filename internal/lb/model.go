@@ -128,6 +128,10 @@ type Dest struct {
 	Weight int
 	Method Method
 	Tunnel Tunnel
+	// UThreshold and LThreshold are real_server uthreshold/lthreshold: the
+	// kernel stops sending new connections above UThreshold active ones
+	// and resumes below LThreshold (0 = no limit).
+	UThreshold, LThreshold uint32
 }
 
 // AddrPort is the destination's address and port.
@@ -142,13 +146,36 @@ type Service struct {
 	// PersistenceBits is persistence_granularity as a prefix length
 	// (0 = a single client address: 32 or 128).
 	PersistenceBits int
-	Dests           []Dest
+	// Flags are the IPVS service flags keepalived sets from ops,
+	// flag-1..3, sh-/mh-port and sh-/mh-fallback (not persistence, which
+	// Persistence carries, nor hashed, which the kernel sets on every
+	// service it has hashed into its table).
+	Flags SvcFlags
+	// PEName is persistence_engine ("sip"); "" = none.
+	PEName string
+	Dests  []Dest
 
 	// Drift is set by a backend's read-back when the kernel object exists
 	// but does not match what the backend would have written for it (rules
 	// edited by hand); the reconciler then rewrites the whole service.
 	Drift string
 }
+
+// SvcFlags are IPVS service flags (linux/ip_vs.h IP_VS_SVC_F_*).
+type SvcFlags uint32
+
+// The flags keepalived sets. SH_FALLBACK and MH_FALLBACK are Sched1,
+// SH_PORT and MH_PORT are Sched2.
+const (
+	FlagOnePacket SvcFlags = 0x0004 // ops
+	FlagSched1    SvcFlags = 0x0008 // flag-1, sh-fallback, mh-fallback
+	FlagSched2    SvcFlags = 0x0010 // flag-2, sh-port, mh-port
+	FlagSched3    SvcFlags = 0x0020 // flag-3
+
+	// SettableFlags are the flags a service is programmed with and read
+	// back by.
+	SettableFlags = FlagOnePacket | FlagSched1 | FlagSched2 | FlagSched3
+)
 
 // Dest returns the destination with the given address and port.
 func (s *Service) Dest(ap netip.AddrPort) (Dest, bool) {
@@ -184,5 +211,58 @@ func SortServices(ss []Service) {
 // sameParams reports whether two services agree on everything but their
 // destinations.
 func sameParams(a, b *Service) bool {
-	return a.Scheduler == b.Scheduler && a.Persistence == b.Persistence && a.persistBits() == b.persistBits()
+	return a.Scheduler == b.Scheduler && a.Persistence == b.Persistence && a.persistBits() == b.persistBits() &&
+		a.Flags == b.Flags && a.PEName == b.PEName
+}
+
+// SyncState is the role of an IPVS connection-synchronisation daemon
+// (linux/ip_vs.h IP_VS_STATE_*).
+type SyncState uint32
+
+// Sync daemon roles.
+const (
+	SyncMaster SyncState = 1 // sends the director's connections
+	SyncBackup SyncState = 2 // receives them into the connection table
+)
+
+func (s SyncState) String() string {
+	switch s {
+	case SyncMaster:
+		return "master"
+	case SyncBackup:
+		return "backup"
+	}
+	return fmt.Sprintf("sync-state(%d)", uint32(s))
+}
+
+// SyncDaemon is one IPVS sync daemon (lvs_sync_daemon). Zero MaxLen,
+// Port, TTL and an invalid Group leave the kernel's defaults.
+type SyncDaemon struct {
+	State     SyncState
+	Interface string
+	SyncID    uint8
+	MaxLen    uint16
+	Port      uint16
+	TTL       uint8
+	Group     netip.Addr
+}
+
+// Timeouts are the IPVS connection timeouts (lvs_timeouts); zero leaves
+// the kernel's value.
+type Timeouts struct {
+	TCP, TCPFin, UDP time.Duration
+}
+
+// SyncDaemons is implemented by a backend that runs IPVS sync daemons.
+type SyncDaemons interface {
+	StartSyncDaemon(SyncDaemon) error
+	StopSyncDaemon(SyncState) error
+	SyncDaemons() ([]SyncDaemon, error)
+}
+
+// TimeoutSetter is implemented by a backend with settable connection
+// timeouts.
+type TimeoutSetter interface {
+	SetTimeouts(Timeouts) error
+	Timeouts() (Timeouts, error)
 }

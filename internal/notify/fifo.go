@@ -59,11 +59,14 @@ func openOne(cfg FIFO) (*openFIFO, error) {
 	fi, err := os.Stat(cfg.Path)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
-		if err := unix.Mkfifo(cfg.Path, 0o600); err != nil {
+		// Another notifier of this process (the load balancer's writes
+		// notify_fifo too) may create it at the same moment.
+		err := unix.Mkfifo(cfg.Path, 0o600)
+		if err != nil && !errors.Is(err, unix.EEXIST) {
 			return nil, fmt.Errorf("creating fifo: %w", err)
 		}
-		of.created = true
-		if cfg.User != nil {
+		of.created = err == nil
+		if of.created && cfg.User != nil {
 			if err := os.Chown(cfg.Path, int(cfg.User.UID), int(cfg.User.GID)); err != nil {
 				_ = os.Remove(cfg.Path)
 				return nil, fmt.Errorf("chown fifo: %w", err)

@@ -114,11 +114,17 @@ type Event struct {
 	Scripts  *Scripts
 	// SMTPAlert is the instance's or group's smtp_alert (after global defaults).
 	SMTPAlert bool
+	// Line, if set, is the FIFO line as it is (the load balancer's "VS ..."
+	// and "RS ..." lines, keepalived's check/ipwrapper.c format).
+	Line string
 }
 
 // FIFOLine is the line keepalived writes for e on notify_fifo and
 // vrrp_notify_fifo (vrrp_notify.c notify_fifo): TYPE "NAME" STATE PRIORITY\n.
 func (e Event) FIFOLine() string {
+	if e.Line != "" {
+		return e.Line
+	}
 	return fmt.Sprintf("%s \"%s\" %s %d\n", e.Kind, e.Name, e.State, e.Priority)
 }
 

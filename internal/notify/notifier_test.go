@@ -344,6 +344,9 @@ func TestFIFOLines(t *testing.T) {
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("fifo lines (-want +got):\n%s", d)
 	}
+	// The worker counts a line after its write returns, so the reader may
+	// see the last line first.
+	waitFor(t, "6 fifo lines counted", func() bool { return nt.Stats().FIFOLines == 6 })
 	if s := nt.Stats(); s.FIFOLines != 6 || s.FIFOErrors != 0 {
 		t.Errorf("stats = %+v", s)
 	}

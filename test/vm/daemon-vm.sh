@@ -66,6 +66,8 @@ digest() { md5sum "/tmp/www/$1/index.html" | cut -d' ' -f1; }
 cat > "$CONF" <<EOF
 global_defs {
     router_id DAEMON_VM
+    lvs_timeouts tcp 7200 tcpfin 60 udp 30
+    lvs_sync_daemon c-dir id 7
 }
 virtual_server 192.0.2.100 80 {
     delay_loop 1
@@ -161,6 +163,13 @@ echo "--- gokeepalived -C --lb-backend=ipvs"
 start_gk
 expect_table "$BOTH" "start"
 grep -q 'backend=ipvs' "$LOG" || fail "start: the log does not say the ipvs backend was chosen"
+got=$(ipvsadm -L --timeout 2>&1)
+echo "$got" | grep -q 'Timeout (tcp tcpfin udp): 7200 60 30' || fail "lvs_timeouts: ipvsadm -L --timeout says [$got]"
+pass "lvs_timeouts: [$got]"
+got=$(ipvsadm -L --daemon 2>&1)
+echo "$got" | grep -q 'master sync daemon (mcast=c-dir, syncid=7' && echo "$got" | grep -q 'backup sync daemon (mcast=c-dir, syncid=7' ||
+  fail "lvs_sync_daemon without an instance: want master and backup daemons, ipvsadm -L --daemon says [$got]"
+pass "lvs_sync_daemon: both daemons run (no instance)"
 expect_traffic "start" 6 rs1 rs2
 
 httpd_stop rs2
@@ -194,6 +203,12 @@ stop_gk "SIGTERM"
 got=$(table)
 [ -z "$got" ] || fail "SIGTERM: the daemon left [$got] in the IPVS table (keepalived flushes its services on stop)"
 pass "SIGTERM: IPVS table flushed"
+got=$(ipvsadm -L --daemon 2>&1)
+[ -z "$got" ] || fail "SIGTERM: sync daemons still running: [$got]"
+pass "SIGTERM: sync daemons stopped"
+got=$(ipvsadm -L --timeout 2>&1)
+echo "$got" | grep -q 'Timeout (tcp tcpfin udp): 900 120 300' || fail "SIGTERM: the kernel's timeouts not restored: [$got]"
+pass "SIGTERM: the kernel's timeouts restored (as keepalived's ipvs_stop)"
 
 echo "--- gokeepalived -I (--dont-release-ipvs)"
 start_gk -I

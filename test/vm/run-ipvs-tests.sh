@@ -14,6 +14,9 @@ trap 'rm -rf "$x"' EXIT
 mkdir -p "$x/bin"
 (cd "$root" && CGO_ENABLED=0 "$GO" test -c -o "$x/bin/ipvs.test" ./internal/lb/ipvs/) ||
   { echo "run-ipvs-tests: building the test binary failed" >&2; exit 2; }
+# TestIPVSDaemonPairSync runs two daemons in the VM.
+(cd "$root" && CGO_ENABLED=0 "$GO" build -o "$x/bin/gokeepalived" ./cmd/gokeepalived) ||
+  { echo "run-ipvs-tests: building gokeepalived failed" >&2; exit 2; }
 args="-test.v -test.count=1"
 for a in "$@"; do args="$args '$a'"; done
 # 512 MiB is enough for the Go test binary, the namespaces and the HTTP servers.

@@ -123,3 +123,36 @@ func open(choice string, probeIPVS func() (bool, string)) (*Table, error) {
 		return &Table{table: b, name: NFT, close: func() error { return nil }, why: why, check: check}, nil
 	}
 }
+
+// ipvsOnly are the keywords only the IPVS backend can program, with why
+// nftables cannot.
+var ipvsOnly = map[string]string{
+	"ops":                       "one-packet scheduling is an IPVS service flag",
+	"flag-1":                    "IPVS scheduler flags have no nftables equivalent",
+	"flag-2":                    "IPVS scheduler flags have no nftables equivalent",
+	"flag-3":                    "IPVS scheduler flags have no nftables equivalent",
+	"sh-port":                   "IPVS scheduler flags have no nftables equivalent",
+	"sh-fallback":               "IPVS scheduler flags have no nftables equivalent",
+	"mh-port":                   "IPVS scheduler flags have no nftables equivalent",
+	"mh-fallback":               "IPVS scheduler flags have no nftables equivalent",
+	"persistence_engine":        "persistence engines (sip) are IPVS modules",
+	"uthreshold":                "connection thresholds need IPVS's per-server connection counts",
+	"lthreshold":                "connection thresholds need IPVS's per-server connection counts",
+	"lvs_sync_daemon":           "connection synchronisation is IPVS's sync daemon",
+	"lvs_sync_daemon_interface": "connection synchronisation is IPVS's sync daemon",
+	"lvs_timeouts":              "lvs_timeouts sets IPVS's connection timeouts (conntrack's are sysctls)",
+}
+
+// Unsupported says why the backend named name (ipvs or nft) cannot
+// program keyword, or "" when it can (or the keyword is not one that
+// depends on the backend). `-t` uses it to refuse such a keyword at its
+// position.
+func Unsupported(name, keyword string) string {
+	if name != NFT {
+		return ""
+	}
+	if why, ok := ipvsOnly[keyword]; ok {
+		return "the nftables backend cannot program " + keyword + ": " + why + "; use --lb-backend=ipvs"
+	}
+	return ""
+}

@@ -45,3 +45,41 @@ func TestProblems(t *testing.T) {
 		t.Errorf("sel auto with IPVS: %s %s %v", name, why, err)
 	}
 }
+
+// TestNFTRefusesIPVSOnlyFeatures: the nftables backend's check refuses the
+// IPVS-only parts of a service, and Unsupported names each keyword's
+// reason for nft and nothing for ipvs.
+func TestNFTRefusesIPVSOnlyFeatures(t *testing.T) {
+	b, err := open("nft", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := lb.Service{Key: lb.Key{Addr: netip.MustParseAddr("192.0.2.1"), Port: 80, Proto: lb.TCP, Family: lb.Inet}, Scheduler: "rr",
+		Dests: []lb.Dest{{Addr: netip.MustParseAddr("198.18.0.2"), Port: 80, Weight: 1}}}
+	if err := b.Check(base); err != nil {
+		t.Fatalf("plain service refused: %v", err)
+	}
+	for name, s := range map[string]func(*lb.Service){
+		"scheduler flags":    func(s *lb.Service) { s.Flags = lb.FlagSched2 },
+		"persistence_engine": func(s *lb.Service) { s.PEName = "sip" },
+		"uthreshold":         func(s *lb.Service) { s.Dests[0].UThreshold = 10 },
+	} {
+		c := base
+		c.Dests = append([]lb.Dest(nil), base.Dests...)
+		s(&c)
+		if err := b.Check(c); err == nil || !strings.Contains(err.Error(), "ipvs backend") {
+			t.Errorf("%s: check = %v, want a refusal naming the ipvs backend", name, err)
+		}
+	}
+	for _, kw := range []string{"ops", "sh-port", "mh-fallback", "persistence_engine", "uthreshold", "lvs_sync_daemon", "lvs_timeouts"} {
+		if why := Unsupported(NFT, kw); !strings.Contains(why, kw) || !strings.Contains(why, "--lb-backend=ipvs") {
+			t.Errorf("Unsupported(nft, %s) = %q", kw, why)
+		}
+		if why := Unsupported(IPVS, kw); why != "" {
+			t.Errorf("Unsupported(ipvs, %s) = %q, want none", kw, why)
+		}
+	}
+	if why := Unsupported(NFT, "sorry_server_inhibit"); why != "" {
+		t.Errorf("sorry_server_inhibit works on nft (weight 0), got %q", why)
+	}
+}

@@ -35,6 +35,26 @@ func (p Problem) String() string {
 var capabilityRows = []func(backend string, s lb.Service) []Problem{
 	nftMethod,
 	nftScheduler,
+	nftFeatures,
+}
+
+// nftFeatures: the IPVS-only parts of a service (scheduler flags, a
+// persistence engine, connection thresholds).
+func nftFeatures(backend string, s lb.Service) []Problem {
+	if backend != NFT {
+		return nil
+	}
+	if err := nft.CheckFeatures(s); err != nil {
+		kw := "ops"
+		switch {
+		case s.PEName != "":
+			kw = "persistence_engine"
+		case s.Flags == 0:
+			kw = "uthreshold"
+		}
+		return []Problem{{Keyword: kw, Reason: err.Error()}}
+	}
+	return nil
 }
 
 // Problems lists what backend (ipvs or nft) cannot program of s.

@@ -18,6 +18,7 @@ import (
 
 	cfipvs "github.com/cloudflare/ipvs"
 	"github.com/cloudflare/ipvs/netmask"
+	"github.com/mdlayher/netlink"
 
 	"gokeepalived/internal/lb"
 )
@@ -30,6 +31,7 @@ var Schedulers = []string{"rr", "wrr", "lc", "wlc", "lblc", "lblcr", "dh", "sh",
 type Backend struct {
 	mu     sync.Mutex
 	client cfipvs.Client
+	extra  *conn // the commands the library lacks (genl.go)
 }
 
 // New returns a backend with no connection; call Open.
@@ -47,7 +49,14 @@ func (b *Backend) Open() error {
 	if err != nil {
 		return fmt.Errorf("ipvs: open generic netlink family IPVS (is the ip_vs module loaded?): %w", err)
 	}
-	b.client = c
+	x, err := dialConn()
+	if err != nil {
+		if cl, ok := c.(io.Closer); ok {
+			_ = cl.Close()
+		}
+		return fmt.Errorf("ipvs: open generic netlink family IPVS: %w", err)
+	}
+	b.client, b.extra = c, x
 	return nil
 }
 
@@ -56,11 +65,16 @@ func (b *Backend) Close() error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	c, ok := b.client.(io.Closer)
-	b.client = nil
-	if ok {
-		return c.Close()
+	x := b.extra
+	b.client, b.extra = nil, nil
+	var err error
+	if x != nil {
+		err = x.close()
 	}
-	return nil
+	if ok {
+		err = errors.Join(c.Close(), err)
+	}
+	return err
 }
 
 func (b *Backend) conn() (cfipvs.Client, error) {
@@ -85,9 +99,16 @@ func (b *Backend) Services() ([]lb.Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ipvs: list services: %w", err)
 	}
+	var pes map[peKey]string
+	if len(svcs) > 0 && b.extra != nil {
+		if pes, err = b.extra.peNames(); err != nil {
+			return nil, fmt.Errorf("ipvs: list persistence engines: %w", err)
+		}
+	}
 	out := make([]lb.Service, 0, len(svcs))
 	for _, se := range svcs {
 		s := fromService(se.Service)
+		s.PEName = pes[keyOf(s)]
 		dests, err := c.Destinations(se.Service)
 		if errors.Is(err, os.ErrNotExist) {
 			dests, err = nil, nil // no destinations
@@ -114,30 +135,39 @@ func (b *Backend) Apply(ops []lb.Op) error {
 		return err
 	}
 	for _, op := range ops {
-		if err := apply(c, op); err != nil {
+		if err := apply(c, b.extra, op); err != nil {
 			return fmt.Errorf("ipvs: %s: %w", op, explain(err, op))
 		}
 	}
 	return nil
 }
 
-func apply(c cfipvs.Client, op lb.Op) error {
+func apply(c cfipvs.Client, x *conn, op lb.Op) error {
 	svc, err := toService(op.Service)
 	if err != nil {
 		return err
 	}
+	// A persistence engine goes through our own encoding (genl.go).
+	create, update := c.CreateService, c.UpdateService
+	if op.Service.PEName != "" {
+		if x == nil {
+			return errNotOpen
+		}
+		create = func(cfipvs.Service) error { return x.writeService(cmdNewService, op.Service) }
+		update = func(cfipvs.Service) error { return x.writeService(cmdSetService, op.Service) }
+	}
 	switch op.Kind {
 	case lb.AddService:
-		return c.CreateService(svc)
+		return create(svc)
 	case lb.UpdateService:
-		return c.UpdateService(svc)
+		return update(svc)
 	case lb.DeleteService:
 		return c.RemoveService(svc)
 	case lb.ReplaceService:
 		if err := c.RemoveService(svc); err != nil && !errors.Is(err, syscall.ESRCH) && !errors.Is(err, syscall.ENOENT) {
 			return err
 		}
-		if err := c.CreateService(svc); err != nil {
+		if err := create(svc); err != nil {
 			return err
 		}
 		for _, d := range op.Service.Dests {
@@ -207,6 +237,7 @@ func toService(s lb.Service) (cfipvs.Service, error) {
 		svc.Flags |= cfipvs.ServicePersistent
 		svc.Timeout = uint32(s.Persistence / time.Second)
 	}
+	svc.Flags |= cfipvs.Flags(s.Flags & lb.SettableFlags)
 	return svc, nil
 }
 
@@ -228,6 +259,7 @@ func fromService(svc cfipvs.Service) lb.Service {
 	} else {
 		s.Port = 0
 	}
+	s.Flags = lb.SvcFlags(svc.Flags) & lb.SettableFlags
 	if svc.Flags&cfipvs.ServicePersistent != 0 {
 		s.Persistence = time.Duration(svc.Timeout) * time.Second
 		total := 32
@@ -242,7 +274,8 @@ func fromService(svc cfipvs.Service) lb.Service {
 }
 
 func toDest(s lb.Service, d lb.Dest) cfipvs.Destination {
-	dst := cfipvs.Destination{Address: d.Addr, Port: d.Port, Weight: uint32(max(d.Weight, 0)), Family: cfipvs.INET}
+	dst := cfipvs.Destination{Address: d.Addr, Port: d.Port, Weight: uint32(max(d.Weight, 0)), Family: cfipvs.INET,
+		UpperThreshold: d.UThreshold, LowerThreshold: d.LThreshold}
 	if d.Addr.Is6() {
 		dst.Family = cfipvs.INET6
 	}
@@ -270,7 +303,7 @@ func toDest(s lb.Service, d lb.Dest) cfipvs.Destination {
 }
 
 func fromDest(dst cfipvs.Destination) lb.Dest {
-	d := lb.Dest{Addr: dst.Address.Unmap(), Port: dst.Port, Weight: int(dst.Weight)}
+	d := lb.Dest{Addr: dst.Address.Unmap(), Port: dst.Port, Weight: int(dst.Weight), UThreshold: dst.UpperThreshold, LThreshold: dst.LowerThreshold}
 	switch dst.FwdMethod & 0x7 {
 	case cfipvs.DirectRoute:
 		d.Method = lb.DR
@@ -292,4 +325,87 @@ func fromDest(dst cfipvs.Destination) lb.Dest {
 		d.Method = lb.NAT
 	}
 	return d
+}
+
+// StartSyncDaemon starts an IPVS sync daemon (lvs_sync_daemon). The kernel
+// refuses a second daemon of the same role (EEXIST).
+func (b *Backend) StartSyncDaemon(d lb.SyncDaemon) error {
+	data, err := encodeDaemon(d)
+	if err != nil {
+		return err
+	}
+	return b.extraDo("start "+d.State.String()+" sync daemon", cmdNewDaemon, data)
+}
+
+// StopSyncDaemon stops the sync daemon of the given role (ESRCH when none
+// runs).
+func (b *Backend) StopSyncDaemon(s lb.SyncState) error {
+	data, err := encodeDaemonState(s)
+	if err != nil {
+		return err
+	}
+	return b.extraDo("stop "+s.String()+" sync daemon", cmdDelDaemon, data)
+}
+
+func (b *Backend) extraDo(what string, cmd uint8, data []byte) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.extra == nil {
+		return errNotOpen
+	}
+	if _, err := b.extra.do(cmd, data, netlink.Acknowledge); err != nil {
+		return fmt.Errorf("ipvs: %s: %w", what, err)
+	}
+	return nil
+}
+
+// SyncDaemons lists the running sync daemons.
+func (b *Backend) SyncDaemons() ([]lb.SyncDaemon, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.extra == nil {
+		return nil, errNotOpen
+	}
+	msgs, err := b.extra.do(cmdGetDaemon, nil, netlink.Dump)
+	if err != nil {
+		return nil, fmt.Errorf("ipvs: list sync daemons: %w", err)
+	}
+	var out []lb.SyncDaemon
+	for _, m := range msgs {
+		d, err := decodeDaemon(m.Data)
+		if err != nil {
+			return nil, fmt.Errorf("ipvs: list sync daemons: %w", err)
+		}
+		if d.State != 0 {
+			out = append(out, d)
+		}
+	}
+	return out, nil
+}
+
+// SetTimeouts sets the connection timeouts (lvs_timeouts); zero keeps the
+// kernel's value.
+func (b *Backend) SetTimeouts(t lb.Timeouts) error {
+	data, err := encodeTimeouts(t)
+	if err != nil {
+		return err
+	}
+	return b.extraDo("set timeouts", cmdSetConfig, data)
+}
+
+// Timeouts reads the connection timeouts.
+func (b *Backend) Timeouts() (lb.Timeouts, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.extra == nil {
+		return lb.Timeouts{}, errNotOpen
+	}
+	msgs, err := b.extra.do(cmdGetConfig, nil, 0)
+	if err != nil {
+		return lb.Timeouts{}, fmt.Errorf("ipvs: read timeouts: %w", err)
+	}
+	if len(msgs) == 0 {
+		return lb.Timeouts{}, errors.New("ipvs: read timeouts: no answer")
+	}
+	return decodeTimeouts(msgs[0].Data)
 }

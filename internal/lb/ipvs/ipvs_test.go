@@ -65,7 +65,7 @@ func TestVM(t *testing.T) {
 	_, file, _, _ := runtime.Caller(0)
 	script := filepath.Join(filepath.Dir(file), "..", "..", "..", "test", "vm", "run-ipvs-tests.sh")
 	cmd := exec.Command("bash", script, "-test.run", "^TestIPVS")
-	cmd.Env = append(os.Environ(), "IPVS_VM_TIMEOUT=150")
+	cmd.Env = append(os.Environ(), "IPVS_VM_TIMEOUT=240")
 	start := time.Now()
 	out, err := cmd.CombinedOutput()
 	t.Logf("VM output (%v):\n%s", time.Since(start).Round(100*time.Millisecond), out)

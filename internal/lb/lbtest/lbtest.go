@@ -232,3 +232,97 @@ func Forward(m lb.Method) string {
 	}
 	return "Masq"
 }
+
+// syncState is the fake's sync daemons and timeouts (lb.SyncDaemons,
+// lb.TimeoutSetter), kept apart from the table.
+type syncState struct {
+	mu       sync.Mutex
+	daemons  map[lb.SyncState]lb.SyncDaemon
+	timeouts lb.Timeouts
+	log      []string
+}
+
+// Sync is a fake backend with sync daemons and timeouts: the table of
+// Fake, plus what IPVS_CMD_NEW/DEL_DAEMON and SET_CONFIG would do (a
+// second daemon of a role fails like the kernel's EEXIST, stopping none
+// like its ESRCH).
+type Sync struct {
+	*Fake
+	s *syncState
+}
+
+// NewSync returns an empty table with no daemons running and the
+// kernel's default timeouts (900 s, 120 s, 300 s).
+func NewSync() *Sync {
+	return &Sync{Fake: New(), s: &syncState{daemons: map[lb.SyncState]lb.SyncDaemon{},
+		timeouts: lb.Timeouts{TCP: 900e9, TCPFin: 120e9, UDP: 300e9}}}
+}
+
+// StartSyncDaemon starts a daemon of d.State.
+func (f *Sync) StartSyncDaemon(d lb.SyncDaemon) error {
+	f.s.mu.Lock()
+	defer f.s.mu.Unlock()
+	if _, ok := f.s.daemons[d.State]; ok {
+		return fmt.Errorf("start %s sync daemon: file exists", d.State)
+	}
+	f.s.daemons[d.State] = d
+	f.s.log = append(f.s.log, fmt.Sprintf("start %s %s id %d", d.State, d.Interface, d.SyncID))
+	return nil
+}
+
+// StopSyncDaemon stops the daemon of state s.
+func (f *Sync) StopSyncDaemon(s lb.SyncState) error {
+	f.s.mu.Lock()
+	defer f.s.mu.Unlock()
+	if _, ok := f.s.daemons[s]; !ok {
+		return fmt.Errorf("stop %s sync daemon: no such process", s)
+	}
+	delete(f.s.daemons, s)
+	f.s.log = append(f.s.log, "stop "+s.String())
+	return nil
+}
+
+// SyncDaemons lists the running daemons, master first.
+func (f *Sync) SyncDaemons() ([]lb.SyncDaemon, error) {
+	f.s.mu.Lock()
+	defer f.s.mu.Unlock()
+	var out []lb.SyncDaemon
+	for _, s := range []lb.SyncState{lb.SyncMaster, lb.SyncBackup} {
+		if d, ok := f.s.daemons[s]; ok {
+			out = append(out, d)
+		}
+	}
+	return out, nil
+}
+
+// SyncLog returns and clears the start/stop commands received.
+func (f *Sync) SyncLog() []string {
+	f.s.mu.Lock()
+	defer f.s.mu.Unlock()
+	l := f.s.log
+	f.s.log = nil
+	return l
+}
+
+// SetTimeouts sets the non-zero timeouts, as the kernel does.
+func (f *Sync) SetTimeouts(t lb.Timeouts) error {
+	f.s.mu.Lock()
+	defer f.s.mu.Unlock()
+	if t.TCP > 0 {
+		f.s.timeouts.TCP = t.TCP
+	}
+	if t.TCPFin > 0 {
+		f.s.timeouts.TCPFin = t.TCPFin
+	}
+	if t.UDP > 0 {
+		f.s.timeouts.UDP = t.UDP
+	}
+	return nil
+}
+
+// Timeouts reads the timeouts.
+func (f *Sync) Timeouts() (lb.Timeouts, error) {
+	f.s.mu.Lock()
+	defer f.s.mu.Unlock()
+	return f.s.timeouts, nil
+}

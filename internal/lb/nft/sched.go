@@ -147,3 +147,21 @@ func wrrOrder(idx, w []int, total int) []int {
 	}
 	return out
 }
+
+// CheckFeatures reports the IPVS-only parts of a service that nftables
+// cannot program: service flags (ops, flag-1..3, sh-/mh-port and
+// -fallback), a persistence engine, and real-server connection thresholds.
+func CheckFeatures(s lb.Service) error {
+	if s.Flags != 0 {
+		return fmt.Errorf("nftables backend: %s: IPVS scheduler flags (ops, flag-1..3, sh-/mh-port, sh-/mh-fallback) have no nftables equivalent; remove them or use the ipvs backend", s.Key)
+	}
+	if s.PEName != "" {
+		return fmt.Errorf("nftables backend: %s: persistence_engine %s is an IPVS persistence engine (SIP Call-ID affinity) with no nftables equivalent; use the ipvs backend", s.Key, s.PEName)
+	}
+	for _, d := range s.Dests {
+		if d.UThreshold != 0 || d.LThreshold != 0 {
+			return fmt.Errorf("nftables backend: %s real server %s: uthreshold/lthreshold need IPVS's per-server connection counts; remove them or use the ipvs backend", s.Key, d.AddrPort())
+		}
+	}
+	return nil
+}
