@@ -6,11 +6,13 @@ import (
 	"log/slog"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"gokeepalived/internal/bfd"
 	"gokeepalived/internal/bfdrun"
 	"gokeepalived/internal/config"
+	"gokeepalived/internal/ctl"
 	"gokeepalived/internal/daemon"
 	"gokeepalived/internal/linux/bfdconn"
 	"gokeepalived/internal/linux/rtsched"
@@ -27,9 +29,20 @@ type bfdHost struct {
 
 	mu        sync.Mutex
 	rt        *bfdrun.Runtime
+	runtime   atomic.Pointer[bfdrun.Runtime] // rt, for readers that must not wait for mu
 	listeners []*bfdconn.Listener
 	cancel    context.CancelFunc
 	done      chan struct{}
+}
+
+// CtlStatus is the running runtime's status for the daemon's snapshot
+// (nil while none runs).
+func (h *bfdHost) CtlStatus() *ctl.BFDStatus {
+	rt := h.runtime.Load()
+	if rt == nil {
+		return nil
+	}
+	return rt.CtlStatus()
 }
 
 type bfdNetwork struct{}
@@ -86,6 +99,7 @@ func (h *bfdHost) apply(cfg *config.Config) error {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	h.rt, h.cancel, h.done = rt, cancel, make(chan struct{})
+	h.runtime.Store(rt)
 	for _, l := range h.listeners {
 		go h.read(l, rt)
 	}
@@ -139,4 +153,5 @@ func (h *bfdHost) stop() {
 	<-h.done
 	h.closeListeners()
 	h.rt = nil
+	h.runtime.Store(nil)
 }
