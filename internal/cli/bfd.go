@@ -24,8 +24,14 @@ import (
 // with the first configuration that has a bfd_instance (at startup or by
 // a reload) and stops after the VRRP loop.
 type bfdHost struct {
-	log    *slog.Logger
-	events func(bfd.StateEvent) // the VRRP loop's BFDState; must not block
+	log *slog.Logger
+	// vrrp and checkers take the session state changes: the VRRP loop's
+	// BFDState (track_bfd) and the load balancer's (BFD_CHECK); nil: none.
+	// They must not block.
+	vrrp, checkers func(bfd.StateEvent)
+	// audience says, per session, which of them hear it (bfd_instance
+	// vrrp / checker); replaced before each configuration is applied.
+	audience atomic.Pointer[map[string]bfdAudience]
 
 	mu        sync.Mutex
 	rt        *bfdrun.Runtime
@@ -51,6 +57,35 @@ func (bfdNetwork) Dial(s bfdrun.Session) (bfdrun.Sender, error) {
 	return bfdconn.Dial(bfdconn.SenderConfig{Local: s.Local, Remote: s.Remote, Multihop: s.Multihop, TTL: s.TTL})
 }
 
+// bfdAudience is who hears a session's state changes.
+type bfdAudience struct{ vrrp, checkers bool }
+
+// setAudience records cfg's bfd_instance vrrp / checker keywords.
+func (h *bfdHost) setAudience(cfg *config.Config) {
+	m := make(map[string]bfdAudience, len(cfg.BFDInstances))
+	for _, b := range cfg.BFDInstances {
+		m[b.Name] = bfdAudience{vrrp: b.TellsVRRP(), checkers: b.TellsCheckers()}
+	}
+	h.audience.Store(&m)
+}
+
+// dispatch hands a state change to the VRRP loop (track_bfd) and the load
+// balancer (BFD_CHECK), as the session's bfd_instance says: keepalived's
+// BFD process writes it to the VRRP process's pipe, the checker
+// process's, or both.
+func (h *bfdHost) dispatch(ev bfd.StateEvent) {
+	a := bfdAudience{vrrp: true, checkers: true}
+	if m := h.audience.Load(); m != nil {
+		a = (*m)[ev.Session]
+	}
+	if a.vrrp && h.vrrp != nil {
+		h.vrrp(ev)
+	}
+	if a.checkers && h.checkers != nil {
+		h.checkers(ev)
+	}
+}
+
 // bfdSessions translates the bfd_instance blocks.
 func bfdSessions(cfg *config.Config) []bfdrun.Session {
 	out := make([]bfdrun.Session, 0, len(cfg.BFDInstances))
@@ -66,6 +101,7 @@ func bfdSessions(cfg *config.Config) []bfdrun.Session {
 // running one.
 func (h *bfdHost) apply(cfg *config.Config) error {
 	sessions := bfdSessions(cfg)
+	h.setAudience(cfg)
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.rt != nil {
@@ -74,7 +110,7 @@ func (h *bfdHost) apply(cfg *config.Config) error {
 	if len(sessions) == 0 {
 		return nil
 	}
-	rt := bfdrun.New(bfdrun.Options{Network: bfdNetwork{}, Logger: h.log, Events: h.events})
+	rt := bfdrun.New(bfdrun.Options{Network: bfdNetwork{}, Logger: h.log, Events: h.dispatch})
 	var need4, need6 bool
 	for _, s := range sessions {
 		need4, need6 = need4 || s.Remote.Is4(), need6 || s.Remote.Is6()

@@ -53,3 +53,53 @@ bfd_instance b {
 		t.Error("-P dropped the bfd_instance blocks (keepalived keeps BFD)")
 	}
 }
+
+// TestBFDDispatch: a bfd_instance with neither vrrp nor checker is told to
+// both track_bfd and BFD_CHECK; with vrrp only to the VRRP loop, with
+// checker only to the load balancer, with both to both; a reload changes
+// who hears what.
+func TestBFDDispatch(t *testing.T) {
+	load := func(text string) *config.Config {
+		cfg, ds := config.LoadBytes("t.conf", []byte(text), config.LoadOptions{})
+		if ds.HasErrors() {
+			t.Fatal(ds.Error())
+		}
+		return cfg
+	}
+	var toVRRP, toCheckers []string
+	h := &bfdHost{vrrp: func(e bfd.StateEvent) { toVRRP = append(toVRRP, e.Session) },
+		checkers: func(e bfd.StateEvent) { toCheckers = append(toCheckers, e.Session) }}
+	h.setAudience(load(`
+bfd_instance both {
+    neighbor_ip 192.0.2.2
+}
+bfd_instance v {
+    neighbor_ip 192.0.2.3
+    vrrp
+}
+bfd_instance c {
+    neighbor_ip 192.0.2.4
+    checker
+}
+bfd_instance vc {
+    neighbor_ip 192.0.2.5
+    vrrp
+    checker
+}
+`))
+	for _, s := range []string{"both", "v", "c", "vc"} {
+		h.dispatch(bfd.StateEvent{Session: s, To: bfd.StateUp})
+	}
+	if diff := cmp.Diff([]string{"both", "v", "vc"}, toVRRP); diff != "" {
+		t.Errorf("VRRP heard (-want +got)\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"both", "c", "vc"}, toCheckers); diff != "" {
+		t.Errorf("checkers heard (-want +got)\n%s", diff)
+	}
+	toVRRP, toCheckers = nil, nil
+	h.setAudience(load("bfd_instance both {\n neighbor_ip 192.0.2.2\n checker\n}\n"))
+	h.dispatch(bfd.StateEvent{Session: "both", To: bfd.StateDown})
+	if len(toVRRP) != 0 || len(toCheckers) != 1 {
+		t.Errorf("after a reload: VRRP heard %v, checkers %v", toVRRP, toCheckers)
+	}
+}

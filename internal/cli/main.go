@@ -256,7 +256,10 @@ func runDaemon(o Options, cfg *config.Config, stderr io.Writer) int {
 	agent.apply(cfg)
 	defer agent.stop()
 
-	bfdh.events = d.BFDState
+	bfdh.vrrp = d.BFDState
+	if lvs != nil {
+		bfdh.checkers = lvs.BFDState
+	}
 	if err := bfdh.apply(cfg); err != nil {
 		log.Error("gokeepalived stopped", "err", err)
 		fmt.Fprintf(stderr, "gokeepalived: %v\n", err)

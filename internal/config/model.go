@@ -46,7 +46,18 @@ type BFDInstance struct {
 	// weight (keepalived: weight 0, FAULT while the session is down).
 	Weight  int
 	Reverse bool
+	// VRRP and Checker are the vrrp and checker keywords: which of
+	// track_bfd and BFD_CHECK hear the session. Neither given: both
+	// (keepalived: the BFD process tells both the VRRP and the checker
+	// process). Use TellsVRRP and TellsCheckers.
+	VRRP, Checker bool
 }
+
+// TellsVRRP reports whether track_bfd may follow the session.
+func (b *BFDInstance) TellsVRRP() bool { return b.VRRP || !b.Checker }
+
+// TellsCheckers reports whether BFD_CHECK may follow the session.
+func (b *BFDInstance) TellsCheckers() bool { return b.Checker || !b.VRRP }
 
 // BFD defaults of keepalived 2.2.7 (bfd.h).
 const (
@@ -502,6 +513,13 @@ type Checker struct {
 	DNS  *DNSCheck
 	UDP  *UDPCheck
 	File *FileCheck
+	BFD  *BFDCheck
+}
+
+// BFDCheck holds BFD_CHECK specifics: the real server follows the state
+// of a bfd_instance (up while the session is Up).
+type BFDCheck struct {
+	Name string // the bfd_instance
 }
 
 // HTTPCheck holds HTTP_GET and SSL_GET specifics.
