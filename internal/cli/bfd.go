@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -14,6 +15,7 @@ import (
 	"gokeepalived/internal/config"
 	"gokeepalived/internal/ctl"
 	"gokeepalived/internal/daemon"
+	"gokeepalived/internal/daemon/linuxport"
 	"gokeepalived/internal/linux/bfdconn"
 	"gokeepalived/internal/linux/rtsched"
 )
@@ -136,27 +138,60 @@ func (h *bfdHost) apply(cfg *config.Config) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	h.rt, h.cancel, h.done = rt, cancel, make(chan struct{})
 	h.runtime.Store(rt)
+	sched, name := bfdThreadSettings(&cfg.Global), cmp.Or(cfg.Global.BFDProcessName, bfdThreadName)
 	for _, l := range h.listeners {
-		go h.read(l, rt)
+		go h.read(l, rt, sched)
 	}
 	go func() {
 		defer close(h.done)
-		// Like the VRRP loop, the BFD loop runs on a real-time thread so
-		// that short intervals hold when the CPUs are busy (keepalived's
-		// BFD process is real-time too; bfd_rt_priority is not
-		// configurable yet).
+		// Like the VRRP loop, the BFD loop runs on a thread of its own
+		// with bfd_rt_priority / bfd_priority / bfd_cpu_affinity (by
+		// default real-time, so that short intervals hold when the CPUs
+		// are busy), named bfd_process_name.
 		// The thread stays locked: it ends with the goroutine rather than
 		// go back to the pool with real-time scheduling.
 		runtime.LockOSThread()
-		if err := rtsched.RoundRobin(daemon.DefaultRTPriority); err != nil {
-			h.log.Warn("cannot give the BFD loop real-time scheduling; packets may be late when the CPUs are busy", "err", err)
+		h.setupThread("loop", sched)
+		if err := rtsched.SetThreadName(name); err != nil {
+			h.log.Warn("cannot name the BFD loop thread (bfd_process_name)", "name", name, "err", err)
 		}
 		rt.Run(ctx)
 	}()
 	return nil
 }
 
-func (h *bfdHost) read(l *bfdconn.Listener, rt *bfdrun.Runtime) {
+// bfdThreadName is the BFD loop thread's name without bfd_process_name.
+const bfdThreadName = "gk_bfd"
+
+// bfdThreadSettings are the BFD threads' scheduling from global_defs:
+// bfd_rt_priority, else (keepalived's BFD process is SCHED_OTHER at
+// bfd_priority) SCHED_RR at the VRRP loop's default priority unless
+// bfd_priority asks for a nice value; bfd_cpu_affinity either way.
+func bfdThreadSettings(g *config.Global) daemon.ThreadSettings {
+	s := daemon.ThreadSettings{Nice: g.BFDProc.Nice, CPUs: g.BFDProc.CPUs}
+	switch {
+	case g.BFDProc.RTPriority > 0:
+		s.RTPriority = g.BFDProc.RTPriority
+	case g.BFDProc.Nice != 0:
+	default:
+		s.RTPriority = daemon.DefaultRTPriority
+	}
+	return s
+}
+
+// setupThread gives the calling, locked thread the BFD scheduling.
+func (h *bfdHost) setupThread(what string, s daemon.ThreadSettings) {
+	if err := linuxport.Linux().Thread.Setup(s); err != nil {
+		h.log.Warn("cannot set the BFD "+what+" thread's scheduling; packets may be late when the CPUs are busy",
+			"rt_priority", s.RTPriority, "nice", s.Nice, "cpus", s.CPUs, "err", err)
+	}
+}
+
+// read delivers a listening socket's packets to the runtime, on a locked
+// thread with the BFD scheduling (a late reader is a late packet).
+func (h *bfdHost) read(l *bfdconn.Listener, rt *bfdrun.Runtime, sched daemon.ThreadSettings) {
+	runtime.LockOSThread()
+	h.setupThread("reader", sched)
 	buf := make([]byte, 512)
 	for {
 		n, m, err := l.Recv(buf)

@@ -198,3 +198,42 @@ func TestBFDCheckErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestBFDProcessKnobs(t *testing.T) {
+	cfg, ds := LoadBytes("t.conf", []byte(`global_defs {
+    bfd_priority -7
+    bfd_rt_priority 30
+    bfd_no_swap
+    bfd_cpu_affinity 0
+    bfd_rlimit_rtime 20000
+    bfd_process_name my_bfd
+}
+`), LoadOptions{})
+	if ds.HasErrors() {
+		t.Fatal(ds.Error())
+	}
+	if !strings.Contains(ds.Error(), "'bfd_rlimit_rtime' is deprecated; use 'bfd_rlimit_rttime'") {
+		t.Errorf("no deprecation warning: %q", ds.Error())
+	}
+	want := ProcessKnobs{Nice: -7, RTPriority: 30, NoSwap: true, CPUs: []int{0}, RLimitRTTime: 20000}
+	if diff := cmp.Diff(want, cfg.Global.BFDProc); diff != "" || cfg.Global.BFDProcessName != "my_bfd" {
+		t.Errorf("(-want +got)\n%s name %q", diff, cfg.Global.BFDProcessName)
+	}
+	var sb strings.Builder
+	if err := Dump(&sb, cfg); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"bfd_priority -7", "bfd_rt_priority 30", "bfd_no_swap true", "bfd_cpu_affinity 0", "bfd_rlimit_rttime 20000", "bfd_process_name my_bfd"} {
+		if !strings.Contains(sb.String(), s) {
+			t.Errorf("dump lacks %q", s)
+		}
+	}
+	if c, _ := LoadBytes("t.conf", []byte("global_defs {\n}\n"), LoadOptions{}); c.Global.BFDProc.RLimitRTTime != 10000 {
+		t.Errorf("default bfd_rlimit_rttime %d, want keepalived's 10000", c.Global.BFDProc.RLimitRTTime)
+	}
+	for _, bad := range []string{"bfd_rt_priority 100", "bfd_priority 20", "bfd_cpu_affinity 4096", "bfd_cpu_affinity x"} {
+		if _, ds := LoadBytes("t.conf", []byte("global_defs {\n "+bad+"\n}\n"), LoadOptions{}); !ds.HasErrors() {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}

@@ -152,6 +152,16 @@ type Global struct {
 	// process-wide ones (no_swap: mlockall) to the whole process
 	// (docs/migration.md, "Process knobs").
 	VRRPProc, CheckerProc ProcessKnobs
+	// BFDProc are the bfd_* knobs: the BFD loop and reader threads get
+	// bfd_rt_priority (else SCHED_RR at the VRRP loop's default priority;
+	// a nonzero bfd_priority without it: SCHED_OTHER at that nice value)
+	// and bfd_cpu_affinity; bfd_no_swap locks the process in memory and
+	// bfd_rlimit_rttime bounds its real-time threads (docs/migration.md,
+	// "Process knobs").
+	BFDProc ProcessKnobs
+	// BFDProcessName is bfd_process_name: the BFD loop thread's name
+	// (/proc/PID/task/TID/comm; the kernel keeps 15 bytes); "" = "gk_bfd".
+	BFDProcessName string
 	// MaxAutoPriority is max_auto_priority: 0 unset, -1 disabled, else the
 	// highest SCHED_RR priority the VRRP loop is raised to when it runs
 	// late by more than MinAutoPriorityDelay (default 1s).

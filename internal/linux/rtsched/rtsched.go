@@ -5,6 +5,7 @@ package rtsched
 
 import (
 	"fmt"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -53,4 +54,13 @@ func LimitRTTime(usec int64) error {
 		return fmt.Errorf("rlimit_rttime %d: want at least 2 microseconds", usec)
 	}
 	return unix.Setrlimit(unix.RLIMIT_RTTIME, &unix.Rlimit{Cur: uint64(usec / 2), Max: uint64(usec)})
+}
+
+// SetThreadName names the calling OS thread (locked by the caller): its
+// /proc/PID/task/TID/comm, which ps -L and top -H show. The kernel keeps
+// the first 15 bytes.
+func SetThreadName(name string) error {
+	b := make([]byte, 16)
+	copy(b[:15], name)
+	return unix.Prctl(unix.PR_SET_NAME, uintptr(unsafe.Pointer(&b[0])), 0, 0, 0)
 }
