@@ -77,5 +77,10 @@ chaos:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/vrrp/...
 
+# BFD detection time and false Downs against FRR, gokeepalived and keepalived
+# (root, FRR, keepalived, tcpdump; about 10 minutes; writes docs/benchmarks.md).
+bench-bfd:
+	bench/bfd/run.sh
+
 clean:
 	rm -rf $(BIN)

@@ -115,6 +115,7 @@ type Session struct {
 
 	state         State
 	remoteState   State
+	remoteDiag    Diag
 	remoteDiscr   uint32
 	localDiag     Diag
 	remoteDemand  bool
@@ -161,6 +162,8 @@ type Status struct {
 	State, RemoteState        State
 	LocalDiscr, RemoteDiscr   uint32
 	LocalDiag                 Diag
+	RemoteDiag                Diag // the Diag of the peer's last packet
+	DetectMult                uint8
 	DesiredMinTx, RequiredRx  time.Duration // as advertised
 	RemoteMinRx, RemoteMinTx  time.Duration
 	RemoteDetectMult          uint8
@@ -174,6 +177,7 @@ func (s *Session) Status() Status {
 	st := Status{
 		Name: s.cfg.Name, State: s.state, RemoteState: s.remoteState,
 		LocalDiscr: s.cfg.LocalDiscr, RemoteDiscr: s.remoteDiscr, LocalDiag: s.localDiag,
+		RemoteDiag: s.remoteDiag, DetectMult: s.cfg.DetectMult,
 		DesiredMinTx: s.desiredTx, RequiredRx: s.requiredRx,
 		RemoteMinRx: s.remoteMinRx, RemoteMinTx: s.remoteMinTx, RemoteDetectMult: s.remoteMult,
 		TxInterval: s.TxInterval(), PollActive: s.pollActive, Ups: s.upCount, Downs: s.downCount,
@@ -296,6 +300,7 @@ func (s *Session) receive(now time.Time, p *Control) DropReason {
 	s.everHeardPeer = true
 	s.remoteDiscr = p.MyDiscr
 	s.remoteState = p.State
+	s.remoteDiag = p.Diag
 	s.remoteDemand = p.Demand
 	s.remoteMinRx = time.Duration(p.RequiredMinRx) * time.Microsecond
 	s.remoteMinTx = time.Duration(p.DesiredMinTx) * time.Microsecond

@@ -75,6 +75,38 @@ type Status struct {
 	Local, Remote netip.Addr
 	Multihop      bool
 	SendErrors    uint64
+	// LastChange is when the state last changed (zero: never), and
+	// LastReason why.
+	LastChange time.Time
+	LastReason string
+	// Counters are live: read them when rendering.
+	Counters *Counters
+}
+
+// Counters are one session's packet counters. The loop writes them; any
+// goroutine may read them (they change with every packet, so the status
+// points to them rather than being republished).
+type Counters struct {
+	rx, tx, sendErrs atomic.Uint64
+	drops            [bfd.NumDropReasons]atomic.Uint64
+}
+
+// Received is the number of the peer's packets the session accepted.
+func (c *Counters) Received() uint64 { return c.rx.Load() }
+
+// Sent is the number of packets sent.
+func (c *Counters) Sent() uint64 { return c.tx.Load() }
+
+// SendErrors is the number of sends that failed.
+func (c *Counters) SendErrors() uint64 { return c.sendErrs.Load() }
+
+// Dropped is the number of the peer's packets dropped for reason after
+// they were matched to the session.
+func (c *Counters) Dropped(reason bfd.DropReason) uint64 {
+	if reason >= bfd.NumDropReasons {
+		return 0
+	}
+	return c.drops[reason].Load()
 }
 
 // Options configures a Runtime.
@@ -94,6 +126,10 @@ type entry struct {
 	deadline time.Time
 	sendErrs uint64
 	tx, dt   time.Duration // negotiated intervals last logged
+	ctr      *Counters
+	changed  time.Time // last state change
+	reason   string
+	pub      bfd.Status // the core's status as last published
 }
 
 type peerKey struct {
@@ -226,7 +262,7 @@ func (r *Runtime) open(c Session) (*entry, error) {
 		return nil, fmt.Errorf("bfd session %q: %w", c.Name, err)
 	}
 	c.Params = p
-	e := &entry{cfg: c, s: s, sender: tx}
+	e := &entry{cfg: c, s: s, sender: tx, ctr: &Counters{}}
 	r.sessions = append(r.sessions, e)
 	r.byDiscr[p.LocalDiscr] = e
 	r.byPeer[k] = e
@@ -309,7 +345,7 @@ func (r *Runtime) Step(now time.Time) time.Time {
 	for _, c := range cmds {
 		c(now)
 	}
-	changed := len(r.inboxCur) > 0
+	changed := len(cmds) > 0
 	for i := range r.inboxCur {
 		r.receive(now, &r.inboxCur[i])
 		r.inboxCur[i] = Packet{}
@@ -317,6 +353,13 @@ func (r *Runtime) Step(now time.Time) time.Time {
 	for _, e := range r.sessions {
 		if !e.deadline.IsZero() && !now.Before(e.deadline) {
 			r.handle(now, e, bfd.TimerFired{})
+		}
+	}
+	// Publish when a session's variables changed (state, discriminators,
+	// intervals, counts): not for every packet, whose counters are read
+	// live.
+	for _, e := range r.sessions {
+		if !changed && e.s.Status() != e.pub {
 			changed = true
 		}
 	}
@@ -336,8 +379,11 @@ func (r *Runtime) next() time.Time {
 	return d
 }
 
-func (r *Runtime) drop(reason bfd.DropReason, p *Packet, detail string) {
+func (r *Runtime) drop(e *entry, reason bfd.DropReason, p *Packet, detail string) {
 	r.drops[reason].Add(1)
+	if e != nil {
+		e.ctr.drops[reason].Add(1)
+	}
 	r.log.Debug("bfd: packet dropped", "reason", reason.String(), "src", p.Src, "detail", detail)
 }
 
@@ -349,14 +395,14 @@ func (r *Runtime) receive(now time.Time, p *Packet) {
 	if err := bfd.ParseControlInto(&c, p.Payload); err != nil {
 		var pe bfd.ParseError
 		if errors.As(err, &pe) {
-			r.drop(pe.Reason, p, pe.Detail)
+			r.drop(nil, pe.Reason, p, pe.Detail)
 			return
 		}
-		r.drop(bfd.DropLength, p, err.Error())
+		r.drop(nil, bfd.DropLength, p, err.Error())
 		return
 	}
 	if reason := bfd.Validate(&c); reason != bfd.OK {
-		r.drop(reason, p, "")
+		r.drop(nil, reason, p, "")
 		return
 	}
 	src, dst := p.Src.Unmap(), p.Dst.Unmap()
@@ -367,15 +413,17 @@ func (r *Runtime) receive(now time.Time, p *Packet) {
 		e = r.byPeer[peerKey{src, netip.Addr{}, p.Multihop}]
 	}
 	if e == nil || e.cfg.Remote != src || e.cfg.Multihop != p.Multihop {
-		r.drop(bfd.DropNoSession, p, fmt.Sprintf("your discriminator %d", c.YourDiscr))
+		r.drop(nil, bfd.DropNoSession, p, fmt.Sprintf("your discriminator %d", c.YourDiscr))
 		return
 	}
 	if reason := bfd.CheckTTL(p.TTL, cmp.Or(e.cfg.TTL, 255), e.cfg.MaxHops); reason != bfd.OK {
-		r.drop(reason, p, fmt.Sprintf("session %s: TTL %d", e.cfg.Name, p.TTL))
+		r.drop(e, reason, p, fmt.Sprintf("session %s: TTL %d", e.cfg.Name, p.TTL))
 		return
 	}
 	if out := r.handle(now, e, bfd.Received{Packet: c}); out.Dropped != bfd.OK {
-		r.drop(out.Dropped, p, "session "+e.cfg.Name)
+		r.drop(e, out.Dropped, p, "session "+e.cfg.Name)
+	} else {
+		e.ctr.rx.Add(1)
 	}
 }
 
@@ -387,8 +435,12 @@ func (r *Runtime) handle(now time.Time, e *entry, in bfd.Input) bfd.Output {
 		if err == nil {
 			err = e.sender.Send(r.buf[:n])
 		}
+		if err == nil {
+			e.ctr.tx.Add(1)
+		}
 		if err != nil {
 			e.sendErrs++
+			e.ctr.sendErrs.Add(1)
 			if e.sendErrs == 1 || e.sendErrs%1000 == 0 {
 				r.log.Warn("bfd: send failed", "session", e.cfg.Name, "count", e.sendErrs, "err", err)
 			}
@@ -396,6 +448,7 @@ func (r *Runtime) handle(now time.Time, e *entry, in bfd.Input) bfd.Output {
 	}
 	e.deadline = out.Deadline
 	if tr := out.Transition; tr != nil {
+		e.changed, e.reason = now, tr.Reason
 		r.log.Info("bfd: session state change", "session", e.cfg.Name, "from", tr.From.String(), "to", tr.To.String(),
 			"diag", tr.Diag.String(), "reason", tr.Reason)
 		r.opts.Events(Event{Session: e.cfg.Name, From: tr.From, To: tr.To, Diag: tr.Diag, Reason: tr.Reason})
@@ -412,7 +465,9 @@ func (r *Runtime) handle(now time.Time, e *entry, in bfd.Input) bfd.Output {
 func (r *Runtime) publish() {
 	st := make([]Status, len(r.sessions))
 	for i, e := range r.sessions {
-		st[i] = Status{Status: e.s.Status(), Local: e.cfg.Local, Remote: e.cfg.Remote, Multihop: e.cfg.Multihop, SendErrors: e.sendErrs}
+		e.pub = e.s.Status()
+		st[i] = Status{Status: e.pub, Local: e.cfg.Local, Remote: e.cfg.Remote, Multihop: e.cfg.Multihop, SendErrors: e.sendErrs,
+			LastChange: e.changed, LastReason: e.reason, Counters: e.ctr}
 	}
 	r.status.Store(&st)
 }

@@ -18,7 +18,8 @@ import (
 // Kind is a checker keyword as written in keepalived.conf.
 type Kind string
 
-// The checker kinds. BFD_CHECK is not implemented.
+// The checker kinds. BFD_CHECK (KindBFD) is not in the Registry: it runs
+// nothing, its state follows a BFD session (Scheduler.Set).
 const (
 	KindHTTPGet Kind = "HTTP_GET"
 	KindSSLGet  Kind = "SSL_GET"
@@ -29,6 +30,7 @@ const (
 	KindUDP     Kind = "UDP_CHECK"
 	KindPing    Kind = "PING_CHECK"
 	KindFile    Kind = "FILE_CHECK"
+	KindBFD     Kind = "BFD_CHECK"
 )
 
 // Spec describes one checker to build: its kind, its connection options and

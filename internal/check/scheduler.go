@@ -29,6 +29,10 @@ type CheckSpec struct {
 	Params Params
 	// Timeout is the hard limit on one run, enforced by the runner.
 	Timeout time.Duration
+	// External marks a checker whose state something else reports
+	// (BFD_CHECK follows a BFD session): it is never run; Set gives its
+	// state. Params.DelayLoop is not used.
+	External bool
 }
 
 // Run is a check the scheduler wants executed now.
@@ -110,7 +114,7 @@ func (s *Scheduler) Add(now time.Time, spec CheckSpec) error {
 	if _, dup := s.checks[spec.ID]; dup {
 		return fmt.Errorf("checker %q already scheduled", spec.ID)
 	}
-	if spec.Params.DelayLoop <= 0 {
+	if spec.Params.DelayLoop <= 0 && !spec.External {
 		return fmt.Errorf("checker %q: delay_loop must be positive", spec.ID)
 	}
 	cs := &checkState{spec: spec, up: !spec.Params.Alpha}
@@ -124,8 +128,29 @@ func (s *Scheduler) Add(now time.Time, spec CheckSpec) error {
 	if !cs.up {
 		srv.down++
 	}
-	s.schedule(cs, now.Add(s.opts.Bootstrap+s.jitter(spec)))
+	if !spec.External {
+		s.schedule(cs, now.Add(s.opts.Bootstrap+s.jitter(spec)))
+	}
 	return nil
+}
+
+// Set gives an External checker its state at now (keepalived's
+// check_bfd.c bfd_check_handle_event: nothing changes when the state is
+// the same and the checker has a verdict already). It returns the change,
+// if any; a checker that is not External, or unknown, is left alone.
+func (s *Scheduler) Set(now time.Time, id CheckID, up bool, reason string) []Change {
+	cs, ok := s.checks[id]
+	if !ok || !cs.spec.External {
+		return nil
+	}
+	if cs.up == up && cs.hasRun {
+		return nil
+	}
+	cs.hasRun = true
+	if cs.up == up {
+		return nil
+	}
+	return []Change{s.setUp(now, cs, up, reason)}
 }
 
 // jitter hashes (seed, id) into the warmup window.

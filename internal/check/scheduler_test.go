@@ -267,3 +267,44 @@ func TestSchedulerDueLimitAndDuplicates(t *testing.T) {
 		t.Fatal("running checks must not be due again until completed")
 	}
 }
+
+// An External checker (BFD_CHECK) is never due; Set gives its state, and
+// only a change of state (or the first verdict) counts.
+func TestSchedulerExternal(t *testing.T) {
+	s := NewScheduler(SchedulerOptions{})
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	if err := s.Add(now, CheckSpec{ID: "bfd", Server: "rs", External: true, Params: Params{Alpha: true}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Add(now, CheckSpec{ID: "tcp", Server: "rs", Params: Params{DelayLoop: time.Hour}}); err != nil {
+		t.Fatal(err)
+	}
+	if runs := s.Due(now.Add(2*time.Hour), 0); len(runs) != 1 || runs[0].ID != "tcp" {
+		t.Fatalf("due %+v, want only tcp", runs)
+	}
+	if s.ServerUp("rs") {
+		t.Fatal("up before the session was reported (alpha)")
+	}
+	if ch := s.Set(now, "bfd", false, "session Down"); len(ch) != 0 {
+		t.Errorf("Down while down: %+v", ch)
+	}
+	ch := s.Set(now, "bfd", true, "session Up")
+	if len(ch) != 1 || !ch[0].CheckUp || !ch[0].ServerUp || !ch[0].ServerChanged || ch[0].Reason != "session Up" {
+		t.Fatalf("Up: %+v", ch)
+	}
+	if ch := s.Set(now, "bfd", true, "again"); len(ch) != 0 {
+		t.Errorf("Up while up: %+v", ch)
+	}
+	if ch := s.Set(now, "bfd", false, "session Down"); len(ch) != 1 || ch[0].ServerUp || !ch[0].ServerChanged {
+		t.Errorf("Down: %+v", ch)
+	}
+	if ch := s.Set(now, "tcp", false, "not external"); len(ch) != 0 {
+		t.Errorf("Set on a checker that runs: %+v", ch)
+	}
+	if ch := s.Set(now, "nope", true, ""); ch != nil {
+		t.Errorf("unknown: %+v", ch)
+	}
+	if next, ok := s.NextDeadline(); ok && next.Before(now.Add(time.Hour)) {
+		t.Errorf("next deadline %v", next)
+	}
+}

@@ -256,7 +256,11 @@ func runDaemon(o Options, cfg *config.Config, stderr io.Writer) int {
 	} else {
 		states = stateTee{agent, bus}
 	}
-	d := daemon.New(cfg, daemon.Options{ConfigFile: o.ConfigFile, DontRelease: o.DontReleaseVR, Logger: log,
+	// The BFD runtime (bfd_instance) runs beside both and tells the VRRP
+	// loop of every session state change (track_bfd); it stops last, so
+	// that peers hear AdminDown rather than time out.
+	bfdh := &bfdHost{log: log}
+	d := daemon.New(cfg, daemon.Options{ConfigFile: o.ConfigFile, DontRelease: o.DontReleaseVR, Logger: log, BFD: bfdh,
 		MaintenanceFile: MaintenanceFile(o),
 		Ports:           linuxport.Linux(), Notifier: daemon.NewNotifier(cfg, log), States: states, VirtualServers: vsStatus,
 		Ready: func() {
@@ -272,10 +276,10 @@ func runDaemon(o Options, cfg *config.Config, stderr io.Writer) int {
 	bus.apply(cfg)
 	defer bus.stop()
 
-	// The BFD runtime (bfd_instance) runs beside both and tells the VRRP
-	// loop of every session state change (track_bfd); it stops last, so
-	// that peers hear AdminDown rather than time out.
-	bfdh := &bfdHost{log: log, events: d.BFDState}
+	bfdh.vrrp = d.BFDState
+	if lvs != nil {
+		bfdh.checkers = lvs.BFDState
+	}
 	if err := bfdh.apply(cfg); err != nil {
 		log.Error("gokeepalived stopped", "err", err)
 		fmt.Fprintf(stderr, "gokeepalived: %v\n", err)

@@ -45,21 +45,38 @@ func processKnobs(g *config.Global, log *slog.Logger) (undo func()) {
 			log.Warn("cannot set the process name (process_name)", "name", g.ProcessName, "err", err)
 		}
 	}
-	if g.VRRPProc.NoSwap || g.CheckerProc.NoSwap {
+	if g.VRRPProc.NoSwap || g.CheckerProc.NoSwap || g.BFDProc.NoSwap {
 		if err := rtsched.LockMemory(); err != nil {
-			log.Warn("cannot lock the process in memory (vrrp_no_swap/checker_no_swap)", "err", err)
+			log.Warn("cannot lock the process in memory (vrrp_no_swap/checker_no_swap/bfd_no_swap)", "err", err)
 		} else {
-			log.Info("process locked in memory (vrrp_no_swap/checker_no_swap)")
+			log.Info("process locked in memory (vrrp_no_swap/checker_no_swap/bfd_no_swap)")
 		}
 	}
-	if g.VRRPProc.RTPriority > 0 {
-		if err := rtsched.LimitRTTime(g.VRRPProc.RLimitRTTime); err != nil {
-			log.Warn("cannot set the real-time CPU limit (vrrp_rlimit_rttime)", "usec", g.VRRPProc.RLimitRTTime, "err", err)
+	if usec, which := rtTimeLimit(g); usec > 0 {
+		if err := rtsched.LimitRTTime(usec); err != nil {
+			log.Warn("cannot set the real-time CPU limit ("+which+")", "usec", usec, "err", err)
 		} else {
-			log.Info("real-time CPU limit set (vrrp_rlimit_rttime)", "usec", g.VRRPProc.RLimitRTTime)
+			log.Info("real-time CPU limit set ("+which+")", "usec", usec)
 		}
 	}
 	return undo
+}
+
+// rtTimeLimit is the process's RLIMIT_RTTIME: keepalived sets
+// <role>_rlimit_rttime on each child given <role>_rt_priority; here the
+// roles share one process (the limit is per process), so it is the
+// largest of vrrp_rlimit_rttime and bfd_rlimit_rttime among the roles
+// with an rt_priority, which bounds none of them below its own. 0: none.
+func rtTimeLimit(g *config.Global) (int64, string) {
+	var usec int64
+	which := ""
+	if g.VRRPProc.RTPriority > 0 {
+		usec, which = g.VRRPProc.RLimitRTTime, "vrrp_rlimit_rttime"
+	}
+	if g.BFDProc.RTPriority > 0 && g.BFDProc.RLimitRTTime > usec {
+		usec, which = g.BFDProc.RLimitRTTime, "bfd_rlimit_rttime"
+	}
+	return usec, which
 }
 
 // umaskFor is the umask to set at start (-1: leave it): -u/--umask, else

@@ -66,9 +66,8 @@ func TestBFDInstanceErrors(t *testing.T) {
 		{"idle_tx_below_1s", "bfd_instance a {\n neighbor_ip 192.0.2.2\n idle_tx 999\n}\n", "idle_tx"},
 		{"min_rx_0", "bfd_instance a {\n neighbor_ip 192.0.2.2\n min_rx 0\n}\n", "min_rx"},
 		{"multiplier_0", "bfd_instance a {\n neighbor_ip 192.0.2.2\n multiplier 0\n}\n", "multiplier"},
-		// BFD_CHECK is not implemented: its parts are refused, not ignored.
 		{"weight_range", "bfd_instance a {\n neighbor_ip 192.0.2.2\n weight 254\n}\n", "weight"},
-		{"vrrp_unimplemented", "bfd_instance a {\n neighbor_ip 192.0.2.2\n vrrp\n}\n", "vrrp"},
+		{"vrrp_takes_no_argument", "bfd_instance a {\n neighbor_ip 192.0.2.2\n vrrp yes\n}\n", "vrrp"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, ds := LoadBytes("t.conf", []byte(tc.text), LoadOptions{})
@@ -119,5 +118,123 @@ func TestTrackBFD(t *testing.T) {
 	_, ds := LoadBytes("t.conf", []byte(trackBFDConf("nbrr")), LoadOptions{})
 	if !strings.Contains(ds.Error(), "track_bfd 'nbrr' is not defined (no bfd_instance nbrr); did you mean 'nbr'?") {
 		t.Errorf("diagnostics %q", ds.Error())
+	}
+}
+
+// bfdCheckConf is bfd_instance blocks, then a virtual server whose real
+// server has the given checker blocks.
+func bfdCheckConf(bfds, checkers string) string {
+	return bfds + `
+virtual_server 192.0.2.100 80 {
+    lb_algo rr
+    lb_kind NAT
+    protocol TCP
+    real_server 198.51.100.2 80 {
+` + checkers + `
+    }
+}
+`
+}
+
+func TestBFDCheck(t *testing.T) {
+	cfg := load(t, bfdCheckConf(`bfd_instance nbr {
+    neighbor_ip 198.51.100.2
+}
+bfd_instance chk {
+    neighbor_ip 198.51.100.3
+    checker
+}
+`, `        BFD_CHECK {
+            name nbr
+        }
+        BFD_CHECK {
+            name chk
+            alpha
+        }`))
+	cks := cfg.VirtualServers[0].RealServers[0].Checkers
+	if len(cks) != 2 || cks[0].Type != "BFD_CHECK" || cks[0].BFD == nil || cks[0].BFD.Name != "nbr" || cks[0].Alpha ||
+		cks[1].BFD.Name != "chk" || !cks[1].Alpha {
+		t.Fatalf("checkers %+v", cks)
+	}
+	if b := cfg.BFDInstances; !b[0].TellsVRRP() || !b[0].TellsCheckers() || b[1].TellsVRRP() || !b[1].TellsCheckers() {
+		t.Errorf("vrrp/checker: %+v %+v", b[0], b[1])
+	}
+	var sb strings.Builder
+	if err := Dump(&sb, cfg); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"BFD_CHECK  #", "name nbr", "name chk", "checker true"} {
+		if !strings.Contains(sb.String(), s) {
+			t.Errorf("dump lacks %q:\n%s", s, sb.String())
+		}
+	}
+}
+
+func TestBFDCheckErrors(t *testing.T) {
+	nbr := "bfd_instance nbr {\n neighbor_ip 198.51.100.2\n}\n"
+	vrrpOnly := "bfd_instance nbr {\n neighbor_ip 198.51.100.2\n vrrp\n}\n"
+	chkOnly := "bfd_instance nbr {\n neighbor_ip 198.51.100.2\n checker\n}\n"
+	for _, tc := range []struct{ name, text, want string }{
+		{"no_name", bfdCheckConf(nbr, "BFD_CHECK {\n alpha\n}"), "BFD_CHECK has no name"},
+		{"undefined", bfdCheckConf(nbr, "BFD_CHECK {\n name nbrr\n}"), "BFD_CHECK name 'nbrr' is not defined (no bfd_instance nbrr); did you mean 'nbr'?"},
+		{"twice", bfdCheckConf(nbr, "BFD_CHECK {\n name nbr\n}\nBFD_CHECK {\n name nbr\n}"), "already follows bfd_instance nbr"},
+		{"two_names", bfdCheckConf(nbr, "BFD_CHECK {\n name nbr other\n}"), "name"},
+		{"vrrp_only", bfdCheckConf(vrrpOnly, "BFD_CHECK {\n name nbr\n}"), "has 'vrrp' and not 'checker': only track_bfd hears it"},
+		{"checker_only_tracked", strings.Replace(trackBFDConf("nbr"), "neighbor_ip 192.0.2.2\n", "neighbor_ip 192.0.2.2\n    checker\n", 1),
+			"has 'checker' and not 'vrrp': only BFD_CHECK hears it"},
+		{"checker_only_ok_for_bfd_check", bfdCheckConf(chkOnly, "BFD_CHECK {\n name nbr\n}"), ""},
+		{"both_keywords", bfdCheckConf("bfd_instance nbr {\n neighbor_ip 198.51.100.2\n vrrp\n checker\n}\n", "BFD_CHECK {\n name nbr\n}"), ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, ds := LoadBytes("t.conf", []byte(tc.text), LoadOptions{})
+			if tc.want == "" {
+				if ds.HasErrors() {
+					t.Errorf("refused: %s", ds.Error())
+				}
+				return
+			}
+			if !ds.HasErrors() || !strings.Contains(ds.Error(), tc.want) {
+				t.Errorf("diagnostics %q, want an error with %q", ds.Error(), tc.want)
+			}
+		})
+	}
+}
+
+func TestBFDProcessKnobs(t *testing.T) {
+	cfg, ds := LoadBytes("t.conf", []byte(`global_defs {
+    bfd_priority -7
+    bfd_rt_priority 30
+    bfd_no_swap
+    bfd_cpu_affinity 0
+    bfd_rlimit_rtime 20000
+    bfd_process_name my_bfd
+}
+`), LoadOptions{})
+	if ds.HasErrors() {
+		t.Fatal(ds.Error())
+	}
+	if !strings.Contains(ds.Error(), "'bfd_rlimit_rtime' is deprecated; use 'bfd_rlimit_rttime'") {
+		t.Errorf("no deprecation warning: %q", ds.Error())
+	}
+	want := ProcessKnobs{Nice: -7, RTPriority: 30, NoSwap: true, CPUs: []int{0}, RLimitRTTime: 20000}
+	if diff := cmp.Diff(want, cfg.Global.BFDProc); diff != "" || cfg.Global.BFDProcessName != "my_bfd" {
+		t.Errorf("(-want +got)\n%s name %q", diff, cfg.Global.BFDProcessName)
+	}
+	var sb strings.Builder
+	if err := Dump(&sb, cfg); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"bfd_priority -7", "bfd_rt_priority 30", "bfd_no_swap true", "bfd_cpu_affinity 0", "bfd_rlimit_rttime 20000", "bfd_process_name my_bfd"} {
+		if !strings.Contains(sb.String(), s) {
+			t.Errorf("dump lacks %q", s)
+		}
+	}
+	if c, _ := LoadBytes("t.conf", []byte("global_defs {\n}\n"), LoadOptions{}); c.Global.BFDProc.RLimitRTTime != 10000 {
+		t.Errorf("default bfd_rlimit_rttime %d, want keepalived's 10000", c.Global.BFDProc.RLimitRTTime)
+	}
+	for _, bad := range []string{"bfd_rt_priority 100", "bfd_priority 20", "bfd_cpu_affinity 4096", "bfd_cpu_affinity x"} {
+		if _, ds := LoadBytes("t.conf", []byte("global_defs {\n "+bad+"\n}\n"), LoadOptions{}); !ds.HasErrors() {
+			t.Errorf("%q accepted", bad)
+		}
 	}
 }

@@ -234,6 +234,7 @@ func defaultGlobal() Global {
 		// keepalived 2.2.7: RT_RLIMIT_DEFAULT 10000 us, 1 s auto-priority delay.
 		VRRPProc:             ProcessKnobs{RLimitRTTime: 10000},
 		CheckerProc:          ProcessKnobs{RLimitRTTime: 10000},
+		BFDProc:              ProcessKnobs{RLimitRTTime: 10000},
 		MinAutoPriorityDelay: time.Second,
 		DownTimerAdverts:     3,
 		Umask:                -1,

@@ -189,13 +189,11 @@ func rootBlock() *BlockSpec {
 }
 
 func globalDefsBlock() *BlockSpec {
-	nice := tInt(-20, 19)
-	rt := tInt(1, 99)
 	bufs := tUint
 	b := newBlock("global_defs",
 		// process_names, process_name, vrrp_process_name,
 		// checker_process_name (lvs_process_name): processNameRows.
-		str("bfd_process_name").unimpl(),
+		strKw("bfd_process_name", func(g *Global) *string { return &g.BFDProcessName }),
 
 		// Email.
 		strKw("notification_email_from", func(g *Global) *string { return &g.NotificationEmailFrom }),
@@ -299,14 +297,8 @@ func globalDefsBlock() *BlockSpec {
 
 		// Process tuning: the VRRP threads (vrrp_*), the checkers (checker_*:
 		// goroutines without threads of their own, so only checker_no_swap
-		// has an effect; the others warn). bfd_* belong to the BFD work.
+		// has an effect; the others warn), the BFD threads (bfd_*).
 		// (procKnobRows, added below)
-		kw("bfd_priority", 1, 1, nice).unimpl(),
-		flag("bfd_no_swap").unimpl(),
-		kw("bfd_cpu_affinity", 1, -1).unimpl(),
-		kw("bfd_rt_priority", 1, 1, rt).unimpl(),
-		kw("bfd_rlimit_rttime", 1, 1, tUint).unimpl(),
-		kw("bfd_rlimit_rtime", 1, 1, tUint).unimpl().alias("bfd_rlimit_rttime", "'bfd_rlimit_rtime' is deprecated; use 'bfd_rlimit_rttime'"),
 
 		// SNMP and DBus.
 		show(set(kw("snmp_socket", 1, 1, tStr), func(b *builder, g *Global, n *syntax.Node) {
@@ -411,6 +403,7 @@ func globalDefsBlock() *BlockSpec {
 	b.add(procKnobRows("vrrp", func(g *Global) *ProcessKnobs { return &g.VRRPProc })...)
 	b.add(firewallRows()...)
 	b.add(processNameRows()...)
+	b.add(procKnobRows("bfd", func(g *Global) *ProcessKnobs { return &g.BFDProc })...)
 	return b.add(procKnobRows("checker", func(g *Global) *ProcessKnobs { return &g.CheckerProc })...)
 }
 

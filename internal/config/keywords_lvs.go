@@ -454,7 +454,22 @@ var checkerKinds = []*checkerKind{
 		// of the file, whatever retry is inherited.
 		defaults: func(c *Checker, _ uint8, _ *RealServer) { c.Timing.Retry = 0 },
 	},
-	{name: "BFD_CHECK", block: func() *BlockSpec { return newBlock("BFD_CHECK", str("name"), optBool("alpha")) }},
+	// keepalived's check_bfd.c: name (a bfd_instance) and alpha; no
+	// timing, the real server follows the session's state changes.
+	{name: "BFD_CHECK",
+		block: func() *BlockSpec {
+			return newBlock("BFD_CHECK",
+				strKw("name", func(c *Checker) *string { return &c.BFD.Name }),
+				optBoolKw("alpha", func(c *Checker) *bool { return &c.Alpha }),
+			)
+		},
+		init: func(c *Checker) { c.BFD = &BFDCheck{} },
+		check: func(b *builder, c *Checker, n *syntax.Node) {
+			if c.BFD.Name == "" {
+				b.ds.Errorf(n.Pos, "BFD_CHECK has no name (the bfd_instance to follow)")
+			}
+		},
+	},
 }
 
 // checkerKindOf returns the registry entry of a checker type name.

@@ -365,8 +365,7 @@ func vipsKw(name string, f func(*Instance) *[]VIP) *Keyword {
 // bfdInstanceBlock is keepalived's bfd_instance (bfd_parser.c). Timers
 // are milliseconds with up to three decimals, as keepalived reads them.
 // weight is track_bfd's default weight; vrrp and checker choose which of
-// track_bfd and BFD_CHECK hear the session, and stay refused while
-// BFD_CHECK is not implemented.
+// track_bfd and BFD_CHECK hear the session (neither: both).
 func bfdInstanceBlock() *BlockSpec {
 	return newBlock("bfd_instance",
 		ipKw("neighbor_ip", func(b *BFDInstance) *netip.Addr { return &b.Neighbor }),
@@ -381,8 +380,8 @@ func bfdInstanceBlock() *BlockSpec {
 		intKw("hoplimit", 1, 255, func(b *BFDInstance) *int { return &b.TTL }).alias("ttl", ""),
 		intKw("max_hops", -1, 255, func(b *BFDInstance) *int { return &b.MaxHops }),
 		weightRow(-253, 253, func(b *BFDInstance) (*int, *bool) { return &b.Weight, &b.Reverse }),
-		flag("vrrp").unimpl(),
-		flag("checker").unimpl(),
+		flagKw("vrrp", func(b *BFDInstance) *bool { return &b.VRRP }, true),
+		flagKw("checker", func(b *BFDInstance) *bool { return &b.Checker }, true),
 	)
 }
 

@@ -150,7 +150,7 @@ func checkCPUs(cfg *Config, ds *Diagnostics, ncpu int) {
 	for _, p := range []struct {
 		name string
 		cpus []int
-	}{{"vrrp_cpu_affinity", g.VRRPProc.CPUs}, {"checker_cpu_affinity", g.CheckerProc.CPUs}} {
+	}{{"vrrp_cpu_affinity", g.VRRPProc.CPUs}, {"checker_cpu_affinity", g.CheckerProc.CPUs}, {"bfd_cpu_affinity", g.BFDProc.CPUs}} {
 		for _, c := range p.cpus {
 			if c >= ncpu {
 				ds.Errorf(g.Pos, "global_defs %s: CPU %d does not exist (this host has CPUs 0-%d)", p.name, c, ncpu-1)

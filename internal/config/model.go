@@ -54,7 +54,18 @@ type BFDInstance struct {
 	// weight (keepalived: weight 0, FAULT while the session is down).
 	Weight  int
 	Reverse bool
+	// VRRP and Checker are the vrrp and checker keywords: which of
+	// track_bfd and BFD_CHECK hear the session. Neither given: both
+	// (keepalived: the BFD process tells both the VRRP and the checker
+	// process). Use TellsVRRP and TellsCheckers.
+	VRRP, Checker bool
 }
+
+// TellsVRRP reports whether track_bfd may follow the session.
+func (b *BFDInstance) TellsVRRP() bool { return b.VRRP || !b.Checker }
+
+// TellsCheckers reports whether BFD_CHECK may follow the session.
+func (b *BFDInstance) TellsCheckers() bool { return b.Checker || !b.VRRP }
 
 // BFD defaults of keepalived 2.2.7 (bfd.h).
 const (
@@ -191,6 +202,16 @@ type Global struct {
 	// process-wide ones (no_swap: mlockall) to the whole process
 	// (docs/migration.md, "Process knobs").
 	VRRPProc, CheckerProc ProcessKnobs
+	// BFDProc are the bfd_* knobs: the BFD loop and reader threads get
+	// bfd_rt_priority (else SCHED_RR at the VRRP loop's default priority;
+	// a nonzero bfd_priority without it: SCHED_OTHER at that nice value)
+	// and bfd_cpu_affinity; bfd_no_swap locks the process in memory and
+	// bfd_rlimit_rttime bounds its real-time threads (docs/migration.md,
+	// "Process knobs").
+	BFDProc ProcessKnobs
+	// BFDProcessName is bfd_process_name: the BFD loop thread's name
+	// (/proc/PID/task/TID/comm; the kernel keeps 15 bytes); "" = "gk_bfd".
+	BFDProcessName string
 	// MaxAutoPriority is max_auto_priority: 0 unset, -1 disabled, else the
 	// highest SCHED_RR priority the VRRP loop is raised to when it runs
 	// late by more than MinAutoPriorityDelay (default 1s).
@@ -652,6 +673,13 @@ type Checker struct {
 	DNS  *DNSCheck
 	UDP  *UDPCheck
 	File *FileCheck
+	BFD  *BFDCheck
+}
+
+// BFDCheck holds BFD_CHECK specifics: the real server follows the state
+// of a bfd_instance (up while the session is Up).
+type BFDCheck struct {
+	Name string // the bfd_instance
 }
 
 // HTTPCheck holds HTTP_GET and SSL_GET specifics.

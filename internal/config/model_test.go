@@ -118,12 +118,12 @@ func TestUnsupportedKeywords(t *testing.T) {
 		}
 		found[r.Block+" "+r.Keyword.Name] = true
 	}
-	for _, want := range []string{"global_defs enable_snmp_checker", "bfd_instance vrrp", "real_server BFD_CHECK"} {
+	for _, want := range []string{"global_defs enable_snmp_checker"} {
 		if !found[want] {
 			t.Errorf("%q not listed as unsupported", want)
 		}
 	}
-	for _, impl := range []string{"vrrp_instance priority", "global_defs router_id", "top level vrrp_script", "top level bfd_instance", "bfd_instance min_rx", "vrrp_instance track_bfd", "vrrp_sync_group track_bfd", "global_defs enable_snmp_vrrp", "global_defs enable_dbus", "global_defs dbus_service_name", "global_defs nftables", "global_defs vrrp_iptables"} {
+	for _, impl := range []string{"vrrp_instance priority", "global_defs router_id", "top level vrrp_script", "top level bfd_instance", "bfd_instance min_rx", "vrrp_instance track_bfd", "vrrp_sync_group track_bfd", "global_defs enable_snmp_vrrp", "global_defs enable_dbus", "global_defs dbus_service_name", "global_defs nftables", "global_defs vrrp_iptables", "bfd_instance vrrp", "bfd_instance checker", "real_server BFD_CHECK", "BFD_CHECK name", "BFD_CHECK alpha"} {
 		if found[impl] {
 			t.Errorf("%q listed as unsupported", impl)
 		}

@@ -50,6 +50,25 @@ func validate(c *Config, ds *Diagnostics) {
 			ds.Errorf(t.Pos, "%s", msg)
 		}
 	}
+	bfdByName := map[string]*BFDInstance{}
+	for _, bi := range c.BFDInstances {
+		bfdByName[bi.Name] = bi
+	}
+	// A bfd_instance with 'checker' and not 'vrrp' is not told to the VRRP
+	// side (keepalived frees it in its VRRP process: "BFD ... not found").
+	checkBFDForVRRP := func(tracks []Track) {
+		for _, t := range tracks {
+			if bi := bfdByName[t.Name]; bi != nil && !bi.TellsVRRP() {
+				ds.Errorf(t.Pos, "track_bfd '%s': bfd_instance %s (at %s) has 'checker' and not 'vrrp': only BFD_CHECK hears it", t.Name, bi.Name, bi.Pos)
+			}
+		}
+	}
+	for _, v := range c.Instances {
+		checkBFDForVRRP(v.TrackBFD)
+	}
+	for _, g := range c.SyncGroups {
+		checkBFDForVRRP(g.TrackBFD)
+	}
 	for _, v := range c.Instances {
 		checkRefs("track_script", "vrrp_script", v.TrackScript, scripts)
 		checkRefs("track_file", "track_file", v.TrackFile, files)
@@ -130,7 +149,11 @@ func validate(c *Config, ds *Diagnostics) {
 			}
 		}
 		for _, rs := range vs.RealServers {
+			followed := map[string]bool{}
 			for _, ck := range rs.Checkers {
+				if ck.BFD != nil && ck.BFD.Name != "" {
+					checkBFDCheck(ds, ck, bfds, bfdByName, followed)
+				}
 				if ck.File != nil && ck.File.TrackFile != "" {
 					if _, ok := files[ck.File.TrackFile]; !ok {
 						ds.Errorf(ck.Pos, "FILE_CHECK track_file '%s' is not defined (no track_file %s)", ck.File.TrackFile, ck.File.TrackFile)
@@ -140,6 +163,27 @@ func validate(c *Config, ds *Diagnostics) {
 		}
 	}
 	checkDuplicateVS(c, ds)
+}
+
+// checkBFDCheck is keepalived's check_bfd.c bfd_name_handler: the
+// bfd_instance exists and is told to the checkers, and the real server
+// does not follow it twice.
+func checkBFDCheck(ds *Diagnostics, ck *Checker, bfds map[string]Pos, byName map[string]*BFDInstance, followed map[string]bool) {
+	name := ck.BFD.Name
+	bi := byName[name]
+	switch {
+	case bi == nil:
+		msg := fmt.Sprintf("BFD_CHECK name '%s' is not defined (no bfd_instance %s)", name, name)
+		if s := nearestName(bfds, name); s != "" {
+			msg += fmt.Sprintf("; did you mean '%s'?", s)
+		}
+		ds.Errorf(ck.Pos, "%s", msg)
+	case !bi.TellsCheckers():
+		ds.Errorf(ck.Pos, "BFD_CHECK name '%s': bfd_instance %s (at %s) has 'vrrp' and not 'checker': only track_bfd hears it", name, name, bi.Pos)
+	case followed[name]:
+		ds.Errorf(ck.Pos, "BFD_CHECK name '%s': the real server already follows bfd_instance %s", name, name)
+	}
+	followed[name] = true
 }
 
 func usesScripts(c *Config) bool { return len(scriptRefs(c)) > 0 }

@@ -68,6 +68,8 @@ type Status struct {
 	// Sockets are the shared VRRP sockets with the drops counted before an
 	// instance could be named (SocketCounter).
 	Sockets []SocketStatus `json:"sockets,omitempty"`
+	// BFD is the bfd_instance sessions (absent without them).
+	BFD *BFDStatus `json:"bfd,omitempty"`
 }
 
 // InstanceStatus describes one vrrp_instance.

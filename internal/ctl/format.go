@@ -75,7 +75,13 @@ func WriteTable(w io.Writer, s *Status) error {
 	}
 	if len(s.VirtualServers) > 0 {
 		fmt.Fprintln(w)
-		return WriteVirtualServers(w, s.VirtualServers)
+		if err := WriteVirtualServers(w, s.VirtualServers); err != nil {
+			return err
+		}
+	}
+	if s.BFD != nil && len(s.BFD.Sessions) > 0 {
+		fmt.Fprintln(w)
+		return WriteBFD(w, s.BFD)
 	}
 	return nil
 }

@@ -29,6 +29,9 @@ type Snapshot struct {
 	// VirtualServers is the load balancer's own snapshot, attached when the
 	// snapshot is read.
 	VirtualServers []VirtualServerStatus
+	// BFD is the BFD runtime's sessions and counters, read when the
+	// snapshot is read (nil: no BFD runtime).
+	BFD *BFDStatus
 	// Sockets are the shared VRRP sockets, sorted by interface and family.
 	Sockets []*SocketSnapshot
 }
@@ -128,7 +131,7 @@ type TrackerSnapshot struct {
 // caller.
 func (s *Snapshot) Status(now time.Time) *Status {
 	st := &Status{PID: s.PID, ConfigFile: s.ConfigFile, StartedAt: s.StartedAt, ReloadedAt: s.ReloadedAt,
-		VirtualServers: s.VirtualServers, Instances: make([]InstanceStatus, 0, len(s.Instances))}
+		VirtualServers: s.VirtualServers, BFD: s.BFD, Instances: make([]InstanceStatus, 0, len(s.Instances))}
 	for _, in := range s.Instances {
 		st.Instances = append(st.Instances, in.Status(now))
 	}

@@ -49,6 +49,8 @@ type Options struct {
 	// VirtualServers, if set, supplies the load balancer's status for the
 	// snapshot.
 	VirtualServers VirtualServerStatus
+	// BFD, if set, supplies the BFD runtime's status for the snapshot.
+	BFD BFDStatus
 	// MaintenanceFile keeps the instances in maintenance across restarts
 	// (maintenance.go); empty: not kept.
 	MaintenanceFile string
@@ -70,6 +72,12 @@ type GroupStateSink interface {
 // never blocks.
 type VirtualServerStatus interface {
 	VirtualServers() []ctl.VirtualServerStatus
+}
+
+// BFDStatus is the BFD runtime's published status (nil: none running);
+// it never blocks.
+type BFDStatus interface {
+	CtlStatus() *ctl.BFDStatus
 }
 
 // Daemon runs VRRP instances. Create with New, then Run.

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"gokeepalived/internal/bfd"
 	"gokeepalived/internal/ctl"
 	"gokeepalived/internal/vrrp"
 	"gokeepalived/internal/vrrp/packet"
@@ -190,5 +191,27 @@ func statsDump(snap *ctl.Snapshot, base map[string]map[string]uint64) string {
 			fmt.Fprintf(&b, "  %s: %d\n", c, so.Counters.SocketCount(c))
 		}
 	}
+	bfdStats(&b, snap.BFD)
 	return b.String()
+}
+
+// bfdStats appends the BFD sessions' counters to the stats dump, in its
+// style (keepalived's BFD process writes no stats file; its SIGUSR1 data
+// file holds the session variables, which the data dump's BFD table shows).
+func bfdStats(b *strings.Builder, st *ctl.BFDStatus) {
+	if st == nil {
+		return
+	}
+	for _, s := range st.Sessions {
+		fmt.Fprintf(b, "BFD Instance: %s\n", s.Name)
+		fmt.Fprintf(b, "  State: %s\n  Remote state: %s\n  Local diag: %s\n  Remote diag: %s\n", s.State, s.RemoteState, s.LocalDiag, s.RemoteDiag)
+		fmt.Fprintf(b, "  Local discriminator: 0x%x\n  Remote discriminator: 0x%x\n", s.LocalDiscr, s.RemoteDiscr)
+		fmt.Fprintf(b, "  TX interval: %d us\n  RX interval: %d us\n  Detection time: %d us\n", s.TxIntervalUS, s.RxIntervalUS, s.DetectionTimeUS)
+		fmt.Fprintf(b, "  Transitions:\n    Up: %d\n    Down: %d\n", s.Ups, s.Downs)
+		fmt.Fprintf(b, "  Packets:\n    Received: %d\n    Sent: %d\n    Send errors: %d\n", s.PacketsReceived, s.PacketsSent, s.SendErrors)
+		fmt.Fprintf(b, "  Packets dropped:\n")
+		for r := bfd.DropReason(1); r < bfd.NumDropReasons; r++ {
+			fmt.Fprintf(b, "    %s: %d\n", r, s.Drops[r.String()])
+		}
+	}
 }

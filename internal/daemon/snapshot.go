@@ -189,6 +189,9 @@ func (d *Daemon) Snapshot() *ctl.Snapshot {
 		// The load balancer's own published status, as it is now.
 		s.VirtualServers = d.opts.VirtualServers.VirtualServers()
 	}
+	if d.opts.BFD != nil {
+		s.BFD = d.opts.BFD.CtlStatus()
+	}
 	return &s
 }
 

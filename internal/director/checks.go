@@ -27,6 +27,9 @@ type job struct {
 	check.Job
 	vs          string // VirtualServer.Name()
 	fingerprint string
+	// bfd is the bfd_instance a BFD_CHECK follows ("" for the others,
+	// which run).
+	bfd string
 }
 
 // serverID names a real server of a virtual server for the check runner:
@@ -95,6 +98,8 @@ func checkJob(cfg *config.Config, vs *config.VirtualServer, rs *config.RealServe
 		params.DelayLoop = check.DefaultDelayLoop
 	}
 	switch c.Type {
+	case string(check.KindBFD):
+		return bfdJob(vs, rs, i, c), nil
 	case "HTTP_GET", "SSL_GET":
 		h := c.HTTP
 		hc := httpget.Config{VirtualHost: h.VirtualHost, Protocol: httpget.Protocol(h.Protocol), EnableSNI: h.EnableSNI}
@@ -169,6 +174,23 @@ func checkJob(cfg *config.Config, vs *config.VirtualServer, rs *config.RealServe
 		vs:          vs.Name(),
 		fingerprint: string(fp),
 	}, nil
+}
+
+// bfdJob is a BFD_CHECK: nothing runs; the checker is up while its
+// bfd_instance's session is Up (Director.BFDState). It starts down,
+// whatever alpha says: keepalived's BFD process reports every session's
+// state (Down) as the checkers start, which takes a non-alpha checker
+// down at once.
+func bfdJob(vs *config.VirtualServer, rs *config.RealServer, i int, c *config.Checker) job {
+	sid := serverID(vs, rs)
+	params := check.Params{Alpha: true}
+	return job{
+		Job: check.Job{Spec: check.CheckSpec{ID: check.CheckID(fmt.Sprintf("%s %s#%d", sid, c.Type, i)), Server: sid,
+			Params: params, External: true}},
+		vs:          vs.Name(),
+		fingerprint: "BFD_CHECK " + c.BFD.Name,
+		bfd:         c.BFD.Name,
+	}
 }
 
 // sslConfig turns the top-level SSL block into a TLS client config for

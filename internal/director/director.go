@@ -26,6 +26,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"gokeepalived/internal/bfd"
 	"gokeepalived/internal/check"
 	"gokeepalived/internal/check/probe"
 	"gokeepalived/internal/config"
@@ -110,6 +111,7 @@ type Director struct {
 	mu      sync.Mutex
 	reloadQ *config.Config // newest unhandled reload
 	eventsQ []vrrp.StateEvent
+	bfdQ    []bfd.StateEvent
 	resultQ []result
 	wake    chan struct{}
 	status  atomic.Pointer[[]ctl.VirtualServerStatus]
@@ -138,6 +140,7 @@ type Director struct {
 	suspended map[string]bool
 	vrrp      map[string]vrrp.StateEvent // running VRRP instances, by name
 	// syncRunning are the IPVS sync daemons we started (sync.go).
+	bfd         map[string]bfd.StateEvent // the last state change of each BFD session, by name
 	syncRunning map[lb.SyncState]lb.SyncDaemon
 	syncRefused bool     // the backend cannot sync: said once
 	fifo        *fifoRun // notify_fifo / lvs_notify_fifo lines (fifo.go)
@@ -204,7 +207,7 @@ func New(opts Options) *Director {
 		running: map[check.CheckID]*runJob{}, servers: map[check.ServerID]rsRef{}, health: map[check.ServerID]*rsHealth{},
 		vss: map[string]*lb.VirtualServer{}, vsBad: map[string]error{}, quorum: map[string]lb.Quorum{},
 		results: map[string]lb.Result{}, vsErr: map[string]string{}, suspended: map[string]bool{},
-		vrrp: map[string]vrrp.StateEvent{}, syncRunning: map[lb.SyncState]lb.SyncDaemon{}}
+		vrrp: map[string]vrrp.StateEvent{}, syncRunning: map[lb.SyncState]lb.SyncDaemon{}, bfd: map[string]bfd.StateEvent{}}
 }
 
 // Start makes cfg current and, if it has virtual servers, opens the
@@ -250,6 +253,15 @@ func (d *Director) Reload(cfg *config.Config) {
 func (d *Director) VRRPState(ev vrrp.StateEvent) {
 	d.mu.Lock()
 	d.eventsQ = append(d.eventsQ, ev)
+	d.mu.Unlock()
+	d.kick()
+}
+
+// BFDState takes a BFD session's state change (BFD_CHECK follows it). It
+// never blocks: the BFD loop calls it.
+func (d *Director) BFDState(ev bfd.StateEvent) {
+	d.mu.Lock()
+	d.bfdQ = append(d.bfdQ, ev)
 	d.mu.Unlock()
 	d.kick()
 }
@@ -328,8 +340,8 @@ func (d *Director) step(now time.Time) {
 	// holds until their next deadline.
 	for range 64 {
 		d.mu.Lock()
-		cfg, evs, res := d.reloadQ, d.eventsQ, d.resultQ
-		d.reloadQ, d.eventsQ, d.resultQ = nil, nil, nil
+		cfg, evs, bevs, res := d.reloadQ, d.eventsQ, d.bfdQ, d.resultQ
+		d.reloadQ, d.eventsQ, d.bfdQ, d.resultQ = nil, nil, nil, nil
 		d.mu.Unlock()
 		if cfg != nil {
 			d.reload(now, cfg)
@@ -337,10 +349,13 @@ func (d *Director) step(now time.Time) {
 		if len(evs) > 0 {
 			d.vrrpEvents(now, evs)
 		}
+		if len(bevs) > 0 {
+			d.bfdEvents(now, bevs)
+		}
 		for _, r := range res {
 			d.complete(now, r)
 		}
-		if d.startDue(now) == 0 && cfg == nil && len(evs) == 0 && len(res) == 0 {
+		if d.startDue(now) == 0 && cfg == nil && len(evs) == 0 && len(bevs) == 0 && len(res) == 0 {
 			break
 		}
 	}
@@ -655,8 +670,44 @@ func (d *Director) syncJobs(now time.Time) {
 		}
 		d.running[j.Spec.ID] = &runJob{job: j}
 		started++
+		if j.bfd != "" {
+			d.setBFDCheck(now, j.Spec.ID, j.bfd)
+		}
 	}
 	d.log.Info("health checkers updated", "started", started, "stopped", len(remove), "running", len(d.running))
+}
+
+// bfdEvents records BFD session states and gives them to the BFD_CHECK
+// checkers following each session.
+func (d *Director) bfdEvents(now time.Time, evs []bfd.StateEvent) {
+	for _, ev := range evs {
+		d.bfd[ev.Session] = ev
+		if d.sched == nil {
+			continue
+		}
+		for id, j := range d.running {
+			if j.bfd == ev.Session {
+				d.setBFDCheck(now, id, j.bfd)
+			}
+		}
+	}
+}
+
+// setBFDCheck gives a BFD_CHECK checker its session's last known state; a
+// session not reported yet is down (keepalived's BFD process reports every
+// session Down at start).
+func (d *Director) setBFDCheck(now time.Time, id check.CheckID, session string) {
+	ev, known := d.bfd[session]
+	reason := "BFD session " + session + " has not come Up yet"
+	if known {
+		reason = fmt.Sprintf("BFD session %s is %s (%s)", session, ev.To, ev.Reason)
+		if ev.Diag != bfd.DiagNone && !ev.Up() {
+			reason = fmt.Sprintf("BFD session %s is %s: %s (%s)", session, ev.To, ev.Diag, ev.Reason)
+		}
+	}
+	for _, c := range d.sched.Set(now, id, known && ev.Up(), reason) {
+		d.emit(now, c)
+	}
 }
 
 // startDue starts the checks due at now and says how many.

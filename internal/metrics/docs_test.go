@@ -30,6 +30,8 @@ func freshSnapshot() *ctl.Snapshot {
 		Sockets: []*ctl.SocketSnapshot{{Interface: "eth0", Counters: &ctl.FixedSocketCounts{}}},
 		VirtualServers: []ctl.VirtualServerStatus{{Name: "192.0.2.100:80/TCP", Backend: "ipvs", Quorum: true, WeightSum: 1,
 			RealServers: []ctl.RealServerStatus{{Addr: "198.18.0.2:80", Weight: 1, Up: true, InTable: true, Checkers: 1}}}},
+		BFD: &ctl.BFDStatus{Sessions: []ctl.BFDSessionStatus{{Name: "peer", Remote: "192.0.2.2", State: "Down", RemoteState: "Down",
+			LocalDiscr: 7, LocalDiag: "No Diagnostic", Multiplier: 3, Drops: map[string]uint64{}}}, Drops: map[string]uint64{}},
 	}
 }
 

@@ -43,6 +43,10 @@
 //	gokeepalived_lvs_real_server_in_table                    1 while in the kernel table
 //	gokeepalived_lvs_real_server_last_change_timestamp_seconds  when the health state last changed
 //	gokeepalived_build_info{version,revision,goversion}     always 1
+//	gokeepalived_bfd_session_*{session,…}                   each bfd_instance: state, up, diag, discriminators,
+//	                                                         negotiated intervals and detection time, ups/downs,
+//	                                                         last change, packets received/sent, send errors, drops
+//	gokeepalived_bfd_drops_total{reason}                     every BFD packet dropped, matched to a session or not
 //
 // Every counter and every drop reason is exported from the first scrape, at
 // zero, so rate() works from the start; the ignored-input counters only once
@@ -108,6 +112,7 @@ type Collector struct {
 	trackerUp             *prometheus.Desc
 	startTime, lastReload *prometheus.Desc
 	lvs                   lvsDescs
+	bfd                   bfdDescs
 }
 
 // Option configures a Collector.
@@ -154,6 +159,7 @@ func New(snapshot func() *ctl.Snapshot, opts ...Option) *Collector {
 		lastReload: prometheus.NewDesc(prometheus.BuildFQName(namespace, subDaemon, "last_reload_timestamp_seconds"),
 			"Unix time of the last successful configuration reload; absent if never reloaded.", nil, nil),
 		lvs: newLVSDescs(),
+		bfd: newBFDDescs(),
 	}
 	for k := range ctl.NumCounters {
 		if _, ignored := k.IgnoreReason(); ignored {
@@ -183,6 +189,9 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range c.lvs.all() {
 		ch <- d
 	}
+	for _, d := range c.bfd.all() {
+		ch <- d
+	}
 }
 
 // Collect implements prometheus.Collector.
@@ -208,6 +217,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		}
 	}
 	c.lvs.collect(ch, st.VirtualServers)
+	c.bfd.collect(ch, st.BFD)
 }
 
 func (c *Collector) collectInstance(ch chan<- prometheus.Metric, in *ctl.InstanceSnapshot, now time.Time) {

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"gokeepalived/internal/ctl"
 	"gokeepalived/test/e2e/netns"
 )
 
@@ -146,6 +147,13 @@ func bfdInterop(t *testing.T, peer bfdPeer, fam, gkAddr, peerAddr, plen string, 
 	netns.Eventually(t, converge, func() (bool, string) {
 		return strings.Contains(gk.Logs(), "detection_time=300ms"), "want the 100 ms x 3 timers negotiated\n" + lastLines(gk.Logs(), 10)
 	})
+	// gokeepalivedctl status shows the session as the peer sees it.
+	runner := gk.(*netns.GokeepalivedRunner)
+	netns.Eventually(t, converge, bfdSessionIs(runner, "Up with the peer's discriminator, 100 ms x 3 negotiated, packets counted",
+		func(s ctl.BFDSessionStatus) bool {
+			return s.State == "Up" && s.RemoteState == "Up" && s.RemoteDiscr != 0 && s.LocalDiscr != 0 && s.TxIntervalUS == 100000 &&
+				s.RxIntervalUS == 100000 && s.DetectionTimeUS == 300000 && s.Ups == 1 && s.PacketsReceived > 0 && s.PacketsSent > 0
+		}))
 
 	cut := "table inet gke2e_bfd {\n chain bfd_in {\n  type filter hook input priority 0;\n  udp dport 3784 drop\n }\n}\n"
 	cutAt := time.Now()
@@ -153,6 +161,9 @@ func bfdInterop(t *testing.T, peer bfdPeer, fam, gkAddr, peerAddr, plen string, 
 		n.MustExec("nft", "-f", writeTemp(t, cut))
 	}
 	netns.Eventually(t, converge, have("Down by detection time", func(st []string) bool { return downs(st) == 1 }))
+	netns.Eventually(t, converge, bfdSessionIs(runner, "Down, diagnostic named, one down counted", func(s ctl.BFDSessionStatus) bool {
+		return s.State == "Down" && s.LocalDiag == "Control Detection Time Expired" && s.Downs == 1 && !s.LastChange.IsZero()
+	}))
 	// For the record only (timing is the benchmark's business).
 	if m := bfdDownAt.FindStringSubmatch(gk.Logs()); m != nil {
 		if at, err := time.Parse(time.RFC3339Nano, m[1]); err == nil {
@@ -165,6 +176,22 @@ func bfdInterop(t *testing.T, peer bfdPeer, fam, gkAddr, peerAddr, plen string, 
 	netns.Eventually(t, converge, have("Up again", func(st []string) bool { return upsAny(st) == 2 }))
 	if err := gk.Stop(); err != nil {
 		t.Error(err)
+	}
+}
+
+// bfdSessionIs is an Eventually condition on session "peer" in the
+// daemon's status (gokeepalivedctl status --json).
+func bfdSessionIs(r *netns.GokeepalivedRunner, what string, ok func(ctl.BFDSessionStatus) bool) func() (bool, string) {
+	return func() (bool, string) {
+		st, err := r.TryStatus()
+		if err != nil {
+			return false, what + ": " + err.Error()
+		}
+		if st.BFD == nil || len(st.BFD.Sessions) == 0 {
+			return false, what + ": no BFD session in the status"
+		}
+		s := st.BFD.Sessions[0]
+		return ok(s), fmt.Sprintf("want %s; status: %+v", what, s)
 	}
 }
 

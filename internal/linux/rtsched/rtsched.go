@@ -72,3 +72,12 @@ func NameThread(name string) error {
 func NameProcess(name string) error {
 	return os.WriteFile("/proc/self/comm", []byte(name), 0)
 }
+
+// SetThreadName names the calling OS thread (locked by the caller): its
+// /proc/PID/task/TID/comm, which ps -L and top -H show. The kernel keeps
+// the first 15 bytes.
+func SetThreadName(name string) error {
+	b := make([]byte, 16)
+	copy(b[:15], name)
+	return unix.Prctl(unix.PR_SET_NAME, uintptr(unsafe.Pointer(&b[0])), 0, 0, 0)
+}
