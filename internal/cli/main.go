@@ -116,7 +116,7 @@ func loadConfig(o Options, stdout, stderr io.Writer) (*config.Config, int) {
 	} else {
 		f.Close()
 	}
-	cfg, ds := config.Load(o.ConfigFile, config.LoadOptions{Syntax: syntax.Options{ConfigID: o.ConfigID}})
+	cfg, ds := loadWithBGP(o)
 	if cfg != nil && !ds.HasErrors() {
 		ds = append(ds, config.CheckHost(cfg, func(name string) bool {
 			_, err := net.InterfaceByName(name)
@@ -142,6 +142,10 @@ func loadConfig(o Options, stdout, stderr io.Writer) (*config.Config, int) {
 			fmt.Fprintf(stderr, "gokeepalived: dump: %v\n", err)
 			return nil, ExitFatal
 		}
+	}
+	if o.ConfigTest && cfg.BGP != nil {
+		fmt.Fprintf(out, "%s: note: the bgp block is gokeepalived's own (an embedded BGP speaker, docs/bgp.md); "+
+			"keepalived 2.2.7 does not know it: keep it in a --bgp-config file to keep keepalived.conf readable by keepalived\n", cfg.BGP.Pos)
 	}
 	if o.ConfigTest {
 		fmt.Fprintf(out, "%s: configuration OK (%d warning(s))\n", o.ConfigFile, warns)
@@ -405,7 +409,7 @@ const minProcs = 8
 // A configuration that would stop every running VRRP instance and virtual
 // server is refused unless allowEmpty (see emptyReloadRefusal).
 func reload(ctx context.Context, o Options, t *reloadTargets, log *slog.Logger, allowEmpty bool) (ctl.ReloadSummary, error) {
-	cfg, ds := config.Load(o.ConfigFile, config.LoadOptions{Syntax: syntax.Options{ConfigID: o.ConfigID}})
+	cfg, ds := loadWithBGP(o)
 	if cfg != nil && !ds.HasErrors() {
 		ds = append(ds, config.CheckHost(cfg, func(name string) bool {
 			_, err := net.InterfaceByName(name)
@@ -466,4 +470,15 @@ func subsystems(o Options, cfg *config.Config) *config.Config {
 		c.BFDInstances = nil
 	}
 	return &c
+}
+
+// loadWithBGP loads the configuration and, with --bgp-config, the bgp
+// block from its own file.
+func loadWithBGP(o Options) (*config.Config, config.Diagnostics) {
+	opts := config.LoadOptions{Syntax: syntax.Options{ConfigID: o.ConfigID}}
+	cfg, ds := config.Load(o.ConfigFile, opts)
+	if o.BGPConfig != "" && cfg != nil {
+		ds = append(ds, config.LoadBGP(o.BGPConfig, opts, cfg)...)
+	}
+	return cfg, ds
 }

@@ -23,6 +23,7 @@ type Config struct {
 	VirtualServers      []*VirtualServer
 	SSL                 *SSLConfig // the top-level SSL block, if any
 	BFDInstances        []*BFDInstance
+	BGP                 *BGP // the gokeepalived-only bgp block, or --bgp-config's
 }
 
 // BFDInstance is a bfd_instance block: one BFD session (RFC 5880/5881).

@@ -126,6 +126,7 @@ func validate(c *Config, ds *Diagnostics) {
 		}
 	}
 	checkDuplicateVS(c, ds)
+	validateBGP(c, ds)
 }
 
 func usesScripts(c *Config) bool { return len(scriptRefs(c)) > 0 }
