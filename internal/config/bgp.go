@@ -39,7 +39,7 @@ type BGPNeighbor struct {
 	Pos           Pos
 	Address       netip.Addr
 	RemoteAS      uint32
-	Port          int    // remote TCP port (default 179)
+	Port          int // remote TCP port (default 179)
 	LocalAddress  netip.Addr
 	Password      string // TCP MD5 (RFC 2385)
 	HoldTime      time.Duration
