@@ -18,6 +18,7 @@ import (
 	"syscall"
 	"time"
 
+	"gokeepalived/internal/bfd"
 	"gokeepalived/internal/check/httpget"
 	"gokeepalived/internal/config"
 	"gokeepalived/internal/config/syntax"
@@ -238,10 +239,18 @@ func runDaemon(o Options, cfg *config.Config, stderr io.Writer) int {
 	// The SNMP subagent reads the published snapshot on its own goroutines
 	// and hears state changes as events, like the load balancer.
 	agent := &snmpRunner{ctx: ctx, o: o, log: log}
+	// The BGP speaker (the bgp block) hears VRRP and BFD state changes as
+	// events and reads the virtual servers' quorum from the load
+	// balancer's published status.
+	var vsList func() []ctl.VirtualServerStatus
+	if lvs != nil {
+		vsList = lvs.VirtualServers
+	}
+	bgph := newBGPHost(log, vsList)
 	if states != nil {
-		states = stateTee{states, agent}
+		states = stateTee{states, agent, bgph}
 	} else {
-		states = agent
+		states = stateTee{agent, bgph}
 	}
 	d := daemon.New(cfg, daemon.Options{ConfigFile: o.ConfigFile, DontRelease: o.DontReleaseVR, Logger: log,
 		MaintenanceFile: MaintenanceFile(o),
@@ -259,16 +268,24 @@ func runDaemon(o Options, cfg *config.Config, stderr io.Writer) int {
 	// The BFD runtime (bfd_instance) runs beside both and tells the VRRP
 	// loop of every session state change (track_bfd); it stops last, so
 	// that peers hear AdminDown rather than time out.
-	bfdh := &bfdHost{log: log, events: d.BFDState}
+	bfdh := &bfdHost{log: log, events: func(ev bfd.StateEvent) { d.BFDState(ev); bgph.BFDState(ev) }}
 	if err := bfdh.apply(cfg); err != nil {
 		log.Error("gokeepalived stopped", "err", err)
 		fmt.Fprintf(stderr, "gokeepalived: %v\n", err)
 		return ExitFatal
 	}
 	defer bfdh.stop()
+	// The BGP speaker stops first (every path withdrawn, sessions closed);
+	// on SIGTERM it drains before anything stops (below).
+	if err := bgph.apply(cfg); err != nil {
+		log.Error("gokeepalived stopped", "err", err)
+		fmt.Fprintf(stderr, "gokeepalived: %v\n", err)
+		return ExitFatal
+	}
+	defer bgph.stop()
 
 	targets := &reloadTargets{vrrp: d, running: cfg}
-	targets.bfd, targets.snmp = bfdh, agent
+	targets.bfd, targets.snmp, targets.bgp = bfdh, agent, bgph
 	if lvs != nil {
 		targets.lb = lvs
 	}
@@ -281,6 +298,7 @@ func runDaemon(o Options, cfg *config.Config, stderr io.Writer) int {
 			case ctl.CmdStatus:
 				st, err := d.Status(rctx)
 				if err == nil {
+					st.BGP = bgph.status()
 					st, err = st.Filter(req.Instances)
 				}
 				if err != nil {
@@ -297,6 +315,10 @@ func runDaemon(o Options, cfg *config.Config, stderr io.Writer) int {
 				m, err := d.Maintenance(rctx, req.On, req.Instances, req.All)
 				if err != nil {
 					return ctl.Response{Error: err.Error()}
+				}
+				if req.All {
+					// The whole node: its BGP announcements drain too.
+					bgph.maintenance(req.On)
 				}
 				msg := "maintenance off: " + strings.Join(m.Changed, ", ")
 				if req.On {
@@ -322,7 +344,15 @@ func runDaemon(o Options, cfg *config.Config, stderr io.Writer) int {
 
 	if o.MetricsListen != "" {
 		// A scrape reads the latest published snapshot: it never enters the VRRP loop.
-		srv := &http.Server{Addr: o.MetricsListen, Handler: metrics.Handler(d.Snapshot, metrics.WithVersion(Version)), ReadHeaderTimeout: 5 * time.Second}
+		srv := &http.Server{Addr: o.MetricsListen, Handler: metrics.Handler(func() *ctl.Snapshot {
+			s := d.Snapshot()
+			if s != nil {
+				c := *s
+				c.BGP = bgph.status()
+				s = &c
+			}
+			return s
+		}, metrics.WithVersion(Version)), ReadHeaderTimeout: 5 * time.Second}
 		go func() {
 			log.Info("serving Prometheus metrics", "address", o.MetricsListen, "path", "/metrics")
 			if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -346,6 +376,9 @@ func runDaemon(o Options, cfg *config.Config, stderr io.Writer) int {
 			case syscall.SIGTERM, syscall.SIGINT:
 				log.Info("received signal: shutting down gracefully (priority 0 adverts, releasing virtual addresses)", "signal", s.String())
 				_ = sdNotify("STOPPING=1")
+				// BGP first: GRACEFUL_SHUTDOWN, graceful_shutdown_delay,
+				// withdraw, while the VIPs and virtual servers still serve.
+				bgph.drain("stopping", drainLimit(targets.current()))
 				cancel()
 				return
 			case syscall.SIGHUP:
@@ -451,6 +484,11 @@ func reload(ctx context.Context, o Options, t *reloadTargets, log *slog.Logger, 
 	}
 	if t.snmp != nil {
 		t.snmp.apply(cfg)
+	}
+	if t.bgp != nil {
+		if err := t.bgp.apply(cfg); err != nil {
+			return sum, fmt.Errorf("applying the bgp block failed: %w", err)
+		}
 	}
 	t.running = cfg
 	return sum, nil

@@ -18,6 +18,7 @@ type reloadTargets struct {
 	lb   interface{ Reload(*config.Config) } // nil without the load balancer (-P)
 	bfd  *bfdHost                            // nil in tests that need no BFD
 	snmp *snmpRunner                         // nil in tests that need no SNMP
+	bgp  *bgpHost                            // nil in tests that need no BGP
 
 	mu      sync.Mutex     // one reload at a time: the check sees what runs
 	running *config.Config // after subsystems; guarded by mu
@@ -38,4 +39,11 @@ func emptyReloadRefusal(running, next *config.Config) string {
 	return fmt.Sprintf("the new configuration has no vrrp_instance and no virtual_server, so reloading it would stop all %d VRRP instance(s) and %d virtual server(s) that run (is the file, or a file it includes, empty?); "+
 		"the previous configuration keeps running; to stop them all on purpose, run: gokeepalivedctl reload --allow-empty",
 		len(running.Instances), len(running.VirtualServers))
+}
+
+// current is the running configuration.
+func (t *reloadTargets) current() *config.Config {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.running
 }

@@ -65,6 +65,8 @@ type Status struct {
 	Notify map[string]uint64 `json:"notify,omitempty"`
 	// VirtualServers are the health-checker/load-balancer side (virtual_server blocks).
 	VirtualServers []VirtualServerStatus `json:"virtual_servers,omitempty"`
+	// BGP is the embedded BGP speaker (the bgp block), if configured.
+	BGP *BGPStatus `json:"bgp,omitempty"`
 }
 
 // InstanceStatus describes one vrrp_instance.

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 	"text/tabwriter"
+	"time"
 )
 
 // WriteTable prints the status as a human table, then per instance the last
@@ -64,7 +65,13 @@ func WriteTable(w io.Writer, s *Status) error {
 	}
 	if len(s.VirtualServers) > 0 {
 		fmt.Fprintln(w)
-		return WriteVirtualServers(w, s.VirtualServers)
+		if err := WriteVirtualServers(w, s.VirtualServers); err != nil {
+			return err
+		}
+	}
+	if s.BGP != nil {
+		fmt.Fprintln(w)
+		return WriteBGP(w, s.BGP, time.Now())
 	}
 	return nil
 }

@@ -25,6 +25,9 @@ type Snapshot struct {
 	// VirtualServers is the load balancer's own snapshot, attached when the
 	// snapshot is read.
 	VirtualServers []VirtualServerStatus
+	// BGP is the BGP speaker's own status, attached when the snapshot is
+	// read (nil without a bgp block).
+	BGP *BGPStatus
 }
 
 // InstanceSnapshot is one vrrp_instance in a Snapshot.
@@ -105,7 +108,7 @@ type TrackerSnapshot struct {
 // caller.
 func (s *Snapshot) Status(now time.Time) *Status {
 	st := &Status{PID: s.PID, ConfigFile: s.ConfigFile, StartedAt: s.StartedAt, ReloadedAt: s.ReloadedAt,
-		VirtualServers: s.VirtualServers, Instances: make([]InstanceStatus, 0, len(s.Instances))}
+		VirtualServers: s.VirtualServers, BGP: s.BGP, Instances: make([]InstanceStatus, 0, len(s.Instances))}
 	for _, in := range s.Instances {
 		st.Instances = append(st.Instances, in.Status(now))
 	}
