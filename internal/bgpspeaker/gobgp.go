@@ -230,7 +230,7 @@ func (b *GoBGP) Peers() []bgprun.PeerState {
 		return nil
 	}
 	var out []bgprun.PeerState
-	err = s.ListPeer(context.Background(), &api.ListPeerRequest{}, func(p *api.Peer) {
+	err = s.ListPeer(context.Background(), &api.ListPeerRequest{EnableAdvertised: true}, func(p *api.Peer) {
 		addr, perr := netip.ParseAddr(p.GetConf().GetNeighborAddress())
 		if perr != nil {
 			return
