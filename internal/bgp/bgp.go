@@ -297,13 +297,13 @@ func Diff(old, want []Path) (add []Path, del []netip.Prefix) {
 }
 
 // PeerWanted says whether a neighbor's session should be up: not while
-// its BFD session is down (bfdUp has no entry for a session never seen:
-// the BGP session may start, and BFD Down later takes it down).
-func PeerWanted(n Neighbor, bfdUp map[string]bool) (bool, string) {
+// its BFD session has failed (alive has no entry for a session never
+// seen: the BGP session may start, and a failure later takes it down).
+func PeerWanted(n Neighbor, alive map[string]bool) (bool, string) {
 	if n.BFD == "" {
 		return true, ""
 	}
-	if up, seen := bfdUp[n.BFD]; seen && !up {
+	if up, seen := alive[n.BFD]; seen && !up {
 		return false, "BFD session " + n.BFD + " is down"
 	}
 	return true, ""

@@ -79,6 +79,7 @@ type Runtime struct {
 	mu        sync.Mutex
 	states    map[string]vrrp.State
 	bfdUp     map[string]bool
+	bfdAlive  map[string]bool // false after a detection failure only
 	maint     *bool
 	drainReq  string
 	drainDone []chan struct{}
@@ -116,7 +117,7 @@ func New(opts Options) *Runtime {
 		opts.PollInterval = 100 * time.Millisecond
 	}
 	return &Runtime{opts: opts, log: opts.Logger, wake: make(chan struct{}, 1), states: map[string]vrrp.State{},
-		bfdUp: map[string]bool{}, disabled: map[netip.Addr]string{}, peerSeen: map[netip.Addr]*peerTrack{}}
+		bfdUp: map[string]bool{}, bfdAlive: map[string]bool{}, disabled: map[netip.Addr]string{}, peerSeen: map[netip.Addr]*peerTrack{}}
 }
 
 func (r *Runtime) kick() {
@@ -138,6 +139,16 @@ func (r *Runtime) VRRPState(ev vrrp.StateEvent) {
 func (r *Runtime) BFDState(ev bfd.StateEvent) {
 	r.mu.Lock()
 	r.bfdUp[ev.Session] = ev.Up()
+	// Only a failure of the path (no packets for the detection time)
+	// holds the BGP session down. A neighbor that takes its own session
+	// down (FRR's bgpd re-registers its BFD session when the BGP session
+	// comes up; AdminDown) is not a dead path: its BGP session decides.
+	switch {
+	case ev.Up():
+		r.bfdAlive[ev.Session] = true
+	case ev.Diag == bfd.DiagControlDetectionExpired || ev.Diag == bfd.DiagPathDown || ev.Diag == bfd.DiagEchoFailed:
+		r.bfdAlive[ev.Session] = false
+	}
 	r.mu.Unlock()
 	r.kick()
 }
@@ -211,6 +222,10 @@ func (r *Runtime) Step(now time.Time) time.Time {
 	for k, v := range r.bfdUp {
 		bfdUp[k] = v
 	}
+	alive := make(map[string]bool, len(r.bfdAlive))
+	for k, v := range r.bfdAlive {
+		alive[k] = v
+	}
 	maint, drainReq, done, reloadQ := r.maint, r.drainReq, r.drainDone, r.reloadQ
 	r.maint, r.drainReq, r.drainDone, r.reloadQ = nil, "", nil, nil
 	r.mu.Unlock()
@@ -235,7 +250,7 @@ func (r *Runtime) Step(now time.Time) time.Time {
 
 	// Peers held down while their BFD session is down.
 	for _, n := range r.cfg.Neighbors {
-		want, why := bgp.PeerWanted(n, bfdUp)
+		want, why := bgp.PeerWanted(n, alive)
 		_, down := r.disabled[n.Address]
 		switch {
 		case !want && !down:

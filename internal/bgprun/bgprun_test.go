@@ -132,7 +132,14 @@ func TestRuntimeScenario(t *testing.T) {
 		t.Errorf("next step at %v, want the poll interval", next.Sub(now))
 	}
 
-	r.BFDState(bfd.StateEvent{Session: "tor", From: bfd.StateUp, To: bfd.StateDown})
+	// The neighbor taking its BFD session down itself is no dead path.
+	r.BFDState(bfd.StateEvent{Session: "tor", From: bfd.StateUp, To: bfd.StateDown, Diag: bfd.DiagNeighborSignaledDown})
+	r.Step(now)
+	expect(t, f, "")
+	r.BFDState(bfd.StateEvent{Session: "tor", From: bfd.StateDown, To: bfd.StateUp})
+	r.Step(now)
+	expect(t, f, "")
+	r.BFDState(bfd.StateEvent{Session: "tor", From: bfd.StateUp, To: bfd.StateDown, Diag: bfd.DiagControlDetectionExpired})
 	r.Step(now)
 	expect(t, f, "disable 192.0.2.254: BFD session tor is down")
 	st := r.Status()

@@ -48,8 +48,11 @@ func (b *GoBGP) Start(g bgprun.Global) error {
 		log = slog.New(slog.DiscardHandler)
 	}
 	lvl := &slog.LevelVar{}
-	lvl.Set(slog.LevelWarn) // GoBGP's own chatter; our loop logs every decision
-	s := server.NewBgpServer(server.LoggerOption(log.With("component", "gobgp"), lvl))
+	lvl.Set(slog.LevelInfo)
+	// GoBGP's own log, from INFO (peer up/down, notifications): its DEBUG
+	// lines (every UPDATE) would flood a -D log; our loop logs every decision.
+	glog := slog.New(minLevel{log.Handler(), slog.LevelInfo}).With("component", "gobgp")
+	s := server.NewBgpServer(server.LoggerOption(glog, lvl))
 	go s.Serve()
 	port := int32(g.ListenPort)
 	if port == 0 {
@@ -257,3 +260,18 @@ func (b *GoBGP) Peers() []bgprun.PeerState {
 	}
 	return out
 }
+
+// minLevel drops records below its level.
+type minLevel struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (h minLevel) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= h.min && h.Handler.Enabled(ctx, l)
+}
+
+func (h minLevel) WithAttrs(a []slog.Attr) slog.Handler {
+	return minLevel{h.Handler.WithAttrs(a), h.min}
+}
+func (h minLevel) WithGroup(g string) slog.Handler { return minLevel{h.Handler.WithGroup(g), h.min} }
