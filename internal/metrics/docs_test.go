@@ -29,6 +29,9 @@ func freshSnapshot() *ctl.Snapshot {
 		}},
 		VirtualServers: []ctl.VirtualServerStatus{{Name: "192.0.2.100:80/TCP", Backend: "ipvs", Quorum: true, WeightSum: 1,
 			RealServers: []ctl.RealServerStatus{{Addr: "198.18.0.2:80", Weight: 1, Up: true, InTable: true, Checkers: 1}}}},
+		BGP: &ctl.BGPStatus{RouterID: "192.0.2.1", LocalAS: 65001, Drain: "running",
+			Peers:    []ctl.BGPPeerStatus{{Address: "192.0.2.254", RemoteAS: 65000, State: "established", Up: true, Sent: 1}},
+			Prefixes: []ctl.BGPPrefixStatus{{Prefix: "198.51.100.10/32", Source: "virtual_server 198.51.100.10:80", State: "announced", Reason: "quorum up"}}},
 	}
 }
 

@@ -104,6 +104,7 @@ type Collector struct {
 	trackerUp             *prometheus.Desc
 	startTime, lastReload *prometheus.Desc
 	lvs                   lvsDescs
+	bgp                   bgpDescs
 }
 
 // Option configures a Collector.
@@ -147,6 +148,7 @@ func New(snapshot func() *ctl.Snapshot, opts ...Option) *Collector {
 		lastReload: prometheus.NewDesc(prometheus.BuildFQName(namespace, subDaemon, "last_reload_timestamp_seconds"),
 			"Unix time of the last successful configuration reload; absent if never reloaded.", nil, nil),
 		lvs: newLVSDescs(),
+		bgp: newBGPDescs(),
 	}
 	for k := range ctl.NumCounters {
 		if _, ignored := k.IgnoreReason(); ignored {
@@ -176,6 +178,7 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range c.lvs.all() {
 		ch <- d
 	}
+	c.bgp.describe(ch)
 }
 
 // Collect implements prometheus.Collector.
@@ -195,6 +198,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		c.collectInstance(ch, in, now)
 	}
 	c.lvs.collect(ch, st.VirtualServers)
+	c.bgp.collect(ch, st.BGP)
 }
 
 func (c *Collector) collectInstance(ch chan<- prometheus.Metric, in *ctl.InstanceSnapshot, now time.Time) {
