@@ -97,7 +97,6 @@ type Runtime struct {
 	waiters   []chan struct{}
 	lastErr   string
 	peerSeen  map[netip.Addr]*peerTrack
-	nextPoll  time.Time
 
 	status atomic.Pointer[ctl.BGPStatus]
 }
