@@ -191,7 +191,7 @@ type bgpNode struct {
 	upFile string
 }
 
-func startBGPNode(t *testing.T, n *netns.Node, addr string, prio int, bfd bool) *bgpNode {
+func startBGPNode(t *testing.T, n *netns.Node, addr string, prio int, bfd bool, bfdMS int) *bgpNode {
 	bin, err := netns.GokeepalivedBinary()
 	if err != nil {
 		t.Fatal(err)
@@ -207,7 +207,7 @@ func startBGPNode(t *testing.T, n *netns.Node, addr string, prio int, bfd bool) 
 		t.Fatal(err)
 	}
 	conf := filepath.Join(dir, "keepalived.conf")
-	if err := os.WriteFile(conf, []byte(bgpNodeConf(addr, prio, bfd, bn.upFile, "2", bgpBFDms)), 0o644); err != nil {
+	if err := os.WriteFile(conf, []byte(bgpNodeConf(addr, prio, bfd, bn.upFile, "2", bfdMS)), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	bn.proc = n.Start(bin, "-n", "-l", "-D", "--lb-backend=nft", "-f", conf, "-p", filepath.Join(dir, "k.pid"),
@@ -282,8 +282,8 @@ func bgpTopo(t *testing.T, tag string) (*netns.Topo, *netns.Node, *netns.Node, *
 func bgpAnycastWith(t *testing.T, r bgpRouterDaemon) {
 	_, router, n1n, n2n := bgpTopo(t, "bgpa"+r.name[:2])
 	show := r.start(t, router, []string{"192.0.2.1", "192.0.2.2"}, map[string]bool{"192.0.2.1": true}, bgpBFDms)
-	n1 := startBGPNode(t, n1n, "192.0.2.1", 150, true)
-	n2 := startBGPNode(t, n2n, "192.0.2.2", 100, false)
+	n1 := startBGPNode(t, n1n, "192.0.2.1", 150, true, bgpBFDms)
+	n2 := startBGPNode(t, n2n, "192.0.2.2", 100, false, bgpBFDms)
 	pfx := bgpAnycast + "/32"
 	diag := func() string {
 		s1, e1 := n1.status()
@@ -383,8 +383,8 @@ func TestBGPActiveStandby(t *testing.T) {
 func bgpActiveStandbyWith(t *testing.T, r bgpRouterDaemon) {
 	_, router, n1n, n2n := bgpTopo(t, "bgps"+r.name[:2])
 	show := r.start(t, router, []string{"192.0.2.1", "192.0.2.2"}, map[string]bool{"192.0.2.1": true, "192.0.2.2": true}, bgpBFDms)
-	n1 := startBGPNode(t, n1n, "192.0.2.1", 150, true)
-	n2 := startBGPNode(t, n2n, "192.0.2.2", 100, true)
+	n1 := startBGPNode(t, n1n, "192.0.2.1", 150, true, bgpBFDms)
+	n2 := startBGPNode(t, n2n, "192.0.2.2", 100, true, bgpBFDms)
 	pfx := bgpVIP + "/32"
 	diag := func() string {
 		s1, _ := n1.status()
