@@ -4,7 +4,7 @@ BIN     := $(CURDIR)/bin
 PKGS    := ./...
 TESTFLAGS ?= -count=1 -timeout 20m
 
-.PHONY: all build man deb deps test lint unit race fmt-check vet staticcheck demo fuzz bench chaos clean
+.PHONY: all build man deb deps test lint unit race fmt-check vet staticcheck demo fuzz bench bench-bgp chaos clean
 
 all: build
 
@@ -42,7 +42,7 @@ unit:
 
 ## race: the packages with goroutines, under the race detector (about a minute on 2 cores).
 RACEPKGS := ./internal/daemon/ ./internal/notify/ ./internal/track/ ./internal/check/... ./internal/ctl/ \
-	./internal/metrics/ ./internal/vrrp/... ./internal/lb/ ./internal/dbusapi/ ./internal/director/
+	./internal/metrics/ ./internal/vrrp/... ./internal/lb/ ./internal/dbusapi/ ./internal/director/ ./internal/bgprun/ ./internal/bfdrun/
 race:
 	$(GO) test -race -count=1 -timeout 10m $(RACEPKGS)
 
@@ -81,6 +81,10 @@ bench:
 # (root, FRR, keepalived, tcpdump; about 10 minutes; writes docs/benchmarks.md).
 bench-bfd:
 	bench/bfd/run.sh
+
+## bench-bgp: failure → route withdrawn at FRR and BIRD, BFD 50 ms x 3 vs hold time 3 s (root; about 2 minutes).
+bench-bgp:
+	GOKEEPALIVED_BGP_BENCH=1 $(GO) test -count=1 -v -run '^TestBGPWithdrawBench$$' ./test/e2e/
 
 clean:
 	rm -rf $(BIN)

@@ -9,7 +9,8 @@ set -euo pipefail
 
 APT_PKGS=(keepalived nginx-light nftables tcpdump tshark iproute2 ipvsadm procps psmisc
   groff-base man-db zsh lintian   # man pages, completion and the .deb (packaging/deb_test.go)
-  frr                             # bfdd, the BFD interop peer (test/e2e, internal/bfd/testdata/capture.sh)
+  frr                             # bfdd, the BFD interop peer; bgpd+zebra+bfdd, the BGP router (test/e2e)
+  bird2                           # BIRD 2, the other BGP router of the BGP e2e (test/e2e/bgp_test.go)
   snmpd snmp snmptrapd            # the SNMP subagent's tests (internal/snmp, test/e2e)
   dbus-daemon systemd)            # a private bus and busctl for the DBus tests (internal/dbusapi, test/e2e)
 # qemu and a stock kernel for the IPVS VM harness are installed by test/vm itself.

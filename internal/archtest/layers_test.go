@@ -70,6 +70,14 @@ var rules = []struct {
 	{"internal/bfdrun", []string{"net", "syscall", "golang.org/x/sys", mod + "internal/linux", mod + "internal/daemon",
 		mod + "internal/director", mod + "internal/config", mod + "internal/cli"},
 		"the BFD runtime reaches sockets through its Network port and talks to the other runtimes by events"},
+	{"internal/bgp", []string{"net", "os", "os/exec", "syscall", "golang.org/x/sys", "github.com/osrg/gobgp",
+		mod + "internal/daemon", mod + "internal/linux", mod + "internal/config", mod + "internal/bgprun", mod + "internal/bgpspeaker"},
+		"the BGP announcement core is pure: no speaker, sockets, OS or configuration language"},
+	{"internal/bgprun", []string{"net", "syscall", "golang.org/x/sys", "github.com/osrg/gobgp", mod + "internal/linux", mod + "internal/daemon",
+		mod + "internal/director", mod + "internal/config", mod + "internal/cli", mod + "internal/bgpspeaker"},
+		"the BGP runtime reaches GoBGP through its Speaker port (internal/bgpspeaker) and the other runtimes by events"},
+	{"internal/bgpspeaker", []string{mod + "internal/daemon", mod + "internal/director", mod + "internal/config", mod + "internal/cli"},
+		"the GoBGP adapter knows nothing of the daemon or the configuration"},
 	{"internal/ctl", []string{mod + "internal/daemon", mod + "internal/director", mod + "internal/linux", mod + "internal/config",
 		mod + "internal/lb", mod + "internal/check"}, "the status protocol is rendered from a snapshot, not the runtimes"},
 	{"internal/metrics", []string{mod + "internal/daemon", mod + "internal/director", mod + "internal/linux", mod + "internal/config",
@@ -148,6 +156,16 @@ func TestBFDCoreHasNoClock(t *testing.T) {
 func TestBFDRuntimeClockInjected(t *testing.T) {
 	for _, p := range list(t, "gokeepalived/internal/bfdrun") {
 		noClock(t, p, "the BFD runtime (outside real.go)", map[string]bool{"real.go": true})
+	}
+}
+
+// The BGP core never reads the clock; the BGP runtime only in real.go.
+func TestBGPClock(t *testing.T) {
+	for _, p := range list(t, "gokeepalived/internal/bgp") {
+		noClock(t, p, "the pure BGP core", nil)
+	}
+	for _, p := range list(t, "gokeepalived/internal/bgprun") {
+		noClock(t, p, "the BGP runtime (outside real.go)", map[string]bool{"real.go": true})
 	}
 }
 

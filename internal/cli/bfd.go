@@ -31,6 +31,8 @@ type bfdHost struct {
 	// BFDState (track_bfd) and the load balancer's (BFD_CHECK); nil: none.
 	// They must not block.
 	vrrp, checkers func(bfd.StateEvent)
+	// bgp hears every session's changes (a neighbor's track_bfd); nil: none.
+	bgp func(bfd.StateEvent)
 	// audience says, per session, which of them hear it (bfd_instance
 	// vrrp / checker); replaced before each configuration is applied.
 	audience atomic.Pointer[map[string]bfdAudience]
@@ -85,6 +87,9 @@ func (h *bfdHost) dispatch(ev bfd.StateEvent) {
 	}
 	if a.checkers && h.checkers != nil {
 		h.checkers(ev)
+	}
+	if h.bgp != nil {
+		h.bgp(ev)
 	}
 }
 

@@ -120,7 +120,7 @@ func loadConfig(o Options, stdout, stderr io.Writer) (*config.Config, int) {
 	} else {
 		f.Close()
 	}
-	cfg, ds := config.Load(o.ConfigFile, config.LoadOptions{Syntax: syntax.Options{ConfigID: o.ConfigID}})
+	cfg, ds := loadWithBGP(o)
 	if cfg != nil && !ds.HasErrors() {
 		ds = append(ds, config.CheckHost(cfg, hostInterfaces())...)
 		ds = append(ds, daemon.CheckHost(cfg, addr.Primary)...)
@@ -155,6 +155,10 @@ func loadConfig(o Options, stdout, stderr io.Writer) (*config.Config, int) {
 			fmt.Fprintf(stderr, "gokeepalived: dump: %v\n", err)
 			return nil, ExitFatal
 		}
+	}
+	if o.ConfigTest && cfg.BGP != nil {
+		fmt.Fprintf(out, "%s: note: the bgp block is gokeepalived's own (an embedded BGP speaker, docs/bgp.md); "+
+			"keepalived 2.2.7 does not know it: keep it in a --bgp-config file to keep keepalived.conf readable by keepalived\n", cfg.BGP.Pos)
 	}
 	if o.ConfigTest {
 		fmt.Fprintf(out, "%s: configuration OK (%d warning(s))\n", o.ConfigFile, warns)
@@ -251,10 +255,18 @@ func runDaemon(o Options, cfg *config.Config, stderr io.Writer) int {
 	agent := &snmpRunner{ctx: ctx, o: o, log: log}
 	// The DBus service (enable_dbus) likewise; it stops after the loop.
 	bus := &dbusRunner{log: log}
+	// The BGP speaker (the bgp block) hears VRRP and BFD state changes as
+	// events and reads the virtual servers' quorum from the load
+	// balancer's published status.
+	var vsList func() []ctl.VirtualServerStatus
+	if lvs != nil {
+		vsList = lvs.VirtualServers
+	}
+	bgph := newBGPHost(log, vsList)
 	if states != nil {
-		states = stateTee{states, agent, bus}
+		states = stateTee{states, agent, bus, bgph}
 	} else {
-		states = stateTee{agent, bus}
+		states = stateTee{agent, bus, bgph}
 	}
 	// The BFD runtime (bfd_instance) runs beside both and tells the VRRP
 	// loop of every session state change (track_bfd); it stops last, so
@@ -280,15 +292,24 @@ func runDaemon(o Options, cfg *config.Config, stderr io.Writer) int {
 	if lvs != nil {
 		bfdh.checkers = lvs.BFDState
 	}
+	bfdh.bgp = bgph.BFDState
 	if err := bfdh.apply(cfg); err != nil {
 		log.Error("gokeepalived stopped", "err", err)
 		fmt.Fprintf(stderr, "gokeepalived: %v\n", err)
 		return ExitFatal
 	}
 	defer bfdh.stop()
+	// The BGP speaker stops first (every path withdrawn, sessions closed);
+	// on SIGTERM it drains before anything stops (below).
+	if err := bgph.apply(cfg); err != nil {
+		log.Error("gokeepalived stopped", "err", err)
+		fmt.Fprintf(stderr, "gokeepalived: %v\n", err)
+		return ExitFatal
+	}
+	defer bgph.stop()
 
 	targets := &reloadTargets{vrrp: d, running: cfg}
-	targets.bfd, targets.snmp, targets.dbus = bfdh, agent, bus
+	targets.bfd, targets.snmp, targets.dbus, targets.bgp = bfdh, agent, bus, bgph
 	if lvs != nil {
 		targets.lb = lvs
 	}
@@ -301,6 +322,7 @@ func runDaemon(o Options, cfg *config.Config, stderr io.Writer) int {
 			case ctl.CmdStatus:
 				st, err := d.Status(rctx)
 				if err == nil {
+					st.BGP = bgph.status()
 					st, err = st.Filter(req.Instances)
 				}
 				if err != nil {
@@ -317,6 +339,10 @@ func runDaemon(o Options, cfg *config.Config, stderr io.Writer) int {
 				m, err := d.Maintenance(rctx, req.On, req.Instances, req.All)
 				if err != nil {
 					return ctl.Response{Error: err.Error()}
+				}
+				if req.All {
+					// The whole node: its BGP announcements drain too.
+					bgph.maintenance(req.On)
 				}
 				msg := "maintenance off: " + strings.Join(m.Changed, ", ")
 				if req.On {
@@ -342,7 +368,15 @@ func runDaemon(o Options, cfg *config.Config, stderr io.Writer) int {
 
 	if o.MetricsListen != "" {
 		// A scrape reads the latest published snapshot: it never enters the VRRP loop.
-		srv := &http.Server{Addr: o.MetricsListen, Handler: metrics.Handler(d.Snapshot, metrics.WithVersion(Version)), ReadHeaderTimeout: 5 * time.Second}
+		srv := &http.Server{Addr: o.MetricsListen, Handler: metrics.Handler(func() *ctl.Snapshot {
+			s := d.Snapshot()
+			if s != nil {
+				c := *s
+				c.BGP = bgph.status()
+				s = &c
+			}
+			return s
+		}, metrics.WithVersion(Version)), ReadHeaderTimeout: 5 * time.Second}
 		go func() {
 			log.Info("serving Prometheus metrics", "address", o.MetricsListen, "path", "/metrics")
 			if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -366,6 +400,9 @@ func runDaemon(o Options, cfg *config.Config, stderr io.Writer) int {
 			case syscall.SIGTERM, syscall.SIGINT:
 				log.Info("received signal: shutting down gracefully (priority 0 adverts, releasing virtual addresses)", "signal", s.String())
 				_ = sdNotify("STOPPING=1")
+				// BGP first: GRACEFUL_SHUTDOWN, graceful_shutdown_delay,
+				// withdraw, while the VIPs and virtual servers still serve.
+				bgph.drain("stopping", drainLimit(targets.current()))
 				cancel()
 				return
 			case syscall.SIGHUP:
@@ -451,7 +488,7 @@ const minProcs = 8
 // A configuration that would stop every running VRRP instance and virtual
 // server is refused unless allowEmpty (see emptyReloadRefusal).
 func reload(ctx context.Context, o Options, t *reloadTargets, log *slog.Logger, allowEmpty bool) (ctl.ReloadSummary, error) {
-	cfg, ds := config.Load(o.ConfigFile, config.LoadOptions{Syntax: syntax.Options{ConfigID: o.ConfigID}})
+	cfg, ds := loadWithBGP(o)
 	if cfg != nil && !ds.HasErrors() {
 		ds = append(ds, config.CheckHost(cfg, hostInterfaces())...)
 		ds = append(ds, daemon.CheckHost(cfg, addr.Primary)...)
@@ -511,6 +548,11 @@ func reload(ctx context.Context, o Options, t *reloadTargets, log *slog.Logger, 
 	if t.running != nil && t.running.Global.ConfigSaveDir != "" {
 		saveReloadConfigs(t.running.Global.ConfigSaveDir, t.running, cfg, log)
 	}
+	if t.bgp != nil {
+		if err := t.bgp.apply(cfg); err != nil {
+			return sum, fmt.Errorf("applying the bgp block failed: %w", err)
+		}
+	}
 	t.running = cfg
 	return sum, nil
 }
@@ -559,4 +601,15 @@ func relativeHint(path string) string {
 func logOptions(o Options) daemon.LogOptions {
 	return daemon.LogOptions{Console: o.LogConsole, Detail: o.LogDetail, Facility: o.LogFacility,
 		NoSyslog: o.NoSyslog, File: o.LogFile, Format: o.LogFormat}
+}
+
+// loadWithBGP loads the configuration and, with --bgp-config, the bgp
+// block from its own file.
+func loadWithBGP(o Options) (*config.Config, config.Diagnostics) {
+	opts := config.LoadOptions{Syntax: syntax.Options{ConfigID: o.ConfigID}}
+	cfg, ds := config.Load(o.ConfigFile, opts)
+	if o.BGPConfig != "" && cfg != nil {
+		ds = append(ds, config.LoadBGP(o.BGPConfig, opts, cfg)...)
+	}
+	return cfg, ds
 }

@@ -62,6 +62,7 @@ type Options struct {
 	UnsupportedKeywords bool   // --unsupported-keywords
 	Strict              bool   // --strict: warnings are errors too
 	MetricsListen       string // --metrics-listen: serve Prometheus /metrics on this address
+	BGPConfig           string // --bgp-config: a file holding the gokeepalived-only bgp block
 	LBBackend           string // --lb-backend: auto, ipvs or nft
 	LogFormat           string // --log-format: text or json
 	PprofListen         string // --pprof-listen (hidden): net/http/pprof on a loopback address, for bench/scale
@@ -184,6 +185,7 @@ func newFlagSet(o *Options) *pflag.FlagSet {
 	fs.BoolVar(&o.UnsupportedKeywords, "unsupported-keywords", false, "List keepalived keywords that gokeepalived recognises but does not implement yet, and exit")
 	fs.BoolVar(&o.Strict, "strict", false, "Treat configuration warnings as errors")
 	fs.StringVar(&o.LBBackend, "lb-backend", "auto", "Kernel load balancer for virtual_server blocks: auto (IPVS when the kernel has it, else nftables), ipvs or nft")
+	fs.StringVar(&o.BGPConfig, "bgp-config", "", "Read the gokeepalived-only bgp block (BGP announcements, docs/bgp.md) from this file, keeping keepalived.conf keepalived's")
 	fs.StringVar(&o.MetricsListen, "metrics-listen", "", "Serve Prometheus metrics at http://ADDR/metrics (e.g. 127.0.0.1:9650); off by default")
 	// A developer's tool (bench/scale profiles both nodes with it), so it is
 	// not in --help or the man page; only a loopback address is accepted.

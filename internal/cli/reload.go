@@ -25,6 +25,7 @@ type reloadTargets struct {
 	bfd  *bfdHost                            // nil in tests that need no BFD
 	snmp *snmpRunner                         // nil in tests that need no SNMP
 	dbus *dbusRunner                         // nil in tests that need no DBus
+	bgp  *bgpHost                            // nil in tests that need no BGP
 
 	mu      sync.Mutex     // one reload at a time: the check sees what runs
 	running *config.Config // after subsystems; guarded by mu
@@ -91,4 +92,11 @@ func saveReloadConfigs(dir string, before, after *config.Config, log *slog.Logge
 			}
 		}
 	}
+}
+
+// current is the running configuration.
+func (t *reloadTargets) current() *config.Config {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.running
 }

@@ -72,6 +72,9 @@ type Keyword struct {
 	// Repeatable keywords may appear more than once in a block (checkers,
 	// real servers, url blocks); for others a repeat is warned about.
 	Repeatable bool
+	// Extension keywords are gokeepalived's own (the bgp block):
+	// keepalived 2.2.7 does not know them.
+	Extension bool
 
 	// set turns one use of the keyword into model and dump prints it
 	// (rows.go); nil for unimplemented keywords and for the few that

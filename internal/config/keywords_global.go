@@ -161,6 +161,9 @@ func rootBlock() *BlockSpec {
 			}
 		}),
 
+		// gokeepalived only: the BGP speaker (keywords_bgp.go).
+		bgpKeyword(),
+
 		// LVS (check_parser.c).
 		show(set(block("SSL", 0, 0, newBlock("SSL",
 			strKw("password", func(s *SSLConfig) *string { return &s.Password }),

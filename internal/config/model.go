@@ -31,6 +31,7 @@ type Config struct {
 	StaticRoutes    []Route
 	StaticRules     []Rule
 	TrackGroups     []*TrackGroup
+	BGP             *BGP // the gokeepalived-only bgp block, or --bgp-config's
 }
 
 // BFDInstance is a bfd_instance block: one BFD session (RFC 5880/5881).

@@ -163,6 +163,7 @@ func validate(c *Config, ds *Diagnostics) {
 		}
 	}
 	checkDuplicateVS(c, ds)
+	validateBGP(c, ds)
 }
 
 // checkBFDCheck is keepalived's check_bfd.c bfd_name_handler: the

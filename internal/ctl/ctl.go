@@ -70,6 +70,8 @@ type Status struct {
 	Sockets []SocketStatus `json:"sockets,omitempty"`
 	// BFD is the bfd_instance sessions (absent without them).
 	BFD *BFDStatus `json:"bfd,omitempty"`
+	// BGP is the embedded BGP speaker (the bgp block), if configured.
+	BGP *BGPStatus `json:"bgp,omitempty"`
 }
 
 // InstanceStatus describes one vrrp_instance.

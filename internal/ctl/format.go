@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 	"text/tabwriter"
+	"time"
 )
 
 // WriteTable prints the status as a human table, then per instance the last
@@ -81,7 +82,13 @@ func WriteTable(w io.Writer, s *Status) error {
 	}
 	if s.BFD != nil && len(s.BFD.Sessions) > 0 {
 		fmt.Fprintln(w)
-		return WriteBFD(w, s.BFD)
+		if err := WriteBFD(w, s.BFD); err != nil {
+			return err
+		}
+	}
+	if s.BGP != nil {
+		fmt.Fprintln(w)
+		return WriteBGP(w, s.BGP, time.Now())
 	}
 	return nil
 }

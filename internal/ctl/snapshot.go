@@ -34,6 +34,9 @@ type Snapshot struct {
 	BFD *BFDStatus
 	// Sockets are the shared VRRP sockets, sorted by interface and family.
 	Sockets []*SocketSnapshot
+	// BGP is the BGP speaker's own status, attached when the snapshot is
+	// read (nil without a bgp block).
+	BGP *BGPStatus
 }
 
 // SyncGroupSnapshot is one vrrp_sync_group: its state is the state its
@@ -131,7 +134,7 @@ type TrackerSnapshot struct {
 // caller.
 func (s *Snapshot) Status(now time.Time) *Status {
 	st := &Status{PID: s.PID, ConfigFile: s.ConfigFile, StartedAt: s.StartedAt, ReloadedAt: s.ReloadedAt,
-		VirtualServers: s.VirtualServers, BFD: s.BFD, Instances: make([]InstanceStatus, 0, len(s.Instances))}
+		VirtualServers: s.VirtualServers, BFD: s.BFD, BGP: s.BGP, Instances: make([]InstanceStatus, 0, len(s.Instances))}
 	for _, in := range s.Instances {
 		st.Instances = append(st.Instances, in.Status(now))
 	}

@@ -32,6 +32,9 @@ func freshSnapshot() *ctl.Snapshot {
 			RealServers: []ctl.RealServerStatus{{Addr: "198.18.0.2:80", Weight: 1, Up: true, InTable: true, Checkers: 1}}}},
 		BFD: &ctl.BFDStatus{Sessions: []ctl.BFDSessionStatus{{Name: "peer", Remote: "192.0.2.2", State: "Down", RemoteState: "Down",
 			LocalDiscr: 7, LocalDiag: "No Diagnostic", Multiplier: 3, Drops: map[string]uint64{}}}, Drops: map[string]uint64{}},
+		BGP: &ctl.BGPStatus{RouterID: "192.0.2.1", LocalAS: 65001, Drain: "running",
+			Peers:    []ctl.BGPPeerStatus{{Address: "192.0.2.254", RemoteAS: 65000, State: "established", Up: true, Sent: 1}},
+			Prefixes: []ctl.BGPPrefixStatus{{Prefix: "198.51.100.10/32", Source: "virtual_server 198.51.100.10:80", State: "announced", Reason: "quorum up"}}},
 	}
 }
 

@@ -113,6 +113,7 @@ type Collector struct {
 	startTime, lastReload *prometheus.Desc
 	lvs                   lvsDescs
 	bfd                   bfdDescs
+	bgp                   bgpDescs
 }
 
 // Option configures a Collector.
@@ -160,6 +161,7 @@ func New(snapshot func() *ctl.Snapshot, opts ...Option) *Collector {
 			"Unix time of the last successful configuration reload; absent if never reloaded.", nil, nil),
 		lvs: newLVSDescs(),
 		bfd: newBFDDescs(),
+		bgp: newBGPDescs(),
 	}
 	for k := range ctl.NumCounters {
 		if _, ignored := k.IgnoreReason(); ignored {
@@ -192,6 +194,7 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range c.bfd.all() {
 		ch <- d
 	}
+	c.bgp.describe(ch)
 }
 
 // Collect implements prometheus.Collector.
@@ -218,6 +221,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	}
 	c.lvs.collect(ch, st.VirtualServers)
 	c.bfd.collect(ch, st.BFD)
+	c.bgp.collect(ch, st.BGP)
 }
 
 func (c *Collector) collectInstance(ch chan<- prometheus.Metric, in *ctl.InstanceSnapshot, now time.Time) {
