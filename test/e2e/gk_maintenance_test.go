@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -85,8 +86,21 @@ func TestGkMaintenanceAndFailover(t *testing.T) {
 	}
 	logGaps(t, p)
 	// The handing-over node keeps the VIP until the new master's first
-	// advert: no client request is lost.
-	if gaps := p.Gaps(); len(gaps) > 0 {
-		t.Errorf("the client lost requests during the hand-overs: %d gaps (logged above)", len(gaps))
+	// advert: no request goes unanswered for want of a holder. One request
+	// per hand-over may still be reset: a TCP connection the client opened
+	// to the old holder an instant before the new one's gratuitous ARP
+	// reaches the new holder, which has no state for it (VRRP carries no
+	// connection state; keepalived behaves the same). Anything else (a
+	// timeout, or more than one failure in a gap) is a lost request.
+	resets := 0
+	for _, g := range p.Gaps() {
+		if g.Failures == 1 && g.LastErr != nil && strings.Contains(g.LastErr.Error(), "connection reset") {
+			resets++
+			continue
+		}
+		t.Errorf("the client lost requests during a hand-over: %d failures from %s, last error %v", g.Failures, g.From.Format("15:04:05.000"), g.LastErr)
+	}
+	if resets > 3 {
+		t.Errorf("%d single-request resets in 3 hand-overs, want at most one each", resets)
 	}
 }
