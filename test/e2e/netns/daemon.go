@@ -52,7 +52,7 @@ const KeepalivedBin = "/usr/sbin/keepalived"
 
 // KeepalivedRunner runs real keepalived in a node:
 //
-//	keepalived -P -n -l -D -f <dir>/keepalived.conf -p <dir>/keepalived.pid -r <dir>/vrrp.pid
+//	keepalived -P -n -l -D -f <dir>/keepalived.conf -p <dir>/keepalived.pid -r <dir>/vrrp.pid -c ... -b ...
 //
 // -P because this kernel has no IPVS (the checker child would fail); no --namespace because
 // the process already runs inside `ip netns exec`. Pid files live in a directory per node,
@@ -73,7 +73,13 @@ func (r *KeepalivedRunner) argv(bin string) []string {
 	return append([]string{bin, "-P", "-n", "-l", "-D",
 		"-f", filepath.Join(r.Dir, "keepalived.conf"),
 		"-p", filepath.Join(r.Dir, "keepalived.pid"),
-		"-r", filepath.Join(r.Dir, "vrrp.pid")}, append(r.extra, r.Args...)...)
+		"-r", filepath.Join(r.Dir, "vrrp.pid"),
+		// keepalived refuses to start ("daemon is already running") while a
+		// live pid is in any pid file of its enabled children: with the
+		// defaults, another test's keepalived with a BFD child (-P leaves
+		// BFD on) blocked every keepalived started meanwhile.
+		"-c", filepath.Join(r.Dir, "checkers.pid"),
+		"-b", filepath.Join(r.Dir, "bfd.pid")}, append(r.extra, r.Args...)...)
 }
 
 // Start implements Daemon.
