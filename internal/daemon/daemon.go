@@ -954,6 +954,15 @@ func (d *Daemon) sent(in *instance, prio uint8, dst netip.Addr, now time.Time, e
 			return false, false
 		}
 		in.sendFailed(now, err)
+		if in.sendFail.n == 1 && (errors.Is(err, ErrLinkDown) || errors.Is(err, ErrSendRefused)) {
+			// The first failure of a run, of the kind a link going down
+			// gives: the link event that follows puts the instance in
+			// FAULT, and this send raced it (IPv6 says EINVAL once the
+			// link-local source is gone). Counted and shown in the status;
+			// the warning waits for a second failure in a row.
+			d.log.Debug("advert not sent; the interface may be going down", "instance", in.cfg.Name, "to", dst.String(), "err", err.Error())
+			return false, true
+		}
 		d.rateLimitedWarn(in, now, "send", "sending advert failed", "to", dst.String(), "err", err.Error(),
 			"send_errors", in.sendFail.n, "since", in.sendFail.since.Format("15:04:05.000"))
 		return false, true
