@@ -3,8 +3,6 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -52,23 +50,12 @@ func TestBFDCheckTakesRealServerOut(t *testing.T) {
 	topo.Link(rs, lan, "eth0", "192.0.2.2/24")
 	peerLogs := bfdPeers[1].start(t, rs, "192.0.2.2", "192.0.2.1") // keepalived
 
-	bin, err := netns.GokeepalivedBinary()
-	if err != nil {
+	runner := &netns.GokeepalivedRunner{KeepalivedRunner: netns.KeepalivedRunner{Node: dir, Config: bfdCheckConf,
+		AllProcesses: true, Args: []string{"--lb-backend=nft"}}}
+	if err := runner.Start(); err != nil {
 		t.Fatal(err)
 	}
-	gdir := dir.Dir("gokeepalived")
-	conf := filepath.Join(gdir, "keepalived.conf")
-	if err := os.WriteFile(conf, []byte(bfdCheckConf), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	sockDir, err := os.MkdirTemp("", "gkctl-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(sockDir) })
-	sock := filepath.Join(sockDir, "dir.sock")
-	gk := dir.Start(bin, "-n", "-l", "-D", "--lb-backend=nft", "-f", conf, "-p", filepath.Join(gdir, "keepalived.pid"),
-		"-r", filepath.Join(gdir, "vrrp.pid"), "-c", filepath.Join(gdir, "checkers.pid"), "--control-socket", sock)
+	gk, sock := runner.Proc, runner.Socket
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("gokeepalived output:\n%s\n--- keepalived:\n%s", lastLines(gk.Output(), 30), lastLines(peerLogs(), 15))

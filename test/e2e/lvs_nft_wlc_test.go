@@ -3,7 +3,6 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -58,27 +57,21 @@ func TestLVSNftDefaultWLC(t *testing.T) {
 	dir.MustExec("ip", "addr", "add", "192.0.2.100/32", "dev", "ens33")
 	startLVSWeb(t, rs1, "rs1")
 
+	runner := &netns.GokeepalivedRunner{KeepalivedRunner: netns.KeepalivedRunner{Node: dir, Config: lvsNftWLCConf,
+		AllProcesses: true, Args: []string{"--lb-backend=nft"}}}
+	if err := runner.Start(); err != nil {
+		t.Fatal(err)
+	}
+	gk, sock := runner.Proc, runner.Socket
 	bin, err := netns.GokeepalivedBinary()
 	if err != nil {
 		t.Fatal(err)
 	}
-	gdir := dir.Dir("gokeepalived")
-	conf := filepath.Join(gdir, "keepalived.conf")
-	if err := os.WriteFile(conf, []byte(lvsNftWLCConf), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	conf := filepath.Join(runner.Dir, "keepalived.conf")
 	out, err := dir.Exec(context.Background(), bin, "-t", "--lb-backend=nft", "-f", conf)
 	if err != nil || !strings.Contains(out, "load-balancer backend: nft") || !strings.Contains(out, "configuration OK") {
 		t.Fatalf("-t: %v\n%s", err, out)
 	}
-	sockDir, err := os.MkdirTemp("", "gkctl-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(sockDir) })
-	sock := filepath.Join(sockDir, "dir.sock")
-	gk := dir.Start(bin, "-n", "-l", "-D", "--lb-backend=nft", "-f", conf, "-p", filepath.Join(gdir, "keepalived.pid"),
-		"-r", filepath.Join(gdir, "vrrp.pid"), "-c", filepath.Join(gdir, "checkers.pid"), "--control-socket", sock)
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("gokeepalived output:\n%s", gk.Output())

@@ -120,7 +120,7 @@ func startLVSWeb(t *testing.T, n *netns.Node, name string) *lvsWeb {
 		t.Fatal(err)
 	}
 	p := n.Start(argv...)
-	netns.Eventually(t, 10*time.Second, func() (bool, string) {
+	netns.Eventually(t, 30*time.Second, func() (bool, string) {
 		if p.Exited() {
 			t.Fatalf("nginx on %s exited: %s", n.Name, p.Output())
 		}
@@ -176,23 +176,12 @@ func TestLVSSeedVirtualServer(t *testing.T) {
 	web := map[string]*lvsWeb{"rs1": startLVSWeb(t, rs1, "rs1"), "rs2": startLVSWeb(t, rs2, "rs2")}
 	startLVSWeb(t, sorry, "sorry")
 
-	bin, err := netns.GokeepalivedBinary()
-	if err != nil {
+	runner := &netns.GokeepalivedRunner{KeepalivedRunner: netns.KeepalivedRunner{Node: dir, Config: fmt.Sprintf(lvsSeedConf, lvsDigest("rs1"), lvsDigest("rs2")),
+		AllProcesses: true, Args: []string{"--lb-backend=nft"}}}
+	if err := runner.Start(); err != nil {
 		t.Fatal(err)
 	}
-	gdir := dir.Dir("gokeepalived")
-	conf := filepath.Join(gdir, "keepalived.conf")
-	if err := os.WriteFile(conf, []byte(fmt.Sprintf(lvsSeedConf, lvsDigest("rs1"), lvsDigest("rs2"))), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	sockDir, err := os.MkdirTemp("", "gkctl-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(sockDir) })
-	sock := filepath.Join(sockDir, "dir.sock")
-	gk := dir.Start(bin, "-n", "-l", "-D", "--lb-backend=nft", "-f", conf, "-p", filepath.Join(gdir, "keepalived.pid"),
-		"-r", filepath.Join(gdir, "vrrp.pid"), "-c", filepath.Join(gdir, "checkers.pid"), "--control-socket", sock)
+	gk, sock := runner.Proc, runner.Socket
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("gokeepalived output:\n%s", gk.Output())

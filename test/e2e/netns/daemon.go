@@ -62,6 +62,9 @@ type KeepalivedRunner struct {
 	Config string
 	Bin    string   // default KeepalivedBin
 	Args   []string // extra arguments, appended
+	// AllProcesses drops -P: the checkers and the load balancer run as well
+	// (virtual_server tests with gokeepalived; keepalived's checker needs IPVS).
+	AllProcesses bool
 
 	Dir  string // set by Start: config, pid files
 	Proc *Proc  // set by Start
@@ -70,7 +73,11 @@ type KeepalivedRunner struct {
 }
 
 func (r *KeepalivedRunner) argv(bin string) []string {
-	return append([]string{bin, "-P", "-n", "-l", "-D",
+	argv := []string{bin, "-P", "-n", "-l", "-D"}
+	if r.AllProcesses {
+		argv = []string{bin, "-n", "-l", "-D"}
+	}
+	return append(append(argv,
 		"-f", filepath.Join(r.Dir, "keepalived.conf"),
 		"-p", filepath.Join(r.Dir, "keepalived.pid"),
 		"-r", filepath.Join(r.Dir, "vrrp.pid"),
@@ -79,7 +86,7 @@ func (r *KeepalivedRunner) argv(bin string) []string {
 		// defaults, another test's keepalived with a BFD child (-P leaves
 		// BFD on) blocked every keepalived started meanwhile.
 		"-c", filepath.Join(r.Dir, "checkers.pid"),
-		"-b", filepath.Join(r.Dir, "bfd.pid")}, append(r.extra, r.Args...)...)
+		"-b", filepath.Join(r.Dir, "bfd.pid")), append(r.extra, r.Args...)...)
 }
 
 // Start implements Daemon.
