@@ -147,6 +147,8 @@ type Runtime struct {
 	inbox []Packet
 	cmds  []func(now time.Time)
 	wake  chan struct{}
+	// kick, set by RunPolled, wakes the poller the loop sleeps on.
+	kick atomic.Pointer[func()]
 
 	sessions []*entry
 	byDiscr  map[uint32]*entry
@@ -177,12 +179,26 @@ func New(opts Options) *Runtime {
 
 // Deliver queues a received packet for the loop; it never blocks.
 func (r *Runtime) Deliver(p Packet) {
+	r.enqueue(p)
+	r.notify()
+}
+
+// enqueue queues a packet without waking the loop: for the loop's own
+// poller, which steps right after it delivered.
+func (r *Runtime) enqueue(p Packet) {
 	r.mu.Lock()
 	r.inbox = append(r.inbox, p)
 	r.mu.Unlock()
+}
+
+// notify wakes the loop: Run's channel, or RunPolled's poller.
+func (r *Runtime) notify() {
 	select {
 	case r.wake <- struct{}{}:
 	default:
+	}
+	if k := r.kick.Load(); k != nil {
+		(*k)()
 	}
 }
 
@@ -193,10 +209,7 @@ func (r *Runtime) Reload(cfgs []Session) <-chan error {
 	r.mu.Lock()
 	r.cmds = append(r.cmds, func(now time.Time) { done <- r.Reconfigure(now, cfgs) })
 	r.mu.Unlock()
-	select {
-	case r.wake <- struct{}{}:
-	default:
-	}
+	r.notify()
 	return done
 }
 

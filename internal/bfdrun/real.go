@@ -41,3 +41,51 @@ func (r *Runtime) Run(ctx context.Context) {
 		stop()
 	}
 }
+
+// Poller is what RunPolled sleeps on: on Linux one ppoll(2) over an eventfd
+// and the listening sockets, made by the loop's own thread, so that a packet
+// or a due timer wakes that (real-time) thread directly. With Run, the wake-up
+// goes through Go's scheduler: a timer or the network poller readies the
+// loop's goroutine on another, ordinary thread, which a busy machine may
+// leave waiting for tens of milliseconds (late packets, false Downs at the
+// peer).
+type Poller interface {
+	// Wait returns at deadline (zero: no deadline), after a Kick, or when
+	// packets have arrived; it hands every packet read to deliver (on the
+	// calling thread) before it returns.
+	Wait(deadline, now time.Time, deliver func(Packet))
+	// Kick makes a Wait in progress (or the next one) return; any
+	// goroutine may call it.
+	Kick()
+}
+
+// RunPolled is Run with the loop's sleep, and the reading of packets, done
+// by p on the calling thread: the readers are not needed (Deliver still
+// works, and kicks p). It returns when ctx ends, after stopping every
+// session.
+func (r *Runtime) RunPolled(ctx context.Context, p Poller) {
+	clock := r.opts.Clock
+	if clock == nil {
+		clock = wallClock{}
+	}
+	kick := p.Kick
+	r.kick.Store(&kick)
+	defer r.kick.Store(nil)
+	// The kick at cancellation must be over before RunPolled returns: the
+	// caller closes the poller then.
+	kicked := make(chan struct{})
+	stop := context.AfterFunc(ctx, func() { p.Kick(); close(kicked) })
+	defer func() {
+		if !stop() {
+			<-kicked
+		}
+	}()
+	defer func() { r.Finish(clock.Now()) }()
+	for ctx.Err() == nil {
+		next := r.Step(clock.Now())
+		if ctx.Err() != nil {
+			return
+		}
+		p.Wait(next, clock.Now(), r.enqueue)
+	}
+}

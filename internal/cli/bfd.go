@@ -144,15 +144,22 @@ func (h *bfdHost) apply(cfg *config.Config) error {
 	h.rt, h.cancel, h.done = rt, cancel, make(chan struct{})
 	h.runtime.Store(rt)
 	sched, name := bfdThreadSettings(&cfg.Global), cmp.Or(cfg.Global.BFDProcessName, bfdThreadName)
-	for _, l := range h.listeners {
-		go h.read(l, rt, sched)
+	poller, err := bfdconn.NewPoller(h.listeners)
+	if err != nil {
+		cancel()
+		h.rt, h.runtime, h.done = nil, atomic.Pointer[bfdrun.Runtime]{}, nil
+		h.closeListeners()
+		return fmt.Errorf("bfd: %w", err)
 	}
 	go func() {
 		defer close(h.done)
+		defer poller.Close()
 		// Like the VRRP loop, the BFD loop runs on a thread of its own
 		// with bfd_rt_priority / bfd_priority / bfd_cpu_affinity (by
 		// default real-time, so that short intervals hold when the CPUs
-		// are busy), named bfd_process_name.
+		// are busy), named bfd_process_name. The same thread reads the
+		// sockets: it sleeps in one ppoll on them and its timer, so the
+		// kernel wakes it directly, never through an ordinary thread.
 		// The thread stays locked: it ends with the goroutine rather than
 		// go back to the pool with real-time scheduling.
 		runtime.LockOSThread()
@@ -160,9 +167,27 @@ func (h *bfdHost) apply(cfg *config.Config) error {
 		if err := rtsched.SetThreadName(name); err != nil {
 			h.log.Warn("cannot name the BFD loop thread (bfd_process_name)", "name", name, "err", err)
 		}
-		rt.Run(ctx)
+		rt.RunPolled(ctx, bfdPoller{p: poller, log: h.log})
 	}()
 	return nil
+}
+
+// bfdPoller fits bfdconn.Poller to bfdrun.Poller.
+type bfdPoller struct {
+	p   *bfdconn.Poller
+	log *slog.Logger
+}
+
+func (b bfdPoller) Kick() { b.p.Kick() }
+
+func (b bfdPoller) Wait(deadline, now time.Time, deliver func(bfdrun.Packet)) {
+	timeout := time.Duration(-1)
+	if !deadline.IsZero() {
+		timeout = max(deadline.Sub(now), 0)
+	}
+	b.p.Wait(timeout, func(payload []byte, m bfdconn.Meta) {
+		deliver(bfdrun.Packet{Payload: append([]byte(nil), payload...), Src: m.Src.Addr(), Dst: m.Dst.Addr(), TTL: m.TTL})
+	}, func(err error) { b.log.Debug("bfd: receive", "err", err) })
 }
 
 // bfdThreadName is the BFD loop thread's name without bfd_process_name.
@@ -189,25 +214,6 @@ func (h *bfdHost) setupThread(what string, s daemon.ThreadSettings) {
 	if err := linuxport.Linux().Thread.Setup(s); err != nil {
 		h.log.Warn("cannot set the BFD "+what+" thread's scheduling; packets may be late when the CPUs are busy",
 			"rt_priority", s.RTPriority, "nice", s.Nice, "cpus", s.CPUs, "err", err)
-	}
-}
-
-// read delivers a listening socket's packets to the runtime, on a locked
-// thread with the BFD scheduling (a late reader is a late packet).
-func (h *bfdHost) read(l *bfdconn.Listener, rt *bfdrun.Runtime, sched daemon.ThreadSettings) {
-	runtime.LockOSThread()
-	h.setupThread("reader", sched)
-	buf := make([]byte, 512)
-	for {
-		n, m, err := l.Recv(buf)
-		if err != nil {
-			if bfdconn.IsClosed(err) {
-				return
-			}
-			h.log.Debug("bfd: receive", "err", err)
-			continue
-		}
-		rt.Deliver(bfdrun.Packet{Payload: append([]byte(nil), buf[:n]...), Src: m.Src.Addr(), Dst: m.Dst.Addr(), TTL: m.TTL})
 	}
 }
 
