@@ -76,3 +76,30 @@ func TestMissingInterfaceWithoutDynamicInterfaces(t *testing.T) {
 		t.Fatalf("start: %v, want an error naming eth0", err)
 	}
 }
+
+// dynamic_interfaces and a reload: an instance the reload adds on an
+// interface that does not exist yet waits in FAULT (the reload is
+// applied, the running instance untouched), and starts when it appears.
+func TestDynamicInterfaceAddedByReload(t *testing.T) {
+	h := newHarness(t)
+	const dyn = "global_defs {\n    dynamic_interfaces\n}\n"
+	a := h.node("a", map[string]string{"eth0": "lan 192.0.2.1"}, dyn+pairConf(150, ""))
+	a.start()
+	h.advance(5 * time.Second)
+	h.expect("VI_1", vip1, "MASTER")
+	vi2 := strings.Replace(vi2(pairConf(150, "")), "interface eth0", "interface eth1", 1)
+	if err := a.reload(dyn + pairConf(150, "") + vi2); err != nil {
+		t.Fatalf("reload with an instance on a missing interface: %v", err)
+	}
+	h.advance(5 * time.Second)
+	if st := a.state("VI_2"); st != "FAULT" {
+		t.Fatalf("VI_2 on the missing eth1 is %s, want FAULT", st)
+	}
+	h.expect("VI_1", vip1, "MASTER")
+	a.createLink("eth1", "lan2", "198.51.100.1")
+	h.advance(5 * time.Second)
+	if st := a.state("VI_2"); st != "MASTER" {
+		t.Errorf("VI_2 is %s after eth1 appeared, want MASTER (alone on its segment)", st)
+	}
+	h.expect("VI_1", vip1, "MASTER")
+}
