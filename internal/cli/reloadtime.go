@@ -182,6 +182,8 @@ func readFirstLine(path string) (string, bool, error) {
 type reloadTimer struct {
 	log *slog.Logger
 	ctx context.Context
+	// reload asks for the reload; nil: SIGHUP to ourselves, as keepalived.
+	reload func()
 
 	mu     sync.Mutex
 	file   string
@@ -207,10 +209,14 @@ func (t *reloadTimer) configure(g *config.Global) {
 		return
 	}
 	file := filepath.Clean(t.file)
+	reload := t.reload
+	if reload == nil {
+		reload = func() { _ = syscall.Kill(os.Getpid(), syscall.SIGHUP) }
+	}
 	s := &reloadSchedule{file: file, repeat: t.repeat, loc: time.Local, log: t.log,
 		read:   func() (string, bool, error) { return readFirstLine(file) },
 		remove: func() error { return os.Remove(file) },
-		reload: func() { _ = syscall.Kill(os.Getpid(), syscall.SIGHUP) },
+		reload: reload,
 	}
 	ctx, stop := context.WithCancel(t.ctx)
 	t.stop, t.done = stop, make(chan struct{})

@@ -200,3 +200,41 @@ func (c *checkMark) ReloadSummary(ctx context.Context, cfg *config.Config) (sum 
 	c.present = err == nil
 	return sum, nil
 }
+
+// The schedule on the wall clock (reloadTimer): the reload happens at the
+// file's time and the file goes; configure with no file stops it. A bound
+// on a hang, not a timing assertion.
+func TestReloadTimerRuns(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "reload-at")
+	reloaded := make(chan time.Time, 4)
+	rt := &reloadTimer{log: slog.New(slog.NewTextHandler(io.Discard, nil)), ctx: context.Background(),
+		reload: func() { reloaded <- time.Now() }}
+	defer rt.close()
+	rt.configure(&config.Global{ReloadTimeFile: file})
+	at := time.Now().Add(2 * time.Second).UTC().Truncate(time.Second)
+	if err := os.WriteFile(file, []byte(at.Format("2006-01-02 15:04:05")+"Z\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case got := <-reloaded:
+		if got.Before(at) {
+			t.Errorf("reloaded at %s, before %s", got, at)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("no reload within 30 s")
+	}
+	if _, err := os.Stat(file); err == nil {
+		t.Errorf("the file is still there after its reload")
+	}
+	rt.configure(&config.Global{}) // stopped: a new time in the file does nothing
+	if err := os.WriteFile(file, []byte(time.Now().Add(time.Second).UTC().Format("2006-01-02 15:04:05")+"Z\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rt.configure(&config.Global{ReloadTimeFile: file + ".other"})
+	rt.close()
+	select {
+	case <-reloaded:
+		t.Errorf("a reload after the schedule was stopped")
+	case <-time.After(3 * time.Second):
+	}
+}
