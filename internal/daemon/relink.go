@@ -88,7 +88,7 @@ func (d *Daemon) interfaceBack(name string) {
 		return
 	}
 	d.ifs[name] = ifBack
-	d.log.Info("interface re-created: rebuilding its instances (new sockets, VMACs)", "interface", name)
+	d.log.Info("interface (re-)created: rebuilding its instances (new sockets, VMACs)", "interface", name)
 	d.rebindSoon()
 }
 
@@ -136,7 +136,7 @@ func (d *Daemon) rebindPlan() *reloadPlan {
 	vmacs := map[string]bool{}
 	for _, in := range d.instances {
 		if slices.Contains(names, in.cfg.Interface) {
-			force[in.cfg.Name] = "interface " + in.cfg.Interface + " re-created"
+			force[in.cfg.Name] = "interface " + in.cfg.Interface + " (re-)created"
 			if in.vmac != "" {
 				vmacs[in.vmac] = true
 			}
@@ -149,7 +149,7 @@ func (d *Daemon) rebindPlan() *reloadPlan {
 		return nil
 	}
 	p := d.planWith(d.cfg, force)
-	p.rebind = "interface " + strings.Join(names, ",") + " re-created"
+	p.rebind = "interface " + strings.Join(names, ",") + " (re-)created"
 	p.rebindIfs = names
 	for k, sc := range p.conns {
 		if slices.Contains(names, k.iface) || vmacs[k.iface] {
