@@ -103,3 +103,42 @@ func TestDynamicInterfaceAddedByReload(t *testing.T) {
 	}
 	h.expect("VI_1", vip1, "MASTER")
 }
+
+// dynamic_interfaces with use_vmac and with IPv6: the instance waits
+// without its VMAC or a source address, and once the interface appears
+// it gets both (the VMAC is created on it) and runs.
+func TestDynamicInterfaceVMACAndIPv6(t *testing.T) {
+	const dyn = "global_defs {\n    dynamic_interfaces\n}\n"
+	for _, c := range []struct {
+		name, conf, addr, vip string
+	}{
+		{"use_vmac", dyn + pairConf(150, "    use_vmac"), "192.0.2.1", vip1},
+		{"IPv6", dyn + `vrrp_instance VI_1 {
+    interface eth0
+    virtual_router_id 61
+    priority 150
+    version 3
+    virtual_ipaddress {
+        2001:db8::10/128
+    }
+}
+`, "fe80::1", "2001:db8::10/128"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			h := newHarness(t)
+			a := h.node("a", map[string]string{}, c.conf)
+			a.start()
+			h.advance(5 * time.Second)
+			h.expect("VI_1", c.vip, "FAULT")
+			if a.hasVMAC("vrrp.51") {
+				t.Errorf("a VMAC was created on the missing interface")
+			}
+			a.createLink("eth0", "lan", c.addr)
+			h.advance(10 * time.Second)
+			h.expect("VI_1", c.vip, "MASTER")
+			if c.name == "use_vmac" && !a.hasVMAC("vrrp.51") {
+				t.Errorf("no VMAC vrrp.51 once eth0 appeared")
+			}
+		})
+	}
+}
