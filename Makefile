@@ -42,7 +42,8 @@ unit:
 
 ## race: the packages with goroutines, under the race detector (about a minute on 2 cores).
 RACEPKGS := ./internal/daemon/ ./internal/notify/ ./internal/track/ ./internal/check/... ./internal/ctl/ \
-	./internal/metrics/ ./internal/vrrp/... ./internal/lb/ ./internal/dbusapi/ ./internal/director/ ./internal/bgprun/ ./internal/bfdrun/
+	./internal/metrics/ ./internal/vrrp/... ./internal/lb/ ./internal/dbusapi/ ./internal/director/ ./internal/bgprun/ ./internal/bfdrun/ \
+	./internal/cli/ ./internal/linux/nlcmd/
 race:
 	$(GO) test -race -count=1 -timeout 10m $(RACEPKGS)
 

@@ -310,6 +310,7 @@ func runDaemon(o Options, cfg *config.Config, stderr io.Writer) int {
 
 	targets := &reloadTargets{vrrp: d, running: cfg}
 	targets.bfd, targets.snmp, targets.dbus, targets.bgp = bfdh, agent, bus, bgph
+	targets.timer = &reloadTimer{log: log, ctx: ctx}
 	if lvs != nil {
 		targets.lb = lvs
 	}
@@ -394,6 +395,10 @@ func runDaemon(o Options, cfg *config.Config, stderr io.Writer) int {
 	sigJSON := syscall.Signal(sigRTMin() + 2)
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP, syscall.SIGUSR1, syscall.SIGUSR2, sigJSON)
+	// reload_time_file: its reload is a SIGHUP to ourselves, handled below
+	// (so only once SIGHUP is caught).
+	targets.timer.configure(&cfg.Global)
+	defer targets.timer.close()
 	go func() {
 		for s := range sigs {
 			switch s {
@@ -488,7 +493,14 @@ const minProcs = 8
 // A configuration that would stop every running VRRP instance and virtual
 // server is refused unless allowEmpty (see emptyReloadRefusal).
 func reload(ctx context.Context, o Options, t *reloadTargets, log *slog.Logger, allowEmpty bool) (ctl.ReloadSummary, error) {
+	// reload_file: there while the configuration is read (keepalived: the
+	// running configuration names it).
+	read := func() {}
+	if running := t.current(); running != nil && running.Global.ReloadFileSet {
+		read = markReading(reloadFilePath(o, &running.Global), log)
+	}
 	cfg, ds := loadWithBGP(o)
+	read()
 	if cfg != nil && !ds.HasErrors() {
 		ds = append(ds, config.CheckHost(cfg, hostInterfaces())...)
 		ds = append(ds, daemon.CheckHost(cfg, addr.Primary)...)
@@ -548,12 +560,19 @@ func reload(ctx context.Context, o Options, t *reloadTargets, log *slog.Logger, 
 	if t.running != nil && t.running.Global.ConfigSaveDir != "" {
 		saveReloadConfigs(t.running.Global.ConfigSaveDir, t.running, cfg, log)
 	}
+	if t.running == nil || t.running.Global.VRRPNetlinkCmdBufs != cfg.Global.VRRPNetlinkCmdBufs ||
+		t.running.Global.VRRPNetlinkMonitorBufs != cfg.Global.VRRPNetlinkMonitorBufs {
+		netlinkBufs(&cfg.Global, log)
+	}
 	if t.bgp != nil {
 		if err := t.bgp.apply(cfg); err != nil {
 			return sum, fmt.Errorf("applying the bgp block failed: %w", err)
 		}
 	}
 	t.running = cfg
+	if t.timer != nil {
+		t.timer.configure(&cfg.Global)
+	}
 	return sum, nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"gokeepalived/internal/config"
 	"gokeepalived/internal/daemon"
 	"gokeepalived/internal/linux/igmp"
+	"gokeepalived/internal/linux/nlcmd"
 	"gokeepalived/internal/linux/rtsched"
 )
 
@@ -25,6 +26,7 @@ import (
 // vrrp_cpu_affinity, max_auto_priority) are the daemon's (sched.go).
 func processKnobs(g *config.Global, log *slog.Logger) (undo func()) {
 	undo = func() {}
+	netlinkBufs(g, log)
 	if g.DisableLocalIGMP {
 		// keepalived: at the VRRP process's start, restored at its exit.
 		if restore, err := igmp.DisableLocalReports(); err != nil {
@@ -153,4 +155,24 @@ func dumpPath(path string, g *config.Global) string {
 		name = strings.TrimSuffix(name, ext) + "." + g.InstanceName + ext
 	}
 	return filepath.Join(dir, name)
+}
+
+// netlinkBufs applies vrrp_netlink_cmd_rcv_bufs[_force] (the requests then
+// share one socket with that receive buffer; a reload resizes it) and
+// vrrp_netlink_monitor_rcv_bufs[_force] (taken by the link, address and
+// route subscriptions when they open: at start, and when one is renewed
+// after an overflow). See internal/linux/nlcmd.
+func netlinkBufs(g *config.Global, log *slog.Logger) {
+	if b := g.VRRPNetlinkCmdBufs; b.Bytes > 0 {
+		if err := nlcmd.SetCommandBuffer(b.Bytes, b.Force); err != nil {
+			log.Warn("cannot size the netlink command socket (vrrp_netlink_cmd_rcv_bufs)", "bytes", b.Bytes, "force", b.Force, "err", err)
+		} else if n, err := nlcmd.CommandBuffer(); err == nil {
+			log.Info("netlink command socket sized (vrrp_netlink_cmd_rcv_bufs)", "bytes", b.Bytes, "force", b.Force, "so_rcvbuf", n)
+		}
+	}
+	b := g.VRRPNetlinkMonitorBufs
+	nlcmd.SetMonitorBuffer(b.Bytes, b.Force)
+	if b.Bytes > 0 {
+		log.Info("netlink monitor sockets sized as they open (vrrp_netlink_monitor_rcv_bufs)", "bytes", b.Bytes, "force", b.Force)
+	}
 }

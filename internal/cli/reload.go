@@ -26,6 +26,8 @@ type reloadTargets struct {
 	snmp *snmpRunner                         // nil in tests that need no SNMP
 	dbus *dbusRunner                         // nil in tests that need no DBus
 	bgp  *bgpHost                            // nil in tests that need no BGP
+	// timer runs reload_time_file (nil in tests that need none).
+	timer *reloadTimer
 
 	mu      sync.Mutex     // one reload at a time: the check sees what runs
 	running *config.Config // after subsystems; guarded by mu
@@ -99,4 +101,35 @@ func (t *reloadTargets) current() *config.Config {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return t.running
+}
+
+// reloadFilePath is reload_file's path: the one given, else keepalived's
+// default beside the pid files: /run/keepalived.reload, or in the pid
+// directory keepalived.reload (use_pid_dir, a namespace) or
+// keepalived_NAME.reload (instance NAME).
+func reloadFilePath(o Options, g *config.Global) string {
+	if g.ReloadFile != "" {
+		return g.ReloadFile
+	}
+	main, _, _ := pidFiles(Options{PidFile: defaultPidFile, VRRPPidFile: defaultVRRPPidFile, Namespace: o.Namespace}, g)
+	return strings.TrimSuffix(main, ".pid") + ".reload"
+}
+
+// markReading creates (or truncates) the reload file, mode 0644, and
+// returns the function that removes it once the configuration has been
+// read: an updater that touched it before signalling waits for it to go
+// (keepalived main.c create_reload_file, remove_reload_file).
+func markReading(path string, log *slog.Logger) (done func()) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o644)
+	if err != nil {
+		log.Warn("cannot create the reload file (reload_file)", "file", path, "err", err)
+		return func() {}
+	}
+	_ = f.Chmod(0o644) // rw-r--r-- whatever the umask, as keepalived
+	f.Close()
+	return func() {
+		if err := os.Remove(path); err != nil {
+			log.Warn("cannot remove the reload file (reload_file)", "file", path, "err", err)
+		}
+	}
 }

@@ -237,6 +237,7 @@ func defaultGlobal() Global {
 		BFDProc:              ProcessKnobs{RLimitRTTime: 10000},
 		MinAutoPriorityDelay: time.Second,
 		DownTimerAdverts:     3,
+		RxBufsMultiplier:     3, // keepalived 2.2.7 global_data.c
 		Umask:                -1,
 		// keepalived 2.2.7: startup/shutdown_script_timeout default 10 s.
 		StartupScriptTimeout:  10 * time.Second,

@@ -21,7 +21,18 @@ func rootBlock() *BlockSpec {
 		// (internal/cli re-executes itself there; -s wins).
 		strKw("net_namespace", func(c *Config) *string { return &c.Global.NetNamespace }),
 		kw("net_namespace_ipvs", 0, 1, tStr).unimpl(),
-		flag("namespace_with_ipsets").unimpl(),
+		// namespace_with_ipsets: keepalived's ipsets in a namespace before
+		// Linux 3.13; the accept-mode firewall here is nftables, which is
+		// namespace-aware: accepted, shown, warned (docs/migration.md).
+		show(set(flag("namespace_with_ipsets"), func(b *builder, c *Config, n *syntax.Node) {
+			c.Global.NamespaceWithIpsets = true
+			b.ds.Warnf(n.Pos, "namespace_with_ipsets has no effect in gokeepalived: its accept-mode firewall is nftables, "+
+				"which works in any network namespace on every kernel (keepalived needs this for ipsets before Linux 3.13)")
+		}), func(d *dumper, i int, c *Config) {
+			if c.Global.NamespaceWithIpsets {
+				d.kv(i, "namespace_with_ipsets", true)
+			}
+		}),
 		// instance NAME: pid files /run/keepalived/keepalived_NAME.pid etc.;
 		// use_pid_dir: /run/keepalived/keepalived.pid (internal/cli).
 		show(set(str("instance"), func(b *builder, c *Config, n *syntax.Node) { c.Global.InstanceName = n.Args[0].Text }),
@@ -248,7 +259,17 @@ func globalDefsBlock() *BlockSpec {
 		show(set(kw("min_auto_priority_delay", 1, 1, tInt(1, 10000000)), func(b *builder, g *Global, n *syntax.Node) {
 			g.MinAutoPriorityDelay = time.Duration(b.int(n, 0)) * time.Microsecond
 		}), func(d *dumper, i int, g *Global) { d.kv(i, "min_auto_priority_delay", g.MinAutoPriorityDelay) }),
-		kw("dynamic_interfaces", 0, 1, tEnum("allow_if_changes")).unimpl(),
+		// dynamic_interfaces [allow_if_changes]: missing interfaces are a
+		// warning at -t and start; their instances wait in FAULT until the
+		// interface appears (internal/daemon relink.go).
+		show(set(kw("dynamic_interfaces", 0, 1, tEnum("allow_if_changes")), func(b *builder, g *Global, n *syntax.Node) {
+			g.DynamicInterfaces = true
+			g.AllowIfChanges = len(n.Args) > 0
+		}), func(d *dumper, i int, g *Global) {
+			if g.DynamicInterfaces {
+				d.kv(i, "dynamic_interfaces", map[bool]string{false: "true", true: "true (allow_if_changes)"}[g.AllowIfChanges])
+			}
+		}),
 		strKw("default_interface", func(g *Global) *string { return &g.DefaultInterface }),
 		// disable_local_igmp: net.ipv4.igmp_link_local_mcast_reports 0
 		// while the daemon runs (internal/cli process.go).
@@ -354,18 +375,18 @@ func globalDefsBlock() *BlockSpec {
 		flagKw("fifo_write_vrrp_states_on_reload", func(g *Global) *bool { return &g.FIFOWriteStatesOnReload }, true),
 
 		// Netlink and socket buffers.
-		kw("vrrp_netlink_cmd_rcv_bufs", 1, 1, bufs).unimpl(),
-		optBool("vrrp_netlink_cmd_rcv_bufs_force").unimpl(),
-		kw("vrrp_netlink_monitor_rcv_bufs", 1, 1, bufs).unimpl(),
-		optBool("vrrp_netlink_monitor_rcv_bufs_force").unimpl(),
+		// vrrp_netlink_cmd_rcv_bufs[_force], vrrp_netlink_monitor_rcv_bufs[_force]:
+		// netlinkBufsKw rows, added below.
 		kw("lvs_netlink_cmd_rcv_bufs", 1, 1, bufs).unimpl(),
 		optBool("lvs_netlink_cmd_rcv_bufs_force").unimpl(),
 		kw("lvs_netlink_monitor_rcv_bufs", 1, 1, bufs).unimpl(),
 		optBool("lvs_netlink_monitor_rcv_bufs_force").unimpl(),
-		kw("process_monitor_rcv_bufs", 1, 1, bufs).unimpl(),
-		optBool("process_monitor_rcv_bufs_force").unimpl(),
-		kw("vrrp_rx_bufs_policy", 1, 1).unimpl(),
-		kw("vrrp_rx_bufs_multiplier", 1, 1, tUint).unimpl(),
+		// process_monitor_rcv_bufs[_force]: netlinkBufsKw rows, added
+		// below (no process-event socket: vrrp_track_process scans /proc).
+		rxBufsPolicyKw(),
+		// vrrp_rx_bufs_multiplier N (>= 1): the MTU and ADVERT policies'
+		// adverts per instance (internal/daemon conn.go bufferSize).
+		intKw("vrrp_rx_bufs_multiplier", 1, 4294967295, func(g *Global) *int { return &g.RxBufsMultiplier }),
 
 		optBoolKw("rs_init_notifies", func(g *Global) *bool { return &g.RSInitNotifies }),
 		umaskKw(),
@@ -389,9 +410,22 @@ func globalDefsBlock() *BlockSpec {
 				d.kv(i, "reload_check_config", g.ReloadCheckConfig)
 			}
 		}),
-		kw("reload_time_file", 1, 1, tPath).unimpl(),
-		flag("reload_repeat").unimpl(),
-		kw("reload_file", 0, 1, tPath).unimpl(),
+		// reload_time_file FILE, reload_repeat: a reload scheduled by the
+		// time in FILE (internal/cli reloadtime.go).
+		pathKw("reload_time_file", func(g *Global) *string { return &g.ReloadTimeFile }),
+		flagKw("reload_repeat", func(g *Global) *bool { return &g.ReloadRepeat }, true),
+		// reload_file [FILE]: created before and removed after a reload
+		// reads the configuration (internal/cli).
+		show(set(kw("reload_file", 0, 1, tPath), func(b *builder, g *Global, n *syntax.Node) {
+			g.ReloadFileSet, g.ReloadFile = true, ""
+			if len(n.Args) > 0 {
+				g.ReloadFile = n.Args[0].Text
+			}
+		}), func(d *dumper, i int, g *Global) {
+			if g.ReloadFileSet {
+				d.kv(i, "reload_file", orDefault(g.ReloadFile, "(keepalived.reload beside the pid files)"))
+			}
+		}),
 		kw("include_check", 0, -1), // handled by the syntax preprocessor; never reaches the schema
 		// config_save_dir DIR: the configuration before and after each
 		// reload is saved there (internal/cli reload).
@@ -404,6 +438,10 @@ func globalDefsBlock() *BlockSpec {
 		optBoolKw("data_use_instance", func(g *Global) *bool { return &g.DataUseInstance }),
 	)
 	b.add(procKnobRows("vrrp", func(g *Global) *ProcessKnobs { return &g.VRRPProc })...)
+	b.add(netlinkBufsKw("vrrp_netlink_cmd", func(g *Global) *NetlinkBufs { return &g.VRRPNetlinkCmdBufs }, "")...)
+	b.add(netlinkBufsKw("vrrp_netlink_monitor", func(g *Global) *NetlinkBufs { return &g.VRRPNetlinkMonitorBufs }, "")...)
+	b.add(netlinkBufsKw("process_monitor", func(g *Global) *NetlinkBufs { return &g.ProcessMonitorBufs },
+		"gokeepalived has no process-event netlink socket (vrrp_track_process scans /proc): accepted and shown by -d only")...)
 	b.add(firewallRows()...)
 	b.add(processNameRows()...)
 	b.add(procKnobRows("bfd", func(g *Global) *ProcessKnobs { return &g.BFDProc })...)
@@ -742,5 +780,67 @@ func lvsSyncDaemonKw() *Keyword {
 			w = append(w, "group", sd.Group.String())
 		}
 		d.kv(i, "lvs_sync_daemon", strings.Join(w, " "))
+	})
+}
+
+// netlinkBufsKw are `<kind>_rcv_bufs BYTES` and `<kind>_rcv_bufs_force
+// [<BOOL>]` (keepalived 2.2.7 global_parser.c: a size of 0 is ignored).
+// noEffect, when set, is the warning that the socket does not exist.
+func netlinkBufsKw(kind string, f func(*Global) *NetlinkBufs, noEffect string) []*Keyword {
+	warn := func(b *builder, n *syntax.Node) {
+		if noEffect != "" {
+			b.ds.Warnf(n.Pos, "%s: %s", n.Keyword, noEffect)
+		}
+	}
+	size := set(kw(kind+"_rcv_bufs", 1, 1, tUint), func(b *builder, g *Global, n *syntax.Node) {
+		warn(b, n)
+		if v := b.int(n, 0); v > 0 {
+			f(g).Bytes = v
+		}
+	})
+	force := set(optBool(kind+"_rcv_bufs_force"), func(b *builder, g *Global, n *syntax.Node) {
+		warn(b, n)
+		f(g).Force = b.optBool(n)
+	})
+	return []*Keyword{
+		show(size, func(d *dumper, i int, g *Global) {
+			if v := f(g).Bytes; v > 0 {
+				d.kv(i, kind+"_rcv_bufs", v)
+			}
+		}),
+		show(force, func(d *dumper, i int, g *Global) {
+			if f(g).Force {
+				d.kv(i, kind+"_rcv_bufs_force", true)
+			}
+		}),
+	}
+}
+
+// rxBufsPolicyKw is `vrrp_rx_bufs_policy MTU|ADVERT|BYTES` (case does not
+// matter for the names): how the VRRP sockets' receive buffers are sized.
+func rxBufsPolicyKw() *Keyword {
+	k := set(kw("vrrp_rx_bufs_policy", 1, 1), func(b *builder, g *Global, n *syntax.Node) {
+		a := n.Args[0]
+		switch strings.ToUpper(a.Text) {
+		case RxBufsMTU, RxBufsAdvert:
+			g.RxBufsPolicy, g.RxBufsBytes = strings.ToUpper(a.Text), 0
+			return
+		}
+		v, ok := parseInt(a.Text)
+		if !ok || v < 0 || v > 4294967295 {
+			b.ds.Errorf(a.Pos, "vrrp_rx_bufs_policy '%s' is not MTU, ADVERT or a number of bytes", a.Text)
+			return
+		}
+		g.RxBufsPolicy, g.RxBufsBytes = RxBufsSize, int(v)
+	})
+	return show(k, func(d *dumper, i int, g *Global) {
+		switch g.RxBufsPolicy {
+		case RxBufsSize:
+			d.kv(i, "vrrp_rx_bufs_policy", g.RxBufsBytes)
+		case "":
+			d.kv(i, "vrrp_rx_bufs_policy", "(gokeepalived default: 8 kB per instance, 256 kB to 32 MB per socket)")
+		default:
+			d.kv(i, "vrrp_rx_bufs_policy", g.RxBufsPolicy)
+		}
 	})
 }

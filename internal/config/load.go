@@ -70,6 +70,18 @@ func CheckHost(cfg *Config, ifaces []string) Diagnostics {
 	for _, n := range ifaces {
 		exists[n] = true
 	}
+	// dynamic_interfaces: an interface of the VRRP side may appear later
+	// (its instances wait in FAULT); a warning, as keepalived logs one.
+	vrrpCheck := func(pos Pos, what, name string) {
+		if name != "" && !exists[name] {
+			if cfg.Global.DynamicInterfaces {
+				ds.Warnf(pos, "%s: interface %s does not exist yet (dynamic_interfaces: waiting in FAULT until it appears)%s",
+					what, name, ifaceHint(ifaces, name))
+				return
+			}
+			ds.Errorf(pos, "%s: interface %s does not exist%s", what, name, ifaceHint(ifaces, name))
+		}
+	}
 	check := func(pos Pos, what, name string) {
 		if name != "" && !exists[name] {
 			ds.Errorf(pos, "%s: interface %s does not exist%s", what, name, ifaceHint(ifaces, name))
@@ -80,26 +92,26 @@ func CheckHost(cfg *Config, ifaces []string) Diagnostics {
 		if pos.Line == 0 {
 			pos = v.Pos
 		}
-		check(pos, "vrrp_instance "+v.Name, v.Interface)
+		vrrpCheck(pos, "vrrp_instance "+v.Name, v.Interface)
 		for _, t := range v.TrackInterface {
-			check(t.Pos, "vrrp_instance "+v.Name+" track_interface", t.Name)
+			vrrpCheck(t.Pos, "vrrp_instance "+v.Name+" track_interface", t.Name)
 		}
 		for _, ip := range v.VIPs {
-			check(ip.Pos, "vrrp_instance "+v.Name+" virtual_ipaddress "+ip.Prefix.String(), ip.Dev)
+			vrrpCheck(ip.Pos, "vrrp_instance "+v.Name+" virtual_ipaddress "+ip.Prefix.String(), ip.Dev)
 		}
 		for _, ip := range v.ExcludedVIPs {
-			check(ip.Pos, "vrrp_instance "+v.Name+" virtual_ipaddress_excluded "+ip.Prefix.String(), ip.Dev)
+			vrrpCheck(ip.Pos, "vrrp_instance "+v.Name+" virtual_ipaddress_excluded "+ip.Prefix.String(), ip.Dev)
 		}
 	}
 	for _, a := range cfg.StaticAddresses {
-		check(a.Pos, "static_ipaddress "+a.Prefix.String(), a.Dev)
+		vrrpCheck(a.Pos, "static_ipaddress "+a.Prefix.String(), a.Dev)
 	}
 	for _, r := range cfg.StaticRoutes {
-		check(r.Pos, "static_routes "+r.Dst.String(), r.Dev)
+		vrrpCheck(r.Pos, "static_routes "+r.Dst.String(), r.Dev)
 	}
 	for _, g := range cfg.SyncGroups {
 		for _, t := range g.TrackInterface {
-			check(t.Pos, "vrrp_sync_group "+g.Name+" track_interface", t.Name)
+			vrrpCheck(t.Pos, "vrrp_sync_group "+g.Name+" track_interface", t.Name)
 		}
 	}
 	for _, vs := range cfg.VirtualServers {

@@ -122,6 +122,45 @@ type Global struct {
 	// (/var/run/netns/NAME) the daemon runs in; -s overrides it.
 	NetNamespace string
 
+	// DynamicInterfaces is dynamic_interfaces: an interface the VRRP
+	// configuration names may be missing at start (a warning, not an
+	// error); its instances wait in FAULT until it appears.
+	// AllowIfChanges is its allow_if_changes option (an interface may come
+	// back as another type or on another parent).
+	DynamicInterfaces, AllowIfChanges bool
+
+	// ReloadTimeFile is reload_time_file: a file holding the time of a
+	// scheduled reload ("" none); ReloadRepeat (reload_repeat) keeps a
+	// time-only file after its reload, so it fires every day.
+	ReloadTimeFile string
+	ReloadRepeat   bool
+	// ReloadFile is reload_file: the file created before and removed after
+	// the configuration is read on each reload. ReloadFileSet without a
+	// path means keepalived's default, keepalived.reload beside the pid
+	// files (internal/cli).
+	ReloadFile    string
+	ReloadFileSet bool
+
+	// NamespaceWithIpsets is the top-level namespace_with_ipsets
+	// (keepalived: ipsets in a namespace on kernels before 3.13). The
+	// accept-mode firewall is nftables, namespace-aware on every kernel.
+	NamespaceWithIpsets bool
+
+	// Netlink receive buffers: vrrp_netlink_cmd_rcv_bufs[_force] (the
+	// socket of the VRRP side's kernel requests and dumps),
+	// vrrp_netlink_monitor_rcv_bufs[_force] (its link, address and route
+	// subscriptions), process_monitor_rcv_bufs[_force] (no such socket:
+	// vrrp_track_process scans /proc). Zero bytes: the defaults.
+	VRRPNetlinkCmdBufs, VRRPNetlinkMonitorBufs, ProcessMonitorBufs NetlinkBufs
+
+	// RxBufsPolicy is vrrp_rx_bufs_policy: how a VRRP socket's receive
+	// buffer is sized from its instances ("" gokeepalived's default,
+	// RxBufsMTU, RxBufsAdvert or RxBufsSize with RxBufsBytes per
+	// instance); RxBufsMultiplier is vrrp_rx_bufs_multiplier (default 3).
+	RxBufsPolicy     string
+	RxBufsBytes      int
+	RxBufsMultiplier int
+
 	// ProcessName is the process's name (process_name; "" = unchanged);
 	// VRRPProcessName the VRRP threads' (vrrp_process_name, or
 	// keepalived_vrrp with process_names); CheckerProcessName is
@@ -237,6 +276,21 @@ type Global struct {
 	EnableDBus      bool
 	DBusServiceName string
 }
+
+// NetlinkBufs is a netlink socket's receive buffer: Bytes (0 = the
+// default) set with SO_RCVBUF, or SO_RCVBUFFORCE with Force (above
+// net.core.rmem_max).
+type NetlinkBufs struct {
+	Bytes int
+	Force bool
+}
+
+// The vrrp_rx_bufs_policy values.
+const (
+	RxBufsMTU    = "MTU"
+	RxBufsAdvert = "ADVERT"
+	RxBufsSize   = "SIZE"
+)
 
 // ProcessKnobs are one keepalived child's process settings (global_defs
 // <role>_priority, _rt_priority, _no_swap, _cpu_affinity, _rlimit_rttime).

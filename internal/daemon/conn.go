@@ -84,9 +84,14 @@ func (d *Daemon) conn(p *reloadPlan, ci *config.Instance, in *instance) (*shared
 	if !in.unicast {
 		vc.Groups = []netip.Addr{in.dsts[0]}
 	}
-	c, err := d.ports.Sockets.Open(vc)
-	if err != nil {
-		return nil, err
+	var c Conn
+	if in.absent {
+		c = newAbsentConn() // dynamic_interfaces: replaced when the interface appears
+	} else {
+		var err error
+		if c, err = d.ports.Sockets.Open(vc); err != nil {
+			return nil, err
+		}
 	}
 	sc := &sharedConn{key: key, c: c, done: make(chan struct{}), groups: map[netip.Addr]bool{}}
 	p.groups[key] = map[netip.Addr]bool{}
@@ -136,9 +141,20 @@ const (
 
 // bufferSize is the receive buffer for the instances sharing a socket. An
 // instance with kernel_rx_buf_size counts for that many bytes, as in
-// keepalived (the socket gets the sum over its instances); with none set,
-// the default per instance, bounded.
-func bufferSize(insts map[uint8]*instance) int {
+// keepalived (the socket gets the sum over its instances). With
+// vrrp_rx_bufs_policy, every other instance counts for its share under
+// the policy (policyShare), as keepalived sums them. With neither, the
+// default per instance, bounded.
+func bufferSize(g *config.Global, insts map[uint8]*instance) int {
+	if g != nil && g.RxBufsPolicy != "" {
+		size := 0
+		for _, in := range insts {
+			size += policyShare(g, in)
+		}
+		if size > 0 {
+			return min(size, 1<<30) // the kernel doubles it into an int
+		}
+	}
 	size, explicit := 0, false
 	for _, in := range insts {
 		if n := in.cfg.KernelRxBufSize; n > 0 {
@@ -154,13 +170,47 @@ func bufferSize(insts map[uint8]*instance) int {
 	return min(max(size, bufferMin), bufferMax)
 }
 
+// policyShare is an instance's share of its socket's receive buffer under
+// vrrp_rx_bufs_policy (keepalived 2.2.7 vrrp_scheduler.c): its
+// kernel_rx_buf_size if set, else the policy's bytes (a number), the
+// multiplier times its advert's length (ADVERT) or times its interface's
+// MTU (MTU).
+func policyShare(g *config.Global, in *instance) int {
+	if n := in.cfg.KernelRxBufSize; n > 0 {
+		return n
+	}
+	switch g.RxBufsPolicy {
+	case config.RxBufsSize:
+		return g.RxBufsBytes
+	case config.RxBufsAdvert:
+		return g.RxBufsMultiplier * advertLen(in.cfg, len(in.vips))
+	case config.RxBufsMTU:
+		return g.RxBufsMultiplier * in.mtu
+	}
+	return 0
+}
+
+// advertLen is the length keepalived counts for an advert (vrrp_adv_len):
+// the VRRP header, the addresses, VRRPv2's authentication data, and for
+// IPv4 the IP header.
+func advertLen(c *config.Instance, vips int) int {
+	if c.Family == 6 {
+		return 8 + 16*vips
+	}
+	n := 8 + 4*vips + 20
+	if c.Version == 2 {
+		n += 8
+	}
+	return n
+}
+
 // sizeBuffer sizes sc's receive buffer for its instances, when it changed.
 func (d *Daemon) sizeBuffer(sc *sharedConn, insts map[uint8]*instance) {
 	bc, ok := sc.c.(batchConn)
 	if !ok {
 		return
 	}
-	size := bufferSize(insts)
+	size := bufferSize(&d.cfg.Global, insts)
 	if size == sc.bufferFor {
 		return
 	}

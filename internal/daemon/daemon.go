@@ -510,7 +510,14 @@ func (d *Daemon) newInstance(p *reloadPlan, ci *config.Instance) (*instance, err
 	if in.scripts, err = scriptsOf(ci.Notify, &cfg.Global); err != nil {
 		return nil, err
 	}
-	if ci.UseVMAC {
+	if cfg.Global.DynamicInterfaces && ci.Interface != "" {
+		// dynamic_interfaces: an instance whose interface does not exist
+		// yet is built without a socket and waits in FAULT (relink.go).
+		if _, err := d.ports.Links.Up(ci.Interface); errors.Is(err, ErrNoInterface) {
+			in.absent = true
+		}
+	}
+	if ci.UseVMAC && !in.absent {
 		// use_vmac: the VIPs live on a macvlan with the RFC's virtual MAC
 		// 00:00:5e:00:01:VRID (IPv6 ...:02:VRID), so GARPs and traffic use
 		// it and a takeover needs no ARP cache update on switches' side.
@@ -556,6 +563,12 @@ func (d *Daemon) finishInstance(p *reloadPlan, ci *config.Instance, in *instance
 		in.src = ci.UnicastSrc
 	case ci.McastSrc.IsValid():
 		in.src = ci.McastSrc
+	case in.absent:
+		// No interface, no address yet: rebuilt when it appears.
+		in.src = netip.IPv4Unspecified()
+		if in.ipv6 {
+			in.src = netip.IPv6Unspecified()
+		}
 	default:
 		in.src, err = d.ports.Links.Primary(srcIf, in.ipv6)
 		if err != nil {
@@ -574,6 +587,12 @@ func (d *Daemon) finishInstance(p *reloadPlan, ci *config.Instance, in *instance
 			d.log.Warn("the interface's primary address is a virtual address: adverts are sent from the interface's own address",
 				"instance", ci.Name, "interface", srcIf, "primary", in.src.String(), "src", own.String())
 			in.src = own
+		}
+	}
+	in.mtu = defaultMTU
+	if m, ok := d.ports.Links.(linkMTU); ok && !in.absent {
+		if n, err := m.MTU(ci.Interface); err == nil && n > 0 {
+			in.mtu = n
 		}
 	}
 	if len(ci.UnicastPeers) > 0 {
@@ -644,10 +663,22 @@ func (d *Daemon) startAll(units []*unit) {
 			// Addresses of ours left on the interface (a crash, a -V exit,
 			// a hand): the instance does not hold them yet (keepalived
 			// removes them at start too).
+			if in.absent {
+				// Before Startup: the core starts in FAULT, naming it.
+				d.interfaceAbsent(in)
+				continue
+			}
 			d.removeStaleAtStart(in)
 		}
 		d.startUnit(u)
 		for _, in := range u.members {
+			if in.absent {
+				// After Startup, whose transition clears the warnings.
+				if why, ok := in.faults[deletedFault(in.cfg.Interface)]; ok {
+					in.warn(d.now(), why+": the instance waits in FAULT for it to appear", 24*time.Hour)
+				}
+				continue
+			}
 			d.checkSrcIP(in)
 		}
 	}

@@ -31,7 +31,13 @@ type instance struct {
 	scripts *notify.Scripts
 
 	ipv6 bool
-	vmac string       // use_vmac interface name, "" without
+	vmac string // use_vmac interface name, "" without
+	// absent: built while its interface did not exist (dynamic_interfaces):
+	// a placeholder socket, no source address; FAULT until it appears.
+	absent bool
+	// mtu is the interface's MTU when the instance was built (the MTU
+	// policy of vrrp_rx_bufs_policy).
+	mtu  int
 	src  netip.Addr   // our advert source (primary or unicast_src_ip)
 	dsts []netip.Addr // multicast group, or the unicast peers
 	// checksumDst, if valid, is the destination the advert's checksum is

@@ -107,7 +107,19 @@ var (
 	// ErrSendRefused: the kernel refused the send as invalid (IPv6 does so
 	// when the link-local source went away with the link).
 	ErrSendRefused = errors.New("send refused")
+	// ErrNoInterface is what Links.Up wraps when the interface does not
+	// exist (dynamic_interfaces: its instances wait for it in FAULT).
+	ErrNoInterface = errors.New("no such interface")
 )
+
+// linkMTU is a Links port that also tells an interface's MTU (the
+// vrrp_rx_bufs_policy MTU policy); without it, defaultMTU.
+type linkMTU interface {
+	MTU(ifname string) (int, error)
+}
+
+// defaultMTU is Ethernet's, for a Links port that cannot tell.
+const defaultMTU = 1500
 
 // Links reports on interfaces.
 type Links interface {

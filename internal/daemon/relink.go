@@ -1,12 +1,18 @@
 package daemon
 
 import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"gokeepalived/internal/linux/addr"
 	"gokeepalived/internal/linux/link"
+	"gokeepalived/internal/linux/vrrpconn"
 	"gokeepalived/internal/vrrp"
 )
 
@@ -82,7 +88,7 @@ func (d *Daemon) interfaceBack(name string) {
 		return
 	}
 	d.ifs[name] = ifBack
-	d.log.Info("interface re-created: rebuilding its instances (new sockets, VMACs)", "interface", name)
+	d.log.Info("interface (re-)created: rebuilding its instances (new sockets, VMACs)", "interface", name)
 	d.rebindSoon()
 }
 
@@ -130,7 +136,7 @@ func (d *Daemon) rebindPlan() *reloadPlan {
 	vmacs := map[string]bool{}
 	for _, in := range d.instances {
 		if slices.Contains(names, in.cfg.Interface) {
-			force[in.cfg.Name] = "interface " + in.cfg.Interface + " re-created"
+			force[in.cfg.Name] = "interface " + in.cfg.Interface + " (re-)created"
 			if in.vmac != "" {
 				vmacs[in.vmac] = true
 			}
@@ -143,7 +149,7 @@ func (d *Daemon) rebindPlan() *reloadPlan {
 		return nil
 	}
 	p := d.planWith(d.cfg, force)
-	p.rebind = "interface " + strings.Join(names, ",") + " re-created"
+	p.rebind = "interface " + strings.Join(names, ",") + " (re-)created"
 	p.rebindIfs = names
 	for k, sc := range p.conns {
 		if slices.Contains(names, k.iface) || vmacs[k.iface] {
@@ -165,4 +171,53 @@ func (d *Daemon) rebindDone(err error) {
 		d.rebindAgain = false
 		d.rebindSoon()
 	}
+}
+
+// interfaceAbsent puts an instance built while its interface did not
+// exist (dynamic_interfaces) in FAULT, like one whose interface was
+// deleted: when the interface appears, the link watcher's event rebuilds
+// it (interfaceBack). It may have appeared since the instance was built
+// (the watcher's event then found nothing to rebuild): rebuild at once.
+func (d *Daemon) interfaceAbsent(in *instance) {
+	name := in.cfg.Interface
+	if d.ifs[name] != ifBack {
+		d.ifs[name] = ifDeleted
+	}
+	key := deletedFault(name)
+	if _, ok := in.faults[key]; !ok {
+		reason := "interface " + name + " does not exist (dynamic_interfaces)"
+		in.faults[key] = reason
+		d.log.Warn("interface of the instance does not exist yet: FAULT until it appears (dynamic_interfaces)",
+			"instance", in.cfg.Name, "vrid", in.cfg.VRID, "interface", name)
+		d.handle(in, vrrp.Fault{Source: key, Reason: reason})
+	}
+	if _, err := d.ports.Links.Up(name); !errors.Is(err, ErrNoInterface) {
+		d.interfaceBack(name)
+	}
+}
+
+// absentConn stands for the socket of instances whose interface does not
+// exist yet (dynamic_interfaces): it sends nothing and receives nothing
+// until closed, when the rebuild replaces it.
+type absentConn struct {
+	closed chan struct{}
+	once   sync.Once
+}
+
+func newAbsentConn() *absentConn { return &absentConn{closed: make(chan struct{})} }
+
+func (c *absentConn) SendFrom([]byte, netip.Addr, netip.Addr) error {
+	return fmt.Errorf("%w: the interface does not exist yet", ErrLinkDown)
+}
+
+func (c *absentConn) Recv([]byte) (int, vrrpconn.Meta, error) {
+	<-c.closed
+	return 0, vrrpconn.Meta{}, net.ErrClosed
+}
+
+func (c *absentConn) JoinGroup(netip.Addr) error { return nil }
+
+func (c *absentConn) Close() error {
+	c.once.Do(func() { close(c.closed) })
+	return nil
 }

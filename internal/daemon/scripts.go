@@ -131,7 +131,7 @@ func CheckHost(cfg *config.Config, primary func(ifname string, ipv6 bool) (netip
 		if in.UnicastSrc.IsValid() || in.McastSrc.IsValid() || in.Interface == "" || primary == nil {
 			continue
 		}
-		if _, err := primary(in.Interface, in.Family == 6); err != nil {
+		if _, err := primary(in.Interface, in.Family == 6); err != nil && !cfg.Global.DynamicInterfaces {
 			// A warning: the address may still be coming (DHCP, a later
 			// ifup); the daemon refuses to start the instance without it.
 			ds.Warnf(in.Pos, "vrrp_instance %s: %v (VRRP needs it as the advert source: the daemon will not start without it; add one, or set unicast_src_ip/mcast_src_ip)", in.Name, err)

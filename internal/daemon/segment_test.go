@@ -398,10 +398,12 @@ func (n *node) SetPromoteSecondaries(ifname string, on bool) (bool, error) {
 }
 
 func (n *node) Up(ifname string) (bool, error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
 	if i, ok := n.ifaces[ifname]; ok {
 		return i.up, nil
 	}
-	return false, fmt.Errorf("interface %s: no such device", ifname)
+	return false, fmt.Errorf("interface %s: %w", ifname, ErrNoInterface)
 }
 
 func (n *node) Watch(context.Context, func()) (<-chan link.Event, error) { return n.links, nil }

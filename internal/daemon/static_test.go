@@ -290,7 +290,7 @@ func TestKernelRxBufSize(t *testing.T) {
 		{[]int{100000, 0}, 100000 + bufferPerInstance},
 		{[]int{4096, 4096}, 8192},
 	} {
-		if got := bufferSize(mk(c.sizes...)); got != c.want {
+		if got := bufferSize(&config.Global{}, mk(c.sizes...)); got != c.want {
 			t.Errorf("sizes %v: buffer %d, want %d", c.sizes, got, c.want)
 		}
 	}

@@ -176,7 +176,14 @@ func (c classified) Unwrap() []error { return []error{c.kind, c.err} }
 type links struct{}
 
 func (links) Primary(ifname string, ipv6 bool) (netip.Addr, error) { return addr.Primary(ifname, ipv6) }
-func (links) Up(ifname string) (bool, error)                       { return link.Up(ifname) }
+func (links) Up(ifname string) (bool, error) {
+	up, err := link.Up(ifname)
+	if link.NotFound(err) {
+		return false, classified{daemon.ErrNoInterface, err}
+	}
+	return up, err
+}
+func (links) MTU(ifname string) (int, error) { return link.MTU(ifname) }
 func (links) SetPromoteSecondaries(ifname string, on bool) (bool, error) {
 	return link.SetPromoteSecondaries(ifname, on)
 }

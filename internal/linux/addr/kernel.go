@@ -8,6 +8,8 @@ import (
 
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
+
+	"gokeepalived/internal/linux/nlcmd"
 )
 
 func ipnet(p netip.Prefix) *net.IPNet {
@@ -22,7 +24,7 @@ func ipOrNil(a netip.Addr) net.IP {
 }
 
 func link(dev string) (netlink.Link, error) {
-	l, err := netlink.LinkByName(dev)
+	l, err := nlcmd.Handle().LinkByName(dev)
 	if err != nil {
 		return nil, fmt.Errorf("device %s: %w", dev, err)
 	}
@@ -55,7 +57,7 @@ func Add(a Address) error {
 	if err != nil {
 		return fmt.Errorf("add %v: %w", a, err)
 	}
-	if err := netlink.AddrAdd(l, a.netlink()); err != nil && !errors.Is(err, unix.EEXIST) {
+	if err := nlcmd.Handle().AddrAdd(l, a.netlink()); err != nil && !errors.Is(err, unix.EEXIST) {
 		return fmt.Errorf("add %v: %w", a, err)
 	}
 	return nil
@@ -71,7 +73,7 @@ func Del(a Address) error {
 	if err != nil {
 		return fmt.Errorf("delete %v: %w", a, err)
 	}
-	if err := netlink.AddrDel(l, a.netlink()); err != nil && !errors.Is(err, unix.EADDRNOTAVAIL) {
+	if err := nlcmd.Handle().AddrDel(l, a.netlink()); err != nil && !errors.Is(err, unix.EADDRNOTAVAIL) {
 		return fmt.Errorf("delete %v: %w", a, err)
 	}
 	return nil
@@ -83,7 +85,7 @@ func List(dev string) ([]Address, error) {
 	if err != nil {
 		return nil, err
 	}
-	nas, err := netlink.AddrList(l, netlink.FAMILY_ALL)
+	nas, err := nlcmd.Handle().AddrList(l, netlink.FAMILY_ALL)
 	if err != nil {
 		return nil, fmt.Errorf("list addresses of %s: %w", dev, err)
 	}
@@ -148,7 +150,7 @@ func AddRoute(r Route) error {
 	if err != nil {
 		return fmt.Errorf("add route %v: %w", r, err)
 	}
-	if err := netlink.RouteAdd(nr); err != nil && !errors.Is(err, unix.EEXIST) {
+	if err := nlcmd.Handle().RouteAdd(nr); err != nil && !errors.Is(err, unix.EEXIST) {
 		return fmt.Errorf("add route %v: %w", r, err)
 	}
 	return nil
@@ -179,7 +181,7 @@ func RouteExists(r Route) (bool, error) {
 	if nr.LinkIndex != 0 {
 		mask |= netlink.RT_FILTER_OIF
 	}
-	got, err := netlink.RouteListFiltered(nr.Family, filter, mask)
+	got, err := nlcmd.Handle().RouteListFiltered(nr.Family, filter, mask)
 	if err != nil {
 		return false, err
 	}
@@ -199,7 +201,7 @@ func DelRoute(r Route) error {
 	if err != nil {
 		return fmt.Errorf("delete route %v: %w", r, err)
 	}
-	if err := netlink.RouteDel(nr); err != nil && !errors.Is(err, unix.ESRCH) {
+	if err := nlcmd.Handle().RouteDel(nr); err != nil && !errors.Is(err, unix.ESRCH) {
 		return fmt.Errorf("delete route %v: %w", r, err)
 	}
 	return nil
@@ -257,7 +259,7 @@ func AddRule(r Rule) error {
 			return nil
 		}
 	}
-	if err := netlink.RuleAdd(r.netlink()); err != nil && !errors.Is(err, unix.EEXIST) {
+	if err := nlcmd.Handle().RuleAdd(r.netlink()); err != nil && !errors.Is(err, unix.EEXIST) {
 		return fmt.Errorf("add rule %v: %w", r, err)
 	}
 	return nil
@@ -278,7 +280,7 @@ func DelRule(r Rule) error {
 	if err := r.validate(); err != nil {
 		return err
 	}
-	if err := netlink.RuleDel(r.netlink()); err != nil && !errors.Is(err, unix.ENOENT) {
+	if err := nlcmd.Handle().RuleDel(r.netlink()); err != nil && !errors.Is(err, unix.ENOENT) {
 		return fmt.Errorf("delete rule %v: %w", r, err)
 	}
 	return nil
@@ -288,7 +290,7 @@ func DelRule(r Rule) error {
 // any priority.
 func ruleExists(r Rule) (bool, error) {
 	want := r.netlink()
-	rules, err := netlink.RuleList(want.Family)
+	rules, err := nlcmd.Handle().RuleList(want.Family)
 	if err != nil {
 		return false, err
 	}

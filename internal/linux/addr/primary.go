@@ -6,13 +6,15 @@ import (
 
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
+
+	"gokeepalived/internal/linux/nlcmd"
 )
 
 // Primary returns the first global IPv4 address of ifname (keepalived's
 // "primary" address), or for IPv6 its link-local address: the source of
 // VRRP adverts and the tie-breaker between equal priorities.
 func Primary(ifname string, ipv6 bool) (netip.Addr, error) {
-	l, err := netlink.LinkByName(ifname)
+	l, err := nlcmd.Handle().LinkByName(ifname)
 	if err != nil {
 		return netip.Addr{}, fmt.Errorf("interface %s: %w", ifname, err)
 	}
@@ -20,7 +22,7 @@ func Primary(ifname string, ipv6 bool) (netip.Addr, error) {
 	if ipv6 {
 		fam = netlink.FAMILY_V6
 	}
-	as, err := netlink.AddrList(l, fam)
+	as, err := nlcmd.Handle().AddrList(l, fam)
 	if err != nil {
 		return netip.Addr{}, fmt.Errorf("interface %s: %w", ifname, err)
 	}
@@ -48,11 +50,11 @@ func Primary(ifname string, ipv6 bool) (netip.Addr, error) {
 // Prefixes lists the addresses of ifname with their prefix lengths, both
 // families (the subnets the interface is on).
 func Prefixes(ifname string) ([]netip.Prefix, error) {
-	l, err := netlink.LinkByName(ifname)
+	l, err := nlcmd.Handle().LinkByName(ifname)
 	if err != nil {
 		return nil, fmt.Errorf("interface %s: %w", ifname, err)
 	}
-	as, err := netlink.AddrList(l, netlink.FAMILY_ALL)
+	as, err := nlcmd.Handle().AddrList(l, netlink.FAMILY_ALL)
 	if err != nil {
 		return nil, fmt.Errorf("interface %s: %w", ifname, err)
 	}

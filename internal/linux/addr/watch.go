@@ -9,6 +9,8 @@ import (
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
+
+	"gokeepalived/internal/linux/nlcmd"
 )
 
 // Event is one address added to or removed from an interface, as the
@@ -58,8 +60,9 @@ func Watch(ctx context.Context, wake func()) (<-chan Event, error) {
 	subscribe := func() (chan netlink.AddrUpdate, chan struct{}, error) {
 		updates, done := make(chan netlink.AddrUpdate, 256), make(chan struct{})
 		ns := w.ns
+		rcvbuf, force := nlcmd.MonitorBuffer() // vrrp_netlink_monitor_rcv_bufs
 		err := netlink.AddrSubscribeWithOptions(updates, done, netlink.AddrSubscribeOptions{
-			Namespace: &ns, ReceiveBufferSize: 1 << 20,
+			Namespace: &ns, ReceiveBufferSize: rcvbuf, ReceiveBufferForceSize: force,
 			ErrorCallback: func(error) {}, // a fatal error closes updates; we resubscribe
 		})
 		return updates, done, err
@@ -86,8 +89,9 @@ func WatchRoutes(ctx context.Context, wake func()) (<-chan RouteEvent, error) {
 	subscribe := func() (chan netlink.RouteUpdate, chan struct{}, error) {
 		updates, done := make(chan netlink.RouteUpdate, 256), make(chan struct{})
 		ns := w.ns
+		rcvbuf, force := nlcmd.MonitorBuffer()
 		err := netlink.RouteSubscribeWithOptions(updates, done, netlink.RouteSubscribeOptions{
-			Namespace: &ns, ReceiveBufferSize: 1 << 20,
+			Namespace: &ns, ReceiveBufferSize: rcvbuf, ReceiveBufferForceSize: force,
 			ErrorCallback: func(error) {},
 		})
 		return updates, done, err

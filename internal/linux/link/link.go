@@ -24,6 +24,8 @@ import (
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
+
+	"gokeepalived/internal/linux/nlcmd"
 )
 
 // Event is the state of one interface.
@@ -55,11 +57,20 @@ func eventOf(l netlink.Link) Event {
 
 // State returns the current state of the named interface.
 func State(name string) (Event, error) {
-	l, err := netlink.LinkByName(name)
+	l, err := nlcmd.Handle().LinkByName(name)
 	if err != nil {
 		return Event{}, fmt.Errorf("link %s: %w", name, err)
 	}
 	return eventOf(l), nil
+}
+
+// MTU returns the named interface's MTU.
+func MTU(name string) (int, error) {
+	l, err := nlcmd.Handle().LinkByName(name)
+	if err != nil {
+		return 0, fmt.Errorf("link %s: %w", name, err)
+	}
+	return l.Attrs().MTU, nil
 }
 
 // resync compares a full listing with what was last delivered and returns
@@ -114,10 +125,11 @@ func (w *watcher) subscribe() (chan netlink.LinkUpdate, chan struct{}, error) {
 	updates := make(chan netlink.LinkUpdate, 64)
 	done := make(chan struct{})
 	ns := w.ns
+	rcvbuf, force := nlcmd.MonitorBuffer() // vrrp_netlink_monitor_rcv_bufs
 	err := netlink.LinkSubscribeWithOptions(updates, done, netlink.LinkSubscribeOptions{
 		Namespace:         &ns,
-		ReceiveBufferSize: 1 << 20,
-		ErrorCallback:     func(error) {}, // a fatal error closes updates; we resubscribe
+		ReceiveBufferSize: rcvbuf, ReceiveBufferForceSize: force,
+		ErrorCallback: func(error) {}, // a fatal error closes updates; we resubscribe
 	})
 	if err != nil {
 		close(done)

@@ -1,6 +1,11 @@
 package link
 
-import "context"
+import (
+	"context"
+	"errors"
+
+	"github.com/vishvananda/netlink"
+)
 
 // Up reports whether the named interface is administratively up with
 // carrier.
@@ -10,6 +15,12 @@ func Up(name string) (bool, error) {
 		return false, err
 	}
 	return ev.Up, nil
+}
+
+// NotFound reports whether err says the interface does not exist.
+func NotFound(err error) bool {
+	var nf netlink.LinkNotFoundError
+	return errors.As(err, &nf)
 }
 
 // WatchWaking is Watch for a loop that sleeps in the kernel rather than on
