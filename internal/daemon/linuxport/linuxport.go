@@ -177,6 +177,10 @@ type links struct{}
 
 func (links) Primary(ifname string, ipv6 bool) (netip.Addr, error) { return addr.Primary(ifname, ipv6) }
 func (links) Up(ifname string) (bool, error)                       { return link.Up(ifname) }
+
+// Probe polls the link state (linkbeat_interfaces): the daemon's
+// optional link prober.
+func (links) Probe(ifname, method string) (bool, string, error) { return link.Probe(ifname, method) }
 func (links) SetPromoteSecondaries(ifname string, on bool) (bool, error) {
 	return link.SetPromoteSecondaries(ifname, on)
 }
