@@ -69,8 +69,8 @@ var auditRows = map[string]auditRow{
 	"global_defs vrrp_garp_interval":     {Effect: []string{"TestGARPGroupPacing"}},
 	"global_defs vrrp_gna_interval":      {Effect: []string{"TestGARPGroupPacing"}},
 	"global_defs vrrp_garp_extra_if":     {Line: "vrrp_garp_extra_if all 30", Effect: []string{"TestGARPExtraIf"}},
-	"vrrp_instance garp_extra_if":        {Line: "garp_extra_if all 30", Effect: []string{"TestGARPExtraIf"}},
-	"vrrp_instance linkbeat_use_polling": {Effect: []string{"TestLinkbeatPolling"}},
+	"vrrp_instance garp_extra_if":        {Line: "garp_extra_if all 30", Effect: []string{"TestGARPExtraIf", "TestFeatureGARPGroup"}},
+	"vrrp_instance linkbeat_use_polling": {Effect: []string{"TestLinkbeatPolling", "TestFeatureLinkDelaysAndLinkbeat"}},
 }
 
 // auditRowsMissing is how many implemented global_defs keywords may still
