@@ -270,7 +270,7 @@ func (i *Instance) becomeMaster(now time.Time, reason string) {
 
 // leaveMaster cancels MASTER's timers and releases the VIPs.
 func (i *Instance) leaveMaster() {
-	i.adverTimer, i.garpDelayTimer, i.garpRefreshTimer = time.Time{}, time.Time{}, time.Time{}
+	i.adverTimer, i.garpDelayTimer, i.garpRefreshTimer, i.garpExtraNext = time.Time{}, time.Time{}, time.Time{}, time.Time{}
 	i.push(ReleaseVIPs{})
 }
 
