@@ -330,3 +330,26 @@ func faultsOf(n *node) int {
 	}
 	return c
 }
+
+// TestLinkGARPReload: a reload that adds a garp_group paces the next
+// master's ARPs; one that drops interface_up_down_delays acts on a held
+// link change's successor at once.
+func TestLinkGARPReload(t *testing.T) {
+	base := fmt.Sprintf(garpInstance, "")
+	delays := "interface_up_down_delays {\n    eth0 1.5\n}\n" + base
+	h, n, rec := garpNode(t, delays)
+	if err := n.reload("garp_group {\n    garp_interval 0.5\n    interface eth0\n}\n" + base); err != nil {
+		t.Fatal(err)
+	}
+	n.setLink("eth0", false) // no delay any more: at once
+	if s := n.state("VI_1"); s != "FAULT" {
+		t.Fatalf("after the reload dropped the delays: %s, want FAULT at once", s)
+	}
+	from := h.now.Sub(harnessT0)
+	n.setLink("eth0", true)
+	h.advance(10 * time.Second)
+	got := rec.on("eth0", from, time.Hour)
+	if len(got) != 4 || got[1].at-got[0].at < 500*time.Millisecond {
+		t.Errorf("after the reload added the garp_group: %v, want 4 ARPs 0.5 s apart", got)
+	}
+}

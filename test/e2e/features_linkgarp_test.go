@@ -64,7 +64,8 @@ func switchPort(t *testing.T, p *trackPair, sw, port string, up bool) {
 // TestFeatureGARPGroup: with garp_group { garp_interval 0.5; interface ens33 } the new
 // master's gratuitous ARPs on ens33 leave at least 0.5 s apart, in keepalived's order
 // (the first address at once; then, as each repeat finds an address already waiting,
-// one more for the first address and one for each other); with garp_extra_if all 2 the
+// one more for the first address and one for each other; none less than 0.3 s apart
+// in the capture); with garp_extra_if all 2 the
 // address on ens34 gets one more ARP at the first advert 2 s after the last.
 func TestFeatureGARPGroup(t *testing.T) {
 	t.Parallel()
@@ -112,7 +113,8 @@ func TestFeatureGARPGroup(t *testing.T) {
 		}
 		for i := range all {
 			for j := range all {
-				if d := all[j].Sub(all[i]); i != j && d >= 0 && d < 450*time.Millisecond {
+				// 0.5 s paced; unpaced they leave together. The margin is for capture timestamps under load.
+				if d := all[j].Sub(all[i]); i != j && d >= 0 && d < 300*time.Millisecond {
 					t.Errorf("%s: two gratuitous ARPs on the paced interface %v apart (garp_interval 0.5)", kind, d)
 				}
 			}
@@ -123,7 +125,7 @@ func TestFeatureGARPGroup(t *testing.T) {
 			return len(ts) >= 7, fmt.Sprintf("%d gratuitous ARPs for %s on lan2, want the burst of 5 and 2 from garp_extra_if", len(ts), vip2)
 		})
 		ts := garpTimes(t, p, "lan2", vip2)
-		if d := ts[4].Sub(ts[0]); d > 200*time.Millisecond {
+		if d := ts[4].Sub(ts[0]); d > 400*time.Millisecond {
 			t.Errorf("%s: the unpaced burst on ens34 took %v", kind, d)
 		}
 		if d := ts[5].Sub(ts[4]); d < 2*time.Second {
