@@ -205,6 +205,9 @@ func TestLinkUpDownDelays(t *testing.T) {
 	if s := n.state("VI_1"); s != "MASTER" {
 		t.Fatalf("1.9 s after the link went down: %s, want MASTER (down delay 2 s)", s)
 	}
+	if w := n.d.find("VI_1").warnings; len(w) == 0 || !strings.Contains(w[len(w)-1], "interface eth0 is down: acted on after its interface_up_down_delays delay of 2s") {
+		t.Errorf("status warnings while the change is held: %q", w)
+	}
 	h.advance(200 * time.Millisecond)
 	if s := n.state("VI_1"); s != "FAULT" {
 		t.Fatalf("2.1 s after the link went down: %s, want FAULT", s)

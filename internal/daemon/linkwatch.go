@@ -143,10 +143,18 @@ func (d *Daemon) linkReported(name string, up, deleted bool) {
 		delay = lw.delays[name][1]
 	}
 	if known && delay > 0 && (lw.seenUp[name] || was) {
-		at := d.now().Add(delay)
-		lw.pending[name] = pendingLink{up: up, at: at}
+		now := d.now()
+		lw.pending[name] = pendingLink{up: up, at: now.Add(delay)}
 		d.log.Info("interface_up_down_delays: link change acted on after the interface's delay", "interface", name,
 			"link", linkWord(up), "delay", delay)
+		// The status says why the instances have not reacted yet.
+		msg := "interface " + name + " is " + linkWord(up) + ": acted on after its interface_up_down_delays delay of " + delay.String()
+		for _, in := range d.instances {
+			if d.tracksLink(in, name) {
+				in.warn(now, msg, delay)
+			}
+		}
+		d.snapshotAll()
 		return
 	}
 	d.linkChanged(name, up)
