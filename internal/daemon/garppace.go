@@ -120,7 +120,8 @@ func (in *instance) baseIf(dev string) string {
 
 // extraIf reports whether dev is an extra interface of the instance for
 // garp_extra_if: not the one its adverts leave from, and, without all, a
-// VMAC of ours (keepalived vrrp_send_vmac_update).
+// VMAC of ours other than that one (keepalived vrrp_send_vmac_update); we
+// create no such VMAC (no per-address use_vmac), so only all sends.
 func (in *instance) extraIf(dev string) bool {
 	own := in.cfg.Interface
 	if in.vmac != "" {
@@ -191,8 +192,8 @@ func (d *Daemon) markPending(in *instance, i int) {
 	p[i] = true
 }
 
-// sendPaced sends the pending addresses whose interface's time has come,
-// and returns when the next pending one may leave (zero: none pending).
+// sendPaced sends the pending addresses whose interface's time has come
+// (pacedDeadline says when the next may leave).
 func (d *Daemon) sendPaced(now time.Time) {
 	if len(d.pacer.pending) == 0 {
 		return
