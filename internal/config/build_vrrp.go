@@ -20,7 +20,7 @@ func (b *builder) instance(in *syntax.Node) *Instance {
 		Strict: g.Strict, SkipCheckAdvAddr: g.SkipCheckAdvAddr, V3ChecksumAsV2: g.V3ChecksumAsV2,
 		CheckUnicastSrc:   g.CheckUnicastSrc,
 		LowerPrioNoAdvert: g.LowerPrioNoAdvert, HigherPrioSendAdvert: g.HigherPrioSendAdvert,
-		DownTimerAdverts: g.DownTimerAdverts, UnicastTTL: 255, GARP: g.GARP,
+		DownTimerAdverts: g.DownTimerAdverts, UnicastTTL: 255, GARP: g.GARP, GARPExtraIf: g.GARPExtraIf,
 	}
 	errsBefore := len(*b.ds)
 	nodes := b.apply(v, in) // last node of each keyword, for positions

@@ -74,6 +74,8 @@ var diffLenient = map[string]struct {
 	warning string
 	reason  string
 }{
+	"l90-instance-linkbeat.conf": {"'linkbeat_use_polling' in vrrp_instance is deprecated",
+		"keepalived 2.2.7 polls the instance's interface as asked, but -t exits non-zero on its deprecation notice; we do the same and warn"},
 	"l01-nb-get-retry.conf": {"'nb_get_retry' is deprecated; use 'retry'",
 		"issue 2 requires accepting nb_get_retry (common in real configs); keepalived -t exits 5 on its deprecation notice"},
 	"l02-auth-pass-long.conf": {"auth_pass is longer than 8 characters",

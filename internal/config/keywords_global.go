@@ -47,7 +47,7 @@ func rootBlock() *BlockSpec {
 					d.kv(i, "use_pid_dir", true)
 				}
 			}),
-		flag("linkbeat_use_polling").unimpl(),
+		linkbeatFlag(),
 		// No child processes: kept for the dump only (docs/migration.md).
 		show(set(kw("child_wait_time", 1, 1, tInt(0, 4294967295)), func(b *builder, c *Config, n *syntax.Node) {
 			c.Global.ChildWaitTime = b.secs(n, 0)
@@ -90,14 +90,11 @@ func rootBlock() *BlockSpec {
 				d.instance(i, v)
 			}
 		}),
-		block("garp_group", 0, 0, newBlock("garp_group",
-			kw("garp_interval", 1, 1, tTimer(0, 4294)),
-			kw("gna_interval", 1, 1, tTimer(0, 4294)),
-			str("interface"),
-			vblock("interfaces"),
-		)).repeat().unimpl(),
-		vblock("linkbeat_interfaces").unimpl(),
-		vblock("interface_up_down_delays").unimpl(),
+		// GARP/NA pacing and link watching (linkgarp.go; internal/daemon
+		// garppace.go and linkwatch.go).
+		garpGroupKeyword(),
+		linkbeatInterfacesKeyword(),
+		interfaceUpDownDelaysKeyword(),
 		// Static entries and their track groups (vrrp_static_track.c,
 		// internal/daemon/static.go). A track_group must come before the
 		// static entries naming it, as in keepalived.
@@ -298,8 +295,8 @@ func globalDefsBlock() *BlockSpec {
 		timerKw("vrrp_garp_interval", 0.000001, 4294.967295, func(g *Global) *time.Duration { return &g.GARPInterval }),
 		timerKw("vrrp_gna_interval", 0.000001, 4294.967295, func(g *Global) *time.Duration { return &g.GNAInterval }),
 		optBoolKw("vrrp_min_garp", func(g *Global) *bool { return &g.MinGARP }),
-		kw("vrrp_garp_extra_if", 1, 2).unimpl(),
-		kw("vrrp_vmac_garp_intvl", 1, 2).unimpl().alias("vrrp_garp_extra_if", "'vrrp_vmac_garp_intvl' is deprecated; use 'vrrp_garp_extra_if'"),
+		garpExtraIfKeyword("vrrp_garp_extra_if", 1, func(g *Global) *GARPExtraIf { return &g.GARPExtraIf }),
+		garpExtraIfKeyword("vrrp_vmac_garp_intvl", 1, func(g *Global) *GARPExtraIf { return &g.GARPExtraIf }).alias("vrrp_garp_extra_if", "'vrrp_vmac_garp_intvl' is deprecated; use 'vrrp_garp_extra_if'"),
 		optBoolKw("vrrp_lower_prio_no_advert", func(g *Global) *bool { return &g.LowerPrioNoAdvert }),
 		optBoolKw("vrrp_higher_prio_send_advert", func(g *Global) *bool { return &g.HigherPrioSendAdvert }),
 		intKw("vrrp_version", 2, 3, func(g *Global) *int { return &g.VRRPVersion }),

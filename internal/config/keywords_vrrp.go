@@ -238,8 +238,8 @@ func instanceBlock() *BlockSpec {
 		intKw("garp_master_refresh_repeat", 1, 65535, func(v inst) *int { return &v.GARP.MasterRefreshRepeat }),
 		secsKw("garp_lower_prio_delay", 0, 4294, func(v inst) *time.Duration { return &v.GARP.LowerPrioDelay }),
 		intKw("garp_lower_prio_repeat", 1, 65535, func(v inst) *int { return &v.GARP.LowerPrioRepeat }),
-		kw("garp_extra_if", 1, 2).unimpl(),
-		kw("vmac_garp_intvl", 1, 2).unimpl().alias("garp_extra_if", "'vmac_garp_intvl' is deprecated; use 'garp_extra_if'"),
+		garpExtraIfKeyword("garp_extra_if", 0, func(v inst) *GARPExtraIf { return &v.GARPExtraIf }),
+		garpExtraIfKeyword("vmac_garp_intvl", 0, func(v inst) *GARPExtraIf { return &v.GARPExtraIf }).alias("garp_extra_if", "'vmac_garp_intvl' is deprecated; use 'garp_extra_if'"),
 
 		// Tracking.
 		flagKw("dont_track_primary", func(v inst) *bool { return &v.DontTrackPrimary }, true),
@@ -297,7 +297,8 @@ func instanceBlock() *BlockSpec {
 		// addresses are then an error.
 		flagKw("native_ipv6", func(v inst) *bool { return &v.NativeIPv6 }, true).
 			alias("", "'native_ipv6' is deprecated; the virtual addresses select the family"),
-		flag("linkbeat_use_polling").unimpl().alias("", "'linkbeat_use_polling' in vrrp_instance is deprecated; use linkbeat_interfaces"),
+		flagKw("linkbeat_use_polling", func(v inst) *bool { return &v.LinkbeatUsePolling }, true).
+			alias("", "'linkbeat_use_polling' in vrrp_instance is deprecated; use linkbeat_interfaces"),
 		// The instance's share of its socket's receive buffer
 		// (internal/daemon/conn.go bufferSize).
 		intKw("kernel_rx_buf_size", 0, 4294967295, func(v inst) *int { return &v.KernelRxBufSize }),

@@ -109,6 +109,17 @@ func CheckHost(cfg *Config, ifaces []string) Diagnostics {
 	for _, r := range cfg.StaticRoutes {
 		vrrpCheck(r.Pos, "static_routes "+r.Dst.String(), r.Dev)
 	}
+	for _, g := range cfg.GARPGroups {
+		for _, n := range g.Interfaces {
+			check(g.Pos, "garp_group", n)
+		}
+	}
+	for _, l := range cfg.LinkbeatInterfaces {
+		check(l.Pos, "linkbeat_interfaces", l.Name)
+	}
+	for _, x := range cfg.InterfaceDelays {
+		check(x.Pos, "interface_up_down_delays", x.Name)
+	}
 	for _, g := range cfg.SyncGroups {
 		for _, t := range g.TrackInterface {
 			vrrpCheck(t.Pos, "vrrp_sync_group "+g.Name+" track_interface", t.Name)

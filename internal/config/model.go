@@ -32,6 +32,56 @@ type Config struct {
 	StaticRules     []Rule
 	TrackGroups     []*TrackGroup
 	BGP             *BGP // the gokeepalived-only bgp block, or --bgp-config's
+
+	// GARPGroups are the garp_group blocks: the least time between two
+	// gratuitous ARPs (NAs) sent on their interfaces (internal/daemon
+	// garppace.go). Interfaces in no group pace with global_defs
+	// vrrp_garp_interval / vrrp_gna_interval, each on its own.
+	GARPGroups []*GARPGroup
+	// LinkbeatInterfaces are the linkbeat_interfaces lines: their link
+	// state is polled (ETHTOOL, SIOCGIFFLAGS) every second instead of
+	// followed through netlink.
+	LinkbeatInterfaces []LinkbeatInterface
+	// InterfaceDelays are the interface_up_down_delays lines: how long a
+	// link change waits before the instances act on it.
+	InterfaceDelays []InterfaceDelay
+}
+
+// GARPGroup is one garp_group block.
+type GARPGroup struct {
+	Pos Pos
+	// GARPInterval, GNAInterval: set only with HasGARP, HasGNA.
+	GARPInterval, GNAInterval time.Duration
+	HasGARP, HasGNA           bool
+	// Interfaces share the delays: one interface (interface), or several
+	// aggregated, as if behind one switch (interfaces { }; Aggregate).
+	Interfaces []string
+	Aggregate  bool
+	// Number is the group's aggregation number (keepalived's dump), 0
+	// for an interface keyword.
+	Number int
+}
+
+// LinkbeatInterface is one linkbeat_interfaces line: NAME [MII|ETHTOOL|IOCTL].
+type LinkbeatInterface struct {
+	Pos  Pos
+	Name string
+	Type string // "" (MII, else ETHTOOL, else IOCTL), "MII", "ETHTOOL" or "IOCTL"
+}
+
+// InterfaceDelay is one interface_up_down_delays line.
+type InterfaceDelay struct {
+	Pos      Pos
+	Name     string
+	Down, Up time.Duration
+}
+
+// GARPExtraIf is garp_extra_if / vrrp_garp_extra_if: while MASTER, every
+// Interval, one gratuitous ARP/NA for each address on another interface
+// than the instance's (All), or on another VMAC (without All).
+type GARPExtraIf struct {
+	Interval time.Duration // 0: off
+	All      bool
 }
 
 // BFDInstance is a bfd_instance block: one BFD session (RFC 5880/5881).
@@ -181,13 +231,17 @@ type Global struct {
 	// V3ChecksumAsV2: VRRPv3 over IPv4 checksum over the message only (RFC
 	// 9568, Cisco, Juniper) instead of keepalived's default with the IPv4
 	// pseudo-header. keepalived >= 2.3 keyword, accepted here for interop.
-	V3ChecksumAsV2          bool
-	CheckUnicastSrc         bool
-	LowerPrioNoAdvert       bool // default false, true under vrrp_strict
-	HigherPrioSendAdvert    bool
-	GARP                    GARP
-	GARPInterval            time.Duration // between GARPs on one interface; default 0
-	GNAInterval             time.Duration // between unsolicited NAs; default 0
+	V3ChecksumAsV2       bool
+	CheckUnicastSrc      bool
+	LowerPrioNoAdvert    bool // default false, true under vrrp_strict
+	HigherPrioSendAdvert bool
+	GARP                 GARP
+	GARPInterval         time.Duration // between GARPs on one interface; default 0
+	GNAInterval          time.Duration // between unsolicited NAs; default 0
+	GARPExtraIf          GARPExtraIf   // vrrp_garp_extra_if: the instances' default
+	// LinkbeatUsePolling is the top-level linkbeat_use_polling: every
+	// instance's interface is polled (see Config.LinkbeatInterfaces).
+	LinkbeatUsePolling      bool
 	MinGARP                 bool
 	ScriptUser, ScriptGroup string // "" = keepalived_script if it exists, else root
 	EnableScriptSecurity    bool
@@ -504,6 +558,10 @@ type Instance struct {
 	HigherPrioSendAdvert bool
 	DownTimerAdverts     int // default 3
 	GARP                 GARP
+	GARPExtraIf          GARPExtraIf // default global_defs vrrp_garp_extra_if
+	// LinkbeatUsePolling (deprecated instance keyword): the instance's
+	// interface is polled, as if in linkbeat_interfaces.
+	LinkbeatUsePolling bool
 
 	DontTrackPrimary bool
 	TrackInterface   []Track

@@ -161,6 +161,10 @@ type Daemon struct {
 	// promoted: the interfaces whose promote_secondaries the instances
 	// want, true where we set it (promote.go).
 	promoted map[string]bool
+	// pacer paces gratuitous ARPs/NAs per interface (garppace.go).
+	pacer garpPacer
+	// lw delays and polls link states (linkwatch.go).
+	lw linkWatch
 }
 
 // New builds a daemon for cfg. It has no side effects.
@@ -180,6 +184,7 @@ func New(cfg *config.Config, opts Options) *Daemon {
 		cmds:     make(chan func(), 16),
 		bfd:      bfdStates{up: map[string]bool{}, wake: make(chan struct{}, 1)},
 		notifier: opts.Notifier,
+		lw:       linkWatch{seenUp: map[string]bool{}, pending: map[string]pendingLink{}, used: map[string]string{}},
 
 		firstPublished: make(chan struct{}),
 	}
@@ -320,6 +325,8 @@ func (d *Daemon) start(ctx context.Context) (cleanup func(), err error) {
 	d.install(p, nil)
 	d.setStatic(d.cfg)
 	d.setPromote(d.cfg)
+	d.configurePacing(d.cfg)
+	d.configureLinkWatch(d.cfg)
 	d.startAll(d.units)
 	d.snapshotAll()
 	d.publish()
@@ -338,6 +345,8 @@ func (d *Daemon) now() time.Time { return d.ports.Clock.Now() }
 func (d *Daemon) step() {
 	d.drain()
 	d.fireTimers()
+	d.fireLinkTimers(d.now())
+	d.sendPaced(d.now())
 	d.recheckRulesDue()
 	d.publish()
 }
@@ -837,7 +846,7 @@ func (d *Daemon) act(in *instance, now time.Time, a vrrp.Action) {
 		}
 		d.release(in)
 	case vrrp.SendGratuitous:
-		d.gratuitous(in, a.Repeat)
+		d.gratuitous(in, a.Repeat, a.ExtraIf)
 	case vrrp.Notify:
 		if d.deleting[in] && a.State == vrrp.StateStop {
 			d.notifyDeleted(in)
@@ -1075,27 +1084,6 @@ func (d *Daemon) release(in *instance) {
 	in.vipsHeld = false
 	in.vipset = false
 	d.syncFirewall()
-}
-
-func (d *Daemon) gratuitous(in *instance, repeat int) {
-	byDev := map[string][]netip.Addr{}
-	var devs []string
-	for _, a := range in.addrs {
-		if _, ok := byDev[a.Dev]; !ok {
-			devs = append(devs, a.Dev)
-		}
-		byDev[a.Dev] = append(byDev[a.Dev], a.Prefix.Addr())
-	}
-	for i := 0; i < max(repeat, 1); i++ {
-		for _, dev := range devs {
-			if err := d.ports.Announcer.Gratuitous(dev, byDev[dev]); err != nil {
-				in.count(ctl.GARPErrors)
-				d.rateLimitedWarn(in, d.now(), "garp", "sending gratuitous ARP/NA failed", "dev", dev, "err", err.Error())
-				return
-			}
-		}
-	}
-	in.stats.Add(ctl.GARPSent, uint64(max(repeat, 1)))
 }
 
 func fmtAddrs(as []netip.Addr) string {

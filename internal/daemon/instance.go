@@ -124,6 +124,7 @@ func coreConfig(c *config.Instance, g *config.Global, src netip.Addr, vips []net
 		GARPMasterRefresh:       c.GARP.MasterRefresh,
 		GARPMasterRefreshRepeat: c.GARP.MasterRefreshRepeat,
 		GARPLowerPrioRepeat:     c.GARP.LowerPrioRepeat,
+		GARPExtraIf:             c.GARPExtraIf.Interval,
 		LowerPrioNoAdvert:       c.LowerPrioNoAdvert,
 		HigherPrioSendAdvert:    c.HigherPrioSendAdvert,
 		DownTimerAdverts:        c.DownTimerAdverts,

@@ -263,7 +263,7 @@ func (d *Daemon) restore(in *instance, as []addr.Address, why string) {
 	}
 	if len(back) > 0 {
 		// Neighbours may have learnt another owner meanwhile.
-		d.gratuitous(in, 1)
+		d.gratuitous(in, 1, false)
 	}
 	d.recheckHeld(in)
 }

@@ -58,7 +58,7 @@ func (d *Daemon) linkEvent(e link.Event) {
 			d.rebindSoon() // a change may make it usable
 		}
 	}
-	d.linkChanged(e.Name, e.Up && !e.Deleted)
+	d.linkReported(e.Name, e.Up, e.Deleted)
 }
 
 // interfaceDeleted puts the instances on name in FAULT.

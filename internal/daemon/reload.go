@@ -321,6 +321,8 @@ func (d *Daemon) commit(p *reloadPlan) retiredObjects {
 	// rebuild, those on the re-created interface are added again).
 	d.setStatic(p.cfg)
 	d.setPromote(p.cfg)
+	d.configurePacing(p.cfg)
+	d.configureLinkWatch(p.cfg)
 	running := slices.Concat(p.keep, p.units)
 	for _, u := range p.stop {
 		for _, in := range u.members {
@@ -433,6 +435,9 @@ func (d *Daemon) install(p *reloadPlan, keep []*unit) []*sharedConn {
 		// A link event since prepare looked is newer: keep it.
 		if _, ok := d.trackers.links[name]; !ok {
 			d.trackers.links[name] = up
+			if up && d.lw.seenUp != nil {
+				d.lw.seenUp[name] = true
+			}
 		}
 	}
 	return unused

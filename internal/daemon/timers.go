@@ -101,6 +101,13 @@ func (d *Daemon) nextDeadline() time.Time {
 	if len(d.timers) > 0 && (next.IsZero() || d.timers[0].deadline.Before(next)) {
 		next = d.timers[0].deadline
 	}
+	// Gratuitous ARPs waiting for their interface (garppace.go), link
+	// changes waiting for their delay and the next link poll (linkwatch.go).
+	for _, t := range [...]time.Time{d.pacedDeadline(), d.linkDeadline()} {
+		if !t.IsZero() && (next.IsZero() || t.Before(next)) {
+			next = t
+		}
+	}
 	return next
 }
 

@@ -291,11 +291,15 @@ func (ts *trackerSet) linkUp(name string) bool {
 	up, ok := ts.links[name]
 	if !ok {
 		var err error
-		up, err = ts.d.ports.Links.Up(name)
-		if err != nil {
+		if ts.d.lw.isPolled(name) {
+			up = ts.d.probe(name) // linkbeat: the poll, not netlink
+		} else if up, err = ts.d.ports.Links.Up(name); err != nil {
 			up = false
 		}
 		ts.links[name] = up
+		if up && ts.d.lw.seenUp != nil {
+			ts.d.lw.seenUp[name] = true
+		}
 	}
 	return up
 }
@@ -372,6 +376,9 @@ func (d *Daemon) linkChanged(name string, up bool) {
 	d.trackers.links[name] = up
 	state := "down"
 	if up {
+		if d.lw.seenUp != nil {
+			d.lw.seenUp[name] = true
+		}
 		state = "up"
 		d.staticLinkUp(name)
 	}

@@ -59,6 +59,11 @@ type Config struct {
 	// GARPLowerPrioRepeat: gratuitous ARPs a MASTER sends when it receives a
 	// lower-priority advert (keepalived garp_lower_prio_repeat); 0 = none.
 	GARPLowerPrioRepeat int
+	// GARPExtraIf: while MASTER, at the first advert sent more than this
+	// after the last round, one gratuitous ARP/NA round on the extra
+	// interfaces only (keepalived garp_extra_if, checked in
+	// vrrp_state_master_tx); 0 disables.
+	GARPExtraIf time.Duration
 	// LowerPrioNoAdvert: a MASTER receiving a lower-priority advert discards
 	// it silently (RFC 3768/5798) instead of answering with an advert at
 	// once (RFC 9568 §6.4.3, keepalived default).

@@ -47,7 +47,7 @@
 //     "back to Initialize" after Shutdown. A MASTER entering FAULT sends a
 //     priority-0 advert (so backups take over after Skew_Time) and releases
 //     the VIPs, as keepalived does.
-//   - preempt_delay, garp_master_delay/repeat/refresh, garp_lower_prio_repeat,
+//   - preempt_delay, garp_master_delay/repeat/refresh, garp_lower_prio_repeat, garp_extra_if,
 //     higher_prio_send_advert and down_timer_adverts are keepalived extensions.
 //   - keepalived's `state MASTER` does not make a non-owner master at startup:
 //     it starts in BACKUP and waits Master_Down_Interval like any other

@@ -41,6 +41,7 @@ type Instance struct {
 	adverTimer       time.Time // MASTER: Adver_Timer
 	garpDelayTimer   time.Time // MASTER: garp_master_delay
 	garpRefreshTimer time.Time // MASTER: garp_master_refresh
+	garpExtraNext    time.Time // MASTER: garp_extra_if, checked when an advert is due
 
 	downCause   downCause
 	backupSince time.Time  // when BACKUP was entered
@@ -259,13 +260,17 @@ func (i *Instance) becomeMaster(now time.Time, reason string) {
 	if i.cfg.GARPMasterRefresh > 0 { // keepalived garp_master_refresh
 		i.garpRefreshTimer = now.Add(i.cfg.GARPMasterRefresh)
 	}
+	i.garpExtraNext = time.Time{}
+	if i.cfg.GARPExtraIf > 0 { // keepalived garp_extra_if
+		i.garpExtraNext = now.Add(i.cfg.GARPExtraIf)
+	}
 	i.lowerPeer = netip.Addr{}
 	i.transition(StateMaster, reason)
 }
 
 // leaveMaster cancels MASTER's timers and releases the VIPs.
 func (i *Instance) leaveMaster() {
-	i.adverTimer, i.garpDelayTimer, i.garpRefreshTimer = time.Time{}, time.Time{}, time.Time{}
+	i.adverTimer, i.garpDelayTimer, i.garpRefreshTimer, i.garpExtraNext = time.Time{}, time.Time{}, time.Time{}, time.Time{}
 	i.push(ReleaseVIPs{})
 }
 
@@ -451,6 +456,12 @@ func (i *Instance) timerFired(now time.Time) {
 			// ADVERTISEMENT, Reset the Adver_Timer to Advertisement_Interval.
 			i.push(SendAdvert{Priority: i.prio})
 			i.adverTimer = now.Add(i.adverInt.Duration())
+			// keepalived vrrp_state_master_tx: after the advert, the
+			// extra interfaces' round once its time has passed.
+			if !i.garpExtraNext.IsZero() && now.After(i.garpExtraNext) {
+				i.push(SendGratuitous{Repeat: 1, ExtraIf: true})
+				i.garpExtraNext = now.Add(i.cfg.GARPExtraIf)
+			}
 		}
 	}
 }

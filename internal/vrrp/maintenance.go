@@ -74,7 +74,7 @@ func (i *Instance) handOverInput(now time.Time) IgnoreReason {
 // Master_Down_Interval, handOverTimedOut decides.
 func (i *Instance) handOver(now time.Time, reason string) {
 	i.push(SendAdvert{Priority: 0})
-	i.adverTimer, i.garpDelayTimer, i.garpRefreshTimer = time.Time{}, time.Time{}, time.Time{}
+	i.adverTimer, i.garpDelayTimer, i.garpRefreshTimer, i.garpExtraNext = time.Time{}, time.Time{}, time.Time{}, time.Time{}
 	i.handingOver, i.handOverWhy, i.handOverAt = true, reason, now
 	i.masterDownTimer = now.Add(i.MasterDownInterval())
 }

@@ -128,8 +128,12 @@ type AcquireVIPs struct{}
 type ReleaseVIPs struct{}
 
 // SendGratuitous: send Repeat gratuitous ARPs (IPv4) or unsolicited NAs
-// (IPv6) for every virtual address.
-type SendGratuitous struct{ Repeat int }
+// (IPv6) for every virtual address; ExtraIf: only for those on the extra
+// interfaces (garp_extra_if), once.
+type SendGratuitous struct {
+	Repeat  int
+	ExtraIf bool
+}
 
 // Notify: the instance entered State; run notify scripts, fifo, SMTP.
 type Notify struct {

@@ -184,6 +184,10 @@ func (links) Up(ifname string) (bool, error) {
 	return up, err
 }
 func (links) MTU(ifname string) (int, error) { return link.MTU(ifname) }
+
+// Probe polls the link state (linkbeat_interfaces): the daemon's
+// optional link prober.
+func (links) Probe(ifname, method string) (bool, string, error) { return link.Probe(ifname, method) }
 func (links) SetPromoteSecondaries(ifname string, on bool) (bool, error) {
 	return link.SetPromoteSecondaries(ifname, on)
 }
