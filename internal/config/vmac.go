@@ -101,6 +101,8 @@ func (b *builder) checkVMAC(v *Instance, nodes map[string]*syntax.Node) {
 			b.ds.Errorf(n.Pos, "vrrp_instance %s: vrf needs unicast peers (an instance without interface is unicast)", v.Name)
 		case !v.UnicastSrc.IsValid():
 			b.ds.Errorf(n.Pos, "vrrp_instance %s: vrf needs unicast_src_ip: without an interface there is no address to send from", v.Name)
+		default:
+			b.ds.Warnf(n.Pos, "vrrp_instance %s: keepalived 2.2.7 refuses every instance without interface (\"Unknown interface!\", fixed in 2.2.8); gokeepalived runs it in VRF %s", v.Name, v.VRF)
 		}
 	}
 	if v.VRF != "" && v.Interface == "" {

@@ -13,11 +13,12 @@ import (
 )
 
 // The VMAC family beyond use_vmac: use_vmac with a MAC of one's own,
-// use_vmac_addr with vmac_addr_prefix, and use_ipvlan. Each runs with
-// keepalived on both nodes (the reference), gokeepalived on both, and
-// mixed (gokeepalived master, keepalived backup): the same assertions hold
-// for all three, so the interface names, MACs and address placement are
-// keepalived's, and the pair fails over between the two implementations.
+// use_vmac_addr with vmac_addr_prefix, use_ipvlan, and vrf. Each (vrf
+// aside, see TestFeatureVRF) runs with keepalived on both nodes (the
+// reference), gokeepalived on both, and mixed (gokeepalived master,
+// keepalived backup): the same assertions hold for all three, so the
+// interface names, MACs and address placement are keepalived's, and the
+// pair fails over between the two implementations.
 
 var vmacKinds = []string{"keepalived", "gokeepalived", "mixed"}
 
@@ -254,10 +255,14 @@ vrrp_instance VI_1 {
 // 192.0.2.0/24 is only in the VRF's table: the unicast adverts get through
 // only from a socket bound to the VRF device, as keepalived binds it. The
 // pair elects (one holder), the client resolves the VIP to the holder's MAC,
-// and when the master's daemon stops the backup takes over.
+// and when the master's daemon stops the backup takes over. gokeepalived
+// only: keepalived 2.2.7 refuses every instance without interface ("(VI_1)
+// Unknown interface!", a bug fixed in 2.2.8 by commit 75f30737, keepalived
+// issue #2270), so `vrf` cannot run there; test/vm runs keepalived with an
+// interface in a VRF against gokeepalived.
 func TestFeatureVRF(t *testing.T) {
 	t.Parallel()
-	for _, kind := range vmacKinds {
+	for _, kind := range []string{"gokeepalived"} {
 		t.Run(kind, func(t *testing.T) {
 			t.Parallel()
 			p := newFeatPair(t, "vf", kind, false)

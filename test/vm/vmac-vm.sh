@@ -14,7 +14,7 @@
 set -u
 
 GK=/extra/bin/gokeepalived
-WAIT=${VMAC_VM_WAIT:-25}
+WAIT=${VMAC_VM_WAIT:-60}
 VIP=192.0.2.100
 mpid=
 bpid=
@@ -56,9 +56,14 @@ mac_of() { ip netns exec "$1" cat /sys/class/net/"$2"/address; }
 MMAC=$(mac_of m ens33)
 BMAC=$(mac_of b ens33)
 
-start() { # start NS CONF
-  ip netns exec "$1" "$GK" -n -l -D -f "$2" -p /tmp/gk-$1.pid -r /tmp/gk-$1-vrrp.pid -c /tmp/gk-$1-chk.pid \
-    --control-socket /tmp/gk-$1.sock >>/tmp/gk-$1.log 2>&1 &
+start() { # start NS CONF [keepalived]
+  if [ "${3:-}" = keepalived ]; then
+    ip netns exec "$1" keepalived -n -l -D -f "$2" -p /tmp/ka-$1.pid -r /tmp/ka-$1-vrrp.pid -c /tmp/ka-$1-chk.pid \
+      -b /tmp/ka-$1-bfd.pid >>/tmp/gk-$1.log 2>&1 &
+  else
+    ip netns exec "$1" "$GK" -n -l -D -f "$2" -p /tmp/gk-$1.pid -r /tmp/gk-$1-vrrp.pid -c /tmp/gk-$1-chk.pid \
+      --control-socket /tmp/gk-$1.sock >>/tmp/gk-$1.log 2>&1 &
+  fi
   if [ "$1" = m ]; then mpid=$!; else bpid=$!; fi
 }
 stop() { # stop NS STEP: SIGTERM and exit status 0
@@ -68,8 +73,8 @@ stop() { # stop NS STEP: SIGTERM and exit status 0
   wd=$!
   wait "$p"; rc=$?
   kill "$wd" 2>/dev/null
-  [ "$rc" = 0 ] || fail "$2: gokeepalived in $1 exited with status $rc on SIGTERM"
-  pass "$2: gokeepalived in $1 exited 0"
+  [ "$rc" = 0 ] || fail "$2: the daemon in $1 exited with status $rc on SIGTERM"
+  pass "$2: the daemon in $1 exited 0"
 }
 has_addr() { ip -n "$1" -o addr show dev "$2" | grep -q " $3/"; }
 no_addr() { ! ip -n "$1" -o addr | grep -q " $2/"; }
@@ -143,5 +148,50 @@ until_ok "vrf+use_vmac: vrrp.51 enslaved to blue, with the VIP" vmac_in_vrf
 until_ok "vrf+use_vmac: the client resolves the VIP to 00:00:5e:00:01:33" client_sees 00:00:5e:00:01:33
 stop m "vrf+use_vmac: m stopped"
 until_ok "vrf+use_vmac: vrrp.51 removed" no_link m vrrp.51
+
+# ------------------------- interop: gokeepalived (m) and keepalived 2.2.7 (b)
+# Run when the VM has keepalived (run-vmac-test.sh copies the host's): the
+# ipvlan pair and the VRF pair fail over from one implementation to the
+# other and back (m preempts with the higher priority).
+if command -v keepalived >/dev/null; then
+  ip -n m link set ens33 nomaster; ip -n b link set ens33 nomaster
+  for n in m b; do ip -n $n link del blue; ip -n $n addr flush dev ens33; done
+  ip -n m addr add 192.0.2.1/24 dev ens33; ip -n b addr add 192.0.2.2/24 dev ens33
+  interop() { # interop WHAT M-CONF B-CONF DEV
+    : > /tmp/gk-m.log; : > /tmp/gk-b.log
+    start m "$2"
+    start b "$3" keepalived
+    until_ok "interop $1: the VIP on gokeepalived (m) only" holds m "$4" b
+    sleep 5
+    kill -0 "$bpid" 2>/dev/null || fail "interop $1: keepalived (b) exited"
+    holds m "$4" b || fail "interop $1: keepalived (b) took the VIP too: it does not hear gokeepalived"
+    pass "interop $1: keepalived hears gokeepalived (still on m only after 5 s)"
+    until_ok "interop $1: the client resolves the VIP to m's MAC" client_sees "$MMAC"
+    stop m "interop $1: gokeepalived stopped"
+    until_ok "interop $1: the VIP moved to keepalived (b)" holds b "$4" m
+    until_ok "interop $1: the client resolves the VIP to b's MAC" client_sees "$BMAC"
+    start m "$2"
+    until_ok "interop $1: gokeepalived (priority 100) took the VIP back" holds m "$4" b
+    until_ok "interop $1: the client resolves the VIP to m's MAC again" client_sees "$MMAC"
+    stop m "interop $1: gokeepalived stopped"
+    stop b "interop $1: keepalived stopped"
+  }
+  conf m MASTER 100 "interface ens33" "use_ipvlan gkipv 192.0.2.51/24" "virtual_ipaddress {" "    $VIP/24" "}" > /tmp/m.conf
+  conf b BACKUP 90 "interface ens33" "use_ipvlan gkipv 192.0.2.52/24" "virtual_ipaddress {" "    $VIP/24" "}" > /tmp/b.conf
+  interop ipvlan /tmp/m.conf /tmp/b.conf ens33
+  until_ok "interop ipvlan: keepalived removed its gkipv" no_link b gkipv
+  for n in m b; do
+    ip -n $n link add blue type vrf table 10 && ip -n $n link set blue up && ip -n $n link set ens33 master blue || fail "vrf in $n"
+  done
+  # keepalived 2.2.7 refuses every instance without interface ("Unknown
+  # interface!", fixed in 2.2.8), so `vrf` cannot run there: the interop
+  # pair names ens33, which is in the VRF (keepalived binds its unicast
+  # socket to the VRF device, gokeepalived to ens33: both use the VRF).
+  ifuni() { echo "interface ens33"; echo "unicast_src_ip $1"; echo "unicast_peer {"; echo "    $2"; echo "}"; }
+  conf m MASTER 100 "$(ifuni 192.0.2.1 192.0.2.2)" "virtual_ipaddress {" "    $VIP/24" "}" > /tmp/m.conf
+  conf b BACKUP 90 "$(ifuni 192.0.2.2 192.0.2.1)" "virtual_ipaddress {" "    $VIP/24" "}" > /tmp/b.conf
+  interop "interface in a vrf" /tmp/m.conf /tmp/b.conf ens33
+  echo "VMAC-VM: INTEROP DONE"
+fi
 
 echo "VMAC-VM: ALL PASS"
