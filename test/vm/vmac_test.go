@@ -19,7 +19,9 @@ import (
 // gokeepalived pair with use_ipvlan, then with vrf (ens33 enslaved to a
 // VRF: only sockets bound to it get through), then use_vmac on the VRF's
 // interface (the VMAC enslaved to the VRF too): interfaces, the client's
-// ARP resolution and failover.
+// ARP resolution and failover; then, with keepalived 2.2.7 copied in, the
+// ipvlan pair and a pair whose interface is in the VRF, gokeepalived master
+// and keepalived backup: failover to keepalived and back.
 func TestVMACKernelVM(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the test VM boots a kernel under qemu; skipped with -short")
@@ -65,6 +67,12 @@ func TestVMACKernelVM(t *testing.T) {
 	if !strings.Contains(log, "\nVMAC-VM: ALL PASS\n") || !strings.Contains(log, "IPVS-VM-RESULT: PASS id=") {
 		t.Logf("VM output (%v):\n%s", took, log)
 		t.Fatalf("the VM run passed but vmac-vm.sh did not print its final VMAC-VM: ALL PASS")
+	}
+	// With keepalived on the host, run-vmac-test.sh copies it in: the
+	// interop steps must then have run.
+	if _, err := os.Stat("/usr/sbin/keepalived"); err == nil && !strings.Contains(log, "\nVMAC-VM: INTEROP DONE\n") {
+		t.Logf("VM output (%v):\n%s", took, log)
+		t.Fatalf("keepalived is installed but the interop steps against it did not run in the VM")
 	}
 	t.Logf("use_ipvlan and vrf on Debian's kernel in the VM (%v):\n%s", took, strings.Join(steps, "\n"))
 }
