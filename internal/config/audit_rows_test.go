@@ -63,6 +63,12 @@ var auditRows = map[string]auditRow{
 	// vrrp_instance keywords the IPv4 template cannot show.
 	"vrrp_instance native_ipv6": {Base: "vrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 51\n%s\n    virtual_ipaddress_excluded {\n        2001:db8::10/64\n    }\n}\n",
 		Effect: []string{"TestIssue11InstanceKeywords"}},
+	// VMAC family (issue 11).
+	"vrrp_instance use_vmac_addr": {Effect: []string{"TestSegmentUseVMACAddr", "TestFeatureUseVMACAddr"}},
+	"vrrp_instance use_ipvlan":    {Line: "use_ipvlan gk51 192.0.2.50/24", Effect: []string{"TestSegmentUseIPVLAN", "TestFeatureUseIPVLAN"}},
+	"vrrp_instance vrf": {Line: "vrf blue", Base: "vrrp_instance VI_1 {\n    virtual_router_id 51\n    unicast_src_ip 192.0.2.1\n    unicast_peer {\n        192.0.2.2\n    }\n%s\n    virtual_ipaddress {\n        192.0.2.100/24 dev eth0\n    }\n}\n",
+		Effect: []string{"TestSegmentVRF", "TestFeatureVRF"}},
+	"global_defs vmac_addr_prefix": {Line: "vmac_addr_prefix va", Effect: []string{"TestSegmentUseVMACAddr", "TestFeatureUseVMACAddr"}},
 	// LVS globals (the IPVS VM tests show their run-time effect).
 	"global_defs lvs_timeouts":           {Line: "lvs_timeouts tcp 7200 tcpfin 120 udp 30", Effect: []string{"TestIPVSKeywordsInKernel", "TestLVSTimeoutsRestored"}},
 	"global_defs lvs_sync_daemon":        {Line: "lvs_sync_daemon eth0 inst VI_1 id 5", Effect: []string{"TestIPVSDaemonPairSync", "TestSyncDaemonFollowsVRRP"}},

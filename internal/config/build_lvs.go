@@ -3,7 +3,6 @@ package config
 import (
 	"encoding/hex"
 	"math/bits"
-	"net"
 	"net/netip"
 	"slices"
 	"strings"
@@ -11,8 +10,6 @@ import (
 
 	"gokeepalived/internal/config/syntax"
 )
-
-func parseMAC(s string) (net.HardwareAddr, error) { return net.ParseMAC(s) }
 
 func joinWords(w []string) string { return strings.Join(w, " ") }
 

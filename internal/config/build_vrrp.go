@@ -69,6 +69,7 @@ func (b *builder) instance(in *syntax.Node) *Instance {
 	}
 
 	b.checkRequired(v, in, nodes)
+	b.checkVMAC(v, nodes)
 	b.checkAdvertInt(v, nodes["advert_int"])
 	b.checkAuth(v, nodes["authentication"])
 	b.checkStrict(v, in, nodes)

@@ -110,6 +110,9 @@ var diffLenient = map[string]struct {
 	"l10-sync-member-weight.conf": {"track_script chk with weight -20 is ignored, as in keepalived",
 		"keepalived 2.2.7 runs this configuration with the member's weighted track_script dropped and reports the drop " +
 			"as a configuration error, so -t exits non-zero; we run it the same way and warn"},
+	"l90-vrf.conf": {"keepalived 2.2.7 refuses every instance without interface",
+		"keepalived 2.2.7 checks for unicast before it knows the instance is unicast, so every instance without interface " +
+			"fails with \"Unknown interface!\" (fixed in 2.2.8, commit 75f30737): its vrf keyword can never run; we run it, as 2.2.8 does, and warn"},
 	"l11-global-tracking.conf": {"'global_tracking' is deprecated",
 		"keepalived 2.2.7 reports the deprecated global_tracking as a configuration error (-t exits non-zero) and runs " +
 			"it as sync_group_tracking_weight; so do we, with a warning"},

@@ -314,7 +314,7 @@ func globalDefsBlock() *BlockSpec {
 		timerKw("vrrp_startup_delay", 0, 3600, func(g *Global) *time.Duration { return &g.StartupDelay }),
 		flagKw("log_unknown_vrids", func(g *Global) *bool { return &g.LogUnknownVRIDs }, true),
 		strKw("vmac_prefix", func(g *Global) *string { return &g.VMACPrefix }),
-		str("vmac_addr_prefix").unimpl(),
+		strKw("vmac_addr_prefix", func(g *Global) *string { return &g.VMACAddrPrefix }),
 
 		// Process tuning: the VRRP threads (vrrp_*), the checkers (checker_*:
 		// goroutines without threads of their own, so only checker_no_swap

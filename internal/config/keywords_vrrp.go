@@ -272,14 +272,32 @@ func instanceBlock() *BlockSpec {
 		alertKw("smtp_alert", func(t notifier) **bool { return &t.notifyScripts().SMTPAlert }),
 
 		// Interfaces.
+		// use_vmac [NAME] [MAC]: a word with ':' is the MAC (5 octets: the
+		// VRID is the 6th), as keepalived's vrrp_vmac_handler reads it.
 		show(set(kw("use_vmac", 0, 2), func(b *builder, v inst, n *syntax.Node) {
 			v.UseVMAC = true
 			for _, a := range n.Args {
-				if _, err := parseMAC(a.Text); err == nil {
-					v.VMACAddr = a.Text
-				} else {
+				if !strings.Contains(a.Text, ":") {
+					if v.VMACName != "" {
+						b.ds.Errorf(a.Pos, "use_vmac: the interface name is already given (%s)", v.VMACName)
+						continue
+					}
+					if msg := ifNameProblem(a.Text); msg != "" {
+						b.ds.Errorf(a.Pos, "use_vmac: interface name '%s' %s", a.Text, msg)
+						continue
+					}
 					v.VMACName = a.Text
+					continue
 				}
+				if v.VMACAddr != "" {
+					b.ds.Errorf(a.Pos, "use_vmac: the MAC address is already given (%s)", v.VMACAddr)
+					continue
+				}
+				if _, _, err := parseVMACAddr(a.Text); err != nil {
+					b.ds.Errorf(a.Pos, "use_vmac: %v", err)
+					continue
+				}
+				v.VMACAddr = a.Text
 			}
 		}), func(d *dumper, i int, v inst) {
 			if v.UseVMAC {
@@ -287,9 +305,72 @@ func instanceBlock() *BlockSpec {
 			}
 		}),
 		flagKw("vmac_xmit_base", func(v inst) *bool { return &v.VMACXmitBase }, true),
-		flag("use_vmac_addr").unimpl(),
-		kw("use_ipvlan", 0, 3).unimpl(),
-		str("vrf").unimpl(),
+		flagKw("use_vmac_addr", func(v inst) *bool { return &v.UseVMACAddr }, true),
+		// use_ipvlan [NAME] [ADDRESS[/LEN]] [bridge|private|vepa], in any
+		// order (keepalived's vrrp_ipvlan_handler).
+		show(set(kw("use_ipvlan", 0, 3), func(b *builder, v inst, n *syntax.Node) {
+			if v.IPVLAN != nil {
+				b.ds.Errorf(n.Pos, "use_ipvlan is already given for vrrp_instance %s", v.Name)
+				return
+			}
+			iv := &IPVLAN{Mode: "bridge"}
+			modeSet := false
+			for _, a := range n.Args {
+				switch a.Text {
+				case "bridge", "private", "vepa":
+					if modeSet {
+						b.ds.Errorf(a.Pos, "use_ipvlan: the ipvlan mode is already given (%s)", iv.Mode)
+						continue
+					}
+					iv.Mode, modeSet = a.Text, true
+					continue
+				}
+				if p, ok := parsePrefix(a.Text); ok {
+					if iv.Addr.IsValid() {
+						b.ds.Errorf(a.Pos, "use_ipvlan: the address is already given (%s)", iv.Addr)
+						continue
+					}
+					iv.Addr = p
+					continue
+				}
+				if iv.Name != "" {
+					b.ds.Errorf(a.Pos, "use_ipvlan: '%s' is neither an address nor bridge/private/vepa, and the interface name is already given (%s)", a.Text, iv.Name)
+					continue
+				}
+				if msg := ifNameProblem(a.Text); msg != "" {
+					b.ds.Errorf(a.Pos, "use_ipvlan: interface name '%s' %s", a.Text, msg)
+					continue
+				}
+				iv.Name = a.Text
+			}
+			v.IPVLAN = iv
+		}), func(d *dumper, i int, v inst) {
+			if iv := v.IPVLAN; iv != nil {
+				s := iv.Name
+				if iv.Addr.IsValid() {
+					s += " " + iv.Addr.String()
+				}
+				d.kv(i, "use_ipvlan", strings.TrimSpace(s+" "+iv.Mode))
+			}
+		}),
+		// vrf VRF_IF: only for a unicast instance without interface
+		// (checkVMAC), as keepalived 2.2.7's vrrp_vrf_handler and
+		// vrrp_complete_instance require.
+		show(set(str("vrf"), func(b *builder, v inst, n *syntax.Node) {
+			if v.VRF != "" {
+				b.ds.Errorf(n.Pos, "vrrp_instance %s: vrf is already given (%s)", v.Name, v.VRF)
+				return
+			}
+			if msg := ifNameProblem(n.Args[0].Text); msg != "" {
+				b.ds.Errorf(n.Args[0].Pos, "vrf: interface name '%s' %s", n.Args[0].Text, msg)
+				return
+			}
+			v.VRF = n.Args[0].Text
+		}), func(d *dumper, i int, v inst) {
+			if v.VRF != "" {
+				d.kv(i, "vrf", v.VRF)
+			}
+		}),
 		// Sets net.ipv4.conf.IF.promote_secondaries while the instance runs
 		// (internal/daemon/promote.go).
 		flagKw("promote_secondaries", func(v inst) *bool { return &v.PromoteSecondaries }, true),

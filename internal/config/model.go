@@ -1,6 +1,7 @@
 package config
 
 import (
+	"net"
 	"net/netip"
 	"time"
 
@@ -269,6 +270,10 @@ type Global struct {
 	// VMACPrefix is vmac_prefix: use_vmac names its interface
 	// PREFIX.VRID ("" means keepalived's "vrrp").
 	VMACPrefix string
+	// VMACAddrPrefix is vmac_addr_prefix: the prefix of the VMACs that
+	// use_vmac_addr (or a VIP's use_vmac) makes on other interfaces (""
+	// means VMACPrefix).
+	VMACAddrPrefix string
 	// InstanceName is the top-level `instance NAME`; UsePidDir is
 	// use_pid_dir; DataUseInstance is data_use_instance (the dump files
 	// carry the instance name).
@@ -576,10 +581,26 @@ type Instance struct {
 	// (set back to 0 at stop if we set it).
 	PromoteSecondaries bool
 
-	UseVMAC      bool
-	VMACName     string
+	UseVMAC  bool
+	VMACName string
+	// VMACAddr is the MAC address given to use_vmac, as written; VMACMAC
+	// is it resolved (5 octets given: the VRID is the 6th), nil when none
+	// is given (the RFC's 00:00:5e:00:01|02:VRID).
 	VMACAddr     string
+	VMACMAC      net.HardwareAddr
 	VMACXmitBase bool
+	// UseVMACAddr is use_vmac_addr: every VIP/eVIP on another interface
+	// than the instance's (dev), or of the other address family, goes on
+	// a VMAC of its own made on that interface (named vmac_addr_prefix,
+	// else vmac_prefix, else "vrrp", then .VRID). A VIP's own use_vmac
+	// option does the same for that address alone.
+	UseVMACAddr bool
+	// IPVLAN is use_ipvlan: the instance runs on an L2-mode ipvlan of its
+	// interface instead of a macvlan; nil without.
+	IPVLAN *IPVLAN
+	// VRF is vrf: a unicast instance without interface sends and receives
+	// in that VRF (its socket is bound to the VRF device).
+	VRF string
 
 	SyncGroup string // name of the sync group it belongs to, if any
 	// NotifyPriorityChanges: an effective priority change is written to
@@ -944,4 +965,16 @@ func (c *Config) FirewallTable() string {
 // is off (keepalived's vrrp_handle_accept_mode).
 func (in *Instance) NeedsFirewall() bool {
 	return !in.Accept && in.Priority != 255
+}
+
+// IPVLAN is use_ipvlan [NAME] [ADDRESS[/LEN]] [bridge|private|vepa].
+type IPVLAN struct {
+	// Name is the ipvlan's name ("": vmac_prefix naming, as use_vmac).
+	Name string
+	// Addr is the address put on the ipvlan (the adverts' source unless
+	// unicast_src_ip/mcast_src_ip is given); required for IPv4. Without a
+	// length it is a host address (/32, /128).
+	Addr netip.Prefix
+	// Mode is the ipvlan flag: "bridge" (default), "private" or "vepa".
+	Mode string
 }

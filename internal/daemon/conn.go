@@ -61,6 +61,9 @@ type sharedConn struct {
 // loop (prepare) and reads only the plan.
 func (d *Daemon) conn(p *reloadPlan, ci *config.Instance, in *instance) (*sharedConn, error) {
 	iface := ci.Interface
+	if iface == "" {
+		iface = ci.VRF // vrf: a unicast instance without interface lives in that VRF
+	}
 	if in.vmac != "" && !ci.VMACXmitBase {
 		iface = in.vmac // adverts leave from the virtual MAC
 	}

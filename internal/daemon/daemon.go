@@ -359,7 +359,7 @@ func (d *Daemon) finish() {
 	d.setPromote(nil)
 	d.trackers.stop()
 	d.closeConns()
-	d.removeVMACs(d.instances)
+	d.removeVMACs(allVMACs(d.instances))
 	d.removeFirewall()
 	d.snapshotAll()
 	d.publish()
@@ -449,8 +449,12 @@ func (d *Daemon) makeUnits(p *reloadPlan) ([]*unit, error) {
 	var errs []error
 	for _, ci := range p.toStart {
 		in, err := d.newInstance(p, ci)
-		if in != nil && in.vmac != "" && !p.runningVMACs[in.vmac] {
-			p.created = append(p.created, in)
+		if in != nil {
+			for _, name := range in.vmacNames() {
+				if !p.runningVMACs[name] {
+					p.created = append(p.created, vmacRef{in.cfg.Name, name})
+				}
+			}
 		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("vrrp_instance %s: %w", ci.Name, err))
@@ -526,23 +530,47 @@ func (d *Daemon) newInstance(p *reloadPlan, ci *config.Instance) (*instance, err
 			in.absent = true
 		}
 	}
-	if ci.UseVMAC && !in.absent {
+	lay := p.vmacLayout()[ci.Name]
+	if lay == nil {
+		lay = &instVMACs{}
+	}
+	switch {
+	case in.absent:
+		// No VMAC or ipvlan on an interface that does not exist yet: the
+		// instance is rebuilt when it appears.
+	case ci.UseVMAC:
 		// use_vmac: the VIPs live on a macvlan with the RFC's virtual MAC
-		// 00:00:5e:00:01:VRID (IPv6 ...:02:VRID), so GARPs and traffic use
-		// it and a takeover needs no ARP cache update on switches' side.
-		if ci.VMACAddr != "" {
-			return nil, fmt.Errorf("%s: a custom VMAC address is not implemented yet", ci.Pos)
-		}
-		name := ci.VMACName
-		if name == "" {
-			name = vmacName(d.cfg.Global.VMACPrefix, ci.VRID)
-		}
-		if err := d.ports.VMACs.Create(name, ci.Interface, uint8(ci.VRID), in.ipv6); err != nil {
+		// 00:00:5e:00:01:VRID (IPv6 ...:02:VRID), or the one given, so
+		// GARPs and traffic use it and a takeover needs no ARP cache
+		// update on switches' side.
+		spec := VMACSpec{Name: lay.main, Parent: ci.Interface, VRID: uint8(ci.VRID), IPv6: in.ipv6, MAC: ci.VMACMAC}
+		if err := d.ports.VMACs.Create(spec); err != nil {
 			return nil, err
 		}
-		in.vmac = name
+		in.vmac = spec.Name
 		d.log.Info("virtual MAC interface ready", "instance", ci.Name, "vmac", in.vmac, "parent", ci.Interface)
+	case ci.IPVLAN != nil:
+		// use_ipvlan: an L2 ipvlan of the interface (it shares the
+		// parent's MAC) carries the adverts, from its own address.
+		spec := VMACSpec{Name: lay.main, Parent: ci.Interface, VRID: uint8(ci.VRID), IPv6: in.ipv6,
+			IPVLAN: true, IPVLANMode: ci.IPVLAN.Mode, Addr: ci.IPVLAN.Addr}
+		if err := d.ports.VMACs.Create(spec); err != nil {
+			return nil, err
+		}
+		in.vmac = spec.Name
+		d.log.Info("ipvlan interface ready", "instance", ci.Name, "ipvlan", in.vmac, "parent", ci.Interface,
+			"mode", ci.IPVLAN.Mode, "address", ci.IPVLAN.Addr.String())
 	}
+	for _, k := range lay.extras {
+		spec := VMACSpec{Name: lay.extra[k], Parent: k.parent, VRID: uint8(ci.VRID), IPv6: k.ipv6, MAC: ci.VMACMAC}
+		if err := d.ports.VMACs.Create(spec); err != nil {
+			return in, err
+		}
+		in.extraVMACs = append(in.extraVMACs, spec.Name)
+		d.log.Info("virtual MAC interface ready for addresses on another interface", "instance", ci.Name,
+			"vmac", spec.Name, "parent", k.parent, "ipv6", k.ipv6)
+	}
+	in.vmacExtra = lay.extra
 	return d.finishInstance(p, ci, in)
 }
 
@@ -552,7 +580,7 @@ func (d *Daemon) finishInstance(p *reloadPlan, ci *config.Instance, in *instance
 	cfg := p.cfg
 	var err error
 	fail := func(e error) (*instance, error) { return in, e }
-	if in.addrs, err = kernelAddrs(ci, in.vmac); err != nil {
+	if in.addrs, err = kernelAddrs(ci, in.vmac, in.vmacExtra); err != nil {
 		return fail(err)
 	}
 	if in.routes, in.rules, err = kernelRoutes(ci); err != nil {
@@ -578,6 +606,8 @@ func (d *Daemon) finishInstance(p *reloadPlan, ci *config.Instance, in *instance
 		if in.ipv6 {
 			in.src = netip.IPv6Unspecified()
 		}
+	case ipvlanSrc(ci).IsValid():
+		in.src = ipvlanSrc(ci)
 	default:
 		in.src, err = d.ports.Links.Primary(srcIf, in.ipv6)
 		if err != nil {
@@ -699,17 +729,14 @@ func (d *Daemon) shutdownAll(units []*unit) {
 	}
 }
 
-// removeVMACs deletes the instances' macvlans (unless -V keeps the VIPs on them).
-func (d *Daemon) removeVMACs(insts []*instance) {
+// removeVMACs deletes the VMACs (unless -V keeps the VIPs on them).
+func (d *Daemon) removeVMACs(refs []vmacRef) {
 	if d.opts.DontRelease && d.shuttingDown() {
 		return
 	}
-	for _, in := range insts {
-		if in.vmac == "" {
-			continue
-		}
-		if err := d.ports.VMACs.Delete(in.vmac); err != nil {
-			d.log.Error("removing virtual MAC interface failed", "instance", in.cfg.Name, "vmac", in.vmac, "err", err)
+	for _, r := range refs {
+		if err := d.ports.VMACs.Delete(r.name); err != nil {
+			d.log.Error("removing virtual MAC interface failed", "instance", r.instance, "vmac", r.name, "err", err)
 		}
 	}
 }

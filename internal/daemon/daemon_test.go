@@ -164,7 +164,7 @@ func (nopRoutes) Watch(context.Context, func()) (<-chan addr.RouteEvent, error) 
 func (nopRules) Add(addr.Rule) error                       { return nil }
 func (nopRules) Del(addr.Rule) error                       { return nil }
 func (nopAnnouncer) Gratuitous(string, []netip.Addr) error { return nil }
-func (nopVMACs) Create(string, string, uint8, bool) error  { return nil }
+func (nopVMACs) Create(VMACSpec) error                     { return nil }
 func (nopVMACs) Delete(string) error                       { return nil }
 
 type nopFirewall struct{}

@@ -31,7 +31,11 @@ type instance struct {
 	scripts *notify.Scripts
 
 	ipv6 bool
-	vmac string // use_vmac interface name, "" without
+	vmac string // use_vmac (or use_ipvlan) interface name, "" without
+	// extraVMACs are the VMACs use_vmac_addr (or a VIP's use_vmac) made
+	// for addresses on other interfaces or of the other family.
+	extraVMACs []string
+	vmacExtra  map[vmacKey]string // their names by parent and family
 	// absent: built while its interface did not exist (dynamic_interfaces):
 	// a placeholder socket, no source address; FAULT until it appears.
 	absent bool
@@ -139,18 +143,12 @@ func coreConfig(c *config.Instance, g *config.Global, src netip.Addr, vips []net
 // has parsed and checked, to kernel addresses field by field; an address
 // without dev goes on the VMAC, if any, else the instance's interface. It
 // cannot fail; the error result keeps its caller's shape.
-func kernelAddrs(c *config.Instance, vmac string) ([]addr.Address, error) {
+func kernelAddrs(c *config.Instance, vmac string, extra map[vmacKey]string) ([]addr.Address, error) {
 	var out []addr.Address
 	for _, list := range [][]config.VIP{c.VIPs, c.ExcludedVIPs} {
 		for _, v := range list {
-			a := addr.Address{Prefix: v.Prefix, Dev: v.Dev, Broadcast: v.Broadcast, Scope: addr.Scope(v.Scope),
+			a := addr.Address{Prefix: v.Prefix, Dev: addrDev(c, v, vmac, extra), Broadcast: v.Broadcast, Scope: addr.Scope(v.Scope),
 				Label: v.Label, NoPrefixRoute: v.NoPrefixRoute}
-			if a.Dev == "" {
-				a.Dev = c.Interface
-				if vmac != "" {
-					a.Dev = vmac
-				}
-			}
 			out = append(out, a)
 		}
 	}

@@ -3,6 +3,7 @@ package daemon
 import (
 	"context"
 	"errors"
+	"net"
 	"net/netip"
 	"time"
 
@@ -169,10 +170,28 @@ type Announcer interface {
 	Gratuitous(ifname string, vips []netip.Addr) error
 }
 
-// VMACs creates and deletes use_vmac macvlans (Create is idempotent).
+// VMACs creates and deletes the use_vmac macvlans and use_ipvlan ipvlans
+// (Create is idempotent).
 type VMACs interface {
-	Create(name, parent string, vrid uint8, ipv6 bool) error
+	Create(spec VMACSpec) error
 	Delete(name string) error
+}
+
+// VMACSpec is one interface of VMACs.
+type VMACSpec struct {
+	Name, Parent string
+	VRID         uint8
+	// IPv6: the RFC's IPv6 virtual MAC 00:00:5e:00:02:VRID, and the
+	// parent's link-local address copied onto it.
+	IPv6 bool
+	// MAC replaces the RFC's virtual MAC when set (use_vmac NAME MAC).
+	MAC net.HardwareAddr
+	// IPVLAN makes an L2-mode ipvlan (sharing the parent's MAC) with
+	// IPVLANMode ("bridge", "private", "vepa") and Addr on it (if valid),
+	// instead of a macvlan.
+	IPVLAN     bool
+	IPVLANMode string
+	Addr       netip.Prefix
 }
 
 // Firewall installs the accept-mode firewall (firewall.go): packets to and

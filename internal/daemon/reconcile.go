@@ -365,7 +365,7 @@ func (d *Daemon) removeStaleRouting(in *instance) {
 // the new ones, with no gap for those kept; the core and the advert get
 // the new list.
 func (d *Daemon) applyAddrChanges(in *instance) {
-	addrs, _ := kernelAddrs(in.cfg, in.vmac)
+	addrs, _ := kernelAddrs(in.cfg, in.vmac, in.vmacExtra)
 	routes, rules, _ := kernelRoutes(in.cfg)
 	var vips []netip.Addr
 	for _, v := range in.cfg.VIPs {

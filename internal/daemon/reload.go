@@ -87,6 +87,9 @@ type reloadPlan struct {
 	// runningVMACs are the VMACs running instances use: never removed by
 	// an undo (an idempotent create may have found one).
 	runningVMACs map[string]bool
+	// layout names the VMACs of cfg's instances (vmacLayout), made when
+	// first needed.
+	layout map[string]*instVMACs
 	// rebind, if set, says why this plan rebuilds instances whose interface
 	// was re-created (not a reload); replaced are the sockets it does not
 	// reuse (bound to the old interface), retired by the commit.
@@ -97,7 +100,7 @@ type reloadPlan struct {
 	// Set by prepare.
 	units    []*unit
 	opened   []*sharedConn // sockets prepare opened
-	created  []*instance   // built instances with a VMAC no running instance uses
+	created  []vmacRef     // VMACs of built instances no running instance uses
 	trackers trackerWants
 	links    map[string]bool // the new instances' interfaces: up?
 	// scripts are the notify scripts of instances whose notify settings
@@ -119,7 +122,7 @@ const (
 // off the loop (closing a raw socket waits for its reader and the kernel).
 type retiredObjects struct {
 	conns []*sharedConn
-	vmacs []*instance
+	vmacs []vmacRef
 }
 
 // newPlan is a plan with the loop's sockets and VMACs (none at start).
@@ -131,8 +134,8 @@ func (d *Daemon) newPlan(cfg *config.Config) *reloadPlan {
 		p.groups[k] = maps.Clone(sc.groups)
 	}
 	for _, in := range d.instances {
-		if in.vmac != "" {
-			p.runningVMACs[in.vmac] = true
+		for _, name := range in.vmacNames() {
+			p.runningVMACs[name] = true
 		}
 	}
 	return p
@@ -164,7 +167,11 @@ func (d *Daemon) planWith(newCfg *config.Config, force map[string]string) *reloa
 		}
 		if old := d.find(n); old != nil {
 			if fields, ok := inPlaceChanges(old.cfg, newByName[n]); ok {
-				p.inPlace[n] = fields
+				if sameVMACs(old, p.vmacLayout()[n]) {
+					p.inPlace[n] = fields
+					continue
+				}
+				restart[n] = "its VMAC interfaces changed"
 				continue
 			}
 		}
@@ -336,8 +343,10 @@ func (d *Daemon) commit(p *reloadPlan) retiredObjects {
 		d.deleting = nil
 		for _, in := range u.members {
 			in.unit = nil
-			if in.vmac != "" && !vmacInUse(running, in.vmac) {
-				retired.vmacs = append(retired.vmacs, in)
+			for _, name := range in.vmacNames() {
+				if !vmacInUse(running, name) {
+					retired.vmacs = append(retired.vmacs, vmacRef{in.cfg.Name, name})
+				}
 			}
 		}
 	}
@@ -510,7 +519,7 @@ func inPlaceChanges(old, new *config.Instance) (changed []string, ok bool) {
 func vmacInUse(units []*unit, name string) bool {
 	for _, u := range units {
 		for _, in := range u.members {
-			if name != "" && in.vmac == name {
+			if name != "" && slices.Contains(in.vmacNames(), name) {
 				return true
 			}
 		}

@@ -38,7 +38,7 @@ func TestKernelMapping(t *testing.T) {
 		t.Fatal(ds.Error())
 	}
 	in := cfg.Instances[0]
-	addrs, err := kernelAddrs(in, "vrrp.51")
+	addrs, err := kernelAddrs(in, "vrrp.51", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +51,10 @@ func TestKernelMapping(t *testing.T) {
 		got = append(got, fmt.Sprint(v))
 	}
 	want := []string{
-		"[192.0.2.10/24 brd 192.0.2.255 dev vrrp.51 scope host label eth0:1 192.0.2.11/24 dev eth1 scope global noprefixroute 2001:db8::1/64 dev vrrp.51 scope global]",
+		// The IPv6 eVIP of this IPv4 instance goes on the interface, not
+		// on the VMAC (which has the IPv4 virtual MAC), as keepalived
+		// 2.2.7 places it (checked by running it).
+		"[192.0.2.10/24 brd 192.0.2.255 dev vrrp.51 scope host label eth0:1 192.0.2.11/24 dev eth1 scope global noprefixroute 2001:db8::1/64 dev eth0 scope global]",
 		"[203.0.113.0/24 via 192.0.2.1 src 192.0.2.10 dev eth0 table 100 metric 5 blackhole 198.51.100.0/24]",
 		"[100: from 192.0.2.10/32 table 100 from all fwmark 0x10/0xf0 table 101]",
 	}

@@ -1,7 +1,6 @@
 package daemon
 
 import (
-	"fmt"
 	"time"
 
 	"gokeepalived/internal/config"
@@ -104,18 +103,4 @@ func (d *Daemon) startDelayed(now time.Time) {
 			d.startUnit(u)
 		}
 	}
-}
-
-// vmacName is use_vmac's default interface name, PREFIX.VRID (prefix
-// vmac_prefix, default "vrrp"), the prefix cut so that the name fits
-// IFNAMSIZ (15 characters), as keepalived's create_vmac_name.
-func vmacName(prefix string, vrid int) string {
-	if prefix == "" {
-		prefix = "vrrp"
-	}
-	suffix := fmt.Sprintf(".%d", vrid)
-	if len(prefix)+len(suffix) > 15 {
-		prefix = prefix[:15-len(suffix)]
-	}
-	return prefix + suffix
 }

@@ -117,18 +117,15 @@ func CheckScripts(cfg *config.Config) syntax.Diagnostics {
 // CheckHost is the daemon's host pass, run by -t and before start and
 // reload, after config.CheckHost: scripts (CheckScripts), and everything
 // the daemon would otherwise only discover when it starts the instance:
-// virtual_routes/virtual_rules forms the adapter cannot program, a custom
-// VMAC address, and an interface without the address VRRP sends from.
+// virtual_routes/virtual_rules forms the adapter cannot program, and an
+// interface without the address VRRP sends from.
 func CheckHost(cfg *config.Config, primary func(ifname string, ipv6 bool) (netip.Addr, error)) syntax.Diagnostics {
 	ds := CheckScripts(cfg)
 	for _, in := range cfg.Instances {
 		if _, _, err := kernelRoutes(in); err != nil {
 			ds.Errorf(in.Pos, "vrrp_instance %s: %v", in.Name, err)
 		}
-		if in.UseVMAC && in.VMACAddr != "" {
-			ds.Errorf(in.Pos, "vrrp_instance %s: use_vmac with a custom MAC address is not implemented yet", in.Name)
-		}
-		if in.UnicastSrc.IsValid() || in.McastSrc.IsValid() || in.Interface == "" || primary == nil {
+		if in.UnicastSrc.IsValid() || in.McastSrc.IsValid() || ipvlanSrc(in).IsValid() || in.Interface == "" || primary == nil {
 			continue
 		}
 		if _, err := primary(in.Interface, in.Family == 6); err != nil && !cfg.Global.DynamicInterfaces {

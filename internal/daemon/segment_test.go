@@ -83,16 +83,18 @@ type node struct {
 	// after a value on opening says an Open is waiting.
 	openGate, opening chan struct{}
 
-	mu      sync.Mutex
-	addrs   map[string]string     // the "kernel": address → the interface it is on
-	vmacs   map[string]bool       // macvlans that exist
-	vmacLL  map[string]netip.Addr // IPv6 VMAC → its copy of the parent's link-local
-	failAdd map[string]bool       // AddAddr fails for these prefixes
-	promote map[string]bool       // net.ipv4.conf.IF.promote_secondaries
-	sendErr error                 // SendFrom fails with it (the advert does not leave)
-	ops     []string
-	conns   []*segConn
-	fw      *FirewallSpec // the accept-mode firewall (firewall_test.go); nil: none
+	mu     sync.Mutex
+	addrs  map[string]string     // the "kernel": address → the interface it is on
+	vmacs  map[string]bool       // macvlans that exist
+	vmacLL map[string]netip.Addr // IPv6 VMAC → its copy of the parent's link-local
+	// vmacSpecs are what each VMAC was created with (the last create).
+	vmacSpecs map[string]VMACSpec
+	failAdd   map[string]bool // AddAddr fails for these prefixes
+	promote   map[string]bool // net.ipv4.conf.IF.promote_secondaries
+	sendErr   error           // SendFrom fails with it (the advert does not leave)
+	ops       []string
+	conns     []*segConn
+	fw        *FirewallSpec // the accept-mode firewall (firewall_test.go); nil: none
 }
 
 type nodeIface struct {
@@ -408,7 +410,8 @@ func (n *node) Up(ifname string) (bool, error) {
 
 func (n *node) Watch(context.Context, func()) (<-chan link.Event, error) { return n.links, nil }
 
-func (n *node) Create(name, parent string, vrid uint8, ipv6 bool) error {
+func (n *node) Create(spec VMACSpec) error {
+	name, parent, ipv6 := spec.Name, spec.Parent, spec.IPv6
 	time.Sleep(n.kernelDelay)
 	if _, ok := n.ifaces[parent]; !ok {
 		return fmt.Errorf("vmac %s: parent %s: no such device", name, parent)
@@ -416,6 +419,10 @@ func (n *node) Create(name, parent string, vrid uint8, ipv6 bool) error {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.vmacs[name] = true
+	if n.vmacSpecs == nil {
+		n.vmacSpecs = map[string]VMACSpec{}
+	}
+	n.vmacSpecs[name] = spec
 	if p := n.ifaces[parent].addr; ipv6 && p.Is6() {
 		n.vmacLL[name] = p // vmac.Create copies the parent's link-local
 	}

@@ -20,7 +20,7 @@ func TestSegmentVMACPrefix(t *testing.T) {
 			t.Errorf("%q: no VMAC %s (vmacs %v)", c.global, c.want, a.vmacs)
 		}
 	}
-	if got := vmacName("averyverylongprefix", 255); got != "averyverylo.255" || len(got) != 15 {
+	if got := freeVMACName("averyverylongprefix", 255, false, map[string]bool{}); got != "averyverylo.255" || len(got) != 15 {
 		t.Errorf("long prefix: %q, want it cut to 15 characters", got)
 	}
 }

@@ -36,10 +36,22 @@ func Linux() daemon.Ports {
 		// One packet socket per interface, kept open: closing one waits for an
 		// RCU grace period, which stalled the VRRP loop (see garp.Sender).
 		Announcer: announcer{garp.NewSender()},
-		VMACs:     vmac.NewManager("/proc/sys"),
+		VMACs:     vmacs{vmac.NewManager("/proc/sys")},
 		Firewall:  firewall{vipfw.New()},
 	}
 }
+
+// vmacs fits vmac to the daemon's VMACs port.
+type vmacs struct{ m *vmac.Manager }
+
+func (v vmacs) Create(s daemon.VMACSpec) error {
+	if s.IPVLAN {
+		return v.m.CreateIPVLAN(vmac.IPVLANConfig{Name: s.Name, Parent: s.Parent, Mode: s.IPVLANMode, Addr: s.Addr, IPv6: s.IPv6})
+	}
+	return v.m.Create(vmac.Config{Name: s.Name, Parent: s.Parent, VRID: s.VRID, IPv6: s.IPv6, MAC: s.MAC})
+}
+
+func (v vmacs) Delete(name string) error { return v.m.Delete(name) }
 
 // firewall fits vipfw to the daemon's Firewall port.
 type firewall struct{ f *vipfw.Firewall }

@@ -10,17 +10,20 @@ type Manager struct{ tuner *tuner }
 // NewManager returns a Manager writing settings under procSys ("/proc/sys").
 func NewManager(procSys string) *Manager { return &Manager{tuner: newTuner(procSys)} }
 
-// Create makes the VMAC name on parent for vrid (idempotent, see Create) and,
-// for IPv4, applies the ARP settings.
-func (m *Manager) Create(name, parent string, vrid uint8, ipv6 bool) error {
-	if err := Create(Config{Name: name, Parent: parent, VRID: vrid, IPv6: ipv6}); err != nil {
+// Create makes the VMAC cfg describes (idempotent, see Create) and, for
+// IPv4, applies the ARP settings.
+func (m *Manager) Create(cfg Config) error {
+	if err := Create(cfg); err != nil {
 		return err
 	}
-	if ipv6 {
+	if cfg.IPv6 {
 		return nil
 	}
-	return m.tuner.tune(name, parent)
+	return m.tuner.tune(cfg.Name, cfg.Parent)
 }
+
+// CreateIPVLAN makes the ipvlan cfg describes (see CreateIPVLAN).
+func (m *Manager) CreateIPVLAN(cfg IPVLANConfig) error { return CreateIPVLAN(cfg) }
 
 // Delete removes the VMAC (an absent one is no error) and releases its
 // settings.

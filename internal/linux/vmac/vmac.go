@@ -43,6 +43,15 @@ type Config struct {
 	Parent string // the interface the instance runs on
 	VRID   uint8
 	IPv6   bool
+	// MAC, if set, replaces MAC(VRID, IPv6) (use_vmac NAME MAC).
+	MAC net.HardwareAddr
+}
+
+func (c Config) mac() net.HardwareAddr {
+	if len(c.MAC) == 6 {
+		return c.MAC
+	}
+	return MAC(c.VRID, c.IPv6)
 }
 
 func (c Config) validate() error {
@@ -72,7 +81,7 @@ func Create(cfg Config) error {
 	if err != nil {
 		return fmt.Errorf("vmac %s: parent %s: %w", cfg.Name, cfg.Parent, err)
 	}
-	mac := MAC(cfg.VRID, cfg.IPv6)
+	mac := cfg.mac()
 	existing, err := netlink.LinkByName(cfg.Name)
 	var nf netlink.LinkNotFoundError
 	switch {
@@ -82,8 +91,9 @@ func Create(cfg Config) error {
 		}
 	case errors.As(err, &nf):
 		mv := &netlink.Macvlan{
-			LinkAttrs: netlink.LinkAttrs{Name: cfg.Name, ParentIndex: parent.Attrs().Index, HardwareAddr: mac},
-			Mode:      netlink.MACVLAN_MODE_PRIVATE,
+			LinkAttrs: netlink.LinkAttrs{Name: cfg.Name, ParentIndex: parent.Attrs().Index, HardwareAddr: mac,
+				MasterIndex: vrfMaster(parent)},
+			Mode: netlink.MACVLAN_MODE_PRIVATE,
 		}
 		if err := netlink.LinkAdd(mv); err != nil {
 			return fmt.Errorf("vmac %s: create macvlan on %s: %w", cfg.Name, cfg.Parent, err)
@@ -214,7 +224,9 @@ func Delete(name string) error {
 	if err != nil {
 		return fmt.Errorf("vmac %s: %w", name, err)
 	}
-	if _, ok := l.(*netlink.Macvlan); !ok {
+	switch l.(type) {
+	case *netlink.Macvlan, *netlink.IPVlan:
+	default:
 		return fmt.Errorf("vmac %s: refusing to delete a %s", name, l.Type())
 	}
 	if err := netlink.LinkDel(l); err != nil {
