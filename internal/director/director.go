@@ -498,6 +498,7 @@ func (d *Director) reload(now time.Time, cfg *config.Config) {
 func (d *Director) stop() {
 	d.syncDaemons("exit", false, true)
 	d.setTimeouts(true)
+	d.shutdownMails()
 	defer d.stopFIFOs()
 	defer d.stopMail()
 	defer func() {
@@ -558,8 +559,11 @@ func (d *Director) setConfig(now time.Time, cfg *config.Config) {
 			}
 		}
 	}
-	for id := range d.health {
+	for id, h := range d.health {
 		if _, ok := servers[id]; !ok {
+			if ref, ok := d.servers[id]; ok && h.up {
+				d.removedMail(ref, false)
+			}
 			delete(d.health, id)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"gokeepalived/internal/check"
 	"gokeepalived/internal/config"
@@ -194,4 +195,49 @@ func (d *Director) quorumMail(vs *config.VirtualServer, res lb.Result, init bool
 	}
 	body := fmt.Sprintf("=> %s %d+%d=%d <= %d <=", what, vs.Quorum, vs.Hysteresis, threshold, res.WeightSum)
 	d.sendMail(vs.Name(), fmt.Sprintf("Virtualserver %s - %s", fmtVS(vs), upDown(res.Quorum.Up)), body)
+}
+
+// removedMail is keepalived's mail for a live real server taken out by a
+// reload ("=> Removing <=") or, with omega, at exit ("=> Shutting down
+// <="): ipwrapper.c clear_service_rs.
+func (d *Director) removedMail(ref rsRef, stopping bool) {
+	if d.mail == nil || !rsAlert(&d.cfg.Global, ref.rs) {
+		return
+	}
+	body := "=> Removing <="
+	if stopping {
+		body = "=> Shutting down <="
+	}
+	d.sendMail(ref.vs.Name(), fmt.Sprintf("Realserver %s of virtual server %s - DOWN", fmtRS(ref.vs, ref.rs), fmtVS(ref.vs)), body)
+}
+
+// shutdownMails are keepalived's exit mails of the virtual servers with
+// omega (ipwrapper.c clear_services): each live real server's "=> Shutting
+// down <=" and the virtual server's own; then the queue is drained for
+// at most a second.
+func (d *Director) shutdownMails() {
+	if d.mail == nil {
+		return
+	}
+	sent := false
+	for _, vs := range d.cfg.VirtualServers {
+		if !vs.Omega {
+			continue
+		}
+		for _, rs := range vs.RealServers {
+			if h := d.health[serverID(vs, rs)]; h != nil && h.up {
+				d.removedMail(rsRef{vs, rs}, true)
+				sent = true
+			}
+		}
+		if vsAlert(&d.cfg.Global, vs) {
+			d.sendMail(vs.Name(), fmt.Sprintf("Virtualserver %s - DOWN", fmtVS(vs)), "=> Shutting down <=")
+			sent = true
+		}
+	}
+	if sent {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		d.mail.n.Drain(ctx)
+	}
 }

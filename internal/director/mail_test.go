@@ -177,3 +177,31 @@ virtual_server 192.0.2.101 80 {
 		t.Error("nothing set: a real server alerts, a virtual server does not")
 	}
 }
+
+// TestRemovedAndShutdownMail: a live real server a reload removes mails
+// "=> Removing <="; at exit, under omega, each live real server and the
+// virtual server mail "=> Shutting down <=" (keepalived's
+// clear_service_rs / do_vs_notifies), delivered before the director ends.
+func TestRemovedAndShutdownMail(t *testing.T) {
+	srv, port := mailSink(t)
+	conf := strings.Replace(fmt.Sprintf(mailConf, port, ""), "    smtp_alert\n", "    smtp_alert\n    omega\n", 1)
+	conf = strings.Replace(conf, "        smtp_alert off\n", "", 1)
+	b := newBed(t, conf)
+	b.until("first checks", 4*time.Second, func() bool { return len(b.probes[rs3]) > 0 })
+	i := strings.Index(conf, "    real_server 198.18.0.3 80 {")
+	j := strings.Index(conf[i:], "\n    }\n") + i + len("\n    }\n")
+	b.d.Reload(load(t, conf[:i]+conf[j:]))
+	b.advance(0)
+	b.d.finish()
+	got := subjects(t, srv, 4)
+	want := []string{
+		"[lb1] Realserver [198.18.0.3]:tcp:80 of virtual server [192.0.2.100]:tcp:80 - DOWN | => Removing <=",
+		// rs3's weight (2) leaves: the quorum (2) is lost.
+		"[lb1] Virtualserver [192.0.2.100]:tcp:80 - DOWN | => Lost quorum 2+0=2 <= 1 <=",
+		"[lb1] Realserver [198.18.0.2]:tcp:80 of virtual server [192.0.2.100]:tcp:80 - DOWN | => Shutting down <=",
+		"[lb1] Virtualserver [192.0.2.100]:tcp:80 - DOWN | => Shutting down <=",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("mails:\n  %s\nwant:\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
+	}
+}
