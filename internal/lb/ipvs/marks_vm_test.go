@@ -5,8 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"golang.org/x/sys/unix"
-
 	"gokeepalived/internal/lb"
 	"gokeepalived/internal/lb/internal/lbnet"
 	"gokeepalived/internal/linux/nsexec"
@@ -92,14 +90,9 @@ func TestIPVSNetNamespace(t *testing.T) {
 	requireVM(t)
 	nsA, nsB := lbnet.NewNS(t, "nsa"), lbnet.NewNS(t, "nsb")
 	b := New()
-	nsA.Must(t, "open IPVS in B", func() error {
-		fd, err := unix.Open(nsexec.Path(nsB.Name), unix.O_RDONLY|unix.O_CLOEXEC, 0)
-		if err != nil {
-			return err
-		}
-		defer unix.Close(fd)
-		return nsexec.Do(fd, b.Open)
-	})
+	// (internal/lb/backend opens /var/run/netns/NAME, TestNetNamespaceIPVS;
+	// the VM's root has no /var/run, so B's handle is used here.)
+	nsA.Must(t, "open IPVS in B", func() error { return nsexec.Do(nsB.Handle(), b.Open) })
 	t.Cleanup(func() { b.Close() })
 	svc := lb.Service{Key: lb.Key{Addr: netip.MustParseAddr("192.0.2.100"), Port: 80, Proto: lb.TCP, Family: lb.Inet},
 		Scheduler: "rr", Dests: []lb.Dest{{Addr: netip.MustParseAddr("198.18.0.2"), Port: 80, Weight: 1}}}
