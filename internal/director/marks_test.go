@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -128,4 +129,64 @@ func TestTranslateNFTablesIPVS(t *testing.T) {
 	if last := mf.log[len(mf.log)-1]; last != "remove gk_marks" {
 		t.Errorf("at exit: %q, want the table removed", last)
 	}
+}
+
+// bufFake records SetRcvBufs (lb.RcvBufSetter).
+type bufFake struct {
+	*lbtest.Fake
+	set []lb.OpenOptions
+}
+
+func (b *bufFake) SetRcvBufs(cmd, mon lb.RcvBuf) error {
+	b.set = append(b.set, lb.OpenOptions{Cmd: cmd, Monitor: mon})
+	return nil
+}
+
+// TestOpenOptions: the backend is opened with net_namespace_ipvs's
+// namespace and the lvs_netlink buffer sizes; a reload's new sizes reach the
+// open backend, a new namespace does not (a restart is needed, as in
+// keepalived).
+func TestOpenOptions(t *testing.T) {
+	conf := `
+net_namespace_ipvs blue
+global_defs {
+    lvs_netlink_cmd_rcv_bufs 1048576
+    lvs_netlink_cmd_rcv_bufs_force
+    lvs_netlink_monitor_rcv_bufs 65536
+}
+virtual_server 192.0.2.100 80 {
+    lb_algo rr
+    lb_kind NAT
+    protocol TCP
+    real_server 198.18.0.2 80 {
+    }
+}
+`
+	var got []lb.OpenOptions
+	bf := &bufFake{Fake: lbtest.New()}
+	b := &bed{t: t, now: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)} // the clock
+	d := New(Options{Open: func(_ string, o lb.OpenOptions) (Backend, error) {
+		got = append(got, o)
+		return &fakeBackend{Fake: bf.Fake, name: "fake", table: bf}, nil
+	}, Clock: b, Prober: inlineProber{}})
+	if err := d.start(b.now, load(t, conf)); err != nil {
+		t.Fatal(err)
+	}
+	want := lb.OpenOptions{NetNS: "/var/run/netns/blue", Cmd: lb.RcvBuf{Bytes: 1 << 20, Force: true}, Monitor: lb.RcvBuf{Bytes: 65536}}
+	if len(got) != 1 || got[0] != want {
+		t.Fatalf("opened with %+v, want %+v", got, want)
+	}
+	bf.set = nil
+	d.reload(b.now, load(t, strings.Replace(strings.Replace(conf, "blue", "red", 1), "65536", "131072", 1)))
+	if len(bf.set) != 1 || bf.set[0].Monitor.Bytes != 131072 || bf.set[0].Cmd != want.Cmd {
+		t.Errorf("reload set %+v, want the new monitor size", bf.set)
+	}
+	if len(got) != 1 || d.openOpts.NetNS != "/var/run/netns/blue" {
+		t.Errorf("the namespace changed without a restart: opens %d, running in %q", len(got), d.openOpts.NetNS)
+	}
+	d.reload(b.now, load(t, strings.Replace(conf, "blue", "red", 1)))
+	if len(bf.set) != 2 || bf.set[1].Monitor.Bytes != 65536 {
+		t.Errorf("second reload set %+v", bf.set)
+	}
+	d.finish()
 }
