@@ -327,7 +327,7 @@ func benchMain(servers []netip.AddrPort, vss int, backend string, nkill int, dur
 	}
 	var lbvss []*lb.VirtualServer
 	for _, cvs := range cfg.VirtualServers {
-		vs, err := gkdirector.VirtualServer(cvs, cfg.VirtualServerGroups)
+		vs, err := gkdirector.VirtualServer(cvs, cfg.VirtualServerGroups, nil)
 		if err != nil {
 			return err
 		}

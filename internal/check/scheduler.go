@@ -47,8 +47,10 @@ type Change struct {
 	At     time.Time
 	Server ServerID
 	Check  CheckID
-	// CheckUp is the checker's state after the change.
-	CheckUp bool
+	// CheckUp is the checker's state after the change; CheckChanged says
+	// it is a new state (not a weight change or a checker removed).
+	CheckUp      bool
+	CheckChanged bool
 	// ServerUp is the real server's state: up when all its checkers are up.
 	ServerUp      bool
 	ServerChanged bool
@@ -312,7 +314,7 @@ func (s *Scheduler) setUp(now time.Time, cs *checkState, up bool, reason string)
 		srv.down++
 	}
 	isUp := srv.down == 0
-	return Change{At: now, Server: cs.spec.Server, Check: cs.spec.ID, CheckUp: up,
+	return Change{At: now, Server: cs.spec.Server, Check: cs.spec.ID, CheckUp: up, CheckChanged: true,
 		ServerUp: isUp, ServerChanged: isUp != wasUp, Reason: reason}
 }
 

@@ -16,8 +16,16 @@ import (
 // virtual server is left unprogrammed with only a run-time log line.
 func CheckBackend(cfg *config.Config, backendName string) syntax.Diagnostics {
 	var ds syntax.Diagnostics
+	var marks director.GroupMarks
+	if g := &cfg.Global; g.NFTablesIPVS != "" {
+		if backendName == backend.IPVS {
+			marks = director.Marks(cfg)
+		} else {
+			ds.Warnf(g.Pos, "nftables_ipvs: the %s backend matches virtual_server_group addresses itself: no marks are written (they are for IPVS fwmark services)", backendName)
+		}
+	}
 	for _, vs := range cfg.VirtualServers {
-		lvs, err := director.VirtualServer(vs, cfg.VirtualServerGroups)
+		lvs, err := director.VirtualServer(vs, cfg.VirtualServerGroups, marks)
 		if err != nil {
 			continue // the configuration's own checks report it
 		}

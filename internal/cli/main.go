@@ -25,6 +25,7 @@ import (
 	"gokeepalived/internal/daemon"
 	"gokeepalived/internal/daemon/linuxport"
 	"gokeepalived/internal/director"
+	"gokeepalived/internal/lb"
 	"gokeepalived/internal/lb/backend"
 	"gokeepalived/internal/linux/addr"
 	"gokeepalived/internal/linux/pidfile"
@@ -467,8 +468,8 @@ func checkBackend(o Options, cfg *config.Config) (name, why string, ds syntax.Di
 
 // openBackend opens the kernel table --lb-backend names, for the
 // load-balancer runtime (a failed open returns a nil interface).
-func openBackend(choice string) (director.Backend, error) {
-	t, err := backend.Open(choice)
+func openBackend(choice string, o lb.OpenOptions) (director.Backend, error) {
+	t, err := backend.Open(choice, o)
 	if err != nil {
 		return nil, err
 	}

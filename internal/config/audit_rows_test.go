@@ -75,6 +75,17 @@ var auditRows = map[string]auditRow{
 	"global_defs lvs_notify_fifo":        {Effect: []string{"TestLVSNotifyFIFO"}},
 	"global_defs lvs_notify_fifo_script": {Effect: []string{"TestLVSNotifyFIFO"}},
 	"global_defs rs_init_notifies":       {Effect: []string{"TestLVSNotifyFIFO"}},
+	// nftables_ipvs: group ranges marked for one IPVS fwmark service.
+	"global_defs nftables_ipvs":              {Effect: []string{"TestIPVSNFTablesMarks", "TestMarksInKernel", "TestTranslateNFTablesIPVS"}},
+	"global_defs nftables_ipvs_priority":     {Line: "nftables_ipvs\n    nftables_ipvs_priority 7", Effect: []string{"TestMarksInKernel", "TestTranslateNFTablesIPVS"}},
+	"global_defs nftables_ipvs_start_fwmark": {Line: "nftables_ipvs\n    nftables_ipvs_start_fwmark 2000", Effect: []string{"TestTranslateNFTablesIPVS"}},
+	// The load balancer's netlink receive buffers (SO_RCVBUF read back).
+	"global_defs lvs_netlink_cmd_rcv_bufs":           {Effect: []string{"TestLVSNetlinkRcvBufs", "TestIPVSNetlinkRcvBufs"}},
+	"global_defs lvs_netlink_cmd_rcv_bufs_force":     {Effect: []string{"TestLVSNetlinkRcvBufs", "TestIPVSNetlinkRcvBufs"}},
+	"global_defs lvs_netlink_monitor_rcv_bufs":       {Effect: []string{"TestLVSNetlinkRcvBufs", "TestIPVSNetlinkRcvBufs"}},
+	"global_defs lvs_netlink_monitor_rcv_bufs_force": {Effect: []string{"TestLVSNetlinkRcvBufs", "TestIPVSNetlinkRcvBufs"}},
+	// The checkers' SMTP alerts.
+	"global_defs no_checker_emails": {Effect: []string{"TestCheckerMail"}},
 	// SNMP and DBus.
 	"global_defs enable_snmp_vrrp":  {Effect: []string{"TestSNMPDifferential", "TestSNMPRunnerFollowsReloads"}},
 	"global_defs enable_snmp_rfc":   {Effect: []string{"TestSNMPDifferential"}},

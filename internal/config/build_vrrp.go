@@ -39,6 +39,12 @@ func (b *builder) instance(in *syntax.Node) *Instance {
 	for i := range v.Routes {
 		if r := &v.Routes[i]; r.Type == RouteUnicast && r.Dev == "" {
 			r.Dev = v.Interface
+			if !r.NoTrack {
+				// keepalived 2.2.7 leaves such a route to the kernel's
+				// choice of device and does not track it ("cannot track
+				// route ... with no interface specified"; -t exits 5).
+				b.ds.Warnf(r.Pos, "vrrp_instance %s: virtual_routes route %s has no dev: gokeepalived uses the instance's interface %s and tracks it; keepalived 2.2.7 lets the kernel choose the device and does not track it: write 'dev IFNAME'", v.Name, r.Dst, v.Interface)
+			}
 		}
 	}
 

@@ -20,7 +20,7 @@ func rootBlock() *BlockSpec {
 		// net_namespace NAME: the daemon runs in that network namespace
 		// (internal/cli re-executes itself there; -s wins).
 		strKw("net_namespace", func(c *Config) *string { return &c.Global.NetNamespace }),
-		kw("net_namespace_ipvs", 0, 1, tStr).unimpl(),
+		netnsIPVSKw(),
 		// namespace_with_ipsets: keepalived's ipsets in a namespace before
 		// Linux 3.13; the accept-mode firewall here is nftables, which is
 		// namespace-aware: accepted, shown, warned (docs/migration.md).
@@ -200,7 +200,6 @@ func rootBlock() *BlockSpec {
 }
 
 func globalDefsBlock() *BlockSpec {
-	bufs := tUint
 	b := newBlock("global_defs",
 		// process_names, process_name, vrrp_process_name,
 		// checker_process_name (lvs_process_name): processNameRows.
@@ -234,7 +233,7 @@ func globalDefsBlock() *BlockSpec {
 		alertKw("smtp_alert_checker", func(g *Global) **bool { return &g.SMTPAlertChecker }),
 		optBoolKw("checker_log_all_failures", func(g *Global) *bool { return &g.CheckerLogAllFailures }),
 		flagKw("no_email_faults", func(g *Global) *bool { return &g.NoEmailFaults }, true),
-		flag("no_checker_emails").unimpl(),
+		flagKw("no_checker_emails", func(g *Global) *bool { return &g.NoCheckerEmails }, true),
 
 		// Run before the VRRP and LVS runtimes start / after they stopped,
 		// bounded by their timeouts (default 10 s); see internal/daemon
@@ -302,9 +301,9 @@ func globalDefsBlock() *BlockSpec {
 		intKw("vrrp_version", 2, 3, func(g *Global) *int { return &g.VRRPVersion }),
 		// vrrp_iptables, vrrp_ipsets, nftables, nftables_priority,
 		// nftables_ifindex, nftables_counters: firewallRows (firewall.go).
-		kw("nftables_ipvs", 0, 1, tStr).unimpl(),
-		kw("nftables_ipvs_priority", 1, 1, tInt(-2147483648, 2147483647)).unimpl(),
-		kw("nftables_ipvs_start_fwmark", 1, 1, tUint).unimpl(),
+		nftablesIPVSRows()[0],
+		nftablesIPVSRows()[1],
+		nftablesIPVSRows()[2],
 		flagKw("vrrp_check_unicast_src", func(g *Global) *bool { return &g.CheckUnicastSrc }, true),
 		flagKw("vrrp_skip_check_adv_addr", func(g *Global) *bool { return &g.SkipCheckAdvAddr }, true),
 		// keepalived >= 2.3 (not in 2.2.7): interop with RFC 9568 / Cisco / Juniper peers.
@@ -374,10 +373,10 @@ func globalDefsBlock() *BlockSpec {
 		// Netlink and socket buffers.
 		// vrrp_netlink_cmd_rcv_bufs[_force], vrrp_netlink_monitor_rcv_bufs[_force]:
 		// netlinkBufsKw rows, added below.
-		kw("lvs_netlink_cmd_rcv_bufs", 1, 1, bufs).unimpl(),
-		optBool("lvs_netlink_cmd_rcv_bufs_force").unimpl(),
-		kw("lvs_netlink_monitor_rcv_bufs", 1, 1, bufs).unimpl(),
-		optBool("lvs_netlink_monitor_rcv_bufs_force").unimpl(),
+		rcvBufsKw("lvs_netlink_cmd_rcv_bufs", func(g *Global) *uint32 { return &g.LVSNetlinkCmdRcvBufs }),
+		optBoolKw("lvs_netlink_cmd_rcv_bufs_force", func(g *Global) *bool { return &g.LVSNetlinkCmdRcvBufsForce }),
+		rcvBufsKw("lvs_netlink_monitor_rcv_bufs", func(g *Global) *uint32 { return &g.LVSNetlinkMonitorRcvBufs }),
+		optBoolKw("lvs_netlink_monitor_rcv_bufs_force", func(g *Global) *bool { return &g.LVSNetlinkMonitorRcvBufsForce }),
 		// process_monitor_rcv_bufs[_force]: netlinkBufsKw rows, added
 		// below (no process-event socket: vrrp_track_process scans /proc).
 		rxBufsPolicyKw(),
@@ -840,4 +839,103 @@ func rxBufsPolicyKw() *Keyword {
 			d.kv(i, "vrrp_rx_bufs_policy", g.RxBufsPolicy)
 		}
 	})
+}
+// netnsIPVSKw is the top-level `net_namespace_ipvs [NAME]` (keepalived
+// 2.2.7 global_parser.c): the load-balancer table lives in namespace NAME
+// (/var/run/netns/NAME), or, without NAME, in the default namespace
+// (/proc/1/ns/net); checks stay in the daemon's. A second one is ignored
+// with a warning, as keepalived does.
+func netnsIPVSKw() *Keyword {
+	k := set(kw("net_namespace_ipvs", 0, 1, tStr), func(b *builder, c *Config, n *syntax.Node) {
+		if c.Global.NetNamespaceIPVS != nil {
+			b.ds.Warnf(n.Pos, "Duplicate net_namespace_ipvs definition - ignoring")
+			return
+		}
+		name := ""
+		if len(n.Args) > 0 {
+			name = n.Args[0].Text
+			if strings.ContainsRune(name, '/') || name == "." || name == ".." {
+				b.ds.Errorf(n.Args[0].Pos, "net_namespace_ipvs '%s' is not a namespace name (a name under /var/run/netns)", name)
+				return
+			}
+		}
+		c.Global.NetNamespaceIPVS = &name
+	})
+	return show(k, func(d *dumper, i int, c *Config) {
+		if p := c.Global.NetNamespaceIPVS; p != nil {
+			d.kv(i, "net_namespace_ipvs", orDefault(*p, "(default namespace)"))
+		}
+	})
+}
+
+// rcvBufsKw is `NAME BYTES` for a netlink receive buffer: 0 leaves it
+// unset, as keepalived's get_netlink_rcv_bufs_size does.
+func rcvBufsKw(name string, f func(*Global) *uint32) *Keyword {
+	k := set(kw(name, 1, 1, tUint), func(b *builder, g *Global, n *syntax.Node) {
+		if v := b.int(n, 0); v > 0 {
+			*f(g) = uint32(v)
+		}
+	})
+	return show(k, func(d *dumper, i int, g *Global) {
+		if *f(g) > 0 {
+			d.kv(i, name, *f(g))
+		}
+	})
+}
+
+// Defaults of nftables_ipvs (keepalived 2.2.7 check_nftables.h and
+// global_parser.c).
+const (
+	NFTablesIPVSDefaultTable    = "keepalived_ipvs"
+	NFTablesIPVSDefaultPriority = -1
+	NFTablesIPVSDefaultFWMark   = 1000
+	// nftTableNameMax is NFT_TABLE_MAXNAMELEN (with its NUL).
+	nftTableNameMax = 256
+)
+
+// nftablesIPVSRows are nftables_ipvs [TABLE], nftables_ipvs_priority N
+// and nftables_ipvs_start_fwmark N. As in keepalived, nftables_ipvs sets
+// the priority and the first mark back to their defaults, so those two
+// take effect only after it; a second nftables_ipvs is ignored.
+func nftablesIPVSRows() []*Keyword {
+	table := set(kw("nftables_ipvs", 0, 1, tStr), func(b *builder, g *Global, n *syntax.Node) {
+		if g.NFTablesIPVS != "" {
+			b.ds.Warnf(n.Pos, "ipvs nftables already specified - ignoring")
+			return
+		}
+		name := NFTablesIPVSDefaultTable
+		if len(n.Args) > 0 {
+			name = n.Args[0].Text
+			if len(name) >= nftTableNameMax {
+				b.ds.Warnf(n.Args[0].Pos, "ipvs nftables table name too long - ignoring")
+				return
+			}
+		}
+		g.NFTablesIPVS = name
+		g.NFTablesIPVSPriority = NFTablesIPVSDefaultPriority
+		g.NFTablesIPVSStartFWMark = NFTablesIPVSDefaultFWMark
+	})
+	prio := set(kw("nftables_ipvs_priority", 1, 1, tInt(-2147483648, 2147483647)), func(b *builder, g *Global, n *syntax.Node) {
+		g.NFTablesIPVSPriority = int32(b.int(n, 0))
+	})
+	mark := set(kw("nftables_ipvs_start_fwmark", 1, 1, tInt(1, 4294967295)), func(b *builder, g *Global, n *syntax.Node) {
+		g.NFTablesIPVSStartFWMark = uint32(b.int(n, 0))
+	})
+	return []*Keyword{
+		show(table, func(d *dumper, i int, g *Global) {
+			if g.NFTablesIPVS != "" {
+				d.kv(i, "nftables_ipvs", g.NFTablesIPVS)
+			}
+		}),
+		show(prio, func(d *dumper, i int, g *Global) {
+			if g.NFTablesIPVS != "" {
+				d.kv(i, "nftables_ipvs_priority", g.NFTablesIPVSPriority)
+			}
+		}),
+		show(mark, func(d *dumper, i int, g *Global) {
+			if g.NFTablesIPVS != "" {
+				d.kv(i, "nftables_ipvs_start_fwmark", g.NFTablesIPVSStartFWMark)
+			}
+		}),
+	}
 }

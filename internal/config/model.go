@@ -155,6 +155,35 @@ type Global struct {
 	// LVSSyncDaemon is lvs_sync_daemon (or a vrrp_instance's
 	// lvs_sync_daemon_interface); nil = none.
 	LVSSyncDaemon *LVSSyncDaemon
+	// NetNamespaceIPVS is net_namespace_ipvs: the network namespace the
+	// load-balancer table (IPVS, or the nft backend's table, and the
+	// nftables_ipvs marks) is programmed in, while checks run in the
+	// daemon's own. nil = the daemon's namespace; "" = the default
+	// namespace (pid 1's), as keepalived.
+	NetNamespaceIPVS *string
+	// NFTablesIPVS is nftables_ipvs [TABLE]: the nftables table (families
+	// ip and ip6) whose input-hook chain marks the packets of
+	// virtual_server_group address ranges so that one IPVS fwmark service
+	// per group and protocol serves them ("" = off; keepalived's default
+	// name keepalived_ipvs). NFTablesIPVSPriority and
+	// NFTablesIPVSStartFWMark are its chain priority (default -1) and its
+	// first mark (default 1000); nftables_ipvs resets both when it is read,
+	// as keepalived does.
+	NFTablesIPVS            string
+	NFTablesIPVSPriority    int32
+	NFTablesIPVSStartFWMark uint32
+	// LVSNetlinkCmdRcvBufs (lvs_netlink_cmd_rcv_bufs, 0 = not set) is the
+	// receive buffer of the load balancer's command sockets (IPVS generic
+	// netlink, nftables); LVSNetlinkMonitorRcvBufs that of the socket that
+	// reads the kernel's connection table (conntrack, for lc/wlc/sed/nq on
+	// nftables). With ..Force SO_RCVBUFFORCE is used (beyond rmem_max).
+	LVSNetlinkCmdRcvBufs          uint32
+	LVSNetlinkCmdRcvBufsForce     bool
+	LVSNetlinkMonitorRcvBufs      uint32
+	LVSNetlinkMonitorRcvBufsForce bool
+	// NoCheckerEmails is no_checker_emails: a checker's mail is sent only
+	// when its real server changes state (not for each checker of it).
+	NoCheckerEmails bool
 
 	// ConfigSaveDir is config_save_dir: where each reload saves the
 	// configuration before and after it ("" none). TmpConfigDirectory is

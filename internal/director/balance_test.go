@@ -44,7 +44,7 @@ func TestBalanceTimer(t *testing.T) {
 			Build: func(s check.Spec, _ check.Params) (probe.Checker, time.Duration, error) {
 				return fakeChecker{b, s.Conn.Addr}, 10 * time.Second, nil
 			},
-			Open: func(string) (Backend, error) { return balBackend{tab}, nil }}
+			Open: func(string, lb.OpenOptions) (Backend, error) { return balBackend{tab}, nil }}
 		b.d = New(opts)
 		if err := b.d.start(b.now, load(t, strings.Replace(seedConf, "lb_algo rr", "lb_algo "+tc.algo, 1))); err != nil {
 			t.Fatal(err)

@@ -26,6 +26,7 @@ import (
 type job struct {
 	check.Job
 	vs          string // VirtualServer.Name()
+	kind        string // HTTP_GET, TCP_CHECK, ... (the checker's mail text)
 	fingerprint string
 	// bfd is the bfd_instance a BFD_CHECK follows ("" for the others,
 	// which run).
@@ -172,6 +173,7 @@ func checkJob(cfg *config.Config, vs *config.VirtualServer, rs *config.RealServe
 			Checker: checker,
 		},
 		vs:          vs.Name(),
+		kind:        c.Type,
 		fingerprint: string(fp),
 	}, nil
 }
@@ -188,6 +190,7 @@ func bfdJob(vs *config.VirtualServer, rs *config.RealServer, i int, c *config.Ch
 		Job: check.Job{Spec: check.CheckSpec{ID: check.CheckID(fmt.Sprintf("%s %s#%d", sid, c.Type, i)), Server: sid,
 			Params: params, External: true}},
 		vs:          vs.Name(),
+		kind:        c.Type,
 		fingerprint: "BFD_CHECK " + c.BFD.Name,
 		bfd:         c.BFD.Name,
 	}

@@ -52,7 +52,7 @@ type Backend interface {
 
 // OpenBackend opens the backend named by --lb-backend (auto, ipvs, nft).
 // It may load kernel modules: the runtime calls it on its own goroutine.
-type OpenBackend func(choice string) (Backend, error)
+type OpenBackend func(choice string, o lb.OpenOptions) (Backend, error)
 
 // BuildChecker makes the checker of one configured check (check.Build).
 type BuildChecker func(check.Spec, check.Params) (probe.Checker, time.Duration, error)
@@ -86,6 +86,7 @@ type Options struct {
 	LocalAddr func(netip.Addr) bool // default addr.IsLocal
 	Build     BuildChecker          // default check.Build
 	Prober    Prober                // default: one goroutine per check
+	MailNow   func() time.Time      // the mails' Date header; nil: the wall clock
 }
 
 // healthCoalesce is how long health changes gather before one incremental
@@ -144,7 +145,14 @@ type Director struct {
 	syncRunning map[lb.SyncState]lb.SyncDaemon
 	syncRefused bool     // the backend cannot sync: said once
 	fifo        *fifoRun // notify_fifo / lvs_notify_fifo lines (fifo.go)
-	initUp      []rsRef  // real servers that started up, for rs_init_notifies
+	// marks are nftables_ipvs's marks of cfg (when the backend is a
+	// lb.Marker), marksSet the table last written (marks.go).
+	marks    GroupMarks
+	marksSet *lb.MarkTable
+	// openOpts are the options the backend was opened with.
+	openOpts lb.OpenOptions
+	mail     *mailRun // smtp alerts (mail.go)
+	initUp   []rsRef  // real servers that started up, for rs_init_notifies
 	// origTimeouts are the kernel's timeouts before lvs_timeouts changed
 	// them (restored at exit), nil until then.
 	origTimeouts *lb.Timeouts
@@ -301,7 +309,7 @@ func (d *Director) start(now time.Time, cfg *config.Config) error {
 	if d.opts.Open == nil {
 		return fmt.Errorf("load balancer: no backend to open")
 	}
-	b, err := d.opts.Open(d.opts.Backend)
+	b, err := d.opts.Open(d.opts.Backend, openOptions(&cfg.Global))
 	if err != nil {
 		return fmt.Errorf("load balancer: %w", err)
 	}
@@ -321,8 +329,11 @@ func (d *Director) start(now time.Time, cfg *config.Config) error {
 	}}
 	d.sched = check.NewScheduler(check.SchedulerOptions{})
 	d.setConfig(now, cfg)
+	d.openOpts = openOptions(&cfg.Global)
+	d.setMarks()
 	d.setTimeouts(false)
 	d.setFIFOs()
+	d.setMail()
 	d.initNotifies()
 	d.syncDaemons("start", true, false)
 	d.syncJobs(now)
@@ -471,8 +482,11 @@ func (d *Director) reload(now time.Time, cfg *config.Config) {
 		"vs_removed", strings.Join(diff.VirtualServers.Removed, ","), "vs_changed", strings.Join(diff.VirtualServers.Changed, ","),
 		"rs_added", strings.Join(diff.RealServers.Added, ","), "rs_removed", strings.Join(diff.RealServers.Removed, ","),
 		"rs_changed", strings.Join(diff.RealServers.Changed, ","))
+	d.reopen(cfg)
+	d.setMarks()
 	d.setTimeouts(false)
 	d.setFIFOs()
+	d.setMail()
 	d.initNotifies()
 	d.syncDaemons("reload", false, false)
 	d.syncJobs(now)
@@ -484,7 +498,9 @@ func (d *Director) reload(now time.Time, cfg *config.Config) {
 func (d *Director) stop() {
 	d.syncDaemons("exit", false, true)
 	d.setTimeouts(true)
+	d.shutdownMails()
 	defer d.stopFIFOs()
+	defer d.stopMail()
 	defer func() {
 		if err := d.backend.Close(); err != nil {
 			d.log.Warn("closing load-balancer backend", "err", err)
@@ -498,6 +514,7 @@ func (d *Director) stop() {
 		d.log.Info("keeping the load-balancer table on exit (-I)")
 		return
 	}
+	d.removeMarks()
 	ops, err := d.rec.Flush(mode)
 	if err != nil {
 		d.log.Error("clearing the load-balancer table on exit failed", "err", err)
@@ -511,6 +528,10 @@ func (d *Director) stop() {
 // start up (down with alpha), as in keepalived.
 func (d *Director) setConfig(now time.Time, cfg *config.Config) {
 	d.cfg = cfg
+	d.marks = nil
+	if _, ok := d.backend.Table().(lb.Marker); ok {
+		d.marks = Marks(cfg)
+	}
 	built, errs := jobs(cfg, d.opts.Build)
 	for _, err := range errs {
 		d.log.Error("health checker not started", "err", err)
@@ -538,8 +559,11 @@ func (d *Director) setConfig(now time.Time, cfg *config.Config) {
 			}
 		}
 	}
-	for id := range d.health {
+	for id, h := range d.health {
 		if _, ok := servers[id]; !ok {
+			if ref, ok := d.servers[id]; ok && h.up {
+				d.removedMail(ref, false)
+			}
 			delete(d.health, id)
 		}
 	}
@@ -549,7 +573,7 @@ func (d *Director) setConfig(now time.Time, cfg *config.Config) {
 	clear(d.vsBad)
 	for _, vs := range cfg.VirtualServers {
 		names[vs.Name()] = true
-		t, err := VirtualServer(vs, cfg.VirtualServerGroups)
+		t, err := VirtualServer(vs, cfg.VirtualServerGroups, d.marks)
 		if err != nil {
 			d.vsBad[vs.Name()] = err
 			continue
@@ -769,6 +793,7 @@ func (d *Director) applyChanges(now time.Time, changes []check.Change) bool {
 			continue // removed by a reload, or ha_suspend removed its checkers
 		}
 		h := d.health[c.Server]
+		d.checkerMail(ref, c)
 		if c.WeightChanged {
 			h.weight = c.Weight
 			dirty = true
@@ -852,7 +877,8 @@ func (d *Director) reconcile(why string) {
 				hm[rsAddr(rs)] = lb.Health{Up: h.up, Weight: h.weight}
 			}
 		}
-		res := lb.Desired(t, hm, d.quorum[name])
+		prev := d.quorum[name]
+		res := lb.Desired(t, hm, prev)
 		if err := d.backendCheck(res.Services); err != nil {
 			d.notProgrammed(name, err, "backend", d.backend.Name())
 			continue
@@ -869,6 +895,7 @@ func (d *Director) reconcile(why string) {
 			d.log.Info(fmt.Sprintf("virtual server %s quorum %s: %s", name, state, res.Reason), "vs", name, "reason", res.Reason)
 			d.runScript(script, "virtual server "+name)
 			d.fifoLine(fmt.Sprintf("VS %s %s\n", fmtVS(vs), upDown(res.Quorum.Up)))
+			d.quorumMail(vs, res, !prev.Known)
 		}
 		desired = append(desired, res.Services...)
 	}
@@ -956,4 +983,31 @@ func (d *Director) publish() {
 		out = append(out, s)
 	}
 	d.status.Store(&out)
+}
+
+// reopen applies a reload's backend options: new receive buffers go to
+// the backend's sockets; a new net_namespace_ipvs needs a restart (as in
+// keepalived, which refuses to change it at a reload).
+func (d *Director) reopen(cfg *config.Config) {
+	o := openOptions(&cfg.Global)
+	if o.NetNS != d.openOpts.NetNS {
+		d.log.Warn("net_namespace_ipvs changed by the reload: the load-balancer table stays where it is until a restart",
+			"running", orNone(d.openOpts.NetNS), "configured", orNone(o.NetNS))
+	}
+	if o.Cmd != d.openOpts.Cmd || o.Monitor != d.openOpts.Monitor {
+		if s, ok := d.backend.Table().(lb.RcvBufSetter); ok {
+			if err := s.SetRcvBufs(o.Cmd, o.Monitor); err != nil {
+				d.log.Error("lvs_netlink receive buffers not changed", "err", err)
+			}
+		}
+	}
+	o.NetNS = d.openOpts.NetNS
+	d.openOpts = o
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(the daemon's namespace)"
+	}
+	return s
 }

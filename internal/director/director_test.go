@@ -234,7 +234,7 @@ func newBed(t *testing.T, conf string, edit ...func(*Options, *fakeBackend)) *be
 	for _, e := range edit {
 		e(&opts, fb)
 	}
-	opts.Open = func(string) (Backend, error) { return fb, nil }
+	opts.Open = func(string, lb.OpenOptions) (Backend, error) { return fb, nil }
 	b.d = New(opts)
 	if err := b.d.start(b.now, load(t, conf)); err != nil {
 		t.Fatal(err)
@@ -603,7 +603,7 @@ func TestIncrementalAndFullReconcile(t *testing.T) {
 func TestFirstVirtualServerByReload(t *testing.T) {
 	entered, release := make(chan struct{}), make(chan struct{})
 	fake := lbtest.New()
-	d := New(Options{Open: func(string) (Backend, error) {
+	d := New(Options{Open: func(string, lb.OpenOptions) (Backend, error) {
 		close(entered)
 		<-release
 		return fakeBackend{Fake: fake, name: "fake"}, nil
@@ -727,7 +727,7 @@ virtual_server fwmark 7 {
 }
 `+bigGroupConf)
 	a := netip.MustParseAddr
-	got, err := VirtualServer(cfg.VirtualServers[0], cfg.VirtualServerGroups)
+	got, err := VirtualServer(cfg.VirtualServers[0], cfg.VirtualServerGroups, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -741,10 +741,10 @@ virtual_server fwmark 7 {
 	if diff := cmp.Diff(want, got, cmp.Comparer(func(x, y netip.Addr) bool { return x == y })); diff != "" {
 		t.Errorf("translation (-want +got):\n%s", diff)
 	}
-	if got, err := VirtualServer(cfg.VirtualServers[1], nil); err != nil || got.Keys[0] != (lb.Key{FWMark: 7, Family: lb.Inet6}) {
+	if got, err := VirtualServer(cfg.VirtualServers[1], nil, nil); err != nil || got.Keys[0] != (lb.Key{FWMark: 7, Family: lb.Inet6}) {
 		t.Errorf("fwmark over IPv6 real servers: keys %v, err %v; want family inet6", got, err)
 	}
-	if _, err := VirtualServer(cfg.VirtualServers[2], cfg.VirtualServerGroups); err == nil || !strings.Contains(err.Error(), "more than 65536 addresses") {
+	if _, err := VirtualServer(cfg.VirtualServers[2], cfg.VirtualServerGroups, nil); err == nil || !strings.Contains(err.Error(), "more than 65536 addresses") {
 		t.Errorf("oversized group range: err %v", err)
 	}
 	b := newBed(t, strings.Replace(seedConf, "ha_suspend", "", 1)+bigGroupConf)
@@ -799,7 +799,7 @@ func (c countingChecker) Check(context.Context) probe.Result {
 func TestRealLoopConcurrentInputs(t *testing.T) {
 	var checks atomic.Int64
 	fake := lbtest.New()
-	d := New(Options{Open: func(string) (Backend, error) { return fakeBackend{Fake: fake, name: "fake"}, nil },
+	d := New(Options{Open: func(string, lb.OpenOptions) (Backend, error) { return fakeBackend{Fake: fake, name: "fake"}, nil },
 		Build: func(check.Spec, check.Params) (probe.Checker, time.Duration, error) {
 			return countingChecker{&checks}, time.Second, nil
 		}})

@@ -28,10 +28,16 @@ var (
 // VirtualServer translates a configured virtual_server (and the groups
 // that `virtual_server group NAME` refers to) into the load balancer's
 // desired-state input. It reads only typed values of the configuration.
-func VirtualServer(vs *config.VirtualServer, groups []*config.VirtualServerGroup) (*lb.VirtualServer, error) {
-	keys, err := serviceKeys(vs, groups)
-	if err != nil {
-		return nil, err
+//
+// marks (Marks; nil without nftables_ipvs) turns a marked group into its
+// fwmark services.
+func VirtualServer(vs *config.VirtualServer, groups []*config.VirtualServerGroup, marks GroupMarks) (*lb.VirtualServer, error) {
+	keys, marked := markedKeys(vs, groups, marks)
+	if !marked {
+		var err error
+		if keys, err = serviceKeys(vs, groups); err != nil {
+			return nil, err
+		}
 	}
 	out := &lb.VirtualServer{Name: vs.Name(), Keys: keys, Scheduler: vs.Scheduler, Persistence: vs.Persistence,
 		PersistenceBits: vs.PersistenceBits, Quorum: vs.Quorum, Hysteresis: vs.Hysteresis,

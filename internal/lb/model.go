@@ -266,3 +266,57 @@ type TimeoutSetter interface {
 	SetTimeouts(Timeouts) error
 	Timeouts() (Timeouts, error)
 }
+
+// RcvBuf is a netlink socket's receive buffer (lvs_netlink_cmd_rcv_bufs,
+// lvs_netlink_monitor_rcv_bufs): Bytes 0 leaves the backend's default;
+// Force sets it with SO_RCVBUFFORCE (beyond net.core.rmem_max; root).
+type RcvBuf struct {
+	Bytes int
+	Force bool
+}
+
+// OpenOptions say how a backend is opened.
+type OpenOptions struct {
+	// NetNS is the network namespace the table is programmed in (a path
+	// such as /var/run/netns/NAME or /proc/1/ns/net); "" = the caller's.
+	NetNS string
+	// Cmd is the receive buffer of the command sockets (IPVS generic
+	// netlink, nftables); Monitor that of the socket reading the kernel's
+	// connection table (conntrack).
+	Cmd, Monitor RcvBuf
+}
+
+// MarkRange marks the packets of one virtual_server_group range for
+// nftables_ipvs: protocol Proto to an address in First..Last (inclusive)
+// and port Port get firewall mark Mark, so that the IPVS fwmark service
+// Mark serves them.
+type MarkRange struct {
+	First, Last netip.Addr
+	Port        uint16
+	Proto       Proto
+	Mark        uint32
+}
+
+// MarkTable is nftables_ipvs's table: a filter chain "in" on the input
+// hook at Priority in the ip and ip6 tables named Name, which sets the
+// mark of each range's packets (maps tcp_map, udp_map, sctp_map keyed by
+// address . port).
+type MarkTable struct {
+	Name     string
+	Priority int32
+	Ranges   []MarkRange
+}
+
+// Marker is implemented by a backend that can program nftables_ipvs's
+// marks (IPVS). SetMarks replaces the table's whole content; RemoveMarks
+// deletes the table.
+type Marker interface {
+	SetMarks(MarkTable) error
+	RemoveMarks(name string) error
+}
+
+// RcvBufSetter is implemented by a backend whose sockets take new receive
+// buffers after it was opened (a reload changed them).
+type RcvBufSetter interface {
+	SetRcvBufs(cmd, monitor RcvBuf) error
+}

@@ -117,6 +117,15 @@ type Event struct {
 	// Line, if set, is the FIFO line as it is (the load balancer's "VS ..."
 	// and "RS ..." lines, keepalived's check/ipwrapper.c format).
 	Line string
+	// Mail, if set, is a ready alert (the load balancer's real and virtual
+	// server alerts); it is mailed as it is when SMTPAlert is set.
+	Mail *Mail
+}
+
+// Mail is an alert's subject (without the "[router_id] " prefix, which
+// the SMTP configuration adds) and body.
+type Mail struct {
+	Subject, Body string
 }
 
 // FIFOLine is the line keepalived writes for e on notify_fifo and

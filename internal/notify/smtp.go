@@ -37,6 +37,9 @@ func (c *SMTPConfig) addr() string {
 // mailWanted says whether e deserves an alert at all (vrrp_notify.c
 // vrrp_smtp_notifier): states only, and no FAULT under no_email_faults.
 func mailWanted(e Event, c *SMTPConfig) bool {
+	if e.Mail != nil {
+		return true
+	}
 	switch e.State {
 	case StateMaster, StateBackup, StateStop:
 		return true
@@ -87,6 +90,9 @@ func mailText(e Event) (subject, headline string) {
 // transition, priority and reason.
 func (c *SMTPConfig) Message(e Event, now time.Time) string {
 	subject, headline := mailText(e)
+	if e.Mail != nil {
+		subject = e.Mail.Subject
+	}
 	if c.RouterID != "" {
 		subject = "[" + c.RouterID + "] " + subject
 	}
@@ -101,6 +107,10 @@ func (c *SMTPConfig) Message(e Event, now time.Time) string {
 	b.WriteString("X-Mailer: gokeepalived\r\n")
 	fmt.Fprintf(&b, "To: %s\r\n", strings.Join(c.To, ", "))
 	b.WriteString("\r\n")
+	if e.Mail != nil {
+		b.WriteString(oneLine(e.Mail.Body) + "\r\n")
+		return b.String()
+	}
 	b.WriteString(headline + "\r\n\r\n")
 	fmt.Fprintf(&b, "%s: %s\r\n", map[Kind]string{KindInstance: "Instance", KindGroup: "Group"}[e.Kind], oneLine(e.Name))
 	fmt.Fprintf(&b, "Transition: %s -> %s\r\n", from, e.State)
@@ -135,10 +145,12 @@ func (n *Notifier) mailWorker(ctx context.Context) {
 			func() {
 				defer n.pending.Add(-1)
 				key := e.Kind.String() + "\x00" + e.Name
-				if last[key] == e.State {
-					return
+				if e.Mail == nil {
+					if last[key] == e.State {
+						return
+					}
+					last[key] = e.State
 				}
-				last[key] = e.State
 				msg := c.Message(e, n.cfg.Now())
 				var err error
 				for i := range attempts {

@@ -220,5 +220,67 @@ pass "-I SIGTERM: IPVS table kept"
 expect_traffic "-I: kept table still serves" 2 rs1 rs2
 ipvsadm -C
 
+echo "--- nftables_ipvs: a virtual_server_group range as one fwmark service"
+cat > "$CONF" <<EOF
+global_defs {
+    router_id DAEMON_VM
+    nftables_ipvs
+    nftables_ipvs_start_fwmark 4000
+}
+virtual_server_group vips {
+    192.0.2.100-101 80
+}
+virtual_server group vips {
+    delay_loop 1
+    lb_algo rr
+    lb_kind NAT
+    protocol TCP
+    real_server 198.18.0.2 80 {
+        weight 1
+        TCP_CHECK {
+            connect_timeout 1
+        }
+    }
+    real_server 198.18.0.3 80 {
+        weight 1
+        TCP_CHECK {
+            connect_timeout 1
+        }
+    }
+}
+EOF
+ip addr add 192.0.2.101/24 dev c-dir
+# fwm prints the FWM 4000 service and its destinations (and any address
+# service, which must not be there), sorted, one line.
+fwm() {
+  ipvsadm -Ln 2>/dev/null | awk '
+    $1 == "FWM" { on = ($2 == "4000"); if (on) print "0 fwm=" $2 "/" $3; next }
+    $1 == "TCP" { on = 0; print "0 other=" $2; next }
+    $1 == "->" && $2 != "RemoteAddress:Port" && on { print "1 " $2 "/" $3 "/" $4 }' |
+    sort | cut -d' ' -f2- | tr '\n' ' ' | sed 's/ $//'
+}
+start_gk
+d=$(( $(now) + WAIT ))
+want="fwm=4000/rr 198.18.0.2:80/Masq/1 198.18.0.3:80/Masq/1"
+while [ "$(fwm)" != "$want" ]; do
+  [ "$(now)" -lt "$d" ] || fail "nftables_ipvs: ipvsadm shows [$(fwm)], want [$want] (one fwmark service, no per-address ones)"
+  kill -0 "$gkpid" 2>/dev/null || fail "nftables_ipvs: gokeepalived exited"
+  sleep 0.2
+done
+pass "nftables_ipvs: ipvsadm shows [$(fwm)]"
+seen=
+for a in 192.0.2.100 192.0.2.101 192.0.2.100 192.0.2.101; do
+  r=$(ip netns exec client timeout 5 wget -q -O - http://$a/ 2>/dev/null || echo "wget-failed")
+  seen="$seen $a=$r"
+  [ "$r" = rs1 ] || [ "$r" = rs2 ] || fail "nftables_ipvs: [$seen ] (the marked range must reach FWM 4000)"
+done
+echo "$seen" | grep -q rs1 && echo "$seen" | grep -q rs2 || fail "nftables_ipvs: [$seen ] not balanced over both"
+pass "nftables_ipvs: traffic to both addresses of the range [$seen ]"
+stop_gk "nftables_ipvs SIGTERM"
+[ -z "$(fwm)" ] || fail "nftables_ipvs SIGTERM: [$(fwm)] left"
+r=$(ip netns exec client timeout 3 wget -q -O - http://192.0.2.101/ 2>/dev/null || echo "no answer")
+[ "$r" = "no answer" ] || fail "nftables_ipvs SIGTERM: 192.0.2.101 still answered [$r] (marks table left?)"
+pass "nftables_ipvs SIGTERM: service and marks gone"
+
 echo "--- gokeepalived log (tail)"; tail -n 25 "$LOG"
 echo "DAEMON-VM: ALL PASS"

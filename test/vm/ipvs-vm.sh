@@ -42,7 +42,7 @@ MEM=${IPVS_VM_MEM:-512}
 SMP=${IPVS_VM_SMP:-1}
 TIMEOUT=${IPVS_VM_TIMEOUT:-300}
 ACCEL=${IPVS_VM_ACCEL:-auto}
-BASE_MODULES="ip_vs ip_vs_rr ip_vs_wrr ip_vs_sh nf_conntrack veth bridge"
+BASE_MODULES="ip_vs ip_vs_rr ip_vs_wrr ip_vs_sh nf_conntrack nf_tables veth bridge"
 MODULES="$BASE_MODULES ${IPVS_VM_MODULES:-}"
 BINS="/usr/bin/dash /usr/sbin/ip /usr/sbin/ipvsadm ${IPVS_VM_BINS:-}"
 

@@ -11,10 +11,13 @@ import (
 	"fmt"
 	"os"
 
+	"golang.org/x/sys/unix"
+
 	"gokeepalived/internal/lb"
 	"gokeepalived/internal/lb/ipvs"
 	"gokeepalived/internal/lb/nft"
 	"gokeepalived/internal/linux/kmod"
+	"gokeepalived/internal/linux/nsexec"
 )
 
 // Backend names (--lb-backend).
@@ -97,13 +100,26 @@ func sel(choice string, probeIPVS func() (bool, string)) (string, string, error)
 	return "", "", fmt.Errorf("load-balancer backend %q: want auto, ipvs or nft", choice)
 }
 
-// Open opens the backend named by choice (auto, ipvs or nft).
-func Open(choice string) (*Table, error) { return open(choice, ipvsAvailable) }
+// Open opens the backend named by choice (auto, ipvs or nft) with o: in
+// the network namespace o.NetNS (net_namespace_ipvs) when set, its
+// sockets with o's receive buffers.
+func Open(choice string, o lb.OpenOptions) (*Table, error) { return open(choice, o, ipvsAvailable) }
 
-func open(choice string, probeIPVS func() (bool, string)) (*Table, error) {
+func open(choice string, o lb.OpenOptions, probeIPVS func() (bool, string)) (*Table, error) {
 	name, why, err := sel(choice, probeIPVS)
 	if err != nil {
 		return nil, err
+	}
+	nsFd := 0
+	closeNS := func() error { return nil }
+	if o.NetNS != "" {
+		fd, err := unix.Open(o.NetNS, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			return nil, fmt.Errorf("net_namespace_ipvs %s: %w", o.NetNS, err)
+		}
+		nsFd = fd
+		closeNS = func() error { return unix.Close(fd) }
+		why += "; in network namespace " + o.NetNS
 	}
 	check := func(s lb.Service) error {
 		if ps := Problems(name, s); len(ps) > 0 {
@@ -113,14 +129,20 @@ func open(choice string, probeIPVS func() (bool, string)) (*Table, error) {
 	}
 	switch name {
 	case IPVS:
-		b := ipvs.New()
-		if err := b.Open(); err != nil {
+		b := ipvs.NewWith(ipvs.Options{NetNSFd: nsFd, Cmd: o.Cmd})
+		open := b.Open
+		if nsFd > 0 {
+			open = func() error { return nsexec.Do(nsFd, b.Open) }
+		}
+		err := open()
+		if err != nil {
+			_ = closeNS()
 			return nil, err
 		}
-		return &Table{table: b, name: IPVS, close: b.Close, why: why, check: check}, nil
+		return &Table{table: b, name: IPVS, close: func() error { return errors.Join(b.Close(), closeNS()) }, why: why, check: check}, nil
 	default:
-		b := nft.New(nft.Options{})
-		return &Table{table: b, name: NFT, close: func() error { return nil }, why: why, check: check}, nil
+		b := nft.New(nft.Options{NetNS: nsFd, Cmd: o.Cmd, Monitor: o.Monitor})
+		return &Table{table: b, name: NFT, close: closeNS, why: why, check: check}, nil
 	}
 }
 

@@ -10,14 +10,14 @@ import (
 
 func TestOpenChoice(t *testing.T) {
 	noIPVS := func() (bool, string) { return false, "test: none" }
-	b, err := open("auto", noIPVS)
+	b, err := open("auto", lb.OpenOptions{}, noIPVS)
 	if err != nil || b.Name() != NFT || !strings.Contains(b.Why(), "no IPVS") {
 		t.Fatalf("auto without IPVS = %+v, %v; want nft", b, err)
 	}
-	if b, err := open("nft", nil); err != nil || b.Name() != NFT {
+	if b, err := open("nft", lb.OpenOptions{}, nil); err != nil || b.Name() != NFT {
 		t.Fatalf("nft = %+v, %v", b, err)
 	}
-	if _, err := open("lvs", nil); err == nil || !strings.Contains(err.Error(), "want auto, ipvs or nft") {
+	if _, err := open("lvs", lb.OpenOptions{}, nil); err == nil || !strings.Contains(err.Error(), "want auto, ipvs or nft") {
 		t.Fatalf("bad choice error = %v", err)
 	}
 }
@@ -50,7 +50,7 @@ func TestProblems(t *testing.T) {
 // IPVS-only parts of a service, and Unsupported names each keyword's
 // reason for nft and nothing for ipvs.
 func TestNFTRefusesIPVSOnlyFeatures(t *testing.T) {
-	b, err := open("nft", nil)
+	b, err := open("nft", lb.OpenOptions{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,6 +19,7 @@ import (
 	cfipvs "github.com/cloudflare/ipvs"
 	"github.com/cloudflare/ipvs/netmask"
 	"github.com/mdlayher/netlink"
+	"golang.org/x/sys/unix"
 
 	"gokeepalived/internal/lb"
 )
@@ -30,12 +31,96 @@ var Schedulers = []string{"rr", "wrr", "lc", "wlc", "lblc", "lblcr", "dh", "sh",
 // Backend is an lb.Backend over the kernel's IPVS table.
 type Backend struct {
 	mu     sync.Mutex
+	opts   Options
 	client cfipvs.Client
 	extra  *conn // the commands the library lacks (genl.go)
 }
 
+// Options configure a backend.
+type Options struct {
+	// NetNSFd, if > 0, is the network namespace (a file descriptor) of
+	// nftables_ipvs's table; the IPVS sockets are in the namespace of the
+	// thread that calls Open.
+	NetNSFd int
+	// Cmd is the receive buffer of the command sockets this package opens
+	// (its own IPVS generic-netlink socket and the nftables ones);
+	// lvs_netlink_cmd_rcv_bufs.
+	Cmd lb.RcvBuf
+}
+
 // New returns a backend with no connection; call Open.
 func New() *Backend { return &Backend{} }
+
+// NewWith returns a backend with options and no connection; call Open.
+func NewWith(o Options) *Backend { return &Backend{opts: o} }
+
+// netlinkConn is the socket type nftables' WithSockOptions hands over.
+type netlinkConn = netlink.Conn
+
+// rawConner is a socket that gives its file descriptor.
+type rawConner interface {
+	SyscallConn() (syscall.RawConn, error)
+}
+
+// setRcvBuf gives c the receive buffer rb (nothing for zero bytes).
+func setRcvBuf(c rawConner, rb lb.RcvBuf) error {
+	if rb.Bytes <= 0 {
+		return nil
+	}
+	rc, err := c.SyscallConn()
+	if err != nil {
+		return err
+	}
+	opt := unix.SO_RCVBUF
+	if rb.Force {
+		opt = unix.SO_RCVBUFFORCE
+	}
+	var serr error
+	if err := rc.Control(func(fd uintptr) { serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, opt, rb.Bytes) }); err != nil {
+		return err
+	}
+	if serr != nil {
+		return fmt.Errorf("netlink receive buffer %d bytes: %w", rb.Bytes, serr)
+	}
+	return nil
+}
+
+// SetRcvBufs gives the open command socket a new receive buffer (a reload
+// changed lvs_netlink_cmd_rcv_bufs); later nftables sockets take it too
+// (lb.RcvBufSetter). IPVS has no monitor socket.
+func (b *Backend) SetRcvBufs(cmd, _ lb.RcvBuf) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.opts.Cmd = cmd
+	if b.extra == nil {
+		return nil
+	}
+	return setRcvBuf(b.extra.c, cmd)
+}
+
+// RcvBuf reads back the receive buffer of the backend's own IPVS command
+// socket (the kernel reports twice what was set, for its bookkeeping).
+func (b *Backend) RcvBuf() (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.extra == nil {
+		return 0, errors.New("ipvs: backend not open")
+	}
+	return getRcvBuf(b.extra.c)
+}
+
+func getRcvBuf(c rawConner) (int, error) {
+	rc, err := c.SyscallConn()
+	if err != nil {
+		return 0, err
+	}
+	var v int
+	var gerr error
+	if err := rc.Control(func(fd uintptr) { v, gerr = unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUF) }); err != nil {
+		return 0, err
+	}
+	return v, gerr
+}
 
 // Open connects to IPVS in the network namespace of the calling thread. It
 // fails when the kernel has no IPVS (module ip_vs not loaded or not built).
@@ -50,6 +135,11 @@ func (b *Backend) Open() error {
 		return fmt.Errorf("ipvs: open generic netlink family IPVS (is the ip_vs module loaded?): %w", err)
 	}
 	x, err := dialConn()
+	if err == nil {
+		if err = setRcvBuf(x.c, b.opts.Cmd); err != nil {
+			_ = x.close()
+		}
+	}
 	if err != nil {
 		if cl, ok := c.(io.Closer); ok {
 			_ = cl.Close()

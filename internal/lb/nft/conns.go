@@ -1,6 +1,7 @@
 package nft
 
 import (
+	"fmt"
 	"net/netip"
 
 	"github.com/vishvananda/netlink"
@@ -161,22 +162,11 @@ func loadsOf(s lb.Service, t map[connKey]Load) map[netip.AddrPort]Load {
 // conntrackTally dumps the conntrack table (IPv4 and IPv6) of the
 // backend's namespace.
 func (b *Backend) conntrackTally() (map[connKey]Load, error) {
-	h := &netlink.Handle{}
-	if b.opts.NetNS > 0 {
-		var err error
-		h, err = netlink.NewHandleAt(netns.NsHandle(b.opts.NetNS), unix.NETLINK_NETFILTER)
-		if err != nil {
-			return nil, err
-		}
-		defer h.Close()
-	} else {
-		var err error
-		h, err = netlink.NewHandle(unix.NETLINK_NETFILTER)
-		if err != nil {
-			return nil, err
-		}
-		defer h.Close()
+	h, err := b.conntrackHandle()
+	if err != nil {
+		return nil, err
 	}
+	defer h.Close()
 	var all []*netlink.ConntrackFlow
 	for _, fam := range []netlink.InetFamily{unix.AF_INET, unix.AF_INET6} {
 		fs, err := h.ConntrackTableList(netlink.ConntrackTable, fam)
@@ -186,4 +176,28 @@ func (b *Backend) conntrackTally() (map[connKey]Load, error) {
 		all = append(all, fs...)
 	}
 	return tallyFlows(all), nil
+}
+
+// conntrackHandle opens the conntrack socket in the backend's namespace
+// with the monitor receive buffer (lvs_netlink_monitor_rcv_bufs). The
+// caller holds b.mu.
+func (b *Backend) conntrackHandle() (*netlink.Handle, error) {
+	var h *netlink.Handle
+	var err error
+	if b.opts.NetNS > 0 {
+		h, err = netlink.NewHandleAt(netns.NsHandle(b.opts.NetNS), unix.NETLINK_NETFILTER)
+	} else {
+		h, err = netlink.NewHandle(unix.NETLINK_NETFILTER)
+	}
+	if err != nil {
+		return nil, err
+	}
+	rb := b.opts.Monitor // b.mu is held (Apply, Balance, RcvBufs)
+	if rb.Bytes > 0 {
+		if err := h.SetSocketReceiveBufferSize(rb.Bytes, rb.Force); err != nil {
+			h.Close()
+			return nil, fmt.Errorf("conntrack socket receive buffer %d bytes: %w", rb.Bytes, err)
+		}
+	}
+	return h, nil
 }

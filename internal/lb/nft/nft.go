@@ -62,6 +62,11 @@ type Options struct {
 	// NetNS, if > 0, is a network-namespace file descriptor to program
 	// instead of the calling thread's namespace.
 	NetNS int
+	// Cmd is the nftables sockets' receive buffer
+	// (lvs_netlink_cmd_rcv_bufs; zero: 64 MiB, forced, for big batches'
+	// acknowledgements); Monitor the conntrack socket's
+	// (lvs_netlink_monitor_rcv_bufs; zero: the kernel's default).
+	Cmd, Monitor lb.RcvBuf
 }
 
 // Backend is an lb.Backend over one nftables table.
@@ -84,7 +89,11 @@ func New(opts Options) *Backend {
 	return b
 }
 
-func (b *Backend) conn() (*nftables.Conn, error) {
+func (b *Backend) conn() (*nftables.Conn, error) { return b.connSeeing(nil) }
+
+// connSeeing is conn; seen, if set, gets the socket's SO_RCVBUF.
+func (b *Backend) connSeeing(seen *int) (*nftables.Conn, error) {
+	cmd := b.opts.Cmd
 	// A batch holds every changed service (all elements of 100 services
 	// of 100 servers is ~1.5 MB): the default send buffer refuses it
 	// (EMSGSIZE) and its acks overflow the receive buffer (ENOBUFS), so force
@@ -94,11 +103,24 @@ func (b *Backend) conn() (*nftables.Conn, error) {
 		if err != nil {
 			return nil
 		}
+		var serr error
 		_ = rc.Control(func(fd uintptr) {
 			_ = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_SNDBUFFORCE, sendBuffer)
-			_ = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, sendBuffer) // the acks
-
+			switch {
+			case cmd.Bytes <= 0:
+				_ = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, sendBuffer) // the acks
+			case cmd.Force:
+				serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, cmd.Bytes)
+			default:
+				serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUF, cmd.Bytes)
+			}
+			if seen != nil {
+				*seen, _ = unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUF)
+			}
 		})
+		if serr != nil {
+			return fmt.Errorf("nftables socket receive buffer %d bytes: %w", cmd.Bytes, serr)
+		}
 		return nil
 	})}
 	if b.opts.NetNS > 0 {
@@ -813,4 +835,38 @@ func sameOrder(a, b []nftables.SetElement) bool {
 		}
 	}
 	return true
+}
+
+// SetRcvBufs sets the receive buffers of the sockets opened from now on
+// (lb.RcvBufSetter; every operation opens its own).
+func (b *Backend) SetRcvBufs(cmd, monitor lb.RcvBuf) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.opts.Cmd, b.opts.Monitor = cmd, monitor
+	return nil
+}
+
+// RcvBufs opens a command socket and a conntrack socket as the backend
+// does and reads back their SO_RCVBUF (the kernel reports twice what was
+// set, for its bookkeeping).
+func (b *Backend) RcvBufs() (cmd, monitor int, err error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	c, err := b.connSeeing(&cmd)
+	if err != nil {
+		return 0, 0, err
+	}
+	if _, err := c.ListTablesOfFamily(nftables.TableFamilyINet); err != nil {
+		return 0, 0, err
+	}
+	h, err := b.conntrackHandle()
+	if err != nil {
+		return 0, 0, err
+	}
+	defer h.Close()
+	sizes, err := h.GetSocketReceiveBufferSize()
+	if err != nil || len(sizes) == 0 {
+		return 0, 0, fmt.Errorf("conntrack socket: %v", err)
+	}
+	return cmd, sizes[0], nil
 }

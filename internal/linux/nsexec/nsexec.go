@@ -5,6 +5,7 @@
 package nsexec
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -40,4 +41,45 @@ func Exec(name string, argv, env []string) error {
 		return fmt.Errorf("network namespace %s: setns: %w", name, err)
 	}
 	return unix.Exec(self, argv, env)
+}
+
+// Path is the file of a network namespace as keepalived opens it for
+// net_namespace_ipvs: /var/run/netns/NAME, or, for "", the default
+// namespace (pid 1's).
+func Path(name string) string {
+	if name == "" {
+		return "/proc/1/ns/net"
+	}
+	return filepath.Join(Dir, name)
+}
+
+// Do runs fn on an OS thread of its own switched into the network
+// namespace fd, so that the sockets fn opens live there (a socket stays in
+// the namespace it was created in). The thread switches back afterwards;
+// if it cannot, it is retired with its goroutine rather than reused.
+func Do(fd int, fn func() error) error {
+	errc := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread()
+		orig, err := unix.Open("/proc/thread-self/ns/net", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			runtime.UnlockOSThread()
+			errc <- fmt.Errorf("network namespace: open the current one: %w", err)
+			return
+		}
+		defer unix.Close(orig)
+		if err := unix.Setns(fd, unix.CLONE_NEWNET); err != nil {
+			runtime.UnlockOSThread()
+			errc <- fmt.Errorf("network namespace: setns: %w", err)
+			return
+		}
+		ferr := fn()
+		if err := unix.Setns(orig, unix.CLONE_NEWNET); err != nil {
+			errc <- errors.Join(ferr, fmt.Errorf("network namespace: switching back: %w", err))
+			return // the thread stays locked and ends with this goroutine
+		}
+		runtime.UnlockOSThread()
+		errc <- ferr
+	}()
+	return <-errc
 }

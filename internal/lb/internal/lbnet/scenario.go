@@ -150,7 +150,7 @@ func (d *Director) ReconcileOps() ([]lb.Op, error) {
 	defer d.mu.Unlock()
 	var desired []lb.Service
 	for _, cvs := range d.cfg.VirtualServers {
-		vs, err := director.VirtualServer(cvs, d.cfg.VirtualServerGroups)
+		vs, err := director.VirtualServer(cvs, d.cfg.VirtualServerGroups, nil)
 		if err != nil {
 			return nil, err
 		}

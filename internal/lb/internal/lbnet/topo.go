@@ -129,8 +129,11 @@ func NewTopo(t testing.TB, n int) *Topo {
 
 // Get fetches http://VIP:port/ from the client namespace on a new
 // connection and returns the body (the answering server's name).
-func (tp *Topo) Get(port uint16) (string, error) {
-	resp, err := tp.http.Get(fmt.Sprintf("http://%s:%d/", VIP, port))
+func (tp *Topo) Get(port uint16) (string, error) { return tp.GetAt(VIP, port) }
+
+// GetAt is Get for another address of the director.
+func (tp *Topo) GetAt(addr string, port uint16) (string, error) {
+	resp, err := tp.http.Get(fmt.Sprintf("http://%s:%d/", addr, port))
 	if err != nil {
 		return "", err
 	}
