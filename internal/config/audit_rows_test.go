@@ -61,7 +61,7 @@ var auditRows = map[string]auditRow{
 	"global_defs enable_snmp_rfc":     {Effect: []string{"TestSNMPDifferential"}},
 	"global_defs enable_snmp_rfcv2":   {Effect: []string{"TestSnmpdRFC2787"}},
 	"global_defs enable_snmp_rfcv3":   {Effect: []string{"TestSnmpdRFC6527"}},
-	"global_defs enable_snmp_checker": {Effect: []string{"TestSnmpdChecker"}},
+	"global_defs enable_snmp_checker": {Effect: []string{"TestSNMPChecker", "TestSnmpdChecker"}},
 	"global_defs enable_traps":        {Effect: []string{"TestSNMPDifferential", "TestSnmpTrap"}},
 	"global_defs enable_dbus":         {Effect: []string{"TestDBusDifferential", "TestDBusRunnerFollowsReloads"}},
 	"global_defs dbus_service_name":   {Line: "dbus_service_name org.example.Vrrp", Effect: []string{"TestDBusRunnerFollowsReloads"}},
