@@ -217,7 +217,8 @@ func cmdLine(r *config.ScriptRef) string {
 // timeouts as KEEPALIVED-MIB's check tree shows them, with keepalived's
 // defaults (delay_loop 60 s, connect timeout 5 s, retry, delay before
 // retry and warmup 0 when not written; smtp_alert from the server, else
-// smtp_alert_checker, else smtp_alert) and its inheritance (a real server
+// smtp_alert_checker, else smtp_alert, else off for a virtual server and
+// on for a real server) and its inheritance (a real server
 // takes what its virtual server sets).
 func checkerSettings(cfg *config.Config) *snmp.CheckerSettings {
 	cs := &snmp.CheckerSettings{}
@@ -235,7 +236,10 @@ func checkerSettings(cfg *config.Config) *snmp.CheckerSettings {
 		}
 		cs.Groups = append(cs.Groups, gs)
 	}
-	alert := func(own *bool) bool {
+	// alert resolves smtp_alert as keepalived does; def is what neither
+	// the server nor global_defs set gives: off for a virtual server, on
+	// for a real server (keepalived keeps that for compatibility).
+	alert := func(own *bool, def bool) bool {
 		switch g := cfg.Global; {
 		case own != nil:
 			return *own
@@ -244,7 +248,7 @@ func checkerSettings(cfg *config.Config) *snmp.CheckerSettings {
 		case g.SMTPAlert != nil:
 			return *g.SMTPAlert
 		}
-		return false
+		return def
 	}
 	timing := func(t config.Timing) (ct, dbr, wu, dl time.Duration, retry int) {
 		cSet, rSet, dSet, wSet, lSet := t.Configured()
@@ -275,7 +279,7 @@ func checkerSettings(cfg *config.Config) *snmp.CheckerSettings {
 			VirtualHost: vs.VirtualHost, Persistence: vs.Persistence, GranularityBits: vs.PersistenceBits,
 			HASuspend: vs.HASuspend, Alpha: vs.Alpha, Omega: vs.Omega, Quorum: vs.Quorum, Hysteresis: vs.Hysteresis,
 			QuorumUp: cmdLine(vs.QuorumUp), QuorumDown: cmdLine(vs.QuorumDown), Flags: vs.Flags,
-			Inhibit: vs.InhibitOnFailure, Weight: vs.Weight, SMTPAlert: alert(vs.SMTPAlert), SNMPName: vs.SNMPName}
+			Inhibit: vs.InhibitOnFailure, Weight: vs.Weight, SMTPAlert: alert(vs.SMTPAlert, false), SNMPName: vs.SNMPName}
 		if s.Scheduler == "" {
 			s.Scheduler = "wlc"
 		}
@@ -308,7 +312,7 @@ func checkerSettings(cfg *config.Config) *snmp.CheckerSettings {
 			r := snmp.RSSettings{Addr: rs.Addr, Port: rs.Port, Method: rs.Method, Tunnel: tunnel(rs.Tunnel), Weight: rs.Weight,
 				UThreshold: rs.UThreshold, LThreshold: rs.LThreshold, Inhibit: rs.InhibitOnFailure,
 				NotifyUp: cmdLine(rs.NotifyUp), NotifyDown: cmdLine(rs.NotifyDown), VirtualHost: rs.VirtualHost,
-				Alpha: rs.Alpha || vs.Alpha, SMTPAlert: alert(rs.SMTPAlert), SNMPName: rs.SNMPName}
+				Alpha: rs.Alpha || vs.Alpha, SMTPAlert: alert(rs.SMTPAlert, true), SNMPName: rs.SNMPName}
 			r.ConnectTimeout, r.DelayBeforeRetry, r.Warmup, r.DelayLoop, r.Retry = timing(rs.Timing)
 			s.Real = append(s.Real, r)
 		}

@@ -154,4 +154,14 @@ virtual_server group G {
 	if cs.Timeouts.TCP != 900 || cs.Timeouts.UDP != 30 || cs.Timeouts.TCPFin != 0 || cs.Sync != nil {
 		t.Errorf("timeouts %+v sync %+v", cs.Timeouts, cs.Sync)
 	}
+	// Without any smtp_alert keepalived shows a virtual server's off and a
+	// real server's on (its backward-compatible default).
+	cfg, ds = config.LoadBytes("t.conf", []byte(strings.Replace(text, "    smtp_alert_checker\n", "", 1)), config.LoadOptions{})
+	if ds.HasErrors() {
+		t.Fatal(ds.Error())
+	}
+	cs = snmpSettings(cfg).Checker
+	if web := cs.Servers[0]; web.SMTPAlert || !web.Real[0].SMTPAlert || web.Sorry.SMTPAlert {
+		t.Errorf("smtp_alert defaults: vs %v rs %v sorry %v, want false true false", web.SMTPAlert, web.Real[0].SMTPAlert, web.Sorry.SMTPAlert)
+	}
 }

@@ -444,6 +444,11 @@ func appendVirtualServer(v view, idx uint32, s *VSSettings, st *ctl.VirtualServe
 		v = append(v, agentx.Gauge(col(vsColPersistGran6), gran))
 	}
 	quorumUp := st != nil && st.Quorum
+	// The scheduler flags are three kernel bits each keyword sets: sh and
+	// mh share them (sh-fallback = mh-fallback = flag-1, sh-port =
+	// mh-port = flag-2), so keepalived shows both pairs the same.
+	sched1 := hasFlag(s.Flags, "flag-1") || hasFlag(s.Flags, "sh-fallback") || hasFlag(s.Flags, "mh-fallback")
+	sched2 := hasFlag(s.Flags, "flag-2") || hasFlag(s.Flags, "sh-port") || hasFlag(s.Flags, "mh-port")
 	v = append(v,
 		agentx.Gauge(col(vsColDelayLoop), secs(s.DelayLoop)),
 		agentx.Int32(col(vsColHASuspend), truth(s.HASuspend)),
@@ -456,8 +461,8 @@ func appendVirtualServer(v view, idx uint32, s *VSSettings, st *ctl.VirtualServe
 		agentx.Gauge(col(vsColHysteresis), uint32(s.Hysteresis)),
 		agentx.Int32(col(vsColOPS), truth(hasFlag(s.Flags, "ops"))),
 		agentx.Int32(col(vsColHashed), truth(hasFlag(s.Flags, "hashed"))),
-		agentx.Int32(col(vsColSHFallback), truth(hasFlag(s.Flags, "sh-fallback"))),
-		agentx.Int32(col(vsColSHPort), truth(hasFlag(s.Flags, "sh-port"))),
+		agentx.Int32(col(vsColSHFallback), truth(sched1)),
+		agentx.Int32(col(vsColSHPort), truth(sched2)),
 		agentx.Int32(col(vsColSched3), truth(hasFlag(s.Flags, "flag-3"))),
 		agentx.Int32(col(vsColActionWhenDown), truth(!s.Inhibit)),
 		agentx.Gauge(col(vsColRetry), uint32(s.Retry)),
@@ -465,8 +470,8 @@ func appendVirtualServer(v view, idx uint32, s *VSSettings, st *ctl.VirtualServe
 		agentx.Gauge(col(vsColWarmup), secs(s.Warmup)),
 		agentx.Int32(col(vsColWeight), int32(s.Weight)),
 		agentx.Int32(col(vsColSMTPAlert), truth(s.SMTPAlert)),
-		agentx.Int32(col(vsColMHFallback), truth(hasFlag(s.Flags, "mh-fallback"))),
-		agentx.Int32(col(vsColMHPort), truth(hasFlag(s.Flags, "mh-port"))),
+		agentx.Int32(col(vsColMHFallback), truth(sched1)),
+		agentx.Int32(col(vsColMHPort), truth(sched2)),
 		agentx.Gauge(col(vsColDelayLoopUsec), usecs(s.DelayLoop)),
 		agentx.Gauge(col(vsColDBRUsec), usecs(s.DelayBeforeRetry)),
 		agentx.Gauge(col(vsColWarmupUsec), usecs(s.Warmup)),

@@ -127,6 +127,8 @@ func TestViewChecker(t *testing.T) {
 		k + "3.3.1.9.3":    "INTEGER: 8",
 		k + "3.3.1.11.3":   "INTEGER: 2", // not programmed
 		k + "3.3.1.54.3":   "INTEGER: 1",
+		k + "3.3.1.63.3":   "INTEGER: 1", // mh-port is the same kernel bit as sh-port
+		k + "3.3.1.53.3":   "INTEGER: 2",
 		k + "3.4.1.2.1.1":  "INTEGER: 2", // the sorry server
 		k + "3.4.1.4.1.1":  `STRING: "\xc6\x12\x00\xc8"`,
 		k + "3.4.1.42.1.1": "INTEGER: 2",

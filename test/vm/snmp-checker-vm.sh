@@ -82,8 +82,9 @@ virtual_server fwmark 7 {
     delay_loop 3
     lb_algo rr
     lb_kind DR
-    real_server 198.18.0.2 80 {
+    real_server 198.18.0.2 {
         TCP_CHECK {
+            connect_port 80
             connect_timeout 1
         }
     }
