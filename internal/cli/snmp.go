@@ -97,6 +97,13 @@ type snmpRunner struct {
 	key    snmpKey
 	cancel context.CancelFunc
 	done   chan struct{}
+
+	// early holds the load balancer's changes made before the first agent
+	// started (the director starts first: its "starting with quorum up"
+	// comes before), handed to that agent as keepalived sends them.
+	earlyMu sync.Mutex
+	early   []ctl.LBEvent
+	started bool
 }
 
 // snmpKey is what restarts the agent when it changes.
@@ -128,6 +135,12 @@ func (r *snmpRunner) apply(cfg *config.Config) {
 	done := make(chan struct{})
 	r.cancel, r.done = cancel, done
 	r.running.Store(a)
+	r.earlyMu.Lock()
+	for _, ev := range r.early {
+		a.LBEvent(ev)
+	}
+	r.early, r.started = nil, true
+	r.earlyMu.Unlock()
 	go func() { a.Run(actx); close(done) }()
 	r.log.Info("SNMP subagent started", "socket", opts.Socket, "vrrp", opts.VRRP, "checker", opts.Checker, "traps", opts.Traps)
 }
@@ -181,6 +194,12 @@ func (t stateTee) VRRPGroupState(ev vrrp.GroupStateEvent) {
 func (r *snmpRunner) LBEvent(ev ctl.LBEvent) {
 	if a := r.running.Load(); a != nil {
 		a.LBEvent(ev)
+		return
+	}
+	r.earlyMu.Lock()
+	defer r.earlyMu.Unlock()
+	if !r.started && len(r.early) < 256 {
+		r.early = append(r.early, ev)
 	}
 }
 

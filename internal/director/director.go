@@ -908,6 +908,7 @@ func (d *Director) reconcile(why string) {
 				hm[rsAddr(rs)] = lb.Health{Up: h.up, Weight: h.weight}
 			}
 		}
+		firstEval := !d.quorum[name].Known
 		res := lb.Desired(t, hm, d.quorum[name])
 		if err := d.backendCheck(res.Services); err != nil {
 			d.notProgrammed(name, err, "backend", d.backend.Name())
@@ -926,6 +927,11 @@ func (d *Director) reconcile(why string) {
 			d.runScript(script, "virtual server "+name)
 			d.event(vs, nil, res.Quorum.Up)
 			d.fifoLine(fmt.Sprintf("VS %s %s\n", fmtVS(vs), upDown(res.Quorum.Up)))
+		} else if firstEval && res.Quorum.Up {
+			// keepalived notifies "Starting with quorum up" too (its
+			// virtualServerQuorumStateChange at start); the scripts keep
+			// lb.Desired's rule.
+			d.event(vs, nil, true)
 		}
 		desired = append(desired, res.Services...)
 	}

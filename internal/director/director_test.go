@@ -843,8 +843,9 @@ func TestRealLoopConcurrentInputs(t *testing.T) {
 	}
 }
 
-// TestLBEvents: with Options.Events the loop reports each real server
-// state change (with the live and configured counts, keepalived's trap
+// TestLBEvents: with Options.Events the loop reports the quorum up at
+// start (keepalived's "Starting with quorum up"), each real server state
+// change (with the live and configured counts, keepalived's trap
 // varbinds) and each quorum change, in that order; the status counts the
 // checkers that fail (realServerFailedChecks).
 func TestLBEvents(t *testing.T) {
@@ -867,6 +868,7 @@ func TestLBEvents(t *testing.T) {
 		t.Errorf("rs2 back: failed checkers %d, want 0", got)
 	}
 	want := []ctl.LBEvent{
+		{VS: vs, RSIndex: -1, Up: true, RealUp: 2, RealTotal: 2}, // starting with quorum up
 		{VS: vs, RS: "198.18.0.2:80", RSIndex: 0, Up: false, RealUp: 1, RealTotal: 2},
 		{VS: vs, RS: "198.18.0.3:80", RSIndex: 1, Up: false, RealUp: 0, RealTotal: 2},
 		{VS: vs, RSIndex: -1, Up: false, RealUp: 0, RealTotal: 2},

@@ -26,7 +26,8 @@ const (
 // real servers up, quorum (2) met. The second real server's listener is
 // killed: the walk shows it down with one failed check, one server up
 // and the quorum not met, and snmptrapd records keepalived's
-// realServerStateChange for it and virtualServerQuorumStateChange.
+// notifications: virtualServerQuorumStateChange at start (quorum met),
+// realServerStateChange for rs2, virtualServerQuorumStateChange (not met).
 func TestSNMPChecker(t *testing.T) {
 	netns.RequireRoot(t)
 	snmptest.Need(t, "snmpd", "snmpwalk", "snmptrapd")
@@ -140,9 +141,18 @@ virtual_server 192.0.2.100 1358 {
 	if v, ok := w[kaRS+"55.1.2"]; ok {
 		t.Errorf("realServerName of a server without snmp_name: %s", v)
 	}
-	if traps := checkerTraps(trapd.Traps()); len(traps) != 0 {
-		t.Errorf("notifications before any change: %q", traps)
+	vsBinds := `.1.3.6.1.4.1.9586.100.5.3.3.1.2 = INTEGER: 2|.1.3.6.1.4.1.9586.100.5.3.3.1.5 = INTEGER: 1|.1.3.6.1.4.1.9586.100.5.3.3.1.6 = Hex-STRING: C0 00 02 64 |.1.3.6.1.4.1.9586.100.5.3.3.1.7 = Gauge32: 1358|.1.3.6.1.4.1.9586.100.5.3.3.1.8 = INTEGER: 1`
+	quorumTrap := func(status, up int) string {
+		return fmt.Sprintf(`.1.3.6.1.6.3.1.1.4.1.0 = OID: .1.3.6.1.4.1.9586.100.5.3.5.0.2|%s|.1.3.6.1.4.1.9586.100.5.3.3.1.23 = INTEGER: %d|.1.3.6.1.4.1.9586.100.5.3.3.1.22 = Gauge32: 2|.1.3.6.1.4.1.9586.100.5.3.3.1.21 = Gauge32: %d|.1.3.6.1.4.1.9586.100.5.3.3.1.20 = Gauge32: 2|.1.3.6.1.4.1.9586.100.5.1.2.0 = STRING: "snmp-lb"`, vsBinds, status, up)
 	}
+	// At start, keepalived's "starting with quorum up" (sent once snmpd
+	// is there, though the load balancer started first).
+	want := []string{quorumTrap(1, 2)}
+	netns.Eventually(t, 20*time.Second, func() (bool, string) {
+		got := checkerTraps(trapd.Traps())
+		return strings.Join(got, "\n") == strings.Join(want, "\n"),
+			fmt.Sprintf("at start snmptrapd received\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	})
 
 	l2.Kill()
 	walkUntil("rs2 down", map[string]string{
@@ -152,12 +162,11 @@ virtual_server 192.0.2.100 1358 {
 		kaVS + "21.1":   "Gauge32: 1",
 		kaVS + "23.1":   "INTEGER: 2",
 	})
-	vsBinds := `.1.3.6.1.4.1.9586.100.5.3.3.1.2 = INTEGER: 2|.1.3.6.1.4.1.9586.100.5.3.3.1.5 = INTEGER: 1|.1.3.6.1.4.1.9586.100.5.3.3.1.6 = Hex-STRING: C0 00 02 64 |.1.3.6.1.4.1.9586.100.5.3.3.1.7 = Gauge32: 1358|.1.3.6.1.4.1.9586.100.5.3.3.1.8 = INTEGER: 1`
-	want := []string{
+	want = []string{
+		quorumTrap(1, 2),
 		`.1.3.6.1.6.3.1.1.4.1.0 = OID: .1.3.6.1.4.1.9586.100.5.3.5.0.1|.1.3.6.1.4.1.9586.100.5.3.4.1.3 = INTEGER: 1|.1.3.6.1.4.1.9586.100.5.3.4.1.4 = Hex-STRING: C6 12 00 03 |.1.3.6.1.4.1.9586.100.5.3.4.1.5 = Gauge32: 1358|.1.3.6.1.4.1.9586.100.5.3.4.1.6 = INTEGER: 2|` +
 			vsBinds + `|.1.3.6.1.4.1.9586.100.5.3.3.1.21 = Gauge32: 1|.1.3.6.1.4.1.9586.100.5.3.3.1.20 = Gauge32: 2|.1.3.6.1.4.1.9586.100.5.1.2.0 = STRING: "snmp-lb"`,
-		`.1.3.6.1.6.3.1.1.4.1.0 = OID: .1.3.6.1.4.1.9586.100.5.3.5.0.2|` + vsBinds +
-			`|.1.3.6.1.4.1.9586.100.5.3.3.1.23 = INTEGER: 2|.1.3.6.1.4.1.9586.100.5.3.3.1.22 = Gauge32: 2|.1.3.6.1.4.1.9586.100.5.3.3.1.21 = Gauge32: 1|.1.3.6.1.4.1.9586.100.5.3.3.1.20 = Gauge32: 2|.1.3.6.1.4.1.9586.100.5.1.2.0 = STRING: "snmp-lb"`,
+		quorumTrap(2, 1),
 	}
 	netns.Eventually(t, 20*time.Second, func() (bool, string) {
 		got := checkerTraps(trapd.Traps())

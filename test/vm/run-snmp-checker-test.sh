@@ -11,7 +11,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 GO=${GO:-go}
-for b in /usr/sbin/keepalived /usr/sbin/snmpd /usr/bin/snmpwalk /usr/bin/snmpget; do
+for b in /usr/sbin/keepalived /usr/sbin/snmpd /usr/sbin/snmptrapd /usr/bin/snmpwalk /usr/bin/snmpget; do
   [ -x "$b" ] || { echo "run-snmp-checker-test: $b missing (apt-get install keepalived snmpd snmp)" >&2; exit 2; }
 done
 x=$(mktemp -d /tmp/gokeepalived-svm.XXXXXX)
@@ -20,5 +20,5 @@ mkdir -p "$x/bin"
 (cd "$root" && CGO_ENABLED=0 "$GO" build -o "$x/bin/gokeepalived" ./cmd/gokeepalived) ||
   { echo "run-snmp-checker-test: building gokeepalived failed" >&2; exit 2; }
 cp "$here/snmp-checker-vm.sh" "$x/"
-export IPVS_VM_BINS="${IPVS_VM_BINS:-} /usr/sbin/keepalived /usr/sbin/snmpd /usr/bin/snmpwalk /usr/bin/snmpget"
+export IPVS_VM_BINS="${IPVS_VM_BINS:-} /usr/sbin/keepalived /usr/sbin/snmpd /usr/sbin/snmptrapd /usr/bin/snmpwalk /usr/bin/snmpget"
 exec "$here/ipvs-vm.sh" "$x" "sh /extra/snmp-checker-vm.sh"

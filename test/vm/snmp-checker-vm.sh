@@ -4,8 +4,10 @@
 # same virtual server on IPVS with enable_snmp_checker against one snmpd
 # (its own AgentX socket, SNMP on 127.0.0.1 only); snmpwalk reads
 # KEEPALIVED-MIB's check tree from each once rs2 is down. Each walk line is
-# printed as "KA-WALK: <line>" / "GK-WALK: <line>" for the host test
-# (snmp_checker_test.go) to compare object by object.
+# printed as "KA-WALK: <line>" / "GK-WALK: <line>", each check-tree
+# notification snmptrapd received as "KA-TRAP: " / "GK-TRAP: " (and those
+# of the daemon's shutdown as "KA-TRAP-STOP: " / "GK-TRAP-STOP: ") for the
+# host test (snmp_checker_test.go) to compare.
 #
 #   director 198.18.0.1/15 on br0 ── rs1 ns 198.18.0.2, rs2 ns 198.18.0.3 (busybox httpd; rs2 stopped)
 #
@@ -36,7 +38,19 @@ master agentx
 agentXSocket unix:/tmp/snmp/agentx.sock
 agentaddress udp:127.0.0.1:1161
 rocommunity public 127.0.0.1
+trap2sink udp:127.0.0.1:1162 public
 EOF
+echo "disableAuthorization yes" > /tmp/snmp/snmptrapd.conf
+: > /tmp/snmp/traps.log
+snmptrapd -f -C -c /tmp/snmp/snmptrapd.conf -On -Lf /tmp/snmp/traps.log -F 'TRAP %V|%v\n' udp:127.0.0.1:1162 &
+trapdpid=$!
+# snmpd must answer before a daemon starts: a notification sent before the
+# daemon's AgentX session is up is lost (keepalived's and ours alike).
+d=$(( $(now) + 60 ))
+until [ -S /tmp/snmp/agentx.sock ] && snmpget -v2c -c public -t 1 -r 0 127.0.0.1:1161 .1.3.6.1.2.1.1.3.0 >/dev/null 2>&1; do
+  [ "$(now)" -lt "$d" ] || fail "snmpd not ready"
+  sleep 1
+done
 snmpd -f -Lf /tmp/snmp/snmpd.log -C -c /tmp/snmp/snmpd.conf -p /tmp/snmp/snmpd.pid &
 snmpdpid=$!
 
@@ -44,6 +58,7 @@ cat > /tmp/k.conf <<EOF
 global_defs {
     router_id SNMP_VM
     enable_snmp_checker
+    enable_traps
     snmp_socket unix:/tmp/snmp/agentx.sock
     lvs_timeouts tcp 900 udp 30
 }
@@ -117,16 +132,41 @@ walk() {
   snmpwalk -v2c -c public -On -Oe -t 3 -r 2 127.0.0.1:1161 .1.3.6.1.4.1.9586.100.5.3 | sed "s/^/$1: /"
 }
 
+# The check tree's notifications snmptrapd logged (the log is never
+# truncated: snmptrapd keeps writing at its own offset).
+checktraps() { grep '^TRAP .*9586.100.5.3.5.0.' /tmp/snmp/traps.log; }
+shown=0
+# show PREFIX: the check tree's notifications logged since the last call.
+show() {
+  checktraps | tail -n +$((shown + 1)) | sed "s/^/$1: /"
+  shown=$(checktraps | wc -l)
+}
+# traps PREFIX PID: the notifications of this daemon (once rs2's
+# realServerStateChange is in), printed with PREFIX; then PID gets SIGTERM
+# and the notifications of its shutdown are printed with PREFIX-STOP.
+traps() {
+  d=$(( $(now) + 20 ))
+  until checktraps | tail -n +$((shown + 1)) | grep -q '5.3.5.0.1|'; do
+    [ "$(now)" -lt "$d" ] || { echo "no realServerStateChange"; cat /tmp/snmp/traps.log; return 1; }
+    sleep 1
+  done
+  sleep 2
+  show "$1"
+  kill -TERM "$2"; wait "$2"
+  sleep 2
+  show "$1-STOP"
+}
+
 keepalived -n -C -l -D -f /tmp/k.conf -p /tmp/ka.pid -c /tmp/kc.pid -r /tmp/kr.pid -b /tmp/kb.pid > /tmp/ka.log 2>&1 &
 kapid=$!
 walk KA-WALK || { cat /tmp/ka.log; fail "keepalived walk"; }
-kill -TERM $kapid; wait $kapid
+traps KA-TRAP $kapid || fail "keepalived traps"
 ipvsadm -C
 
 /extra/bin/gokeepalived -n -C -l -D --lb-backend=ipvs -f /tmp/k.conf -p /tmp/gk.pid -c /tmp/gc.pid -r /tmp/gr.pid \
   --control-socket /tmp/gk.sock > /tmp/gk.log 2>&1 &
 gkpid=$!
 walk GK-WALK || { tail -n 40 /tmp/gk.log; fail "gokeepalived walk"; }
-kill -TERM $gkpid; wait $gkpid
-kill $snmpdpid
+traps GK-TRAP $gkpid || { tail -n 40 /tmp/gk.log; fail "gokeepalived traps"; }
+kill $snmpdpid $trapdpid
 echo "SNMP-VM: DONE"

@@ -71,7 +71,9 @@ func notServed(oid string) (string, bool) {
 // snmpwalk reads the check tree from each. Every object gokeepalived
 // serves must read exactly as keepalived's; every object keepalived serves
 // that gokeepalived does not must be in checkerNotServed; each listed
-// difference must exist.
+// difference must exist. Both send the same realServerStateChange when
+// rs2 is found down (snmptrapd in the VM); keepalived's shutdown
+// notifications are logged, gokeepalived sends none.
 //
 // It boots a second VM (about 2 minutes under TCG on a loaded 2-core
 // machine, beyond make test's budget), so it runs only with
@@ -108,6 +110,7 @@ func TestSNMPCheckerDifferentialVM(t *testing.T) {
 		t.Fatalf("the SNMP checker run in the VM failed: %v", err)
 	}
 	ka, gk := map[string]string{}, map[string]string{}
+	traps := map[string][]string{}
 	for _, l := range strings.Split(log, "\n") {
 		l = strings.TrimRight(l, "\r")
 		for prefix, m := range map[string]map[string]string{"KA-WALK: ": ka, "GK-WALK: ": gk} {
@@ -117,7 +120,27 @@ func TestSNMPCheckerDifferentialVM(t *testing.T) {
 				}
 			}
 		}
+		for _, prefix := range []string{"KA-TRAP", "GK-TRAP", "KA-TRAP-STOP", "GK-TRAP-STOP"} {
+			if rest, ok := strings.CutPrefix(l, prefix+": TRAP "); ok {
+				// snmpd's sysUpTime.0 comes first and differs.
+				if strings.HasPrefix(rest, ".1.3.6.1.2.1.1.3.0 = ") {
+					_, rest, _ = strings.Cut(rest, "|")
+				}
+				traps[prefix] = append(traps[prefix], rest)
+			}
+		}
 	}
+	// The notifications while running must be the same (rs2 found down:
+	// realServerStateChange); keepalived's shutdown notifications are a
+	// listed difference (gokeepalived sends none).
+	if len(traps["KA-TRAP"]) == 0 || strings.Join(traps["KA-TRAP"], "\n") != strings.Join(traps["GK-TRAP"], "\n") {
+		t.Errorf("notifications differ:\nkeepalived:\n%s\ngokeepalived:\n%s", strings.Join(traps["KA-TRAP"], "\n"), strings.Join(traps["GK-TRAP"], "\n"))
+	}
+	if len(traps["GK-TRAP-STOP"]) != 0 {
+		t.Errorf("gokeepalived sent notifications at shutdown (documented as not sent): %q", traps["GK-TRAP-STOP"])
+	}
+	t.Logf("notifications (both):\n%s\nkeepalived's at shutdown (not sent by gokeepalived):\n%s",
+		strings.Join(traps["KA-TRAP"], "\n"), strings.Join(traps["KA-TRAP-STOP"], "\n"))
 	if len(ka) < 50 || len(gk) < 50 || !strings.Contains(log, "SNMP-VM: DONE") {
 		t.Fatalf("walks incomplete (keepalived %d objects, gokeepalived %d):\n%s", len(ka), len(gk), log)
 	}
