@@ -241,8 +241,13 @@ func runDaemon(o Options, cfg *config.Config, stderr io.Writer) int {
 	var lvs *director.Director
 	var states daemon.StateSink
 	var vsStatus daemon.VirtualServerStatus
+	// The SNMP subagent reads the published snapshot on its own goroutines
+	// and hears state changes as events, like the load balancer (and the
+	// load balancer's real server and quorum changes).
+	agent := &snmpRunner{ctx: ctx, o: o, log: log}
 	if !o.VRRPOnly {
-		lvs = director.New(director.Options{Backend: o.LBBackend, DontRelease: o.DontReleaseLB, Logger: log, Open: openBackend})
+		lvs = director.New(director.Options{Backend: o.LBBackend, DontRelease: o.DontReleaseLB, Logger: log, Open: openBackend,
+			Events: agent.LBEvent})
 		if err := lvs.Start(cfg); err != nil {
 			log.Error("gokeepalived stopped", "err", err)
 			fmt.Fprintf(stderr, "gokeepalived: %v\n", err)
@@ -251,9 +256,6 @@ func runDaemon(o Options, cfg *config.Config, stderr io.Writer) int {
 		defer lvs.Stop()
 		states, vsStatus = lvs, lvs
 	}
-	// The SNMP subagent reads the published snapshot on its own goroutines
-	// and hears state changes as events, like the load balancer.
-	agent := &snmpRunner{ctx: ctx, o: o, log: log}
 	// The DBus service (enable_dbus) likewise; it stops after the loop.
 	bus := &dbusRunner{log: log}
 	// The BGP speaker (the bgp block) hears VRRP and BFD state changes as

@@ -175,12 +175,12 @@ func TestUnsupportedKeywordsFlag(t *testing.T) {
 	var found bool
 	for _, l := range lines[2:] {
 		f := strings.Fields(l)
-		if len(f) >= 2 && f[0] == "global_defs" && f[len(f)-1] == "enable_snmp_checker" {
+		if len(f) >= 2 && f[0] == "global_defs" && f[len(f)-1] == "vrrp_garp_extra_if" {
 			found = true
 		}
 	}
 	if !found {
-		t.Errorf("list lacks 'global_defs enable_snmp_checker':\n%s", stdout)
+		t.Errorf("list lacks 'global_defs vrrp_garp_extra_if':\n%s", stdout)
 	}
 	if n := len(lines) - 2; n < 10 {
 		t.Errorf("only %d keywords listed", n)

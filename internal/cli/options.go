@@ -169,7 +169,7 @@ func newFlagSet(o *Options) *pflag.FlagSet {
 	fs.StringVarP(&o.BFDPidFile, "bfd_pid", "b", "/run/bfd.pid", "Use specified pidfile for BFD child process")
 	fs.BoolVarP(&o.Genhash, "genhash", "T", false, "Enter into genhash utility mode (this must be the first option)")
 	fs.BoolVarP(&o.AddrMonitor, "address-monitoring", "a", false, "Report all address additions/deletions notified via netlink")
-	fs.BoolVarP(&o.SNMP, "snmp", "x", false, "Enable SNMP subsystem (enable_snmp_vrrp)")
+	fs.BoolVarP(&o.SNMP, "snmp", "x", false, "Enable SNMP subsystem (enable_snmp_vrrp, enable_snmp_checker, enable_snmp_rfc)")
 	fs.StringVarP(&o.SNMPSocket, "snmp-agent-socket", "A", "", "Use the specified socket for master agent (unless snmp_socket is set)")
 	fs.StringVarP(&o.Namespace, "namespace", "s", "", "Run in network namespace NAME (overrides config)")
 	fs.BoolVarP(&o.CoreDump, "core-dump", "m", false, "Produce core dump if terminate abnormally")

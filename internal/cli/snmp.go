@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"gokeepalived/internal/config"
 	"gokeepalived/internal/ctl"
@@ -19,13 +20,14 @@ import (
 )
 
 // snmpOptions decides the SNMP subagent as keepalived does: -x turns on
-// enable_snmp_vrrp, enable_snmp_rfcv2 and enable_snmp_rfcv3, -A sets the socket unless
+// enable_snmp_vrrp, enable_snmp_checker, enable_snmp_rfcv2 and
+// enable_snmp_rfcv3, -A sets the socket unless
 // snmp_socket does; the agent runs when any MIB is on, and sends their
 // notifications when enable_traps is on too.
 func snmpOptions(o Options, cfg *config.Config) snmp.Options {
 	g := cfg.Global
 	opts := snmp.Options{Socket: g.SNMPSocket, VRRP: g.EnableSNMPVRRP || o.SNMP, RFC2787: g.EnableSNMPRFCv2 || o.SNMP,
-		RFC6527: g.EnableSNMPRFCv3 || o.SNMP, Traps: g.EnableTraps}
+		RFC6527: g.EnableSNMPRFCv3 || o.SNMP, Checker: g.EnableSNMPChecker || o.SNMP, Traps: g.EnableTraps}
 	if opts.Socket == "" {
 		opts.Socket = o.SNMPSocket
 	}
@@ -59,6 +61,7 @@ func snmpSettings(cfg *config.Config) snmp.Settings {
 		}
 		set.SyncGroups[g.Name] = gs
 	}
+	set.Checker = checkerSettings(cfg)
 	for _, in := range cfg.Instances {
 		if in.Auth != nil {
 			if set.AuthTypes == nil {
@@ -94,12 +97,19 @@ type snmpRunner struct {
 	key    snmpKey
 	cancel context.CancelFunc
 	done   chan struct{}
+
+	// early holds the load balancer's changes made before the first agent
+	// started (the director starts first: its "starting with quorum up"
+	// comes before), handed to that agent as keepalived sends them.
+	earlyMu sync.Mutex
+	early   []ctl.LBEvent
+	started bool
 }
 
 // snmpKey is what restarts the agent when it changes.
 type snmpKey struct {
-	socket                        string
-	vrrp, rfc2787, rfc6527, traps bool
+	socket                                 string
+	vrrp, rfc2787, rfc6527, checker, traps bool
 }
 
 // apply runs the agent cfg asks for: started, restarted when its socket,
@@ -107,7 +117,7 @@ type snmpKey struct {
 // the new settings.
 func (r *snmpRunner) apply(cfg *config.Config) {
 	opts := snmpOptions(r.o, cfg)
-	key := snmpKey{opts.Socket, opts.VRRP, opts.RFC2787, opts.RFC6527, opts.Traps}
+	key := snmpKey{opts.Socket, opts.VRRP, opts.RFC2787, opts.RFC6527, opts.Checker, opts.Traps}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if a := r.running.Load(); a != nil && key == r.key {
@@ -115,7 +125,7 @@ func (r *snmpRunner) apply(cfg *config.Config) {
 		return
 	}
 	r.stopLocked()
-	if !opts.VRRP && !opts.RFC2787 && !opts.RFC6527 {
+	if !opts.VRRP && !opts.RFC2787 && !opts.RFC6527 && !opts.Checker {
 		return
 	}
 	r.key = key
@@ -125,8 +135,14 @@ func (r *snmpRunner) apply(cfg *config.Config) {
 	done := make(chan struct{})
 	r.cancel, r.done = cancel, done
 	r.running.Store(a)
+	r.earlyMu.Lock()
+	for _, ev := range r.early {
+		a.LBEvent(ev)
+	}
+	r.early, r.started = nil, true
+	r.earlyMu.Unlock()
 	go func() { a.Run(actx); close(done) }()
-	r.log.Info("SNMP subagent started", "socket", opts.Socket, "traps", opts.Traps)
+	r.log.Info("SNMP subagent started", "socket", opts.Socket, "vrrp", opts.VRRP, "checker", opts.Checker, "traps", opts.Traps)
 }
 
 func (r *snmpRunner) stopLocked() {
@@ -173,6 +189,20 @@ func (t stateTee) VRRPGroupState(ev vrrp.GroupStateEvent) {
 	}
 }
 
+// LBEvent hands a real server's or a virtual server's quorum change to
+// the running agent (the director's Events).
+func (r *snmpRunner) LBEvent(ev ctl.LBEvent) {
+	if a := r.running.Load(); a != nil {
+		a.LBEvent(ev)
+		return
+	}
+	r.earlyMu.Lock()
+	defer r.earlyMu.Unlock()
+	if !r.started && len(r.early) < 256 {
+		r.early = append(r.early, ev)
+	}
+}
+
 // VRRPGroupState hands a sync-group state change to the running agent.
 func (r *snmpRunner) VRRPGroupState(ev vrrp.GroupStateEvent) {
 	if a := r.running.Load(); a != nil {
@@ -200,4 +230,118 @@ func cmdLine(r *config.ScriptRef) string {
 		}
 	}
 	return strings.Join(args, " ")
+}
+
+// checkerSettings are the virtual servers, groups, LVS sync daemon and
+// timeouts as KEEPALIVED-MIB's check tree shows them, with keepalived's
+// defaults (delay_loop 60 s, connect timeout 5 s, retry, delay before
+// retry and warmup 0 when not written; smtp_alert from the server, else
+// smtp_alert_checker, else smtp_alert, else off for a virtual server and
+// on for a real server) and its inheritance (a real server
+// takes what its virtual server sets).
+func checkerSettings(cfg *config.Config) *snmp.CheckerSettings {
+	cs := &snmp.CheckerSettings{}
+	for _, g := range cfg.VirtualServerGroups {
+		gs := snmp.VSGroupSettings{Name: g.Name}
+		for _, e := range g.Entries {
+			if e.FWMark != 0 {
+				gs.Members = append(gs.Members, snmp.VSGroupMember{FWMark: e.FWMark})
+			}
+		}
+		for _, e := range g.Entries {
+			if e.FWMark == 0 {
+				gs.Members = append(gs.Members, snmp.VSGroupMember{First: e.First, Last: e.Last, Port: e.Port})
+			}
+		}
+		cs.Groups = append(cs.Groups, gs)
+	}
+	// alert resolves smtp_alert as keepalived does; def is what neither
+	// the server nor global_defs set gives: off for a virtual server, on
+	// for a real server (keepalived keeps that for compatibility).
+	alert := func(own *bool, def bool) bool {
+		switch g := cfg.Global; {
+		case own != nil:
+			return *own
+		case g.SMTPAlertChecker != nil:
+			return *g.SMTPAlertChecker
+		case g.SMTPAlert != nil:
+			return *g.SMTPAlert
+		}
+		return def
+	}
+	timing := func(t config.Timing) (ct, dbr, wu, dl time.Duration, retry int) {
+		cSet, rSet, dSet, wSet, lSet := t.Configured()
+		ct, dl = 5*time.Second, 60*time.Second
+		if cSet {
+			ct = t.ConnectTimeout
+		}
+		if lSet {
+			dl = t.DelayLoop
+		}
+		if rSet {
+			retry = t.Retry
+		}
+		if dSet {
+			dbr = t.DelayBeforeRetry
+		}
+		if wSet {
+			wu = t.Warmup
+		}
+		return
+	}
+	tunnel := func(t config.Tunnel) snmp.Tunnel {
+		return snmp.Tunnel{Type: t.Type, Port: t.Port, Checksum: t.Checksum}
+	}
+	for _, vs := range cfg.VirtualServers {
+		s := snmp.VSSettings{Name: vs.Name(), Group: vs.Group, FWMark: vs.FWMark, Addr: vs.Addr, Port: vs.Port,
+			Protocol: vs.Protocol, Scheduler: vs.Scheduler, Method: vs.Method, Tunnel: tunnel(vs.Tunnel),
+			VirtualHost: vs.VirtualHost, Persistence: vs.Persistence, GranularityBits: vs.PersistenceBits,
+			HASuspend: vs.HASuspend, Alpha: vs.Alpha, Omega: vs.Omega, Quorum: vs.Quorum, Hysteresis: vs.Hysteresis,
+			QuorumUp: cmdLine(vs.QuorumUp), QuorumDown: cmdLine(vs.QuorumDown), Flags: vs.Flags,
+			Inhibit: vs.InhibitOnFailure, Weight: vs.Weight, SMTPAlert: alert(vs.SMTPAlert, false), SNMPName: vs.SNMPName}
+		if s.Scheduler == "" {
+			s.Scheduler = "wlc"
+		}
+		s.ConnectTimeout, s.DelayBeforeRetry, s.Warmup, s.DelayLoop, s.Retry = timing(vs.Timing)
+		switch {
+		case vs.Addr.IsValid():
+			s.IPv6 = vs.Addr.Is6() && !vs.Addr.Is4In6()
+		case vs.IPFamily != "":
+			s.IPv6 = vs.IPFamily == "inet6"
+		case len(vs.RealServers) > 0:
+			s.IPv6 = vs.RealServers[0].Addr.Is6() && !vs.RealServers[0].Addr.Is4In6()
+		}
+		if so := vs.Sorry; so != nil {
+			// keepalived's sorry server takes only its virtual server's
+			// forwarding method: every other value is zero.
+			m := so.Method
+			if m == "" {
+				m = vs.Method
+			}
+			r := snmp.RSSettings{Addr: so.Addr, Port: so.Port, Method: m, Tunnel: tunnel(so.Tunnel)}
+			if so.Method == "" {
+				r.Tunnel = tunnel(vs.Tunnel)
+			}
+			if r.Port == 0 {
+				r.Port = vs.Port
+			}
+			s.Sorry = &r
+		}
+		for _, rs := range vs.RealServers {
+			r := snmp.RSSettings{Addr: rs.Addr, Port: rs.Port, Method: rs.Method, Tunnel: tunnel(rs.Tunnel), Weight: rs.Weight,
+				UThreshold: rs.UThreshold, LThreshold: rs.LThreshold, Inhibit: rs.InhibitOnFailure,
+				NotifyUp: cmdLine(rs.NotifyUp), NotifyDown: cmdLine(rs.NotifyDown), VirtualHost: rs.VirtualHost,
+				Alpha: rs.Alpha || vs.Alpha, SMTPAlert: alert(rs.SMTPAlert, true), SNMPName: rs.SNMPName}
+			r.ConnectTimeout, r.DelayBeforeRetry, r.Warmup, r.DelayLoop, r.Retry = timing(rs.Timing)
+			s.Real = append(s.Real, r)
+		}
+		cs.Servers = append(cs.Servers, s)
+	}
+	t := cfg.Global.LVSTimeouts
+	cs.Timeouts.TCP, cs.Timeouts.TCPFin, cs.Timeouts.UDP = int(t.TCP/time.Second), int(t.TCPFin/time.Second), int(t.UDP/time.Second)
+	if sd := cfg.Global.LVSSyncDaemon; sd != nil {
+		cs.Sync = &snmp.SyncSettings{Interface: sd.Interface, Instance: sd.Instance, SyncID: cfg.EffectiveSyncID(),
+			MaxLen: sd.MaxLen, Port: sd.Port, TTL: sd.TTL, Group: sd.Group}
+	}
+	return cs
 }

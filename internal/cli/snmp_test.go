@@ -74,3 +74,94 @@ func TestSNMPRunnerFollowsReloads(t *testing.T) {
 	}
 	routerID("r4")
 }
+
+// enable_snmp_checker (or -x) serves the check tree; the configuration
+// becomes the tree's settings with keepalived's defaults and inheritance:
+// delay_loop 60 s and connect timeout 5 s unless written, a real server
+// taking its virtual server's timing, the sorry server with only its
+// address and method, a group's fwmarks before its addresses.
+func TestCheckerSettings(t *testing.T) {
+	if o := snmpOptions(Options{}, snmpConf(t, "    enable_snmp_checker\n")); !o.Checker || o.VRRP {
+		t.Errorf("enable_snmp_checker: checker %v vrrp %v", o.Checker, o.VRRP)
+	}
+	if o := snmpOptions(Options{SNMP: true}, snmpConf(t, "")); !o.Checker || !o.VRRP {
+		t.Errorf("-x: checker %v vrrp %v", o.Checker, o.VRRP)
+	}
+	if o := snmpOptions(Options{}, snmpConf(t, "    enable_snmp_vrrp\n")); o.Checker {
+		t.Error("enable_snmp_vrrp alone serves the check tree")
+	}
+	text := `global_defs {
+    enable_snmp_checker
+    smtp_alert_checker
+    lvs_timeouts tcp 900 udp 30
+}
+virtual_server_group G {
+    192.0.2.10-20 53
+    fwmark 9
+}
+virtual_server 192.0.2.100 80 {
+    protocol TCP
+    delay_loop 2
+    retry 4
+    snmp_name web-vip
+    sorry_server 198.18.0.200 8080
+    real_server 198.18.0.2 80 {
+        snmp_name web-1
+        weight 3
+        connect_timeout 2
+        TCP_CHECK {
+        }
+    }
+}
+virtual_server group G {
+    protocol UDP
+    real_server 198.18.0.3 53 {
+        smtp_alert no
+        MISC_CHECK {
+            misc_path /bin/true
+        }
+    }
+}
+`
+	cfg, ds := config.LoadBytes("t.conf", []byte(text), config.LoadOptions{})
+	if ds.HasErrors() {
+		t.Fatal(ds.Error())
+	}
+	cs := snmpSettings(cfg).Checker
+	if len(cs.Servers) != 2 || len(cs.Groups) != 1 {
+		t.Fatalf("%d servers, %d groups", len(cs.Servers), len(cs.Groups))
+	}
+	g := cs.Groups[0]
+	if len(g.Members) != 2 || g.Members[0].FWMark != 9 || g.Members[1].First.String() != "192.0.2.10" || g.Members[1].Last.String() != "192.0.2.20" || g.Members[1].Port != 53 {
+		t.Errorf("group members %+v", g.Members)
+	}
+	web := cs.Servers[0]
+	if web.Name != "192.0.2.100:80/TCP" || web.SNMPName != "web-vip" || web.DelayLoop != 2*time.Second || web.Retry != 4 ||
+		web.ConnectTimeout != 5*time.Second || web.Scheduler != "wlc" || !web.SMTPAlert {
+		t.Errorf("virtual server %+v", web)
+	}
+	if so := web.Sorry; so == nil || so.Addr.String() != "198.18.0.200" || so.Port != 8080 || so.Method != "NAT" || so.DelayLoop != 0 || so.Alpha || so.SMTPAlert {
+		t.Errorf("sorry server %+v", web.Sorry)
+	}
+	rs := web.Real[0]
+	if rs.SNMPName != "web-1" || rs.Weight != 3 || rs.ConnectTimeout != 2*time.Second || rs.DelayLoop != 2*time.Second || rs.Retry != 4 || !rs.SMTPAlert {
+		t.Errorf("real server %+v", rs)
+	}
+	grp := cs.Servers[1]
+	if grp.Group != "G" || grp.Protocol != "UDP" || grp.DelayLoop != 60*time.Second || grp.Real[0].SMTPAlert || grp.Real[0].SNMPName != "" {
+		t.Errorf("group virtual server %+v", grp)
+	}
+	if cs.Timeouts.TCP != 900 || cs.Timeouts.UDP != 30 || cs.Timeouts.TCPFin != 0 || cs.Sync != nil {
+		t.Errorf("timeouts %+v sync %+v", cs.Timeouts, cs.Sync)
+	}
+	// Without any smtp_alert keepalived shows a virtual server's off and a
+	// real server's on (its backward-compatible default).
+	cfg, ds = config.LoadBytes("t.conf", []byte(strings.Replace(text, "    smtp_alert_checker\n", "", 1)), config.LoadOptions{})
+	if ds.HasErrors() {
+		t.Fatal(ds.Error())
+	}
+	cs = snmpSettings(cfg).Checker
+	if web := cs.Servers[0]; web.SMTPAlert || !web.Real[0].SMTPAlert || web.Sorry.SMTPAlert {
+		t.Errorf("smtp_alert defaults: vs %v rs %v sorry %v, want false true false", web.SMTPAlert, web.Real[0].SMTPAlert, web.Sorry.SMTPAlert)
+	}
+}

@@ -101,6 +101,7 @@ var auditRows = map[string]auditRow{
 	"global_defs vrrp_garp_extra_if":     {Line: "vrrp_garp_extra_if all 30", Effect: []string{"TestGARPExtraIf"}},
 	"vrrp_instance garp_extra_if":        {Line: "garp_extra_if all 30", Effect: []string{"TestGARPExtraIf", "TestFeatureGARPGroup"}},
 	"vrrp_instance linkbeat_use_polling": {Effect: []string{"TestLinkbeatPolling", "TestFeatureLinkDelaysAndLinkbeat"}},
+	"global_defs enable_snmp_checker":    {Effect: []string{"TestSNMPChecker", "TestSnmpdChecker"}},
 }
 
 // auditRowsMissing is how many implemented global_defs keywords may still

@@ -500,3 +500,10 @@ func hexPattern(p string) (value, mask []byte) {
 	}
 	return value, mask
 }
+
+// Configured reports which of the timing values were written at this
+// level or one it inherits from.
+func (t Timing) Configured() (connectTimeout, retry, delayBeforeRetry, warmup, delayLoop bool) {
+	return t.set&setConnectTimeout != 0, t.set&setRetry != 0, t.set&setDelayBeforeRetry != 0,
+		t.set&setWarmup != 0, t.set&setDelayLoop != 0
+}

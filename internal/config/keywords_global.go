@@ -339,7 +339,7 @@ func globalDefsBlock() *BlockSpec {
 		set(flag("enable_snmp_rfc"), func(b *builder, g *Global, n *syntax.Node) { g.EnableSNMPRFCv2, g.EnableSNMPRFCv3 = true, true }),
 		flagKw("enable_snmp_rfcv2", func(g *Global) *bool { return &g.EnableSNMPRFCv2 }, true),
 		flagKw("enable_snmp_rfcv3", func(g *Global) *bool { return &g.EnableSNMPRFCv3 }, true),
-		flag("enable_snmp_checker").unimpl(),
+		flagKw("enable_snmp_checker", func(g *Global) *bool { return &g.EnableSNMPChecker }, true),
 		flagKw("enable_dbus", func(g *Global) *bool { return &g.EnableDBus }, true),
 		show(set(str("dbus_service_name"), func(b *builder, g *Global, n *syntax.Node) {
 			a := n.Args[0]

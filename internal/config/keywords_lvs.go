@@ -234,7 +234,7 @@ func virtualServerBlock() *BlockSpec {
 		vsFlagKw("mh-port"),
 		vsFlagKw("mh-fallback"),
 		vsFlagKw("ops"),
-		str("snmp_name").unimpl(),
+		strKw("snmp_name", func(v vs) *string { return &v.SNMPName }),
 		// keepalived 2.2.7: "Virtual server weight %s is outside range 1-65535".
 		intKw("weight", 1, 65535, func(v vs) *int { return &v.Weight }),
 	)
@@ -305,7 +305,7 @@ func realServerBlock() *BlockSpec {
 		optBoolKw("inhibit_on_failure", func(r rs) *bool { return &r.InhibitOnFailure }),
 		intKw("uthreshold", 0, 4294967295, func(r rs) *int { return &r.UThreshold }),
 		intKw("lthreshold", 0, 4294967295, func(r rs) *int { return &r.LThreshold }),
-		str("snmp_name").unimpl(),
+		strKw("snmp_name", func(r rs) *string { return &r.SNMPName }),
 	)
 	b.add(vsTimingKeywords()...)
 	for _, ck := range checkerKinds {

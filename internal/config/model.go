@@ -356,6 +356,9 @@ type Global struct {
 	// EnableSNMPRFCv3 is enable_snmp_rfcv3: serve VRRPv3-MIB (RFC 6527).
 	// enable_snmp_rfc sets both.
 	EnableSNMPRFCv3 bool
+	// EnableSNMPChecker is enable_snmp_checker: serve KEEPALIVED-MIB's
+	// check tree (virtual and real servers).
+	EnableSNMPChecker bool
 	// EnableTraps is enable_traps: send keepalived's SNMP notifications.
 	EnableTraps bool
 	// EnableDBus is enable_dbus: serve keepalived's DBus interface on the
@@ -740,10 +743,13 @@ type VirtualServer struct {
 	Hysteresis             int
 	QuorumUp, QuorumDown   *ScriptRef
 	VirtualHost            string
-	SMTPAlert              *bool
-	Timing                 Timing // defaults inherited by real servers and checkers
-	InhibitOnFailure       bool
-	RealServers            []*RealServer
+	// SNMPName is snmp_name: the name KEEPALIVED-MIB's virtualServerName
+	// shows ("" = none).
+	SNMPName         string
+	SMTPAlert        *bool
+	Timing           Timing // defaults inherited by real servers and checkers
+	InhibitOnFailure bool
+	RealServers      []*RealServer
 	// Flags are the flag keywords that took effect (ops, flag-1..3,
 	// sh-port, sh-fallback, mh-port, mh-fallback), in file order.
 	Flags []string
@@ -813,7 +819,10 @@ type RealServer struct {
 	Checkers         []*Checker
 	// UThreshold and LThreshold are uthreshold/lthreshold (0 = none).
 	UThreshold, LThreshold int
-	weightSet              bool // weight was written in the block
+	// SNMPName is snmp_name: the name KEEPALIVED-MIB's realServerName
+	// shows ("" = none).
+	SNMPName  string
+	weightSet bool // weight was written in the block
 }
 
 // Checker is one health checker of a real server.

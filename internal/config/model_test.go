@@ -118,7 +118,7 @@ func TestUnsupportedKeywords(t *testing.T) {
 		}
 		found[r.Block+" "+r.Keyword.Name] = true
 	}
-	for _, want := range []string{"global_defs enable_snmp_checker"} {
+	for _, want := range []string{"global_defs vrrp_garp_extra_if"} {
 		if !found[want] {
 			t.Errorf("%q not listed as unsupported", want)
 		}

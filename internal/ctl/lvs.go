@@ -40,10 +40,12 @@ type RealServerStatus struct {
 	// InTable is whether the server is in the kernel table now (a live
 	// server is taken out while a sorry_server serves; inhibit_on_failure
 	// keeps a dead one at weight 0).
-	InTable    bool      `json:"in_table"`
-	Checkers   int       `json:"checkers"`
-	Reason     string    `json:"reason,omitempty"`
-	LastChange time.Time `json:"last_change,omitzero"`
+	InTable  bool `json:"in_table"`
+	Checkers int  `json:"checkers"`
+	// FailedCheckers is how many of its checkers report it down now.
+	FailedCheckers int       `json:"failed_checkers,omitempty"`
+	Reason         string    `json:"reason,omitempty"`
+	LastChange     time.Time `json:"last_change,omitzero"`
 }
 
 // WriteVirtualServers prints the virtual servers as a table, one line per
@@ -99,4 +101,23 @@ func oneLine(s string) string {
 		s = s[:117] + "..."
 	}
 	return s
+}
+
+// LBEvent is a real server's state change, or a virtual server's quorum
+// change (RS empty), as the load balancer applied it; the SNMP subagent
+// makes keepalived's checker notifications of it.
+type LBEvent struct {
+	// VS is the virtual server (VirtualServerStatus.Name) and VSIndex its
+	// position among the configured virtual servers.
+	VS      string
+	VSIndex int
+	// RS is the real server (IP:PORT), "" for a quorum change; RSIndex is
+	// its position among the virtual server's real servers.
+	RS      string
+	RSIndex int
+	// Up is the real server's new state, or the quorum's.
+	Up bool
+	// RealUp and RealTotal count the virtual server's live and configured
+	// real servers after the change (the sorry server not included).
+	RealUp, RealTotal int
 }

@@ -87,6 +87,10 @@ type Options struct {
 	Build     BuildChecker          // default check.Build
 	Prober    Prober                // default: one goroutine per check
 	MailNow   func() time.Time      // the mails' Date header; nil: the wall clock
+	// Events, if set, hears every real server state change and every
+	// quorum change as the loop applies it (the SNMP subagent's checker
+	// notifications). It is called from the loop and must not block.
+	Events func(ctl.LBEvent)
 }
 
 // healthCoalesce is how long health changes gather before one incremental
@@ -185,6 +189,7 @@ type rsRef struct {
 
 type rsHealth struct {
 	up         bool
+	failing    map[check.CheckID]bool // its checkers that report it down now
 	weight     *int
 	reason     string
 	lastChange time.Time
@@ -538,9 +543,11 @@ func (d *Director) setConfig(now time.Time, cfg *config.Config) {
 	}
 	d.built = built
 	alpha := map[check.ServerID]bool{}
+	alphaChecks := map[check.ServerID][]check.CheckID{}
 	for _, j := range built {
 		if j.Spec.Params.Alpha {
 			alpha[j.Spec.Server] = true
+			alphaChecks[j.Spec.Server] = append(alphaChecks[j.Spec.Server], j.Spec.ID)
 		}
 	}
 	servers := map[check.ServerID]rsRef{}
@@ -549,7 +556,12 @@ func (d *Director) setConfig(now time.Time, cfg *config.Config) {
 			id := serverID(vs, rs)
 			servers[id] = rsRef{vs, rs}
 			if _, ok := d.health[id]; !ok {
-				h := &rsHealth{up: !alpha[id], reason: "no check result yet", lastChange: now}
+				h := &rsHealth{up: !alpha[id], reason: "no check result yet", lastChange: now, failing: map[check.CheckID]bool{}}
+				// An alpha checker starts failed (keepalived's
+				// num_failed_checkers counts it).
+				for _, c := range alphaChecks[id] {
+					h.failing[c] = true
+				}
 				if !h.up {
 					h.reason = "alpha: down until its checkers succeed"
 				} else if cfg.Global.RSInitNotifies {
@@ -565,6 +577,18 @@ func (d *Director) setConfig(now time.Time, cfg *config.Config) {
 				d.removedMail(ref, false)
 			}
 			delete(d.health, id)
+		}
+	}
+	// A checker a reload removed no longer counts as failed.
+	builtIDs := map[check.CheckID]bool{}
+	for _, j := range built {
+		builtIDs[j.Spec.ID] = true
+	}
+	for _, h := range d.health {
+		for c := range h.failing {
+			if !builtIDs[c] {
+				delete(h.failing, c)
+			}
 		}
 	}
 	d.servers = servers
@@ -794,6 +818,13 @@ func (d *Director) applyChanges(now time.Time, changes []check.Change) bool {
 		}
 		h := d.health[c.Server]
 		d.checkerMail(ref, c)
+		if c.Check != "" {
+			if c.CheckUp {
+				delete(h.failing, c.Check)
+			} else {
+				h.failing[c.Check] = true
+			}
+		}
 		if c.WeightChanged {
 			h.weight = c.Weight
 			dirty = true
@@ -817,6 +848,7 @@ func (d *Director) applyChanges(now time.Time, changes []check.Change) bool {
 			d.log.Info(fmt.Sprintf("real server %s of VS %s %s: %s", rsAddr(ref.rs), ref.vs.Name(), state, c.Reason),
 				"vs", ref.vs.Name(), "rs", rsAddr(ref.rs).String(), "to", state, "reason", c.Reason, "check", string(c.Check))
 			d.notifyRS(ref, c.ServerUp)
+			d.event(ref.vs, ref.rs, c.ServerUp)
 			d.fifoLine(fmt.Sprintf("RS %s %s %s\n", fmtRS(ref.vs, ref.rs), fmtVS(ref.vs), upDown(c.ServerUp)))
 		} else if c.ServerChanged || !c.CheckUp {
 			h.reason = c.Reason
@@ -826,6 +858,30 @@ func (d *Director) applyChanges(now time.Time, changes []check.Change) bool {
 		d.publish()
 	}
 	return dirty
+}
+
+// event tells Options.Events of a real server's new state (rs set) or a
+// virtual server's new quorum state (rs nil), with the virtual server's
+// live and configured real server counts.
+func (d *Director) event(vs *config.VirtualServer, rs *config.RealServer, up bool) {
+	if d.opts.Events == nil {
+		return
+	}
+	ev := ctl.LBEvent{VS: vs.Name(), VSIndex: -1, RSIndex: -1, Up: up, RealTotal: len(vs.RealServers)}
+	for i, v := range d.cfg.VirtualServers {
+		if v == vs {
+			ev.VSIndex = i
+		}
+	}
+	for i, r := range vs.RealServers {
+		if h := d.health[serverID(vs, r)]; h != nil && h.up {
+			ev.RealUp++
+		}
+		if r == rs {
+			ev.RS, ev.RSIndex = rsAddr(r).String(), i
+		}
+	}
+	d.opts.Events(ev)
 }
 
 // notifyRS runs a real server's notify_up / notify_down script.
@@ -878,6 +934,7 @@ func (d *Director) reconcile(why string) {
 			}
 		}
 		prev := d.quorum[name]
+		firstEval := !prev.Known
 		res := lb.Desired(t, hm, prev)
 		if err := d.backendCheck(res.Services); err != nil {
 			d.notProgrammed(name, err, "backend", d.backend.Name())
@@ -894,8 +951,14 @@ func (d *Director) reconcile(why string) {
 			}
 			d.log.Info(fmt.Sprintf("virtual server %s quorum %s: %s", name, state, res.Reason), "vs", name, "reason", res.Reason)
 			d.runScript(script, "virtual server "+name)
+			d.event(vs, nil, res.Quorum.Up)
 			d.fifoLine(fmt.Sprintf("VS %s %s\n", fmtVS(vs), upDown(res.Quorum.Up)))
 			d.quorumMail(vs, res, !prev.Known)
+		} else if firstEval && res.Quorum.Up {
+			// keepalived notifies "Starting with quorum up" too (its
+			// virtualServerQuorumStateChange at start); the scripts keep
+			// lb.Desired's rule.
+			d.event(vs, nil, true)
 		}
 		desired = append(desired, res.Services...)
 	}
@@ -974,6 +1037,7 @@ func (d *Director) publish() {
 				InTable: inTable[rsAddr(rs)]}
 			if h := d.health[id]; h != nil {
 				r.Up, r.Reason, r.LastChange = h.up, h.reason, h.lastChange
+				r.FailedCheckers = len(h.failing)
 				if h.weight != nil {
 					r.Weight = *h.weight
 				}

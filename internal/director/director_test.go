@@ -842,3 +842,40 @@ func TestRealLoopConcurrentInputs(t *testing.T) {
 		t.Errorf("table not cleared on exit:\n%s", lbtest.Format(ss))
 	}
 }
+
+// TestLBEvents: with Options.Events the loop reports the quorum up at
+// start (keepalived's "Starting with quorum up"), each real server state
+// change (with the live and configured counts, keepalived's trap
+// varbinds) and each quorum change, in that order; the status counts the
+// checkers that fail (realServerFailedChecks).
+func TestLBEvents(t *testing.T) {
+	var evs []ctl.LBEvent
+	b := newBed(t, twoRSConf, func(o *Options, _ *fakeBackend) { o.Events = func(ev ctl.LBEvent) { evs = append(evs, ev) } })
+	const vs = "192.0.2.100:80/TCP"
+	b.down[rs2] = "timeout"
+	b.until("rs2 down", 20*time.Second, func() bool { return !b.vs(vs).RealServers[0].Up })
+	if got := b.vs(vs).RealServers[0].FailedCheckers; got != 1 {
+		t.Errorf("rs2 failed checkers %d, want 1", got)
+	}
+	if got := b.vs(vs).RealServers[1].FailedCheckers; got != 0 {
+		t.Errorf("rs3 failed checkers %d, want 0", got)
+	}
+	b.down[rs3] = "timeout"
+	b.until("quorum lost", 20*time.Second, func() bool { return !b.vs(vs).Quorum })
+	delete(b.down, rs2)
+	b.until("rs2 up", 20*time.Second, func() bool { return b.vs(vs).RealServers[0].Up })
+	if got := b.vs(vs).RealServers[0].FailedCheckers; got != 0 {
+		t.Errorf("rs2 back: failed checkers %d, want 0", got)
+	}
+	want := []ctl.LBEvent{
+		{VS: vs, RSIndex: -1, Up: true, RealUp: 2, RealTotal: 2}, // starting with quorum up
+		{VS: vs, RS: "198.18.0.2:80", RSIndex: 0, Up: false, RealUp: 1, RealTotal: 2},
+		{VS: vs, RS: "198.18.0.3:80", RSIndex: 1, Up: false, RealUp: 0, RealTotal: 2},
+		{VS: vs, RSIndex: -1, Up: false, RealUp: 0, RealTotal: 2},
+		{VS: vs, RS: "198.18.0.2:80", RSIndex: 0, Up: true, RealUp: 1, RealTotal: 2},
+		{VS: vs, RSIndex: -1, Up: true, RealUp: 1, RealTotal: 2},
+	}
+	if diff := cmp.Diff(want, evs); diff != "" {
+		t.Errorf("events (-want +got):\n%s", diff)
+	}
+}

@@ -34,6 +34,9 @@ type Options struct {
 	// RFC6527 serves VRRPv3-MIB (enable_snmp_rfcv3); its notifications
 	// are not sent.
 	RFC6527 bool
+	// Checker serves KEEPALIVED-MIB's check tree (enable_snmp_checker):
+	// virtual servers, real servers, groups, LVS sync daemon and timeouts.
+	Checker bool
 	// Traps sends the notifications of the MIBs served (enable_traps):
 	// vrrpInstanceStateChange, vrrpTrapNewMaster.
 	Traps bool
@@ -68,6 +71,8 @@ type Agent struct {
 	cache struct {
 		instances **ctl.InstanceSnapshot // the snapshot's Instances backing array
 		n         int
+		vss       *ctl.VirtualServerStatus // ... and its VirtualServers'
+		nvs       int
 		set       *Settings
 		v         view
 	}
@@ -130,13 +135,20 @@ func (a *Agent) VRRPState(ev vrrp.StateEvent) {
 }
 
 // event is a state change to notify: an instance's, or a sync group's
-// when group is set.
+// when group is set, or a real or virtual server's when lb is set.
 type event struct {
 	inst  vrrp.StateEvent
 	group *vrrp.GroupStateEvent
+	lb    *ctl.LBEvent
 }
 
 func (e event) String() string {
+	if e.lb != nil {
+		if e.lb.RS != "" {
+			return "real server " + e.lb.RS + " of " + e.lb.VS + " " + upDown(e.lb.Up)
+		}
+		return "virtual server " + e.lb.VS + " quorum " + upDown(e.lb.Up)
+	}
 	if e.group != nil {
 		return "sync group " + e.group.Group + " " + e.group.State.String()
 	}
@@ -158,11 +170,40 @@ func (a *Agent) VRRPGroupState(ev vrrp.GroupStateEvent) {
 	}
 }
 
+func upDown(up bool) string {
+	if up {
+		return "up"
+	}
+	return "down"
+}
+
+// LBEvent queues a real server's state change (realServerStateChange) or
+// a virtual server's quorum change (virtualServerQuorumStateChange), sent
+// with enable_snmp_checker and enable_traps as keepalived does; it never
+// blocks.
+func (a *Agent) LBEvent(ev ctl.LBEvent) {
+	if !a.opts.Traps || !a.opts.Checker {
+		return
+	}
+	select {
+	case a.events <- event{lb: &ev}:
+	default:
+		n := a.dropped.Add(1)
+		a.log.Warn("SNMP notification queue full: load balancer change not notified", "vs", ev.VS, "rs", ev.RS, "dropped", n)
+	}
+}
+
 // served are the subtrees registered with the master.
 func (a *Agent) served() []agentx.OID {
 	var s []agentx.OID
+	if a.opts.VRRP || a.opts.Checker {
+		s = append(s, GlobalOID)
+	}
 	if a.opts.VRRP {
-		s = append(s, GlobalOID, VRRPOID)
+		s = append(s, VRRPOID)
+	}
+	if a.opts.Checker {
+		s = append(s, CheckOID)
 	}
 	if a.opts.RFC2787 {
 		s = append(s, RFC2787OID)
@@ -320,6 +361,9 @@ func (a *Agent) session(ctx context.Context) error {
 // vrrpInstanceStateChange, and VRRP-MIB's vrrpTrapNewMaster when an
 // instance VRRP-MIB shows becomes master.
 func (a *Agent) notify(c *conn, e event) error {
+	if e.lb != nil {
+		return a.notifyLB(c, *e.lb)
+	}
 	if e.group != nil {
 		return a.notifyGroup(c, *e.group)
 	}
@@ -360,6 +404,27 @@ func (a *Agent) notify(c *conn, e event) error {
 		a.sent.Add(1)
 		a.log.Info("SNMP notification sent", "notification", "vrrpTrapNewMaster", "instance", ev.Instance)
 	}
+	return nil
+}
+
+// notifyLB sends realServerStateChange or virtualServerQuorumStateChange.
+func (a *Agent) notifyLB(c *conn, ev ctl.LBEvent) error {
+	vbs, ok := checkerNotification(ev, a.settings.Load())
+	if !ok {
+		a.log.Warn("SNMP notification not sent: the virtual server is no longer configured", "change", event{lb: &ev}.String())
+		return nil
+	}
+	p := &agentx.PDU{Header: agentx.Header{Type: agentx.TypeNotify, SessionID: c.session.Load(), PacketID: c.packet.Add(1)},
+		VarBinds: vbs}
+	if err := c.write(p); err != nil {
+		return err
+	}
+	a.sent.Add(1)
+	name := "virtualServerQuorumStateChange"
+	if ev.RS != "" {
+		name = "realServerStateChange"
+	}
+	a.log.Info("SNMP notification sent", "notification", name, "vs", ev.VS, "rs", ev.RS, "up", ev.Up)
 	return nil
 }
 
@@ -474,13 +539,22 @@ func (a *Agent) serve(c *conn) error {
 // array identifies the published state.
 func (a *Agent) view() view {
 	snap, set := a.snapshot(), a.settings.Load()
-	if snap == nil || len(snap.Instances) == 0 {
+	if snap == nil || (len(snap.Instances) == 0 && len(snap.VirtualServers) == 0) {
 		return buildView(snap, set, &a.opts)
 	}
+	var inst **ctl.InstanceSnapshot
+	var vss *ctl.VirtualServerStatus
+	if len(snap.Instances) > 0 {
+		inst = &snap.Instances[0]
+	}
+	if len(snap.VirtualServers) > 0 {
+		vss = &snap.VirtualServers[0]
+	}
 	c := &a.cache
-	if c.v != nil && c.instances == &snap.Instances[0] && c.n == len(snap.Instances) && c.set == set {
+	if c.v != nil && c.instances == inst && c.n == len(snap.Instances) && c.vss == vss && c.nvs == len(snap.VirtualServers) && c.set == set {
 		return c.v
 	}
-	c.instances, c.n, c.set, c.v = &snap.Instances[0], len(snap.Instances), set, buildView(snap, set, &a.opts)
+	c.instances, c.n, c.vss, c.nvs, c.set = inst, len(snap.Instances), vss, len(snap.VirtualServers), set
+	c.v = buildView(snap, set, &a.opts)
 	return c.v
 }

@@ -86,6 +86,9 @@ type Settings struct {
 	AuthTypes map[string]int
 	// SyncGroups are the sync groups' configured values, by name.
 	SyncGroups map[string]SyncGroupSettings
+	// Checker is what the check tree shows from the configuration
+	// (enable_snmp_checker); nil = no virtual servers.
+	Checker *CheckerSettings
 }
 
 // SyncGroupSettings are a vrrp_sync_group's configured values the MIB
@@ -137,14 +140,18 @@ func buildView(snap *ctl.Snapshot, set *Settings, opts *Options) view {
 	if opts.RFC6527 {
 		v = buildRFC6527(v, snap, lookup)
 	}
-	if !opts.VRRP {
+	if opts.Checker {
+		v = buildChecker(v, snap, set.Checker)
+	}
+	if !opts.VRRP && !opts.Checker {
+		sort.Slice(v, func(i, j int) bool { return v[i].Name.Compare(v[j].Name) < 0 })
 		return v
 	}
 	v = append(v, agentx.String(GlobalOID.Append(1, 0), set.Version))
 	if set.RouterID != "" {
 		v = append(v, agentx.String(routerIDOID, set.RouterID))
 	}
-	if snap == nil {
+	if snap == nil || !opts.VRRP {
 		sort.Slice(v, func(i, j int) bool { return v[i].Name.Compare(v[j].Name) < 0 })
 		return v
 	}

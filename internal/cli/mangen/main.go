@@ -110,7 +110,7 @@ var flagDocs = map[string]docgen.FlagDoc{
 	"genhash":            {Note: "The arguments after it are genhash's: `gokeepalived -T -s` <host> `-p` <port> `-u` <url> prints the digest for HTTP_GET."},
 	"release-vips":       {Note: noEffect},
 	"address-monitoring": {Note: noEffect},
-	"snmp":               {Note: "As `enable_snmp_vrrp`: serve KEEPALIVED-MIB as an AgentX subagent of snmpd."},
+	"snmp":               {Note: "As `enable_snmp_vrrp`, `enable_snmp_checker` and `enable_snmp_rfc`: serve KEEPALIVED-MIB, VRRP-MIB and VRRPv3-MIB as an AgentX subagent of snmpd."},
 	"snmp-agent-socket":  {Value: "SOCKET", Note: "snmpd's AgentX socket, unless `snmp_socket` is set."},
 	"namespace":          {Value: "NAME", Note: "Run in the network namespace /var/run/netns/NAME (overrides net_namespace); pid files go to /run/keepalived/NAME/."},
 	"core-dump":          {Note: noEffect},
