@@ -39,12 +39,14 @@ import (
 // carries no LOCAL_PREF: the traffic moves at the withdrawal, and only the
 // node serving on after it keeps requests from being refused).
 //
-// A long-lived connection whose flow the router moves to the other node
-// is reset by it (stateless ECMP; the other node has no state for it):
-// the client reconnects and sends the request again, as HTTP clients do
-// for an idempotent request on a reused connection. Those resets are
-// counted and reported, not failures; a request that fails again, or any
-// request on a new connection that fails, is.
+// A connection whose flow the router moves to the other node (a
+// long-lived one, or a new one whose handshake went to n1 an instant before
+// the route changed) is reset by that node (stateless ECMP: it has no state
+// for it): the client sends the request again on a new connection, as HTTP
+// clients do for an idempotent request on a reused connection. Those
+// resets are counted and reported, not failures. A failure is a request
+// refused (a node the router still sends to no longer serves), timed out
+// (blackholed), answered with an error, or failing again.
 func TestBGPDrainTraffic(t *testing.T) {
 	for _, r := range bgpRouters {
 		t.Run(r.name, func(t *testing.T) { bgpDrainTrafficWith(t, r, r.name == "frr") })
@@ -93,6 +95,8 @@ bgp {
 }
 
 func bgpDrainTrafficWith(t *testing.T, r bgpRouterDaemon, gshut bool) {
+	t0 := time.Now()
+	t.Cleanup(func() { t.Logf("scenario took %v (before cleanup)", time.Since(t0).Round(time.Millisecond)) })
 	topo, router, n1n, n2n := bgpTopo(t, "bgpt"+r.name[:2])
 	cli := topo.Switch("cli")
 	client := topo.Node("client")
@@ -124,9 +128,10 @@ func bgpDrainTrafficWith(t *testing.T, r bgpRouterDaemon, gshut bool) {
 		s1, e1 := n1.status()
 		return fmt.Sprintf("router route: %v\nrouter bgp:\n%s\nn1: %+v %v\n--- n1 log:\n%s", routeVia(router, pfx), show(pfx), s1, e1, lastLines(n1.proc.Output(), 15))
 	}
-	netns.Eventually(t, 40*time.Second, func() (bool, string) {
+	took := netns.Eventually(t, 40*time.Second, func() (bool, string) {
 		return sameSet(routeVia(router, pfx), "192.0.2.1", "192.0.2.2"), "want a multipath route via both nodes\n" + diag()
 	})
+	t.Logf("multipath route via both nodes after %v", took.Round(time.Millisecond))
 
 	load := startBGPLoad(t, client, 3, 4)
 	defer load.stop()
@@ -175,6 +180,7 @@ func bgpDrainTrafficWith(t *testing.T, r bgpRouterDaemon, gshut bool) {
 	maintEnd := time.Now()
 
 	tOff := time.Now()
+	t.Logf("maintenance off at %v", tOff.Sub(t0).Round(time.Millisecond))
 	ctx, cancel = context.WithTimeout(context.Background(), 5*time.Second)
 	resp, err = ctl.Call(ctx, n1.socket, ctl.Request{Cmd: ctl.CmdMaintenance, On: false, All: true})
 	cancel()
@@ -189,6 +195,7 @@ func bgpDrainTrafficWith(t *testing.T, r bgpRouterDaemon, gshut bool) {
 	// (b) SIGTERM on n1: the same drain, then the node keeps serving
 	// while the router updates, then stops.
 	tS := time.Now()
+	t.Logf("SIGTERM at %v", tS.Sub(t0).Round(time.Millisecond))
 	if err := n1.proc.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
@@ -225,7 +232,7 @@ type bgpReq struct {
 	took  time.Duration
 	kind  string // "new" (a connection per request) or "keep-alive"
 	node  string // who answered
-	reset bool   // keep-alive: the connection was reset (its flow moved) and the request sent again on a new one
+	reset bool   // the connection was up and was reset (its flow moved to the other node): the request was sent again on a new one
 	err   error
 }
 
@@ -289,7 +296,14 @@ func (l *bgpLoad) worker(ns string, keep bool, ready chan<- error) {
 		start := time.Now()
 		rq := bgpReq{at: start, kind: kind}
 		if !keep {
-			rq.node, rq.err = bgpGet(d, nil, nil, false)
+			var dialed bool
+			rq.node, _, dialed, rq.err = bgpGet(d, nil, nil, false)
+			if rq.err != nil && dialed {
+				// Connected, then reset: the flow moved to the other
+				// node between the handshake and the request.
+				rq.reset = true
+				rq.node, _, _, rq.err = bgpGet(d, nil, nil, false)
+			}
 		} else {
 			reused := conn != nil
 			if conn == nil {
@@ -298,12 +312,14 @@ func (l *bgpLoad) worker(ns string, keep bool, ready chan<- error) {
 					br = bufio.NewReader(conn)
 				}
 			}
+			closing := false
 			if err == nil {
-				rq.node, rq.err = bgpGet(d, conn, br, true)
+				rq.node, closing, _, rq.err = bgpGet(d, conn, br, true)
 			} else {
 				rq.err = err
 			}
-			if rq.err != nil && conn != nil {
+			if (rq.err != nil || closing) && conn != nil {
+				// Failed, or the server closes it (nginx's keepalive_requests).
 				conn.Close()
 				conn = nil
 			}
@@ -315,8 +331,8 @@ func (l *bgpLoad) worker(ns string, keep bool, ready chan<- error) {
 					rq.err = err
 				} else {
 					br = bufio.NewReader(conn)
-					rq.node, rq.err = bgpGet(d, conn, br, true)
-					if rq.err != nil {
+					rq.node, closing, _, rq.err = bgpGet(d, conn, br, true)
+					if rq.err != nil || closing {
 						conn.Close()
 						conn = nil
 					}
@@ -335,13 +351,15 @@ func (l *bgpLoad) worker(ns string, keep bool, ready chan<- error) {
 	}
 }
 
-// bgpGet sends GET / and returns the page (the node's name): on conn if
-// given (keep-alive), else on a new connection (Connection: close).
-func bgpGet(d *net.Dialer, conn net.Conn, br *bufio.Reader, keep bool) (string, error) {
+// bgpGet sends GET / and returns the page (the node's name), whether the
+// server closes the connection and whether the connection was up (an
+// error after it: reset, not refused): on conn if given (keep-alive), else
+// on a new connection (Connection: close).
+func bgpGet(d *net.Dialer, conn net.Conn, br *bufio.Reader, keep bool) (string, bool, bool, error) {
 	if conn == nil {
 		c, err := d.Dial("tcp", bgpAnycast+":80")
 		if err != nil {
-			return "", err
+			return "", true, false, err
 		}
 		defer c.Close()
 		conn, br = c, bufio.NewReader(c)
@@ -352,21 +370,21 @@ func bgpGet(d *net.Dialer, conn net.Conn, br *bufio.Reader, keep bool) (string, 
 		hdr = ""
 	}
 	if _, err := fmt.Fprintf(conn, "GET / HTTP/1.1\r\nHost: %s\r\n%s\r\n", bgpAnycast, hdr); err != nil {
-		return "", err
+		return "", true, true, err
 	}
 	resp, err := http.ReadResponse(br, nil)
 	if err != nil {
-		return "", err
+		return "", true, true, err
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 4096))
 	resp.Body.Close()
 	if err != nil {
-		return "", err
+		return "", true, true, err
 	}
 	if resp.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("HTTP %s", resp.Status)
+		return "", true, false, fmt.Errorf("HTTP %s", resp.Status)
 	}
-	return strings.TrimSpace(string(body)), nil
+	return strings.TrimSpace(string(body)), resp.Close, true, nil
 }
 
 // byNode counts the successful requests started in [from, to) by the node that answered.
@@ -405,7 +423,7 @@ func (l *bgpLoad) summary(phases []bgpPhase) string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	var b strings.Builder
-	b.WriteString("| phase | kind | requests | by node | keep-alive resets (sent again) | failed | slowest |\n|---|---|---|---|---|---|---|\n")
+	b.WriteString("| phase | kind | requests | by node | resets: flow moved, sent again | failed | slowest |\n|---|---|---|---|---|---|---|\n")
 	for _, p := range phases {
 		for _, kind := range []string{"new", "keep-alive"} {
 			n, resets, failed := 0, 0, 0
