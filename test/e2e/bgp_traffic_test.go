@@ -3,6 +3,7 @@ package e2e
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -35,9 +36,10 @@ import (
 // once n1's path has left the router every request is answered by n2.
 //
 // FRR runs the import policy that honours GRACEFUL_SHUTDOWN (local-pref 0:
-// the traffic moves at the start of the delay); BIRD runs none (eBGP
-// carries no LOCAL_PREF: the traffic moves at the withdrawal, and only the
-// node serving on after it keeps requests from being refused).
+// the traffic moves at the start of the delay; FRR 8.4 does the same for
+// eBGP paths without it); BIRD runs none (eBGP carries no LOCAL_PREF: the
+// traffic moves at the withdrawal, and the node serving on after it
+// keeps new connections from being refused).
 //
 // A connection whose flow the router moves to the other node (a
 // long-lived one, or a new one whose handshake went to n1 an instant before
@@ -298,9 +300,11 @@ func (l *bgpLoad) worker(ns string, keep bool, ready chan<- error) {
 		if !keep {
 			var dialed bool
 			rq.node, _, dialed, rq.err = bgpGet(d, nil, nil, false)
-			if rq.err != nil && dialed {
-				// Connected, then reset: the flow moved to the other
-				// node between the handshake and the request.
+			if rq.err != nil && (dialed || errors.Is(rq.err, syscall.ECONNRESET)) {
+				// Connected, then reset (also before the dialer saw the
+				// handshake complete: ECONNRESET, where a SYN answered with
+				// RST is ECONNREFUSED): the flow moved to the other node
+				// during the handshake or just after.
 				rq.reset = true
 				rq.node, _, _, rq.err = bgpGet(d, nil, nil, false)
 			}
