@@ -58,17 +58,13 @@ func TestBGPDrainTraffic(t *testing.T) {
 const bgpClient = "198.18.0.2"
 
 // bgpTrafficConf is a director's keepalived.conf: the anycast virtual
-// server (its real server the node's own nginx on :8080), a BFD session
-// to the router and the bgp block.
-func bgpTrafficConf(self string, bfdMS int) string {
-	return fmt.Sprintf(`bfd_instance tor {
-    neighbor_ip %[1]s
-    source_ip %[2]s
-    min_rx %[3]d
-    min_tx %[3]d
-    multiplier 3
-}
-virtual_server %[4]s 80 {
+// server (its real server the node's own nginx on :8080) and the bgp
+// block. No BFD: what is tested is the drain, and at this machine's load
+// BFD at 100 ms x 3 has false Downs (a 425 ms gap in a node's BFD
+// transmissions was seen: the router took the other node's session down
+// in the middle of a drain, and its path with it).
+func bgpTrafficConf(self string) string {
+	return fmt.Sprintf(`virtual_server %[3]s 80 {
     delay_loop 1
     lb_algo rr
     lb_kind NAT
@@ -87,13 +83,12 @@ bgp {
         remote_as 65000
         hold_time 3
         keepalive_time 1
-        track_bfd tor
     }
-    announce_virtual_server %[4]s 80 {
+    announce_virtual_server %[3]s 80 {
         community 65001:80
     }
 }
-`, bgpRouter, self, bfdMS, bgpAnycast)
+`, bgpRouter, self, bgpAnycast)
 }
 
 func bgpDrainTrafficWith(t *testing.T, r bgpRouterDaemon, gshut bool) {
@@ -121,10 +116,9 @@ func bgpDrainTrafficWith(t *testing.T, r bgpRouterDaemon, gshut bool) {
 		}
 		n.node.Start(argv...)
 	}
-	show, _ := r.start(t, router, bgpRouterOpts{nodes: []string{"192.0.2.1", "192.0.2.2"},
-		bfd: map[string]bool{"192.0.2.1": true, "192.0.2.2": true}, bfdMS: bgpBFDms, gshut: gshut})
-	n1 := startBGPNodeConf(t, n1n, "192.0.2.1", func(string) string { return bgpTrafficConf("192.0.2.1", bgpBFDms) })
-	startBGPNodeConf(t, n2n, "192.0.2.2", func(string) string { return bgpTrafficConf("192.0.2.2", bgpBFDms) })
+	show, _ := r.start(t, router, bgpRouterOpts{nodes: []string{"192.0.2.1", "192.0.2.2"}, bfdMS: bgpBFDms, gshut: gshut})
+	n1 := startBGPNodeConf(t, n1n, "192.0.2.1", func(string) string { return bgpTrafficConf("192.0.2.1") })
+	startBGPNodeConf(t, n2n, "192.0.2.2", func(string) string { return bgpTrafficConf("192.0.2.2") })
 	pfx := bgpAnycast + "/32"
 	diag := func() string {
 		s1, e1 := n1.status()
