@@ -83,7 +83,7 @@ bench:
 bench-bfd:
 	bench/bfd/run.sh
 
-## bench-bgp: failure → route withdrawn at FRR and BIRD, BFD 50 ms x 3 vs hold time 3 s (root; about 2 minutes).
+## bench-bgp: failure → route withdrawn at FRR and BIRD step by step (BFD, BGP, kernel route), BFD 50 ms x 3 vs hold time 3 s (root; about 3 minutes).
 bench-bgp:
 	GOKEEPALIVED_BGP_BENCH=1 $(GO) test -count=1 -v -run '^TestBGPWithdrawBench$$' ./test/e2e/
 

@@ -95,6 +95,7 @@ type Runtime struct {
 	drainWhy  string
 	drainAt   time.Time
 	waiters   []chan struct{}
+	lingerTo  time.Time // a stop waits until then after the withdrawal (WithdrawLinger)
 	lastErr   string
 	peerSeen  map[netip.Addr]*peerTrack
 
@@ -285,7 +286,17 @@ func (r *Runtime) Step(now time.Time) time.Time {
 	}
 	r.logChanges(want)
 	r.announced, r.desired = want, want
-	if r.drain == bgp.Drained {
+	if r.drain == bgp.Drained && len(del) > 0 && r.cfg.DrainDelay > 0 {
+		// The withdrawal has only been handed to the speaker: a router
+		// that did not act on GRACEFUL_SHUTDOWN moves the traffic when it
+		// has processed the withdrawal and updated its forwarding table.
+		// The node keeps serving until then.
+		r.lingerTo = now.Add(min(WithdrawLinger, r.cfg.DrainDelay))
+		if len(r.waiters) > 0 {
+			r.log.Info("bgp: paths withdrawn: still serving while the routers update", "for", min(WithdrawLinger, r.cfg.DrainDelay))
+		}
+	}
+	if r.drain == bgp.Drained && !now.Before(r.lingerTo) {
 		for _, w := range r.waiters {
 			close(w)
 		}
@@ -297,8 +308,21 @@ func (r *Runtime) Step(now time.Time) time.Time {
 	if r.drain == bgp.Draining && r.drainAt.Before(next) {
 		next = r.drainAt
 	}
+	if r.drain == bgp.Drained && len(r.waiters) > 0 && r.lingerTo.Before(next) {
+		next = r.lingerTo
+	}
 	return next
 }
+
+// WithdrawLinger is how long a stop keeps the node serving after its
+// paths were withdrawn (at most graceful_shutdown_delay): BGP has no
+// acknowledgement of a withdrawal, and a router that did not move the
+// traffic on GRACEFUL_SHUTDOWN (no policy for it, or eBGP where LOCAL_PREF
+// is not carried) moves it only once its bgpd has processed the UPDATE
+// and its kernel route changed (milliseconds to a few hundred on a busy
+// router). Without it the load balancer and the VIPs stopped an instant
+// after the UPDATE left, while the router still sent new connections.
+const WithdrawLinger = time.Second
 
 func (r *Runtime) startDrain(now time.Time, why string) {
 	if r.drain != bgp.Running {

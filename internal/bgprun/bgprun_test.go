@@ -197,12 +197,32 @@ func TestRuntimeScenario(t *testing.T) {
 	r.Step(now)
 	expect(t, f, "")
 	now = now.Add(time.Millisecond)
-	r.Step(now)
+	next = r.Step(now)
 	expect(t, f, "withdraw 198.51.100.10/32\nwithdraw 203.0.113.10/32")
+	// Withdrawn, but the stop waits WithdrawLinger more (the router has
+	// not necessarily processed the withdrawal yet): still serving.
+	if next.After(now.Add(WithdrawLinger)) {
+		t.Errorf("next step %v after the withdrawal, after the linger %v", next.Sub(now), WithdrawLinger)
+	}
+	select {
+	case <-done:
+		t.Fatal("drain finished at the withdrawal, before the linger")
+	default:
+	}
+	now = now.Add(WithdrawLinger - time.Millisecond)
+	r.Step(now)
+	select {
+	case <-done:
+		t.Fatal("drain finished before the linger was over")
+	default:
+	}
+	now = now.Add(time.Millisecond)
+	r.Step(now)
+	expect(t, f, "")
 	select {
 	case <-done:
 	default:
-		t.Fatal("drain not finished after its delay")
+		t.Fatal("drain not finished after its delay and the linger")
 	}
 	r.Finish()
 	expect(t, f, "stop")

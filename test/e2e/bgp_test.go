@@ -39,10 +39,25 @@ const (
 // bgpRouterDaemon is a router implementation under test.
 type bgpRouterDaemon struct {
 	name string
-	// start runs the router on n, peering with the nodes (bfd: the
-	// neighbors with BFD at 50 ms x 3); it returns a function printing
-	// the BGP view of prefix (for failure messages and community checks).
-	start func(t *testing.T, n *netns.Node, nodes []string, bfd map[string]bool, bfdMS int) (show func(prefix string) string)
+	// start runs the router on n, peering with o.nodes; it returns a
+	// function printing the BGP view of prefix (for failure messages and
+	// community checks) and the router's processes (their logs).
+	start func(t *testing.T, n *netns.Node, o bgpRouterOpts) (show func(prefix string) string, procs []*netns.Proc)
+}
+
+// bgpRouterOpts is what the router is configured with.
+type bgpRouterOpts struct {
+	nodes []string
+	bfd   map[string]bool // the neighbors with BFD (bfdMS x 3)
+	bfdMS int
+	// gshut: an import policy that honours GRACEFUL_SHUTDOWN (65535:0 →
+	// local-pref 0), as docs/bgp.md shows; without it the community is
+	// only carried (eBGP carries no LOCAL_PREF) and the withdrawal is what
+	// moves the traffic.
+	gshut bool
+	// debug: BFD and BGP session events logged with microsecond
+	// timestamps (the benchmark's breakdown).
+	debug bool
 }
 
 var bgpRouters = []bgpRouterDaemon{{name: "frr", start: startFRR}, {name: "bird", start: startBIRD}}
@@ -64,69 +79,109 @@ func frrDir(t *testing.T, n *netns.Node) string {
 	return dir
 }
 
-func startFRR(t *testing.T, n *netns.Node, nodes []string, bfd map[string]bool, bfdMS int) func(string) string {
+func startFRR(t *testing.T, n *netns.Node, o bgpRouterOpts) (func(string) string, []*netns.Proc) {
 	for _, d := range []string{"zebra", "bgpd", "bfdd"} {
 		if _, err := os.Stat("/usr/lib/frr/" + d); err != nil {
 			t.Skipf("FRR %s not installed (%v): scripts/deps.sh installs frr", d, err)
 		}
 	}
 	dir := frrDir(t, n)
-	var b strings.Builder
-	fmt.Fprintf(&b, "frr defaults datacenter\nhostname tor\n!\nbfd\n profile fast\n  receive-interval %d\n  transmit-interval %d\n  detect-multiplier 3\n !\n!\n", bfdMS, bfdMS)
-	fmt.Fprintf(&b, "router bgp 65000\n bgp router-id %s\n no bgp ebgp-requires-policy\n bgp bestpath as-path multipath-relax\n", bgpRouter)
-	for _, a := range nodes {
-		fmt.Fprintf(&b, " neighbor %s remote-as 65001\n neighbor %s timers 1 3\n neighbor %s timers connect 1\n neighbor %s passive\n", a, a, a, a)
-		if bfd[a] {
-			fmt.Fprintf(&b, " neighbor %s bfd profile fast\n", a)
-		}
-	}
-	b.WriteString(" address-family ipv4 unicast\n  maximum-paths 4\n exit-address-family\n!\n")
 	conf := filepath.Join(dir, "frr.conf")
-	if err := os.WriteFile(conf, []byte(b.String()), 0o644); err != nil {
+	if err := os.WriteFile(conf, []byte(frrConf(o)), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	common := func(d string) []string {
 		return []string{"/usr/lib/frr/" + d, "-f", conf, "-i", filepath.Join(dir, d+".pid"), "-z", filepath.Join(dir, "zserv.api"),
 			"--vty_socket", dir, "-u", "frr", "-g", "frr", "-P", "0", "--log", "stdout"}
 	}
-	n.Start(common("zebra")...)
+	zebra := n.Start(common("zebra")...)
 	netns.Eventually(t, 10*time.Second, func() (bool, string) {
 		_, err := os.Stat(filepath.Join(dir, "zserv.api"))
 		return err == nil, "zebra's zserv socket"
 	})
-	n.Start(append(common("bfdd"), "--bfdctl", filepath.Join(dir, "bfdd.sock"))...)
-	n.Start(common("bgpd")...)
+	bfdd := n.Start(append(common("bfdd"), "--bfdctl", filepath.Join(dir, "bfdd.sock"))...)
+	bgpd := n.Start(common("bgpd")...)
 	return func(prefix string) string {
 		out, _ := n.Exec(context.Background(), "vtysh", "--vty_socket", dir, "-c", "show ip bgp "+prefix)
 		return out
-	}
+	}, []*netns.Proc{zebra, bfdd, bgpd}
 }
 
-func startBIRD(t *testing.T, n *netns.Node, nodes []string, bfd map[string]bool, bfdMS int) func(string) string {
+// frrConf is the FRR configuration the e2e and the benchmark run.
+func frrConf(o bgpRouterOpts) string {
+	var b strings.Builder
+	b.WriteString("frr defaults datacenter\nhostname tor\n")
+	if o.debug {
+		b.WriteString("log timestamp precision 6\ndebug bfd peer\ndebug bgp bfd\n")
+	}
+	fmt.Fprintf(&b, "!\nbfd\n profile fast\n  receive-interval %d\n  transmit-interval %d\n  detect-multiplier 3\n !\n!\n", o.bfdMS, o.bfdMS)
+	if o.gshut {
+		b.WriteString("bgp community-list standard gshut seq 5 permit graceful-shutdown\n" +
+			"route-map nodes-in permit 10\n match community gshut\n set local-preference 0\nexit\n" +
+			"route-map nodes-in permit 20\nexit\n!\n")
+	}
+	fmt.Fprintf(&b, "router bgp 65000\n bgp router-id %s\n no bgp ebgp-requires-policy\n bgp bestpath as-path multipath-relax\n", bgpRouter)
+	for _, a := range o.nodes {
+		fmt.Fprintf(&b, " neighbor %s remote-as 65001\n neighbor %s timers 1 3\n neighbor %s timers connect 1\n neighbor %s passive\n", a, a, a, a)
+		if o.bfd[a] {
+			fmt.Fprintf(&b, " neighbor %s bfd profile fast\n", a)
+		}
+	}
+	b.WriteString(" address-family ipv4 unicast\n  maximum-paths 4\n")
+	if o.gshut {
+		for _, a := range o.nodes {
+			fmt.Fprintf(&b, "  neighbor %s route-map nodes-in in\n", a)
+		}
+	}
+	b.WriteString(" exit-address-family\n!\n")
+	return b.String()
+}
+
+func startBIRD(t *testing.T, n *netns.Node, o bgpRouterOpts) (func(string) string, []*netns.Proc) {
 	if _, err := os.Stat("/usr/sbin/bird"); err != nil {
 		t.Skipf("BIRD 2 not installed (%v): scripts/deps.sh installs bird2", err)
 	}
 	dir := t.TempDir()
-	var b strings.Builder
-	fmt.Fprintf(&b, "router id %s;\nprotocol device {}\nprotocol kernel { ipv4 { export all; }; merge paths on; }\n", bgpRouter)
-	fmt.Fprintf(&b, "protocol bfd { interface \"*\" { min rx interval %d ms; min tx interval %d ms; multiplier 3; }; }\n", bfdMS, bfdMS)
-	for i, a := range nodes {
-		fmt.Fprintf(&b, "protocol bgp n%d {\n local %s as 65000;\n neighbor %s as 65001;\n hold time 3;\n keepalive time 1;\n connect retry time 1;\n error wait time 1, 2;\n", i+1, bgpRouter, a)
-		if bfd[a] {
-			b.WriteString(" bfd on;\n")
-		}
-		b.WriteString(" ipv4 { import all; export none; };\n}\n")
-	}
 	conf := filepath.Join(dir, "bird.conf")
-	if err := os.WriteFile(conf, []byte(b.String()), 0o644); err != nil {
+	if err := os.WriteFile(conf, []byte(birdConf(o)), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	sock := filepath.Join(dir, "bird.ctl")
-	n.Start("/usr/sbin/bird", "-f", "-c", conf, "-s", sock, "-P", filepath.Join(dir, "bird.pid"))
+	p := n.Start("/usr/sbin/bird", "-f", "-c", conf, "-s", sock, "-P", filepath.Join(dir, "bird.pid"))
 	return func(prefix string) string {
 		out, _ := n.Exec(context.Background(), "birdc", "-s", sock, "show", "route", prefix, "all")
 		return out
+	}, []*netns.Proc{p}
+}
+
+// birdConf is the BIRD configuration the e2e and the benchmark run.
+func birdConf(o bgpRouterOpts) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "router id %s;\n", bgpRouter)
+	if o.debug {
+		b.WriteString("log stderr all;\ntimeformat log \"%F %T.%6f\";\n")
 	}
+	b.WriteString("protocol device {}\nprotocol kernel { ipv4 { export all; }; merge paths on; }\n")
+	dbg := ""
+	if o.debug {
+		dbg = " debug { states, events };"
+	}
+	fmt.Fprintf(&b, "protocol bfd {%s interface \"*\" { min rx interval %d ms; min tx interval %d ms; multiplier 3; }; }\n", dbg, o.bfdMS, o.bfdMS)
+	imp := "import all;"
+	if o.gshut {
+		imp = "import filter { if (65535, 0) ~ bgp_community then bgp_local_pref = 0; accept; };"
+	}
+	for i, a := range o.nodes {
+		fmt.Fprintf(&b, "protocol bgp n%d {\n local %s as 65000;\n neighbor %s as 65001;\n hold time 3;\n keepalive time 1;\n connect retry time 1;\n error wait time 1, 2;\n", i+1, bgpRouter, a)
+		if o.debug {
+			b.WriteString(" debug { states, events };\n")
+		}
+		if o.bfd[a] {
+			b.WriteString(" bfd on;\n")
+		}
+		fmt.Fprintf(&b, " ipv4 { %s export none; };\n}\n", imp)
+	}
+	return b.String()
 }
 
 // bgpNodeConf is a node's keepalived.conf: a vrrp_instance for the
@@ -192,6 +247,12 @@ type bgpNode struct {
 }
 
 func startBGPNode(t *testing.T, n *netns.Node, addr string, prio int, bfd bool, bfdMS int) *bgpNode {
+	return startBGPNodeConf(t, n, addr, func(upFile string) string { return bgpNodeConf(addr, prio, bfd, upFile, "2", bfdMS) })
+}
+
+// startBGPNodeConf runs gokeepalived on n with the configuration conf
+// returns (given the node's quorum file, which exists at the start).
+func startBGPNodeConf(t *testing.T, n *netns.Node, addr string, conf func(upFile string) string) *bgpNode {
 	bin, err := netns.GokeepalivedBinary()
 	if err != nil {
 		t.Fatal(err)
@@ -206,11 +267,11 @@ func startBGPNode(t *testing.T, n *netns.Node, addr string, prio int, bfd bool, 
 	if err := os.WriteFile(bn.upFile, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	conf := filepath.Join(dir, "keepalived.conf")
-	if err := os.WriteFile(conf, []byte(bgpNodeConf(addr, prio, bfd, bn.upFile, "2", bfdMS)), 0o644); err != nil {
+	path := filepath.Join(dir, "keepalived.conf")
+	if err := os.WriteFile(path, []byte(conf(bn.upFile)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	bn.proc = n.Start(bin, "-n", "-l", "-D", "--lb-backend=nft", "-f", conf, "-p", filepath.Join(dir, "k.pid"),
+	bn.proc = n.Start(bin, "-n", "-l", "-D", "--lb-backend=nft", "-f", path, "-p", filepath.Join(dir, "k.pid"),
 		"-r", filepath.Join(dir, "v.pid"), "--control-socket", bn.socket)
 	return bn
 }
@@ -281,7 +342,7 @@ func bgpTopo(t *testing.T, tag string) (*netns.Topo, *netns.Node, *netns.Node, *
 
 func bgpAnycastWith(t *testing.T, r bgpRouterDaemon) {
 	_, router, n1n, n2n := bgpTopo(t, "bgpa"+r.name[:2])
-	show := r.start(t, router, []string{"192.0.2.1", "192.0.2.2"}, map[string]bool{"192.0.2.1": true}, bgpBFDms)
+	show, _ := r.start(t, router, bgpRouterOpts{nodes: []string{"192.0.2.1", "192.0.2.2"}, bfd: map[string]bool{"192.0.2.1": true}, bfdMS: bgpBFDms})
 	n1 := startBGPNode(t, n1n, "192.0.2.1", 150, true, bgpBFDms)
 	n2 := startBGPNode(t, n2n, "192.0.2.2", 100, false, bgpBFDms)
 	pfx := bgpAnycast + "/32"
@@ -382,7 +443,7 @@ func TestBGPActiveStandby(t *testing.T) {
 
 func bgpActiveStandbyWith(t *testing.T, r bgpRouterDaemon) {
 	_, router, n1n, n2n := bgpTopo(t, "bgps"+r.name[:2])
-	show := r.start(t, router, []string{"192.0.2.1", "192.0.2.2"}, map[string]bool{"192.0.2.1": true, "192.0.2.2": true}, bgpBFDms)
+	show, _ := r.start(t, router, bgpRouterOpts{nodes: []string{"192.0.2.1", "192.0.2.2"}, bfd: map[string]bool{"192.0.2.1": true, "192.0.2.2": true}, bfdMS: bgpBFDms})
 	n1 := startBGPNode(t, n1n, "192.0.2.1", 150, true, bgpBFDms)
 	n2 := startBGPNode(t, n2n, "192.0.2.2", 100, true, bgpBFDms)
 	pfx := bgpVIP + "/32"
