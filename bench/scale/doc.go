@@ -1,7 +1,7 @@
 // Package scale is the many-instances benchmark (issue 17): one VRRPv3 pair
 // in network namespaces built with the e2e harness (test/e2e/netns), joined
 // by 20 veth links, with N instances spread over them (N/20 VRIDs per link,
-// one /32 VIP each, advert_int 0.1). The master node is priority 150 with
+// one /32 VIP each, advert_int 0.1 or -advert-int). The master node is priority 150 with
 // state MASTER, the backup priority 100 with state BACKUP; both daemons are
 // started together, so the backup's first Master_Down_Interval races the
 // master's first adverts, as in a cluster's cold start.

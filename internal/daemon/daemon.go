@@ -103,6 +103,12 @@ type Daemon struct {
 	txq        []queuedAdvert
 	txMsgs     []vrrpconn.Out
 	txErrs     []error
+	// VIPs and notifications queued while timers fire, and paced
+	// gratuitous ARPs/NAs (takeover.go).
+	vipq    []*instance
+	notifyq []queuedNotify
+	garpq   []garpJob
+	garpAt  time.Time
 
 	rx      chan *rxBatch
 	cmds    chan func()
@@ -339,6 +345,7 @@ func (d *Daemon) step() {
 	d.drain()
 	d.fireTimers()
 	d.recheckRulesDue()
+	d.announcePaced()
 	d.publish()
 }
 
@@ -788,11 +795,12 @@ func (d *Daemon) transition(in *instance, now time.Time, t vrrp.Transition) {
 
 // act carries out one action of the core.
 func (d *Daemon) act(in *instance, now time.Time, a vrrp.Action) {
-	switch a.(type) {
-	case vrrp.AcquireVIPs, vrrp.ReleaseVIPs, vrrp.SendGratuitous:
+	if _, ok := a.(vrrp.ReleaseVIPs); ok {
 		// Adverts queued in this tick leave before the slow kernel work,
-		// as they would unbatched.
+		// as they would unbatched; VIPs queued are added before any is
+		// removed (takeover.go).
 		d.flushSends()
+		d.flushAcquires()
 	}
 	switch a := a.(type) {
 	case vrrp.SendAdvert:
@@ -806,19 +814,18 @@ func (d *Daemon) act(in *instance, now time.Time, a vrrp.Action) {
 		}
 		d.release(in)
 	case vrrp.SendGratuitous:
-		d.gratuitous(in, a.Repeat)
+		d.queueGratuitous(in, a.Repeat)
 	case vrrp.Notify:
-		if d.deleting[in] && a.State == vrrp.StateStop {
-			d.notifyDeleted(in)
+		prev := vrrp.StateInit
+		if in.lastTransition != nil {
+			prev = in.lastTransition.from
+		}
+		if len(d.vipq) > 0 {
+			// After the VIPs queued in this step (takeover.go).
+			d.notifyq = append(d.notifyq, queuedNotify{in: in, prev: prev, a: a})
 			return
 		}
-		if d.notifier != nil {
-			prev := vrrp.StateInit
-			if in.lastTransition != nil {
-				prev = in.lastTransition.from
-			}
-			d.notifier.StateChanged(in.cfg, in.scripts, prev, a.State, int(in.core.Priority()), a.Reason)
-		}
+		d.notify(in, prev, a)
 	case vrrp.SplitBrainSuspect:
 		in.count(ctl.SplitBrainSuspected)
 		cause := "check that VRRP (IP protocol 112) is not filtered by a firewall on that host, and that both use the same VRID, version, authentication and " + modeHint(in)
@@ -867,6 +874,17 @@ func (d *Daemon) act(in *instance, now time.Time, a vrrp.Action) {
 			a.Since.Format("15:04:05.000"), cause)
 		in.warn(now, msg, 10*time.Minute)
 		d.rateLimitedWarn(in, now, "no-master", msg)
+	}
+}
+
+// notify tells the notifier (scripts, FIFO, mail) of a state change.
+func (d *Daemon) notify(in *instance, prev vrrp.State, a vrrp.Notify) {
+	if d.deleting[in] && a.State == vrrp.StateStop {
+		d.notifyDeleted(in)
+		return
+	}
+	if d.notifier != nil {
+		d.notifier.StateChanged(in.cfg, in.scripts, prev, a.State, int(in.core.Priority()), a.Reason)
 	}
 }
 
@@ -988,10 +1006,23 @@ func (d *Daemon) acquire(in *instance) {
 	// slips through.
 	in.vipset = true
 	d.syncFirewall()
+	if d.deferAcquire(in) {
+		return // added with the step's batch (takeover.go)
+	}
+	errs := make([]error, len(in.addrs))
+	for i, a := range in.addrs {
+		errs[i] = d.ports.Addresses.Add(a)
+	}
+	d.acquired(in, errs)
+}
+
+// acquired accounts for in's VIPs added (errs: one per address), then adds
+// its virtual routes and rules.
+func (d *Daemon) acquired(in *instance, errs []error) {
 	added := 0
 	var failed []string
-	for _, a := range in.addrs {
-		if err := d.ports.Addresses.Add(a); err != nil {
+	for i, a := range in.addrs {
+		if err := errs[i]; err != nil {
 			in.count(ctl.VIPErrors)
 			failed = append(failed, a.Prefix.String())
 			d.log.Error("adding virtual address failed", "instance", in.cfg.Name, "address", a.String(), "err", err)
@@ -1044,27 +1075,6 @@ func (d *Daemon) release(in *instance) {
 	in.vipsHeld = false
 	in.vipset = false
 	d.syncFirewall()
-}
-
-func (d *Daemon) gratuitous(in *instance, repeat int) {
-	byDev := map[string][]netip.Addr{}
-	var devs []string
-	for _, a := range in.addrs {
-		if _, ok := byDev[a.Dev]; !ok {
-			devs = append(devs, a.Dev)
-		}
-		byDev[a.Dev] = append(byDev[a.Dev], a.Prefix.Addr())
-	}
-	for i := 0; i < max(repeat, 1); i++ {
-		for _, dev := range devs {
-			if err := d.ports.Announcer.Gratuitous(dev, byDev[dev]); err != nil {
-				in.count(ctl.GARPErrors)
-				d.rateLimitedWarn(in, d.now(), "garp", "sending gratuitous ARP/NA failed", "dev", dev, "err", err.Error())
-				return
-			}
-		}
-	}
-	in.stats.Add(ctl.GARPSent, uint64(max(repeat, 1)))
 }
 
 func fmtAddrs(as []netip.Addr) string {

@@ -60,8 +60,12 @@ func (d *Daemon) addrChanged(e addr.Event) {
 		case e.Deleted && d.holding(in):
 			d.restore(in, mine, "removed from "+devName(e)+" while MASTER (not by this daemon)")
 		case !e.Deleted && in.unit != nil && in.core.State() == vrrp.StateMaster:
-			// A MASTER that could not put it back has it again.
-			d.recheckHeld(in)
+			// A MASTER that could not put it back has it again. One that
+			// holds its VIPs has nothing to learn (the echo of its own
+			// adds: at a takeover of 1,000 VIPs, 1,000 address dumps).
+			if !in.vipsHeld {
+				d.recheckHeld(in)
+			}
 		case !e.Deleted && !d.heldByAny(ip):
 			d.removeStale(in, mine, "added to "+devName(e)+" while the instance is "+in.core.State().String())
 		}
@@ -263,7 +267,7 @@ func (d *Daemon) restore(in *instance, as []addr.Address, why string) {
 	}
 	if len(back) > 0 {
 		// Neighbours may have learnt another owner meanwhile.
-		d.gratuitous(in, 1)
+		d.queueGratuitous(in, 1)
 	}
 	d.recheckHeld(in)
 }

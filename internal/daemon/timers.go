@@ -95,11 +95,15 @@ func (d *Daemon) wakeAt() time.Time {
 }
 
 // nextDeadline is the earliest timer of any unit (zero: none).
-// vrrp_startup_delay's end counts as a timer.
+// vrrp_startup_delay's end and the next round of paced gratuitous ARPs
+// count as timers.
 func (d *Daemon) nextDeadline() time.Time {
 	next := d.startAt
 	if len(d.timers) > 0 && (next.IsZero() || d.timers[0].deadline.Before(next)) {
 		next = d.timers[0].deadline
+	}
+	if len(d.garpq) > 0 && (next.IsZero() || d.garpAt.Before(next)) {
+		next = d.garpAt // paced gratuitous ARPs (takeover.go)
 	}
 	return next
 }
@@ -115,6 +119,7 @@ func (d *Daemon) fireTimers() {
 	defer func() {
 		d.txBatching = false
 		d.flushSends()
+		d.flushAcquires()
 	}()
 	now := d.now()
 	d.startDelayed(now)
