@@ -946,6 +946,13 @@ func (d *Daemon) encode(in *instance, dst netip.Addr, opts packet.Options, now t
 	if in.checksumDst.IsValid() {
 		cdst = in.checksumDst // old_unicast_checksum: the checksum only
 	}
+	key := encodedAdvert{ok: true, src: in.src, dst: cdst, opts: opts}
+	if in.encoded == key {
+		// Pre-encoded: only the priority may differ.
+		packet.SetPriority(in.sendBuf, in.advert.Priority)
+		return true
+	}
+	in.encoded = encodedAdvert{}
 	b, err := in.advert.AppendBinary(in.sendBuf[:0], in.src, cdst, opts)
 	if err != nil {
 		in.count(ctl.SendErrors)
@@ -954,6 +961,7 @@ func (d *Daemon) encode(in *instance, dst netip.Addr, opts packet.Options, now t
 		return false
 	}
 	in.sendBuf = b
+	in.encoded = key
 	return true
 }
 

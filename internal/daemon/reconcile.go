@@ -411,6 +411,7 @@ func (d *Daemon) applyAddrChanges(in *instance) {
 	sameVIPs := slices.Equal(vips, in.vips)
 	in.addrs, in.routes, in.rules, in.vips = addrs, routes, rules, vips
 	in.advert.Addrs = vips
+	in.encoded = encodedAdvert{} // encode the new list
 	e := *in.expect.Load()
 	e.VIPs = vips
 	in.expect.Store(&e)
