@@ -70,10 +70,10 @@ type result struct {
 	// netlink address events: each is a flap seen from the kernel.
 	backupAdds int
 	// lost: the address subscriptions reported errors (events may be missing).
-	lost int
-	load     string
-	notes    string // gokeepalived: why the backup became MASTER, kernel overruns
-	err      string
+	lost  int
+	load  string
+	notes string // gokeepalived: why the backup became MASTER, kernel overruns
+	err   string
 }
 
 func TestScaleBench(t *testing.T) {
