@@ -109,6 +109,9 @@ type Daemon struct {
 	notifyq []queuedNotify
 	garpq   []garpJob
 	garpAt  time.Time
+	// listCache holds each interface's addresses, listed once while
+	// startAll runs (nil otherwise).
+	listCache map[string][]addr.Address
 
 	rx      chan *rxBatch
 	cmds    chan func()
@@ -637,6 +640,11 @@ func (d *Daemon) finishInstance(p *reloadPlan, ci *config.Instance, in *instance
 
 // startAll starts units: Startup, then the current link and tracker state.
 func (d *Daemon) startAll(units []*unit) {
+	// One address dump per interface for the whole start, not one per
+	// instance (present): 1,000 instances on 20 interfaces dumped their
+	// interface 1,000 times before the last one started its timer.
+	d.listCache = map[string][]addr.Address{}
+	defer func() { d.listCache = nil }()
 	for _, u := range units {
 		for _, in := range u.members {
 			d.log.Info("starting VRRP instance", "instance", in.cfg.Name, "vrid", in.cfg.VRID, "af", in.family(),

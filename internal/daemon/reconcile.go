@@ -228,11 +228,17 @@ func (d *Daemon) present(as []addr.Address) map[addr.Address]bool {
 	for _, a := range as {
 		have, ok := listed[a.Dev]
 		if !ok {
+			have, ok = d.listCache[a.Dev]
+		}
+		if !ok {
 			var err error
 			if have, err = d.ports.Addresses.List(a.Dev); err != nil {
 				d.log.Debug("cannot list addresses", "dev", a.Dev, "err", err)
 			}
 			listed[a.Dev] = have
+			if d.listCache != nil && err == nil {
+				d.listCache[a.Dev] = have
+			}
 		}
 		for _, h := range have {
 			if h.Prefix.Addr() == a.Prefix.Addr() {

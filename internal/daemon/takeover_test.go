@@ -193,3 +193,33 @@ func advertsBy(h *harness, node string) int {
 	}
 	return c
 }
+
+// countingAddrs counts the address dumps the daemon asks for.
+type countingAddrs struct {
+	nodeAddrs
+	lists *int
+}
+
+func (a countingAddrs) List(dev string) ([]addr.Address, error) {
+	*a.lists++
+	return a.nodeAddrs.List(dev)
+}
+
+// Starting many instances dumps each interface's addresses once, not once
+// per instance, and still removes the stale VIPs it finds.
+func TestStartListsEachInterfaceOnce(t *testing.T) {
+	const n = 200
+	h := newHarness(t)
+	h.quiet = true
+	b := h.node("b", map[string]string{"eth0": "lan 192.0.2.2"}, manyInstances(n))
+	lists := 0
+	b.d.ports.Addresses = countingAddrs{nodeAddrs{b}, &lists}
+	b.setAddr("198.18.0.2/32", "eth0", true) // VI_001's VIP, left by a crash
+	b.start()
+	if lists > 2 {
+		t.Errorf("%d address dumps to start %d instances on one interface, want at most 2", lists, n)
+	}
+	if b.holds("198.18.0.2/32") {
+		t.Error("the stale VIP is still there after the start")
+	}
+}
