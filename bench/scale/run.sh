@@ -5,7 +5,7 @@
 # (replacing an older "## Scale" section); with PPROF=dir saves CPU profiles of both
 # gokeepalived nodes there; with BUSY=16 runs 16 busy-looping processes through each run;
 # with PLOT=dir draws CPU and backup flaps against N as PNG files there (OUT=docs/benchmarks.md
-# wants PLOT=docs/img); with ADVERT_INT=0.01 every instance adverts every 10 ms (default 0.1).
+# wants PLOT=docs/img); with LOGS=dir saves both daemons' logs of each run there; with ADVERT_INT=0.01 every instance adverts every 10 ms (default 0.1).
 # Each run also times, from netlink address events in both namespaces, the start of the daemons
 # to the master holding every VIP, and (after the window) the master's kill -9 to the backup
 # holding every VIP. Needs root. Each run takes its settle time plus the window.
@@ -34,6 +34,7 @@ OUT=${OUT:-}
 PPROF=${PPROF:-}
 BUSY=${BUSY:-0}
 PLOT=${PLOT:-}
+LOGS=${LOGS:-}
 ADVERT_INT=${ADVERT_INT:-0.1}
 
 . bench/lib.sh
@@ -48,7 +49,9 @@ out=$(abs_path "$OUT")
 pprof=$(abs_path "$PPROF")
 plot=$(abs_path "$PLOT")
 [ -z "$plot" ] || mkdir -p "$plot"
+logs=$(abs_path "$LOGS")
+[ -z "$logs" ] || mkdir -p "$logs"
 
 GOKEEPALIVED_BIN="$bindir/gokeepalived" go test -count=1 -timeout "${GOTEST_TIMEOUT:-180m}" -v -run '^TestScaleBench$' ./bench/scale \
 	-args -scalebench -n "$N" -window "$WINDOW" -settle "$SETTLE" -daemons "$DAEMONS" -rev "$rev" \
-	-busy "$BUSY" -advert-int "${ADVERT_INT}s" ${out:+-out "$out"} ${pprof:+-pprof "$pprof"} ${plot:+-plot "$plot"}
+	-busy "$BUSY" -advert-int "${ADVERT_INT}s" ${out:+-out "$out"} ${pprof:+-pprof "$pprof"} ${plot:+-plot "$plot"} ${logs:+-logs "$logs"}

@@ -37,6 +37,7 @@ var (
 	flagRev     = flag.String("rev", "", "gokeepalived revision shown in the report")
 	flagBusy    = flag.Int("busy", 0, "busy-looping processes running through each run (CPU contention)")
 	flagPlot    = flag.String("plot", "", "also draw the results as PNG files into this directory (gonum/plot)")
+	flagLogs    = flag.String("logs", "", "also save both daemons' logs of each run into this directory")
 	flagAdvert  = flag.Duration("advert-int", 100*time.Millisecond, "advert_int of every instance (VRRPv3: a multiple of 10 ms)")
 )
 
@@ -372,6 +373,17 @@ func measure(t *testing.T, r *result) {
 	}
 	_ = dm.r.Stop()
 	_ = db.r.Stop()
+	if *flagLogs != "" {
+		for _, x := range []struct {
+			node string
+			d    *daemon
+		}{{"m", dm}, {"b", db}} {
+			file := filepath.Join(*flagLogs, fmt.Sprintf("%s-%d-%s.log", r.daemon, r.n, x.node))
+			if err := os.WriteFile(file, []byte(x.d.r.Logs()), 0o644); err != nil {
+				t.Errorf("saving logs: %v", err)
+			}
+		}
+	}
 }
 
 // takeoverLimit bounds the wait for the backup to hold every VIP after

@@ -567,7 +567,7 @@ func (d *Daemon) finishInstance(p *reloadPlan, ci *config.Instance, in *instance
 	case ci.McastSrc.IsValid():
 		in.src = ci.McastSrc
 	default:
-		in.src, err = d.ports.Links.Primary(srcIf, in.ipv6)
+		in.src, err = p.primary(d.ports.Links, srcIf, in.ipv6)
 		if err != nil {
 			return fail(err)
 		}
