@@ -148,10 +148,6 @@ func config(node string, n, prio int) string {
 			"    priority %d\n    advert_int %g\n    virtual_ipaddress {\n        %s/32\n    }\n}\n",
 			k, state, l, v, prio, flagAdvert.Seconds(), vip(l, v))
 	}
-	if *flagPlot != "" {
-		fmt.Fprintf(&b, "\n![CPU against N](%s) ![backup entries to MASTER against N](%s)\n",
-			filepath.Join(plotRef, cpuPlot), filepath.Join(plotRef, flapPlot))
-	}
 	return b.String()
 }
 
@@ -482,7 +478,7 @@ func report(rs []result, started time.Time) string {
 	if *flagBusy > 0 {
 		fmt.Fprintf(&b, "- %d busy-looping processes ran through every run (CPU contention)\n", *flagBusy)
 	}
-	b.WriteString("- The machine is shared with other builds and tests (load average 10-20), so CPU figures vary run to run by tens of per cent.\n\n")
+	b.WriteString("- The machine is shared with other builds and tests (the load average above), so CPU figures vary run to run by tens of per cent, and the times to all VIPs include waiting for a CPU.\n\n")
 	b.WriteString("| N | daemon | window | converged after | start → all VIPs | CPU master / backup (% of a core) | RSS master / backup | backup → MASTER in the window | backup VIP adds in the window | VIPs master / backup / on both | master loss → all VIPs | notes (gokeepalived's logs) |\n")
 	b.WriteString("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n")
 	for _, r := range rs {
@@ -506,6 +502,10 @@ func report(rs []result, started time.Time) string {
 		}
 		fmt.Fprintf(&b, "| %d | %s | %s | %s | %s | %.1f / %.1f | %d / %d MB | %d | %d | %d / %d / %d | %s | %s |\n",
 			r.n, r.daemon, r.window, conv, startAll, r.cpuM, r.cpuB, r.rssM/1024, r.rssB/1024, r.entries, r.backupAdds, r.vipsM, r.vipsB, r.vipsBoth, take, strings.ReplaceAll(r.notes, "|", "/"))
+	}
+	if *flagPlot != "" {
+		fmt.Fprintf(&b, "\n![CPU against N](%s) ![backup entries to MASTER against N](%s)\n",
+			filepath.Join(plotRef, cpuPlot), filepath.Join(plotRef, flapPlot))
 	}
 	return b.String()
 }
