@@ -467,7 +467,8 @@ func report(rs []result, started time.Time) string {
 		"VIPs the kernel added on the backup in it (netlink address events); \"VIPs on both\" is counted at its end. \"Start → all VIPs\" is the time from "+
 		"starting the daemons to the master's kernel holding every VIP (its netlink address events; the issue's bound is its Master_Down_Interval "+
 		"%s + 100 ms). After the window the master is killed (SIGKILL) and \"master loss → all VIPs\" is the time until the backup's kernel holds "+
-		"every VIP (its netlink address events; bound: the backup's Master_Down_Interval %s + 100 ms).\n\n",
+		"every VIP (its netlink address events; bound: the backup's Master_Down_Interval %s + 100 ms; the master's last advert left up to one interval "+
+		"before the kill, so it may be below the interval).\n\n",
 		links, links, flagAdvert.Seconds(), masterDown(150).Round(time.Millisecond), masterDown(100).Round(time.Millisecond))
 	fmt.Fprintf(&b, "- Date: %s, run took %s; kernel %s; %s, %d logical CPUs; load average at the end %s\n",
 		started.UTC().Format("2006-01-02 15:04 MST"), time.Since(started).Round(time.Second), benchdoc.CmdOut("uname", "-sr"),
