@@ -14,7 +14,14 @@
 //   - the backup's entries to MASTER in the window (gokeepalived: the sum of
 //     the status counter became_master; keepalived: its log lines "Entering
 //     MASTER STATE");
-//   - VIPs held by each node, and by both, at the end of the window;
+//   - VIPs held by each node, and by both, at the end of the window, and
+//     the VIPs the backup's kernel gained in the window (its netlink
+//     address events: a flap seen from the kernel);
+//   - from netlink address events in each namespace (subscribed before the
+//     daemons start): the time from launching both daemons to the master
+//     holding every VIP, and after the window, from the master's SIGKILL to
+//     the backup holding every VIP (bounds: each node's
+//     Master_Down_Interval + 100 ms);
 //   - with -pprof DIR, a CPU profile of each gokeepalived node over the
 //     window, fetched from its hidden --pprof-listen endpoint on the node's
 //     loopback (read with `go tool pprof -top BIN FILE`).
