@@ -1025,6 +1025,8 @@ func (d *Daemon) acquire(in *instance) {
 	if d.deferAcquire(in) {
 		return // added with the step's batch (takeover.go)
 	}
+	// Adverts queued in this tick leave before the slow kernel work.
+	d.flushSends()
 	errs := make([]error, len(in.addrs))
 	for i, a := range in.addrs {
 		errs[i] = d.ports.Addresses.Add(a)
