@@ -109,6 +109,9 @@ type Daemon struct {
 	notifyq []queuedNotify
 	garpq   []garpJob
 	garpAt  time.Time
+	// garpNext: per interface and family, the earliest next announcement
+	// under vrrp_garp_interval / vrrp_gna_interval.
+	garpNext map[garpKey]time.Time
 	// listCache holds each interface's addresses, listed once while
 	// startAll runs (nil otherwise).
 	listCache map[string][]addr.Address

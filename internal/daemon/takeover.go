@@ -27,7 +27,10 @@ import (
 //     over the instances (every instance's first round before anyone's
 //     second), always after the step's adverts. A takeover of 1,000 VIPs
 //     with garp_master_repeat 5 spreads over about 25 ms instead of
-//     stalling the loop for it.
+//     stalling the loop for it. With vrrp_garp_interval (IPv4) or
+//     vrrp_gna_interval (IPv6) set, keepalived's spacing applies instead:
+//     one address at a time on an interface, the next not before the
+//     interval (announceSpaced).
 
 // batchAdder is an Addresses port that adds many addresses at once (the
 // Linux adapter: addr.AddBatch). Test fakes may add one at a time.
@@ -98,6 +101,22 @@ type garpJob struct {
 	byDev map[string][]netip.Addr
 	n     int // addresses per round
 	left  int // rounds
+	// frames is one round address by address, and next the first not yet
+	// sent in this round: used when vrrp_garp_interval or
+	// vrrp_gna_interval spaces the announcements on an interface.
+	frames []garpFrame
+	next   int
+}
+
+type garpFrame struct {
+	dev string
+	vip netip.Addr
+}
+
+// garpKey is an interface and family whose announcements are spaced.
+type garpKey struct {
+	dev  string
+	ipv6 bool
 }
 
 // queueGratuitous queues repeat rounds of gratuitous ARPs/NAs for in's VIPs.
@@ -108,6 +127,7 @@ func (d *Daemon) queueGratuitous(in *instance, repeat int) {
 			j.devs = append(j.devs, a.Dev)
 		}
 		j.byDev[a.Dev] = append(j.byDev[a.Dev], a.Prefix.Addr())
+		j.frames = append(j.frames, garpFrame{dev: a.Dev, vip: a.Prefix.Addr()})
 	}
 	if len(j.devs) == 0 {
 		return
@@ -127,6 +147,10 @@ func (d *Daemon) announcePaced() {
 	}
 	now := d.now()
 	if now.Before(d.garpAt) {
+		return
+	}
+	if iv4, iv6 := d.cfg.Global.GARPInterval, d.cfg.Global.GNAInterval; iv4 > 0 || iv6 > 0 {
+		d.announceSpaced(now, iv4, iv6)
 		return
 	}
 	budget := garpBurst
@@ -162,4 +186,72 @@ func (d *Daemon) announcePaced() {
 		return
 	}
 	d.garpAt = now.Add(garpPace)
+}
+
+// announceSpaced is announcePaced with vrrp_garp_interval (IPv4) or
+// vrrp_gna_interval (IPv6) set: as keepalived, one announcement at a time
+// on an interface, the next on that interface and family not before the
+// interval has passed. Each job's round goes address by address, in order;
+// a job whose next address waits for its interface lets the others go.
+func (d *Daemon) announceSpaced(now time.Time, iv4, iv6 time.Duration) {
+	if d.garpNext == nil {
+		d.garpNext = map[garpKey]time.Time{}
+	}
+	budget := garpBurst
+	var wait time.Time // when the first blocked interface frees up
+	q := d.garpq
+	d.garpq = nil
+	var again []garpJob // jobs whose round ended, with rounds left
+	for _, j := range q {
+		in := j.in
+		if in.unit == nil || (in.core.State() != vrrp.StateMaster && !in.vipsHeld) {
+			continue
+		}
+		failed := false
+		for budget > 0 && j.next < len(j.frames) {
+			f := j.frames[j.next]
+			k := garpKey{dev: f.dev, ipv6: f.vip.Is6()}
+			iv := iv4
+			if k.ipv6 {
+				iv = iv6
+			}
+			if t := d.garpNext[k]; iv > 0 && now.Before(t) {
+				if wait.IsZero() || t.Before(wait) {
+					wait = t
+				}
+				break
+			}
+			if err := d.ports.Announcer.Gratuitous(f.dev, []netip.Addr{f.vip}); err != nil {
+				in.count(ctl.GARPErrors)
+				d.rateLimitedWarn(in, now, "garp", "sending gratuitous ARP/NA failed", "dev", f.dev, "err", err.Error())
+				failed = true
+				break
+			}
+			budget--
+			if iv > 0 {
+				d.garpNext[k] = now.Add(iv)
+			}
+			j.next++
+		}
+		switch {
+		case failed:
+		case j.next < len(j.frames):
+			d.garpq = append(d.garpq, j)
+		default:
+			in.stats.Add(ctl.GARPSent, 1)
+			if j.left--; j.left > 0 {
+				j.next = 0
+				again = append(again, j)
+			}
+		}
+	}
+	d.garpq = append(d.garpq, again...)
+	switch {
+	case len(d.garpq) == 0:
+		d.garpq, d.garpAt = nil, time.Time{}
+	case budget > 0 && !wait.IsZero():
+		d.garpAt = wait
+	default:
+		d.garpAt = now.Add(garpPace)
+	}
 }

@@ -223,3 +223,75 @@ func TestStartListsEachInterfaceOnce(t *testing.T) {
 		t.Error("the stale VIP is still there after the start")
 	}
 }
+
+// vrrp_garp_interval (and vrrp_gna_interval for IPv6) space the
+// announcements on an interface as keepalived does: one address at a time,
+// the next on that interface and family not before the interval, every
+// round of garp_master_repeat included. Without them a round goes at once.
+func TestGARPInterval(t *testing.T) {
+	conf := func(global string) string {
+		return "global_defs {\n    vrrp_version 3\n" + global + "}\n" +
+			"vrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 1\n    priority 100\n    advert_int 1\n    garp_master_repeat 2\n" +
+			"    virtual_ipaddress {\n        198.18.0.1/32\n        198.18.0.2/32\n        198.18.0.3/32\n    }\n" +
+			"    virtual_ipaddress_excluded {\n        2001:db8::1/128\n    }\n}\n"
+	}
+	for _, tt := range []struct {
+		name, global string
+		v4, v6       time.Duration // the spacing wanted (0: none)
+	}{
+		{"none", "", 0, 0},
+		{"garp", "    vrrp_garp_interval 0.01\n", 10 * time.Millisecond, 0},
+		{"garp+gna", "    vrrp_garp_interval 0.01\n    vrrp_gna_interval 0.025\n", 10 * time.Millisecond, 25 * time.Millisecond},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t)
+			h.quiet = true
+			b := h.node("b", map[string]string{"eth0": "lan 192.0.2.2"}, conf(tt.global))
+			var calls []garpCall
+			b.d.ports.Announcer = recordingAnnouncer{h: h, node: "b", calls: &calls}
+			b.start()
+			// MASTER after its master down interval (3.6 s); the rounds of
+			// garp_master_delay (5 s later) are not looked at.
+			h.advance(5 * time.Second)
+			if st := b.state("VI_1"); st != "MASTER" {
+				t.Fatalf("VI_1 is %s, want MASTER", st)
+			}
+			var at4, at6 []time.Time
+			n4, n6 := 0, 0
+			for _, c := range calls {
+				for _, v := range c.vips {
+					if v.Is4() {
+						at4, n4 = append(at4, c.at), n4+1
+					} else {
+						at6, n6 = append(at6, c.at), n6+1
+					}
+				}
+			}
+			if n4 != 3*2 || n6 != 2 {
+				t.Fatalf("announced %d IPv4 and %d IPv6 addresses, want 6 and 2 (2 rounds)", n4, n6)
+			}
+			// A round goes address by address in order, so the NA also
+			// waits for the ARPs before it: its gap is at least its own
+			// interval; the ARPs' is theirs (within the pacing step).
+			for _, fam := range []struct {
+				name  string
+				at    []time.Time
+				want  time.Duration
+				exact bool
+			}{{"IPv4", at4, tt.v4, true}, {"IPv6", at6, tt.v6, false}} {
+				for i := 1; i < len(fam.at); i++ {
+					gap := fam.at[i].Sub(fam.at[i-1])
+					switch {
+					case tt.v4 == 0 && tt.v6 == 0 && gap != 0:
+						t.Errorf("%s announcements %s apart without an interval, want one step", fam.name, gap)
+					case gap < fam.want, fam.exact && fam.want > 0 && gap > fam.want+2*garpPace:
+						t.Errorf("%s announcements %s apart, want %s", fam.name, gap, fam.want)
+					}
+				}
+			}
+			if got := b.d.instances[0].stats.Get(ctl.GARPSent); got != 2 {
+				t.Errorf("garp_sent %d, want 2", got)
+			}
+		})
+	}
+}
