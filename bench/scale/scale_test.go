@@ -37,6 +37,8 @@ var (
 	flagRev     = flag.String("rev", "", "gokeepalived revision shown in the report")
 	flagBusy    = flag.Int("busy", 0, "busy-looping processes running through each run (CPU contention)")
 	flagPlot    = flag.String("plot", "", "also draw the results as PNG files into this directory (gonum/plot)")
+	flagLogs    = flag.String("logs", "", "also save both daemons' logs of each run into this directory")
+	flagAdvert  = flag.Duration("advert-int", 100*time.Millisecond, "advert_int of every instance (VRRPv3: a multiple of 10 ms)")
 )
 
 const sectionHeading = "## Scale: many instances on one pair"
@@ -57,12 +59,22 @@ type result struct {
 	vipsM     int // VIPs held at the end of the window
 	vipsB     int
 	vipsBoth  int
+	// startAll is the time from the daemons' start to the master holding
+	// every VIP, from the master's netlink address events (0: not within
+	// -settle).
+	startAll time.Duration
 	// takeover is the time from the master's kill -9 to the backup holding
-	// every VIP (0: not within takeoverLimit).
+	// every VIP, from the backup's netlink address events (0: not within
+	// takeoverLimit).
 	takeover time.Duration
-	load     string
-	notes    string // gokeepalived: why the backup became MASTER, kernel overruns
-	err      string
+	// backupAdds is the VIPs added on the backup in the window, from its
+	// netlink address events: each is a flap seen from the kernel.
+	backupAdds int
+	// lost: the address subscriptions reported errors (events may be missing).
+	lost  int
+	load  string
+	notes string // gokeepalived: why the backup became MASTER, kernel overruns
+	err   string
 }
 
 func TestScaleBench(t *testing.T) {
@@ -76,6 +88,9 @@ func TestScaleBench(t *testing.T) {
 			t.Fatalf("-n %q: want instance counts between 1 and %d", *flagN, links*255)
 		}
 		ns = append(ns, n)
+	}
+	if ai := *flagAdvert; ai < 10*time.Millisecond || ai%(10*time.Millisecond) != 0 || ai > 40950*time.Millisecond {
+		t.Fatalf("-advert-int %s: want a multiple of 10ms between 10ms and 40.95s (VRRPv3)", ai)
 	}
 	daemons := strings.Split(*flagDaemons, ",")
 	for _, d := range daemons {
@@ -96,8 +111,8 @@ func TestScaleBench(t *testing.T) {
 				}()
 				measure(t, &r)
 			})
-			t.Logf("%s N=%d: converged %s, CPU %.1f / %.1f %%, RSS %d / %d kB, backup→MASTER %d, VIPs %d / %d, both %d, master loss → all VIPs %s, load %s; %s %s",
-				r.daemon, r.n, r.converged, r.cpuM, r.cpuB, r.rssM, r.rssB, r.entries, r.vipsM, r.vipsB, r.vipsBoth, r.takeover, r.load, r.notes, r.err)
+			t.Logf("%s N=%d: converged %s, start → all VIPs %s, CPU %.1f / %.1f %%, RSS %d / %d kB, backup→MASTER %d, backup VIP adds %d, VIPs %d / %d, both %d, master loss → all VIPs %s, load %s; %s %s",
+				r.daemon, r.n, r.converged, r.startAll, r.cpuM, r.cpuB, r.rssM, r.rssB, r.entries, r.backupAdds, r.vipsM, r.vipsB, r.vipsBoth, r.takeover, r.load, r.notes, r.err)
 			results = append(results, r)
 		}
 	}
@@ -130,12 +145,8 @@ func config(node string, n, prio int) string {
 	for k := range n {
 		l, v := k%links, k/links+1
 		fmt.Fprintf(&b, "vrrp_instance VI_%d {\n    state %s\n    interface sc%d\n    virtual_router_id %d\n"+
-			"    priority %d\n    advert_int 0.1\n    virtual_ipaddress {\n        %s/32\n    }\n}\n",
-			k, state, l, v, prio, vip(l, v))
-	}
-	if *flagPlot != "" {
-		fmt.Fprintf(&b, "\n![CPU against N](%s) ![backup entries to MASTER against N](%s)\n",
-			filepath.Join(plotRef, cpuPlot), filepath.Join(plotRef, flapPlot))
+			"    priority %d\n    advert_int %g\n    virtual_ipaddress {\n        %s/32\n    }\n}\n",
+			k, state, l, v, prio, flagAdvert.Seconds(), vip(l, v))
 	}
 	return b.String()
 }
@@ -266,6 +277,7 @@ func measure(t *testing.T, r *result) {
 	}
 	stopBusy := busy(t, *flagBusy, *flagSettle+*flagWindow+takeoverLimit+time.Minute)
 	defer stopBusy()
+	wm, wb := watchAddrs(t, m.NS), watchAddrs(t, b.NS)
 	t0 := time.Now()
 	dm := start(t, r.daemon, m, config("m", r.n, 150))
 	db := start(t, r.daemon, b, config("b", r.n, 100))
@@ -288,6 +300,9 @@ func measure(t *testing.T, r *result) {
 			stable = time.Time{}
 		}
 		time.Sleep(250 * time.Millisecond)
+	}
+	if at := wm.allAt(r.n, t0); !at.IsZero() && r.converged > 0 {
+		r.startAll = at.Sub(t0)
 	}
 	if r.converged == 0 {
 		t.Logf("not converged within %s: master holds %d VIPs, backup %d", *flagSettle, len(vips(m)), len(vips(b)))
@@ -322,6 +337,7 @@ func measure(t *testing.T, r *result) {
 	r.cpuB = float64(cb1-cb0) / clkTck / secs * 100
 	r.rssM, r.rssB = rssKB(pm), rssKB(pb)
 	r.entries = db.masterEntries(t) - before
+	r.backupAdds = wb.adds(w0, w1)
 	hm, hb := vips(m), vips(b)
 	r.vipsM, r.vipsB = len(hm), len(hb)
 	for a := range hb {
@@ -338,29 +354,45 @@ func measure(t *testing.T, r *result) {
 			t.Errorf("CPU profile: %v", err)
 		}
 	}
-	// Master loss: kill -9 the master, then time the backup to every VIP.
+	// Master loss: kill -9 the master, then time the backup to every VIP
+	// (its netlink address events).
 	if r.converged > 0 {
-		dm.r.Kill()
 		lost := time.Now()
-		for time.Since(lost) < takeoverLimit {
-			if len(vips(b)) == r.n {
-				r.takeover = time.Since(lost)
-				break
-			}
-			time.Sleep(10 * time.Millisecond)
+		dm.r.Kill()
+		if at := wb.waitAll(r.n, lost, takeoverLimit); !at.IsZero() {
+			r.takeover = at.Sub(lost)
 		}
+	}
+	r.lost = wm.lostEvents() + wb.lostEvents()
+	if r.lost > 0 {
+		r.notes = strings.TrimPrefix(r.notes+fmt.Sprintf("; %d address subscription errors (events may be missing)", r.lost), "; ")
 	}
 	_ = dm.r.Stop()
 	_ = db.r.Stop()
+	if *flagLogs != "" {
+		for _, x := range []struct {
+			node string
+			d    *daemon
+		}{{"m", dm}, {"b", db}} {
+			file := filepath.Join(*flagLogs, fmt.Sprintf("%s-%d-%s.log", r.daemon, r.n, x.node))
+			if err := os.WriteFile(file, []byte(x.d.r.Logs()), 0o644); err != nil {
+				t.Errorf("saving logs: %v", err)
+			}
+		}
+	}
 }
 
 // takeoverLimit bounds the wait for the backup to hold every VIP after
 // the master's loss.
 const takeoverLimit = 10 * time.Second
 
-// masterDown is the backup's Master_Down_Interval in these runs (VRRPv3,
-// advert_int 0.1, priority 100: 3 × 100 ms + skew (256-100)/256 × 100 ms).
-const masterDown = 300*time.Millisecond + (256-100)*100*time.Millisecond/256
+// masterDown is the Master_Down_Interval of an instance of priority prio
+// in these runs (VRRPv3: 3 × advert_int + skew (256-prio)/256 × advert_int):
+// the master's (150) bounds the start, the backup's (100) the takeover.
+func masterDown(prio int) time.Duration {
+	ai := *flagAdvert
+	return 3*ai + time.Duration(256-prio)*ai/256
+}
 
 // busy starts n busy-looping processes (each under timeout(1) as a bound)
 // and returns what stops them, by PID.
@@ -429,11 +461,15 @@ func report(rs []result, started time.Time) string {
 	b.WriteString(sectionHeading + "\n\n")
 	b.WriteString("Generated by `bench/scale/run.sh` (issue 17); do not edit by hand. The profiles, the before/after steps and the caveats are in the next section.\n\n")
 	fmt.Fprintf(&b, "One VRRPv3 pair in network namespaces joined by %d veth links; N instances spread over them (N/%d VRIDs per link, one /32 VIP each, "+
-		"`advert_int 0.1`); master priority 150 `state MASTER`, backup priority 100 `state BACKUP`, both started together, a fresh topology per run. "+
+		"`advert_int %g`); master priority 150 `state MASTER`, backup priority 100 `state BACKUP`, both started together, a fresh topology per run. "+
 		"CPU is utime+stime of the VRRP process over the window (%% of one core), after convergence (every VIP on the master, none on the backup, for 2 s) "+
-		"or after the settle time ran out. \"Backup → MASTER\" is the backup's own count of entries to MASTER in the window; \"VIPs on both\" is counted at its end. "+
-		"After the window the master is killed (SIGKILL) and \"master loss → all VIPs\" is the time until the backup holds every VIP "+
-		"(polled every 10 ms; its Master_Down_Interval is %s).\n\n", links, links, masterDown.Round(time.Millisecond))
+		"or after the settle time ran out. \"Backup → MASTER\" is the backup's own count of entries to MASTER in the window, \"backup VIP adds\" the "+
+		"VIPs the kernel added on the backup in it (netlink address events); \"VIPs on both\" is counted at its end. \"Start → all VIPs\" is the time from "+
+		"starting the daemons to the master's kernel holding every VIP (its netlink address events; the issue's bound is its Master_Down_Interval "+
+		"%s + 100 ms). After the window the master is killed (SIGKILL) and \"master loss → all VIPs\" is the time until the backup's kernel holds "+
+		"every VIP (its netlink address events; bound: the backup's Master_Down_Interval %s + 100 ms; the master's last advert left up to one interval "+
+		"before the kill, so it may be below the interval).\n\n",
+		links, links, flagAdvert.Seconds(), masterDown(150).Round(time.Millisecond), masterDown(100).Round(time.Millisecond))
 	fmt.Fprintf(&b, "- Date: %s, run took %s; kernel %s; %s, %d logical CPUs; load average at the end %s\n",
 		started.UTC().Format("2006-01-02 15:04 MST"), time.Since(started).Round(time.Second), benchdoc.CmdOut("uname", "-sr"),
 		benchdoc.CPUModel(), runtime.NumCPU(), benchdoc.LoadAvg())
@@ -443,12 +479,12 @@ func report(rs []result, started time.Time) string {
 	if *flagBusy > 0 {
 		fmt.Fprintf(&b, "- %d busy-looping processes ran through every run (CPU contention)\n", *flagBusy)
 	}
-	b.WriteString("- The machine is shared with other builds and tests (load average 10-20), so CPU figures vary run to run by tens of per cent.\n\n")
-	b.WriteString("| N | daemon | window | converged after | CPU master / backup (% of a core) | RSS master / backup | backup → MASTER in the window | VIPs master / backup / on both | master loss → all VIPs | notes (gokeepalived's logs) |\n")
-	b.WriteString("|---:|---|---:|---:|---:|---:|---:|---:|---:|---|\n")
+	b.WriteString("- The machine is shared with other builds and tests (the load average above), so CPU figures vary run to run by tens of per cent, and the times to all VIPs include waiting for a CPU.\n\n")
+	b.WriteString("| N | daemon | window | converged after | start → all VIPs | CPU master / backup (% of a core) | RSS master / backup | backup → MASTER in the window | backup VIP adds in the window | VIPs master / backup / on both | master loss → all VIPs | notes (gokeepalived's logs) |\n")
+	b.WriteString("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n")
 	for _, r := range rs {
 		if r.err != "" {
-			fmt.Fprintf(&b, "| %d | %s | %s | failed: %s | | | | | | |\n", r.n, r.daemon, r.window, strings.ReplaceAll(r.err, "|", "/"))
+			fmt.Fprintf(&b, "| %d | %s | %s | failed: %s | | | | | | | | |\n", r.n, r.daemon, r.window, strings.ReplaceAll(r.err, "|", "/"))
 			continue
 		}
 		conv := "not within " + flagSettle.String()
@@ -459,10 +495,23 @@ func report(rs []result, started time.Time) string {
 		if r.converged == 0 {
 			take = "not measured (no convergence)"
 		} else if r.takeover > 0 {
-			take = r.takeover.Round(10 * time.Millisecond).String()
+			take = fmtMs(r.takeover)
 		}
-		fmt.Fprintf(&b, "| %d | %s | %s | %s | %.1f / %.1f | %d / %d MB | %d | %d / %d / %d | %s | %s |\n",
-			r.n, r.daemon, r.window, conv, r.cpuM, r.cpuB, r.rssM/1024, r.rssB/1024, r.entries, r.vipsM, r.vipsB, r.vipsBoth, take, strings.ReplaceAll(r.notes, "|", "/"))
+		startAll := "-"
+		if r.startAll > 0 {
+			startAll = fmtMs(r.startAll)
+		}
+		fmt.Fprintf(&b, "| %d | %s | %s | %s | %s | %.1f / %.1f | %d / %d MB | %d | %d | %d / %d / %d | %s | %s |\n",
+			r.n, r.daemon, r.window, conv, startAll, r.cpuM, r.cpuB, r.rssM/1024, r.rssB/1024, r.entries, r.backupAdds, r.vipsM, r.vipsB, r.vipsBoth, take, strings.ReplaceAll(r.notes, "|", "/"))
+	}
+	if *flagPlot != "" {
+		fmt.Fprintf(&b, "\n![CPU against N](%s) ![backup entries to MASTER against N](%s)\n",
+			filepath.Join(plotRef, cpuPlot), filepath.Join(plotRef, flapPlot))
 	}
 	return b.String()
+}
+
+// fmtMs shows a duration in milliseconds (one decimal).
+func fmtMs(d time.Duration) string {
+	return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond))
 }

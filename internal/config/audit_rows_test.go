@@ -96,8 +96,8 @@ var auditRows = map[string]auditRow{
 	"global_defs dbus_service_name": {Line: "dbus_service_name org.example.Vrrp", Effect: []string{"TestDBusRunnerFollowsReloads"}},
 	"global_defs data_use_instance": {Effect: []string{"TestDBusDifferential", "TestDumpPath"}},
 	// GARP pacing and link watching (internal/daemon garppace.go, linkwatch.go).
-	"global_defs vrrp_garp_interval":     {Effect: []string{"TestGARPGroupPacing"}},
-	"global_defs vrrp_gna_interval":      {Effect: []string{"TestGARPGroupPacing"}},
+	"global_defs vrrp_garp_interval":     {Effect: []string{"TestGARPGroupPacing", "TestGARPInterval"}},
+	"global_defs vrrp_gna_interval":      {Effect: []string{"TestGARPGroupPacing", "TestGARPInterval"}},
 	"global_defs vrrp_garp_extra_if":     {Line: "vrrp_garp_extra_if all 30", Effect: []string{"TestGARPExtraIf"}},
 	"vrrp_instance garp_extra_if":        {Line: "garp_extra_if all 30", Effect: []string{"TestGARPExtraIf", "TestFeatureGARPGroup"}},
 	"vrrp_instance linkbeat_use_polling": {Effect: []string{"TestLinkbeatPolling", "TestFeatureLinkDelaysAndLinkbeat"}},

@@ -103,6 +103,15 @@ type Daemon struct {
 	txq        []queuedAdvert
 	txMsgs     []vrrpconn.Out
 	txErrs     []error
+	// VIPs and notifications queued while timers fire, and paced
+	// gratuitous ARPs/NAs (takeover.go).
+	vipq    []*instance
+	notifyq []queuedNotify
+	garpq   []garpJob
+	garpAt  time.Time
+	// listCache holds each interface's addresses, listed once while
+	// startAll runs (nil otherwise).
+	listCache map[string][]addr.Address
 
 	rx      chan *rxBatch
 	cmds    chan func()
@@ -348,6 +357,7 @@ func (d *Daemon) step() {
 	d.fireLinkTimers(d.now())
 	d.sendPaced(d.now())
 	d.recheckRulesDue()
+	d.announcePaced()
 	d.publish()
 }
 
@@ -609,7 +619,7 @@ func (d *Daemon) finishInstance(p *reloadPlan, ci *config.Instance, in *instance
 	case ipvlanSrc(ci).IsValid():
 		in.src = ipvlanSrc(ci)
 	default:
-		in.src, err = d.ports.Links.Primary(srcIf, in.ipv6)
+		in.src, err = p.primary(d.ports.Links, srcIf, in.ipv6)
 		if err != nil {
 			return fail(err)
 		}
@@ -688,6 +698,11 @@ func (d *Daemon) finishInstance(p *reloadPlan, ci *config.Instance, in *instance
 
 // startAll starts units: Startup, then the current link and tracker state.
 func (d *Daemon) startAll(units []*unit) {
+	// One address dump per interface for the whole start, not one per
+	// instance (present): 1,000 instances on 20 interfaces dumped their
+	// interface 1,000 times before the last one started its timer.
+	d.listCache = map[string][]addr.Address{}
+	defer func() { d.listCache = nil }()
 	for _, u := range units {
 		for _, in := range u.members {
 			d.log.Info("starting VRRP instance", "instance", in.cfg.Name, "vrid", in.cfg.VRID, "af", in.family(),
@@ -855,11 +870,12 @@ func (d *Daemon) transition(in *instance, now time.Time, t vrrp.Transition) {
 
 // act carries out one action of the core.
 func (d *Daemon) act(in *instance, now time.Time, a vrrp.Action) {
-	switch a.(type) {
-	case vrrp.AcquireVIPs, vrrp.ReleaseVIPs, vrrp.SendGratuitous:
+	if _, ok := a.(vrrp.ReleaseVIPs); ok {
 		// Adverts queued in this tick leave before the slow kernel work,
-		// as they would unbatched.
+		// as they would unbatched; VIPs queued are added before any is
+		// removed (takeover.go).
 		d.flushSends()
+		d.flushAcquires()
 	}
 	switch a := a.(type) {
 	case vrrp.SendAdvert:
@@ -873,19 +889,18 @@ func (d *Daemon) act(in *instance, now time.Time, a vrrp.Action) {
 		}
 		d.release(in)
 	case vrrp.SendGratuitous:
-		d.gratuitous(in, a.Repeat, a.ExtraIf)
+		d.announce(in, a.Repeat, a.ExtraIf)
 	case vrrp.Notify:
-		if d.deleting[in] && a.State == vrrp.StateStop {
-			d.notifyDeleted(in)
+		prev := vrrp.StateInit
+		if in.lastTransition != nil {
+			prev = in.lastTransition.from
+		}
+		if len(d.vipq) > 0 {
+			// After the VIPs queued in this step (takeover.go).
+			d.notifyq = append(d.notifyq, queuedNotify{in: in, prev: prev, a: a})
 			return
 		}
-		if d.notifier != nil {
-			prev := vrrp.StateInit
-			if in.lastTransition != nil {
-				prev = in.lastTransition.from
-			}
-			d.notifier.StateChanged(in.cfg, in.scripts, prev, a.State, int(in.core.Priority()), a.Reason)
-		}
+		d.notify(in, prev, a)
 	case vrrp.SplitBrainSuspect:
 		in.count(ctl.SplitBrainSuspected)
 		cause := "check that VRRP (IP protocol 112) is not filtered by a firewall on that host, and that both use the same VRID, version, authentication and " + modeHint(in)
@@ -934,6 +949,17 @@ func (d *Daemon) act(in *instance, now time.Time, a vrrp.Action) {
 			a.Since.Format("15:04:05.000"), cause)
 		in.warn(now, msg, 10*time.Minute)
 		d.rateLimitedWarn(in, now, "no-master", msg)
+	}
+}
+
+// notify tells the notifier (scripts, FIFO, mail) of a state change.
+func (d *Daemon) notify(in *instance, prev vrrp.State, a vrrp.Notify) {
+	if d.deleting[in] && a.State == vrrp.StateStop {
+		d.notifyDeleted(in)
+		return
+	}
+	if d.notifier != nil {
+		d.notifier.StateChanged(in.cfg, in.scripts, prev, a.State, int(in.core.Priority()), a.Reason)
 	}
 }
 
@@ -995,6 +1021,13 @@ func (d *Daemon) encode(in *instance, dst netip.Addr, opts packet.Options, now t
 	if in.checksumDst.IsValid() {
 		cdst = in.checksumDst // old_unicast_checksum: the checksum only
 	}
+	key := encodedAdvert{ok: true, src: in.src, dst: cdst, opts: opts}
+	if in.encoded == key {
+		// Pre-encoded: only the priority may differ.
+		packet.SetPriority(in.sendBuf, in.advert.Priority)
+		return true
+	}
+	in.encoded = encodedAdvert{}
 	b, err := in.advert.AppendBinary(in.sendBuf[:0], in.src, cdst, opts)
 	if err != nil {
 		in.count(ctl.SendErrors)
@@ -1003,6 +1036,7 @@ func (d *Daemon) encode(in *instance, dst netip.Addr, opts packet.Options, now t
 		return false
 	}
 	in.sendBuf = b
+	in.encoded = key
 	return true
 }
 
@@ -1055,10 +1089,25 @@ func (d *Daemon) acquire(in *instance) {
 	// slips through.
 	in.vipset = true
 	d.syncFirewall()
+	if d.deferAcquire(in) {
+		return // added with the step's batch (takeover.go)
+	}
+	// Adverts queued in this tick leave before the slow kernel work.
+	d.flushSends()
+	errs := make([]error, len(in.addrs))
+	for i, a := range in.addrs {
+		errs[i] = d.ports.Addresses.Add(a)
+	}
+	d.acquired(in, errs)
+}
+
+// acquired accounts for in's VIPs added (errs: one per address), then adds
+// its virtual routes and rules.
+func (d *Daemon) acquired(in *instance, errs []error) {
 	added := 0
 	var failed []string
-	for _, a := range in.addrs {
-		if err := d.ports.Addresses.Add(a); err != nil {
+	for i, a := range in.addrs {
+		if err := errs[i]; err != nil {
 			in.count(ctl.VIPErrors)
 			failed = append(failed, a.Prefix.String())
 			d.log.Error("adding virtual address failed", "instance", in.cfg.Name, "address", a.String(), "err", err)

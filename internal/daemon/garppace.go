@@ -76,6 +76,10 @@ func laterOf(a, b time.Time) time.Time {
 	return a
 }
 
+// active reports whether any interface is paced (a garp_group, or the
+// global intervals).
+func (p *garpPacer) active() bool { return len(p.byIf) > 0 || p.defARP > 0 || p.defNA > 0 }
+
 // paceOf returns the pace of base (nil: none, send at once).
 func (p *garpPacer) paceOf(base string) *pace {
 	if pc := p.byIf[base]; pc != nil {

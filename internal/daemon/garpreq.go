@@ -27,6 +27,6 @@ func (d *Daemon) sendGratuitous(name, why string) (bool, error) {
 		return false, nil
 	}
 	d.log.Info("sending gratuitous ARP/NA on request", "instance", name, "vrid", in.cfg.VRID, "addresses", len(in.addrs), "reason", why)
-	d.gratuitous(in, 1, false)
+	d.announce(in, 1, false)
 	return true, nil
 }

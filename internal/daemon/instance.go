@@ -57,6 +57,11 @@ type instance struct {
 	expect  atomic.Pointer[packet.Expect]
 	advert  packet.Advert
 	sendBuf []byte
+	// encoded is what sendBuf holds an encoding of (ok: it does): the
+	// next advert to the same destination is patched in place
+	// (packet.SetPriority), not encoded again. Cleared by a change of
+	// in.advert other than its priority.
+	encoded encodedAdvert
 	// txQueued: sendBuf holds an advert queued for the tick's batch.
 	txQueued bool
 
@@ -187,4 +192,12 @@ func (in *instance) clearWarnings() {
 	in.warnGen++
 	in.warnings = in.warnings[:0]
 	clear(in.warnUntil)
+}
+
+// encodedAdvert names the advert encoded in an instance's sendBuf: the
+// addresses and options that went into its checksum.
+type encodedAdvert struct {
+	ok       bool
+	src, dst netip.Addr
+	opts     packet.Options
 }

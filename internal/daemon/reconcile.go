@@ -60,8 +60,12 @@ func (d *Daemon) addrChanged(e addr.Event) {
 		case e.Deleted && d.holding(in):
 			d.restore(in, mine, "removed from "+devName(e)+" while MASTER (not by this daemon)")
 		case !e.Deleted && in.unit != nil && in.core.State() == vrrp.StateMaster:
-			// A MASTER that could not put it back has it again.
-			d.recheckHeld(in)
+			// A MASTER that could not put it back has it again. One that
+			// holds its VIPs has nothing to learn (the echo of its own
+			// adds: at a takeover of 1,000 VIPs, 1,000 address dumps).
+			if !in.vipsHeld {
+				d.recheckHeld(in)
+			}
 		case !e.Deleted && !d.heldByAny(ip):
 			d.removeStale(in, mine, "added to "+devName(e)+" while the instance is "+in.core.State().String())
 		}
@@ -224,11 +228,17 @@ func (d *Daemon) present(as []addr.Address) map[addr.Address]bool {
 	for _, a := range as {
 		have, ok := listed[a.Dev]
 		if !ok {
+			have, ok = d.listCache[a.Dev]
+		}
+		if !ok {
 			var err error
 			if have, err = d.ports.Addresses.List(a.Dev); err != nil {
 				d.log.Debug("cannot list addresses", "dev", a.Dev, "err", err)
 			}
 			listed[a.Dev] = have
+			if d.listCache != nil && err == nil {
+				d.listCache[a.Dev] = have
+			}
 		}
 		for _, h := range have {
 			if h.Prefix.Addr() == a.Prefix.Addr() {
@@ -263,7 +273,7 @@ func (d *Daemon) restore(in *instance, as []addr.Address, why string) {
 	}
 	if len(back) > 0 {
 		// Neighbours may have learnt another owner meanwhile.
-		d.gratuitous(in, 1, false)
+		d.announce(in, 1, false)
 	}
 	d.recheckHeld(in)
 }
@@ -407,6 +417,7 @@ func (d *Daemon) applyAddrChanges(in *instance) {
 	sameVIPs := slices.Equal(vips, in.vips)
 	in.addrs, in.routes, in.rules, in.vips = addrs, routes, rules, vips
 	in.advert.Addrs = vips
+	in.encoded = encodedAdvert{} // encode the new list
 	e := *in.expect.Load()
 	e.VIPs = vips
 	in.expect.Store(&e)

@@ -97,6 +97,11 @@ type reloadPlan struct {
 	rebindIfs []string
 	replaced  []*sharedConn
 
+	// primaries caches Links.Primary per interface and family for the
+	// plan's instances: 1,000 instances on 20 interfaces asked the kernel
+	// 1,000 times (a link lookup and an address dump each) at start.
+	primaries map[primaryKey]primaryAnswer
+
 	// Set by prepare.
 	units    []*unit
 	opened   []*sharedConn // sockets prepare opened
@@ -525,4 +530,28 @@ func vmacInUse(units []*unit, name string) bool {
 		}
 	}
 	return false
+}
+
+type primaryKey struct {
+	ifname string
+	ipv6   bool
+}
+
+type primaryAnswer struct {
+	a   netip.Addr
+	err error
+}
+
+// primary is links.Primary, asked once per interface and family per plan.
+func (p *reloadPlan) primary(links Links, ifname string, ipv6 bool) (netip.Addr, error) {
+	k := primaryKey{ifname, ipv6}
+	if r, ok := p.primaries[k]; ok {
+		return r.a, r.err
+	}
+	a, err := links.Primary(ifname, ipv6)
+	if p.primaries == nil {
+		p.primaries = map[primaryKey]primaryAnswer{}
+	}
+	p.primaries[k] = primaryAnswer{a, err}
+	return a, err
 }

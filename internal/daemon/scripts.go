@@ -121,6 +121,11 @@ func CheckScripts(cfg *config.Config) syntax.Diagnostics {
 // interface without the address VRRP sends from.
 func CheckHost(cfg *config.Config, primary func(ifname string, ipv6 bool) (netip.Addr, error)) syntax.Diagnostics {
 	ds := CheckScripts(cfg)
+	type key struct {
+		ifname string
+		ipv6   bool
+	}
+	asked := map[key]error{} // one question per interface and family
 	for _, in := range cfg.Instances {
 		if _, _, err := kernelRoutes(in); err != nil {
 			ds.Errorf(in.Pos, "vrrp_instance %s: %v", in.Name, err)
@@ -128,7 +133,13 @@ func CheckHost(cfg *config.Config, primary func(ifname string, ipv6 bool) (netip
 		if in.UnicastSrc.IsValid() || in.McastSrc.IsValid() || ipvlanSrc(in).IsValid() || in.Interface == "" || primary == nil {
 			continue
 		}
-		if _, err := primary(in.Interface, in.Family == 6); err != nil && !cfg.Global.DynamicInterfaces {
+		k := key{in.Interface, in.Family == 6}
+		err, ok := asked[k]
+		if !ok {
+			_, err = primary(in.Interface, in.Family == 6)
+			asked[k] = err
+		}
+		if err != nil && !cfg.Global.DynamicInterfaces {
 			// A warning: the address may still be coming (DHCP, a later
 			// ifup); the daemon refuses to start the instance without it.
 			ds.Warnf(in.Pos, "vrrp_instance %s: %v (VRRP needs it as the advert source: the daemon will not start without it; add one, or set unicast_src_ip/mcast_src_ip)", in.Name, err)

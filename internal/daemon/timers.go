@@ -95,7 +95,8 @@ func (d *Daemon) wakeAt() time.Time {
 }
 
 // nextDeadline is the earliest timer of any unit (zero: none).
-// vrrp_startup_delay's end counts as a timer.
+// vrrp_startup_delay's end and the next round of paced gratuitous ARPs
+// count as timers.
 func (d *Daemon) nextDeadline() time.Time {
 	next := d.startAt
 	if len(d.timers) > 0 && (next.IsZero() || d.timers[0].deadline.Before(next)) {
@@ -107,6 +108,9 @@ func (d *Daemon) nextDeadline() time.Time {
 		if !t.IsZero() && (next.IsZero() || t.Before(next)) {
 			next = t
 		}
+	}
+	if len(d.garpq) > 0 && (next.IsZero() || d.garpAt.Before(next)) {
+		next = d.garpAt // paced gratuitous ARPs (takeover.go)
 	}
 	return next
 }
@@ -122,6 +126,7 @@ func (d *Daemon) fireTimers() {
 	defer func() {
 		d.txBatching = false
 		d.flushSends()
+		d.flushAcquires()
 	}()
 	now := d.now()
 	d.startDelayed(now)

@@ -1,6 +1,7 @@
 package syntax
 
 import (
+	"bytes"
 	"io/fs"
 	"math/rand/v2"
 	"os"
@@ -156,7 +157,7 @@ func (p *parser) readLines(name string, data []byte) {
 	for len(data) > 0 {
 		num++
 		var raw []byte
-		if i := strings.IndexByte(string(data), '\n'); i >= 0 {
+		if i := bytes.IndexByte(data, '\n'); i >= 0 { // not string(data): a copy of the rest of the file per line
 			raw, data = data[:i], data[i+1:]
 		} else {
 			raw, data = data, nil

@@ -211,6 +211,10 @@ type addresses struct{}
 
 func (addresses) Add(a addr.Address) error { return addr.Add(a) }
 func (addresses) Del(a addr.Address) error { return addr.Del(a) }
+
+// AddBatch adds many addresses over one netlink socket (the daemon's
+// takeovers and start of many instances).
+func (addresses) AddBatch(as []addr.Address) []error { return addr.AddBatch(as) }
 func (addresses) List(dev string) ([]addr.Address, error) {
 	return addr.List(dev)
 }

@@ -229,3 +229,59 @@ func TestRuleLifecycle(t *testing.T) {
 		}
 	})
 }
+
+// TestAddressBatch: AddBatch and DelBatch give what Add and Del give,
+// over more requests than one window, with a result per address.
+func TestAddressBatch(t *testing.T) {
+	ns := node(t)
+	ns.Do(t, func() {
+		vip4 := addr.Host(netip.MustParseAddr("192.0.2.100"), "veth0")
+		vip4.Label = "veth0:vip"
+		vip6 := addr.Host(netip.MustParseAddr("2001:db8::100"), "veth0")
+		wide := addr.Address{Prefix: netip.MustParsePrefix("198.51.100.7/24"), Broadcast: netip.MustParseAddr("198.51.100.255"), Dev: "veth0", Scope: addr.ScopeLink}
+		missing := addr.Host(netip.MustParseAddr("192.0.2.101"), "nosuch0")
+		as := []addr.Address{vip4, vip6, wide, vip4, missing}
+		want := []string{
+			"192.0.2.1/24 brd 192.0.2.255 dev veth0 scope global",
+			"192.0.2.100/32 dev veth0 scope global label veth0:vip",
+			"198.51.100.7/24 brd 198.51.100.255 dev veth0 scope link",
+			"2001:db8::1/64 dev veth0 scope global nodad",
+			"2001:db8::100/128 dev veth0 scope global nodad",
+		}
+		// More than one window (128) of /32s in 198.18.0.0/15.
+		for i := range 300 {
+			a := addr.Host(netip.AddrFrom4([4]byte{198, 18, byte(i / 200), byte(1 + i%200)}), "veth0")
+			as = append(as, a)
+			want = append(want, a.String())
+		}
+		slices.Sort(want)
+		check := func(what string, errs []error) {
+			t.Helper()
+			if len(errs) != len(as) {
+				t.Fatalf("%s: %d results for %d addresses", what, len(errs), len(as))
+			}
+			for i, err := range errs {
+				if as[i] == missing {
+					if err == nil || !strings.Contains(err.Error(), "nosuch0") {
+						t.Errorf("%s on a missing device: %v, want an error naming it", what, err)
+					}
+					continue
+				}
+				if err != nil {
+					t.Errorf("%s(%v): %v", what, as[i], err)
+				}
+			}
+		}
+		check("AddBatch", addr.AddBatch(as))
+		check("AddBatch again", addr.AddBatch(as)) // idempotent
+		if got := list(t, "veth0"); !slices.Equal(got, want) {
+			t.Errorf("after AddBatch:\n got %q\nwant %q", got, want)
+		}
+		check("DelBatch", addr.DelBatch(as))
+		check("DelBatch again", addr.DelBatch(as)) // absent is fine
+		want = []string{"192.0.2.1/24 brd 192.0.2.255 dev veth0 scope global", "2001:db8::1/64 dev veth0 scope global nodad"}
+		if got := list(t, "veth0"); !slices.Equal(got, want) {
+			t.Errorf("after DelBatch:\n got %q\nwant %q", got, want)
+		}
+	})
+}

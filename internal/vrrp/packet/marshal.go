@@ -89,3 +89,22 @@ func (a *Advert) Marshal(src, dst netip.Addr, opts Options) ([]byte, error) {
 	f := FamilyOf(src)
 	return a.AppendBinary(make([]byte, 0, messageLen(a.Version, f, len(a.Addrs))), src, dst, opts)
 }
+
+// SetPriority rewrites the priority of an advert msg that AppendBinary
+// encoded, in place, and updates its checksum incrementally (RFC 1624,
+// eqn. 3): the priority shares a 16-bit word with the address count, and
+// nothing else in the message or the pseudo-header changes. A sender keeps
+// the encoded advert and patches it instead of encoding it again. msg
+// shorter than the fixed header is left alone.
+func SetPriority(msg []byte, prio uint8) {
+	if len(msg) < 8 || msg[2] == prio {
+		return
+	}
+	old := uint16(msg[2])<<8 | uint16(msg[3])
+	updated := uint16(prio)<<8 | uint16(msg[3])
+	sum := uint32(^(uint16(msg[6])<<8 | uint16(msg[7]))) + uint32(^old) + uint32(updated)
+	sum = sum&0xffff + sum>>16
+	sum = sum&0xffff + sum>>16
+	c := ^uint16(sum)
+	msg[2], msg[6], msg[7] = prio, byte(c>>8), byte(c)
+}
