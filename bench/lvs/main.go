@@ -24,6 +24,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -53,6 +54,8 @@ func main() {
 	header := flag.Bool("header", false, "print the table header first")
 	coalesce := flag.Duration("coalesce", 5*time.Millisecond, "health changes gather this long before one reconcile")
 	full := flag.Duration("full", 5*time.Second, "full reconcile (read back everything, repair drift) interval")
+	flag.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the measured run to this file")
+	flag.StringVar(&memProfile, "memprofile", "", "write an allocation profile (alloc_space/alloc_objects) at the end to this file")
 	flag.Parse()
 	raiseNofile()
 	servers := realServers(*n, *naddr)
@@ -278,6 +281,9 @@ func statusKB(key string) int {
 	return 0
 }
 
+// Profiles of the benchmark process (-cpuprofile covers the measured run).
+var cpuProfile, memProfile string
+
 const clkTck = 100 // sysconf(_SC_CLK_TCK) on Linux
 
 func benchMain(servers []netip.AddrPort, vss int, backend string, nkill int, dur time.Duration, header bool, coalesce, full time.Duration) error {
@@ -397,6 +403,17 @@ func benchMain(servers []netip.AddrPort, vss int, backend string, nkill int, dur
 	if f := failed.Load(); f > 0 {
 		return fmt.Errorf("%d checks failed before any server was killed", f)
 	}
+	if cpuProfile != "" {
+		f, err := os.Create(cpuProfile)
+		if err != nil {
+			return err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+	}
+	var m0 runtime.MemStats
+	runtime.ReadMemStats(&m0)
 	c0, n0 := cpuNow(), checks.Load()
 	d.reconciles.Store(0)
 	d.recTime.Store(0)
@@ -427,6 +444,25 @@ func benchMain(servers []netip.AddrPort, vss int, backend string, nkill int, dur
 	}
 	time.Sleep(time.Until(start.Add(dur)))
 	c1, n1 := cpuNow(), checks.Load()
+	var m1 runtime.MemStats
+	runtime.ReadMemStats(&m1)
+	if cpuProfile != "" {
+		pprof.StopCPUProfile()
+	}
+	if memProfile != "" {
+		f, err := os.Create(memProfile)
+		if err != nil {
+			return err
+		}
+		if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+			return err
+		}
+		f.Close()
+	}
+	if n := n1 - n0; n > 0 {
+		fmt.Fprintf(os.Stderr, "%s: %.1f allocations, %.0f bytes per check (whole process); %d GCs\n", backend,
+			float64(m1.Mallocs-m0.Mallocs)/float64(n), float64(m1.TotalAlloc-m0.TotalAlloc)/float64(n), m1.NumGC-m0.NumGC)
+	}
 	select {
 	case err := <-errs:
 		return fmt.Errorf("reconcile: %w", err)
