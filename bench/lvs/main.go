@@ -54,9 +54,14 @@ func main() {
 	header := flag.Bool("header", false, "print the table header first")
 	coalesce := flag.Duration("coalesce", 5*time.Millisecond, "health changes gather this long before one reconcile")
 	full := flag.Duration("full", 5*time.Second, "full reconcile (read back everything, repair drift) interval")
+	flag.StringVar(&mode, "mode", "new", "new: TCP_CHECKs on the connect poller, lb.Desired only for the virtual servers whose real servers changed; old: a goroutine and net.Dialer per check, lb.Desired for every virtual server")
 	flag.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the measured run to this file")
 	flag.StringVar(&memProfile, "memprofile", "", "write an allocation profile (alloc_space/alloc_objects) at the end to this file")
 	flag.Parse()
+	if mode != "new" && mode != "old" {
+		fmt.Fprintln(os.Stderr, "-mode: new or old")
+		os.Exit(2)
+	}
 	raiseNofile()
 	servers := realServers(*n, *naddr)
 	if *serve {
@@ -168,9 +173,13 @@ type director struct {
 	rec      *lb.Reconciler
 	coalesce time.Duration
 	full     time.Duration
+	allVS    bool // -mode old: lb.Desired for every virtual server on every pass
 	mu       sync.Mutex
 	health   lb.HealthMap
-	quorum   map[string]lb.Quorum
+	quorum   []lb.Quorum
+	results  [][]lb.Service // per virtual server, from its last lb.Desired
+	vsOf     map[netip.AddrPort]int
+	dirtyVS  map[int]bool
 	dirty    chan struct{}
 
 	removedMu   sync.Mutex
@@ -180,17 +189,34 @@ type director struct {
 	fulls       atomic.Int64
 	fullTime    atomic.Int64 // ns spent in full passes
 	desiredTime atomic.Int64 // ns spent in lb.Desired (all passes)
+	desiredRuns atomic.Int64 // lb.Desired calls (one per virtual server recomputed)
+}
+
+// setHealth records a real server's health and marks its virtual server.
+func (d *director) setHealth(ap netip.AddrPort, up bool) {
+	d.mu.Lock()
+	d.health[ap] = lb.Health{Up: up}
+	d.dirtyVS[d.vsOf[ap]] = true
+	d.mu.Unlock()
+	select {
+	case d.dirty <- struct{}{}:
+	default:
+	}
 }
 
 func (d *director) reconcile(full bool) error {
 	t0 := time.Now()
 	d.mu.Lock()
 	var desired []lb.Service
-	for _, vs := range d.vss {
-		r := lb.Desired(vs, d.health, d.quorum[vs.Name])
-		d.quorum[vs.Name] = r.Quorum
-		desired = append(desired, r.Services...)
+	for i, vs := range d.vss {
+		if full || d.allVS || d.dirtyVS[i] || d.results[i] == nil {
+			r := lb.Desired(vs, d.health, d.quorum[i])
+			d.quorum[i], d.results[i] = r.Quorum, r.Services
+			d.desiredRuns.Add(1)
+		}
+		desired = append(desired, d.results[i]...)
 	}
+	clear(d.dirtyVS)
 	d.mu.Unlock()
 	start := time.Now()
 	d.desiredTime.Add(int64(start.Sub(t0)))
@@ -281,8 +307,9 @@ func statusKB(key string) int {
 	return 0
 }
 
-// Profiles of the benchmark process (-cpuprofile covers the measured run).
-var cpuProfile, memProfile string
+// Profiles of the benchmark process (-cpuprofile covers the measured run),
+// and the mode (see -mode).
+var cpuProfile, memProfile, mode string
 
 const clkTck = 100 // sysconf(_SC_CLK_TCK) on Linux
 
@@ -340,7 +367,14 @@ func benchMain(servers []netip.AddrPort, vss int, backend string, nkill int, dur
 		lbvss = append(lbvss, vs)
 	}
 	d := &director{vss: lbvss, rec: lb.NewReconciler(b, nil), coalesce: coalesce, full: full, health: lb.HealthMap{},
-		quorum: map[string]lb.Quorum{}, dirty: make(chan struct{}, 1), removed: map[netip.AddrPort]time.Time{}}
+		allVS: mode == "old", quorum: make([]lb.Quorum, len(lbvss)), results: make([][]lb.Service, len(lbvss)),
+		vsOf: map[netip.AddrPort]int{}, dirtyVS: map[int]bool{}, dirty: make(chan struct{}, 1),
+		removed: map[netip.AddrPort]time.Time{}}
+	for i, vs := range cfg.VirtualServers {
+		for _, rs := range vs.RealServers {
+			d.vsOf[netip.AddrPortFrom(rs.Addr, rs.Port)] = i
+		}
+	}
 	t0 := time.Now()
 	if err := d.reconcile(true); err != nil {
 		return fmt.Errorf("initial reconcile: %w", err)
@@ -370,6 +404,7 @@ func benchMain(servers []netip.AddrPort, vss int, backend string, nkill int, dur
 	var checks, failed atomic.Int64
 	runner := check.NewRunner(jobs, check.RunnerOptions{
 		Concurrency: 1024,
+		Goroutines:  mode == "old",
 		OnResult: func(_ check.CheckID, r probe.Result) {
 			checks.Add(1)
 			if !r.OK {
@@ -380,14 +415,7 @@ func benchMain(servers []netip.AddrPort, vss int, backend string, nkill int, dur
 			if !c.ServerChanged {
 				return
 			}
-			ap := netip.MustParseAddrPort(string(c.Server))
-			d.mu.Lock()
-			d.health[ap] = lb.Health{Up: c.ServerUp}
-			d.mu.Unlock()
-			select {
-			case d.dirty <- struct{}{}:
-			default:
-			}
+			d.setHealth(netip.MustParseAddrPort(string(c.Server)), c.ServerUp)
 		},
 	})
 	ctx, cancel := context.WithCancel(context.Background())
@@ -420,6 +448,7 @@ func benchMain(servers []netip.AddrPort, vss int, backend string, nkill int, dur
 	d.fulls.Store(0)
 	d.fullTime.Store(0)
 	d.desiredTime.Store(0)
+	d.desiredRuns.Store(0)
 
 	// Kill nkill distinct servers at random moments in the first part of
 	// the run, leaving time for the last ones to be removed.
@@ -491,27 +520,39 @@ func benchMain(servers []netip.AddrPort, vss int, backend string, nkill int, dur
 	wall := c1.wall.Sub(c0.wall).Seconds()
 	cpu := float64(c1.ticks-c0.ticks) / clkTck / wall * 100
 	if header {
-		fmt.Println("| backend | real servers / virtual servers | checks/s | CPU % (of one core) | RSS / peak MiB | killed | death → removal median | p99 | max | not removed | health reconciles (mean) | full passes (mean) | initial program |")
-		fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+		fmt.Println("| backend | mode | real servers / virtual servers | checks/s | CPU % (of one core) | µs per check | RSS / peak MiB | killed | death → removal median | p99 | max | not removed | health reconciles (mean) | full passes (mean) | lb.Desired per pass | initial program | load average (1 min) |")
+		fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 	}
 	mean := func(total, n int64) time.Duration {
 		return (time.Duration(total) / time.Duration(max(1, n))).Round(time.Microsecond)
 	}
-	fmt.Printf("| %s | %d / %d | %.0f | %.1f | %.0f / %.0f | %d | %v | %v | %v | %d | %d (%v) | %d (%v) | %v |\n",
-		backend, len(servers), len(cfg.VirtualServers), float64(n1-n0)/wall, cpu,
+	rate := float64(n1-n0) / wall
+	fmt.Printf("| %s | %s | %d / %d | %.0f | %.1f | %.0f | %.0f / %.0f | %d | %v | %v | %v | %d | %d (%v) | %d (%v) | %v | %v | %s |\n",
+		backend, mode, len(servers), len(cfg.VirtualServers), rate, cpu, cpu/100/max(rate, 1)*1e6,
 		float64(statusKB("VmRSS"))/1024, float64(statusKB("VmHWM"))/1024, nkill,
 		pct(0.5).Round(time.Millisecond), pct(0.99).Round(time.Millisecond), pct(1).Round(time.Millisecond), missing,
 		d.reconciles.Load(), mean(d.recTime.Load(), d.reconciles.Load()),
 		d.fulls.Load(), mean(d.fullTime.Load(), d.fulls.Load()),
-		initial.Round(time.Millisecond))
-	fmt.Fprintf(os.Stderr, "%s: lb.Desired for all %d virtual servers: mean %v per pass\n", backend, len(cfg.VirtualServers),
-		mean(d.desiredTime.Load(), d.reconciles.Load()+d.fulls.Load()))
+		mean(d.desiredTime.Load(), d.reconciles.Load()+d.fulls.Load()),
+		initial.Round(time.Millisecond), loadAvg())
+	fmt.Fprintf(os.Stderr, "%s %s: lb.Desired: mean %v per pass, %.1f virtual servers recomputed per pass\n", backend, mode,
+		mean(d.desiredTime.Load(), d.reconciles.Load()+d.fulls.Load()),
+		float64(d.desiredRuns.Load())/float64(max(1, d.reconciles.Load()+d.fulls.Load())))
 	fmt.Fprintf(os.Stderr, "params: delay_loop %v retry %d delay_before_retry %v connect_timeout %v; GOMAXPROCS %d\n",
 		p0.DelayLoop, p0.Retry, p0.DelayBeforeRetry, jobs[0].Spec.Timeout-time.Second, runtime.GOMAXPROCS(0))
 	if missing > 0 {
 		return fmt.Errorf("%d killed servers never left the table", missing)
 	}
 	return nil
+}
+
+// loadAvg is the 1-minute load average (the machine is shared).
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	return strings.Fields(string(b))[0]
 }
 
 // childArgs passes the server layout flags on to the child.

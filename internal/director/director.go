@@ -85,7 +85,7 @@ type Options struct {
 	Clock     Clock
 	LocalAddr func(netip.Addr) bool // default addr.IsLocal
 	Build     BuildChecker          // default check.Build
-	Prober    Prober                // default: one goroutine per check
+	Prober    Prober                // default: TCP_CHECKs on a connect poller, other checks one goroutine each
 }
 
 // healthCoalesce is how long health changes gather before one incremental
@@ -150,8 +150,14 @@ type Director struct {
 	origTimeouts *lb.Timeouts
 	changes      []check.Change // waiting for the coalesce timer
 	coalesce     time.Time      // zero: no change waiting
-	nextFull     time.Time
-	nextPoll     time.Time
+	// healthVS are the virtual servers whose real servers' health or
+	// weight changed since the last reconcile: a health change recomputes
+	// lb.Desired for those only and reuses the others' last result.
+	healthVS    map[string]bool
+	desiredRuns int // lb.Desired calls, for tests
+
+	nextFull time.Time
+	nextPoll time.Time
 	// nextBalance: when a connection-count scheduler's plan is refreshed
 	// next (lb.Balancer backends; zero: none needs it).
 	nextBalance time.Time
@@ -200,13 +206,13 @@ func New(opts Options) *Director {
 		opts.Build = check.Build
 	}
 	if opts.Prober == nil {
-		opts.Prober = &goProber{}
+		opts.Prober = newPollProber(opts.Logger)
 	}
 	return &Director{opts: opts, log: opts.Logger, checkLog: opts.Logger.With("subsystem", "check"), clock: opts.Clock,
 		wake: make(chan struct{}, 1), done: make(chan struct{}), ctx: context.Background(),
 		running: map[check.CheckID]*runJob{}, servers: map[check.ServerID]rsRef{}, health: map[check.ServerID]*rsHealth{},
 		vss: map[string]*lb.VirtualServer{}, vsBad: map[string]error{}, quorum: map[string]lb.Quorum{},
-		results: map[string]lb.Result{}, vsErr: map[string]string{}, suspended: map[string]bool{},
+		results: map[string]lb.Result{}, vsErr: map[string]string{}, suspended: map[string]bool{}, healthVS: map[string]bool{},
 		vrrp: map[string]vrrp.StateEvent{}, syncRunning: map[lb.SyncState]lb.SyncDaemon{}, bfd: map[string]bfd.StateEvent{}}
 }
 
@@ -772,6 +778,7 @@ func (d *Director) applyChanges(now time.Time, changes []check.Change) bool {
 		if c.WeightChanged {
 			h.weight = c.Weight
 			dirty = true
+			d.healthVS[ref.vs.Name()] = true
 			w := "configured"
 			if c.Weight != nil {
 				w = fmt.Sprint(*c.Weight)
@@ -785,6 +792,7 @@ func (d *Director) applyChanges(now time.Time, changes []check.Change) bool {
 				h.lastChange = now
 			}
 			dirty = true
+			d.healthVS[ref.vs.Name()] = true
 			state := "down"
 			if c.ServerUp {
 				state = "up"
@@ -836,9 +844,12 @@ func (d *Director) runScript(ref *config.ScriptRef, what string) {
 // the difference, then publishes the status. A health change reconciles
 // only the services whose desired state changed (lb.ReconcileChanged);
 // start, reload and the periodic pass read the whole table back and also
-// repair drift.
+// repair drift. A health change also recomputes lb.Desired only for the
+// virtual servers whose real servers changed (healthVS); the others keep
+// their last result.
 func (d *Director) reconcile(why string) {
 	var desired []lb.Service
+	onlyHealth := why == "health change"
 	for _, vs := range d.cfg.VirtualServers {
 		name := vs.Name()
 		t, ok := d.vss[name]
@@ -846,6 +857,11 @@ func (d *Director) reconcile(why string) {
 			d.notProgrammed(name, d.vsBad[name])
 			continue
 		}
+		if prev, ok := d.results[name]; onlyHealth && ok && !d.healthVS[name] {
+			desired = append(desired, prev.Services...)
+			continue
+		}
+		d.desiredRuns++
 		hm := lb.HealthMap{}
 		for _, rs := range vs.RealServers {
 			if h := d.health[serverID(vs, rs)]; h != nil {
@@ -872,8 +888,9 @@ func (d *Director) reconcile(why string) {
 		}
 		desired = append(desired, res.Services...)
 	}
+	clear(d.healthVS)
 	reconcile := d.rec.Reconcile
-	if why == "health change" {
+	if onlyHealth {
 		reconcile = d.rec.ReconcileChanged
 	}
 	ops, err := reconcile(desired)
