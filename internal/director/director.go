@@ -155,6 +155,7 @@ type Director struct {
 	// lb.Desired for those only and reuses the others' last result.
 	healthVS    map[string]bool
 	desiredRuns int // lb.Desired calls, for tests
+	runBuf      []check.Run
 
 	nextFull time.Time
 	nextPoll time.Time
@@ -721,7 +722,8 @@ func (d *Director) startDue(now time.Time) int {
 	if d.sched == nil || d.inFlight >= maxInFlight {
 		return 0
 	}
-	runs := d.sched.Due(now, maxInFlight-d.inFlight)
+	d.runBuf = d.sched.AppendDue(d.runBuf[:0], now, maxInFlight-d.inFlight)
+	runs := d.runBuf
 	for _, r := range runs {
 		j := d.running[r.ID]
 		d.runSeq++
