@@ -36,7 +36,7 @@ for b in $BACKENDS; do
 			fi
 			# timeout bounds a run that hangs; the namespace goes in cleanup.
 			timeout 150 ip netns exec "$ns" "$tmp/lvsbench" -n "$N" -vs "$VS" -kill "$KILL" -duration "$DURATION" \
-				-backend "$b" -engine "$e" -mode "$m" $prof $header
+				-backend "$b" -engine "$e" -mode "$m" $prof $header || echo "($b $e $m: the run failed, see above)" >&2
 			header=
 			echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 		done
