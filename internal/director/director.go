@@ -155,7 +155,10 @@ type Director struct {
 	// lb.Desired for those only and reuses the others' last result.
 	healthVS    map[string]bool
 	desiredRuns int // lb.Desired calls, for tests
-	runBuf      []check.Run
+	// rsNames caches each real server's ID and address text for the
+	// status snapshot, rebuilt on every reconcile (cleared by setConfig).
+	rsNames map[*config.RealServer]rsNames
+	runBuf  []check.Run
 
 	nextFull time.Time
 	nextPoll time.Time
@@ -175,6 +178,22 @@ type result struct {
 	id  check.CheckID
 	run uint64
 	res probe.Result
+}
+
+type rsNames struct {
+	id   check.ServerID
+	addr string
+}
+
+// rsName returns rs's server ID and address text, made once per
+// configuration.
+func (d *Director) rsName(vs *config.VirtualServer, rs *config.RealServer) rsNames {
+	n, ok := d.rsNames[rs]
+	if !ok {
+		n = rsNames{id: serverID(vs, rs), addr: rsAddr(rs).String()}
+		d.rsNames[rs] = n
+	}
+	return n
 }
 
 type rsRef struct {
@@ -213,7 +232,7 @@ func New(opts Options) *Director {
 		wake: make(chan struct{}, 1), done: make(chan struct{}), ctx: context.Background(),
 		running: map[check.CheckID]*runJob{}, servers: map[check.ServerID]rsRef{}, health: map[check.ServerID]*rsHealth{},
 		vss: map[string]*lb.VirtualServer{}, vsBad: map[string]error{}, quorum: map[string]lb.Quorum{},
-		results: map[string]lb.Result{}, vsErr: map[string]string{}, suspended: map[string]bool{}, healthVS: map[string]bool{},
+		results: map[string]lb.Result{}, vsErr: map[string]string{}, suspended: map[string]bool{}, healthVS: map[string]bool{}, rsNames: map[*config.RealServer]rsNames{},
 		vrrp: map[string]vrrp.StateEvent{}, syncRunning: map[lb.SyncState]lb.SyncDaemon{}, bfd: map[string]bfd.StateEvent{}}
 }
 
@@ -518,6 +537,7 @@ func (d *Director) stop() {
 // start up (down with alpha), as in keepalived.
 func (d *Director) setConfig(now time.Time, cfg *config.Config) {
 	d.cfg = cfg
+	clear(d.rsNames)
 	built, errs := jobs(cfg, d.opts.Build)
 	for _, err := range errs {
 		d.log.Error("health checker not started", "err", err)
@@ -866,7 +886,7 @@ func (d *Director) reconcile(why string) {
 		d.desiredRuns++
 		hm := lb.HealthMap{}
 		for _, rs := range vs.RealServers {
-			if h := d.health[serverID(vs, rs)]; h != nil {
+			if h := d.health[d.rsName(vs, rs).id]; h != nil {
 				hm[rsAddr(rs)] = lb.Health{Up: h.up, Weight: h.weight}
 			}
 		}
@@ -961,8 +981,9 @@ func (d *Director) publish() {
 			s.Sorry = hasRes && !res.Quorum.Up
 		}
 		for _, rs := range vs.RealServers {
-			id := serverID(vs, rs)
-			r := ctl.RealServerStatus{Addr: rsAddr(rs).String(), Weight: rs.Weight, Checkers: len(rs.Checkers),
+			names := d.rsName(vs, rs)
+			id := names.id
+			r := ctl.RealServerStatus{Addr: names.addr, Weight: rs.Weight, Checkers: len(rs.Checkers),
 				InTable: inTable[rsAddr(rs)]}
 			if h := d.health[id]; h != nil {
 				r.Up, r.Reason, r.LastChange = h.up, h.reason, h.lastChange
