@@ -11,6 +11,7 @@ import (
 
 	"gokeepalived/internal/check/probe"
 	"gokeepalived/internal/check/tcpcheck"
+	"gokeepalived/internal/testutil/hangtcp"
 )
 
 // listener accepts and closes connections until the test ends.
@@ -145,26 +146,7 @@ func BenchmarkRunnerTCP(b *testing.B) {
 // goes down, as on goroutines.
 func TestRunnerPollerTimeoutAndRetry(t *testing.T) {
 	// A loopback listener with a full accept queue: the kernel drops SYNs.
-	l, err := net.ListenTCP("tcp4", &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	hang := netip.MustParseAddrPort(l.Addr().String())
-	var held []net.Conn
-	defer func() {
-		for _, c := range held {
-			c.Close()
-		}
-	}()
-	// The Go listener's backlog is somaxconn; fill it until a dial hangs.
-	for range 70000 {
-		c, err := net.DialTimeout("tcp", hang.String(), 100*time.Millisecond)
-		if err != nil {
-			break
-		}
-		held = append(held, c)
-	}
+	hang := hangtcp.Addr(t)
 	results := make(chan probe.Result, 16)
 	changes := make(chan Change, 16)
 	c, _, err := Build(Spec{Kind: KindTCP, Conn: probe.Conn{Addr: hang, Timeout: 200 * time.Millisecond}}, Params{})

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"gokeepalived/internal/check/probe"
+	"gokeepalived/internal/testutil/hangtcp"
 )
 
 // collector gathers results by tag.
@@ -148,26 +149,9 @@ func TestConnectIPv6(t *testing.T) {
 	}
 }
 
-// hangingTarget is a loopback listener whose accept queue is full: the
-// kernel drops further SYNs, so a connect neither succeeds nor fails
-// before the SYN retransmission (1 s).
-func hangingTarget(t *testing.T) netip.AddrPort {
-	t.Helper()
-	ap := rawListener(t, "127.0.0.1", 0)
-	// Fill the accept queue (backlog 0 holds one connection): a dial that
-	// does not complete at once means the queue is full.
-	for i := range 8 {
-		c, err := net.DialTimeout("tcp", ap.String(), 200*time.Millisecond)
-		if err != nil {
-			return ap
-		}
-		t.Cleanup(func() { c.Close() })
-		if i == 7 {
-			t.Skip("the accept queue never filled")
-		}
-	}
-	return ap
-}
+// hangingTarget is a loopback address where a connect hangs (a listener
+// whose accept queue is full: the kernel drops further SYNs).
+func hangingTarget(t *testing.T) netip.AddrPort { return hangtcp.Addr(t) }
 
 func TestConnectTimeout(t *testing.T) {
 	p, c := newPoller(t)
