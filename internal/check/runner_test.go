@@ -11,6 +11,7 @@ import (
 
 	"gokeepalived/internal/check/probe"
 	"gokeepalived/internal/check/tcpcheck"
+	"gokeepalived/internal/testutil/hangtcp"
 )
 
 // listener accepts and closes connections until the test ends.
@@ -42,7 +43,15 @@ func tcpJob(id string, addr netip.AddrPort, p Params) Job {
 	return Job{Spec: CheckSpec{ID: CheckID(id), Server: ServerID(id), Params: p, Timeout: timeout}, Checker: c}
 }
 
+// TCP_CHECKs give the same changes on the runner's connect poller and on
+// goroutines (RunnerOptions.Goroutines).
 func TestRunnerReportsChanges(t *testing.T) {
+	for _, gor := range []bool{false, true} {
+		t.Run(fmt.Sprintf("goroutines=%v", gor), func(t *testing.T) { testRunnerReportsChanges(t, gor) })
+	}
+}
+
+func testRunnerReportsChanges(t *testing.T, goroutines bool) {
 	up := listener(t)
 	l, _ := net.Listen("tcp", "127.0.0.1:0")
 	down := netip.MustParseAddrPort(l.Addr().String())
@@ -52,7 +61,7 @@ func TestRunnerReportsChanges(t *testing.T) {
 	r := NewRunner([]Job{
 		tcpJob("alpha-up", up, Params{DelayLoop: time.Hour, Alpha: true}),
 		tcpJob("refused", down, Params{DelayLoop: time.Hour, Retry: 1, DelayBeforeRetry: 10 * time.Millisecond}),
-	}, RunnerOptions{Scheduler: SchedulerOptions{Spread: -1}, OnChange: func(c Change) { changes <- c }})
+	}, RunnerOptions{Scheduler: SchedulerOptions{Spread: -1}, OnChange: func(c Change) { changes <- c }, Goroutines: goroutines})
 	ctx, cancel := context.WithCancel(context.Background())
 	errc := make(chan error, 1)
 	go func() { errc <- r.Run(ctx) }()
@@ -124,8 +133,59 @@ func (stuckChecker) Check(ctx context.Context) probe.Result {
 }
 
 // BenchmarkRunnerTCP runs 10,000 TCP_CHECKs against 4 loopback listeners
-// through the runner (bounded concurrency) and reports checks/s.
+// through the runner (bounded concurrency) and reports checks/s, on the
+// connect poller and on goroutines.
 func BenchmarkRunnerTCP(b *testing.B) {
+	for _, gor := range []bool{false, true} {
+		b.Run(fmt.Sprintf("goroutines=%v", gor), func(b *testing.B) { benchmarkRunnerTCP(b, gor) })
+	}
+}
+
+// TCP_CHECKs on the poller time out on their connect_timeout, and a
+// refused connect is retried after delay_before_retry before the checker
+// goes down, as on goroutines.
+func TestRunnerPollerTimeoutAndRetry(t *testing.T) {
+	// A loopback listener with a full accept queue: the kernel drops SYNs.
+	hang := hangtcp.Addr(t)
+	results := make(chan probe.Result, 16)
+	changes := make(chan Change, 16)
+	c, _, err := Build(Spec{Kind: KindTCP, Conn: probe.Conn{Addr: hang, Timeout: 200 * time.Millisecond}}, Params{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	job := Job{Spec: CheckSpec{ID: "hang", Server: "rs", Params: Params{DelayLoop: time.Hour, Retry: 1,
+		DelayBeforeRetry: 100 * time.Millisecond}, Timeout: 5 * time.Second}, Checker: c}
+	r := NewRunner([]Job{job}, RunnerOptions{Scheduler: SchedulerOptions{Spread: -1},
+		OnResult: func(_ CheckID, res probe.Result) { results <- res }, OnChange: func(c Change) { changes <- c }})
+	ctx, cancel := context.WithCancel(context.Background())
+	errc := make(chan error, 1)
+	go func() { errc <- r.Run(ctx) }()
+	want := "connect " + hang.String() + ": timeout after 200ms"
+	for i := range 2 {
+		select {
+		case res := <-results:
+			if res.OK || res.Reason != want || res.Duration < 200*time.Millisecond {
+				t.Errorf("attempt %d: %+v, want a timeout %q", i, res, want)
+			}
+		case <-time.After(20 * time.Second):
+			t.Fatalf("attempt %d never finished", i)
+		}
+	}
+	select {
+	case c := <-changes:
+		if c.CheckUp || c.Reason != want+" (after 1 retries)" {
+			t.Errorf("change: %+v", c)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the checker never went down")
+	}
+	cancel()
+	if err := <-errc; err != context.Canceled {
+		t.Errorf("Run returned %v", err)
+	}
+}
+
+func benchmarkRunnerTCP(b *testing.B, goroutines bool) {
 	const n = 10000
 	addrs := []netip.AddrPort{listener(b), listener(b), listener(b), listener(b)}
 	jobs := make([]Job, n)
@@ -146,6 +206,7 @@ func BenchmarkRunnerTCP(b *testing.B) {
 		r := NewRunner(jobs, RunnerOptions{
 			Scheduler:   SchedulerOptions{Spread: 100 * time.Millisecond},
 			Concurrency: 256,
+			Goroutines:  goroutines,
 			OnResult: func(_ CheckID, res probe.Result) {
 				if !res.OK {
 					failed.Add(1)

@@ -1,7 +1,6 @@
 package check
 
 import (
-	"container/heap"
 	"fmt"
 	"hash/fnv"
 	"time"
@@ -226,13 +225,18 @@ func (s *Scheduler) NextDeadline() (time.Time, bool) {
 // Due pops at most limit checks due at or before now (limit <= 0: all) and
 // marks them running. Each must be answered with Complete.
 func (s *Scheduler) Due(now time.Time, limit int) []Run {
-	var runs []Run
+	return s.AppendDue(nil, now, limit)
+}
+
+// AppendDue is Due appending to runs (a caller's reused buffer).
+func (s *Scheduler) AppendDue(runs []Run, now time.Time, limit int) []Run {
+	n0 := len(runs)
 	for {
 		s.dropStale()
-		if len(s.queue) == 0 || s.queue[0].at.After(now) || (limit > 0 && len(runs) >= limit) {
+		if len(s.queue) == 0 || s.queue[0].at.After(now) || (limit > 0 && len(runs)-n0 >= limit) {
 			return runs
 		}
-		it := heap.Pop(&s.queue).(dueItem)
+		it := s.queue.pop()
 		cs := s.checks[it.id]
 		cs.running = true
 		runs = append(runs, Run{ID: it.id, Deadline: now.Add(cs.spec.Timeout), Attempt: cs.retryIt})
@@ -322,7 +326,7 @@ func (s *Scheduler) schedule(cs *checkState, at time.Time) {
 	s.seq++
 	cs.gen = s.seq
 	cs.next = at
-	heap.Push(&s.queue, dueItem{at: at, id: cs.spec.ID, gen: s.seq})
+	s.queue.push(dueItem{at: at, id: cs.spec.ID, gen: s.seq})
 }
 
 // dropStale discards queue heads whose checker was removed or re-queued.
@@ -332,7 +336,7 @@ func (s *Scheduler) dropStale() {
 		if cs, ok := s.checks[it.id]; ok && cs.gen == it.gen && !cs.running {
 			return
 		}
-		heap.Pop(&s.queue)
+		s.queue.pop()
 	}
 }
 
@@ -342,20 +346,51 @@ type dueItem struct {
 	gen uint64
 }
 
+// dueQueue is a binary min-heap on (at, gen), typed so that a push or pop
+// boxes nothing (container/heap's interface costs an allocation each).
 type dueQueue []dueItem
 
-func (q dueQueue) Len() int { return len(q) }
-func (q dueQueue) Less(i, j int) bool {
+func (q dueQueue) less(i, j int) bool {
 	if q[i].at.Equal(q[j].at) {
 		return q[i].gen < q[j].gen
 	}
 	return q[i].at.Before(q[j].at)
 }
-func (q dueQueue) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
-func (q *dueQueue) Push(x any)   { *q = append(*q, x.(dueItem)) }
-func (q *dueQueue) Pop() any {
-	old := *q
-	it := old[len(old)-1]
-	*q = old[:len(old)-1]
-	return it
+
+func (q *dueQueue) push(it dueItem) {
+	*q = append(*q, it)
+	h := *q
+	for i := len(h) - 1; i > 0; {
+		p := (i - 1) / 2
+		if !h.less(i, p) {
+			break
+		}
+		h[i], h[p] = h[p], h[i]
+		i = p
+	}
+}
+
+func (q *dueQueue) pop() dueItem {
+	h := *q
+	top := h[0]
+	last := len(h) - 1
+	h[0] = h[last]
+	h[last] = dueItem{}
+	h = h[:last]
+	for i := 0; ; {
+		l, r, m := 2*i+1, 2*i+2, i
+		if l < len(h) && h.less(l, m) {
+			m = l
+		}
+		if r < len(h) && h.less(r, m) {
+			m = r
+		}
+		if m == i {
+			break
+		}
+		h[i], h[m] = h[m], h[i]
+		i = m
+	}
+	*q = h
+	return top
 }

@@ -85,7 +85,7 @@ type Options struct {
 	Clock     Clock
 	LocalAddr func(netip.Addr) bool // default addr.IsLocal
 	Build     BuildChecker          // default check.Build
-	Prober    Prober                // default: one goroutine per check
+	Prober    Prober                // default: TCP_CHECKs on a connect poller, other checks one goroutine each
 	MailNow   func() time.Time      // the mails' Date header; nil: the wall clock
 	// Events, if set, hears every real server state change and every
 	// quorum change as the loop applies it (the SNMP subagent's checker
@@ -162,8 +162,18 @@ type Director struct {
 	origTimeouts *lb.Timeouts
 	changes      []check.Change // waiting for the coalesce timer
 	coalesce     time.Time      // zero: no change waiting
-	nextFull     time.Time
-	nextPoll     time.Time
+	// healthVS are the virtual servers whose real servers' health or
+	// weight changed since the last reconcile: a health change recomputes
+	// lb.Desired for those only and reuses the others' last result.
+	healthVS    map[string]bool
+	desiredRuns int // lb.Desired calls, for tests
+	// rsNames caches each real server's ID and address text for the
+	// status snapshot, rebuilt on every reconcile (cleared by setConfig).
+	rsNames map[*config.RealServer]rsNames
+	runBuf  []check.Run
+
+	nextFull time.Time
+	nextPoll time.Time
 	// nextBalance: when a connection-count scheduler's plan is refreshed
 	// next (lb.Balancer backends; zero: none needs it).
 	nextBalance time.Time
@@ -180,6 +190,22 @@ type result struct {
 	id  check.CheckID
 	run uint64
 	res probe.Result
+}
+
+type rsNames struct {
+	id   check.ServerID
+	addr string
+}
+
+// rsName returns rs's server ID and address text, made once per
+// configuration.
+func (d *Director) rsName(vs *config.VirtualServer, rs *config.RealServer) rsNames {
+	n, ok := d.rsNames[rs]
+	if !ok {
+		n = rsNames{id: serverID(vs, rs), addr: rsAddr(rs).String()}
+		d.rsNames[rs] = n
+	}
+	return n
 }
 
 type rsRef struct {
@@ -213,13 +239,13 @@ func New(opts Options) *Director {
 		opts.Build = check.Build
 	}
 	if opts.Prober == nil {
-		opts.Prober = &goProber{}
+		opts.Prober = newPollProber(opts.Logger)
 	}
 	return &Director{opts: opts, log: opts.Logger, checkLog: opts.Logger.With("subsystem", "check"), clock: opts.Clock,
 		wake: make(chan struct{}, 1), done: make(chan struct{}), ctx: context.Background(),
 		running: map[check.CheckID]*runJob{}, servers: map[check.ServerID]rsRef{}, health: map[check.ServerID]*rsHealth{},
 		vss: map[string]*lb.VirtualServer{}, vsBad: map[string]error{}, quorum: map[string]lb.Quorum{},
-		results: map[string]lb.Result{}, vsErr: map[string]string{}, suspended: map[string]bool{},
+		results: map[string]lb.Result{}, vsErr: map[string]string{}, suspended: map[string]bool{}, healthVS: map[string]bool{}, rsNames: map[*config.RealServer]rsNames{},
 		vrrp: map[string]vrrp.StateEvent{}, syncRunning: map[lb.SyncState]lb.SyncDaemon{}, bfd: map[string]bfd.StateEvent{}}
 }
 
@@ -537,6 +563,7 @@ func (d *Director) setConfig(now time.Time, cfg *config.Config) {
 	if _, ok := d.backend.Table().(lb.Marker); ok {
 		d.marks = Marks(cfg)
 	}
+	clear(d.rsNames)
 	built, errs := jobs(cfg, d.opts.Build)
 	for _, err := range errs {
 		d.log.Error("health checker not started", "err", err)
@@ -763,7 +790,8 @@ func (d *Director) startDue(now time.Time) int {
 	if d.sched == nil || d.inFlight >= maxInFlight {
 		return 0
 	}
-	runs := d.sched.Due(now, maxInFlight-d.inFlight)
+	d.runBuf = d.sched.AppendDue(d.runBuf[:0], now, maxInFlight-d.inFlight)
+	runs := d.runBuf
 	for _, r := range runs {
 		j := d.running[r.ID]
 		d.runSeq++
@@ -828,6 +856,7 @@ func (d *Director) applyChanges(now time.Time, changes []check.Change) bool {
 		if c.WeightChanged {
 			h.weight = c.Weight
 			dirty = true
+			d.healthVS[ref.vs.Name()] = true
 			w := "configured"
 			if c.Weight != nil {
 				w = fmt.Sprint(*c.Weight)
@@ -841,6 +870,7 @@ func (d *Director) applyChanges(now time.Time, changes []check.Change) bool {
 				h.lastChange = now
 			}
 			dirty = true
+			d.healthVS[ref.vs.Name()] = true
 			state := "down"
 			if c.ServerUp {
 				state = "up"
@@ -917,9 +947,12 @@ func (d *Director) runScript(ref *config.ScriptRef, what string) {
 // the difference, then publishes the status. A health change reconciles
 // only the services whose desired state changed (lb.ReconcileChanged);
 // start, reload and the periodic pass read the whole table back and also
-// repair drift.
+// repair drift. A health change also recomputes lb.Desired only for the
+// virtual servers whose real servers changed (healthVS); the others keep
+// their last result.
 func (d *Director) reconcile(why string) {
 	var desired []lb.Service
+	onlyHealth := why == "health change"
 	for _, vs := range d.cfg.VirtualServers {
 		name := vs.Name()
 		t, ok := d.vss[name]
@@ -927,9 +960,14 @@ func (d *Director) reconcile(why string) {
 			d.notProgrammed(name, d.vsBad[name])
 			continue
 		}
+		if prev, ok := d.results[name]; onlyHealth && ok && !d.healthVS[name] {
+			desired = append(desired, prev.Services...)
+			continue
+		}
+		d.desiredRuns++
 		hm := lb.HealthMap{}
 		for _, rs := range vs.RealServers {
-			if h := d.health[serverID(vs, rs)]; h != nil {
+			if h := d.health[d.rsName(vs, rs).id]; h != nil {
 				hm[rsAddr(rs)] = lb.Health{Up: h.up, Weight: h.weight}
 			}
 		}
@@ -962,8 +1000,9 @@ func (d *Director) reconcile(why string) {
 		}
 		desired = append(desired, res.Services...)
 	}
+	clear(d.healthVS)
 	reconcile := d.rec.Reconcile
-	if why == "health change" {
+	if onlyHealth {
 		reconcile = d.rec.ReconcileChanged
 	}
 	ops, err := reconcile(desired)
@@ -1032,8 +1071,9 @@ func (d *Director) publish() {
 			s.Sorry = hasRes && !res.Quorum.Up
 		}
 		for _, rs := range vs.RealServers {
-			id := serverID(vs, rs)
-			r := ctl.RealServerStatus{Addr: rsAddr(rs).String(), Weight: rs.Weight, Checkers: len(rs.Checkers),
+			names := d.rsName(vs, rs)
+			id := names.id
+			r := ctl.RealServerStatus{Addr: names.addr, Weight: rs.Weight, Checkers: len(rs.Checkers),
 				InTable: inTable[rsAddr(rs)]}
 			if h := d.health[id]; h != nil {
 				r.Up, r.Reason, r.LastChange = h.up, h.reason, h.lastChange

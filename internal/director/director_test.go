@@ -3,6 +3,7 @@ package director
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/netip"
 	"slices"
 	"strings"
@@ -26,6 +27,7 @@ import (
 	"gokeepalived/internal/lb"
 	"gokeepalived/internal/lb/lbtest"
 	"gokeepalived/internal/lb/nft"
+	"gokeepalived/internal/testutil/poll"
 	"gokeepalived/internal/vrrp"
 )
 
@@ -877,5 +879,98 @@ func TestLBEvents(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, evs); diff != "" {
 		t.Errorf("events (-want +got):\n%s", diff)
+	}
+}
+
+// TestHealthChangeRecomputesOnlyItsVS: a health change recomputes
+// lb.Desired for the virtual server whose real server changed and reuses
+// the others' last result; the periodic pass recomputes every one.
+func TestHealthChangeRecomputesOnlyItsVS(t *testing.T) {
+	b := newBed(t, twoRSConf+otherVSConf, func(o *Options, _ *fakeBackend) { o.ReconcileInterval = time.Hour })
+	b.down[rs2] = "refused"
+	b.until("rs2 about to be removed", 10*time.Second, func() bool { return b.d.coalesce.After(b.now) })
+	before := b.d.desiredRuns
+	b.advance(healthCoalesce)
+	b.wantDests("rs2 removed", "192.0.2.100:80", "198.18.0.3:80 w2")
+	b.wantDests("the other VS kept", "192.0.2.101:443", "198.18.0.5:443 w4")
+	if n := b.d.desiredRuns - before; n != 1 {
+		t.Errorf("the health change computed lb.Desired %d times, want once (its own virtual server)", n)
+	}
+	before = b.d.desiredRuns
+	b.advance(b.d.nextFull.Sub(b.now))
+	if n := b.d.desiredRuns - before; n != 2 {
+		t.Errorf("the periodic pass computed lb.Desired %d times, want 2 (every virtual server)", n)
+	}
+	b.wantDests("after the periodic pass", "192.0.2.100:80", "198.18.0.3:80 w2")
+}
+
+// TestRealLoopTCPCheckOnPoller runs the real loop with real TCP_CHECKs
+// (the default prober: a connect poller) on loopback: the real server
+// whose port is closed leaves the table after its retry, the listening
+// one stays; Stop ends the attempts in flight.
+func TestRealLoopTCPCheckOnPoller(t *testing.T) {
+	l, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	closed, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	upAP, downAP := netip.MustParseAddrPort(l.Addr().String()), netip.MustParseAddrPort(closed.Addr().String())
+	closed.Close()
+	conf := fmt.Sprintf(`
+virtual_server 192.0.2.100 80 {
+    delay_loop 0.05
+    lb_algo rr
+    lb_kind NAT
+    protocol TCP
+    real_server %s %d {
+        TCP_CHECK {
+            warmup 0
+            retry 1
+            delay_before_retry 0.05
+        }
+    }
+    real_server %s %d {
+        TCP_CHECK {
+            warmup 0
+            retry 1
+            delay_before_retry 0.05
+        }
+    }
+}
+`, upAP.Addr(), upAP.Port(), downAP.Addr(), downAP.Port())
+	fake := lbtest.New()
+	d := New(Options{Open: func(string, lb.OpenOptions) (Backend, error) { return fakeBackend{Fake: fake, name: "fake"}, nil }})
+	if _, ok := d.opts.Prober.(*pollProber); !ok {
+		t.Fatalf("default prober %T, want the connect poller", d.opts.Prober)
+	}
+	if err := d.Start(load(t, conf)); err != nil {
+		t.Fatal(err)
+	}
+	defer d.Stop()
+	poll.Until(t, 20*time.Second, 10*time.Millisecond, func() (bool, string) {
+		st := d.VirtualServers()
+		if len(st) != 1 || len(st[0].RealServers) != 2 {
+			return false, fmt.Sprintf("status %+v", st)
+		}
+		u, dn := st[0].RealServers[0], st[0].RealServers[1]
+		want := "connect " + downAP.String() + ": connection refused (after 1 retries)"
+		return u.Up && u.InTable && !dn.Up && !dn.InTable && dn.Reason == want, fmt.Sprintf("up %+v down %+v", u, dn)
+	})
+	ss, _ := fake.Services()
+	if len(ss) != 1 || len(ss[0].Dests) != 1 || ss[0].Dests[0].AddrPort() != upAP {
+		t.Errorf("table:\n%s", lbtest.Format(ss))
 	}
 }

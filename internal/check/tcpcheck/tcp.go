@@ -2,11 +2,17 @@
 // a TCP connection to connect_ip:connect_port completes within
 // connect_timeout (keepalived check_tcp.c). It takes only the common
 // connection keywords.
+//
+// A runner that owns a connpoll.Poller starts the check there instead of
+// calling Check (the Checker is a connpoll.Connecter): a raw non-blocking
+// connect with no goroutine of its own. Check, on a goroutine, gives the
+// same results.
 package tcpcheck
 
 import (
 	"context"
 
+	"gokeepalived/internal/check/connpoll"
 	"gokeepalived/internal/check/probe"
 )
 
@@ -17,11 +23,15 @@ type Config struct {
 
 // Checker is a TCP_CHECK.
 type Checker struct {
-	cfg Config
+	cfg    Config
+	target *connpoll.Target
 }
 
 // New returns a TCP_CHECK. It opens nothing.
-func New(cfg Config) *Checker { return &Checker{cfg: cfg} }
+func New(cfg Config) *Checker { return &Checker{cfg: cfg, target: connpoll.NewTarget(cfg.Conn)} }
+
+// ConnTarget is the check as one connection attempt (connpoll.Connecter).
+func (c *Checker) ConnTarget() *connpoll.Target { return c.target }
 
 // Check connects and closes.
 func (c *Checker) Check(ctx context.Context) probe.Result {

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"gokeepalived/internal/check/connpoll"
 	"gokeepalived/internal/check/probe"
 )
 
@@ -40,5 +41,52 @@ func TestTCPCheck(t *testing.T) {
 	start := time.Now()
 	if r := New(Config{Conn: probe.Conn{Addr: up}}).Check(ctx); r.OK || time.Since(start) > time.Second {
 		t.Errorf("cancelled ctx: %+v after %v", r, time.Since(start))
+	}
+}
+
+// The connect poller's attempt (what the runners use) gives the results
+// Check gives: connected, refused with the same reason, and the options.
+func TestTCPCheckOnPoller(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	up := netip.MustParseAddrPort(l.Addr().String())
+	l2, _ := net.Listen("tcp", "127.0.0.1:0")
+	down := netip.MustParseAddrPort(l2.Addr().String())
+	l2.Close()
+
+	results := make(chan connpoll.Done, 4)
+	p, err := connpoll.New(func(b []connpoll.Done) {
+		for _, d := range b {
+			results <- d
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	for i, conn := range []probe.Conn{{Addr: up}, {Addr: down}, {Addr: up, BindAddr: netip.MustParseAddr("127.0.0.1")}} {
+		c := New(Config{Conn: conn})
+		want := c.Check(context.Background())
+		p.Connect(c.ConnTarget(), 0, uint64(i))
+		select {
+		case d := <-results:
+			if d.Tag != uint64(i) || d.Result.OK != want.OK || d.Result.Reason != want.Reason {
+				t.Errorf("%+v: poller %+v, Check %+v", conn, d, want)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%+v: no result from the poller", conn)
+		}
 	}
 }
