@@ -840,6 +840,7 @@ func rxBufsPolicyKw() *Keyword {
 		}
 	})
 }
+
 // netnsIPVSKw is the top-level `net_namespace_ipvs [NAME]` (keepalived
 // 2.2.7 global_parser.c): the load-balancer table lives in namespace NAME
 // (/var/run/netns/NAME), or, without NAME, in the default namespace
