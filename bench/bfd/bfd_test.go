@@ -231,6 +231,9 @@ func run(t *testing.T, daemon string, iv time.Duration, trials int, loadSecs int
 		var procs []*exec.Cmd
 		for range busy {
 			c := exec.Command("timeout", strconv.Itoa(loadSecs+10), "sh", "-c", "while :; do :; done")
+			// A group of its own: killing timeout alone left its sh
+			// spinning (orphaned busy loops for hours).
+			c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 			if err := c.Start(); err != nil {
 				t.Fatal(err)
 			}
@@ -238,7 +241,7 @@ func run(t *testing.T, daemon string, iv time.Duration, trials int, loadSecs int
 		}
 		time.Sleep(time.Duration(loadSecs) * time.Second)
 		for _, c := range procs {
-			_ = c.Process.Signal(syscall.SIGKILL)
+			_ = syscall.Kill(-c.Process.Pid, syscall.SIGKILL) // the group: timeout and its sh
 			_ = c.Wait()
 		}
 		ps := capt.packets()[mark:]

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -400,6 +401,9 @@ func busy(t *testing.T, n int, limit time.Duration) func() {
 	var procs []*exec.Cmd
 	for range n {
 		c := exec.Command("timeout", strconv.Itoa(int(limit.Seconds())), "sh", "-c", "while :; do :; done")
+		// A group of its own, killed whole: killing timeout alone
+		// leaves its sh spinning.
+		c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 		if err := c.Start(); err != nil {
 			t.Fatalf("busy process: %v", err)
 		}
@@ -407,7 +411,7 @@ func busy(t *testing.T, n int, limit time.Duration) func() {
 	}
 	return func() {
 		for _, c := range procs {
-			_ = c.Process.Kill()
+			_ = syscall.Kill(-c.Process.Pid, syscall.SIGKILL)
 			_ = c.Wait()
 		}
 	}
