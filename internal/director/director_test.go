@@ -3,6 +3,7 @@ package director
 import (
 	"context"
 	"fmt"
+	"gokeepalived/internal/testutil/tcpserve"
 	"net"
 	"net/netip"
 	"slices"
@@ -29,6 +30,7 @@ import (
 	"gokeepalived/internal/lb/nft"
 	"gokeepalived/internal/testutil/poll"
 	"gokeepalived/internal/vrrp"
+	"gokeepalived/internal/testutil/tcpserve"
 )
 
 func load(t *testing.T, text string) *config.Config {
@@ -909,20 +911,7 @@ func TestHealthChangeRecomputesOnlyItsVS(t *testing.T) {
 // whose port is closed leaves the table after its retry, the listening
 // one stays; Stop ends the attempts in flight.
 func TestRealLoopTCPCheckOnPoller(t *testing.T) {
-	l, err := net.Listen("tcp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			c.Close()
-		}
-	}()
+	l := tcpserve.AcceptClose(t, "tcp4")
 	closed, err := net.Listen("tcp4", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

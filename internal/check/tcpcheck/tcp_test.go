@@ -2,6 +2,7 @@ package tcpcheck
 
 import (
 	"context"
+	"gokeepalived/internal/testutil/tcpserve"
 	"net"
 	"net/netip"
 	"testing"
@@ -9,6 +10,7 @@ import (
 
 	"gokeepalived/internal/check/connpoll"
 	"gokeepalived/internal/check/probe"
+	"gokeepalived/internal/testutil/tcpserve"
 )
 
 func TestTCPCheck(t *testing.T) {
@@ -47,20 +49,7 @@ func TestTCPCheck(t *testing.T) {
 // The connect poller's attempt (what the runners use) gives the results
 // Check gives: connected, refused with the same reason, and the options.
 func TestTCPCheckOnPoller(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			c.Close()
-		}
-	}()
+	l := tcpserve.AcceptClose(t, "tcp")
 	up := netip.MustParseAddrPort(l.Addr().String())
 	l2, _ := net.Listen("tcp", "127.0.0.1:0")
 	down := netip.MustParseAddrPort(l2.Addr().String())
