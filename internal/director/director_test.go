@@ -3,7 +3,6 @@ package director
 import (
 	"context"
 	"fmt"
-	"gokeepalived/internal/testutil/tcpserve"
 	"net"
 	"net/netip"
 	"slices"
@@ -29,8 +28,8 @@ import (
 	"gokeepalived/internal/lb/lbtest"
 	"gokeepalived/internal/lb/nft"
 	"gokeepalived/internal/testutil/poll"
-	"gokeepalived/internal/vrrp"
 	"gokeepalived/internal/testutil/tcpserve"
+	"gokeepalived/internal/vrrp"
 )
 
 func load(t *testing.T, text string) *config.Config {

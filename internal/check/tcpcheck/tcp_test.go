@@ -2,7 +2,6 @@ package tcpcheck
 
 import (
 	"context"
-	"gokeepalived/internal/testutil/tcpserve"
 	"net"
 	"net/netip"
 	"testing"
