@@ -73,7 +73,7 @@ var counterInfo = [NumCounters]struct {
 	BecameMaster:         {name: "became_master", help: "Transitions into MASTER."},
 	ReleasedMaster:       {name: "released_master", help: "Transitions out of MASTER."},
 	SplitBrainSuspected: {name: "split_brain_suspected",
-		help: "Adverts from another master while this instance was MASTER and out-ranked it: both held the virtual addresses."},
+		help: "Adverts from another master while this instance was MASTER and out-ranked it, after its first one (which may cross ours in a takeover): both held the virtual addresses."},
 	MasterRxLowerPri: {name: "master_rx_lower_pri",
 		help: "Adverts from a lower-priority master while MASTER (keepalived's MASTER_RX_LOWER_PRI event, notify_master_rx_lower_pri)."},
 	NoMasterHeard: {name: "no_master_heard",

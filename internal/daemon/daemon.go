@@ -902,6 +902,20 @@ func (d *Daemon) act(in *instance, now time.Time, a vrrp.Action) {
 		}
 		d.notify(in, prev, a)
 	case vrrp.SplitBrainSuspect:
+		// keepalived's MASTER_RX_LOWER_PRI event (script and FIFO) fires
+		// for every such advert.
+		in.count(ctl.MasterRxLowerPri)
+		if d.notifier != nil {
+			d.notifier.MasterRxLowerPri(in.cfg, in.scripts, int(in.core.Priority()), a.Peer, int(a.PeerPriority))
+		}
+		if a.First {
+			// Its advert may have crossed our first one: a takeover from a
+			// lower-priority master looks like this. A second one is a
+			// split brain.
+			d.log.Info("advert from a lower-priority master received; it should yield on hearing ours", "instance", in.cfg.Name,
+				"vrid", in.cfg.VRID, "af", in.family(), "peer", a.Peer, "peer_priority", a.PeerPriority, "priority", in.core.Priority())
+			return
+		}
 		in.count(ctl.SplitBrainSuspected)
 		cause := "check that VRRP (IP protocol 112) is not filtered by a firewall on that host, and that both use the same VRID, version, authentication and " + modeHint(in)
 		if trouble := in.sendTrouble(now); trouble != "" {
@@ -914,10 +928,6 @@ func (d *Daemon) act(in *instance, now time.Time, a vrrp.Action) {
 		// Raised again by every advert of the other master: expires soon after it yields.
 		in.warn(now, msg, 3*in.cfg.AdvertInt+time.Second)
 		d.rateLimitedWarn(in, now, "split-brain", msg, "peer", a.Peer.String(), "peer_priority", a.PeerPriority)
-		in.count(ctl.MasterRxLowerPri)
-		if d.notifier != nil {
-			d.notifier.MasterRxLowerPri(in.cfg, in.scripts, int(in.core.Priority()), a.Peer, int(a.PeerPriority))
-		}
 	case vrrp.NoMasterHeard:
 		in.count(ctl.NoMasterHeard)
 		if h, _ := in.stats.HeardDropped(); h != nil {

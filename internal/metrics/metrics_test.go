@@ -148,7 +148,7 @@ gokeepalived_vrrp_routes_restored_total{instance="VI_1",interface="eth0",vrid="5
 # HELP gokeepalived_vrrp_rules_restored_total Virtual rules put back after something else deleted them while this instance was MASTER.
 # TYPE gokeepalived_vrrp_rules_restored_total counter
 gokeepalived_vrrp_rules_restored_total{instance="VI_1",interface="eth0",vrid="51"} 0
-# HELP gokeepalived_vrrp_split_brain_suspected_total Adverts from another master while this instance was MASTER and out-ranked it: both held the virtual addresses.
+# HELP gokeepalived_vrrp_split_brain_suspected_total Adverts from another master while this instance was MASTER and out-ranked it, after its first one (which may cross ours in a takeover): both held the virtual addresses.
 # TYPE gokeepalived_vrrp_split_brain_suspected_total counter
 gokeepalived_vrrp_split_brain_suspected_total{instance="VI_1",interface="eth0",vrid="51"} 1
 # HELP gokeepalived_vrrp_stale_vips_removed_total Virtual addresses found on an interface while this instance was not MASTER (left by a crash, or added by hand) and removed.

@@ -52,6 +52,10 @@ type Instance struct {
 	lowerPeer   netip.Addr // lower-priority master whose adverts we discard (preempting)
 	lowerPrio   uint8
 	preemptTime time.Time // keepalived preempt_time: end of the preempt delay
+	// MASTER: lower-priority masters heard since becoming MASTER (their
+	// first advert may have crossed ours; a second one means they do not
+	// hear us).
+	rivals []netip.Addr
 
 	faults []faultEntry
 
@@ -265,6 +269,7 @@ func (i *Instance) becomeMaster(now time.Time, reason string) {
 		i.garpExtraNext = now.Add(i.cfg.GARPExtraIf)
 	}
 	i.lowerPeer = netip.Addr{}
+	i.rivals = i.rivals[:0]
 	i.transition(StateMaster, reason)
 }
 
@@ -416,7 +421,11 @@ func (i *Instance) masterRecv(now time.Time, src netip.Addr, a *packet.Advert) {
 		return
 	}
 	// We out-rank the sender, which believes it is master: two masters.
-	i.push(SplitBrainSuspect{Peer: src, PeerPriority: a.Priority})
+	first := !slices.Contains(i.rivals, src)
+	if first {
+		i.rivals = append(i.rivals, src)
+	}
+	i.push(SplitBrainSuspect{Peer: src, PeerPriority: a.Priority, First: first})
 	if !i.cfg.LowerPrioNoAdvert {
 		// RFC 9568 §6.4.3 (new in 9568): Discard the ADVERTISEMENT and send
 		// an ADVERTISEMENT immediately to assert the Active state. keepalived

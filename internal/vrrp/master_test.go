@@ -76,6 +76,44 @@ func TestMaster(t *testing.T) {
 			t.Errorf("deadline moved from %v to %v", before, out.Deadline)
 		}
 	})
+	t.Run("lower-priority master: its first advert may cross ours, the next is a split brain", func(t *testing.T) {
+		i, now := startMaster(t, baseConfig(2, 100))
+		firsts := func(out Output) []bool {
+			var f []bool
+			for _, a := range out.Actions {
+				if s, ok := a.(SplitBrainSuspect); ok {
+					f = append(f, s.First)
+				}
+			}
+			return f
+		}
+		// One at a time: an Output's actions are valid until the next Handle.
+		steps := []struct {
+			name string
+			at   time.Duration
+			in   AdvertReceived
+			want []bool
+		}{
+			{"first from .20", 0, advert(2, higher, 50, 1), []bool{true}},
+			{"second from .20", time.Second, advert(2, higher, 50, 1), []bool{false}},
+			{"first from .5", time.Second, advert(2, lower, 60, 1), []bool{true}},
+		}
+		for _, s := range steps {
+			if d := cmp.Diff(s.want, firsts(i.Handle(now.Add(s.at), s.in))); d != "" {
+				t.Errorf("%s: First (-want +got):\n%s", s.name, d)
+			}
+		}
+		// Back to BACKUP (a higher priority), then MASTER again: the peers
+		// are forgotten.
+		i.Handle(now.Add(2*time.Second), advert(2, higher, 200, 1))
+		wantState(t, i, StateBackup)
+		i.Handle(now.Add(10*time.Second), TimerFired{})
+		wantState(t, i, StateMaster)
+		out := i.Handle(now.Add(11*time.Second), advert(2, higher, 50, 1))
+		if d := cmp.Diff([]bool{true}, firsts(out)); d != "" {
+			t.Errorf("after becoming MASTER again: First (-want +got):\n%s", d)
+		}
+	})
 	t.Run("RFC3768-6.4.3-9 keepalived:lower_prio_no_advert discards silently", func(t *testing.T) {
 		c := baseConfig(2, 100)
 		c.LowerPrioNoAdvert = true

@@ -145,9 +145,15 @@ type Notify struct {
 // router claiming mastership that we out-rank (lower priority, or equal
 // priority and a lower address). Two masters held the VIPs at once; the
 // daemon should log and count it. We stay MASTER.
+//
+// First: the first such advert from this peer since we became MASTER. It
+// may have left the peer before our first advert reached it, which is
+// what every takeover from a lower-priority master looks like; only a
+// later one shows that the peer does not hear us.
 type SplitBrainSuspect struct {
 	Peer         netip.Addr
 	PeerPriority uint8
+	First        bool
 }
 
 // NoMasterHeard: a BACKUP's Master_Down_Timer expired without it ever having

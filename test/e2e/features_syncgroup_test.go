@@ -21,7 +21,7 @@ type syncRecords struct {
 var (
 	groupArgv = regexp.MustCompile(`^GROUP G1 (BACKUP|MASTER|FAULT) 0$`)
 	groupFIFO = regexp.MustCompile(`^GROUP "G1" (BACKUP|MASTER|FAULT) 0$`)
-	instFIFO  = regexp.MustCompile(`^INSTANCE "VI_[12]" (BACKUP|MASTER|FAULT) \d+$`)
+	instFIFO  = regexp.MustCompile(`^INSTANCE "VI_[12]" (BACKUP|MASTER|FAULT|MASTER_RX_LOWER_PRI) \d+$`)
 )
 
 // TestFeatureSyncGroup: VI_1 (ens33, 192.0.2.100) and VI_2 (ens34 on a second LAN,
@@ -112,17 +112,25 @@ func syncGroupScenario(t *testing.T, kind string) map[string]syncRecords {
 			return ok, fmt.Sprintf("%s: want the group script's last call %q after %d MASTER, and one FIFO GROUP line per call; script calls %q, FIFO %q%s",
 				n.Name, final, masters, lines, fifo, describeNodes(p, insts...))
 		})
-		r := syncRecords{Group: readLines(logs[n.Name]), FIFO: fifos[n.Name].Lines()}
+		// MASTER_RX_LOWER_PRI is an event, not a state: the old master's
+		// last advert crossing the new master's first one in a takeover,
+		// which either daemon sees or not by a few ms of timing. Checked
+		// for format, left out of the comparison.
+		var fifo []string
+		for _, l := range fifos[n.Name].Lines() {
+			if !instFIFO.MatchString(l) && !groupFIFO.MatchString(l) {
+				t.Errorf("%s: notify_fifo line %q is not in keepalived's format", n.Name, l)
+			}
+			if !strings.Contains(l, " MASTER_RX_LOWER_PRI ") {
+				fifo = append(fifo, l)
+			}
+		}
+		r := syncRecords{Group: readLines(logs[n.Name]), FIFO: fifo}
 		t.Logf("%s %s: group notify calls %q", kind, n.Name, r.Group)
 		t.Logf("%s %s: notify_fifo %q", kind, n.Name, r.FIFO)
 		for _, l := range r.Group {
 			if !groupArgv.MatchString(l) {
 				t.Errorf("%s: group notify argv %q, want keepalived's %q", n.Name, l, groupArgv)
-			}
-		}
-		for _, l := range r.FIFO {
-			if !groupFIFO.MatchString(l) && !instFIFO.MatchString(l) {
-				t.Errorf("%s: notify_fifo line %q is not in keepalived's format", n.Name, l)
 			}
 		}
 		for _, name := range insts {
