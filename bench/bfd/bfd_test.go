@@ -204,11 +204,16 @@ func run(t *testing.T, daemon string, iv time.Duration, trials int, loadSecs int
 		var down, last pkt
 		got := wait(t, fmt.Sprintf("trial %d: Down", i), 10*time.Second, func() bool {
 			ps := capt.packets()
-			for j := mark; j < len(ps); j++ {
+			// The peer's last packet may be one captured before the mark
+			// (at 50 ms it often is: the cut takes effect a few ms after
+			// nft starts), so the scan starts a little earlier; Downs are
+			// looked for only after the mark.
+			last = pkt{}
+			for j := max(0, mark-1000); j < len(ps); j++ {
 				if ps[j].src == peerAddr {
 					last = ps[j]
 				}
-				if ps[j].src == selfAddr && ps[j].state == "Down" {
+				if j >= mark && ps[j].src == selfAddr && ps[j].state == "Down" {
 					down = ps[j]
 					return true
 				}
