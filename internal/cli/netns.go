@@ -6,7 +6,6 @@ import (
 	"os"
 
 	"gokeepalived/internal/config"
-	"gokeepalived/internal/config/syntax"
 	"gokeepalived/internal/linux/nsexec"
 )
 
@@ -17,7 +16,7 @@ const nsEnv = "GOKEEPALIVED_NETNS"
 // or net_namespace, as keepalived does: it executes itself again there,
 // since setns moves one thread and a Go program has many. done is true
 // when the caller must return code (the exec failed).
-func enterNamespace(o Options, args []string, stderr io.Writer) (code int, done bool) {
+func enterNamespace(o Options, args []string, stderr io.Writer, first *firstLoad) (code int, done bool) {
 	if os.Getenv(nsEnv) != "" {
 		return 0, false // already inside
 	}
@@ -25,7 +24,7 @@ func enterNamespace(o Options, args []string, stderr io.Writer) (code int, done 
 	if ns == "" {
 		// The configuration names it: read it quietly (its errors are
 		// reported by the real load, inside the namespace or here).
-		if cfg, ds := config.Load(o.ConfigFile, config.LoadOptions{Syntax: syntax.Options{ConfigID: o.ConfigID}}); cfg != nil && !ds.HasErrors() {
+		if cfg, ds := first.load(); cfg != nil && !ds.HasErrors() {
 			ns = cfg.Global.NetNamespace
 		}
 	}

@@ -639,10 +639,8 @@ func (d *Daemon) finishInstance(p *reloadPlan, ci *config.Instance, in *instance
 		}
 	}
 	in.mtu = defaultMTU
-	if m, ok := d.ports.Links.(linkMTU); ok && !in.absent {
-		if n, err := m.MTU(ci.Interface); err == nil && n > 0 {
-			in.mtu = n
-		}
+	if !in.absent {
+		in.mtu = p.mtu(d.ports.Links, ci.Interface)
 	}
 	if len(ci.UnicastPeers) > 0 {
 		in.unicast = true

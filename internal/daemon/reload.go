@@ -101,6 +101,8 @@ type reloadPlan struct {
 	// plan's instances: 1,000 instances on 20 interfaces asked the kernel
 	// 1,000 times (a link lookup and an address dump each) at start.
 	primaries map[primaryKey]primaryAnswer
+	// mtus caches the interfaces' MTUs likewise (a link lookup each).
+	mtus map[string]int
 
 	// Set by prepare.
 	units    []*unit
@@ -540,6 +542,25 @@ type primaryKey struct {
 type primaryAnswer struct {
 	a   netip.Addr
 	err error
+}
+
+// mtu is the interface's MTU (the vrrp_rx_bufs_policy MTU policy), asked
+// once per interface per plan; defaultMTU when the Links port cannot tell.
+func (p *reloadPlan) mtu(links Links, ifname string) int {
+	if n, ok := p.mtus[ifname]; ok {
+		return n
+	}
+	n := defaultMTU
+	if m, ok := links.(linkMTU); ok {
+		if v, err := m.MTU(ifname); err == nil && v > 0 {
+			n = v
+		}
+	}
+	if p.mtus == nil {
+		p.mtus = map[string]int{}
+	}
+	p.mtus[ifname] = n
+	return n
 }
 
 // primary is links.Primary, asked once per interface and family per plan.
