@@ -111,8 +111,11 @@ func (sockets) Open(cfg vrrpconn.Config) (daemon.Conn, error) {
 // conn fits vrrpconn.Conn to daemon.Conn.
 type conn struct{ c *vrrpconn.Conn }
 
-// recvPoll bounds how long a reader blocked in Recv takes to see Close.
-const recvPoll = 250 * time.Millisecond
+// recvPoll bounds how long a reader blocked in Recv takes to see Close if
+// the shutdown that Close does first did not wake it. Each expiry wakes the
+// reader's thread for nothing (and makes the Go runtime's sysmon spin): at
+// 250 ms, 20 idle readers woke 80 times a second.
+const recvPoll = 5 * time.Second
 
 // Recv sleeps in the kernel on the caller's thread (a real-time reader,
 // see vrrpconn.WaitReadable), not in the Go netpoller, until a packet is

@@ -115,6 +115,9 @@ func (b *Batch) recvmmsg(fd uintptr) bool {
 // called from one goroutine at a time.
 func (c *Conn) RecvBatch(b *Batch) error {
 	b.n, b.truncated = 0, 0
+	if c.closing.Load() {
+		return net.ErrClosed
+	}
 	err := c.raw.Read(b.readFn)
 	if err == nil {
 		err = b.rerr

@@ -107,6 +107,10 @@ type Conn struct {
 	p6    *ipv6.PacketConn
 	defCM []byte // control message for sends from cfg.Src
 
+	// closing is set by Close before it shuts the socket down, so a reader
+	// woken by the shutdown returns net.ErrClosed instead of reading EOF.
+	closing atomic.Bool
+
 	// Receive state, reused by every Recv (hence one reader at a time).
 	readFn func(fd uintptr) bool
 	rbuf   []byte
@@ -488,8 +492,17 @@ func (c *Conn) SetReadBuffer(bytes int) error {
 // SetReadDeadline sets the deadline for Recv; zero means none.
 func (c *Conn) SetReadDeadline(t time.Time) error { return c.ipc.SetReadDeadline(t) }
 
-// Close closes the socket; a blocked Recv returns.
-func (c *Conn) Close() error { return c.ipc.Close() }
+// Close closes the socket; a blocked Recv, RecvBatch or WaitReadable
+// returns. A thread blocked in WaitReadable's poll(2) is not woken by the
+// close itself (the poll holds the file, and the close waits for it), so
+// the socket is shut down first: for a datagram socket that wakes every
+// poller at once (the kernel's "hack to wake up other listeners", with
+// ENOTCONN, which is expected here).
+func (c *Conn) Close() error {
+	c.closing.Store(true)
+	_ = c.raw.Control(func(fd uintptr) { _ = unix.Shutdown(int(fd), unix.SHUT_RDWR) })
+	return c.ipc.Close()
+}
 
 // WaitReadable blocks the calling OS thread in poll(2) until a packet is
 // waiting or timeout passes, and reports which. Unlike Recv's wait (the Go
@@ -498,6 +511,9 @@ func (c *Conn) Close() error { return c.ipc.Close() }
 // once even when every CPU is busy. Call Recv after it returns true. The
 // timeout bounds how long Close waits for a blocked caller.
 func (c *Conn) WaitReadable(timeout time.Duration) (bool, error) {
+	if c.closing.Load() {
+		return false, net.ErrClosed
+	}
 	ready := false
 	var perr error
 	err := c.raw.Control(func(fd uintptr) {
@@ -513,6 +529,9 @@ func (c *Conn) WaitReadable(timeout time.Duration) (bool, error) {
 				return
 			}
 			ready = n > 0 && fds[0].Revents&(unix.POLLIN|unix.POLLERR|unix.POLLHUP) != 0
+			if ready && c.closing.Load() {
+				ready, perr = false, net.ErrClosed // woken by Close's shutdown
+			}
 			return
 		}
 	})

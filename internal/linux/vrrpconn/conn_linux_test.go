@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"net"
 	"net/netip"
 	"os"
@@ -310,5 +311,50 @@ func TestSendRecvDoNotAllocate(t *testing.T) {
 				t.Errorf("last meta %+v", m)
 			}
 		})
+	}
+}
+
+// A thread blocked in WaitReadable (poll(2), which a close alone does not
+// wake) returns when the socket is closed, well before its timeout: Close
+// shuts the socket down first. Close itself waits for the poll to end.
+func TestCloseWakesWaitReadable(t *testing.T) {
+	for _, fam := range []vrrpconn.Family{vrrpconn.IPv4, vrrpconn.IPv6} {
+		t.Run(fmt.Sprint(fam), func(t *testing.T) { closeWakes(t, fam) })
+	}
+}
+
+func closeWakes(t *testing.T, fam vrrpconn.Family) {
+	p := netnstest.NewPair(t)
+	c := open(t, p.A, vrrpconn.Config{Interface: p.AIf, Family: fam})
+	type res struct {
+		ready bool
+		err   error
+	}
+	done := make(chan res, 1)
+	started := make(chan struct{})
+	go func() {
+		close(started)
+		ready, err := c.WaitReadable(30 * time.Second)
+		done <- res{ready, err}
+	}()
+	<-started
+	time.Sleep(50 * time.Millisecond) // let it block in poll(2)
+	closed := make(chan struct{})
+	go func() { c.Close(); close(closed) }()
+	select {
+	case r := <-done:
+		if r.ready || !errors.Is(r.err, net.ErrClosed) {
+			t.Errorf("WaitReadable after Close: ready %v, err %v; want net.ErrClosed", r.ready, r.err)
+		}
+	case <-time.After(wait):
+		t.Fatalf("WaitReadable still blocked %v after Close (its timeout is 30 s)", wait)
+	}
+	select {
+	case <-closed:
+	case <-time.After(wait):
+		t.Fatal("Close still waiting")
+	}
+	if ready, err := c.WaitReadable(time.Second); ready || !errors.Is(err, net.ErrClosed) {
+		t.Errorf("WaitReadable on a closed socket: ready %v, err %v; want net.ErrClosed", ready, err)
 	}
 }
