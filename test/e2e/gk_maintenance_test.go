@@ -91,11 +91,22 @@ func TestGkMaintenanceAndFailover(t *testing.T) {
 	// to the old holder an instant before the new one's gratuitous ARP
 	// reaches the new holder, which has no state for it (VRRP carries no
 	// connection state; keepalived behaves the same). Anything else (a
-	// timeout, or more than one failure in a gap) is a lost request.
+	// timeout, or more than one failure in a gap) is a lost request. The
+	// exception is "maintenance off", a preemption rather than a hand-over:
+	// the node holding the VIP releases it on the preempting master's first
+	// advert, which its gratuitous ARP follows, so a request the client
+	// sent to the old holder's MAC in that instant finds no address there
+	// and times out (one request; keepalived behaves the same).
 	resets := 0
 	for _, g := range p.Gaps() {
 		if g.Failures == 1 && g.LastErr != nil && strings.Contains(g.LastErr.Error(), "connection reset") {
 			resets++
+			continue
+		}
+		if g.Failures == 1 && g.LastErr != nil && strings.Contains(g.LastErr.Error(), "timeout") &&
+			!g.From.Before(off) && g.From.Before(fo) {
+			resets++
+			t.Logf("one request timed out at the preemption (maintenance off): %v", g.LastErr)
 			continue
 		}
 		t.Errorf("the client lost requests during a hand-over: %d failures from %s, last error %v", g.Failures, g.From.Format("15:04:05.000"), g.LastErr)
