@@ -338,7 +338,15 @@ func closeWakes(t *testing.T, fam vrrpconn.Family) {
 		done <- res{ready, err}
 	}()
 	<-started
-	time.Sleep(50 * time.Millisecond) // let it block in poll(2)
+	// Give it time to reach poll(2). Were it late, WaitReadable would see
+	// the close before polling and the test would pass without testing the
+	// wake-up; it failed without the shutdown when this was written.
+	time.Sleep(50 * time.Millisecond)
+	select {
+	case r := <-done:
+		t.Fatalf("WaitReadable returned before Close: %+v", r)
+	default:
+	}
 	closed := make(chan struct{})
 	go func() { c.Close(); close(closed) }()
 	select {
